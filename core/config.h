@@ -1,0 +1,69 @@
+/* Configuration as Kafka Connect sees it: a flat, ordered map of string keys
+ * to string values, each remembering the file and line it came from.
+ * Loaders turn libconfig, .properties and REST-style .json files into it. */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include "util.h"
+
+typedef struct sl_config_entry {
+	char *key;
+	char *value;
+	char *file; /* where the key was set; NULL when set in code */
+	int line;   /* 1-based line in file; 0 when the format has no lines */
+} sl_config_entry_t;
+
+typedef struct sl_config sl_config_t;
+
+sl_config_t *sl_config_new(void);
+void sl_config_free(sl_config_t *cfg);
+sl_config_t *sl_config_dup(const sl_config_t *cfg);
+
+/* Sets key to value (both copied), replacing an earlier value of the same
+ * key but keeping its position. file may be NULL. */
+void sl_config_set(sl_config_t *cfg, const char *key, const char *value, const char *file,
+		   int line);
+/* Removes key; returns true when it was present. */
+bool sl_config_unset(sl_config_t *cfg, const char *key);
+/* The value of key, or NULL when unset. Borrowed: valid until the key is
+ * set again or the config is freed. */
+const char *sl_config_get(const sl_config_t *cfg, const char *key);
+/* The whole entry of key (for error locations), or NULL. Borrowed. */
+const sl_config_entry_t *sl_config_find(const sl_config_t *cfg, const char *key);
+size_t sl_config_count(const sl_config_t *cfg);
+/* Entry i in insertion order, 0 <= i < count. Borrowed. */
+const sl_config_entry_t *sl_config_at(const sl_config_t *cfg, size_t i);
+
+/* A new config with the keys that start with prefix; with strip the prefix
+ * is removed from the copied keys ("producer.linger.ms" -> "linger.ms"). */
+sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool strip);
+
+/* Formats "file:line" (or "file", or "<key>" when set in code) for an
+ * entry into buf and returns buf. */
+const char *sl_config_where(const sl_config_entry_t *e, char *buf, size_t size);
+
+/* Loads a file, choosing the format by extension: ".properties" for Kafka
+ * Connect properties, ".json" for {"name":...,"config":{...}} (or a flat
+ * JSON object), anything else as libconfig. Nested libconfig groups join
+ * with dots; a list of groups under "transforms"/"predicates" becomes the
+ * Kafka Connect list plus prefixed keys; scalars of any libconfig type
+ * become their string form. "${env:NAME}" and "${file:PATH:KEY}" in values
+ * are resolved. On failure returns NULL and adds one message per problem
+ * (with file:line where the format has lines) to errs. */
+sl_config_t *sl_config_load(const char *path, sl_errlist_t *errs);
+
+/* Parses text in one of the formats; name is used in messages and to pick
+ * nothing else. Same contract as sl_config_load. */
+sl_config_t *sl_config_parse_libconfig(const char *text, const char *name, sl_errlist_t *errs);
+sl_config_t *sl_config_parse_properties(const char *text, const char *name, sl_errlist_t *errs);
+sl_config_t *sl_config_parse_json(const char *text, const char *name, sl_errlist_t *errs);
+
+/* Resolves ${env:NAME} and ${file:PATH:KEY} (PATH a .properties file) in
+ * every value. Unresolvable references are errors naming key and place. */
+int sl_config_resolve(sl_config_t *cfg, sl_errlist_t *errs);
+
+/* True when key looks like it holds a secret (password, secret, token,
+ * key material); such values are never logged or returned. */
+bool sl_config_key_is_secret(const char *key);
+
+#endif

@@ -1,0 +1,73 @@
+/* Option tables: every option is declared once (name, type, default,
+ * required, bounds, enum values, doc) and the same table validates a config,
+ * loads typed values into a struct through offsetof, prints help and
+ * generates docs. */
+#ifndef SL_OPTIONS_H
+#define SL_OPTIONS_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+typedef enum sl_opt_type {
+	SL_OPT_STRING = 0, /* char *  (NULL when unset without default) */
+	SL_OPT_INT,        /* int64_t */
+	SL_OPT_BOOL,       /* bool    */
+	SL_OPT_DOUBLE,     /* double  */
+	SL_OPT_ENUM,       /* int: index into .enums */
+	SL_OPT_LIST,       /* char ** NULL-terminated, from a comma list */
+	SL_OPT_PASSWORD,   /* char *, never printed */
+} sl_opt_type_t;
+
+typedef struct sl_option {
+	const char *name;
+	sl_opt_type_t type;
+	const char *def; /* default as a string; NULL = no default */
+	bool required;
+	const char *doc;
+	/* For INT/DOUBLE: inclusive bounds, applied when has_min/has_max. */
+	bool has_min, has_max;
+	double min, max;
+	/* For ENUM: NULL-terminated accepted values (compared case-insensitively). */
+	const char *const *enums;
+	/* Where the typed value goes in the target struct (see SL_OPT_AT). */
+	bool has_field;
+	size_t offset;
+} sl_option_t;
+
+/* Designated-initializer helpers for option tables. */
+#define SL_OPT_AT(type, member) .has_field = true, .offset = offsetof(type, member)
+#define SL_OPT_MIN(v) .has_min = true, .min = (v)
+#define SL_OPT_MAX(v) .has_max = true, .max = (v)
+#define SL_OPT_END {.name = NULL}
+
+/* Looks up name in a NULL-name-terminated table. */
+const sl_option_t *sl_options_find(const sl_option_t *table, const char *name);
+
+/* Checks every option of table against cfg (required present, value parses
+ * as the type, within bounds, enum value known) and, when target is not
+ * NULL, stores typed values (or defaults) into target. Every problem is added
+ * to errs as "file:line: option 'x': reason". Returns 0 when errs got no new
+ * entry. Strings stored in target are malloc()ed: release with
+ * sl_options_free. */
+int sl_options_load(const sl_option_t *table, const sl_config_t *cfg, void *target,
+		    sl_errlist_t *errs);
+/* Frees the strings and lists sl_options_load stored in target. */
+void sl_options_free(const sl_option_t *table, void *target);
+
+/* Adds an error for every key of cfg that is in none of the tables
+ * (NULL-terminated array of tables) and starts with none of the prefixes
+ * (NULL-terminated; may be NULL). The message names the key, its place and
+ * the allowed keys. Returns the number of unknown keys. */
+int sl_options_check_unknown(const sl_option_t *const *tables, const char *const *prefixes,
+			     const sl_config_t *cfg, const char *what, sl_errlist_t *errs);
+
+/* Human readable type name ("string", "int", ...). */
+const char *sl_opt_type_name(sl_opt_type_t t);
+
+/* Frees a NULL-terminated list as stored for SL_OPT_LIST. */
+void sl_strlist_free(char **list);
+/* Splits a comma separated list, trimming blanks and dropping empty items. */
+char **sl_strlist_split(const char *s);
+
+#endif

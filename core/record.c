@@ -1,0 +1,115 @@
+/* The record and its value model: construction, ownership and batches. */
+#include "record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void sl_value_clear(sl_value_t *v)
+{
+	if (!v->borrowed)
+		free((void *)v->data);
+	if (v->json)
+		json_decref(v->json);
+	if (v->schema)
+		json_decref(v->schema);
+	memset(v, 0, sizeof(*v));
+}
+
+void sl_value_set_string(sl_value_t *v, const char *s, size_t len)
+{
+	sl_value_take_string(v, sl_strndup(s, len), len);
+}
+
+void sl_value_set_bytes(sl_value_t *v, const void *p, size_t len)
+{
+	sl_value_clear(v);
+	char *d = sl_malloc(len + 1);
+	if (len)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	v->kind = SL_VALUE_BYTES;
+	v->data = d;
+	v->len = len;
+}
+
+void sl_value_take_string(sl_value_t *v, char *s, size_t len)
+{
+	sl_value_clear(v);
+	v->kind = SL_VALUE_STRING;
+	v->data = s;
+	v->len = len;
+}
+
+void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema)
+{
+	sl_value_clear(v);
+	v->kind = SL_VALUE_JSON;
+	v->json = json;
+	v->schema = schema;
+}
+
+void sl_record_init(sl_record_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->partition = -1;
+	r->offset = -1;
+}
+
+void sl_record_clear(sl_record_t *r)
+{
+	free(r->topic);
+	sl_value_clear(&r->key);
+	sl_value_clear(&r->value);
+	for (size_t i = 0; i < r->header_count; i++) {
+		free(r->headers[i].key);
+		free(r->headers[i].value);
+	}
+	free(r->headers);
+	if (r->source_partition)
+		json_decref(r->source_partition);
+	if (r->source_offset)
+		json_decref(r->source_offset);
+	sl_record_init(r);
+}
+
+void sl_record_set_topic(sl_record_t *r, const char *topic)
+{
+	free(r->topic);
+	r->topic = sl_strdup(topic);
+}
+
+void sl_record_add_header(sl_record_t *r, const char *key, const void *value, size_t len)
+{
+	r->headers = sl_realloc(r->headers, (r->header_count + 1) * sizeof(*r->headers));
+	sl_header_t *h = &r->headers[r->header_count++];
+	h->key = sl_strdup(key);
+	h->value = value ? sl_strndup(value, len) : NULL;
+	h->len = value ? len : 0;
+}
+
+sl_record_t *sl_batch_add(sl_batch_t *b)
+{
+	if (b->count == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->records = sl_realloc(b->records, b->cap * sizeof(*b->records));
+	}
+	sl_record_t *r = &b->records[b->count++];
+	sl_record_init(r);
+	return r;
+}
+
+void sl_batch_reset(sl_batch_t *b)
+{
+	for (size_t i = 0; i < b->count; i++)
+		sl_record_clear(&b->records[i]);
+	b->count = 0;
+}
+
+void sl_batch_free(sl_batch_t *b)
+{
+	sl_batch_reset(b);
+	free(b->records);
+	memset(b, 0, sizeof(*b));
+}

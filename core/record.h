@@ -1,0 +1,103 @@
+/* The record and its value model, shared by source tasks, sink tasks,
+ * converters and the worker.
+ *
+ * A value is one of:
+ *   NULL    no value (a tombstone when it is the record value)
+ *   BYTES   raw bytes (data, len)
+ *   STRING  UTF-8 text (data, len), schema "string"
+ *   JSON    structured data: json is the payload exactly as Kafka Connect's
+ *           JsonConverter writes it (bytes and Decimal as base64 strings,
+ *           Date as int days, Time as int ms, Timestamp as int ms), and
+ *           schema is the Kafka Connect schema in JsonConverter's schema
+ *           JSON form ({"type":"struct","fields":[...],"optional":false,
+ *           "name":...}) or NULL when the value is schemaless.
+ *
+ * Ownership: a value owns data (unless borrowed is set: then something else,
+ * e.g. the Kafka message it came from, keeps it alive), and holds one
+ * reference to json and to schema. */
+#ifndef SL_RECORD_H
+#define SL_RECORD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum sl_value_kind {
+	SL_VALUE_NULL = 0,
+	SL_VALUE_BYTES,
+	SL_VALUE_STRING,
+	SL_VALUE_JSON,
+} sl_value_kind_t;
+
+typedef struct sl_value {
+	sl_value_kind_t kind;
+	bool borrowed; /* data is not owned */
+	const char *data;
+	size_t len;
+	json_t *json;
+	json_t *schema;
+} sl_value_t;
+
+typedef struct sl_header {
+	char *key;
+	char *value; /* may be NULL (a null header value) */
+	size_t len;
+} sl_header_t;
+
+typedef struct sl_record {
+	char *topic;       /* owned; sources set it, sinks get it */
+	int32_t partition; /* -1: let the partitioner choose */
+	int64_t offset;    /* Kafka offset (sink records), -1 otherwise */
+	int64_t timestamp; /* ms since epoch; 0: now (sources) / none */
+	sl_value_t key;
+	sl_value_t value;
+	sl_header_t *headers;
+	size_t header_count;
+
+	/* Source records only. The source partition and the offset in it
+	 * (small JSON objects, one reference each, owned by the record). A
+	 * record whose source_offset is NULL does not move the stored offset:
+	 * the stored offset of a partition is the one of the newest record that
+	 * carries one and whose predecessors Kafka has all acknowledged. A task
+	 * may therefore put the offset on the last record of a batch only. */
+	json_t *source_partition;
+	json_t *source_offset;
+	/* Handed back to the task's acked() callback once Kafka has the record. */
+	void *ack_data;
+} sl_record_t;
+
+/* ---- values ---- */
+void sl_value_clear(sl_value_t *v); /* releases and zeroes (kind NULL) */
+/* Sets a copied string / bytes value. */
+void sl_value_set_string(sl_value_t *v, const char *s, size_t len);
+void sl_value_set_bytes(sl_value_t *v, const void *p, size_t len);
+/* Takes ownership of a malloc()ed buffer of len bytes (NUL-terminated for
+ * strings is not required). */
+void sl_value_take_string(sl_value_t *v, char *s, size_t len);
+/* Structured value; steals one reference of json and of schema (either may
+ * be NULL: a NULL json with a schema is a null of that schema). */
+void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
+
+/* ---- records ---- */
+void sl_record_init(sl_record_t *r); /* zero, partition -1, offset -1 */
+void sl_record_clear(sl_record_t *r); /* releases everything, then init */
+void sl_record_set_topic(sl_record_t *r, const char *topic);
+void sl_record_add_header(sl_record_t *r, const char *key, const void *value, size_t len);
+
+/* ---- batches ----
+ * A growable array of records stored inline (no allocation per record once
+ * the batch has grown). Tasks append with sl_batch_add. */
+typedef struct sl_batch {
+	sl_record_t *records;
+	size_t count;
+	size_t cap;
+} sl_batch_t;
+
+/* Appends an initialised record and returns it (valid until the next add). */
+sl_record_t *sl_batch_add(sl_batch_t *b);
+/* Clears every record and empties the batch, keeping its memory. */
+void sl_batch_reset(sl_batch_t *b);
+void sl_batch_free(sl_batch_t *b);
+
+#endif

@@ -1,0 +1,51 @@
+/* The CUnit runner shared by the unit and integration test binaries: runs
+ * every registered suite (or those named on the command line) and prints
+ * the closing "N passed, N failed" line. */
+#ifndef SL_TEST_RUNNER_H
+#define SL_TEST_RUNNER_H
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef void (*sl_suite_register_fn)(void);
+
+static inline int sl_test_main(int argc, char **argv, const sl_suite_register_fn *fns,
+			       size_t count)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	for (size_t i = 0; i < count; i++)
+		fns[i]();
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (argc > 1) {
+		for (int a = 1; a < argc; a++) {
+			CU_pSuite s = CU_get_suite(argv[a]);
+			if (!s) {
+				fprintf(stderr, "no suite named '%s'\n", argv[a]);
+				CU_cleanup_registry();
+				return 2;
+			}
+			CU_basic_run_suite(s);
+		}
+	} else {
+		CU_basic_run_tests();
+	}
+	unsigned run = CU_get_number_of_tests_run();
+	unsigned failed = CU_get_number_of_tests_failed();
+	unsigned suites_failed = CU_get_number_of_suites_failed();
+	printf("\n%u passed, %u failed\n", run - failed, failed + suites_failed);
+	CU_cleanup_registry();
+	return (failed || suites_failed) ? 1 : 0;
+}
+
+/* Adds a suite and its tests; tests is a NULL-name-terminated CU_TestInfo. */
+static inline void sl_test_add_suite(const char *name, CU_InitializeFunc init,
+				     CU_CleanupFunc cleanup, CU_TestInfo *tests)
+{
+	CU_pSuite s = CU_add_suite(name, init, cleanup);
+	for (CU_TestInfo *t = tests; s && t->pName; t++)
+		CU_add_test(s, t->pName, t->pTestFunc);
+}
+
+#endif
