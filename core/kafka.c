@@ -1,0 +1,271 @@
+/* librdkafka client configuration, the embedded mock cluster and topic
+ * creation. */
+#include "kafka.h"
+
+#include <librdkafka/rdkafka_mock.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+struct sl_kafka {
+	char *bootstrap;
+	sl_config_t *common; /* keys every client gets (security.*, sasl.*, ssl.*) */
+	sl_config_t *producer, *consumer, *admin; /* worker passthrough */
+	rd_kafka_t *mock_host;                     /* owns the mock cluster */
+	rd_kafka_mock_cluster_t *mock;
+};
+
+/* sluice's own defaults per client kind: what Kafka Connect's worker sets
+ * for its task clients, in librdkafka's names. */
+static const char *const producer_defaults[][2] = {
+	{"enable.idempotence", "true"},
+	{"acks", "all"},
+	{"partitioner", "murmur2_random"}, /* the Java client's partitioner */
+	{"linger.ms", "5"},
+	{"batch.num.messages", "10000"},
+	{"queue.buffering.max.messages", "500000"},
+	{"queue.buffering.max.kbytes", "262144"},
+	{"message.timeout.ms", "300000"},
+	{"compression.type", "none"},
+};
+
+static const char *const consumer_defaults[][2] = {
+	{"enable.auto.commit", "false"},
+	{"enable.auto.offset.store", "false"},
+	{"auto.offset.reset", "earliest"},
+	{"enable.partition.eof", "false"},
+	{"queued.min.messages", "200000"},
+	{"fetch.wait.max.ms", "100"},
+};
+
+static bool is_common_key(const char *key)
+{
+	return !strcmp(key, "security.protocol") || !strncmp(key, "sasl.", 5) ||
+	       !strncmp(key, "ssl.", 4) || !strcmp(key, "client.rack");
+}
+
+static int conf_apply(rd_kafka_conf_t *conf, const sl_config_t *cfg, const char *origin,
+		      char *errstr, size_t errstr_size)
+{
+	char rderr[512];
+	for (size_t i = 0; cfg && i < sl_config_count(cfg); i++) {
+		const sl_config_entry_t *e = sl_config_at(cfg, i);
+		if (rd_kafka_conf_set(conf, e->key, e->value, rderr, sizeof(rderr)) !=
+		    RD_KAFKA_CONF_OK)
+			return sl_seterr(errstr, errstr_size, "%s%s: %s", origin, e->key, rderr);
+	}
+	return 0;
+}
+
+rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
+			       const sl_config_t *overrides, const char *client_id,
+			       char *errstr, size_t errstr_size)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char rderr[512];
+	rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, rderr, sizeof(rderr));
+	if (kind == SL_CLIENT_PRODUCER) {
+		for (size_t i = 0; i < SL_ARRAY_LEN(producer_defaults); i++)
+			rd_kafka_conf_set(conf, producer_defaults[i][0], producer_defaults[i][1],
+					  rderr, sizeof(rderr));
+	} else if (kind == SL_CLIENT_CONSUMER) {
+		for (size_t i = 0; i < SL_ARRAY_LEN(consumer_defaults); i++)
+			rd_kafka_conf_set(conf, consumer_defaults[i][0], consumer_defaults[i][1],
+					  rderr, sizeof(rderr));
+	}
+	const sl_config_t *mine = kind == SL_CLIENT_PRODUCER   ? k->producer
+				  : kind == SL_CLIENT_CONSUMER ? k->consumer
+							       : k->admin;
+	const char *prefix = kind == SL_CLIENT_PRODUCER   ? "producer."
+			     : kind == SL_CLIENT_CONSUMER ? "consumer."
+							  : "admin.";
+	if (conf_apply(conf, k->common, "", errstr, errstr_size) ||
+	    conf_apply(conf, mine, prefix, errstr, errstr_size) ||
+	    conf_apply(conf, overrides, "override ", errstr, errstr_size))
+		goto fail;
+	if (client_id)
+		rd_kafka_conf_set(conf, "client.id", client_id, rderr, sizeof(rderr));
+	return conf;
+fail:
+	rd_kafka_conf_destroy(conf);
+	return NULL;
+}
+
+static int start_embedded(sl_kafka_t *k, char *errstr, size_t errstr_size)
+{
+	char rderr[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_set(conf, "log_level", "3", rderr, sizeof(rderr));
+	k->mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rderr, sizeof(rderr));
+	if (!k->mock_host) {
+		rd_kafka_conf_destroy(conf);
+		return sl_seterr(errstr, errstr_size, "embedded cluster: %s", rderr);
+	}
+	k->mock = rd_kafka_mock_cluster_new(k->mock_host, 1);
+	if (!k->mock)
+		return sl_seterr(errstr, errstr_size, "embedded cluster: could not start");
+	free(k->bootstrap);
+	k->bootstrap = sl_strdup(rd_kafka_mock_cluster_bootstraps(k->mock));
+	SL_WARN(NULL,
+		"bootstrap.servers=embedded: Kafka runs in this process (librdkafka mock "
+		"cluster) at %s; data lives in memory only, is lost on exit, and past ~5 MiB "
+		"per partition older data is dropped: use it for demos and tests, never for "
+		"real data",
+		k->bootstrap);
+	return 0;
+}
+
+/* Checks the passthrough keys against librdkafka so mistakes fail at start. */
+static int check_passthrough(sl_kafka_t *k, char *errstr, size_t errstr_size)
+{
+	static const sl_client_kind_t kinds[] = {SL_CLIENT_PRODUCER, SL_CLIENT_CONSUMER,
+						 SL_CLIENT_ADMIN};
+	for (size_t i = 0; i < SL_ARRAY_LEN(kinds); i++) {
+		rd_kafka_conf_t *c = sl_kafka_conf(k, kinds[i], NULL, NULL, errstr, errstr_size);
+		if (!c)
+			return -1;
+		rd_kafka_conf_destroy(c);
+	}
+	return 0;
+}
+
+sl_kafka_t *sl_kafka_new(const sl_config_t *worker, char *errstr, size_t errstr_size)
+{
+	sl_kafka_t *k = sl_calloc(1, sizeof(*k));
+	const char *bs = sl_config_get(worker, "bootstrap.servers");
+	k->bootstrap = sl_strdup(bs ? bs : "localhost:9092");
+	k->producer = sl_config_subset(worker, "producer.", true);
+	k->consumer = sl_config_subset(worker, "consumer.", true);
+	k->admin = sl_config_subset(worker, "admin.", true);
+	k->common = sl_config_new();
+	for (size_t i = 0; i < sl_config_count(worker); i++) {
+		const sl_config_entry_t *e = sl_config_at(worker, i);
+		if (is_common_key(e->key))
+			sl_config_set(k->common, e->key, e->value, e->file, e->line);
+	}
+	if (check_passthrough(k, errstr, errstr_size) != 0)
+		goto fail;
+	if (!strcmp(k->bootstrap, "embedded") && start_embedded(k, errstr, errstr_size) != 0)
+		goto fail;
+	return k;
+fail:
+	sl_kafka_free(k);
+	return NULL;
+}
+
+void sl_kafka_free(sl_kafka_t *k)
+{
+	if (!k)
+		return;
+	if (k->mock)
+		rd_kafka_mock_cluster_destroy(k->mock);
+	if (k->mock_host)
+		rd_kafka_destroy(k->mock_host);
+	sl_config_free(k->common);
+	sl_config_free(k->producer);
+	sl_config_free(k->consumer);
+	sl_config_free(k->admin);
+	free(k->bootstrap);
+	free(k);
+}
+
+const char *sl_kafka_bootstrap(const sl_kafka_t *k)
+{
+	return k->bootstrap;
+}
+
+bool sl_kafka_is_embedded(const sl_kafka_t *k)
+{
+	return k->mock != NULL;
+}
+
+/* 1: exists, 0: missing, -1: metadata failed. */
+static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+			size_t errstr_size)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+	if (err) {
+		sl_seterr(errstr, errstr_size, "metadata request failed: %s",
+			  rd_kafka_err2str(err));
+		return -1;
+	}
+	int found = 0;
+	for (int i = 0; i < md->topic_cnt; i++) {
+		if (!strcmp(md->topics[i].topic, topic) && !md->topics[i].err) {
+			found = 1;
+			break;
+		}
+	}
+	rd_kafka_metadata_destroy(md);
+	return found;
+}
+
+static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int rf,
+			int timeout_ms, char *errstr, size_t errstr_size)
+{
+	char rderr[512];
+	int rc = -1;
+	rd_kafka_NewTopic_t *nt =
+		rd_kafka_NewTopic_new(topic, partitions, rf, rderr, sizeof(rderr));
+	if (!nt)
+		return sl_seterr(errstr, errstr_size, "topic %s: %s", topic, rderr);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, rderr, sizeof(rderr));
+	rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	if (!ev) {
+		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics timed out", topic);
+		goto out;
+	}
+	if (rd_kafka_event_error(ev)) {
+		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics failed: %s", topic,
+			  rd_kafka_event_error_string(ev));
+		goto out;
+	}
+	size_t n;
+	const rd_kafka_topic_result_t **res =
+		rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+	rd_kafka_resp_err_t err = n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+	if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+		const char *msg = rd_kafka_topic_result_error_string(res[0]);
+		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics failed: %s", topic,
+			  msg ? msg : rd_kafka_err2str(err));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_NewTopic_destroy(nt);
+	return rc;
+}
+
+int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
+			  int replication_factor, int timeout_ms, char *errstr,
+			  size_t errstr_size)
+{
+	int exists = topic_exists(rk, topic, timeout_ms, errstr, errstr_size);
+	if (exists != 0)
+		return exists > 0 ? 0 : -1;
+	if (k->mock) {
+		/* The mock cluster has no CreateTopics: create it directly. */
+		rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
+			k->mock, topic, partitions > 0 ? partitions : 1, 1);
+		if (err)
+			return sl_seterr(errstr, errstr_size, "topic %s: %s", topic,
+					 rd_kafka_err2str(err));
+		return 0;
+	}
+	if (create_topic(rk, topic, partitions, replication_factor, timeout_ms, errstr,
+			 errstr_size) != 0)
+		return -1;
+	SL_INFO(NULL, "created topic %s (partitions %d, replication factor %d; -1 = broker default)",
+		topic, partitions, replication_factor);
+	return 0;
+}

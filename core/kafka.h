@@ -1,0 +1,50 @@
+/* The worker's Kafka side, the only place that builds librdkafka clients:
+ * client configuration (worker keys, producer.* / consumer.* / admin.*
+ * passthrough, connector overrides), the embedded mock cluster, and topic
+ * creation. */
+#ifndef SL_KAFKA_H
+#define SL_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+
+typedef struct sl_kafka sl_kafka_t;
+
+typedef enum sl_client_kind {
+	SL_CLIENT_PRODUCER,
+	SL_CLIENT_CONSUMER,
+	SL_CLIENT_ADMIN,
+} sl_client_kind_t;
+
+/* Prepares client settings from the worker config and, when
+ * bootstrap.servers is "embedded", starts librdkafka's in-process mock
+ * cluster. Every producer.* / consumer.* / admin.* key is tried against
+ * librdkafka now, so a bad one fails here with librdkafka's message. NULL on
+ * failure with errstr. */
+sl_kafka_t *sl_kafka_new(const sl_config_t *worker, char *errstr, size_t errstr_size);
+void sl_kafka_free(sl_kafka_t *k);
+
+/* The bootstrap address clients use (the mock cluster's when embedded). */
+const char *sl_kafka_bootstrap(const sl_kafka_t *k);
+bool sl_kafka_is_embedded(const sl_kafka_t *k);
+
+/* A librdkafka configuration for a client of kind: sluice's defaults, then
+ * the worker's passthrough keys, then overrides (keys without prefix, e.g.
+ * from a connector's producer.override.*; may be NULL), then client_id.
+ * The caller owns the result (give it to rd_kafka_new). NULL with errstr
+ * on a bad key. */
+rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
+			       const sl_config_t *overrides, const char *client_id,
+			       char *errstr, size_t errstr_size);
+
+/* Makes sure topic exists: looks it up and, when missing, creates it
+ * through the admin API (or the mock cluster) with partitions and
+ * replication factor (-1: broker default). rk is any client handle.
+ * Returns 0 when the topic exists afterwards (also when another client
+ * created it first), -1 with errstr otherwise. */
+int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
+			  int replication_factor, int timeout_ms, char *errstr,
+			  size_t errstr_size);
+
+#endif

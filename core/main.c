@@ -1,0 +1,303 @@
+/* The sluice command line: run, validate, plugins, offsets. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "connector.h"
+#include "describe.h"
+#include "log.h"
+#include "offsets.h"
+#include "worker.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: sluice run [-w WORKER_CONFIG] CONNECTOR_CONFIG...\n"
+	      "       sluice validate FILE...\n"
+	      "       sluice plugins [--describe NAME] [--markdown NAME]\n"
+	      "       sluice offsets list|reset [-w WORKER_CONFIG] [--connector NAME]\n"
+	      "       sluice --version | --help\n"
+	      "\n"
+	      "Config files are libconfig (.conf), Kafka Connect .properties or REST-style\n"
+	      ".json ({\"name\":...,\"config\":{...}}), chosen by extension. Without -w the\n"
+	      "worker uses its defaults (bootstrap.servers=localhost:9092).\n",
+	      out);
+}
+
+static void print_errors(const sl_errlist_t *errs)
+{
+	for (size_t i = 0; i < errs->count; i++)
+		fprintf(stderr, "error: %s\n", errs->items[i]);
+}
+
+static sl_config_t *load_worker(const char *path)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = path ? sl_config_load(path, &errs) : sl_config_new();
+	if (cfg && sl_worker_config_validate(cfg, &errs) != 0) {
+		sl_config_free(cfg);
+		cfg = NULL;
+	}
+	print_errors(&errs);
+	sl_errlist_free(&errs);
+	return cfg;
+}
+
+/* ---- run ---- */
+
+typedef struct stopper {
+	sl_worker_t *worker;
+	volatile int done;
+} stopper_t;
+
+static void *stop_worker(void *arg)
+{
+	stopper_t *s = arg;
+	sl_worker_free(s->worker);
+	s->done = 1;
+	return NULL;
+}
+
+/* Waits for SIGINT/SIGTERM, stops the worker on a helper thread so that a
+ * second signal can still end the process at once. */
+static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
+{
+	int sig;
+	sigwait(set, &sig);
+	SL_INFO(NULL, "%s received: stopping tasks and storing offsets (send it again to exit "
+		      "at once)",
+		strsignal(sig));
+	stopper_t s = {.worker = w};
+	pthread_t th;
+	pthread_create(&th, NULL, stop_worker, &s);
+	struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000000};
+	while (!s.done) {
+		if (sigtimedwait(set, NULL, &tick) > 0) {
+			SL_WARN(NULL, "second signal: exiting now without storing offsets");
+			_exit(1);
+		}
+	}
+	pthread_join(th, NULL);
+	SL_INFO(NULL, "stopped");
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *worker_path = NULL;
+	int opt;
+	optind = 1;
+	while ((opt = getopt(argc, argv, "w:h")) != -1) {
+		if (opt == 'w') {
+			worker_path = optarg;
+		} else {
+			usage(opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "sluice run: no connector config given\n");
+		usage(stderr);
+		return 2;
+	}
+	sl_config_t *wcfg = load_worker(worker_path);
+	if (!wcfg)
+		return 1;
+	int n = argc - optind, bad = 0;
+	sl_config_t **conns = sl_calloc((size_t)n, sizeof(*conns));
+	for (int i = 0; i < n; i++) {
+		sl_errlist_t errs = {0};
+		conns[i] = sl_config_load(argv[optind + i], &errs);
+		if (conns[i] && sl_connector_config_validate(conns[i], &errs) != 0)
+			bad = 1;
+		bad |= !conns[i];
+		print_errors(&errs);
+		sl_errlist_free(&errs);
+	}
+	int rc = 1;
+	/* Signals go to this thread only: tasks inherit the blocked mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	char err[1024];
+	sl_worker_t *w = bad ? NULL : sl_worker_new(wcfg, err, sizeof(err));
+	if (!bad && !w)
+		fprintf(stderr, "error: %s\n", err);
+	for (int i = 0; w && i < n; i++) {
+		if (sl_worker_add_connector(w, conns[i], err, sizeof(err)) != 0)
+			SL_ERROR(NULL, "%s: %s", argv[optind + i], err);
+	}
+	if (w)
+		rc = wait_and_stop(w, &set);
+	for (int i = 0; i < n; i++)
+		sl_config_free(conns[i]);
+	free(conns);
+	sl_config_free(wcfg);
+	return rc;
+}
+
+/* ---- validate ---- */
+
+static int cmd_validate(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "sluice validate: no file given\n");
+		return 2;
+	}
+	int bad = 0;
+	for (int i = 1; i < argc; i++) {
+		sl_errlist_t errs = {0};
+		sl_config_t *cfg = sl_config_load(argv[i], &errs);
+		const char *kind = "worker";
+		if (cfg) {
+			if (sl_config_get(cfg, "connector.class") || sl_config_get(cfg, "name")) {
+				kind = "connector";
+				sl_connector_config_validate(cfg, &errs);
+			} else {
+				sl_worker_config_validate(cfg, &errs);
+			}
+		}
+		print_errors(&errs);
+		if (errs.count) {
+			fprintf(stderr, "%s: %zu error(s)\n", argv[i], errs.count);
+			bad = 1;
+		} else {
+			printf("%s: valid %s config\n", argv[i], kind);
+		}
+		sl_errlist_free(&errs);
+		sl_config_free(cfg);
+	}
+	return bad;
+}
+
+/* ---- plugins ---- */
+
+static int cmd_plugins(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"describe", required_argument, NULL, 'd'},
+						 {"markdown", required_argument, NULL, 'm'},
+						 {NULL, 0, NULL, 0}};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opt != 'd' && opt != 'm')
+			return 2;
+		const sl_connector_t *p = sl_plugins_find(optarg);
+		if (!p) {
+			fprintf(stderr, "sluice plugins: unknown connector '%s'\n", optarg);
+			return 1;
+		}
+		if (opt == 'd')
+			sl_describe_text(stdout, p);
+		else
+			sl_describe_markdown(stdout, p);
+		return 0;
+	}
+	for (const sl_connector_t *const *it = sl_plugins_all(); *it; it++) {
+		const sl_connector_t *p = *it;
+		printf("%-16s %-6s", p->name, p->kind == SL_SOURCE ? "source" : "sink");
+		for (const char *const *a = p->aliases; a && *a; a++)
+			printf(" %s", *a);
+		printf("\n");
+	}
+	return 0;
+}
+
+/* ---- offsets ---- */
+
+static int cmd_offsets(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"connector", required_argument, NULL, 'c'},
+						 {NULL, 0, NULL, 0}};
+	const char *worker_path = NULL, *connector = NULL;
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "w:", longopts, NULL)) != -1) {
+		if (opt == 'w')
+			worker_path = optarg;
+		else if (opt == 'c')
+			connector = optarg;
+		else
+			return 2;
+	}
+	const char *action = optind < argc ? argv[optind] : NULL;
+	if (!action || (strcmp(action, "list") && strcmp(action, "reset"))) {
+		fprintf(stderr, "sluice offsets: say list or reset\n");
+		return 2;
+	}
+	sl_config_t *wcfg = load_worker(worker_path);
+	if (!wcfg)
+		return 1;
+	const char *path = sl_config_get(wcfg, "offset.storage.file.filename");
+	if (!path)
+		path = sl_options_find(sl_worker_options, "offset.storage.file.filename")->def;
+	char err[1024];
+	int rc = 1;
+	sl_offset_store_t *s = sl_offset_store_open(path, true, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "error: %s\n", err);
+		goto out;
+	}
+	if (!strcmp(action, "list")) {
+		json_t *list = sl_offset_store_list(s, connector);
+		size_t i;
+		json_t *e;
+		json_array_foreach(list, i, e)
+		{
+			char *line = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+			printf("%s\n", line);
+			free(line);
+		}
+		json_decref(list);
+		rc = 0;
+	} else {
+		int removed = sl_offset_store_reset(s, connector, err, sizeof(err));
+		if (removed < 0) {
+			fprintf(stderr, "error: %s\n", err);
+		} else {
+			printf("removed %d offset(s)%s%s from %s\n", removed,
+			       connector ? " of " : "", connector ? connector : "", path);
+			rc = 0;
+		}
+	}
+	sl_offset_store_close(s);
+out:
+	sl_config_free(wcfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("sluice %s\n", SLUICE_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "validate"))
+		return cmd_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plugins"))
+		return cmd_plugins(argc - 1, argv + 1);
+	if (!strcmp(cmd, "offsets"))
+		return cmd_offsets(argc - 1, argv + 1);
+	fprintf(stderr, "sluice: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

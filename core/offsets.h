@@ -1,0 +1,73 @@
+/* Source offsets: the per-task tracker that decides which offsets may be
+ * stored (only those whose records, and every record before them in the
+ * same source partition, Kafka has acknowledged), and the worker's offset
+ * store (a JSON file replaced atomically; Kafka Connect's key shape). */
+#ifndef SL_OFFSETS_H
+#define SL_OFFSETS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- tracker --------------------------------------------------------------
+ * Used by one task thread only (delivery reports are served on the task's
+ * own thread), so it has no locks. */
+typedef struct sl_offset_tracker sl_offset_tracker_t;
+/* One submitted record; handed to librdkafka as the message opaque. */
+typedef struct sl_offset_slot sl_offset_slot_t;
+
+sl_offset_tracker_t *sl_offset_tracker_new(void);
+void sl_offset_tracker_free(sl_offset_tracker_t *t);
+
+/* Registers a record about to be produced, in submission order. partition
+ * is borrowed (the tracker keeps its own reference); offset (may be NULL:
+ * the record does not move the offset) is stolen. The slot stays valid
+ * until sl_offset_tracker_ack() was called for it and the tracker has
+ * moved past it in sl_offset_tracker_committable(). */
+sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
+					   json_t *offset, void *ack_data);
+/* Marks the slot acknowledged by Kafka; returns its ack_data. */
+void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
+
+/* Moves past every acknowledged prefix and returns the offsets that became
+ * storable since the last call, as a new JSON object mapping the source
+ * partition's canonical text (compact, sorted keys) to
+ * {"partition": <partition>, "offset": <offset>}; NULL when nothing new. */
+json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t);
+/* Records submitted but not yet acknowledged. */
+size_t sl_offset_tracker_in_flight(const sl_offset_tracker_t *t);
+
+/* Canonical text of a source partition (compact, sorted keys); malloc()ed. */
+char *sl_offset_partition_key(const json_t *partition);
+
+/* ---- store ----------------------------------------------------------------
+ * The standalone offset file. Keys follow Kafka Connect's offset topic:
+ * ["<connector>", {partition}] with the offset JSON as value, so the file
+ * reads like a Kafka Connect offsets topic. Thread safe. */
+typedef struct sl_offset_store sl_offset_store_t;
+
+/* Opens (or prepares to create) the offset file at path. With lock, takes
+ * an exclusive lock on "<path>.lock" held until sl_offset_store_close, and
+ * fails when another process holds it. NULL on failure with errstr. */
+sl_offset_store_t *sl_offset_store_open(const char *path, bool lock, char *errstr,
+					size_t errstr_size);
+void sl_offset_store_close(sl_offset_store_t *s);
+
+/* Stored offset of (connector, partition) as a new reference, or NULL. */
+json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
+			    const json_t *partition);
+/* Stores offsets (as returned by sl_offset_tracker_committable) for
+ * connector and makes them durable (file written atomically, fsynced)
+ * before returning 0. -1 with errstr when the file could not be written
+ * (the in-memory state keeps the offsets for the next attempt). */
+int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_t *offsets,
+			char *errstr, size_t errstr_size);
+/* Removes every offset of connector (all connectors when NULL) and writes
+ * the file. Returns the number of entries removed, -1 with errstr. */
+int sl_offset_store_reset(sl_offset_store_t *s, const char *connector, char *errstr,
+			  size_t errstr_size);
+/* Every entry as a new JSON array of {"connector","partition","offset"},
+ * filtered by connector when not NULL. */
+json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector);
+
+#endif

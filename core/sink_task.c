@@ -1,0 +1,397 @@
+/* The thread that runs a sink task: consume from the connector's consumer
+ * group, convert, put, and commit consumer offsets only after the task's
+ * flush made everything put so far durable (also on partition revocation). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "task.h"
+
+#define SINK_BATCH_MAX 2000
+
+typedef struct sink_state {
+	rd_kafka_topic_partition_list_t *pending; /* next offsets, put but uncommitted */
+	bool dirty;                               /* put since the last flush */
+	rd_kafka_message_t *msgs[SINK_BATCH_MAX];
+	sl_record_t records[SINK_BATCH_MAX];
+	size_t count;
+	bool pause_applied;
+	bool failed; /* a flush inside a rebalance callback failed */
+} sink_state_t;
+
+/* ---- offsets ---- */
+
+static void pending_set(sink_state_t *st, const char *topic, int32_t partition, int64_t next)
+{
+	rd_kafka_topic_partition_t *p =
+		rd_kafka_topic_partition_list_find(st->pending, topic, partition);
+	if (!p)
+		p = rd_kafka_topic_partition_list_add(st->pending, topic, partition);
+	p->offset = next;
+}
+
+static sl_rc_t do_flush(sl_task_ctx_t *t, void *arg)
+{
+	return t->env.plugin->sink->flush(t);
+}
+
+/* Flushes the connector and, once it says the data is durable, commits the
+ * offsets after everything put. */
+static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
+{
+	if (!st->dirty)
+		return SL_OK;
+	if (t->producer && rd_kafka_flush(t->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		sl_task_fail(t, "dead letter queue records not acknowledged within 30 s");
+		return SL_FAIL;
+	}
+	sl_rc_t rc = sl_task_with_retry(t, "flush", do_flush, NULL);
+	if (rc != SL_OK)
+		return rc;
+	st->dirty = false;
+	if (st->pending->cnt == 0)
+		return SL_OK;
+	rd_kafka_resp_err_t err = rd_kafka_commit(t->consumer, st->pending, 0);
+	if (err) {
+		/* Not fatal: the records are durable in the sink, so the worst
+		 * case is that they are delivered again. */
+		SL_WARN(t->tag, "offset commit failed (records may be delivered again): %s",
+			rd_kafka_err2str(err));
+		return SL_OK;
+	}
+	SL_DEBUG(t->tag, "committed offsets of %d partition(s)", st->pending->cnt);
+	rd_kafka_topic_partition_list_destroy(st->pending);
+	st->pending = rd_kafka_topic_partition_list_new(8);
+	return SL_OK;
+}
+
+/* ---- rebalance ---- */
+
+static void drop_pending_of(sink_state_t *st, const rd_kafka_topic_partition_list_t *parts)
+{
+	for (int i = 0; i < parts->cnt; i++)
+		rd_kafka_topic_partition_list_del(st->pending, parts->elems[i].topic,
+						  parts->elems[i].partition);
+}
+
+/* Drops collected, not yet put messages of the revoked partitions: their
+ * new owner reads them from the committed offset. */
+static void drop_collected_of(sink_state_t *st, const rd_kafka_topic_partition_list_t *parts)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < st->count; i++) {
+		rd_kafka_message_t *m = st->msgs[i];
+		if (rd_kafka_topic_partition_list_find(parts, rd_kafka_topic_name(m->rkt),
+						       m->partition)) {
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		st->msgs[keep++] = m;
+	}
+	st->count = keep;
+}
+
+static void apply_pause(sl_task_ctx_t *t, sink_state_t *st, bool pause)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (rd_kafka_assignment(t->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+		return;
+	if (pause)
+		rd_kafka_pause_partitions(t->consumer, a);
+	else
+		rd_kafka_resume_partitions(t->consumer, a);
+	rd_kafka_topic_partition_list_destroy(a);
+	st->pause_applied = pause;
+}
+
+/* Called from rd_kafka_consumer_poll on the task thread. On revocation the
+ * connector flushes and offsets are committed before the partitions go. */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			 rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	sink_state_t *st = t->runner;
+	bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		SL_INFO(t->tag, "assigned %d partition(s)", parts->cnt);
+		if (cooperative)
+			rd_kafka_incremental_assign(rk, parts);
+		else
+			rd_kafka_assign(rk, parts);
+		if (atomic_load(&t->paused))
+			apply_pause(t, st, true);
+		return;
+	}
+	SL_INFO(t->tag, "%d partition(s) revoked: flushing before they go", parts->cnt);
+	drop_collected_of(st, parts);
+	if (flush_and_commit(t, st) != SL_OK) {
+		SL_WARN(t->tag, "flush on revocation failed; uncommitted records will be "
+				"delivered again to the next owner");
+		st->failed = true;
+	}
+	drop_pending_of(st, parts);
+	if (cooperative)
+		rd_kafka_incremental_unassign(rk, parts);
+	else
+		rd_kafka_assign(rk, NULL);
+}
+
+/* ---- messages to records ---- */
+
+static void copy_headers(const rd_kafka_message_t *m, sl_record_t *r)
+{
+	rd_kafka_headers_t *h = NULL;
+	if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	const char *name;
+	const void *val;
+	size_t len;
+	for (size_t i = 0; !rd_kafka_header_get_all(h, i, &name, &val, &len); i++)
+		sl_record_add_header(r, name, val, len);
+}
+
+/* Fills r from m; returns SL_OK with *skip when a bad record was tolerated. */
+static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_record_t *r,
+			 bool *skip)
+{
+	char err[512];
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	*skip = false;
+	sl_record_init(r);
+	/* Borrowed from the message, which lives until the batch is done;
+	 * the caller sets it to NULL before clearing the record. */
+	r->topic = (char *)topic;
+	r->partition = m->partition;
+	r->offset = m->offset;
+	rd_kafka_timestamp_type_t tstype;
+	r->timestamp = rd_kafka_message_timestamp(m, &tstype);
+	t->cur_msg = m;
+	if (sl_converter_to_value(t->key_conv, topic, m->key, m->key_len, &r->key, err,
+				  sizeof(err)) != 0) {
+		*skip = true;
+		return sl_task_report_error(t, "KEY_CONVERTER", NULL, NULL, 0, "%s", err);
+	}
+	if (sl_converter_to_value(t->value_conv, topic, m->payload, m->payload ? m->len : 0,
+				  &r->value, err, sizeof(err)) != 0) {
+		*skip = true;
+		return sl_task_report_error(t, "VALUE_CONVERTER", NULL, NULL, 0, "%s", err);
+	}
+	copy_headers(m, r);
+	return SL_OK;
+}
+
+/* ---- setup ---- */
+
+static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	SL_WARN(t->tag, "kafka: %s", reason);
+}
+
+static int make_consumer(sl_task_ctx_t *t)
+{
+	char err[512];
+	sl_config_t *ov = sl_config_subset(t->env.connector_config, "consumer.override.", true);
+	char *cid = sl_task_client_id(t, "consumer");
+	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, SL_CLIENT_CONSUMER, ov, cid, err,
+					      sizeof(err));
+	free(cid);
+	sl_config_free(ov);
+	if (!conf) {
+		sl_task_fail(t, "consumer configuration: %s", err);
+		return -1;
+	}
+	char *group = sl_asprintf("connect-%s", t->env.settings->name);
+	rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
+	free(group);
+	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+	rd_kafka_conf_set_error_cb(conf, on_consumer_error);
+	rd_kafka_conf_set_opaque(conf, t);
+	t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	if (!t->consumer) {
+		rd_kafka_conf_destroy(conf);
+		sl_task_fail(t, "cannot create consumer: %s", err);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(t->consumer);
+	return 0;
+}
+
+/* Subscribes to topics or topics.regex (anchored like Java's matches()). */
+static int subscribe(sl_task_ctx_t *t)
+{
+	const sl_connector_settings_t *s = t->env.settings;
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+	if (s->topics_regex && *s->topics_regex) {
+		char *re = s->topics_regex[0] == '^' ? sl_strdup(s->topics_regex)
+						     : sl_asprintf("^(%s)$", s->topics_regex);
+		rd_kafka_topic_partition_list_add(l, re, RD_KAFKA_PARTITION_UA);
+		free(re);
+	} else {
+		for (char **p = s->topics; p && *p; p++)
+			rd_kafka_topic_partition_list_add(l, *p, RD_KAFKA_PARTITION_UA);
+	}
+	rd_kafka_resp_err_t err = rd_kafka_subscribe(t->consumer, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (err) {
+		sl_task_fail(t, "cannot subscribe: %s", rd_kafka_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+/* Collects up to SINK_BATCH_MAX messages, waiting at most timeout_ms for
+ * the first. */
+static void collect(sl_task_ctx_t *t, sink_state_t *st, int timeout_ms)
+{
+	int wait = timeout_ms;
+	while (st->count < SINK_BATCH_MAX) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, wait);
+		if (!m)
+			break;
+		wait = 0;
+		if (m->err) {
+			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				SL_WARN(t->tag, "consumer: %s", rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		st->msgs[st->count++] = m;
+	}
+}
+
+static sl_rc_t do_put(sl_task_ctx_t *t, void *arg)
+{
+	size_t *n = arg;
+	return t->env.plugin->sink->put(t, (sl_record_t *)t->cur_records, *n);
+}
+
+/* Converts the collected messages and puts them. Offsets move only after
+ * put succeeded (skipped bad records move with them). SL_FAIL ends the
+ * task; SL_RETRY means the task is stopping mid-retry and nothing of this
+ * batch may be committed. */
+static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
+{
+	size_t n = 0;
+	sl_rc_t rc = SL_OK;
+	for (size_t i = 0; i < st->count && rc == SL_OK; i++) {
+		bool skip;
+		rd_kafka_message_t *m = st->msgs[i];
+		rc = to_record(t, m, &st->records[n], &skip);
+		if (rc != SL_OK || skip) {
+			st->records[n].topic = NULL;
+			sl_record_clear(&st->records[n]);
+			continue;
+		}
+		/* Keep records and their messages side by side. */
+		st->msgs[i] = st->msgs[n];
+		st->msgs[n++] = m;
+	}
+	t->cur_msg = NULL;
+	t->cur_records = st->records;
+	t->cur_msgs = st->msgs;
+	t->cur_count = n;
+	if (rc == SL_OK && n)
+		rc = sl_task_with_retry(t, "put", do_put, &n);
+	t->cur_records = NULL;
+	t->cur_msgs = NULL;
+	t->cur_count = 0;
+	for (size_t i = 0; i < n; i++) {
+		st->records[i].topic = NULL;
+		sl_record_clear(&st->records[i]);
+	}
+	if (rc != SL_OK)
+		return rc;
+	for (size_t i = 0; i < st->count; i++)
+		pending_set(st, rd_kafka_topic_name(st->msgs[i]->rkt), st->msgs[i]->partition,
+			    st->msgs[i]->offset + 1);
+	st->dirty = true;
+	return SL_OK;
+}
+
+static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
+{
+	bool failed = false;
+	t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
+	while (!atomic_load(&t->stop) && !st->failed && !failed) {
+		bool paused = atomic_load(&t->paused);
+		if (paused != st->pause_applied)
+			apply_pause(t, st, paused);
+		collect(t, st, paused ? 100 : sl_task_timeout_ms(t));
+		sl_rc_t rc = st->count ? process(t, st) : SL_OK;
+		for (size_t i = 0; i < st->count; i++)
+			rd_kafka_message_destroy(st->msgs[i]);
+		st->count = 0;
+		if (rc == SL_FAIL)
+			failed = true;
+		if (rc != SL_OK)
+			break; /* SL_RETRY: stopping in the middle of retries */
+		if (sl_now_ms() >= t->next_offset_flush) {
+			failed = flush_and_commit(t, st) == SL_FAIL;
+			t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
+		}
+	}
+	if (failed || st->failed)
+		sl_task_mark_failed(t, "sink task failed");
+}
+
+static sl_rc_t do_start(sl_task_ctx_t *t, void *arg)
+{
+	return t->env.plugin->sink->start(t, t->config);
+}
+
+void *sl_sink_task_run(void *arg)
+{
+	sl_task_ctx_t *t = arg;
+	const sl_sink_ops_t *ops = t->env.plugin->sink;
+	sink_state_t *st = sl_calloc(1, sizeof(*st));
+	st->pending = rd_kafka_topic_partition_list_new(8);
+	t->runner = st;
+	bool started = false;
+	if (sl_task_make_converters(t) != 0 || make_consumer(t) != 0) {
+		sl_task_mark_failed(t, "setup failed");
+		goto out;
+	}
+	if (sl_task_with_retry(t, "start", do_start, NULL) != SL_OK) {
+		sl_task_mark_failed(t, "start failed");
+		goto out;
+	}
+	started = true;
+	if (subscribe(t) != 0) {
+		sl_task_mark_failed(t, "subscribe failed");
+		goto out;
+	}
+	SL_INFO(t->tag, "sink task started (group connect-%s)", t->env.settings->name);
+	sl_task_set_state(t, SL_TASK_RUNNING, NULL);
+	run_loop(t, st);
+	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
+		flush_and_commit(t, st);
+out:
+	if (t->consumer) {
+		/* Close leaves the group; its revocation callback flushes
+		 * (a no-op when nothing was put since the last commit). */
+		if (started && sl_task_get_state(t, NULL) != SL_TASK_FAILED)
+			rd_kafka_consumer_close(t->consumer);
+		rd_kafka_destroy(t->consumer);
+		t->consumer = NULL;
+	}
+	if (started && ops->stop)
+		ops->stop(t);
+	if (t->producer) {
+		rd_kafka_flush(t->producer, 5000);
+		rd_kafka_destroy(t->producer);
+		t->producer = NULL;
+	}
+	rd_kafka_topic_partition_list_destroy(st->pending);
+	free(st);
+	t->runner = NULL;
+	sl_converter_free(t->key_conv);
+	sl_converter_free(t->value_conv);
+	t->key_conv = t->value_conv = NULL;
+	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
+		sl_task_set_state(t, SL_TASK_STOPPED, NULL);
+	SL_INFO(t->tag, "sink task stopped");
+	return NULL;
+}

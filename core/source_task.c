@@ -1,0 +1,293 @@
+/* The thread that runs a source task: poll the connector, convert, produce
+ * with an idempotent producer, and store source offsets only once Kafka has
+ * acknowledged every record up to them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "task.h"
+
+/* Delivery reports are served by rd_kafka_poll on the task thread, so the
+ * tracker and the connector's acked() run on that thread too. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	sl_offset_slot_t *slot = m->_private;
+	if (!slot) { /* a dead letter queue record */
+		if (t->dlq_in_flight)
+			t->dlq_in_flight--;
+		if (m->err)
+			SL_ERROR(t->tag, "dead letter queue write failed: %s",
+				 rd_kafka_err2str(m->err));
+		return;
+	}
+	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+		return; /* stopping: not stored, sent again on restart */
+	if (m->err) {
+		/* The idempotent producer already retried; a record it gives up
+		 * on cannot be skipped without breaking order: fail the task.
+		 * Its offset is never stored, so a restart resends it. */
+		if (!atomic_exchange(&t->producer_fatal, true))
+			sl_task_fail(t, "delivery to topic %s partition %d failed: %s",
+				     rd_kafka_topic_name(m->rkt), (int)m->partition,
+				     rd_kafka_err2str(m->err));
+		return;
+	}
+	void *ack_data = sl_offset_tracker_ack(t->tracker, slot);
+	if (t->env.plugin->source->acked)
+		t->env.plugin->source->acked(t, ack_data);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char buf[512];
+		rd_kafka_fatal_error(rk, buf, sizeof(buf));
+		if (!atomic_exchange(&t->producer_fatal, true))
+			sl_task_fail(t, "producer fatal error: %s", buf);
+		return;
+	}
+	SL_WARN(t->tag, "kafka: %s", reason);
+}
+
+static int make_producer(sl_task_ctx_t *t)
+{
+	char err[512];
+	sl_config_t *ov = sl_config_subset(t->env.connector_config, "producer.override.", true);
+	char *cid = sl_task_client_id(t, "producer");
+	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, ov, cid, err,
+					      sizeof(err));
+	free(cid);
+	sl_config_free(ov);
+	if (!conf) {
+		sl_task_fail(t, "producer configuration: %s", err);
+		return -1;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_opaque(conf, t);
+	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	if (!t->producer) {
+		rd_kafka_conf_destroy(conf);
+		sl_task_fail(t, "cannot create producer: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Per-task scratch buffers for serialised keys and values. */
+typedef struct send_bufs {
+	sl_buf_t key, value;
+} send_bufs_t;
+
+static rd_kafka_headers_t *make_headers(const sl_record_t *r)
+{
+	if (!r->header_count)
+		return NULL;
+	rd_kafka_headers_t *h = rd_kafka_headers_new(r->header_count);
+	for (size_t i = 0; i < r->header_count; i++)
+		rd_kafka_header_add(h, r->headers[i].key, -1, r->headers[i].value,
+				    r->headers[i].value ? (ssize_t)r->headers[i].len : 0);
+	return h;
+}
+
+/* Serialises key and value; returns SL_OK, or the error policy's verdict
+ * (SL_OK with *skip set when the record is to be dropped). */
+static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *key_null,
+		       bool *value_null, bool *skip)
+{
+	char err[512];
+	sl_buf_reset(&b->key);
+	sl_buf_reset(&b->value);
+	*skip = false;
+	if (sl_converter_from_value(t->key_conv, r->topic, &r->key, &b->key, key_null, err,
+				    sizeof(err)) != 0) {
+		*skip = true;
+		return sl_task_report_error(t, "KEY_CONVERTER", r, NULL, 0, "topic %s: %s",
+					    r->topic, err);
+	}
+	if (sl_converter_from_value(t->value_conv, r->topic, &r->value, &b->value, value_null,
+				    err, sizeof(err)) != 0) {
+		*skip = true;
+		return sl_task_report_error(t, "VALUE_CONVERTER", r, NULL, 0, "topic %s: %s",
+					    r->topic, err);
+	}
+	return SL_OK;
+}
+
+/* Hands one record to the producer. The tracker slot is registered first:
+ * the slot's place in submission order is what keeps offsets in order. */
+static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
+{
+	if (!r->topic) {
+		sl_task_fail(t, "connector produced a record without a topic");
+		return SL_FAIL;
+	}
+	const sl_connector_settings_t *s = t->env.settings;
+	sl_task_ensure_topic(t, t->producer, r->topic, (int)s->topic_partitions,
+			     (int)s->topic_replication_factor);
+	bool key_null, value_null, skip;
+	sl_rc_t rc = convert(t, r, b, &key_null, &value_null, &skip);
+	sl_offset_slot_t *slot =
+		sl_offset_tracker_submit(t->tracker, r->source_partition, r->source_offset,
+					 r->ack_data);
+	r->source_offset = NULL; /* the tracker owns it now */
+	if (rc != SL_OK || skip) {
+		/* A skipped record still moves its source offset. */
+		if (rc == SL_OK)
+			sl_offset_tracker_ack(t->tracker, slot);
+		return rc;
+	}
+	rd_kafka_headers_t *h = make_headers(r);
+	for (;;) {
+		rd_kafka_resp_err_t err = rd_kafka_producev(
+			t->producer, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_PARTITION(r->partition),
+			RD_KAFKA_V_KEY(key_null ? NULL : b->key.data, key_null ? 0 : b->key.len),
+			RD_KAFKA_V_VALUE(value_null ? NULL : b->value.data,
+					 value_null ? 0 : b->value.len),
+			RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_HEADERS(h),
+			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(slot),
+			RD_KAFKA_V_END);
+		if (!err)
+			return SL_OK;
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			if (h)
+				rd_kafka_headers_destroy(h);
+			sl_task_fail(t, "cannot produce to topic %s: %s", r->topic,
+				     rd_kafka_err2str(err));
+			return SL_FAIL;
+		}
+		/* Back pressure: serve delivery reports until there is room. */
+		rd_kafka_poll(t->producer, 10);
+		if (atomic_load(&t->producer_fatal))
+			return SL_FAIL;
+	}
+}
+
+/* Stores what the tracker says is storable, then tells the connector. */
+static void commit_offsets(sl_task_ctx_t *t)
+{
+	if (t->dlq_in_flight)
+		return; /* not past a bad record whose DLQ copy is not in Kafka */
+	json_t *committable = sl_offset_tracker_committable(t->tracker);
+	if (!committable)
+		return;
+	char err[512];
+	if (sl_offset_store_put(t->env.offsets, t->env.settings->name, committable, err,
+				sizeof(err)) != 0) {
+		SL_ERROR(t->tag, "could not store offsets (will retry): %s", err);
+	} else {
+		SL_DEBUG(t->tag, "stored offsets of %zu source partition(s)",
+			 json_object_size(committable));
+		if (t->env.plugin->source->commit)
+			t->env.plugin->source->commit(t, committable);
+	}
+	json_decref(committable);
+}
+
+static sl_rc_t do_poll(sl_task_ctx_t *t, void *arg)
+{
+	return t->env.plugin->source->poll(t, arg);
+}
+
+static sl_rc_t do_start(sl_task_ctx_t *t, void *arg)
+{
+	return t->env.plugin->source->start(t, t->config);
+}
+
+/* Produces a polled batch; SL_FAIL ends the task. */
+static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs)
+{
+	for (size_t i = 0; i < batch->count; i++) {
+		if (send_record(t, &batch->records[i], bufs) != SL_OK)
+			return SL_FAIL;
+	}
+	return SL_OK;
+}
+
+static void run_loop(sl_task_ctx_t *t)
+{
+	sl_batch_t batch = {0};
+	send_bufs_t bufs = {0};
+	t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
+	while (!atomic_load(&t->stop) && !atomic_load(&t->producer_fatal)) {
+		if (atomic_load(&t->paused)) {
+			rd_kafka_poll(t->producer, 0);
+			sl_task_wait(t, 100);
+		} else {
+			sl_rc_t rc = sl_task_with_retry(t, "poll", do_poll, &batch);
+			if (rc == SL_FAIL || (rc == SL_OK && send_batch(t, &batch, &bufs) != SL_OK)) {
+				sl_batch_reset(&batch);
+				sl_task_mark_failed(t, "poll failed");
+				break;
+			}
+			sl_batch_reset(&batch);
+			rd_kafka_poll(t->producer, 0);
+		}
+		if (sl_now_ms() >= t->next_offset_flush) {
+			commit_offsets(t);
+			t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
+		}
+	}
+	if (atomic_load(&t->producer_fatal))
+		sl_task_mark_failed(t, "producer failed");
+	sl_batch_free(&batch);
+	sl_buf_free(&bufs.key);
+	sl_buf_free(&bufs.value);
+}
+
+/* Waits (bounded) for outstanding records, then stores what was acked. */
+static void drain_and_commit(sl_task_ctx_t *t)
+{
+	int64_t deadline = sl_now_ms() + t->env.offset_flush_timeout_ms;
+	while (sl_offset_tracker_in_flight(t->tracker) + t->dlq_in_flight > 0 &&
+	       sl_now_ms() < deadline && !atomic_load(&t->producer_fatal))
+		rd_kafka_poll(t->producer, 50);
+	size_t left = sl_offset_tracker_in_flight(t->tracker);
+	if (left)
+		SL_WARN(t->tag,
+			"%zu record(s) not acknowledged within offset.flush.timeout.ms; their "
+			"offsets are not stored and they will be sent again on restart",
+			left);
+	commit_offsets(t);
+}
+
+void *sl_source_task_run(void *arg)
+{
+	sl_task_ctx_t *t = arg;
+	const sl_source_ops_t *ops = t->env.plugin->source;
+	bool started = false;
+	t->tracker = sl_offset_tracker_new();
+	if (sl_task_make_converters(t) != 0 || make_producer(t) != 0) {
+		sl_task_mark_failed(t, "setup failed");
+		goto out;
+	}
+	if (sl_task_with_retry(t, "start", do_start, NULL) != SL_OK) {
+		sl_task_mark_failed(t, "start failed");
+		goto out;
+	}
+	started = true;
+	SL_INFO(t->tag, "source task started");
+	sl_task_set_state(t, SL_TASK_RUNNING, NULL);
+	run_loop(t);
+	drain_and_commit(t);
+out:
+	if (started && ops->stop)
+		ops->stop(t);
+	if (t->producer) {
+		rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(t->producer, 0);
+		rd_kafka_destroy(t->producer);
+	}
+	t->producer = NULL;
+	sl_offset_tracker_free(t->tracker);
+	t->tracker = NULL;
+	sl_converter_free(t->key_conv);
+	sl_converter_free(t->value_conv);
+	t->key_conv = t->value_conv = NULL;
+	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
+		sl_task_set_state(t, SL_TASK_STOPPED, NULL);
+	SL_INFO(t->tag, "source task stopped");
+	return NULL;
+}

@@ -1,0 +1,268 @@
+/* A task's context and lifecycle: the accessors connector.h promises, the
+ * state machine, retries with backoff, and the error policy (tolerance,
+ * error log, dead letter queue). */
+#include "task.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static const char *const state_names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "FAILED",
+					  "STOPPED"};
+
+const char *sl_task_state_name(sl_task_state_t s)
+{
+	return state_names[s];
+}
+
+/* ---- connector.h accessors ---- */
+
+const char *sl_task_tag(const sl_task_ctx_t *ctx)
+{
+	return ctx->tag;
+}
+
+const char *sl_task_connector_name(const sl_task_ctx_t *ctx)
+{
+	return ctx->env.settings->name;
+}
+
+int sl_task_id(const sl_task_ctx_t *ctx)
+{
+	return ctx->id;
+}
+
+void sl_task_set_data(sl_task_ctx_t *ctx, void *data)
+{
+	ctx->data = data;
+}
+
+void *sl_task_data(const sl_task_ctx_t *ctx)
+{
+	return ctx->data;
+}
+
+int sl_task_timeout_ms(const sl_task_ctx_t *ctx)
+{
+	return 500;
+}
+
+bool sl_task_stopping(const sl_task_ctx_t *ctx)
+{
+	return atomic_load(&((sl_task_ctx_t *)ctx)->stop);
+}
+
+json_t *sl_task_stored_offset(sl_task_ctx_t *ctx, const json_t *source_partition)
+{
+	return sl_offset_store_get(ctx->env.offsets, ctx->env.settings->name, source_partition);
+}
+
+void sl_task_fail(sl_task_ctx_t *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->fail_reason, sizeof(ctx->fail_reason), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- lifecycle ---- */
+
+sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *task_config)
+{
+	sl_task_ctx_t *t = sl_calloc(1, sizeof(*t));
+	t->env = *env;
+	t->id = id;
+	t->tag = sl_asprintf("%s/%d", env->settings->name, id);
+	t->config = sl_config_dup(task_config);
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	t->state = SL_TASK_UNASSIGNED;
+	return t;
+}
+
+int sl_task_start(sl_task_ctx_t *t, char *errstr, size_t errstr_size)
+{
+	void *(*run)(void *) =
+		t->env.plugin->kind == SL_SOURCE ? sl_source_task_run : sl_sink_task_run;
+	int rc = pthread_create(&t->thread, NULL, run, t);
+	if (rc != 0)
+		return sl_seterr(errstr, errstr_size, "%s: cannot start thread: %s", t->tag,
+				 strerror(rc));
+	t->thread_started = true;
+	return 0;
+}
+
+void sl_task_stop_and_free(sl_task_ctx_t *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	atomic_store(&t->stop, true);
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	if (t->thread_started)
+		pthread_join(t->thread, NULL);
+	for (size_t i = 0; i < t->known_count; i++)
+		free(t->known_topics[i]);
+	free(t->known_topics);
+	sl_config_free(t->config);
+	free(t->trace);
+	free(t->tag);
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+void sl_task_set_paused(sl_task_ctx_t *t, bool paused)
+{
+	pthread_mutex_lock(&t->lock);
+	atomic_store(&t->paused, paused);
+	if (t->state == SL_TASK_RUNNING || t->state == SL_TASK_PAUSED)
+		t->state = paused ? SL_TASK_PAUSED : SL_TASK_RUNNING;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+sl_task_state_t sl_task_get_state(sl_task_ctx_t *t, char **trace_out)
+{
+	pthread_mutex_lock(&t->lock);
+	sl_task_state_t s = t->state;
+	if (trace_out)
+		*trace_out = sl_strdup(t->trace);
+	pthread_mutex_unlock(&t->lock);
+	return s;
+}
+
+void sl_task_set_state(sl_task_ctx_t *t, sl_task_state_t s, const char *trace)
+{
+	pthread_mutex_lock(&t->lock);
+	if (s == SL_TASK_RUNNING && atomic_load(&t->paused))
+		s = SL_TASK_PAUSED;
+	t->state = s;
+	if (trace) {
+		free(t->trace);
+		t->trace = sl_strdup(trace);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback)
+{
+	const char *why = t->fail_reason[0] ? t->fail_reason : fallback;
+	SL_ERROR(t->tag, "task FAILED: %s", why);
+	sl_task_set_state(t, SL_TASK_FAILED, why);
+}
+
+void sl_task_wait(sl_task_ctx_t *t, int64_t ms)
+{
+	if (ms <= 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&t->lock);
+	bool paused = atomic_load(&t->paused);
+	while (!atomic_load(&t->stop) && atomic_load(&t->paused) == paused) {
+		if (pthread_cond_timedwait(&t->cond, &t->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op, void *arg)
+{
+	const sl_connector_settings_t *s = t->env.settings;
+	int64_t start = sl_now_ms();
+	sl_backoff_t bo;
+	sl_backoff_init(&bo, 300, s->errors_retry_delay_max_ms, (uint64_t)start ^ (uint64_t)t->id);
+	for (;;) {
+		t->fail_reason[0] = '\0';
+		sl_rc_t rc = op(t, arg);
+		if (rc != SL_RETRY || atomic_load(&t->stop))
+			return rc;
+		int64_t elapsed = sl_now_ms() - start;
+		int64_t limit = s->errors_retry_timeout_ms;
+		if (limit >= 0 && elapsed >= limit) {
+			char reason[1024];
+			snprintf(reason, sizeof(reason), "%s", t->fail_reason);
+			sl_task_fail(t, "%s failed%s%s (retries stopped after %lld ms, "
+					"errors.retry.timeout=%lld)",
+				     what, reason[0] ? ": " : "", reason, (long long)elapsed,
+				     (long long)limit);
+			return SL_FAIL;
+		}
+		int64_t delay = sl_backoff_next(&bo);
+		if (limit >= 0 && delay > limit - elapsed)
+			delay = limit - elapsed;
+		SL_WARN(t->tag, "%s failed (retriable)%s%s; retrying in %lld ms", what,
+			t->fail_reason[0] ? ": " : "", t->fail_reason, (long long)delay);
+		sl_task_wait(t, delay);
+	}
+}
+
+int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, int partitions,
+			 int replication_factor)
+{
+	for (size_t i = 0; i < t->known_count; i++)
+		if (!strcmp(t->known_topics[i], topic))
+			return 0;
+	char err[512];
+	if (sl_kafka_ensure_topic(t->env.kafka, rk, topic, partitions, replication_factor, 10000,
+				  err, sizeof(err)) != 0) {
+		/* The broker may still create it on first produce
+		 * (auto.create.topics.enable); go on and let delivery tell. */
+		SL_WARN(t->tag, "could not make sure topic %s exists: %s", topic, err);
+	}
+	t->known_topics = sl_realloc(t->known_topics, (t->known_count + 1) * sizeof(char *));
+	t->known_topics[t->known_count++] = sl_strdup(topic);
+	return 0;
+}
+
+static sl_converter_t *make_converter(sl_task_ctx_t *t, bool is_key)
+{
+	const char *key = is_key ? "key.converter" : "value.converter";
+	const char *prefix = is_key ? "key.converter." : "value.converter.";
+	const sl_config_t *from = t->env.connector_config;
+	const char *name = sl_config_get(from, key);
+	if (!name) {
+		from = t->env.worker_config;
+		name = sl_config_get(from, key);
+	}
+	if (!name)
+		name = "json";
+	sl_config_t *props = from ? sl_config_subset(from, prefix, true) : NULL;
+	char err[512];
+	sl_converter_t *c = sl_converter_new(name, is_key, props, err, sizeof(err));
+	sl_config_free(props);
+	if (!c)
+		sl_task_fail(t, "%s: %s", key, err);
+	return c;
+}
+
+int sl_task_make_converters(sl_task_ctx_t *t)
+{
+	t->key_conv = make_converter(t, true);
+	if (!t->key_conv)
+		return -1;
+	t->value_conv = make_converter(t, false);
+	return t->value_conv ? 0 : -1;
+}
+
+char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind)
+{
+	return sl_asprintf("connector-%s-%s-%d", kind, t->env.settings->name, t->id);
+}

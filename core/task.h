@@ -1,0 +1,128 @@
+/* The worker's side of a task: its context (what connector.h hands to a
+ * task as sl_task_ctx_t), its state machine, the error policy and the
+ * threads that run source and sink tasks. Internal to core/. */
+#ifndef SL_TASK_H
+#define SL_TASK_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "connector.h"
+#include "convert.h"
+#include "kafka.h"
+#include "offsets.h"
+
+typedef enum sl_task_state {
+	SL_TASK_UNASSIGNED = 0,
+	SL_TASK_RUNNING,
+	SL_TASK_PAUSED,
+	SL_TASK_FAILED,
+	SL_TASK_STOPPED,
+} sl_task_state_t;
+
+const char *sl_task_state_name(sl_task_state_t s);
+
+/* Typed common connector options (sl_connector_common_options and the
+ * source/sink tables load into this one struct). */
+typedef struct sl_connector_settings {
+	char *name;
+	char *connector_class;
+	int64_t tasks_max;
+	char *key_converter;
+	char *value_converter;
+	int errors_tolerance; /* 0 none, 1 all */
+	int64_t errors_retry_timeout_ms;
+	int64_t errors_retry_delay_max_ms;
+	bool errors_log_enable;
+	bool errors_log_include_messages;
+	char *dlq_topic;
+	int64_t dlq_replication_factor;
+	bool dlq_context_headers;
+	char **topics;
+	char *topics_regex;
+	int64_t topic_partitions;
+	int64_t topic_replication_factor;
+} sl_connector_settings_t;
+
+/* What a task needs from the worker, fixed for the task's life. */
+typedef struct sl_task_env {
+	sl_kafka_t *kafka;
+	sl_offset_store_t *offsets;
+	const sl_connector_t *plugin;
+	const sl_connector_settings_t *settings; /* owned by the connector */
+	const sl_config_t *worker_config;
+	const sl_config_t *connector_config;
+	int64_t offset_flush_interval_ms;
+	int64_t offset_flush_timeout_ms;
+	int64_t shutdown_timeout_ms;
+} sl_task_env_t;
+
+struct sl_task_ctx {
+	sl_task_env_t env;
+	int id;
+	char *tag;               /* "connector/id" */
+	sl_config_t *config;     /* this task's config */
+	void *data;              /* the connector's state */
+	pthread_t thread;
+	bool thread_started;
+
+	pthread_mutex_t lock;    /* guards state, trace, paused, cond */
+	pthread_cond_t cond;
+	sl_task_state_t state;
+	char *trace;             /* why it FAILED */
+	atomic_bool stop;
+	atomic_bool paused;
+	char fail_reason[1024];  /* set by sl_task_fail on the task thread */
+
+	sl_converter_t *key_conv, *value_conv;
+	rd_kafka_t *producer;    /* source tasks; also DLQ for sinks */
+	rd_kafka_t *consumer;    /* sink tasks */
+	sl_offset_tracker_t *tracker;
+	int64_t next_offset_flush;
+	/* The Kafka message a sink task is working on (for DLQ context), or
+	 * the batch of them during put. */
+	const rd_kafka_message_t *cur_msg;
+	rd_kafka_message_t **cur_msgs;
+	const sl_record_t *cur_records;
+	size_t cur_count;
+	uint64_t errors_total;
+	char **known_topics; /* topics this task made sure exist */
+	size_t known_count;
+	atomic_bool producer_fatal;
+	void *runner;         /* the source/sink runner's own state */
+	size_t dlq_in_flight; /* DLQ messages not yet acknowledged */
+};
+
+/* Creates a task context; the thread is started by sl_task_start. */
+sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *task_config);
+/* Starts the task's thread (source or sink runner). */
+int sl_task_start(sl_task_ctx_t *t, char *errstr, size_t errstr_size);
+/* Asks the task to stop, waits for its thread, frees everything. */
+void sl_task_stop_and_free(sl_task_ctx_t *t);
+void sl_task_set_paused(sl_task_ctx_t *t, bool paused);
+sl_task_state_t sl_task_get_state(sl_task_ctx_t *t, char **trace_out);
+
+/* Internal to the runners. */
+void sl_task_set_state(sl_task_ctx_t *t, sl_task_state_t s, const char *trace);
+/* Marks the task FAILED with the recorded fail reason (or fallback). */
+void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback);
+/* Runs op until it returns SL_OK or SL_FAIL, retrying SL_RETRY with
+ * exponential backoff and jitter within errors.retry.timeout. */
+typedef sl_rc_t (*sl_task_op_fn)(sl_task_ctx_t *t, void *arg);
+sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op, void *arg);
+/* Sleeps up to ms, waking early when the task is asked to stop or its
+ * pause state changes. */
+void sl_task_wait(sl_task_ctx_t *t, int64_t ms);
+/* Makes sure the topic exists (cached per task). */
+int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, int partitions,
+			 int replication_factor);
+/* Creates the converters from the connector's or the worker's settings. */
+int sl_task_make_converters(sl_task_ctx_t *t);
+/* Builds the client id "connector-<kind>-<name>-<id>". */
+char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind);
+
+void *sl_source_task_run(void *arg);
+void *sl_sink_task_run(void *arg);
+
+#endif

@@ -1,0 +1,82 @@
+/* The worker: owns the Kafka settings and the offset store, and runs
+ * connectors, each as one or more tasks on threads of their own. Every
+ * function here is thread safe (the REST API calls them from its threads). */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "connector.h"
+#include "options.h"
+
+typedef struct sl_worker sl_worker_t;
+
+/* Typed worker settings, loaded from sl_worker_options. */
+typedef struct sl_worker_settings {
+	char *bootstrap_servers;
+	char *offset_file;
+	int64_t offset_flush_interval_ms;
+	int64_t offset_flush_timeout_ms;
+	int64_t shutdown_timeout_ms;
+	char *key_converter;
+	char *value_converter;
+	int log_level;
+	char *plugin_path;
+	char *security_protocol;
+} sl_worker_settings_t;
+
+/* Option tables: the worker file, keys every connector has, and those of
+ * source / sink connectors only. NULL-name terminated. */
+extern const sl_option_t sl_worker_options[];
+extern const sl_option_t sl_connector_common_options[];
+extern const sl_option_t sl_source_common_options[];
+extern const sl_option_t sl_sink_common_options[];
+/* Key prefixes accepted without a table entry (NULL-terminated). */
+extern const char *const sl_worker_prefixes[];
+extern const char *const sl_connector_prefixes[];
+
+/* Checks a worker config: known keys, types, and that librdkafka accepts
+ * every producer.* / consumer.* / admin.* key. Adds every problem to errs;
+ * returns 0 when there was none. */
+int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs);
+/* Checks a connector config: connector.class known, common and connector
+ * options, unknown keys, the connector's own validate(). */
+int sl_connector_config_validate(const sl_config_t *cfg, sl_errlist_t *errs);
+
+/* Creates a worker from a validated config (NULL: all defaults), starts the
+ * embedded cluster when asked, opens and locks the offset store. NULL with
+ * errstr on failure. */
+sl_worker_t *sl_worker_new(const sl_config_t *cfg, char *errstr, size_t errstr_size);
+/* Stops every connector (tasks drain and store offsets) and frees all. */
+void sl_worker_free(sl_worker_t *w);
+const char *sl_worker_bootstrap(const sl_worker_t *w);
+
+/* Adds a connector from a config (copied) and starts its tasks. -1 with
+ * errstr when the config is invalid or the name is taken. */
+int sl_worker_add_connector(sl_worker_t *w, const sl_config_t *cfg, char *errstr,
+			    size_t errstr_size);
+/* Stops the connector's tasks (offsets are stored) and forgets it. */
+int sl_worker_remove_connector(sl_worker_t *w, const char *name, char *errstr,
+			       size_t errstr_size);
+int sl_worker_pause_connector(sl_worker_t *w, const char *name, char *errstr,
+			      size_t errstr_size);
+int sl_worker_resume_connector(sl_worker_t *w, const char *name, char *errstr,
+			       size_t errstr_size);
+/* Stops and starts every task of the connector with its current config. */
+int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr,
+				size_t errstr_size);
+/* Restarts one task (e.g. after it FAILED). */
+int sl_worker_restart_task(sl_worker_t *w, const char *name, int task, char *errstr,
+			   size_t errstr_size);
+
+/* Status in Kafka Connect's REST shape:
+ * {"name","connector":{"state","worker_id"},"tasks":[{"id","state","worker_id",
+ * "trace"?}],"type":"source"|"sink"}; new reference, NULL when unknown. */
+json_t *sl_worker_connector_status(sl_worker_t *w, const char *name);
+/* Names of every connector, as a new JSON array. */
+json_t *sl_worker_connector_names(sl_worker_t *w);
+/* True while at least one task of any connector is RUNNING or PAUSED. */
+bool sl_worker_any_task_alive(sl_worker_t *w);
+
+#endif
