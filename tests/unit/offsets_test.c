@@ -1,0 +1,344 @@
+/* Unit tests of offset tracking (acknowledged prefix per source partition,
+ * out-of-order delivery reports) and the atomic offset file store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "offsets.h"
+#include "runner.h"
+#include "util.h"
+
+static json_t *pos(long long n)
+{
+	return json_pack("{s:I}", "position", (json_int_t)n);
+}
+
+/* Position stored for a partition key in a committable map, or -1. */
+static long long committed_pos(json_t *c, json_t *partition)
+{
+	char *k = sl_offset_partition_key(partition);
+	json_t *e = c ? json_object_get(c, k) : NULL;
+	free(k);
+	if (!e)
+		return -1;
+	return (long long)json_integer_value(
+		json_object_get(json_object_get(e, "offset"), "position"));
+}
+
+static void test_nothing_committable_before_any_ack(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	sl_offset_tracker_submit(t, p, pos(10), NULL);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 1);
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
+static void test_out_of_order_acks_commit_only_the_acked_prefix(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	sl_offset_slot_t *s[5];
+	for (int i = 0; i < 5; i++)
+		s[i] = sl_offset_tracker_submit(t, p, pos((i + 1) * 10), NULL);
+	/* Records 3 and 4 come back first: nothing may be stored yet. */
+	sl_offset_tracker_ack(t, s[3]);
+	sl_offset_tracker_ack(t, s[2]);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	/* Record 0 acked: only its offset is storable. */
+	sl_offset_tracker_ack(t, s[0]);
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), 10);
+	json_decref(c);
+	/* Record 1 fills the gap: storable moves to record 3's offset. */
+	sl_offset_tracker_ack(t, s[1]);
+	c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), 40);
+	json_decref(c);
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 1);
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
+static void test_partitions_advance_independently(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *a = json_pack("{s:s}", "filename", "a");
+	json_t *b = json_pack("{s:s}", "filename", "b");
+	sl_offset_slot_t *a1 = sl_offset_tracker_submit(t, a, pos(1), NULL);
+	sl_offset_slot_t *b1 = sl_offset_tracker_submit(t, b, pos(100), NULL);
+	sl_offset_slot_t *a2 = sl_offset_tracker_submit(t, a, pos(2), NULL);
+	/* b's record is acked, a's first is not: b moves, a does not. */
+	sl_offset_tracker_ack(t, b1);
+	sl_offset_tracker_ack(t, a2);
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, b), 100);
+	CU_ASSERT_EQUAL(committed_pos(c, a), -1);
+	json_decref(c);
+	sl_offset_tracker_ack(t, a1);
+	c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, a), 2);
+	CU_ASSERT_EQUAL(committed_pos(c, b), -1); /* nothing new for b */
+	json_decref(c);
+	json_decref(a);
+	json_decref(b);
+	sl_offset_tracker_free(t);
+}
+
+static void test_equal_partitions_in_distinct_objects_share_order(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p1 = json_pack("{s:s,s:i}", "filename", "a", "x", 1);
+	json_t *p2 = json_pack("{s:i,s:s}", "x", 1, "filename", "a"); /* same, other order */
+	sl_offset_slot_t *s1 = sl_offset_tracker_submit(t, p1, pos(1), NULL);
+	sl_offset_slot_t *s2 = sl_offset_tracker_submit(t, p2, pos(2), NULL);
+	sl_offset_tracker_ack(t, s2);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	sl_offset_tracker_ack(t, s1);
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p1), 2);
+	json_decref(c);
+	json_decref(p1);
+	json_decref(p2);
+	sl_offset_tracker_free(t);
+}
+
+static void test_records_without_offset_do_not_move_it(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	sl_offset_slot_t *s1 = sl_offset_tracker_submit(t, p, pos(5), NULL);
+	sl_offset_slot_t *s2 = sl_offset_tracker_submit(t, p, NULL, NULL);
+	sl_offset_tracker_ack(t, s1);
+	sl_offset_tracker_ack(t, s2);
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), 5);
+	json_decref(c);
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
+static void test_many_records_across_chunks_in_reverse_ack_order(void)
+{
+	enum { N = 10000 };
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "big");
+	sl_offset_slot_t **slots = malloc(N * sizeof(*slots));
+	for (int i = 0; i < N; i++)
+		slots[i] = sl_offset_tracker_submit(t, p, pos(i + 1), (void *)(intptr_t)(i + 1));
+	for (int i = N - 1; i >= 1; i--)
+		CU_ASSERT_EQUAL((intptr_t)sl_offset_tracker_ack(t, slots[i]), i + 1);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	sl_offset_tracker_ack(t, slots[0]);
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), N);
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 0);
+	json_decref(c);
+	free(slots);
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
+/* ---- store ---- */
+
+static char *tmp_dir(void)
+{
+	char tmpl[] = "/tmp/sluice-offsets-XXXXXX";
+	return sl_strdup(mkdtemp(tmpl));
+}
+
+static void test_store_round_trips_offsets_across_reopen(void)
+{
+	char *dir = tmp_dir();
+	char *path = sl_asprintf("%s/offsets.json", dir);
+	char err[512];
+	sl_offset_store_t *s = sl_offset_store_open(path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	json_t *p = json_pack("{s:s}", "filename", "/var/log/x");
+	json_t *offs = json_pack("{s:{s:O,s:o}}", "k", "partition", p, "offset", pos(42));
+	CU_ASSERT_EQUAL(sl_offset_store_put(s, "conn", offs, err, sizeof(err)), 0);
+	sl_offset_store_close(s);
+	s = sl_offset_store_open(path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	json_t *got = sl_offset_store_get(s, "conn", p);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(got, "position")), 42);
+	CU_ASSERT_PTR_NULL(sl_offset_store_get(s, "other", p));
+	/* The file reads like a Kafka Connect offsets topic: key [name, partition]. */
+	char *text = sl_file_read_all(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"conn\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"position\": 42"));
+	free(text);
+	json_decref(got);
+	json_decref(offs);
+	json_decref(p);
+	sl_offset_store_close(s);
+	unlink(path);
+	char *lock = sl_asprintf("%s.lock", path);
+	unlink(lock);
+	free(lock);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_store_lock_refuses_a_second_opener(void)
+{
+	char *dir = tmp_dir();
+	char *path = sl_asprintf("%s/offsets.json", dir);
+	char err[512] = "";
+	sl_offset_store_t *a = sl_offset_store_open(path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	sl_offset_store_t *b = sl_offset_store_open(path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use by another sluice process"));
+	sl_offset_store_close(a);
+	b = sl_offset_store_open(path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(b);
+	sl_offset_store_close(b);
+	char *lock = sl_asprintf("%s.lock", path);
+	unlink(lock);
+	free(lock);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_atomic_write_replaces_whole_file_and_leaves_no_temp(void)
+{
+	char *dir = tmp_dir();
+	char *path = sl_asprintf("%s/f", dir);
+	char err[512];
+	CU_ASSERT_EQUAL(sl_file_write_atomic(path, "old contents\n", 13, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(sl_file_write_atomic(path, "new\n", 4, err, sizeof(err)), 0);
+	size_t len;
+	char *text = sl_file_read_all(path, &len);
+	CU_ASSERT_EQUAL(len, 4);
+	CU_ASSERT_STRING_EQUAL(text, "new\n");
+	free(text);
+	/* Only the file itself is left in the directory. */
+	unlink(path);
+	CU_ASSERT_EQUAL(rmdir(dir), 0);
+	free(path);
+	free(dir);
+}
+
+static void test_atomic_write_failure_keeps_old_file(void)
+{
+	char *dir = tmp_dir();
+	char *path = sl_asprintf("%s/f", dir);
+	char err[512] = "";
+	CU_ASSERT_EQUAL(sl_file_write_atomic(path, "keep\n", 5, err, sizeof(err)), 0);
+	chmod(dir, 0500); /* no new files: the temp file cannot be created */
+	int rc = sl_file_write_atomic(path, "lost\n", 5, err, sizeof(err));
+	chmod(dir, 0700);
+	if (geteuid() != 0) { /* root ignores directory permissions */
+		CU_ASSERT_EQUAL(rc, -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot create"));
+		char *text = sl_file_read_all(path, NULL);
+		CU_ASSERT_STRING_EQUAL(text, "keep\n");
+		free(text);
+	}
+	/* A path in a missing directory always fails and says where. */
+	char *bad = sl_asprintf("%s/missing/f", dir);
+	CU_ASSERT_EQUAL(sl_file_write_atomic(bad, "x", 1, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing/f"));
+	free(bad);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_store_reset_removes_one_connector_only(void)
+{
+	char *dir = tmp_dir();
+	char *path = sl_asprintf("%s/offsets.json", dir);
+	char err[512];
+	sl_offset_store_t *s = sl_offset_store_open(path, false, err, sizeof(err));
+	json_t *p = json_pack("{s:s}", "filename", "f");
+	json_t *offs = json_pack("{s:{s:O,s:o}}", "k", "partition", p, "offset", pos(1));
+	sl_offset_store_put(s, "a", offs, err, sizeof(err));
+	sl_offset_store_put(s, "b", offs, err, sizeof(err));
+	CU_ASSERT_EQUAL(sl_offset_store_reset(s, "a", err, sizeof(err)), 1);
+	json_t *list = sl_offset_store_list(s, NULL);
+	CU_ASSERT_EQUAL(json_array_size(list), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(list, 0),
+								 "connector")),
+			       "b");
+	json_decref(list);
+	json_decref(offs);
+	json_decref(p);
+	sl_offset_store_close(s);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_store_rejects_a_corrupt_file_with_its_name(void)
+{
+	char *dir = tmp_dir();
+	char *path = sl_asprintf("%s/offsets.json", dir);
+	char err[512] = "";
+	sl_file_write_atomic(path, "{not json", 9, err, sizeof(err));
+	sl_offset_store_t *s = sl_offset_store_open(path, false, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a sluice offset file"));
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_backoff_grows_exponentially_within_the_cap(void)
+{
+	sl_backoff_t b;
+	sl_backoff_init(&b, 100, 1000, 42);
+	int64_t caps[] = {100, 200, 400, 800, 1000, 1000};
+	bool varied = false;
+	int64_t first = -1;
+	for (size_t i = 0; i < SL_ARRAY_LEN(caps); i++) {
+		int64_t d = sl_backoff_next(&b);
+		CU_ASSERT(d >= 0 && d <= caps[i]);
+		if (first < 0)
+			first = d;
+		else if (d != first)
+			varied = true;
+	}
+	CU_ASSERT(varied); /* jitter */
+	sl_backoff_reset(&b);
+	CU_ASSERT(sl_backoff_next(&b) <= 100);
+}
+
+void offsets_test_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{"nothing_committable_before_any_ack", test_nothing_committable_before_any_ack},
+		{"out_of_order_acks_commit_only_the_acked_prefix",
+		 test_out_of_order_acks_commit_only_the_acked_prefix},
+		{"partitions_advance_independently", test_partitions_advance_independently},
+		{"equal_partitions_in_distinct_objects_share_order",
+		 test_equal_partitions_in_distinct_objects_share_order},
+		{"records_without_offset_do_not_move_it", test_records_without_offset_do_not_move_it},
+		{"many_records_across_chunks_in_reverse_ack_order",
+		 test_many_records_across_chunks_in_reverse_ack_order},
+		{"store_round_trips_offsets_across_reopen",
+		 test_store_round_trips_offsets_across_reopen},
+		{"store_lock_refuses_a_second_opener", test_store_lock_refuses_a_second_opener},
+		{"atomic_write_replaces_whole_file_and_leaves_no_temp",
+		 test_atomic_write_replaces_whole_file_and_leaves_no_temp},
+		{"atomic_write_failure_keeps_old_file", test_atomic_write_failure_keeps_old_file},
+		{"store_reset_removes_one_connector_only", test_store_reset_removes_one_connector_only},
+		{"store_rejects_a_corrupt_file_with_its_name",
+		 test_store_rejects_a_corrupt_file_with_its_name},
+		{"backoff_grows_exponentially_within_the_cap",
+		 test_backoff_grows_exponentially_within_the_cap},
+		CU_TEST_INFO_NULL,
+	};
+	sl_test_add_suite("offsets", NULL, NULL, tests);
+}
