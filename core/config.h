@@ -38,8 +38,9 @@ const sl_config_entry_t *sl_config_at(const sl_config_t *cfg, size_t i);
  * is removed from the copied keys ("producer.linger.ms" -> "linger.ms"). */
 sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool strip);
 
-/* Formats "file:line" (or "file", or "<key>" when set in code) for an
- * entry into buf and returns buf. */
+/* Formats "file:line" (or "file" when the format has no lines, or
+ * "<config>" when set in code or e is NULL) for an entry into buf and
+ * returns buf. */
 const char *sl_config_where(const sl_config_entry_t *e, char *buf, size_t size);
 
 /* Loads a file, choosing the format by extension: ".properties" for Kafka

@@ -1,0 +1,282 @@
+/* Flattens libconfig files into the Kafka Connect key/value map: groups join
+ * with dots, lists become comma lists, transforms/predicates lists of groups
+ * become the alias list plus prefixed keys. */
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_priv.h"
+
+/* State of one flattening pass. key holds the dotted key of the setting
+ * being visited. */
+typedef struct flat_ctx {
+	sl_config_t *cfg;
+	const char *name;
+	const char *include_dir;
+	sl_buf_t key;
+	sl_errlist_t *errs;
+} flat_ctx_t;
+
+static int flatten_setting(flat_ctx_t *fc, const config_setting_t *s);
+
+/* The file libconfig names f (NULL for the text itself): name, or an
+ * @include file, which libconfig names as written, so a relative one is
+ * joined to the include dir. */
+static const char *source_name(const char *f, const char *name, const char *include_dir, char *buf,
+			       size_t size)
+{
+	if (!f)
+		return name;
+	if (f[0] == '/' || !include_dir)
+		return f;
+	snprintf(buf, size, "%s/%s", include_dir, f);
+	return buf;
+}
+
+static const char *setting_file(const flat_ctx_t *fc, const config_setting_t *s, char *buf,
+				size_t size)
+{
+	return source_name(config_setting_source_file(s), fc->name, fc->include_dir, buf, size);
+}
+
+static void key_push(flat_ctx_t *fc, const char *part)
+{
+	if (fc->key.len)
+		sl_buf_append_char(&fc->key, '.');
+	sl_buf_append_str(&fc->key, part);
+}
+
+static void key_pop(flat_ctx_t *fc, size_t len)
+{
+	fc->key.len = len;
+	if (fc->key.data)
+		fc->key.data[len] = '\0';
+}
+
+/* Appends the string form of a scalar setting. */
+static void append_scalar(sl_buf_t *out, const config_setting_t *s)
+{
+	char num[64];
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		sl_buf_appendf(out, "%d", config_setting_get_int(s));
+		break;
+	case CONFIG_TYPE_INT64:
+		sl_buf_appendf(out, "%lld", config_setting_get_int64(s));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		sl_buf_append_str(out, sl_config_format_double(config_setting_get_float(s), num,
+							       sizeof(num)));
+		break;
+	case CONFIG_TYPE_BOOL:
+		sl_buf_append_str(out, config_setting_get_bool(s) ? "true" : "false");
+		break;
+	default:
+		sl_buf_append_str(out, config_setting_get_string(s));
+		break;
+	}
+}
+
+static void set_from(flat_ctx_t *fc, const config_setting_t *s, const char *value)
+{
+	char path[4096];
+
+	sl_config_set(fc->cfg, fc->key.data, value, setting_file(fc, s, path, sizeof(path)),
+		      (int)config_setting_source_line(s));
+}
+
+static void add_error(flat_ctx_t *fc, const config_setting_t *s, const char *reason)
+{
+	char path[4096];
+
+	sl_errlist_addf(fc->errs, "%s:%u: key '%s': %s", setting_file(fc, s, path, sizeof(path)),
+			config_setting_source_line(s), fc->key.data, reason);
+}
+
+static bool list_is_scalars(const config_setting_t *s)
+{
+	for (int i = 0; i < config_setting_length(s); i++) {
+		if (!config_setting_is_scalar(config_setting_get_elem(s, (unsigned)i)))
+			return false;
+	}
+	return true;
+}
+
+static bool list_is_groups(const config_setting_t *s)
+{
+	for (int i = 0; i < config_setting_length(s); i++) {
+		if (!config_setting_is_group(config_setting_get_elem(s, (unsigned)i)))
+			return false;
+	}
+	return true;
+}
+
+/* An array or list of scalars becomes "a,b,c". */
+static void flatten_scalar_list(flat_ctx_t *fc, const config_setting_t *s)
+{
+	sl_buf_t out = {0};
+
+	sl_buf_append_str(&out, "");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		if (i > 0)
+			sl_buf_append_char(&out, ',');
+		append_scalar(&out, config_setting_get_elem(s, (unsigned)i));
+	}
+	set_from(fc, s, out.data);
+	sl_buf_free(&out);
+}
+
+static int flatten_members(flat_ctx_t *fc, const config_setting_t *group, const char *skip)
+{
+	int rv = 0;
+
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *m = config_setting_get_elem(group, (unsigned)i);
+		if (skip && strcmp(config_setting_name(m), skip) == 0)
+			continue;
+		size_t len = fc->key.len;
+		key_push(fc, config_setting_name(m));
+		if (flatten_setting(fc, m) != 0)
+			rv = -1;
+		key_pop(fc, len);
+	}
+	return rv;
+}
+
+/* The alias of element i of a transforms/predicates list, or NULL after
+ * adding an error. aliases holds the aliases seen so far ("a,b"). */
+static const char *alias_of(flat_ctx_t *fc, const config_setting_t *g, int i, const char *aliases)
+{
+	const config_setting_t *n = config_setting_get_member(g, "name");
+	const char *alias = n ? config_setting_get_string(n) : NULL;
+	char reason[256];
+
+	if (!alias || !*alias || strchr(alias, ',') || strchr(alias, '.')) {
+		snprintf(reason, sizeof(reason),
+			 "element %d needs a member 'name' holding a non-empty string "
+			 "without ',' or '.'",
+			 i);
+		add_error(fc, n ? n : g, reason);
+		return NULL;
+	}
+	size_t alen = strlen(alias);
+	for (const char *p = aliases; p && *p; p += strcspn(p, ","), p += (*p == ',')) {
+		if (strncmp(p, alias, alen) == 0 && (p[alen] == ',' || p[alen] == '\0')) {
+			snprintf(reason, sizeof(reason), "duplicate name '%s'", alias);
+			add_error(fc, n, reason);
+			return NULL;
+		}
+	}
+	return alias;
+}
+
+/* transforms = ({ name = "a"; type = "X"; }); becomes transforms=a and
+ * transforms.a.type=X. */
+static int flatten_alias_list(flat_ctx_t *fc, const config_setting_t *s)
+{
+	sl_buf_t aliases = {0};
+	int rv = 0;
+
+	sl_buf_append_str(&aliases, "");
+	/* Set now so the list key comes before its members; updated below. */
+	set_from(fc, s, "");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		const char *alias = alias_of(fc, g, i, aliases.data);
+		if (!alias) {
+			rv = -1;
+			continue;
+		}
+		if (aliases.len)
+			sl_buf_append_char(&aliases, ',');
+		sl_buf_append_str(&aliases, alias);
+		size_t len = fc->key.len;
+		key_push(fc, alias);
+		if (flatten_members(fc, g, "name") != 0)
+			rv = -1;
+		key_pop(fc, len);
+	}
+	set_from(fc, s, aliases.data);
+	sl_buf_free(&aliases);
+	return rv;
+}
+
+static int flatten_list(flat_ctx_t *fc, const config_setting_t *s)
+{
+	bool alias_key =
+		strcmp(fc->key.data, "transforms") == 0 || strcmp(fc->key.data, "predicates") == 0;
+
+	if (list_is_scalars(s)) {
+		flatten_scalar_list(fc, s);
+		return 0;
+	}
+	if (alias_key && list_is_groups(s))
+		return flatten_alias_list(fc, s);
+	add_error(fc, s,
+		  "a list may hold only scalars (a list of groups is allowed only for "
+		  "transforms and predicates)");
+	return -1;
+}
+
+static int flatten_setting(flat_ctx_t *fc, const config_setting_t *s)
+{
+	sl_buf_t out = {0};
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return flatten_members(fc, s, NULL);
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		return flatten_list(fc, s);
+	default:
+		append_scalar(&out, s);
+		set_from(fc, s, out.data);
+		sl_buf_free(&out);
+		return 0;
+	}
+}
+
+static void report_syntax_error(const config_t *lc, const char *name, const char *include_dir,
+				sl_errlist_t *errs)
+{
+	/* libconfig's text is often just "syntax error"; do not repeat it. */
+	const char *text = config_error_text(lc);
+	bool plain = strcmp(text, "syntax error") == 0;
+	char path[4096];
+
+	sl_errlist_addf(errs, "%s:%d: syntax error%s%s",
+			source_name(config_error_file(lc), name, include_dir, path, sizeof(path)),
+			config_error_line(lc), plain ? "" : ": ", plain ? "" : text);
+}
+
+sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
+					  const char *include_dir, sl_errlist_t *errs)
+{
+	flat_ctx_t fc = {.name = name, .include_dir = include_dir, .errs = errs};
+	config_t lc;
+
+	config_init(&lc);
+	if (include_dir)
+		config_set_include_dir(&lc, include_dir);
+	if (config_read_string(&lc, text) != CONFIG_TRUE) {
+		report_syntax_error(&lc, name, include_dir, errs);
+		goto out;
+	}
+	fc.cfg = sl_config_new();
+	if (flatten_members(&fc, config_root_setting(&lc), NULL) != 0) {
+		sl_config_free(fc.cfg);
+		fc.cfg = NULL;
+	}
+out:
+	sl_buf_free(&fc.key);
+	config_destroy(&lc);
+	return fc.cfg;
+}
+
+sl_config_t *sl_config_parse_libconfig(const char *text, const char *name, sl_errlist_t *errs)
+{
+	return sl_config_parse_libconfig_in(text, name, NULL, errs);
+}

@@ -1,0 +1,386 @@
+/* Integration tests of the worker on librdkafka's embedded mock cluster:
+ * file source -> Kafka -> file sink through the C API, offsets stored after
+ * acknowledgement, pause/resume/restart/remove, failed tasks and the dead
+ * letter queue. Small volumes only (the mock cluster is in memory). */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "offsets.h"
+#include "runner.h"
+#include "util.h"
+#include "worker.h"
+
+static char *dir;
+static sl_worker_t *worker;
+
+static char *path_in(const char *name)
+{
+	return sl_asprintf("%s/%s", dir, name);
+}
+
+static void append_lines(const char *path, int from, int to, const char *prefix)
+{
+	FILE *f = fopen(path, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (int i = from; i <= to; i++)
+		fprintf(f, "%s%08d\n", prefix, i);
+	fclose(f);
+}
+
+static long count_lines(const char *path)
+{
+	size_t len = 0;
+	char *text = sl_file_read_all(path, &len);
+	long n = 0;
+	for (size_t i = 0; text && i < len; i++)
+		n += text[i] == '\n';
+	free(text);
+	return n;
+}
+
+static bool wait_lines(const char *path, long n, int timeout_ms)
+{
+	int64_t end = sl_now_ms() + timeout_ms;
+	while (sl_now_ms() < end) {
+		if (count_lines(path) >= n)
+			return true;
+		sl_sleep_ms(50);
+	}
+	return count_lines(path) >= n;
+}
+
+/* State of task 0 of a connector, as the status API reports it. */
+static char *task_state(const char *name)
+{
+	json_t *st = sl_worker_connector_status(worker, name);
+	if (!st)
+		return sl_strdup("MISSING");
+	json_t *t0 = json_array_get(json_object_get(st, "tasks"), 0);
+	char *s = sl_strdup(t0 ? json_string_value(json_object_get(t0, "state")) : "NONE");
+	json_decref(st);
+	return s;
+}
+
+static bool wait_state(const char *name, const char *state, int timeout_ms)
+{
+	int64_t end = sl_now_ms() + timeout_ms;
+	for (;;) {
+		char *s = task_state(name);
+		bool ok = !strcmp(s, state);
+		free(s);
+		if (ok)
+			return true;
+		if (sl_now_ms() >= end)
+			return false;
+		sl_sleep_ms(50);
+	}
+}
+
+static sl_config_t *conf(const char *const *kv)
+{
+	sl_config_t *c = sl_config_new();
+	for (; kv[0]; kv += 2)
+		sl_config_set(c, kv[0], kv[1], "test", 0);
+	return c;
+}
+
+static void add(const char *const *kv)
+{
+	sl_config_t *c = conf(kv);
+	char err[512];
+	int rc = sl_worker_add_connector(worker, c, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "add_connector: %s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	sl_config_free(c);
+}
+
+static void remove_conn(const char *name)
+{
+	char err[512];
+	CU_ASSERT_EQUAL(sl_worker_remove_connector(worker, name, err, sizeof(err)), 0);
+}
+
+static int suite_init(void)
+{
+	char tmpl[] = "/tmp/sluice-integ-XXXXXX";
+	dir = sl_strdup(mkdtemp(tmpl));
+	char *offsets = path_in("offsets.json");
+	const char *kv[] = {"bootstrap.servers", "embedded", "offset.storage.file.filename",
+			    offsets, "offset.flush.interval.ms", "200", "value.converter",
+			    "string", "key.converter", "string", "log.level", "warn", NULL};
+	sl_config_t *c = conf(kv);
+	char err[512];
+	worker = sl_worker_new(c, err, sizeof(err));
+	if (!worker)
+		fprintf(stderr, "worker: %s\n", err);
+	sl_config_free(c);
+	free(offsets);
+	return worker ? 0 : 1;
+}
+
+static int suite_cleanup(void)
+{
+	sl_worker_free(worker);
+	char *cmd = sl_asprintf("rm -rf '%s'", dir);
+	int rc = system(cmd);
+	free(cmd);
+	free(dir);
+	return rc == 0 ? 0 : 1;
+}
+
+static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
+{
+	char *in = path_in("p1.in"), *out = path_in("p1.out");
+	append_lines(in, 1, 20000, "p1-");
+	const char *src[] = {"name", "p1-src", "connector.class", "file-source", "file", in,
+			     "topic", "p1", NULL};
+	const char *snk[] = {"name", "p1-sink", "connector.class", "FileStreamSink", "topics", "p1",
+			     "file", out, NULL};
+	add(src);
+	add(snk);
+	CU_ASSERT(wait_lines(out, 20000, 30000));
+	/* Appended data is followed like tail -F. */
+	append_lines(in, 20001, 20500, "p1-");
+	CU_ASSERT(wait_lines(out, 20500, 30000));
+	char *a = sl_file_read_all(in, NULL), *b = sl_file_read_all(out, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	free(a);
+	free(b);
+	remove_conn("p1-src");
+	remove_conn("p1-sink");
+	free(in);
+	free(out);
+}
+
+static void test_source_offset_is_stored_after_ack_and_resumed(void)
+{
+	char *in = path_in("p2.in"), *out = path_in("p2.out");
+	append_lines(in, 1, 1000, "p2-");
+	const char *src[] = {"name", "p2-src", "connector.class", "file-source", "file", in,
+			     "topic", "p2", NULL};
+	const char *snk[] = {"name", "p2-sink", "connector.class", "file-sink", "topics", "p2",
+			     "file", out, NULL};
+	add(src);
+	add(snk);
+	CU_ASSERT(wait_lines(out, 1000, 30000));
+	remove_conn("p2-src"); /* clean stop: stores the acknowledged offset */
+	char *offsets = path_in("offsets.json");
+	char *text = sl_file_read_all(offsets, NULL);
+	struct stat sb;
+	stat(in, &sb);
+	char *expect = sl_asprintf("\"position\": %lld", (long long)sb.st_size);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, expect));
+	free(expect);
+	free(text);
+	free(offsets);
+	/* Restarted, the source resumes after the stored offset: no line twice. */
+	append_lines(in, 1001, 1100, "p2-");
+	add(src);
+	CU_ASSERT(wait_lines(out, 1100, 30000));
+	sl_sleep_ms(500);
+	CU_ASSERT_EQUAL(count_lines(out), 1100);
+	remove_conn("p2-src");
+	remove_conn("p2-sink");
+	free(in);
+	free(out);
+}
+
+static void test_pause_stops_delivery_and_resume_continues(void)
+{
+	char *in = path_in("p3.in"), *out = path_in("p3.out");
+	append_lines(in, 1, 100, "p3-");
+	const char *src[] = {"name", "p3-src", "connector.class", "file-source", "file", in,
+			     "topic", "p3", NULL};
+	const char *snk[] = {"name", "p3-sink", "connector.class", "file-sink", "topics", "p3",
+			     "file", out, NULL};
+	add(src);
+	add(snk);
+	CU_ASSERT(wait_lines(out, 100, 30000));
+	char err[256];
+	CU_ASSERT_EQUAL(sl_worker_pause_connector(worker, "p3-src", err, sizeof(err)), 0);
+	CU_ASSERT(wait_state("p3-src", "PAUSED", 5000));
+	append_lines(in, 101, 200, "p3-");
+	sl_sleep_ms(1500);
+	CU_ASSERT_EQUAL(count_lines(out), 100);
+	CU_ASSERT_EQUAL(sl_worker_resume_connector(worker, "p3-src", err, sizeof(err)), 0);
+	CU_ASSERT(wait_state("p3-src", "RUNNING", 5000));
+	CU_ASSERT(wait_lines(out, 200, 30000));
+	/* Restart keeps going from the stored offsets. */
+	CU_ASSERT_EQUAL(sl_worker_restart_connector(worker, "p3-src", err, sizeof(err)), 0);
+	append_lines(in, 201, 250, "p3-");
+	CU_ASSERT(wait_lines(out, 250, 30000));
+	sl_sleep_ms(500);
+	CU_ASSERT_EQUAL(count_lines(out), 250);
+	remove_conn("p3-src");
+	remove_conn("p3-sink");
+	CU_ASSERT_EQUAL(sl_worker_pause_connector(worker, "p3-src", err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no connector named 'p3-src'"));
+	free(in);
+	free(out);
+}
+
+static void test_bad_record_fails_only_its_task_with_reason(void)
+{
+	char *in = path_in("p4.in"), *out = path_in("p4.out"), *ok_out = path_in("p4ok.out");
+	append_lines(in, 1, 10, "not json ");
+	const char *src[] = {"name", "p4-src", "connector.class", "file-source", "file", in,
+			     "topic", "p4", NULL};
+	/* The sink expects JSON with schemas: plain lines are bad records. */
+	const char *snk[] = {"name", "p4-sink", "connector.class", "file-sink", "topics", "p4",
+			     "file", out, "value.converter", "json", NULL};
+	const char *other[] = {"name", "p4-ok", "connector.class", "file-sink", "topics", "p4",
+			       "file", ok_out, NULL};
+	add(src);
+	add(snk);
+	add(other);
+	CU_ASSERT(wait_state("p4-sink", "FAILED", 30000));
+	json_t *st = sl_worker_connector_status(worker, "p4-sink");
+	const char *trace =
+		json_string_value(json_object_get(json_array_get(json_object_get(st, "tasks"), 0),
+						  "trace"));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "VALUE_CONVERTER"));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "offset 0"));
+	json_decref(st);
+	/* The other connector keeps running and gets every line. */
+	CU_ASSERT(wait_lines(ok_out, 10, 30000));
+	CU_ASSERT(wait_state("p4-ok", "RUNNING", 1000));
+	/* A failed task can be restarted (and fails again on the same data). */
+	char err[256];
+	CU_ASSERT_EQUAL(sl_worker_restart_task(worker, "p4-sink", 0, err, sizeof(err)), 0);
+	CU_ASSERT(wait_state("p4-sink", "FAILED", 30000));
+	remove_conn("p4-src");
+	remove_conn("p4-sink");
+	remove_conn("p4-ok");
+	free(in);
+	free(out);
+	free(ok_out);
+}
+
+/* Reads every message of topic from the embedded cluster. */
+static int read_topic(const char *topic, int expect, rd_kafka_message_t **msgs)
+{
+	char err[512];
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	rd_kafka_conf_set(c, "bootstrap.servers", sl_worker_bootstrap(worker), err, sizeof(err));
+	rd_kafka_conf_set(c, "group.id", "integ-reader", err, sizeof(err));
+	rd_kafka_conf_set(c, "auto.offset.reset", "earliest", err, sizeof(err));
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
+	rd_kafka_poll_set_consumer(rk);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+	rd_kafka_subscribe(rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	int n = 0;
+	int64_t end = sl_now_ms() + 20000;
+	while (n < expect && sl_now_ms() < end) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+		if (m && !m->err)
+			msgs[n++] = m;
+		else if (m)
+			rd_kafka_message_destroy(m);
+	}
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return n;
+}
+
+static const char *header(rd_kafka_message_t *m, const char *name, char *buf, size_t size)
+{
+	rd_kafka_headers_t *h;
+	const void *v;
+	size_t len;
+	if (rd_kafka_message_headers(m, &h) || rd_kafka_header_get_last(h, name, &v, &len))
+		return NULL;
+	snprintf(buf, size, "%.*s", (int)len, (const char *)v);
+	return buf;
+}
+
+static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void)
+{
+	char *in = path_in("p5.in"), *out = path_in("p5.out");
+	FILE *f = fopen(in, "w");
+	fputs("{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"good-1\"}\n"
+	      "broken line\n"
+	      "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"good-2\"}\n",
+	      f);
+	fclose(f);
+	const char *src[] = {"name", "p5-src", "connector.class", "file-source", "file", in,
+			     "topic", "p5", NULL};
+	const char *snk[] = {"name", "p5-sink", "connector.class", "file-sink", "topics", "p5",
+			     "file", out, "value.converter", "json", "errors.tolerance", "all",
+			     "errors.deadletterqueue.topic.name", "p5-dlq",
+			     "errors.deadletterqueue.context.headers.enable", "true", NULL};
+	add(src);
+	add(snk);
+	CU_ASSERT(wait_lines(out, 2, 30000));
+	char *text = sl_file_read_all(out, NULL);
+	CU_ASSERT_STRING_EQUAL(text, "good-1\ngood-2\n");
+	free(text);
+	CU_ASSERT(wait_state("p5-sink", "RUNNING", 1000));
+	rd_kafka_message_t *msgs[4];
+	int n = read_topic("p5-dlq", 1, msgs);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(msgs[0]->len, strlen("broken line"));
+	CU_ASSERT_EQUAL(memcmp(msgs[0]->payload, "broken line", msgs[0]->len), 0);
+	char buf[512];
+	CU_ASSERT_STRING_EQUAL(header(msgs[0], "__connect.errors.topic", buf, sizeof(buf)), "p5");
+	CU_ASSERT_STRING_EQUAL(header(msgs[0], "__connect.errors.offset", buf, sizeof(buf)), "1");
+	CU_ASSERT_STRING_EQUAL(header(msgs[0], "__connect.errors.stage", buf, sizeof(buf)),
+			       "VALUE_CONVERTER");
+	CU_ASSERT_STRING_EQUAL(header(msgs[0], "__connect.errors.connector.name", buf, sizeof(buf)),
+			       "p5-sink");
+	CU_ASSERT_PTR_NOT_NULL(header(msgs[0], "__connect.errors.exception.message", buf,
+				      sizeof(buf)));
+	rd_kafka_message_destroy(msgs[0]);
+	remove_conn("p5-src");
+	remove_conn("p5-sink");
+	free(in);
+	free(out);
+}
+
+static void test_invalid_connector_config_is_refused_with_reason(void)
+{
+	const char *bad[] = {"name", "p6", "connector.class", "file-sink", "file", "/tmp/x", NULL};
+	sl_config_t *c = conf(bad);
+	char err[512];
+	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "topics"));
+	sl_config_free(c);
+	const char *dup[] = {"name", "p6", "connector.class", "file-sink", "file", "/tmp/x",
+			     "topics", "t", NULL};
+	char *out = path_in("p6.out");
+	dup[5] = out;
+	add(dup);
+	c = conf(dup);
+	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "already exists"));
+	sl_config_free(c);
+	remove_conn("p6");
+	free(out);
+}
+
+void worker_test_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{"file_to_kafka_to_file_keeps_every_line_in_order",
+		 test_file_to_kafka_to_file_keeps_every_line_in_order},
+		{"source_offset_is_stored_after_ack_and_resumed",
+		 test_source_offset_is_stored_after_ack_and_resumed},
+		{"pause_stops_delivery_and_resume_continues",
+		 test_pause_stops_delivery_and_resume_continues},
+		{"bad_record_fails_only_its_task_with_reason",
+		 test_bad_record_fails_only_its_task_with_reason},
+		{"tolerated_bad_records_go_to_dead_letter_queue_with_context",
+		 test_tolerated_bad_records_go_to_dead_letter_queue_with_context},
+		{"invalid_connector_config_is_refused_with_reason",
+		 test_invalid_connector_config_is_refused_with_reason},
+		CU_TEST_INFO_NULL,
+	};
+	sl_test_add_suite("worker", suite_init, suite_cleanup, tests);
+}
