@@ -43,6 +43,11 @@ sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool s
  * returns buf. */
 const char *sl_config_where(const sl_config_entry_t *e, char *buf, size_t size);
 
+/* In libconfig files, a member of this name inside a group sets the group's
+ * own key, so a key can have a value and sub-keys at once (Kafka Connect's
+ * value.converter and value.converter.schemas.enable). */
+#define SL_CONFIG_SELF "self"
+
 /* Loads a file, choosing the format by extension: ".properties" for Kafka
  * Connect properties, ".json" for {"name":...,"config":{...}} (or a flat
  * JSON object), anything else as libconfig. Nested libconfig groups join

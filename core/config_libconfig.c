@@ -138,7 +138,11 @@ static int flatten_members(flat_ctx_t *fc, const config_setting_t *group, const 
 		if (skip && strcmp(config_setting_name(m), skip) == 0)
 			continue;
 		size_t len = fc->key.len;
-		key_push(fc, config_setting_name(m));
+		/* "self" gives the group's own key a value, for keys that are
+		 * also prefixes: value = { converter = { self = "json";
+		 * schemas = { enable = false; }; }; }. */
+		if (!(len && strcmp(config_setting_name(m), SL_CONFIG_SELF) == 0))
+			key_push(fc, config_setting_name(m));
 		if (flatten_setting(fc, m) != 0)
 			rv = -1;
 		key_pop(fc, len);

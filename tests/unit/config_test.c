@@ -216,6 +216,21 @@ static void test_libconfig_nested_groups_join_with_dots(void)
 	sl_config_free(cfg);
 }
 
+static void test_libconfig_self_member_sets_the_group_key_itself(void)
+{
+	sl_errlist_t errs = {0};
+	const char *text = "value = { converter = { self = \"json\";\n"
+			   "  schemas = { enable = false; }; }; };\n";
+	sl_config_t *cfg = sl_config_parse_libconfig(text, "w.conf", &errs);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(errs.count, 0);
+	ASSERT_KEYS(cfg, "value.converter,value.converter.schemas.enable");
+	ASSERT_ENTRY(cfg, "value.converter", "json", 1);
+	ASSERT_ENTRY(cfg, "value.converter.schemas.enable", "false", 2);
+	sl_config_free(cfg);
+}
+
 static void test_libconfig_scalars_become_their_string_form(void)
 {
 	sl_errlist_t errs = {0};
@@ -860,6 +875,8 @@ static void test_resolve_leaves_text_that_is_not_a_reference(void)
 static void register_config_suite(void)
 {
 	CU_TestInfo tests[] = {
+		{"libconfig self member sets the group key itself",
+		 test_libconfig_self_member_sets_the_group_key_itself},
 		{"set replaces value in place keeping order",
 		 test_set_replaces_value_in_place_keeping_order},
 		{"set accepts its own current value", test_set_accepts_its_own_current_value},
