@@ -46,6 +46,10 @@ int sl_task_timeout_ms(const sl_task_ctx_t *ctx);
 /* True once the worker wants the task to stop; long loops check it. */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
 
+/* Sleeps up to ms, waking early when the task is asked to stop or paused
+ * or resumed. Idle poll/put loops use it instead of sleeping. */
+void sl_task_wait(sl_task_ctx_t *ctx, int64_t ms);
+
 /* Source tasks: the last stored offset of a source partition (new
  * reference), or NULL when none is stored. */
 json_t *sl_task_stored_offset(sl_task_ctx_t *ctx, const json_t *source_partition);
@@ -76,7 +80,9 @@ typedef struct sl_source_ops {
 	/* Reads config (the connector's task config) and sets up state. */
 	sl_rc_t (*start)(sl_task_ctx_t *ctx, const sl_config_t *config);
 	/* Appends zero or more records to batch (which the worker empties
-	 * between calls); blocks at most sl_task_timeout_ms. */
+	 * between calls); blocks at most sl_task_timeout_ms. On SL_RETRY the
+	 * records already appended stay in the batch: the worker calls poll
+	 * again with it and sends them all once poll returns SL_OK. */
 	sl_rc_t (*poll)(sl_task_ctx_t *ctx, sl_batch_t *batch);
 	/* Optional: Kafka acknowledged the record that carried ack_data.
 	 * Called in order of acknowledgement. */
@@ -85,7 +91,9 @@ typedef struct sl_source_ops {
 	 * stored; committed holds {"<partition json>": offset, ...} of what
 	 * was stored this time (borrowed). */
 	void (*commit)(sl_task_ctx_t *ctx, const json_t *committed);
-	/* Optional: frees everything; called once, also after a failure. */
+	/* Optional: frees everything. Called once if start returned SL_OK
+	 * (also after a later failure); never when start failed, so start
+	 * cleans up after itself. */
 	void (*stop)(sl_task_ctx_t *ctx);
 } sl_source_ops_t;
 
@@ -110,7 +118,8 @@ typedef struct sl_connector {
 	 * returns 0 when fine. */
 	int (*validate)(const sl_config_t *config, sl_errlist_t *errs);
 	/* Optional: splits the connector config into at most max_tasks task
-	 * configs (new sl_config_t each, stored in out[], count returned).
+	 * configs (new sl_config_t each, stored in out[], which has max_tasks
+	 * slots; count returned).
 	 * Without it the worker runs one task with the connector config.
 	 * Returns -1 with errstr on failure. */
 	int (*task_configs)(const sl_config_t *config, int max_tasks, sl_config_t **out,

@@ -257,7 +257,7 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 		/* The mock cluster has no CreateTopics: create it directly. */
 		rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
 			k->mock, topic, partitions > 0 ? partitions : 1, 1);
-		if (err)
+		if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 			return sl_seterr(errstr, errstr_size, "topic %s: %s", topic,
 					 rd_kafka_err2str(err));
 		return 0;

@@ -14,8 +14,9 @@ typedef enum sl_opt_type {
 	SL_OPT_INT,        /* int64_t */
 	SL_OPT_BOOL,       /* bool    */
 	SL_OPT_DOUBLE,     /* double  */
-	SL_OPT_ENUM,       /* int: index into .enums */
-	SL_OPT_LIST,       /* char ** NULL-terminated, from a comma list */
+	SL_OPT_ENUM,       /* int: index into .enums (-1 when unset without default) */
+	SL_OPT_LIST,       /* char ** NULL-terminated, from a comma list (empty list
+			      when unset without default) */
 	SL_OPT_PASSWORD,   /* char *, never printed */
 } sl_opt_type_t;
 
@@ -47,9 +48,13 @@ const sl_option_t *sl_options_find(const sl_option_t *table, const char *name);
 /* Checks every option of table against cfg (required present, value parses
  * as the type, within bounds, enum value known) and, when target is not
  * NULL, stores typed values (or defaults) into target. Every problem is added
- * to errs as "file:line: option 'x': reason". Returns 0 when errs got no new
- * entry. Strings stored in target are malloc()ed: release with
- * sl_options_free. */
+ * to errs as "file:line: option 'x': reason" (a missing required option as
+ * "file: option 'x' is required"). Returns 0 when errs got no new entry.
+ * Every field of the table is written, even on failure (a bad value leaves
+ * the empty value), and earlier contents are overwritten, not freed.
+ * Strings and lists stored in target are malloc()ed: release with
+ * sl_options_free, also after a failure. A default that does not parse is a
+ * bug in the table and asserts. */
 int sl_options_load(const sl_option_t *table, const sl_config_t *cfg, void *target,
 		    sl_errlist_t *errs);
 /* Frees the strings and lists sl_options_load stored in target. */

@@ -122,12 +122,17 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			apply_pause(t, st, true);
 		return;
 	}
-	SL_INFO(t->tag, "%d partition(s) revoked: flushing before they go", parts->cnt);
 	drop_collected_of(st, parts);
-	if (flush_and_commit(t, st) != SL_OK) {
-		SL_WARN(t->tag, "flush on revocation failed; uncommitted records will be "
-				"delivered again to the next owner");
-		st->failed = true;
+	if (st->failed) {
+		SL_INFO(t->tag, "%d partition(s) revoked from a failed task: nothing committed",
+			parts->cnt);
+	} else {
+		SL_INFO(t->tag, "%d partition(s) revoked: flushing before they go", parts->cnt);
+		if (flush_and_commit(t, st) != SL_OK) {
+			SL_WARN(t->tag, "flush on revocation failed; uncommitted records will be "
+					"delivered again to the next owner");
+			st->failed = true;
+		}
 	}
 	drop_pending_of(st, parts);
 	if (cooperative)
@@ -333,8 +338,10 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
 		}
 	}
-	if (failed || st->failed)
+	if (failed || st->failed) {
+		st->failed = true; /* no flush or commit from here on */
 		sl_task_mark_failed(t, "sink task failed");
+	}
 }
 
 static sl_rc_t do_start(sl_task_ctx_t *t, void *arg)
@@ -370,10 +377,11 @@ void *sl_sink_task_run(void *arg)
 		flush_and_commit(t, st);
 out:
 	if (t->consumer) {
-		/* Close leaves the group; its revocation callback flushes
-		 * (a no-op when nothing was put since the last commit). */
-		if (started && sl_task_get_state(t, NULL) != SL_TASK_FAILED)
-			rd_kafka_consumer_close(t->consumer);
+		/* Close leaves the group at once (so a restarted task need
+		 * not wait for the session timeout); its revocation callback
+		 * flushes unless the task failed. */
+		st->failed |= sl_task_get_state(t, NULL) == SL_TASK_FAILED;
+		rd_kafka_consumer_close(t->consumer);
 		rd_kafka_destroy(t->consumer);
 		t->consumer = NULL;
 	}

@@ -111,9 +111,6 @@ void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback);
  * exponential backoff and jitter within errors.retry.timeout. */
 typedef sl_rc_t (*sl_task_op_fn)(sl_task_ctx_t *t, void *arg);
 sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op, void *arg);
-/* Sleeps up to ms, waking early when the task is asked to stop or its
- * pause state changes. */
-void sl_task_wait(sl_task_ctx_t *t, int64_t ms);
 /* Makes sure the topic exists (cached per task). */
 int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, int partitions,
 			 int replication_factor);

@@ -1,0 +1,484 @@
+/* file-source: follows files (a path or a glob) like `tail -F` and turns
+ * every line into a record, resuming at the stored byte position. */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector.h"
+#include "file.h"
+#include "file_tail.h"
+
+/* How long a vanished file stays open (late writes to a renamed file are
+ * still read) before it is read to its end and closed. */
+#define SL_FILE_SOURCE_MISSING_WAIT_MS 5000
+/* Longest single sleep while idle, so a stop request is seen quickly. */
+
+typedef struct file_source_config {
+	char *file;
+	char *topic;
+	int64_t batch_size;
+	int64_t max_line_bytes;
+	bool parse_key;
+	char *key_separator;
+	int64_t poll_interval_ms;
+	int64_t task_index;
+	int64_t task_count;
+} file_source_config_t;
+
+/* One followed file. tail is NULL for a path that cannot be used (its name
+ * is not UTF-8, so it cannot be a source partition): it is warned about
+ * once and remembered so that later glob passes skip it quietly. */
+typedef struct file_source_file {
+	char *path;
+	sl_tail_t *tail;
+	json_t *partition; /* {"filename": path}, shared by every record of the file */
+	bool matched;      /* matched by the latest glob expansion */
+} file_source_file_t;
+
+typedef struct file_source_task {
+	file_source_config_t cfg;
+	bool is_glob;
+	file_source_file_t *files;
+	size_t nfiles, cap;
+	size_t next; /* the file the next poll starts with (round robin) */
+	int64_t next_scan_ms;
+} file_source_task_t;
+
+static const char *const file_source_aliases[] = {
+	"FileStreamSource",
+	"org.apache.kafka.connect.file.FileStreamSourceConnector",
+	NULL,
+};
+
+static const sl_option_t file_source_options[] = {
+	{.name = "file",
+	 .type = SL_OPT_STRING,
+	 .required = true,
+	 .doc = "The file to follow, or a glob(3) pattern (*, ?, [...], {a,b}) naming several; "
+		"a glob is expanded again every poll.interval.ms to pick up new files. Each "
+		"file is its own source partition {\"filename\": path}.",
+	 SL_OPT_AT(file_source_config_t, file)},
+	{.name = "topic",
+	 .type = SL_OPT_STRING,
+	 .required = true,
+	 .doc = "The topic every line is written to.",
+	 SL_OPT_AT(file_source_config_t, topic)},
+	{.name = "batch.size",
+	 .type = SL_OPT_INT,
+	 .def = "2000",
+	 .doc = "The most records one poll returns (Kafka Connect's key).",
+	 SL_OPT_MIN(1),
+	 SL_OPT_AT(file_source_config_t, batch_size)},
+	{.name = "max.line.bytes",
+	 .type = SL_OPT_INT,
+	 .def = "1048576",
+	 .doc = "The longest line in bytes (without its newline). A longer line is never cut: "
+		"it goes through the error policy (errors.tolerance) and is skipped.",
+	 SL_OPT_MIN(1),
+	 SL_OPT_MAX(1073741824),
+	 SL_OPT_AT(file_source_config_t, max_line_bytes)},
+	{.name = "parse.key",
+	 .type = SL_OPT_BOOL,
+	 .def = "false",
+	 .doc = "Like kafka-console-producer's parse.key: the text before the first "
+		"key.separator is the record key (a string), the rest the value. A line "
+		"without the separator goes through the error policy.",
+	 SL_OPT_AT(file_source_config_t, parse_key)},
+	{.name = "key.separator",
+	 .type = SL_OPT_STRING,
+	 .def = "\t",
+	 .doc = "Separates key and value when parse.key is true (default a tab); not empty.",
+	 SL_OPT_AT(file_source_config_t, key_separator)},
+	{.name = "poll.interval.ms",
+	 .type = SL_OPT_INT,
+	 .def = "200",
+	 .doc = "While idle, how often to look for new data, truncation, rotation and new "
+		"glob matches.",
+	 SL_OPT_MIN(1),
+	 SL_OPT_AT(file_source_config_t, poll_interval_ms)},
+	{.name = "task.index",
+	 .type = SL_OPT_INT,
+	 .def = "0",
+	 .doc = "internal: set by the connector in each task config.",
+	 SL_OPT_MIN(0),
+	 SL_OPT_AT(file_source_config_t, task_index)},
+	{.name = "task.count",
+	 .type = SL_OPT_INT,
+	 .def = "1",
+	 .doc = "internal: set by the connector in each task config.",
+	 SL_OPT_MIN(1),
+	 SL_OPT_AT(file_source_config_t, task_count)},
+	SL_OPT_END,
+};
+
+int sl_file_source_task_for(const char *path, int task_count)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
+
+	if (task_count <= 1)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return (int)(h % (uint64_t)task_count);
+}
+
+static bool is_glob(const char *file)
+{
+	return strpbrk(file, "*?[{") != NULL;
+}
+
+/* Reads the stored offset of partition into *pos / *inode (0 when none). */
+static void stored_offset(sl_task_ctx_t *ctx, const json_t *partition, int64_t *pos,
+			  uint64_t *inode)
+{
+	json_t *off = sl_task_stored_offset(ctx, partition);
+	json_t *p = off ? json_object_get(off, "position") : NULL;
+	json_t *i = off ? json_object_get(off, "inode") : NULL;
+
+	*pos = json_is_integer(p) && json_integer_value(p) > 0 ? json_integer_value(p) : 0;
+	*inode = json_is_integer(i) ? (uint64_t)json_integer_value(i) : 0;
+	if (off)
+		json_decref(off);
+}
+
+/* Starts following path (resuming at its stored offset). */
+static void add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *path)
+{
+	sl_tail_params_t params = {
+		.max_line = (size_t)st->cfg.max_line_bytes,
+		.missing_wait_ms = SL_FILE_SOURCE_MISSING_WAIT_MS,
+	};
+	file_source_file_t *f;
+	int64_t pos;
+	uint64_t inode;
+
+	if (st->nfiles == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 8;
+		st->files = sl_realloc(st->files, st->cap * sizeof(*st->files));
+	}
+	f = &st->files[st->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->path = sl_strdup(path);
+	f->matched = true;
+	f->partition = json_pack("{s:s}", "filename", path);
+	if (!f->partition) {
+		SL_TASK_WARN(ctx, "file %s: the name is not valid UTF-8; skipping it", path);
+		return;
+	}
+	stored_offset(ctx, f->partition, &pos, &inode);
+	SL_TASK_DEBUG(ctx, "file %s: stored position %lld, inode %llu", path, (long long)pos,
+		      (unsigned long long)inode);
+	f->tail = sl_tail_open(path, pos, inode, &params);
+}
+
+static void drop_file(file_source_file_t *f)
+{
+	sl_tail_close(f->tail);
+	if (f->partition)
+		json_decref(f->partition);
+	free(f->path);
+}
+
+static file_source_file_t *find_file(file_source_task_t *st, const char *path)
+{
+	for (size_t i = 0; i < st->nfiles; i++) {
+		if (!strcmp(st->files[i].path, path))
+			return &st->files[i];
+	}
+	return NULL;
+}
+
+/* Expands the glob: follows new matches that belong to this task, forgets
+ * files that no longer match once they are closed. */
+static void scan_glob(sl_task_ctx_t *ctx, file_source_task_t *st)
+{
+	glob_t g = {0};
+	int rc = glob(st->cfg.file, GLOB_MARK | GLOB_BRACE | GLOB_TILDE, NULL, &g);
+	size_t keep = 0;
+
+	if (rc != 0 && rc != GLOB_NOMATCH)
+		SL_TASK_WARN(ctx, "file %s: glob expansion failed (%d)", st->cfg.file, rc);
+	for (size_t i = 0; i < st->nfiles; i++)
+		st->files[i].matched = false;
+	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++) {
+		const char *p = g.gl_pathv[i];
+		file_source_file_t *f;
+
+		if (p[0] && p[strlen(p) - 1] == '/') /* a directory (GLOB_MARK) */
+			continue;
+		if (sl_file_source_task_for(p, (int)st->cfg.task_count) != st->cfg.task_index)
+			continue;
+		if ((f = find_file(st, p)) != NULL)
+			f->matched = true;
+		else
+			add_file(ctx, st, p);
+	}
+	for (size_t i = 0; i < st->nfiles; i++) {
+		file_source_file_t *f = &st->files[i];
+
+		if (!f->matched && (!f->tail || !sl_tail_is_open(f->tail))) {
+			SL_TASK_INFO(ctx, "file %s: no longer matched; forgetting it", f->path);
+			drop_file(f);
+			continue;
+		}
+		st->files[keep++] = *f;
+	}
+	st->nfiles = keep;
+	if (st->next >= keep)
+		st->next = 0;
+	globfree(&g);
+}
+
+/* Adds the record of one line; a line without key.separator (parse.key)
+ * goes through the error policy. Returns SL_OK (added or skipped) or
+ * SL_FAIL. *added tells which. */
+static sl_rc_t add_line(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_file_t *f,
+			const sl_tail_item_t *it, sl_batch_t *batch, bool *added)
+{
+	const char *val = it->line;
+	size_t val_len = it->len;
+	const char *sep = NULL;
+	size_t sep_len = strlen(st->cfg.key_separator);
+	sl_record_t *r;
+
+	*added = false;
+	if (st->cfg.parse_key) {
+		sep = memmem(it->line, it->len, st->cfg.key_separator, sep_len);
+		if (!sep)
+			return sl_task_report_error(
+				ctx, "TASK_POLL", NULL, it->line, it->len,
+				"file %s: line ending at byte %lld has no key.separator", f->path,
+				(long long)it->position);
+		val = sep + sep_len;
+		val_len = it->len - (size_t)(val - it->line);
+	}
+	r = sl_batch_add(batch);
+	sl_record_set_topic(r, st->cfg.topic);
+	if (sep)
+		sl_value_set_string(&r->key, it->line, (size_t)(sep - it->line));
+	sl_value_set_string(&r->value, val, val_len);
+	r->source_partition = json_incref(f->partition);
+	*added = true;
+	return SL_OK;
+}
+
+/* Handles one non-line item of a tail. Returns SL_OK to go on. */
+static sl_rc_t handle_item(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_file_t *f,
+			   const sl_tail_item_t *it)
+{
+	switch (it->kind) {
+	case SL_TAIL_EVENT:
+		if (it->warn)
+			SL_TASK_WARN(ctx, "%s", it->msg);
+		else
+			SL_TASK_INFO(ctx, "%s", it->msg);
+		return SL_OK;
+	case SL_TAIL_LONG_LINE:
+		return sl_task_report_error(ctx, "TASK_POLL", NULL, NULL, 0,
+					    "file %s: line at byte %lld is longer than "
+					    "max.line.bytes (%lld): %zu bytes without a newline; "
+					    "skipped",
+					    f->path, (long long)it->position,
+					    (long long)st->cfg.max_line_bytes, it->long_len);
+	case SL_TAIL_ERROR:
+		sl_task_fail(ctx, "%s", it->msg);
+		return SL_RETRY;
+	default:
+		return SL_OK;
+	}
+}
+
+/* Reads up to *room lines of one file into batch; the last record of the
+ * file in this batch carries the offset {"position", "inode"}. */
+static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_file_t *f,
+			 sl_batch_t *batch, size_t *room)
+{
+	sl_tail_item_t it;
+	sl_rc_t rc = SL_OK;
+	size_t last = SIZE_MAX;
+	int64_t last_pos = 0;
+	uint64_t last_ino = 0;
+	bool added;
+
+	while (*room > 0 && sl_tail_next(f->tail, &it) != SL_TAIL_NONE) {
+		if (it.kind == SL_TAIL_LINE) {
+			if ((rc = add_line(ctx, st, f, &it, batch, &added)) != SL_OK)
+				break;
+			if (added) {
+				last = batch->count - 1;
+				last_pos = it.position;
+				last_ino = it.inode;
+				(*room)--;
+			}
+		} else if ((rc = handle_item(ctx, st, f, &it)) != SL_OK) {
+			break;
+		}
+	}
+	if (last != SIZE_MAX)
+		batch->records[last].source_offset =
+			json_pack("{s:I,s:I}", "position", (json_int_t)last_pos, "inode",
+				  (json_int_t)last_ino);
+	return rc;
+}
+
+/* One pass over every file, starting with st->next. */
+static sl_rc_t read_all(sl_task_ctx_t *ctx, file_source_task_t *st, sl_batch_t *batch)
+{
+	size_t room = (size_t)st->cfg.batch_size;
+	size_t n = st->nfiles;
+	sl_rc_t rc = SL_OK;
+
+	for (size_t i = 0; i < n && room > 0 && rc == SL_OK; i++) {
+		file_source_file_t *f = &st->files[(st->next + i) % n];
+
+		if (!f->tail)
+			continue;
+		sl_tail_check(f->tail);
+		rc = read_file(ctx, st, f, batch, &room);
+	}
+	if (n)
+		st->next = (st->next + 1) % n;
+	/* Records already taken from a tail must not be dropped: a read error
+	 * waits for the next poll, where it comes up again. */
+	if (rc == SL_RETRY && batch->count > 0)
+		rc = SL_OK;
+	return rc;
+}
+
+static void free_task(file_source_task_t *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nfiles; i++)
+		drop_file(&st->files[i]);
+	free(st->files);
+	sl_options_free(file_source_options, &st->cfg);
+	free(st);
+}
+
+static sl_rc_t file_source_start(sl_task_ctx_t *ctx, const sl_config_t *config)
+{
+	file_source_task_t *st = sl_calloc(1, sizeof(*st));
+	sl_errlist_t errs = {0};
+	sl_rc_t rc = SL_FAIL;
+
+	if (sl_options_load(file_source_options, config, &st->cfg, &errs) != 0) {
+		sl_task_fail(ctx, "%s", errs.count ? errs.items[0] : "bad configuration");
+		goto out;
+	}
+	if (st->cfg.parse_key && !st->cfg.key_separator[0]) {
+		sl_task_fail(ctx, "option 'key.separator' must not be empty with parse.key");
+		goto out;
+	}
+	st->is_glob = is_glob(st->cfg.file);
+	if (st->is_glob)
+		scan_glob(ctx, st);
+	else
+		add_file(ctx, st, st->cfg.file);
+	st->next_scan_ms = sl_now_ms() + st->cfg.poll_interval_ms;
+	SL_TASK_INFO(ctx, "following %s (%zu file%s now) into topic %s", st->cfg.file, st->nfiles,
+		     st->nfiles == 1 ? "" : "s", st->cfg.topic);
+	sl_task_set_data(ctx, st);
+	st = NULL;
+	rc = SL_OK;
+out:
+	free_task(st);
+	sl_errlist_free(&errs);
+	return rc;
+}
+
+static sl_rc_t file_source_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
+{
+	file_source_task_t *st = sl_task_data(ctx);
+	int64_t timeout = sl_task_timeout_ms(ctx);
+	sl_rc_t rc;
+
+	if (st->is_glob && sl_now_ms() >= st->next_scan_ms) {
+		scan_glob(ctx, st);
+		st->next_scan_ms = sl_now_ms() + st->cfg.poll_interval_ms;
+	}
+	rc = read_all(ctx, st, batch);
+	if (rc == SL_OK && batch->count == 0)
+		sl_task_wait(ctx,
+			   st->cfg.poll_interval_ms < timeout ? st->cfg.poll_interval_ms : timeout);
+	return rc;
+}
+
+static void file_source_stop(sl_task_ctx_t *ctx)
+{
+	free_task(sl_task_data(ctx));
+	sl_task_set_data(ctx, NULL);
+}
+
+static int file_source_validate(const sl_config_t *config, sl_errlist_t *errs)
+{
+	file_source_config_t cfg = {0};
+	sl_errlist_t ignored = {0}; /* the worker reports table errors itself */
+	int rv = 0;
+
+	sl_options_load(file_source_options, config, &cfg, &ignored);
+	if (cfg.parse_key && cfg.key_separator && !cfg.key_separator[0]) {
+		sl_errlist_addf(errs, "option 'key.separator' must not be empty when parse.key "
+				      "is true");
+		rv = -1;
+	}
+	sl_options_free(file_source_options, &cfg);
+	sl_errlist_free(&ignored);
+	return rv;
+}
+
+/* A glob is split over up to max_tasks tasks by a stable hash of each path;
+ * a single file is one task. */
+static int file_source_task_configs(const sl_config_t *config, int max_tasks, sl_config_t **out,
+				    char *errstr, size_t errstr_size)
+{
+	const char *file = sl_config_get(config, "file");
+	int n = 1;
+
+	if (!file)
+		return sl_seterr(errstr, errstr_size, "option 'file' is required");
+	if (max_tasks > 1 && is_glob(file))
+		n = max_tasks;
+	for (int i = 0; i < n; i++) {
+		char num[32];
+
+		out[i] = sl_config_dup(config);
+		snprintf(num, sizeof(num), "%d", i);
+		sl_config_set(out[i], "task.index", num, NULL, 0);
+		snprintf(num, sizeof(num), "%d", n);
+		sl_config_set(out[i], "task.count", num, NULL, 0);
+	}
+	return n;
+}
+
+static const sl_source_ops_t file_source_ops = {
+	.start = file_source_start,
+	.poll = file_source_poll,
+	.stop = file_source_stop,
+};
+
+const sl_connector_t file_source_connector = {
+	.name = "file-source",
+	.aliases = file_source_aliases,
+	.kind = SL_SOURCE,
+	.doc = "Follows text files like `tail -F` and writes each line as a string record to "
+	       "one topic, byte compatible with Kafka Connect's FileStreamSource: the source "
+	       "partition is {\"filename\": path} and the offset {\"position\": bytes after the "
+	       "line} plus the file's \"inode\", so a restart resumes exactly after the last "
+	       "acknowledged line. `file` may be a glob; with tasks.max > 1 its files are "
+	       "spread over the tasks by a hash of the path (a single file is one task). "
+	       "Truncation restarts the file at byte 0; on rename rotation the old file is read "
+	       "to its end (a last line without a newline included) before the new one is read "
+	       "from 0, also across a restart (the rotated file is found by its inode in the same "
+	       "directory). A path that vanishes keeps its old file open for 5 s for late "
+	       "writes. A missing file is waited for. A glob should match only live files (not "
+	       "app.log.1), or rotated files are read again as new ones. Lines keep a trailing "
+	       "'\\r'; only '\\n' ends a line.",
+	.options = file_source_options,
+	.validate = file_source_validate,
+	.task_configs = file_source_task_configs,
+	.source = &file_source_ops,
+};

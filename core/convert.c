@@ -1,0 +1,781 @@
+/* The converters between record values and Kafka message bytes: "json"
+ * (Kafka Connect's JsonConverter, envelope or not), "string" and "bytes";
+ * json_write.c holds the JSON text and logical type helpers they share. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "convert_priv.h"
+
+typedef enum conv_kind {
+	CONV_JSON,
+	CONV_STRING,
+	CONV_BYTES,
+} conv_kind_t;
+
+struct sl_converter {
+	conv_kind_t kind;
+	bool is_key;
+	bool schemas_enable;  /* json: the {"schema":..,"payload":..} envelope */
+	bool decimal_numeric; /* json: decimal.format=NUMERIC */
+};
+
+static const struct conv_name {
+	const char *name;
+	const char *class_name;
+	conv_kind_t kind;
+} conv_names[] = {
+	{"json", "org.apache.kafka.connect.json.JsonConverter", CONV_JSON},
+	{"string", "org.apache.kafka.connect.storage.StringConverter", CONV_STRING},
+	{"bytes", "org.apache.kafka.connect.converters.ByteArrayConverter", CONV_BYTES},
+};
+
+/* JsonConverter's own words, so that searches for them find the fix. */
+#define ENVELOPE_ERROR                                                                             \
+	"JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may "    \
+	"not contain additional fields. If you are trying to deserialize plain JSON data, set "    \
+	"schemas.enable=false in your converter configuration."
+
+/* The envelope heads of STRING and BYTES values, written without json_t. */
+#define STRING_ENVELOPE "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":"
+#define BYTES_ENVELOPE "{\"schema\":{\"type\":\"bytes\",\"optional\":false},\"payload\":"
+
+/* ---- creation ----------------------------------------------------------- */
+
+static int unknown_name(const char *name, char *errstr, size_t errstr_size)
+{
+	sl_buf_t list = {0};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(conv_names); i++)
+		sl_buf_appendf(&list, "%s%s, %s", i ? ", " : "", conv_names[i].name,
+			       conv_names[i].class_name);
+	sl_seterr(errstr, errstr_size, "unknown converter \"%s\" (accepted: %s)", name, list.data);
+	sl_buf_free(&list);
+	return -1;
+}
+
+/* Applies one converter property; e is where it was set (for messages). */
+static int set_prop(sl_converter_t *c, const sl_config_entry_t *e, char *errstr, size_t errstr_size)
+{
+	char where[256];
+	int64_t n;
+
+	sl_config_where(e, where, sizeof(where));
+	if (!strcmp(e->key, "schemas.enable")) {
+		if (sl_parse_bool(e->value, &c->schemas_enable) < 0)
+			return sl_seterr(errstr, errstr_size,
+					 "%s: schemas.enable must be true or false, not \"%s\"",
+					 where, e->value);
+	} else if (!strcmp(e->key, "decimal.format")) {
+		if (!strcasecmp(e->value, "BASE64"))
+			c->decimal_numeric = false;
+		else if (!strcasecmp(e->value, "NUMERIC"))
+			c->decimal_numeric = true;
+		else
+			return sl_seterr(errstr, errstr_size,
+					 "%s: decimal.format must be BASE64 or NUMERIC, not \"%s\"",
+					 where, e->value);
+	} else if (!strcmp(e->key, "schemas.cache.size")) {
+		/* schemas are not cached; the key is accepted for
+		 * compatibility */
+		if (sl_parse_int64(e->value, &n) < 0 || n < 0)
+			return sl_seterr(errstr, errstr_size,
+					 "%s: schemas.cache.size must be a non-negative integer, "
+					 "not \"%s\"",
+					 where, e->value);
+	} else if (!strcmp(e->key, "converter.encoding") || !strcmp(e->key, "encoding")) {
+		/* StringConverter's key; text is always UTF-8 here */
+		if (strcasecmp(e->value, "UTF-8") && strcasecmp(e->value, "UTF8"))
+			return sl_seterr(errstr, errstr_size,
+					 "%s: %s \"%s\" is not supported (only UTF-8)", where,
+					 e->key, e->value);
+	} else if (!strcmp(e->key, "replace.null.with.default")) {
+		/* JsonConverter's key; nulls always take the schema default */
+		bool b;
+		if (sl_parse_bool(e->value, &b) < 0 || !b)
+			return sl_seterr(errstr, errstr_size,
+					 "%s: replace.null.with.default \"%s\" is not supported "
+					 "(only true)",
+					 where, e->value);
+	} else {
+		return sl_seterr(errstr, errstr_size,
+				 "%s: unknown converter property \"%s\" (accepted: schemas.enable, "
+				 "decimal.format, schemas.cache.size, replace.null.with.default, "
+				 "converter.encoding)",
+				 where, e->key);
+	}
+	return 0;
+}
+
+sl_converter_t *sl_converter_new(const char *name, bool is_key, const sl_config_t *props,
+				 char *errstr, size_t errstr_size)
+{
+	sl_converter_t *c = NULL;
+	size_t i;
+
+	for (i = 0; name && i < SL_ARRAY_LEN(conv_names); i++)
+		if (!strcmp(name, conv_names[i].name) || !strcmp(name, conv_names[i].class_name))
+			break;
+	if (!name || i == SL_ARRAY_LEN(conv_names)) {
+		unknown_name(name ? name : "(none)", errstr, errstr_size);
+		return NULL;
+	}
+	c = sl_calloc(1, sizeof(*c));
+	c->kind = conv_names[i].kind;
+	c->is_key = is_key;
+	c->schemas_enable = true; /* JsonConverter's default */
+	for (size_t k = 0; props && k < sl_config_count(props); k++) {
+		if (set_prop(c, sl_config_at(props, k), errstr, errstr_size) < 0) {
+			free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void sl_converter_free(sl_converter_t *c)
+{
+	free(c);
+}
+
+const char *sl_converter_name(const sl_converter_t *c)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(conv_names); i++)
+		if (conv_names[i].kind == c->kind)
+			return conv_names[i].name;
+	return "?";
+}
+
+/* ---- value -> bytes ----------------------------------------------------- */
+
+/* The payload of a JSON value, NULL for a null one. */
+static const json_t *json_payload(const sl_value_t *v)
+{
+	return v->json && !json_is_null(v->json) ? v->json : NULL;
+}
+
+static int json_from_json(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out, bool *is_null,
+			  char *errstr, size_t errstr_size)
+{
+	const json_t *payload = json_payload(v);
+	size_t start = out->len;
+
+	if (!payload && !v->schema) {
+		*is_null = true; /* JsonConverter: no schema, no value */
+		return 0;
+	}
+	if (c->schemas_enable) {
+		sl_buf_append_str(out, "{\"schema\":");
+		if (v->schema)
+			sl_json_write(out, v->schema, NULL);
+		else
+			sl_buf_append(out, "null", 4);
+		sl_buf_append_str(out, ",\"payload\":");
+	}
+	if (sl_json_write_payload(out, payload, v->schema, c->decimal_numeric, errstr,
+				  errstr_size) < 0) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		return -1;
+	}
+	if (c->schemas_enable)
+		sl_buf_append_char(out, '}');
+	return 0;
+}
+
+static int json_from_value(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out, bool *is_null,
+			   char *errstr, size_t errstr_size)
+{
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+		if (c->schemas_enable)
+			sl_buf_append(out, STRING_ENVELOPE, sizeof(STRING_ENVELOPE) - 1);
+		sl_json_write_string(out, v->data, v->len);
+		break;
+	case SL_VALUE_BYTES:
+		if (c->schemas_enable)
+			sl_buf_append(out, BYTES_ENVELOPE, sizeof(BYTES_ENVELOPE) - 1);
+		sl_buf_append_char(out, '"');
+		sl_base64_append(out, v->data, v->len);
+		sl_buf_append_char(out, '"');
+		break;
+	case SL_VALUE_JSON:
+		return json_from_json(c, v, out, is_null, errstr, errstr_size);
+	case SL_VALUE_NULL:
+	default:
+		*is_null = true;
+		return 0;
+	}
+	if (c->schemas_enable)
+		sl_buf_append_char(out, '}');
+	return 0;
+}
+
+/* Like Java's toString of the value: text as it is, other JSON compact. */
+static int string_from_value(const sl_value_t *v, sl_buf_t *out, bool *is_null)
+{
+	const json_t *payload;
+
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+	case SL_VALUE_BYTES:
+		sl_buf_append(out, v->data, v->len);
+		return 0;
+	case SL_VALUE_JSON:
+		payload = json_payload(v);
+		if (!payload)
+			break;
+		if (json_is_string(payload))
+			sl_buf_append(out, json_string_value(payload), json_string_length(payload));
+		else
+			sl_json_write(out, payload, v->schema);
+		return 0;
+	case SL_VALUE_NULL:
+	default:
+		break;
+	}
+	*is_null = true;
+	return 0;
+}
+
+/* Raw bytes; a JSON value only when its schema is plain bytes (the payload
+ * is then base64). */
+static int bytes_from_value(const sl_value_t *v, sl_buf_t *out, bool *is_null, char *errstr,
+			    size_t errstr_size)
+{
+	const json_t *payload;
+	const char *type;
+	unsigned char *raw;
+	size_t n;
+
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+	case SL_VALUE_BYTES:
+		sl_buf_append(out, v->data, v->len);
+		return 0;
+	case SL_VALUE_JSON:
+		payload = json_payload(v);
+		if (!payload)
+			break;
+		type = sl_schema_type(v->schema);
+		if (!type || strcmp(type, "bytes") || json_object_get(v->schema, "name") ||
+		    !json_is_string(payload))
+			return sl_seterr(errstr, errstr_size,
+					 "the bytes converter cannot write a structured value "
+					 "(schema type %s); use the json or string converter",
+					 type ? type : "none");
+		if (sl_base64_decode(json_string_value(payload), json_string_length(payload), &raw,
+				     &n) < 0)
+			return sl_seterr(errstr, errstr_size, "bytes payload is not valid base64");
+		sl_buf_append(out, raw, n);
+		free(raw);
+		return 0;
+	case SL_VALUE_NULL:
+	default:
+		break;
+	}
+	*is_null = true;
+	return 0;
+}
+
+int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value_t *v,
+			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size)
+{
+	*is_null = false;
+	switch (c->kind) {
+	case CONV_JSON:
+		return json_from_value(c, v, out, is_null, errstr, errstr_size);
+	case CONV_STRING:
+		return string_from_value(v, out, is_null);
+	case CONV_BYTES:
+	default:
+		return bytes_from_value(v, out, is_null, errstr, errstr_size);
+	}
+}
+
+/* ---- checking a payload against its schema ------------------------------
+ * JsonConverter turns the payload into Connect data through the schema and
+ * fails on what does not fit. We keep the JSON, but check it the same way
+ * and normalise it to what JsonConverter would write back: nulls become
+ * their schema's default, numeric Decimals become base64, structs get
+ * their schema's fields in schema order. */
+
+typedef struct checker {
+	char path[256]; /* where we are: "payload.address.zip" */
+	size_t len;
+	char *errstr;
+	size_t errstr_size;
+} checker_t;
+
+static size_t path_push(checker_t *ck, const char *fmt, ...) SL_PRINTF(2, 3);
+static size_t path_push(checker_t *ck, const char *fmt, ...)
+{
+	size_t old = ck->len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(ck->path + ck->len, sizeof(ck->path) - ck->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		ck->len += (size_t)n < sizeof(ck->path) - ck->len ? (size_t)n
+								  : sizeof(ck->path) - ck->len - 1;
+	return old;
+}
+
+static void path_pop(checker_t *ck, size_t old)
+{
+	ck->len = old;
+	ck->path[old] = '\0';
+}
+
+static int check_fail(checker_t *ck, const char *fmt, ...) SL_PRINTF(2, 3);
+static int check_fail(checker_t *ck, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sl_seterr(ck->errstr, ck->errstr_size, "%s: %s", ck->path, msg);
+}
+
+static const char *json_kind(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+	default:
+		return "null";
+	}
+}
+
+static bool is_type(const char *type, const char *want)
+{
+	return type && !strcmp(type, want);
+}
+
+static int check_value(checker_t *ck, const json_t *s, json_t *j, json_t **repl);
+
+static int check_null(checker_t *ck, const json_t *s, const json_t *j, json_t **repl)
+{
+	const json_t *def = json_object_get(s, "default");
+
+	if (def && !json_is_null(def)) {
+		*repl = json_deep_copy(def);
+		return 0;
+	}
+	if (json_is_true(json_object_get(s, "optional"))) {
+		if (!j)
+			*repl = json_null(); /* an absent struct field */
+		return 0;
+	}
+	return check_fail(ck, "%s value for required %s field", j ? "null" : "no",
+			  sl_schema_type(s));
+}
+
+static int check_int(checker_t *ck, const char *type, const json_t *j)
+{
+	json_int_t v, max = INT64_MAX;
+
+	if (!json_is_integer(j))
+		return check_fail(ck, "expected %s, found %s", type, json_kind(j));
+	v = json_integer_value(j);
+	if (!strcmp(type, "int8"))
+		max = INT8_MAX;
+	else if (!strcmp(type, "int16"))
+		max = INT16_MAX;
+	else if (!strcmp(type, "int32"))
+		max = INT32_MAX;
+	if (v > max || v < -max - 1)
+		return check_fail(ck, "%" JSON_INTEGER_FORMAT " is out of range for %s", v, type);
+	return 0;
+}
+
+static int check_bytes(checker_t *ck, const json_t *j)
+{
+	unsigned char *raw;
+	size_t n;
+
+	if (!json_is_string(j))
+		return check_fail(ck, "expected bytes (a base64 string), found %s", json_kind(j));
+	if (sl_base64_decode(json_string_value(j), json_string_length(j), &raw, &n) < 0)
+		return check_fail(ck, "bytes value is not valid base64");
+	free(raw);
+	return 0;
+}
+
+/* A Decimal is base64 of its unscaled value; a number (decimal.format
+ * NUMERIC on the writing side) is turned into that. */
+static int check_decimal(checker_t *ck, const json_t *s, const json_t *j, json_t **repl)
+{
+	char text[SL_NUMBER_BUF_SIZE];
+	char *b64 = NULL;
+	int scale = 0;
+
+	sl_schema_decimal_scale(s, &scale); /* checked with the schema */
+	if (json_is_string(j)) {
+		if (check_bytes(ck, j) < 0)
+			return -1;
+		if (!json_string_length(j))
+			return check_fail(ck, "Decimal value has no bytes");
+		return 0;
+	}
+	if (json_is_integer(j))
+		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+	else if (json_is_real(j))
+		sl_format_double(json_real_value(j), text);
+	else
+		return check_fail(ck, "expected a Decimal (base64 string or number), found %s",
+				  json_kind(j));
+	if (sl_decimal_to_base64(text, scale, &b64) < 0)
+		return check_fail(ck, "Decimal %s has more fraction digits than its scale %d", text,
+				  scale);
+	*repl = json_string(b64);
+	free(b64);
+	return 0;
+}
+
+static int check_array(checker_t *ck, const json_t *s, json_t *j)
+{
+	const json_t *items = json_object_get(s, "items");
+
+	if (!json_is_array(j))
+		return check_fail(ck, "expected an array, found %s", json_kind(j));
+	for (size_t i = 0; i < json_array_size(j); i++) {
+		json_t *r;
+		size_t old = path_push(ck, "[%zu]", i);
+		if (check_value(ck, items, json_array_get(j, i), &r) < 0)
+			return -1;
+		path_pop(ck, old);
+		if (r)
+			json_array_set_new(j, i, r);
+	}
+	return 0;
+}
+
+/* Checks a [key, value] entry of a map with non-string keys. */
+static int check_map_pair(checker_t *ck, const json_t *s, json_t *pair)
+{
+	static const char *const part[] = {"keys", "values"};
+
+	if (!json_is_array(pair) || json_array_size(pair) != 2)
+		return check_fail(ck, "a map entry must be a [key, value] array, found %s",
+				  json_kind(pair));
+	for (size_t k = 0; k < 2; k++) {
+		json_t *r;
+		size_t old = path_push(ck, "[%zu]", k);
+		if (check_value(ck, json_object_get(s, part[k]), json_array_get(pair, k), &r) < 0)
+			return -1;
+		path_pop(ck, old);
+		if (r)
+			json_array_set_new(pair, k, r);
+	}
+	return 0;
+}
+
+/* Maps with string keys are JSON objects, others arrays of pairs. */
+static int check_map(checker_t *ck, const json_t *s, json_t *j)
+{
+	const json_t *values = json_object_get(s, "values");
+
+	if (!is_type(sl_schema_type(json_object_get(s, "keys")), "string")) {
+		if (!json_is_array(j))
+			return check_fail(ck,
+					  "expected a map with non-string keys (an array of "
+					  "[key, value] arrays), found %s",
+					  json_kind(j));
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			size_t old = path_push(ck, "[%zu]", i);
+			if (check_map_pair(ck, s, json_array_get(j, i)) < 0)
+				return -1;
+			path_pop(ck, old);
+		}
+		return 0;
+	}
+	if (!json_is_object(j))
+		return check_fail(ck, "expected a map (an object), found %s", json_kind(j));
+	for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
+		json_t *r;
+		size_t old = path_push(ck, ".%s", json_object_iter_key(it));
+		if (check_value(ck, values, json_object_iter_value(it), &r) < 0)
+			return -1;
+		path_pop(ck, old);
+		if (r)
+			json_object_iter_set_new(j, it, r);
+	}
+	return 0;
+}
+
+/* True when j has exactly the fields, in their order. */
+static bool struct_in_order(const json_t *fields, json_t *j)
+{
+	void *it = json_object_iter(j);
+
+	if (json_object_size(j) != json_array_size(fields))
+		return false;
+	for (size_t i = 0; i < json_array_size(fields); i++, it = json_object_iter_next(j, it)) {
+		const char *name =
+			json_string_value(json_object_get(json_array_get(fields, i), "field"));
+		if (!it || strcmp(json_object_iter_key(it), name))
+			return false;
+	}
+	return true;
+}
+
+static int check_struct(checker_t *ck, const json_t *s, json_t *j, json_t **repl)
+{
+	const json_t *fields = json_object_get(s, "fields");
+	size_t n = json_array_size(fields);
+
+	if (!json_is_object(j))
+		return check_fail(ck, "expected a struct (an object), found %s", json_kind(j));
+	bool in_order = struct_in_order(fields, j);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "field"));
+		json_t *r;
+		size_t old = path_push(ck, ".%s", name);
+		if (check_value(ck, f, json_object_get(j, name), &r) < 0)
+			return -1;
+		path_pop(ck, old);
+		if (r)
+			json_object_set_new(j, name, r);
+	}
+	if (in_order)
+		return 0;
+	/* as JsonConverter writes a Struct: its schema's fields, in order */
+	*repl = json_object();
+	for (size_t i = 0; i < n; i++) {
+		const char *name =
+			json_string_value(json_object_get(json_array_get(fields, i), "field"));
+		json_object_set(*repl, name, json_object_get(j, name));
+	}
+	return 0;
+}
+
+/* Checks j (NULL: an absent struct field) against schema s, which
+ * check_schema accepted. *repl gets what j must be replaced with (a new
+ * reference), or NULL. */
+static int check_value(checker_t *ck, const json_t *s, json_t *j, json_t **repl)
+{
+	const char *type = sl_schema_type(s);
+
+	*repl = NULL;
+	if (!j || json_is_null(j))
+		return check_null(ck, s, j, repl);
+	if (sl_schema_is(s, SL_LOGICAL_DECIMAL))
+		return check_decimal(ck, s, j, repl);
+	if (!strcmp(type, "struct"))
+		return check_struct(ck, s, j, repl);
+	if (!strcmp(type, "array"))
+		return check_array(ck, s, j);
+	if (!strcmp(type, "map"))
+		return check_map(ck, s, j);
+	if (!strcmp(type, "bytes"))
+		return check_bytes(ck, j);
+	if (!strncmp(type, "int", 3))
+		return check_int(ck, type, j);
+	if ((!strcmp(type, "float") || !strcmp(type, "double")) && !json_is_number(j))
+		return check_fail(ck, "expected %s, found %s", type, json_kind(j));
+	if (!strcmp(type, "boolean") && !json_is_boolean(j))
+		return check_fail(ck, "expected boolean, found %s", json_kind(j));
+	if (!strcmp(type, "string") && !json_is_string(j))
+		return check_fail(ck, "expected string, found %s", json_kind(j));
+	return 0;
+}
+
+/* ---- checking a schema -------------------------------------------------- */
+
+static const char *const schema_types[] = {
+	"boolean", "int8",  "int16",  "int32", "int64", "float",
+	"double",  "bytes", "string", "array", "map",   "struct",
+};
+
+static int check_schema(checker_t *ck, const json_t *s);
+
+/* Checks the schema member key (items, keys, values) of s. */
+static int check_sub_schema(checker_t *ck, const json_t *s, const char *key, const char *what)
+{
+	const json_t *sub = json_object_get(s, key);
+
+	if (!sub || json_is_null(sub))
+		return check_fail(ck, "%s schema did not specify the %s type", sl_schema_type(s),
+				  what);
+	size_t old = path_push(ck, ".%s", key);
+	if (check_schema(ck, sub) < 0)
+		return -1;
+	path_pop(ck, old);
+	return 0;
+}
+
+static int check_fields(checker_t *ck, const json_t *s)
+{
+	const json_t *fields = json_object_get(s, "fields");
+
+	if (!json_is_array(fields))
+		return check_fail(ck, "Struct schema's \"fields\" argument is not an array.");
+	for (size_t i = 0; i < json_array_size(fields); i++) {
+		const json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "field"));
+		if (!name)
+			return check_fail(ck,
+					  "Struct schema's field name not specified properly "
+					  "(field %zu)",
+					  i);
+		size_t old = path_push(ck, ".%s", name);
+		if (check_schema(ck, f) < 0)
+			return -1;
+		path_pop(ck, old);
+	}
+	return 0;
+}
+
+/* Parameters, the Decimal scale and the default of s. */
+static int check_schema_extras(checker_t *ck, const json_t *s)
+{
+	const json_t *params = json_object_get(s, "parameters");
+	json_t *def = json_object_get(s, "default");
+	json_t *r = NULL;
+	const char *key;
+	json_t *v;
+	int scale;
+
+	if (params && !json_is_object(params))
+		return check_fail(ck, "schema parameters must be an object");
+	json_object_foreach ((json_t *)params, key, v)
+		if (!json_is_string(v))
+			return check_fail(ck, "Schema parameters must have string values.");
+	if (sl_schema_is(s, SL_LOGICAL_DECIMAL) &&
+	    (!is_type(sl_schema_type(s), "bytes") || sl_schema_decimal_scale(s, &scale) < 0))
+		return check_fail(ck, "a Decimal schema must be of type bytes with an integer "
+				      "\"scale\" parameter");
+	if (!def || json_is_null(def))
+		return 0;
+	size_t old = path_push(ck, ".default");
+	int rc = check_value(ck, s, def, &r);
+	json_decref(r);
+	path_pop(ck, old);
+	return rc;
+}
+
+static int check_schema(checker_t *ck, const json_t *s)
+{
+	const char *type = sl_schema_type(s);
+	size_t i;
+
+	if (!json_is_object(s))
+		return check_fail(ck, "a schema must be an object, found %s", json_kind(s));
+	if (!type)
+		return check_fail(ck, "Schema must contain 'type' field");
+	for (i = 0; i < SL_ARRAY_LEN(schema_types); i++)
+		if (!strcmp(type, schema_types[i]))
+			break;
+	if (i == SL_ARRAY_LEN(schema_types))
+		return check_fail(ck, "Unknown schema type: %s", type);
+	if (!strcmp(type, "array") && check_sub_schema(ck, s, "items", "element") < 0)
+		return -1;
+	if (!strcmp(type, "map") && (check_sub_schema(ck, s, "keys", "key") < 0 ||
+				     check_sub_schema(ck, s, "values", "value") < 0))
+		return -1;
+	if (!strcmp(type, "struct") && check_fields(ck, s) < 0)
+		return -1;
+	return check_schema_extras(ck, s);
+}
+
+/* ---- bytes -> value ----------------------------------------------------- */
+
+static bool is_envelope(const json_t *root)
+{
+	return json_is_object(root) && json_object_size(root) == 2 &&
+	       json_object_get(root, "schema") && json_object_get(root, "payload");
+}
+
+static int json_to_value(sl_converter_t *c, const void *data, size_t len, sl_value_t *out,
+			 char *errstr, size_t errstr_size)
+{
+	checker_t ck = {.errstr = errstr, .errstr_size = errstr_size};
+	json_error_t jerr;
+	json_t *root, *schema = NULL, *payload, *value = NULL;
+	int rc = -1;
+
+	root = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (!root) {
+		sl_seterr(errstr, errstr_size, "malformed JSON at line %d, column %d: %s",
+			  jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	payload = root;
+	if (c->schemas_enable) {
+		if (!is_envelope(root)) {
+			sl_seterr(errstr, errstr_size, "%s", ENVELOPE_ERROR);
+			goto out;
+		}
+		schema = json_object_get(root, "schema");
+		payload = json_object_get(root, "payload");
+		if (json_is_null(schema))
+			schema = NULL;
+	}
+	if (schema) {
+		path_push(&ck, "schema");
+		if (check_schema(&ck, schema) < 0)
+			goto out;
+		path_pop(&ck, 0);
+		path_push(&ck, "payload");
+		if (check_value(&ck, schema, payload, &value) < 0)
+			goto out;
+	}
+	if (!value)
+		value = json_incref(payload);
+	if (json_is_null(value)) {
+		json_decref(value);
+		value = NULL;
+	}
+	if (value || schema)
+		sl_value_set_json(out, value, json_incref(schema));
+	else
+		out->kind = SL_VALUE_NULL; /* no schema, no value */
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int sl_converter_to_value(sl_converter_t *c, const char *topic, const void *data, size_t len,
+			  sl_value_t *out, char *errstr, size_t errstr_size)
+{
+	if (!data) {
+		out->kind = SL_VALUE_NULL;
+		return 0;
+	}
+	switch (c->kind) {
+	case CONV_JSON:
+		return json_to_value(c, data, len, out, errstr, errstr_size);
+	case CONV_STRING:
+		out->kind = SL_VALUE_STRING;
+		break;
+	case CONV_BYTES:
+	default:
+		out->kind = SL_VALUE_BYTES;
+		break;
+	}
+	out->borrowed = true;
+	out->data = data;
+	out->len = len;
+	return 0;
+}

@@ -1,0 +1,953 @@
+/* Kafka Connect's JSON text as Jackson writes it inside JsonConverter, Java's
+ * number formatting, base64, and the logical type (Decimal, Date, Time,
+ * Timestamp) payload and schema helpers. */
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert_priv.h"
+#include "util.h"
+
+/* Input bytes escaped per buffer reservation (bounds the reservation). */
+#define SL_ESCAPE_CHUNK 4096
+/* Largest decimal we convert, in digits (Kafka Decimals stay far below). */
+#define SL_DECIMAL_MAX_DIGITS 4096
+
+static const char hex_upper[] = "0123456789ABCDEF";
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 with
+ * *skip set to the bytes Java's decoder replaces by one U+FFFD: the
+ * maximal invalid subpart, except that an encoded surrogate (ED A0..BF xx)
+ * counts as one sequence. */
+static size_t utf8_valid(const unsigned char *s, size_t n, size_t *skip)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t need, i;
+
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 3;
+		lo = c == 0xE0 ? 0xA0 : 0x80;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 4;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF;
+	} else {
+		*skip = 1;
+		return 0;
+	}
+	for (i = 1; i < need && i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	if (i == need && (c != 0xED || s[1] < 0xA0))
+		return need;
+	*skip = i;
+	return 0;
+}
+
+/* Writes Jackson's escape of the ASCII byte c at p; returns the new end. */
+static char *put_escape(char *p, unsigned char c)
+{
+	*p++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*p++ = (char)c;
+		break;
+	case '\b':
+		*p++ = 'b';
+		break;
+	case '\t':
+		*p++ = 't';
+		break;
+	case '\n':
+		*p++ = 'n';
+		break;
+	case '\f':
+		*p++ = 'f';
+		break;
+	case '\r':
+		*p++ = 'r';
+		break;
+	default:
+		memcpy(p, "u00", 3);
+		p[3] = hex_upper[c >> 4];
+		p[4] = hex_upper[c & 15];
+		p += 5;
+	}
+	return p;
+}
+
+/* True when none of the 8 bytes in x needs escaping or UTF-8 checking
+ * (bitwise tests for bytes < 0x20, '"', '\\' and >= 0x80). */
+static inline bool word_is_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t ctl = (x - ones * 0x20) & ~x;
+	uint64_t quote = (q - ones) & ~q;
+	uint64_t bslash = (b - ones) & ~b;
+
+	return !((ctl | quote | bslash | x) & highs);
+}
+
+void sl_json_write_string(sl_buf_t *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	do {
+		size_t end = len - i > SL_ESCAPE_CHUNK ? i + SL_ESCAPE_CHUNK : len;
+		/* at most 6 output bytes per input byte, one sequence that
+		 * may run past end, the quotes and the NUL */
+		sl_buf_reserve(out, (end - i) * 6 + 10);
+		char *p = out->data + out->len;
+		if (i == 0)
+			*p++ = '"';
+		while (i < end) {
+			unsigned char c = u[i];
+			size_t n, skip;
+			uint64_t word;
+			if (i + 8 <= end && (memcpy(&word, u + i, 8), word_is_plain(word))) {
+				memcpy(p, u + i, 8);
+				p += 8;
+				i += 8;
+			} else if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+				*p++ = (char)c;
+				i++;
+			} else if (c < 0x80) {
+				p = put_escape(p, c);
+				i++;
+			} else if ((n = utf8_valid(u + i, len - i, &skip))) {
+				memcpy(p, u + i, n);
+				p += n;
+				i += n;
+			} else {
+				memcpy(p, "\xEF\xBF\xBD", 3); /* U+FFFD */
+				p += 3;
+				i += skip;
+			}
+		}
+		out->len = (size_t)(p - out->data);
+	} while (i < len);
+	out->data[out->len++] = '"';
+	out->data[out->len] = '\0';
+}
+
+/* sl_buf_append_char without the call for the writer's many small writes. */
+static inline void put_char(sl_buf_t *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		sl_buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+/* ---- numbers ------------------------------------------------------------ */
+
+static bool reads_back(const char *text, double v, bool is_float)
+{
+	if (is_float)
+		return strtof(text, NULL) == (float)v;
+	return strtod(text, NULL) == v;
+}
+
+/* Splits "%e" text into its digits (trailing zeros dropped when strip) and
+ * decimal exponent; returns the digit count. */
+static int split_sci(const char *text, bool strip, char *digits, int *exp10)
+{
+	const char *p = text;
+	int n = 0;
+
+	for (; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[n++] = *p;
+	*exp10 = *p ? atoi(p + 1) : 0;
+	while (strip && n > 1 && digits[n - 1] == '0')
+		n--;
+	digits[n] = '\0';
+	return n;
+}
+
+/* The digits of v (> 0) rounded to prec significant digits when they read
+ * back as v, else 0. */
+static int round_trip_digits(double v, int prec, bool is_float, char *digits, int *exp10)
+{
+	char text[48];
+
+	snprintf(text, sizeof(text), "%.*e", prec - 1, v);
+	if (!reads_back(text, v, is_float))
+		return 0;
+	return split_sci(text, true, digits, exp10);
+}
+
+/* For a power of two the interval of decimals that read back as v is
+ * narrower below v: when v rounded to prec digits falls below it, the
+ * next prec-digit decimal up may still read back. */
+static int next_up_digits(double v, int prec, bool is_float, char *digits, int *exp10)
+{
+	char text[48], d[24];
+	int e, n, i;
+
+	snprintf(text, sizeof(text), "%.*e", prec - 1, v);
+	n = split_sci(text, false, d, &e);
+	for (i = n - 1; i >= 0 && d[i] == '9'; i--)
+		d[i] = '0';
+	if (i < 0) {
+		d[0] = '1';
+		e++;
+	} else {
+		d[i]++;
+	}
+	snprintf(text, sizeof(text), "%c.%se%d", d[0], d + 1, e);
+	if (!reads_back(text, v, is_float))
+		return 0;
+	return split_sci(text, true, digits, exp10);
+}
+
+/* Fast path for a normal double in Java's plain range: its 15-digit
+ * rounding from one multiplication, checked by reading it back. When it
+ * reads back it is the only decimal of 15 digits that does, and with its
+ * trailing zeros dropped the shortest. 0 when unsure. */
+static int plain_range_digits(double v, char *digits, int *exp10)
+{
+	static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+				       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+	char text[48];
+	int e = 6, n;
+
+	if (!(v >= 1e-3 && v < 1e7))
+		return 0;
+	while (e > -3 && v < (e >= 0 ? pow10[e] : 1 / pow10[-e]))
+		e--;
+	double scaled = v * pow10[14 - e];
+	double c = nearbyint(scaled);
+	if (fabs(scaled - c) > 0.4 || c < 1e14 || c >= 1e15)
+		return 0;
+	uint64_t u = (uint64_t)c;
+	for (n = 14; n >= 0; n--, u /= 10)
+		text[n] = (char)('0' + u % 10);
+	int k = 14 - e; /* 8..17 */
+	memcpy(text + 15, "e-", 2);
+	text[17] = (char)(k >= 10 ? '1' : '0' + k);
+	text[18] = (char)(k >= 10 ? '0' + k - 10 : '\0');
+	text[19] = '\0';
+	if (strtod(text, NULL) != v)
+		return 0;
+	memcpy(digits, text, 15);
+	n = 15;
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	digits[n] = '\0';
+	*exp10 = e;
+	return n;
+}
+
+/* Java's choice of digits for v > 0 (JDK 19+ Double/Float.toString): the
+ * shortest decimal that reads back as v, the closest one when several
+ * have that length, and a closer two-digit one preferred over one digit.
+ * For normal numbers every decimal of up to 15 (float: 6) digits that
+ * reads back is the only one of its length (so the search starts there
+ * and the two-digit rule cannot apply); subnormals search from one. */
+static int shortest_digits(double v, bool is_float, char *digits, int *exp10)
+{
+	bool subnormal = is_float ? v < 1.17549435e-38 : v < 2.2250738585072014e-308;
+	int first = subnormal ? 1 : (is_float ? 6 : 15);
+	int last = is_float ? 9 : 17;
+	int e2, n;
+	bool pow2 = frexp(v, &e2) == 0.5;
+	char two[24];
+
+	if (!is_float && (n = plain_range_digits(v, digits, exp10)))
+		return n;
+	for (int prec = first; prec < last; prec++) {
+		n = round_trip_digits(v, prec, is_float, digits, exp10);
+		if (!n && pow2 && prec > first)
+			n = next_up_digits(v, prec, is_float, digits, exp10);
+		if (n == 1 && subnormal && round_trip_digits(v, 2, is_float, two, &e2) == 2) {
+			memcpy(digits, two, 3);
+			*exp10 = e2;
+			n = 2;
+		}
+		if (n)
+			return n;
+	}
+	/* last digits always read back */
+	snprintf(two, sizeof(two), "%.*e", last - 1, v);
+	return split_sci(two, true, digits, exp10);
+}
+
+/* Lays out digits d (n of them, value d[0].d[1..] x 10^e) as Java does. */
+static size_t java_layout(char *buf, bool neg, const char *d, int n, int e)
+{
+	char *p = buf;
+
+	if (neg)
+		*p++ = '-';
+	if (e >= 0 && e < 7) {
+		for (int i = 0; i <= e; i++)
+			*p++ = i < n ? d[i] : '0';
+		*p++ = '.';
+		if (n > e + 1) {
+			memcpy(p, d + e + 1, (size_t)(n - e - 1));
+			p += n - e - 1;
+		} else {
+			*p++ = '0';
+		}
+	} else if (e < 0 && e >= -3) {
+		*p++ = '0';
+		*p++ = '.';
+		for (int i = 0; i < -e - 1; i++)
+			*p++ = '0';
+		memcpy(p, d, (size_t)n);
+		p += n;
+	} else {
+		*p++ = d[0];
+		*p++ = '.';
+		if (n > 1) {
+			memcpy(p, d + 1, (size_t)(n - 1));
+			p += n - 1;
+		} else {
+			*p++ = '0';
+		}
+		p += sprintf(p, "E%d", e);
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+static size_t format_java(double v, bool is_float, char *buf)
+{
+	char digits[24];
+	int e, n;
+
+	if (isnan(v))
+		return (size_t)sprintf(buf, "NaN");
+	if (isinf(v))
+		return (size_t)sprintf(buf, "%sInfinity", v < 0 ? "-" : "");
+	if (v == 0)
+		return (size_t)sprintf(buf, "%s0.0", signbit(v) ? "-" : "");
+	n = shortest_digits(fabs(v), is_float, digits, &e);
+	return java_layout(buf, signbit(v), digits, n, e);
+}
+
+size_t sl_format_double(double v, char *buf)
+{
+	return format_java(v, false, buf);
+}
+
+size_t sl_format_float(float v, char *buf)
+{
+	return format_java((double)v, true, buf);
+}
+
+static void put_int(sl_buf_t *out, json_int_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	sl_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* ---- base64 ------------------------------------------------------------- */
+
+void sl_base64_append(sl_buf_t *out, const void *data, size_t len)
+{
+	const unsigned char *s = data;
+	size_t i;
+
+	sl_buf_reserve(out, (len + 2) / 3 * 4);
+	char *p = out->data + out->len;
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t q = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*p++ = b64_alphabet[q >> 18];
+		*p++ = b64_alphabet[(q >> 12) & 63];
+		*p++ = b64_alphabet[(q >> 6) & 63];
+		*p++ = b64_alphabet[q & 63];
+	}
+	if (i < len) {
+		uint32_t q = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0);
+		*p++ = b64_alphabet[q >> 18];
+		*p++ = b64_alphabet[(q >> 12) & 63];
+		*p++ = i + 1 < len ? b64_alphabet[(q >> 6) & 63] : '=';
+		*p++ = '=';
+	}
+	out->len = (size_t)(p - out->data);
+	out->data[out->len] = '\0';
+}
+
+char *sl_base64_encode(const void *data, size_t len)
+{
+	sl_buf_t b = {0};
+
+	sl_base64_append(&b, data, len);
+	return sl_buf_steal(&b);
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int sl_base64_decode(const char *text, size_t text_len, unsigned char **out, size_t *out_len)
+{
+	size_t pad = 0, o = 0;
+	unsigned char *buf = NULL;
+
+	*out = NULL;
+	*out_len = 0;
+	if (text_len % 4)
+		return -1;
+	if (text_len && text[text_len - 1] == '=')
+		pad = text[text_len - 2] == '=' ? 2 : 1;
+	buf = sl_malloc(text_len / 4 * 3 + 1);
+	for (size_t i = 0; i < text_len; i += 4) {
+		bool last = i + 4 == text_len;
+		uint32_t q = 0;
+		for (size_t k = 0; k < 4; k++) {
+			int v = last && k >= 4 - pad ? 0 : b64_value((unsigned char)text[i + k]);
+			if (v < 0)
+				goto bad;
+			q = q << 6 | (uint32_t)v;
+		}
+		buf[o++] = (unsigned char)(q >> 16);
+		if (!last || pad < 2)
+			buf[o++] = (unsigned char)(q >> 8);
+		if (!last || pad < 1)
+			buf[o++] = (unsigned char)q;
+	}
+	*out = buf;
+	*out_len = o;
+	return 0;
+bad:
+	free(buf);
+	return -1;
+}
+
+/* ---- Decimal ------------------------------------------------------------ */
+
+/* The magnitude of a big-endian two's complement integer as decimal
+ * digits (malloc()ed, NUL-terminated, no sign), its sign in *neg. */
+static char *twos_to_digits(const unsigned char *b, size_t n, bool *neg, size_t *nd_out)
+{
+	unsigned char *mag = sl_malloc(n + 1);
+	char *d = sl_malloc(n * 3 + 12);
+	size_t nd = 0, start = 0;
+
+	memcpy(mag, b, n);
+	*neg = n && (b[0] & 0x80);
+	if (*neg) {
+		unsigned carry = 1;
+		for (size_t i = n; i-- > 0;) {
+			unsigned v = (unsigned)(unsigned char)~mag[i] + carry;
+			mag[i] = (unsigned char)v;
+			carry = v >> 8;
+		}
+	}
+	for (;;) {
+		uint64_t rem = 0;
+		while (start < n && !mag[start])
+			start++;
+		if (start == n)
+			break;
+		for (size_t i = start; i < n; i++) {
+			uint64_t cur = rem << 8 | mag[i];
+			mag[i] = (unsigned char)(cur / 1000000000u);
+			rem = cur % 1000000000u;
+		}
+		while (start < n && !mag[start])
+			start++;
+		/* nine digits per round except the most significant one */
+		for (int k = 0; k < 9 && (start < n || rem); k++) {
+			d[nd++] = (char)('0' + rem % 10);
+			rem /= 10;
+		}
+	}
+	if (!nd)
+		d[nd++] = '0';
+	for (size_t i = 0; i < nd / 2; i++) {
+		char t = d[i];
+		d[i] = d[nd - 1 - i];
+		d[nd - 1 - i] = t;
+	}
+	d[nd] = '\0';
+	free(mag);
+	*nd_out = nd;
+	return d;
+}
+
+/* Plain decimal text of digits x 10^-scale ("-0.05", "1200"). */
+static void decimal_plain(sl_buf_t *out, bool neg, const char *d, size_t nd, int scale)
+{
+	bool zero = nd == 1 && d[0] == '0';
+
+	if (neg && !zero)
+		sl_buf_append_char(out, '-');
+	if (scale <= 0) {
+		sl_buf_append(out, d, nd);
+		for (int i = 0; i < -scale && !zero; i++)
+			sl_buf_append_char(out, '0');
+	} else if (nd > (size_t)scale) {
+		sl_buf_append(out, d, nd - (size_t)scale);
+		sl_buf_append_char(out, '.');
+		sl_buf_append(out, d + nd - (size_t)scale, (size_t)scale);
+	} else {
+		sl_buf_append(out, "0.", 2);
+		for (size_t i = nd; i < (size_t)scale; i++)
+			sl_buf_append_char(out, '0');
+		sl_buf_append(out, d, nd);
+	}
+}
+
+/* Java's BigDecimal.toString: plain unless the scale is negative or the
+ * adjusted exponent is below -6 ("1E-7", "1.23E+5"). */
+static void decimal_java(sl_buf_t *out, bool neg, const char *d, size_t nd, int scale)
+{
+	long adjusted = (long)nd - 1 - scale;
+
+	if (scale >= 0 && adjusted >= -6) {
+		decimal_plain(out, neg, d, nd, scale);
+		return;
+	}
+	if (neg)
+		sl_buf_append_char(out, '-');
+	sl_buf_append_char(out, d[0]);
+	if (nd > 1) {
+		sl_buf_append_char(out, '.');
+		sl_buf_append(out, d + 1, nd - 1);
+	}
+	sl_buf_appendf(out, "E%s%ld", adjusted >= 0 ? "+" : "", adjusted);
+}
+
+/* Decodes a Decimal payload and lays it out with the plain or the Java
+ * layout. Returns -1 when b64 is not base64 of at least one byte. */
+static int decimal_text(sl_buf_t *out, const char *b64, size_t len, int scale, bool java)
+{
+	unsigned char *bytes;
+	size_t n, nd;
+	bool neg;
+
+	if (sl_base64_decode(b64, len, &bytes, &n) < 0)
+		return -1;
+	if (!n) {
+		free(bytes);
+		return -1;
+	}
+	char *d = twos_to_digits(bytes, n, &neg, &nd);
+	if (java)
+		decimal_java(out, neg, d, nd, scale);
+	else
+		decimal_plain(out, neg, d, nd, scale);
+	free(d);
+	free(bytes);
+	return 0;
+}
+
+int sl_decimal_from_base64(const char *b64, int scale, char **out)
+{
+	sl_buf_t b = {0};
+
+	*out = NULL;
+	if (!b64 || decimal_text(&b, b64, strlen(b64), scale, false) < 0) {
+		sl_buf_free(&b);
+		return -1;
+	}
+	*out = sl_buf_steal(&b);
+	return 0;
+}
+
+/* Parses "[-+]digits[.digits][(e|E)[-+]digits]" into its digits (leading
+ * zeros dropped) and the number of them after the decimal point (negative
+ * for a positive exponent). */
+static int parse_decimal(const char *s, bool *neg, sl_buf_t *digits, long *frac)
+{
+	size_t nint = 0, nfrac = 0;
+	long exp = 0;
+	bool eneg = false;
+
+	*neg = *s == '-';
+	if (*s == '-' || *s == '+')
+		s++;
+	for (; isdigit((unsigned char)*s); s++, nint++)
+		if (digits->len || *s != '0')
+			sl_buf_append_char(digits, *s);
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++, nfrac++)
+			if (digits->len || *s != '0')
+				sl_buf_append_char(digits, *s);
+	if (nint + nfrac == 0)
+		return -1;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		eneg = *s == '-';
+		if (*s == '-' || *s == '+')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		for (; isdigit((unsigned char)*s) && exp <= SL_DECIMAL_MAX_DIGITS; s++)
+			exp = exp * 10 + (*s - '0');
+	}
+	if (*s || exp > SL_DECIMAL_MAX_DIGITS)
+		return -1;
+	*frac = (long)nfrac - (eneg ? -exp : exp);
+	return 0;
+}
+
+/* Minimal big-endian two's complement of the integer with decimal digits d
+ * (as BigInteger.toByteArray). */
+static unsigned char *digits_to_twos(const char *d, size_t nd, bool neg, size_t *n_out)
+{
+	size_t cap = nd / 2 + 2, used = 1;
+	unsigned char *le = sl_calloc(cap, 1); /* little-endian magnitude */
+	unsigned char *be;
+
+	for (size_t k = 0; k < nd; k++) {
+		unsigned carry = (unsigned)(d[k] - '0');
+		for (size_t i = 0; i < used; i++) {
+			unsigned v = le[i] * 10u + carry;
+			le[i] = (unsigned char)v;
+			carry = v >> 8;
+		}
+		if (carry)
+			le[used++] = (unsigned char)carry;
+	}
+	if (neg && (used > 1 || le[0])) {
+		unsigned carry = 1;
+		for (size_t i = 0; i <= used; i++) { /* le[used] is 0 */
+			unsigned v = (unsigned)(unsigned char)~le[i] + carry;
+			le[i] = (unsigned char)v;
+			carry = v >> 8;
+		}
+		used++;
+		while (used > 1 && le[used - 1] == 0xFF && (le[used - 2] & 0x80))
+			used--;
+	} else if (le[used - 1] & 0x80) {
+		le[used++] = 0; /* room for the sign bit */
+	}
+	be = sl_malloc(used);
+	for (size_t i = 0; i < used; i++)
+		be[i] = le[used - 1 - i];
+	free(le);
+	*n_out = used;
+	return be;
+}
+
+int sl_decimal_to_base64(const char *text, int scale, char **out)
+{
+	sl_buf_t digits = {0};
+	unsigned char *bytes = NULL;
+	size_t n;
+	long frac, pad;
+	bool neg;
+	int rc = -1;
+
+	*out = NULL;
+	if (!text || parse_decimal(text, &neg, &digits, &frac) < 0)
+		goto out;
+	pad = (long)scale - frac;
+	if (pad < 0 || digits.len + (size_t)pad > SL_DECIMAL_MAX_DIGITS)
+		goto out;
+	for (long i = 0; i < pad && digits.len; i++)
+		sl_buf_append_char(&digits, '0');
+	bytes = digits_to_twos(digits.data ? digits.data : "", digits.len, neg, &n);
+	*out = sl_base64_encode(bytes, n);
+	rc = 0;
+out:
+	free(bytes);
+	sl_buf_free(&digits);
+	return rc;
+}
+
+/* ---- schemas ------------------------------------------------------------ */
+
+const char *sl_schema_type(const json_t *schema)
+{
+	return schema ? json_string_value(json_object_get(schema, "type")) : NULL;
+}
+
+bool sl_schema_is(const json_t *schema, const char *name)
+{
+	const char *n = schema ? json_string_value(json_object_get(schema, "name")) : NULL;
+	return n && !strcmp(n, name);
+}
+
+int sl_schema_decimal_scale(const json_t *schema, int *scale)
+{
+	json_t *params = json_object_get(schema, "parameters");
+	const char *s = json_string_value(json_object_get(params, "scale"));
+	int64_t v;
+
+	if (!s || sl_parse_int64(s, &v) < 0 || v < -SL_DECIMAL_MAX_DIGITS ||
+	    v > SL_DECIMAL_MAX_DIGITS)
+		return -1;
+	*scale = (int)v;
+	return 0;
+}
+
+json_t *sl_schema_primitive(const char *type, bool optional)
+{
+	/* Connect's type names, spelled as JsonConverter writes them */
+	if (!strcmp(type, "float32"))
+		type = "float";
+	else if (!strcmp(type, "float64"))
+		type = "double";
+	return json_pack("{s:s,s:b}", "type", type, "optional", optional);
+}
+
+static json_t *schema_logical(const char *type, bool optional, const char *name)
+{
+	return json_pack("{s:s,s:b,s:s,s:i}", "type", type, "optional", optional, "name", name,
+			 "version", 1);
+}
+
+json_t *sl_schema_decimal(int scale, bool optional)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", scale);
+	json_t *schema = schema_logical("bytes", optional, SL_LOGICAL_DECIMAL);
+	json_object_set_new(schema, "parameters", json_pack("{s:s}", "scale", s));
+	return schema;
+}
+
+json_t *sl_schema_date(bool optional)
+{
+	return schema_logical("int32", optional, SL_LOGICAL_DATE);
+}
+
+json_t *sl_schema_time(bool optional)
+{
+	return schema_logical("int32", optional, SL_LOGICAL_TIME);
+}
+
+json_t *sl_schema_timestamp(bool optional)
+{
+	return schema_logical("int64", optional, SL_LOGICAL_TIMESTAMP);
+}
+
+/* ---- the writer --------------------------------------------------------- */
+
+typedef struct json_writer {
+	sl_buf_t *out;
+	bool decimal_numeric;
+	char *errstr;
+	size_t errstr_size;
+} json_writer_t;
+
+static int write_value(json_writer_t *w, const json_t *j, const json_t *schema);
+
+static bool type_is(const char *type, const char *want)
+{
+	return type && !strcmp(type, want);
+}
+
+/* The schema of struct field key; *cursor remembers where the last one
+ * was found so fields in schema order are found at once. */
+static const json_t *field_schema(const json_t *fields, const char *key, size_t *cursor)
+{
+	size_t n = json_array_size(fields);
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (*cursor + k) % n;
+		const json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "field"));
+		if (name && !strcmp(name, key)) {
+			*cursor = i + 1;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static int write_object(json_writer_t *w, const json_t *j, const json_t *schema)
+{
+	const char *type = sl_schema_type(schema);
+	const json_t *fields = NULL, *values = NULL;
+	size_t cursor = 0;
+	bool first = true;
+
+	if (type_is(type, "struct"))
+		fields = json_object_get(schema, "fields");
+	else if (type_is(type, "map"))
+		values = json_object_get(schema, "values");
+	put_char(w->out, '{');
+	for (void *it = json_object_iter((json_t *)j); it;
+	     it = json_object_iter_next((json_t *)j, it)) {
+		const char *key = json_object_iter_key(it);
+		if (!first)
+			put_char(w->out, ',');
+		first = false;
+		sl_json_write_string(w->out, key, json_object_iter_key_len(it));
+		put_char(w->out, ':');
+		const json_t *sub = fields ? field_schema(fields, key, &cursor) : values;
+		if (write_value(w, json_object_iter_value(it), sub) < 0)
+			return -1;
+	}
+	put_char(w->out, '}');
+	return 0;
+}
+
+/* A map with non-string keys is an array of [key, value] pairs. */
+static int write_pair(json_writer_t *w, const json_t *pair, const json_t *schema)
+{
+	put_char(w->out, '[');
+	if (write_value(w, json_array_get(pair, 0), json_object_get(schema, "keys")) < 0)
+		return -1;
+	put_char(w->out, ',');
+	if (write_value(w, json_array_get(pair, 1), json_object_get(schema, "values")) < 0)
+		return -1;
+	put_char(w->out, ']');
+	return 0;
+}
+
+static int write_array(json_writer_t *w, const json_t *j, const json_t *schema)
+{
+	const char *type = sl_schema_type(schema);
+	const json_t *items = type_is(type, "array") ? json_object_get(schema, "items") : NULL;
+	bool pairs = type_is(type, "map");
+	size_t n = json_array_size(j);
+
+	put_char(w->out, '[');
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(j, i);
+		int rc;
+		if (i)
+			put_char(w->out, ',');
+		if (pairs && json_is_array(e) && json_array_size(e) == 2)
+			rc = write_pair(w, e, schema);
+		else
+			rc = write_value(w, e, items);
+		if (rc < 0)
+			return -1;
+	}
+	put_char(w->out, ']');
+	return 0;
+}
+
+/* Numbers follow the schema: a float32 is written as Java's Float, a
+ * float64 always with a fraction, as Jackson writes Float and Double. */
+static void write_number(json_writer_t *w, const json_t *j, const json_t *schema)
+{
+	const char *type = sl_schema_type(schema);
+	char num[SL_NUMBER_BUF_SIZE];
+	size_t n;
+
+	if (type_is(type, "float"))
+		n = sl_format_float((float)json_number_value(j), num);
+	else if (json_is_real(j) || type_is(type, "double"))
+		n = sl_format_double(json_number_value(j), num);
+	else {
+		put_int(w->out, json_integer_value(j));
+		return;
+	}
+	/* Jackson quotes NaN and the infinities (WRITE_NAN_AS_STRINGS) */
+	bool quote = num[0] == 'N' || num[0] == 'I' || num[1] == 'I';
+	if (quote)
+		put_char(w->out, '"');
+	sl_buf_append(w->out, num, n);
+	if (quote)
+		put_char(w->out, '"');
+}
+
+static int write_string(json_writer_t *w, const json_t *j, const json_t *schema)
+{
+	const char *s = json_string_value(j);
+	size_t len = json_string_length(j);
+
+	if (!w->decimal_numeric || !sl_schema_is(schema, SL_LOGICAL_DECIMAL)) {
+		sl_json_write_string(w->out, s, len);
+		return 0;
+	}
+	int scale;
+	if (sl_schema_decimal_scale(schema, &scale) < 0 ||
+	    decimal_text(w->out, s, len, scale, true) < 0)
+		return sl_seterr(w->errstr, w->errstr_size,
+				 "cannot write Decimal payload \"%.64s\" as a number: it is not "
+				 "base64 of an integer or its schema has no scale",
+				 s);
+	return 0;
+}
+
+/* A null under a schema with a default is written as the default, as
+ * JsonConverter does. */
+static int write_null(json_writer_t *w, const json_t *schema)
+{
+	const json_t *def = schema ? json_object_get(schema, "default") : NULL;
+
+	if (def && !json_is_null(def))
+		return write_value(w, def, schema);
+	sl_buf_append(w->out, "null", 4);
+	return 0;
+}
+
+static int write_value(json_writer_t *w, const json_t *j, const json_t *schema)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return write_object(w, j, schema);
+	case JSON_ARRAY:
+		return write_array(w, j, schema);
+	case JSON_STRING:
+		return write_string(w, j, schema);
+	case JSON_INTEGER:
+	case JSON_REAL:
+		write_number(w, j, schema);
+		return 0;
+	case JSON_TRUE:
+		sl_buf_append(w->out, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		sl_buf_append(w->out, "false", 5);
+		return 0;
+	case JSON_NULL:
+	default:
+		return write_null(w, schema);
+	}
+}
+
+int sl_json_write_payload(sl_buf_t *out, const json_t *json, const json_t *schema,
+			  bool decimal_numeric, char *errstr, size_t errstr_size)
+{
+	json_writer_t w = {
+		.out = out,
+		.decimal_numeric = decimal_numeric,
+		.errstr = errstr,
+		.errstr_size = errstr_size,
+	};
+
+	if (!json)
+		return write_null(&w, schema);
+	return write_value(&w, json, schema);
+}
+
+void sl_json_write(sl_buf_t *out, const json_t *json, const json_t *schema)
+{
+	sl_json_write_payload(out, json, schema, false, NULL, 0);
+}
