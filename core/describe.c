@@ -13,6 +13,8 @@ static void default_text(const sl_option_t *o, char *buf, size_t size)
 		snprintf(buf, size, "%s", o->required ? "" : "(none)");
 	else if (!*o->def)
 		snprintf(buf, size, "\"\"");
+	else if (!strcmp(o->def, "\t"))
+		snprintf(buf, size, "\\t (tab)");
 	else
 		snprintf(buf, size, "%s", o->def);
 }

@@ -19,7 +19,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: sluice run [-w WORKER_CONFIG] CONNECTOR_CONFIG...\n"
 	      "       sluice validate FILE...\n"
-	      "       sluice plugins [--describe NAME] [--markdown NAME]\n"
+	      "       sluice plugins [--describe NAME] [--markdown NAME|worker|connector-common|...]\n"
 	      "       sluice offsets list|reset [-w WORKER_CONFIG] [--connector NAME]\n"
 	      "       sluice --version | --help\n"
 	      "\n"
@@ -180,6 +180,28 @@ static int cmd_validate(int argc, char **argv)
 
 /* ---- plugins ---- */
 
+/* The option tables that belong to no one connector, by name, for
+ * docs/configuration.md. Returns false when name is not one of them. */
+static bool describe_tables(const char *name)
+{
+	static const struct {
+		const char *name;
+		const sl_option_t *table;
+	} tables[] = {
+		{"worker", sl_worker_options},
+		{"connector-common", sl_connector_common_options},
+		{"source-common", sl_source_common_options},
+		{"sink-common", sl_sink_common_options},
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(tables); i++) {
+		if (!strcmp(name, tables[i].name)) {
+			sl_describe_markdown_table(stdout, tables[i].table);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int cmd_plugins(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"describe", required_argument, NULL, 'd'},
@@ -190,6 +212,8 @@ static int cmd_plugins(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opt != 'd' && opt != 'm')
 			return 2;
+		if (opt == 'm' && describe_tables(optarg))
+			return 0;
 		const sl_connector_t *p = sl_plugins_find(optarg);
 		if (!p) {
 			fprintf(stderr, "sluice plugins: unknown connector '%s'\n", optarg);

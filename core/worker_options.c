@@ -140,18 +140,27 @@ int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 	sl_worker_settings_t ws = {0};
 	sl_options_load(sl_worker_options, cfg, &ws, errs);
 	sl_options_free(sl_worker_options, &ws);
-	if (errs->count == before) {
-		/* librdkafka judges the passthrough keys; skip starting the
-		 * embedded cluster by checking a copy with a plain bootstrap. */
-		sl_config_t *copy = sl_config_dup(cfg);
-		sl_config_set(copy, "bootstrap.servers", "localhost:9092", NULL, 0);
-		char err[512];
-		sl_kafka_t *k = sl_kafka_new(copy, err, sizeof(err));
-		if (!k)
-			sl_errlist_addf(errs, "worker: %s", err);
-		sl_kafka_free(k);
-		sl_config_free(copy);
+	/* librdkafka judges the passthrough keys; a copy with a plain
+	 * bootstrap keeps the embedded cluster from starting. */
+	sl_config_t *copy = sl_config_dup(cfg);
+	sl_config_set(copy, "bootstrap.servers", "localhost:9092", NULL, 0);
+	char err[512];
+	sl_kafka_t *k = sl_kafka_new(copy, err, sizeof(err));
+	if (!k) {
+		char where[512] = "worker";
+		const char *dot = strchr(err, ':');
+		const sl_config_entry_t *e = NULL;
+		if (dot) {
+			char *key = sl_strndup(err, (size_t)(dot - err));
+			e = sl_config_find(cfg, key);
+			free(key);
+		}
+		if (e)
+			sl_config_where(e, where, sizeof(where));
+		sl_errlist_addf(errs, "%s: librdkafka refused %s", where, err);
 	}
+	sl_kafka_free(k);
+	sl_config_free(copy);
 	return errs->count == before ? 0 : -1;
 }
 
