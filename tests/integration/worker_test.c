@@ -112,7 +112,7 @@ static int suite_init(void)
 	const char *kv[] = {"bootstrap.servers", "embedded", "offset.storage.file.filename",
 			    offsets, "offset.flush.interval.ms", "200", "value.converter",
 			    "string", "key.converter", "string", "log.level", "warn",
-			    "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "500", NULL};
+			    "consumer.session.timeout.ms", "10000", "consumer.heartbeat.interval.ms", "1000", NULL};
 	sl_config_t *c = conf(kv);
 	char err[512];
 	worker = sl_worker_new(c, err, sizeof(err));
@@ -150,6 +150,13 @@ static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
 	char *a = sl_file_read_all(in, NULL), *b = sl_file_read_all(out, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_STRING_EQUAL(a, b);
+	if (strcmp(a, b)) {
+		size_t i = 0;
+		while (a[i] && a[i] == b[i])
+			i++;
+		fprintf(stderr, "first difference at byte %zu: expected '%.40s' got '%.40s'\n", i,
+			a + i, b + i);
+	}
 	free(a);
 	free(b);
 	remove_conn("p1-src");
