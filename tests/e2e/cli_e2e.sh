@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# End-to-end tests of the sluice command line: validate's messages and exit
+# codes for each kind of bad config, plugins --describe, offsets list/reset
+# (refused while a worker holds the offset file), --version, and a clean
+# SIGTERM exit. Uses the embedded cluster only: no services.
+source "$(dirname "$0")/lib.sh"
+
+if [[ ! -x $SLUICE ]]; then
+	fail "sluice binary $SLUICE is missing (build first)"
+	e2e_finish
+fi
+T=$E2E_TMP
+
+# expect_error NAME FILE PATTERN: validate FILE fails and prints PATTERN.
+expect_error()
+{
+	local name=$1 file=$2 pattern=$3 out
+	out=$("$SLUICE" validate "$file" 2>&1)
+	local rc=$?
+	check "validate: $name exits 1" test "$rc" -eq 1
+	if grep -qF -- "$pattern" <<<"$out"; then
+		pass "validate: $name says: $pattern"
+	else
+		fail "validate: $name says: $pattern (got: $out)"
+	fi
+}
+
+cat >"$T/unknown.conf" <<'EOF'
+name = "a";
+connector = { class = "file-source"; };
+topic = "t";
+fiel = "/tmp/x";
+EOF
+expect_error "unknown key" "$T/unknown.conf" "unknown.conf:4: unknown key 'fiel' for file-source; did you mean 'file'?"
+
+cat >"$T/type.properties" <<'EOF'
+name=a
+connector.class=file-source
+file=/tmp/x
+topic=t
+batch.size=many
+EOF
+expect_error "wrong type" "$T/type.properties" "type.properties:5: option 'batch.size': 'many' is not an integer"
+
+cat >"$T/range.properties" <<'EOF'
+name=a
+connector.class=file-source
+file=/tmp/x
+topic=t
+tasks.max=0
+EOF
+expect_error "out of range" "$T/range.properties" "range.properties:5: option 'tasks.max': 0 is below the minimum 1"
+
+cat >"$T/enum.conf" <<'EOF'
+name = "a";
+connector = { class = "file-sink"; };
+topics = "t";
+file = "/tmp/x";
+errors = { tolerance = "some"; };
+EOF
+expect_error "bad enum value" "$T/enum.conf" "enum.conf:5: option 'errors.tolerance': 'some' is not one of: none, all"
+
+cat >"$T/syntax.conf" <<'EOF'
+name = "a";
+connector = { class = ; };
+EOF
+expect_error "syntax error" "$T/syntax.conf" "syntax.conf:2: syntax error"
+
+cat >"$T/class.json" <<'EOF'
+{"name": "a", "config": {"connector.class": "NoSuchConnector"}}
+EOF
+expect_error "unknown connector class" "$T/class.json" "unknown connector.class 'NoSuchConnector'"
+
+cat >"$T/required.properties" <<'EOF'
+name=a
+connector.class=FileStreamSource
+EOF
+expect_error "missing required option" "$T/required.properties" "option 'topic' is required"
+
+cat >"$T/env.properties" <<'EOF'
+name=a
+connector.class=FileStreamSource
+topic=t
+file=${env:SLUICE_E2E_UNSET_VARIABLE}
+EOF
+expect_error "unset env reference" "$T/env.properties" "SLUICE_E2E_UNSET_VARIABLE"
+
+cat >"$T/worker.properties" <<'EOF'
+bootstrap.servers=embedded
+producer.no.such.property=1
+EOF
+expect_error "bad librdkafka key" "$T/worker.properties" "worker.properties:2: librdkafka refused producer.no.such.property"
+
+# Every error of a file is listed, not only the first.
+cat >"$T/many.conf" <<'EOF'
+name = "a";
+connector = { class = "file-source"; };
+tasks = { max = 0; };
+batch = { size = "x"; };
+EOF
+n=$("$SLUICE" validate "$T/many.conf" 2>&1 | grep -c '^error:')
+check "validate lists every error (4 in many.conf, got $n)" test "$n" -eq 4
+
+printf 'name=ok\nconnector.class=file-sink\ntopics=t\nfile=%s/out\n' "$T" >"$T/good.properties"
+check "validate accepts a good connector config" "$SLUICE" validate "$T/good.properties"
+check "validate accepts the example configs" "$SLUICE" validate config/worker.conf \
+	config/file-source.conf config/file-sink.conf config/file-source.properties \
+	config/file-sink.json
+
+out=$("$SLUICE" plugins --describe file-source)
+check "plugins --describe lists options with type and default" \
+	grep -q 'batch.size (int) default 2000' <<<"$out"
+check "plugins lists the Kafka Connect aliases" \
+	grep -q 'org.apache.kafka.connect.file.FileStreamSinkConnector' <<<"$("$SLUICE" plugins)"
+check "--version prints the version" grep -q '^sluice [0-9]' <<<"$("$SLUICE" --version)"
+
+# offsets: a worker holds the file; reset is refused until it exits.
+seq 1 100 >"$T/in.txt"
+props "$T/w.properties" "bootstrap.servers=embedded" \
+	"offset.storage.file.filename=$T/offsets.json" "offset.flush.interval.ms=200" \
+	"value.converter=string"
+props "$T/src.properties" "name=cli-src" "connector.class=file-source" \
+	"file=$T/in.txt" "topic=cli"
+props "$T/snk.properties" "name=cli-sink" "connector.class=file-sink" \
+	"topics=cli" "file=$T/out.txt"
+start_worker cli "$T/w.properties" "$T/src.properties" "$T/snk.properties"
+check "embedded worker delivers the file" wait_lines "$T/out.txt" 100 60 cli
+check "embedded worker logs the bootstrap address" \
+	grep -q 'Kafka runs in this process .* at 127.0.0.1:[0-9]*; data lives in memory only' \
+	"$T/cli.log"
+check "log lines carry time, level and [connector/task]" \
+	grep -qE '^20[0-9-]+T[0-9:.]+Z INFO  \[cli-src/0\] ' "$T/cli.log"
+out=$("$SLUICE" offsets reset -w "$T/w.properties" 2>&1)
+check "offsets reset is refused while the worker runs" \
+	grep -q 'in use by another sluice process' <<<"$out"
+check "worker exits 0 on SIGTERM" stop_worker cli 30
+out=$("$SLUICE" offsets list -w "$T/w.properties")
+check "offsets list shows the stored position" \
+	grep -qF "\"offset\":{\"inode\":$(stat -c %i "$T/in.txt"),\"position\":292}" <<<"$out"
+check "offsets reset removes the connector's offsets" \
+	"$SLUICE" offsets reset -w "$T/w.properties" --connector cli-src
+check "offsets list is empty after reset" \
+	test -z "$("$SLUICE" offsets list -w "$T/w.properties")"
+
+e2e_finish
