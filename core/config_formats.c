@@ -308,7 +308,7 @@ static void json_flat(sl_config_t *cfg, const json_t *obj, const char *name, sl_
 	const char *key;
 	json_t *v;
 
-	json_object_foreach ((json_t *)obj, key, v)
+	json_object_foreach((json_t *)obj, key, v)
 		json_set(cfg, key, v, name, errs);
 }
 
@@ -322,7 +322,7 @@ static void json_rest(sl_config_t *cfg, const json_t *top, const char *name, sl_
 	const char *key;
 	json_t *v;
 
-	json_object_foreach ((json_t *)top, key, v) {
+	json_object_foreach((json_t *)top, key, v) {
 		if (strcmp(key, "name") && strcmp(key, "config") && strcmp(key, "tasks") &&
 		    strcmp(key, "type"))
 			sl_errlist_addf(errs,

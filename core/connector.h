@@ -66,8 +66,7 @@ void sl_task_fail(sl_task_ctx_t *ctx, const char *fmt, ...) SL_PRINTF(2, 3);
  * reason is already recorded). stage is Kafka Connect's stage name
  * ("TASK_POLL", "TASK_PUT", "KEY_CONVERTER", "VALUE_CONVERTER", ...). */
 sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
-			     const void *raw, size_t raw_len, const char *fmt, ...)
-	SL_PRINTF(6, 7);
+			     const void *raw, size_t raw_len, const char *fmt, ...) SL_PRINTF(6, 7);
 
 /* Logging with the task's tag. */
 #define SL_TASK_LOG(level, ctx, ...) SL_LOG(level, sl_task_tag(ctx), __VA_ARGS__)
@@ -109,11 +108,11 @@ typedef struct sl_sink_ops {
 } sl_sink_ops_t;
 
 typedef struct sl_connector {
-	const char *name;            /* "file-source" */
-	const char *const *aliases;  /* NULL-terminated; Kafka Connect class names */
+	const char *name;           /* "file-source" */
+	const char *const *aliases; /* NULL-terminated; Kafka Connect class names */
 	sl_connector_kind_t kind;
-	const char *doc;             /* one paragraph for docs and --describe */
-	const sl_option_t *options;  /* the connector's own keys */
+	const char *doc;            /* one paragraph for docs and --describe */
+	const sl_option_t *options; /* the connector's own keys */
 	/* Optional: cross-option checks the table cannot express. Adds to errs;
 	 * returns 0 when fine. */
 	int (*validate)(const sl_config_t *config, sl_errlist_t *errs);

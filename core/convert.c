@@ -658,7 +658,7 @@ static int check_schema_extras(checker_t *ck, const json_t *s)
 
 	if (params && !json_is_object(params))
 		return check_fail(ck, "schema parameters must be an object");
-	json_object_foreach ((json_t *)params, key, v)
+	json_object_foreach((json_t *)params, key, v)
 		if (!json_is_string(v))
 			return check_fail(ck, "Schema parameters must have string values.");
 	if (sl_schema_is(s, SL_LOGICAL_DECIMAL) &&

@@ -48,8 +48,9 @@ void sl_describe_text(FILE *out, const sl_connector_t *p)
 		fprintf(out, "  alias: %s\n", *a);
 	fprintf(out, "\n%s\n", p->doc);
 	text_table(out, "Options", p->options);
-	text_table(out, p->kind == SL_SOURCE ? "Source connector options (every source)"
-					     : "Sink connector options (every sink)",
+	text_table(out,
+		   p->kind == SL_SOURCE ? "Source connector options (every source)"
+					: "Sink connector options (every sink)",
 		   p->kind == SL_SOURCE ? sl_source_common_options : sl_sink_common_options);
 	text_table(out, "Common options (every connector)", sl_connector_common_options);
 }
@@ -86,7 +87,8 @@ void sl_describe_markdown(FILE *out, const sl_connector_t *p)
 {
 	fprintf(out, "### `%s` options\n\n", p->name);
 	sl_describe_markdown_table(out, p->options);
-	fprintf(out, "\nAlso accepted: the %s options and the common connector options "
-		     "(docs/configuration.md).\n",
+	fprintf(out,
+		"\nAlso accepted: the %s options and the common connector options "
+		"(docs/configuration.md).\n",
 		p->kind == SL_SOURCE ? "source" : "sink");
 }

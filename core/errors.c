@@ -21,8 +21,7 @@ static void add_header(rd_kafka_headers_t *h, const char *name, const char *valu
 }
 
 static void add_context_headers(sl_task_ctx_t *t, rd_kafka_headers_t *h,
-				const rd_kafka_message_t *m, const char *stage,
-				const char *reason)
+				const rd_kafka_message_t *m, const char *stage, const char *reason)
 {
 	char num[32];
 	if (m) {
@@ -51,8 +50,8 @@ static rd_kafka_t *dlq_producer(sl_task_ctx_t *t)
 		return t->producer;
 	char err[512];
 	char *cid = sl_task_client_id(t, "dlq-producer");
-	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, NULL, cid, err,
-					      sizeof(err));
+	rd_kafka_conf_t *conf =
+		sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, NULL, cid, err, sizeof(err));
 	free(cid);
 	if (!conf) {
 		SL_ERROR(t->tag, "dead letter queue producer: %s", err);
@@ -69,8 +68,8 @@ static rd_kafka_t *dlq_producer(sl_task_ctx_t *t)
 /* Sends the failed input to the dead letter queue. The sink runner flushes
  * this producer before it commits offsets, so a skipped record is never
  * committed before its DLQ copy is in Kafka. */
-static void dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
-		     const void *raw, size_t raw_len, const char *reason)
+static void dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec, const void *raw,
+		     size_t raw_len, const char *reason)
 {
 	const sl_connector_settings_t *s = t->env.settings;
 	rd_kafka_t *rk = dlq_producer(t);
@@ -153,8 +152,8 @@ sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_rec
 				     stage, reason, rd_kafka_topic_name(m->rkt), (int)m->partition,
 				     (long long)m->offset);
 		else
-			sl_task_fail(ctx, "Tolerance exceeded in error handler: stage %s: %s", stage,
-				     reason);
+			sl_task_fail(ctx, "Tolerance exceeded in error handler: stage %s: %s",
+				     stage, reason);
 		return SL_FAIL;
 	}
 	log_error(ctx, stage, rec, reason);

@@ -13,7 +13,7 @@ struct sl_kafka {
 	char *bootstrap;
 	sl_config_t *common; /* keys every client gets (security.*, sasl.*, ssl.*) */
 	sl_config_t *producer, *consumer, *admin; /* worker passthrough */
-	rd_kafka_t *mock_host;                     /* owns the mock cluster */
+	rd_kafka_t *mock_host;                    /* owns the mock cluster */
 	rd_kafka_mock_cluster_t *mock;
 };
 
@@ -32,12 +32,9 @@ static const char *const producer_defaults[][2] = {
 };
 
 static const char *const consumer_defaults[][2] = {
-	{"enable.auto.commit", "false"},
-	{"enable.auto.offset.store", "false"},
-	{"auto.offset.reset", "earliest"},
-	{"enable.partition.eof", "false"},
-	{"queued.min.messages", "200000"},
-	{"fetch.wait.max.ms", "100"},
+	{"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
+	{"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
+	{"queued.min.messages", "200000"}, {"fetch.wait.max.ms", "100"},
 };
 
 static bool is_common_key(const char *key)
@@ -60,8 +57,8 @@ static int conf_apply(rd_kafka_conf_t *conf, const sl_config_t *cfg, const char 
 }
 
 rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
-			       const sl_config_t *overrides, const char *client_id,
-			       char *errstr, size_t errstr_size)
+			       const sl_config_t *overrides, const char *client_id, char *errstr,
+			       size_t errstr_size)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char rderr[512];
@@ -203,8 +200,8 @@ static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char 
 	return found;
 }
 
-static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int rf,
-			int timeout_ms, char *errstr, size_t errstr_size)
+static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int rf, int timeout_ms,
+			char *errstr, size_t errstr_size)
 {
 	char rderr[512];
 	int rc = -1;
@@ -213,7 +210,8 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 	if (!nt)
 		return sl_seterr(errstr, errstr_size, "topic %s: %s", topic, rderr);
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_t *opts =
+		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
 	rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, rderr, sizeof(rderr));
 	rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
 	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
@@ -229,7 +227,8 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 	size_t n;
 	const rd_kafka_topic_result_t **res =
 		rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-	rd_kafka_resp_err_t err = n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t err =
+		n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
 	if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 		const char *msg = rd_kafka_topic_result_error_string(res[0]);
 		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics failed: %s", topic,
@@ -247,8 +246,7 @@ out:
 }
 
 int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
-			  int replication_factor, int timeout_ms, char *errstr,
-			  size_t errstr_size)
+			  int replication_factor, int timeout_ms, char *errstr, size_t errstr_size)
 {
 	int exists = topic_exists(rk, topic, timeout_ms, errstr, errstr_size);
 	if (exists != 0)
@@ -265,7 +263,8 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 	if (create_topic(rk, topic, partitions, replication_factor, timeout_ms, errstr,
 			 errstr_size) != 0)
 		return -1;
-	SL_INFO(NULL, "created topic %s (partitions %d, replication factor %d; -1 = broker default)",
+	SL_INFO(NULL,
+		"created topic %s (partitions %d, replication factor %d; -1 = broker default)",
 		topic, partitions, replication_factor);
 	return 0;
 }

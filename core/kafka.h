@@ -35,8 +35,8 @@ bool sl_kafka_is_embedded(const sl_kafka_t *k);
  * The caller owns the result (give it to rd_kafka_new). NULL with errstr
  * on a bad key. */
 rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
-			       const sl_config_t *overrides, const char *client_id,
-			       char *errstr, size_t errstr_size);
+			       const sl_config_t *overrides, const char *client_id, char *errstr,
+			       size_t errstr_size);
 
 /* Makes sure topic exists: looks it up and, when missing, creates it
  * through the admin API (or the mock cluster) with partitions and
@@ -44,7 +44,6 @@ rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
  * Returns 0 when the topic exists afterwards (also when another client
  * created it first), -1 with errstr otherwise. */
 int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
-			  int replication_factor, int timeout_ms, char *errstr,
-			  size_t errstr_size);
+			  int replication_factor, int timeout_ms, char *errstr, size_t errstr_size);
 
 #endif

@@ -19,7 +19,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: sluice run [-w WORKER_CONFIG] CONNECTOR_CONFIG...\n"
 	      "       sluice validate FILE...\n"
-	      "       sluice plugins [--describe NAME] [--markdown NAME|worker|connector-common|...]\n"
+	      "       sluice plugins [--describe NAME] [--markdown "
+	      "NAME|worker|connector-common|...]\n"
 	      "       sluice offsets list|reset [-w WORKER_CONFIG] [--connector NAME]\n"
 	      "       sluice --version | --help\n"
 	      "\n"
@@ -69,8 +70,9 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 {
 	int sig;
 	sigwait(set, &sig);
-	SL_INFO(NULL, "%s received: stopping tasks and storing offsets (send it again to exit "
-		      "at once)",
+	SL_INFO(NULL,
+		"%s received: stopping tasks and storing offsets (send it again to exit "
+		"at once)",
 		strsignal(sig));
 	stopper_t s = {.worker = w};
 	pthread_t th;
@@ -274,8 +276,7 @@ static int cmd_offsets(int argc, char **argv)
 		json_t *list = sl_offset_store_list(s, connector);
 		size_t i;
 		json_t *e;
-		json_array_foreach(list, i, e)
-		{
+		json_array_foreach(list, i, e) {
 			char *line = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
 			printf("%s\n", line);
 			free(line);

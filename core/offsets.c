@@ -175,9 +175,9 @@ json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t)
 			continue;
 		if (!out)
 			out = json_object();
-		json_object_set_new(out, d->key,
-				    json_pack("{s:O,s:o}", "partition", d->partition, "offset",
-					      d->latest));
+		json_object_set_new(
+			out, d->key,
+			json_pack("{s:O,s:o}", "partition", d->partition, "offset", d->latest));
 		d->latest = NULL;
 	}
 	return out;
@@ -228,15 +228,15 @@ static int store_load(sl_offset_store_t *s, char *errstr, size_t errstr_size)
 	}
 	size_t i;
 	json_t *e;
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach(list, i, e) {
 		json_t *key = json_object_get(e, "key");
 		json_t *value = json_object_get(e, "value");
 		if (!json_is_array(key) || json_array_size(key) != 2 ||
 		    !json_is_string(json_array_get(key, 0)) || !value)
 			continue;
 		char *k = sl_offset_partition_key(key);
-		json_object_set_new(s->entries, k, json_pack("{s:O,s:O}", "key", key, "value", value));
+		json_object_set_new(s->entries, k,
+				    json_pack("{s:O,s:O}", "key", key, "value", value));
 		free(k);
 	}
 	json_decref(root);
@@ -288,8 +288,7 @@ void sl_offset_store_close(sl_offset_store_t *s)
 	free(s);
 }
 
-json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
-			    const json_t *partition)
+json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector, const json_t *partition)
 {
 	char *k = store_key(connector, partition);
 	pthread_mutex_lock(&s->lock);
@@ -306,7 +305,8 @@ static int store_write(sl_offset_store_t *s, char *errstr, size_t errstr_size)
 	json_t *list = json_array();
 	const char *k;
 	json_t *e;
-	json_object_foreach(s->entries, k, e) json_array_append(list, e);
+	json_object_foreach(s->entries, k, e)
+		json_array_append(list, e);
 	json_t *root = json_pack("{s:i,s:o}", "version", 1, "offsets", list);
 	char *text = json_dumps(root, JSON_INDENT(1));
 	json_decref(root);
@@ -324,14 +324,13 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_
 	pthread_mutex_lock(&s->lock);
 	const char *pk;
 	json_t *po;
-	json_object_foreach((json_t *)offsets, pk, po)
-	{
+	json_object_foreach((json_t *)offsets, pk, po) {
 		json_t *partition = json_object_get(po, "partition");
 		json_t *offset = json_object_get(po, "offset");
 		char *k = store_key(connector, partition);
-		json_object_set_new(s->entries, k,
-				    json_pack("{s:[sO],s:O}", "key", connector, partition,
-					      "value", offset));
+		json_object_set_new(
+			s->entries, k,
+			json_pack("{s:[sO],s:O}", "key", connector, partition, "value", offset));
 		free(k);
 	}
 	int rc = store_write(s, errstr, errstr_size);
@@ -355,8 +354,7 @@ int sl_offset_store_reset(sl_offset_store_t *s, const char *connector, char *err
 	const char *k;
 	json_t *e;
 	void *tmp;
-	json_object_foreach_safe(s->entries, tmp, k, e)
-	{
+	json_object_foreach_safe(s->entries, tmp, k, e) {
 		if (entry_of(e, connector)) {
 			json_object_del(s->entries, k);
 			removed++;
@@ -373,8 +371,7 @@ json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector)
 	pthread_mutex_lock(&s->lock);
 	const char *k;
 	json_t *e;
-	json_object_foreach(s->entries, k, e)
-	{
+	json_object_foreach(s->entries, k, e) {
 		if (!entry_of(e, connector))
 			continue;
 		json_t *key = json_object_get(e, "key");

@@ -54,8 +54,7 @@ sl_offset_store_t *sl_offset_store_open(const char *path, bool lock, char *errst
 void sl_offset_store_close(sl_offset_store_t *s);
 
 /* Stored offset of (connector, partition) as a new reference, or NULL. */
-json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
-			    const json_t *partition);
+json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector, const json_t *partition);
 /* Stores offsets (as returned by sl_offset_tracker_committable) for
  * connector and makes them durable (file written atomically, fsynced)
  * before returning 0. -1 with errstr when the file could not be written

@@ -40,7 +40,10 @@ typedef struct sl_option {
 #define SL_OPT_AT(type, member) .has_field = true, .offset = offsetof(type, member)
 #define SL_OPT_MIN(v) .has_min = true, .min = (v)
 #define SL_OPT_MAX(v) .has_max = true, .max = (v)
-#define SL_OPT_END {.name = NULL}
+#define SL_OPT_END                                                                                 \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
 
 /* Looks up name in a NULL-name-terminated table. */
 const sl_option_t *sl_options_find(const sl_option_t *table, const char *name);

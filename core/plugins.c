@@ -1,8 +1,8 @@
 /* The registry: every built-in connector, in one place. */
 #include <string.h>
 
-#include "connector.h"
 #include "../connectors/file/file.h"
+#include "connector.h"
 
 static const sl_connector_t *const all[] = {
 	&file_source_connector,

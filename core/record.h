@@ -80,7 +80,7 @@ void sl_value_take_string(sl_value_t *v, char *s, size_t len);
 void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
 
 /* ---- records ---- */
-void sl_record_init(sl_record_t *r); /* zero, partition -1, offset -1 */
+void sl_record_init(sl_record_t *r);  /* zero, partition -1, offset -1 */
 void sl_record_clear(sl_record_t *r); /* releases everything, then init */
 void sl_record_set_topic(sl_record_t *r, const char *topic);
 void sl_record_add_header(sl_record_t *r, const char *key, const void *value, size_t len);

@@ -156,8 +156,7 @@ static void copy_headers(const rd_kafka_message_t *m, sl_record_t *r)
 }
 
 /* Fills r from m; returns SL_OK with *skip when a bad record was tolerated. */
-static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_record_t *r,
-			 bool *skip)
+static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_record_t *r, bool *skip)
 {
 	char err[512];
 	const char *topic = rd_kafka_topic_name(m->rkt);
@@ -198,8 +197,8 @@ static int make_consumer(sl_task_ctx_t *t)
 	char err[512];
 	sl_config_t *ov = sl_config_subset(t->env.connector_config, "consumer.override.", true);
 	char *cid = sl_task_client_id(t, "consumer");
-	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, SL_CLIENT_CONSUMER, ov, cid, err,
-					      sizeof(err));
+	rd_kafka_conf_t *conf =
+		sl_kafka_conf(t->env.kafka, SL_CLIENT_CONSUMER, ov, cid, err, sizeof(err));
 	free(cid);
 	sl_config_free(ov);
 	if (!conf) {

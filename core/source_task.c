@@ -56,8 +56,8 @@ static int make_producer(sl_task_ctx_t *t)
 	char err[512];
 	sl_config_t *ov = sl_config_subset(t->env.connector_config, "producer.override.", true);
 	char *cid = sl_task_client_id(t, "producer");
-	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, ov, cid, err,
-					      sizeof(err));
+	rd_kafka_conf_t *conf =
+		sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, ov, cid, err, sizeof(err));
 	free(cid);
 	sl_config_free(ov);
 	if (!conf) {
@@ -107,8 +107,8 @@ static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *k
 		return sl_task_report_error(t, "KEY_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
 	}
-	if (sl_converter_from_value(t->value_conv, r->topic, &r->value, &b->value, value_null,
-				    err, sizeof(err)) != 0) {
+	if (sl_converter_from_value(t->value_conv, r->topic, &r->value, &b->value, value_null, err,
+				    sizeof(err)) != 0) {
 		*skip = true;
 		return sl_task_report_error(t, "VALUE_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
@@ -129,9 +129,8 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 			     (int)s->topic_replication_factor);
 	bool key_null, value_null, skip;
 	sl_rc_t rc = convert(t, r, b, &key_null, &value_null, &skip);
-	sl_offset_slot_t *slot =
-		sl_offset_tracker_submit(t->tracker, r->source_partition, r->source_offset,
-					 r->ack_data);
+	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
+							  r->source_offset, r->ack_data);
 	r->source_offset = NULL; /* the tracker owns it now */
 	if (rc != SL_OK || skip) {
 		/* A skipped record still moves its source offset. */
@@ -217,7 +216,8 @@ static void run_loop(sl_task_ctx_t *t)
 			sl_task_wait(t, 100);
 		} else {
 			sl_rc_t rc = sl_task_with_retry(t, "poll", do_poll, &batch);
-			if (rc == SL_FAIL || (rc == SL_OK && send_batch(t, &batch, &bufs) != SL_OK)) {
+			if (rc == SL_FAIL ||
+			    (rc == SL_OK && send_batch(t, &batch, &bufs) != SL_OK)) {
 				sl_batch_reset(&batch);
 				sl_task_mark_failed(t, "poll failed");
 				break;

@@ -12,8 +12,7 @@
 
 #include "log.h"
 
-static const char *const state_names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "FAILED",
-					  "STOPPED"};
+static const char *const state_names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "FAILED", "STOPPED"};
 
 const char *sl_task_state_name(sl_task_state_t s)
 {
@@ -199,8 +198,9 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
 		if (limit >= 0 && elapsed >= limit) {
 			char reason[1024];
 			snprintf(reason, sizeof(reason), "%s", t->fail_reason);
-			sl_task_fail(t, "%s failed%s%s (retries stopped after %lld ms, "
-					"errors.retry.timeout=%lld)",
+			sl_task_fail(t,
+				     "%s failed%s%s (retries stopped after %lld ms, "
+				     "errors.retry.timeout=%lld)",
 				     what, reason[0] ? ": " : "", reason, (long long)elapsed,
 				     (long long)limit);
 			return SL_FAIL;

@@ -61,23 +61,23 @@ typedef struct sl_task_env {
 struct sl_task_ctx {
 	sl_task_env_t env;
 	int id;
-	char *tag;               /* "connector/id" */
-	sl_config_t *config;     /* this task's config */
-	void *data;              /* the connector's state */
+	char *tag;           /* "connector/id" */
+	sl_config_t *config; /* this task's config */
+	void *data;          /* the connector's state */
 	pthread_t thread;
 	bool thread_started;
 
-	pthread_mutex_t lock;    /* guards state, trace, paused, cond */
+	pthread_mutex_t lock; /* guards state, trace, paused, cond */
 	pthread_cond_t cond;
 	sl_task_state_t state;
-	char *trace;             /* why it FAILED */
+	char *trace; /* why it FAILED */
 	atomic_bool stop;
 	atomic_bool paused;
-	char fail_reason[1024];  /* set by sl_task_fail on the task thread */
+	char fail_reason[1024]; /* set by sl_task_fail on the task thread */
 
 	sl_converter_t *key_conv, *value_conv;
-	rd_kafka_t *producer;    /* source tasks; also DLQ for sinks */
-	rd_kafka_t *consumer;    /* sink tasks */
+	rd_kafka_t *producer; /* source tasks; also DLQ for sinks */
+	rd_kafka_t *consumer; /* sink tasks */
 	sl_offset_tracker_t *tracker;
 	int64_t next_offset_flush;
 	/* The Kafka message a sink task is working on (for DLQ context), or

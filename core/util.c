@@ -355,7 +355,8 @@ int sl_file_write_atomic(const char *path, const void *data, size_t len, char *e
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			sl_seterr(errstr, errstr_size, "%s: write failed: %s", tmp, strerror(errno));
+			sl_seterr(errstr, errstr_size, "%s: write failed: %s", tmp,
+				  strerror(errno));
 			goto out_unlink;
 		}
 		p += n;

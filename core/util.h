@@ -72,7 +72,7 @@ int sl_parse_bool(const char *s, bool *out);
 int sl_parse_double(const char *s, double *out);
 
 /* ---- clocks -------------------------------------------------------------- */
-int64_t sl_now_ms(void);      /* monotonic milliseconds */
+int64_t sl_now_ms(void);       /* monotonic milliseconds */
 int64_t sl_wallclock_ms(void); /* milliseconds since the Unix epoch */
 void sl_sleep_ms(int64_t ms);
 

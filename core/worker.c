@@ -190,15 +190,14 @@ int sl_worker_add_connector(sl_worker_t *w, const sl_config_t *cfg, char *errstr
 	}
 	c->next = w->conns;
 	w->conns = c;
-	SL_INFO(c->name, "starting %s connector %s", c->plugin->kind == SL_SOURCE ? "source" : "sink",
-		c->plugin->name);
+	SL_INFO(c->name, "starting %s connector %s",
+		c->plugin->kind == SL_SOURCE ? "source" : "sink", c->plugin->name);
 	int rc = conn_start_tasks(w, c, errstr, errstr_size);
 	pthread_mutex_unlock(&w->lock);
 	return rc;
 }
 
-int sl_worker_remove_connector(sl_worker_t *w, const char *name, char *errstr,
-			       size_t errstr_size)
+int sl_worker_remove_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
 {
 	pthread_mutex_lock(&w->lock);
 	conn_t **pp = &w->conns;
@@ -232,20 +231,17 @@ static int set_paused(sl_worker_t *w, const char *name, bool paused, char *errst
 	return 0;
 }
 
-int sl_worker_pause_connector(sl_worker_t *w, const char *name, char *errstr,
-			      size_t errstr_size)
+int sl_worker_pause_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
 {
 	return set_paused(w, name, true, errstr, errstr_size);
 }
 
-int sl_worker_resume_connector(sl_worker_t *w, const char *name, char *errstr,
-			       size_t errstr_size)
+int sl_worker_resume_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
 {
 	return set_paused(w, name, false, errstr, errstr_size);
 }
 
-int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr,
-				size_t errstr_size)
+int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
 {
 	pthread_mutex_lock(&w->lock);
 	conn_t *c = find(w, name);

@@ -57,15 +57,11 @@ const char *sl_worker_bootstrap(const sl_worker_t *w);
 int sl_worker_add_connector(sl_worker_t *w, const sl_config_t *cfg, char *errstr,
 			    size_t errstr_size);
 /* Stops the connector's tasks (offsets are stored) and forgets it. */
-int sl_worker_remove_connector(sl_worker_t *w, const char *name, char *errstr,
-			       size_t errstr_size);
-int sl_worker_pause_connector(sl_worker_t *w, const char *name, char *errstr,
-			      size_t errstr_size);
-int sl_worker_resume_connector(sl_worker_t *w, const char *name, char *errstr,
-			       size_t errstr_size);
+int sl_worker_remove_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size);
+int sl_worker_pause_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size);
+int sl_worker_resume_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size);
 /* Stops and starts every task of the connector with its current config. */
-int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr,
-				size_t errstr_size);
+int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size);
 /* Restarts one task (e.g. after it FAILED). */
 int sl_worker_restart_task(sl_worker_t *w, const char *name, int task, char *errstr,
 			   size_t errstr_size);

@@ -402,8 +402,8 @@ static sl_rc_t file_source_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 	}
 	rc = read_all(ctx, st, batch);
 	if (rc == SL_OK && batch->count == 0)
-		sl_task_wait(ctx,
-			   st->cfg.poll_interval_ms < timeout ? st->cfg.poll_interval_ms : timeout);
+		sl_task_wait(ctx, st->cfg.poll_interval_ms < timeout ? st->cfg.poll_interval_ms
+								     : timeout);
 	return rc;
 }
 

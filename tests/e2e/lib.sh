@@ -257,6 +257,18 @@ wait_lines()
 	done
 }
 
+# wait_growth FILE DELTA MAX_SECONDS: waits until FILE gained DELTA lines
+# since the call, or MAX_SECONDS passed (not an error: the caller acts at
+# that point anyway). Polls every 50 ms, for kills at a line count.
+wait_growth()
+{
+	local file=$1 start deadline=$((SECONDS + $3))
+	start=$(line_count "$file")
+	while (($(line_count "$file") - start < $2 && SECONDS < deadline)); do
+		sleep 0.05
+	done
+}
+
 # wait_quiet FILE SECONDS TIMEOUT: waits until FILE has not grown for
 # SECONDS (the pipeline drained), at most TIMEOUT seconds.
 wait_quiet()

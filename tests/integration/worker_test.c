@@ -109,10 +109,23 @@ static int suite_init(void)
 	char tmpl[] = "/tmp/sluice-integ-XXXXXX";
 	dir = sl_strdup(mkdtemp(tmpl));
 	char *offsets = path_in("offsets.json");
-	const char *kv[] = {"bootstrap.servers", "embedded", "offset.storage.file.filename",
-			    offsets, "offset.flush.interval.ms", "200", "value.converter",
-			    "string", "key.converter", "string", "log.level", "warn",
-			    "consumer.session.timeout.ms", "10000", "consumer.heartbeat.interval.ms", "1000", NULL};
+	const char *kv[] = {"bootstrap.servers",
+			    "embedded",
+			    "offset.storage.file.filename",
+			    offsets,
+			    "offset.flush.interval.ms",
+			    "200",
+			    "value.converter",
+			    "string",
+			    "key.converter",
+			    "string",
+			    "log.level",
+			    "warn",
+			    "consumer.session.timeout.ms",
+			    "10000",
+			    "consumer.heartbeat.interval.ms",
+			    "1000",
+			    NULL};
 	sl_config_t *c = conf(kv);
 	char err[512];
 	worker = sl_worker_new(c, err, sizeof(err));
@@ -137,10 +150,12 @@ static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
 {
 	char *in = path_in("p1.in"), *out = path_in("p1.out");
 	append_lines(in, 1, 20000, "p1-");
-	const char *src[] = {"name", "p1-src", "connector.class", "file-source", "file", in,
-			     "topic", "p1", NULL};
-	const char *snk[] = {"name", "p1-sink", "connector.class", "FileStreamSink", "topics", "p1",
-			     "file", out, NULL};
+	const char *src[] = {"name",        "p1-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p1",     NULL};
+	const char *snk[] = {"name",           "p1-sink", "connector.class",
+			     "FileStreamSink", "topics",  "p1",
+			     "file",           out,       NULL};
 	add(src);
 	add(snk);
 	CU_ASSERT(wait_lines(out, 20000, 30000));
@@ -169,10 +184,12 @@ static void test_source_offset_is_stored_after_ack_and_resumed(void)
 {
 	char *in = path_in("p2.in"), *out = path_in("p2.out");
 	append_lines(in, 1, 1000, "p2-");
-	const char *src[] = {"name", "p2-src", "connector.class", "file-source", "file", in,
-			     "topic", "p2", NULL};
-	const char *snk[] = {"name", "p2-sink", "connector.class", "file-sink", "topics", "p2",
-			     "file", out, NULL};
+	const char *src[] = {"name",        "p2-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p2",     NULL};
+	const char *snk[] = {"name",      "p2-sink", "connector.class",
+			     "file-sink", "topics",  "p2",
+			     "file",      out,       NULL};
 	add(src);
 	add(snk);
 	CU_ASSERT(wait_lines(out, 1000, 30000));
@@ -202,10 +219,12 @@ static void test_pause_stops_delivery_and_resume_continues(void)
 {
 	char *in = path_in("p3.in"), *out = path_in("p3.out");
 	append_lines(in, 1, 100, "p3-");
-	const char *src[] = {"name", "p3-src", "connector.class", "file-source", "file", in,
-			     "topic", "p3", NULL};
-	const char *snk[] = {"name", "p3-sink", "connector.class", "file-sink", "topics", "p3",
-			     "file", out, NULL};
+	const char *src[] = {"name",        "p3-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p3",     NULL};
+	const char *snk[] = {"name",      "p3-sink", "connector.class",
+			     "file-sink", "topics",  "p3",
+			     "file",      out,       NULL};
 	add(src);
 	add(snk);
 	CU_ASSERT(wait_lines(out, 100, 30000));
@@ -236,21 +255,22 @@ static void test_bad_record_fails_only_its_task_with_reason(void)
 {
 	char *in = path_in("p4.in"), *out = path_in("p4.out"), *ok_out = path_in("p4ok.out");
 	append_lines(in, 1, 10, "not json ");
-	const char *src[] = {"name", "p4-src", "connector.class", "file-source", "file", in,
-			     "topic", "p4", NULL};
+	const char *src[] = {"name",        "p4-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p4",     NULL};
 	/* The sink expects JSON with schemas: plain lines are bad records. */
 	const char *snk[] = {"name", "p4-sink", "connector.class", "file-sink", "topics", "p4",
-			     "file", out, "value.converter", "json", NULL};
-	const char *other[] = {"name", "p4-ok", "connector.class", "file-sink", "topics", "p4",
-			       "file", ok_out, NULL};
+			     "file", out,       "value.converter", "json",      NULL};
+	const char *other[] = {"name",      "p4-ok",  "connector.class",
+			       "file-sink", "topics", "p4",
+			       "file",      ok_out,   NULL};
 	add(src);
 	add(snk);
 	add(other);
 	CU_ASSERT(wait_state("p4-sink", "FAILED", 30000));
 	json_t *st = sl_worker_connector_status(worker, "p4-sink");
-	const char *trace =
-		json_string_value(json_object_get(json_array_get(json_object_get(st, "tasks"), 0),
-						  "trace"));
+	const char *trace = json_string_value(
+		json_object_get(json_array_get(json_object_get(st, "tasks"), 0), "trace"));
 	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "VALUE_CONVERTER"));
 	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "offset 0"));
 	json_decref(st);
@@ -278,12 +298,26 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 	      "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"good-2\"}\n",
 	      f);
 	fclose(f);
-	const char *src[] = {"name", "p5-src", "connector.class", "file-source", "file", in,
-			     "topic", "p5", NULL};
-	const char *snk[] = {"name", "p5-sink", "connector.class", "file-sink", "topics", "p5",
-			     "file", out, "value.converter", "json", "errors.tolerance", "all",
-			     "errors.deadletterqueue.topic.name", "p5-dlq",
-			     "errors.deadletterqueue.context.headers.enable", "true", NULL};
+	const char *src[] = {"name",        "p5-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p5",     NULL};
+	const char *snk[] = {"name",
+			     "p5-sink",
+			     "connector.class",
+			     "file-sink",
+			     "topics",
+			     "p5",
+			     "file",
+			     out,
+			     "value.converter",
+			     "json",
+			     "errors.tolerance",
+			     "all",
+			     "errors.deadletterqueue.topic.name",
+			     "p5-dlq",
+			     "errors.deadletterqueue.context.headers.enable",
+			     "true",
+			     NULL};
 	add(src);
 	add(snk);
 	CU_ASSERT(wait_lines(out, 2, 30000));
@@ -294,8 +328,9 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 	/* Read the dead letter queue back through a JSON file sink, which
 	 * writes each record with its headers. */
 	char *dlq_out = path_in("p5dlq.out");
-	const char *dlq[] = {"name", "p5-dlq-reader", "connector.class", "file-sink", "topics",
-			     "p5-dlq", "file", dlq_out, "format", "json", NULL};
+	const char *dlq[] = {"name",   "p5-dlq-reader", "connector.class", "file-sink", "topics",
+			     "p5-dlq", "file",          dlq_out,           "format",    "json",
+			     NULL};
 	add(dlq);
 	CU_ASSERT_FATAL(wait_lines(dlq_out, 1, 30000));
 	sl_sleep_ms(300);
@@ -313,10 +348,11 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(h, "__connect.errors.stage")),
 			       "VALUE_CONVERTER");
 	CU_ASSERT_STRING_EQUAL(
-		json_string_value(json_object_get(h, "__connect.errors.connector.name")), "p5-sink");
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-		json_string_value(json_object_get(h, "__connect.errors.exception.message")),
-		"malformed JSON"));
+		json_string_value(json_object_get(h, "__connect.errors.connector.name")),
+		"p5-sink");
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(json_string_value(json_object_get(h, "__connect.errors.exception.message")),
+		       "malformed JSON"));
 	json_decref(rec);
 	free(line);
 	remove_conn("p5-dlq-reader");
@@ -335,8 +371,9 @@ static void test_invalid_connector_config_is_refused_with_reason(void)
 	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "topics"));
 	sl_config_free(c);
-	const char *dup[] = {"name", "p6", "connector.class", "file-sink", "file", "/tmp/x",
-			     "topics", "t", NULL};
+	const char *dup[] = {"name",      "p6",   "connector.class",
+			     "file-sink", "file", "/tmp/x",
+			     "topics",    "t",    NULL};
 	char *out = path_in("p6.out");
 	dup[5] = out;
 	add(dup);

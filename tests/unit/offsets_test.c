@@ -124,7 +124,9 @@ static void test_records_without_offset_do_not_move_it(void)
 
 static void test_many_records_across_chunks_in_reverse_ack_order(void)
 {
-	enum { N = 10000 };
+	enum {
+		N = 10000
+	};
 	sl_offset_tracker_t *t = sl_offset_tracker_new();
 	json_t *p = json_pack("{s:s}", "filename", "big");
 	sl_offset_slot_t **slots = malloc(N * sizeof(*slots));
@@ -266,9 +268,8 @@ static void test_store_reset_removes_one_connector_only(void)
 	CU_ASSERT_EQUAL(sl_offset_store_reset(s, "a", err, sizeof(err)), 1);
 	json_t *list = sl_offset_store_list(s, NULL);
 	CU_ASSERT_EQUAL(json_array_size(list), 1);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(list, 0),
-								 "connector")),
-			       "b");
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_array_get(list, 0), "connector")), "b");
 	json_decref(list);
 	json_decref(offs);
 	json_decref(p);
@@ -324,7 +325,8 @@ void offsets_test_register(void)
 		{"partitions_advance_independently", test_partitions_advance_independently},
 		{"equal_partitions_in_distinct_objects_share_order",
 		 test_equal_partitions_in_distinct_objects_share_order},
-		{"records_without_offset_do_not_move_it", test_records_without_offset_do_not_move_it},
+		{"records_without_offset_do_not_move_it",
+		 test_records_without_offset_do_not_move_it},
 		{"many_records_across_chunks_in_reverse_ack_order",
 		 test_many_records_across_chunks_in_reverse_ack_order},
 		{"store_round_trips_offsets_across_reopen",
@@ -333,7 +335,8 @@ void offsets_test_register(void)
 		{"atomic_write_replaces_whole_file_and_leaves_no_temp",
 		 test_atomic_write_replaces_whole_file_and_leaves_no_temp},
 		{"atomic_write_failure_keeps_old_file", test_atomic_write_failure_keeps_old_file},
-		{"store_reset_removes_one_connector_only", test_store_reset_removes_one_connector_only},
+		{"store_reset_removes_one_connector_only",
+		 test_store_reset_removes_one_connector_only},
 		{"store_rejects_a_corrupt_file_with_its_name",
 		 test_store_rejects_a_corrupt_file_with_its_name},
 		{"backoff_grows_exponentially_within_the_cap",

@@ -10,8 +10,7 @@
 
 typedef void (*sl_suite_register_fn)(void);
 
-static inline int sl_test_main(int argc, char **argv, const sl_suite_register_fn *fns,
-			       size_t count)
+static inline int sl_test_main(int argc, char **argv, const sl_suite_register_fn *fns, size_t count)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
