@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static sl_config_t *load_worker(const char *path)
 
 typedef struct stopper {
 	sl_worker_t *worker;
-	volatile int done;
+	atomic_int done;
 } stopper_t;
 
 static void *stop_worker(void *arg)
@@ -74,6 +75,7 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 		"%s received: stopping tasks and storing offsets (send it again to exit "
 		"at once)",
 		strsignal(sig));
+	int64_t deadline = sl_now_ms() + sl_worker_shutdown_timeout_ms(w);
 	stopper_t s = {.worker = w};
 	pthread_t th;
 	pthread_create(&th, NULL, stop_worker, &s);
@@ -81,6 +83,11 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 	while (!s.done) {
 		if (sigtimedwait(set, NULL, &tick) > 0) {
 			SL_WARN(NULL, "second signal: exiting now without storing offsets");
+			_exit(1);
+		}
+		if (sl_now_ms() > deadline) {
+			SL_ERROR(NULL, "tasks did not stop within task.shutdown.graceful.timeout.ms; "
+				       "exiting without storing the rest of the offsets");
 			_exit(1);
 		}
 	}

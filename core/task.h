@@ -55,7 +55,6 @@ typedef struct sl_task_env {
 	const sl_config_t *connector_config;
 	int64_t offset_flush_interval_ms;
 	int64_t offset_flush_timeout_ms;
-	int64_t shutdown_timeout_ms;
 } sl_task_env_t;
 
 struct sl_task_ctx {

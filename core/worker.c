@@ -107,6 +107,11 @@ void sl_worker_free(sl_worker_t *w)
 	free(w);
 }
 
+int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w)
+{
+	return w->settings.shutdown_timeout_ms;
+}
+
 const char *sl_worker_bootstrap(const sl_worker_t *w)
 {
 	return sl_kafka_bootstrap(w->kafka);
@@ -145,7 +150,6 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 		.connector_config = c->config,
 		.offset_flush_interval_ms = w->settings.offset_flush_interval_ms,
 		.offset_flush_timeout_ms = w->settings.offset_flush_timeout_ms,
-		.shutdown_timeout_ms = w->settings.shutdown_timeout_ms,
 	};
 	c->tasks = sl_calloc((size_t)n, sizeof(*c->tasks));
 	int rc = 0;

@@ -51,6 +51,8 @@ sl_worker_t *sl_worker_new(const sl_config_t *cfg, char *errstr, size_t errstr_s
 /* Stops every connector (tasks drain and store offsets) and frees all. */
 void sl_worker_free(sl_worker_t *w);
 const char *sl_worker_bootstrap(const sl_worker_t *w);
+/* task.shutdown.graceful.timeout.ms: how long a stop may take. */
+int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w);
 
 /* Adds a connector from a config (copied) and starts its tasks. -1 with
  * errstr when the config is invalid or the name is taken. */

@@ -41,7 +41,8 @@ const sl_option_t sl_worker_options[] = {
 	{.name = "task.shutdown.graceful.timeout.ms",
 	 .type = SL_OPT_INT,
 	 .def = "10000",
-	 .doc = "How long the worker waits for tasks to stop on shutdown.",
+	 .doc = "How long the worker waits for tasks to stop on shutdown before it exits "
+		"anyway (status 1; offsets not yet stored are lost, their records sent again).",
 	 SL_OPT_MIN(0),
 	 SL_OPT_AT(sl_worker_settings_t, shutdown_timeout_ms)},
 	{.name = "key.converter",
