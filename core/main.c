@@ -86,8 +86,9 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 			_exit(1);
 		}
 		if (sl_now_ms() > deadline) {
-			SL_ERROR(NULL, "tasks did not stop within task.shutdown.graceful.timeout.ms; "
-				       "exiting without storing the rest of the offsets");
+			SL_ERROR(NULL,
+				 "tasks did not stop within task.shutdown.graceful.timeout.ms; "
+				 "exiting without storing the rest of the offsets");
 			_exit(1);
 		}
 	}
