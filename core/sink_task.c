@@ -232,8 +232,15 @@ static int subscribe(sl_task_ctx_t *t)
 		rd_kafka_topic_partition_list_add(l, re, RD_KAFKA_PARTITION_UA);
 		free(re);
 	} else {
-		for (char **p = s->topics; p && *p; p++)
+		for (char **p = s->topics; p && *p; p++) {
+			/* librdkafka's mock cluster creates an unknown topic with
+			 * 4 partitions on any metadata request, so a sink that
+			 * subscribes first would scatter a pipeline's order; in
+			 * embedded mode create it with one partition first. */
+			if (sl_kafka_is_embedded(t->env.kafka))
+				sl_task_ensure_topic(t, t->consumer, *p, -1, -1);
 			rd_kafka_topic_partition_list_add(l, *p, RD_KAFKA_PARTITION_UA);
+		}
 	}
 	rd_kafka_resp_err_t err = rd_kafka_subscribe(t->consumer, l);
 	rd_kafka_topic_partition_list_destroy(l);

@@ -40,7 +40,8 @@ for f in docs/*.md docs/connectors/*.md; do
 		fi
 		rm -f "$tmp"
 	else
-		mv "$tmp" "$f"
+		cat "$tmp" >"$f"
+		rm -f "$tmp"
 	fi
 done
 exit $stale

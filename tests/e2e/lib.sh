@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers sourced by the end-to-end tests: services started by PID and
 # stopped on exit (pass or fail), counted checks, and the closing
 # "N passed, N failed" line that scripts/test.sh adds up.

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Runs every test tier: dependencies, the -Werror build, unit and integration
+# tests, the same under ASan+UBSan, the docs staleness and clang-format
+# checks, and every tests/e2e/*_e2e.sh against real services. Prints one
+# "N passed, N failed" line summing all tiers (a tier without counts of its
+# own counts as one check) and exits non-zero when anything failed.
+#
+# Environment: SLUICE_BUILD_DIR (default build), SLUICE_ASAN_DIR (default
+# build-asan), JOBS (default 2).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+BUILD=$(realpath -m "${SLUICE_BUILD_DIR:-build}")
+ASAN=$(realpath -m "${SLUICE_ASAN_DIR:-build-asan}")
+JOBS=${JOBS:-2}
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-test.XXXXXX")
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+
+# The counts of a tier's own closing "N passed, N failed" line (the last
+# such line in its log), or nothing.
+counts_of()
+{
+	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1
+}
+
+# tier NAME COMMAND...: runs one tier, showing and logging its output, and
+# adds its result to the totals. A tier that prints a summary line
+# contributes its counts; a non-zero exit adds one failure when that line
+# does not already show one. A tier without a summary line is one check.
+tier()
+{
+	local name=$1
+	shift
+	local log=$LOGDIR/${name//[^A-Za-z0-9_.-]/_}.log t0=$SECONDS rc line p=0 f=0
+	printf '\n===== %s: %s\n' "$name" "$*"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(counts_of "$log")
+	if [[ -n $line ]]; then
+		read -r p _ f _ <<<"$line"
+		((rc != 0 && f == 0)) && f=1
+	elif ((rc == 0)); then
+		p=1
+	else
+		f=1
+	fi
+	TOTAL_PASSED=$((TOTAL_PASSED + p))
+	TOTAL_FAILED=$((TOTAL_FAILED + f))
+	SUMMARY+=("$(printf '%-28s %6d passed %4d failed %5ds  exit %d' "$name" "$p" "$f" \
+		$((SECONDS - t0)) "$rc")")
+	return "$rc"
+}
+
+# skip NAME REASON: a tier that could not run counts as one failure.
+skip()
+{
+	printf '\n===== %s: not run (%s)\n' "$1" "$2"
+	TOTAL_FAILED=$((TOTAL_FAILED + 1))
+	SUMMARY+=("$(printf '%-28s not run: %s' "$1" "$2")")
+}
+
+build_tree()
+{
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j "$JOBS"
+}
+
+# run_tests_in DIR [PREFIX]: runs the unit and (when built) integration
+# binaries of a build tree.
+run_tests_in()
+{
+	local dir=$1 prefix=${2:+$2 } bin
+	for bin in sluice_unit sluice_integration; do
+		if [[ -x $dir/$bin ]]; then
+			tier "$prefix${bin#sluice_}" "$dir/$bin"
+		elif [[ $bin == sluice_unit ]]; then
+			skip "${prefix}unit" "$dir/$bin was not built"
+		fi
+	done
+}
+
+# The generated blocks of docs/ match what the built binary describes.
+docs_check()
+{
+	SLUICE=$BUILD/sluice scripts/gen-docs.sh --check
+}
+
+format_check()
+{
+	local files=()
+	mapfile -t files < <(find core connectors tests \( -name '*.c' -o -name '*.h' \) \
+		-type f 2>/dev/null | sort)
+	if ((${#files[@]} == 0)); then
+		echo "no C sources found"
+		return 1
+	fi
+	clang-format --dry-run --Werror "${files[@]}" || {
+		echo "clang-format: run clang-format -i on the files above"
+		return 1
+	}
+	echo "${#files[@]} files formatted"
+}
+
+tier deps scripts/install-deps.sh
+
+if tier build build_tree "$BUILD" -DSLUICE_WERROR=ON; then
+	run_tests_in "$BUILD"
+else
+	skip "unit" "the build failed"
+fi
+
+if tier "asan build" build_tree "$ASAN" -DSLUICE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+		run_tests_in "$ASAN" "asan"
+else
+	skip "asan unit" "the sanitizer build failed"
+fi
+
+if [[ ! -x scripts/gen-docs.sh ]]; then
+	:
+elif [[ -x $BUILD/sluice ]]; then
+	tier docs docs_check
+else
+	skip docs "$BUILD/sluice was not built"
+fi
+tier clang-format format_check
+
+for t in tests/e2e/*_e2e.sh; do
+	[[ -e $t ]] || continue
+	if [[ -x $BUILD/sluice ]]; then
+		SLUICE=$BUILD/sluice tier "e2e $(basename "$t" .sh)" "$t"
+	else
+		skip "e2e $(basename "$t" .sh)" "$BUILD/sluice was not built"
+	fi
+done
+
+printf '\n===== summary (logs in %s)\n' "$LOGDIR"
+printf '%s\n' "${SUMMARY[@]}"
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+((TOTAL_FAILED == 0))
