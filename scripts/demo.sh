@@ -55,6 +55,12 @@ setsid build/sluice run -w config/demo-worker.properties \
 	config/demo-source.properties config/demo-sink.properties 2>"$DIR/worker.log" &
 worker=$!
 echo "worker running (pid $worker), log in $DIR/worker.log"
+for _ in $(seq 50); do
+	addr=$(grep -o 'mock cluster) at [0-9.:]*' "$DIR/worker.log" 2>/dev/null | awk '{print $4}' || true)
+	[[ -n $addr ]] && break
+	sleep 0.1
+done
+[[ -n ${addr:-} ]] && echo "embedded Kafka at $addr (read along: kcat -b $addr -C -t demo)"
 
 # The writer: one line every half second for the first two thirds of the run.
 (
