@@ -89,6 +89,23 @@ docs_check()
 	SLUICE=$BUILD/sluice scripts/gen-docs.sh --check
 }
 
+# The unit tests under valgrind: no leaks, no invalid reads or writes.
+# One check; valgrind's report is in the tier log.
+valgrind_unit()
+{
+	local log=$LOGDIR/valgrind-unit.out
+	if valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=3 \
+		"$BUILD/sluice_unit" >"$log" 2>&1; then
+		grep -E 'ERROR SUMMARY|definitely lost|passed,' "$log" | sed 's/^/  /'
+		echo "valgrind: no leaks or memory errors in the unit tests"
+		return 0
+	fi
+	tail -n 60 "$log"
+	echo "valgrind: leaks or memory errors in the unit tests (full report: $log)"
+	return 1
+}
+
 format_check()
 {
 	local files=()
@@ -109,6 +126,7 @@ tier deps scripts/install-deps.sh
 
 if tier build build_tree "$BUILD" -DSLUICE_WERROR=ON; then
 	run_tests_in "$BUILD"
+	tier "valgrind unit" valgrind_unit
 else
 	skip "unit" "the build failed"
 fi
