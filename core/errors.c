@@ -49,12 +49,9 @@ static rd_kafka_t *dlq_producer(sl_task_ctx_t *t)
 	if (t->producer)
 		return t->producer;
 	char err[512];
-	char *cid = sl_task_client_id(t, "dlq-producer");
-	rd_kafka_conf_t *conf =
-		sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, NULL, cid, err, sizeof(err));
-	free(cid);
+	rd_kafka_conf_t *conf = sl_task_client_conf(t, SL_CLIENT_PRODUCER, "dlq-producer");
 	if (!conf) {
-		SL_ERROR(t->tag, "dead letter queue producer: %s", err);
+		SL_ERROR(t->tag, "dead letter queue producer: %s", t->fail_reason);
 		return NULL;
 	}
 	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));

@@ -195,16 +195,9 @@ static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void 
 static int make_consumer(sl_task_ctx_t *t)
 {
 	char err[512];
-	sl_config_t *ov = sl_config_subset(t->env.connector_config, "consumer.override.", true);
-	char *cid = sl_task_client_id(t, "consumer");
-	rd_kafka_conf_t *conf =
-		sl_kafka_conf(t->env.kafka, SL_CLIENT_CONSUMER, ov, cid, err, sizeof(err));
-	free(cid);
-	sl_config_free(ov);
-	if (!conf) {
-		sl_task_fail(t, "consumer configuration: %s", err);
+	rd_kafka_conf_t *conf = sl_task_client_conf(t, SL_CLIENT_CONSUMER, "consumer");
+	if (!conf)
 		return -1;
-	}
 	char *group = sl_asprintf("connect-%s", t->env.settings->name);
 	rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
 	free(group);

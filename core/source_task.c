@@ -54,16 +54,9 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static int make_producer(sl_task_ctx_t *t)
 {
 	char err[512];
-	sl_config_t *ov = sl_config_subset(t->env.connector_config, "producer.override.", true);
-	char *cid = sl_task_client_id(t, "producer");
-	rd_kafka_conf_t *conf =
-		sl_kafka_conf(t->env.kafka, SL_CLIENT_PRODUCER, ov, cid, err, sizeof(err));
-	free(cid);
-	sl_config_free(ov);
-	if (!conf) {
-		sl_task_fail(t, "producer configuration: %s", err);
+	rd_kafka_conf_t *conf = sl_task_client_conf(t, SL_CLIENT_PRODUCER, "producer");
+	if (!conf)
 		return -1;
-	}
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_opaque(conf, t);

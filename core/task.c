@@ -266,3 +266,21 @@ char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind)
 {
 	return sl_asprintf("connector-%s-%s-%d", kind, t->env.settings->name, t->id);
 }
+
+rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, const char *role)
+{
+	static const char *const override_prefix[] = {
+		[SL_CLIENT_PRODUCER] = "producer.override.",
+		[SL_CLIENT_CONSUMER] = "consumer.override.",
+		[SL_CLIENT_ADMIN] = "admin.override.",
+	};
+	char err[512];
+	sl_config_t *ov = sl_config_subset(t->env.connector_config, override_prefix[kind], true);
+	char *cid = sl_task_client_id(t, role);
+	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, kind, ov, cid, err, sizeof(err));
+	free(cid);
+	sl_config_free(ov);
+	if (!conf)
+		sl_task_fail(t, "%s configuration: %s", role, err);
+	return conf;
+}

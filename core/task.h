@@ -117,6 +117,11 @@ int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, in
 int sl_task_make_converters(sl_task_ctx_t *t);
 /* Builds the client id "connector-<kind>-<name>-<id>". */
 char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind);
+/* A librdkafka configuration for one of this task's clients: the worker's
+ * settings, the connector's <kind>.override.* keys, and the client id for
+ * role ("producer", "consumer", "dlq-producer"). NULL with the task's fail
+ * reason set. */
+rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, const char *role);
 
 void *sl_source_task_run(void *arg);
 void *sl_sink_task_run(void *arg);
