@@ -34,6 +34,15 @@ void sl_value_set_bytes(sl_value_t *v, const void *p, size_t len)
 	v->len = len;
 }
 
+void sl_value_set_string_ref(sl_value_t *v, const char *s, size_t len)
+{
+	sl_value_clear(v);
+	v->kind = SL_VALUE_STRING;
+	v->borrowed = true;
+	v->data = s;
+	v->len = len;
+}
+
 void sl_value_take_string(sl_value_t *v, char *s, size_t len)
 {
 	sl_value_clear(v);
@@ -59,7 +68,6 @@ void sl_record_init(sl_record_t *r)
 
 void sl_record_clear(sl_record_t *r)
 {
-	free(r->topic);
 	sl_value_clear(&r->key);
 	sl_value_clear(&r->value);
 	for (size_t i = 0; i < r->header_count; i++) {
@@ -76,8 +84,7 @@ void sl_record_clear(sl_record_t *r)
 
 void sl_record_set_topic(sl_record_t *r, const char *topic)
 {
-	free(r->topic);
-	r->topic = sl_strdup(topic);
+	r->topic = topic;
 }
 
 void sl_record_add_header(sl_record_t *r, const char *key, const void *value, size_t len)
@@ -100,16 +107,64 @@ sl_record_t *sl_batch_add(sl_batch_t *b)
 	return r;
 }
 
+#define ARENA_CHUNK (1u << 20)
+
+struct sl_arena_chunk {
+	sl_arena_chunk_t *next;
+	size_t used, cap;
+	char data[];
+};
+
+const char *sl_batch_copy(sl_batch_t *b, const void *p, size_t len)
+{
+	sl_arena_chunk_t *c = b->arena;
+	if (!c || c->cap - c->used < len + 1) {
+		size_t cap = len + 1 > ARENA_CHUNK ? len + 1 : ARENA_CHUNK;
+		c = sl_malloc(sizeof(*c) + cap);
+		c->used = 0;
+		c->cap = cap;
+		c->next = b->arena;
+		b->arena = c;
+	}
+	char *d = c->data + c->used;
+	if (len)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	c->used += len + 1;
+	return d;
+}
+
+/* Frees every arena chunk but one, which is emptied for reuse. */
+static void arena_reset(sl_batch_t *b, bool keep_one)
+{
+	sl_arena_chunk_t *c = b->arena;
+	sl_arena_chunk_t *keep = NULL;
+	while (c) {
+		sl_arena_chunk_t *next = c->next;
+		if (keep_one && !keep && c->cap == ARENA_CHUNK) {
+			keep = c;
+			keep->used = 0;
+			keep->next = NULL;
+		} else {
+			free(c);
+		}
+		c = next;
+	}
+	b->arena = keep;
+}
+
 void sl_batch_reset(sl_batch_t *b)
 {
 	for (size_t i = 0; i < b->count; i++)
 		sl_record_clear(&b->records[i]);
 	b->count = 0;
+	arena_reset(b, true);
 }
 
 void sl_batch_free(sl_batch_t *b)
 {
 	sl_batch_reset(b);
+	arena_reset(b, false);
 	free(b->records);
 	memset(b, 0, sizeof(*b));
 }

@@ -46,7 +46,10 @@ typedef struct sl_header {
 } sl_header_t;
 
 typedef struct sl_record {
-	char *topic;       /* owned; sources set it, sinks get it */
+	/* Borrowed, never freed by the record: a source's topic string must
+	 * stay valid until its next poll (keep it in the task's state), a sink
+	 * record's until put returns. */
+	const char *topic;
 	int32_t partition; /* -1: let the partitioner choose */
 	int64_t offset;    /* Kafka offset (sink records), -1 otherwise */
 	int64_t timestamp; /* ms since epoch; 0: now (sources) / none */
@@ -72,6 +75,9 @@ void sl_value_clear(sl_value_t *v); /* releases and zeroes (kind NULL) */
 /* Sets a copied string / bytes value. */
 void sl_value_set_string(sl_value_t *v, const char *s, size_t len);
 void sl_value_set_bytes(sl_value_t *v, const void *p, size_t len);
+/* Sets a string value that points at data without copying (borrowed: the
+ * caller keeps data alive as long as the value, e.g. with sl_batch_copy). */
+void sl_value_set_string_ref(sl_value_t *v, const char *s, size_t len);
 /* Takes ownership of a malloc()ed buffer of len bytes (NUL-terminated for
  * strings is not required). */
 void sl_value_take_string(sl_value_t *v, char *s, size_t len);
@@ -82,20 +88,28 @@ void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
 /* ---- records ---- */
 void sl_record_init(sl_record_t *r);  /* zero, partition -1, offset -1 */
 void sl_record_clear(sl_record_t *r); /* releases everything, then init */
+/* Points the record at topic (borrowed; see sl_record_t.topic). */
 void sl_record_set_topic(sl_record_t *r, const char *topic);
 void sl_record_add_header(sl_record_t *r, const char *key, const void *value, size_t len);
 
 /* ---- batches ----
- * A growable array of records stored inline (no allocation per record once
- * the batch has grown). Tasks append with sl_batch_add. */
+ * A growable array of records stored inline, plus an arena for their bytes:
+ * once the batch has grown, filling it allocates nothing per record. Tasks
+ * append with sl_batch_add and copy bytes with sl_batch_copy. */
+typedef struct sl_arena_chunk sl_arena_chunk_t;
+
 typedef struct sl_batch {
 	sl_record_t *records;
 	size_t count;
 	size_t cap;
+	sl_arena_chunk_t *arena; /* newest chunk first */
 } sl_batch_t;
 
 /* Appends an initialised record and returns it (valid until the next add). */
 sl_record_t *sl_batch_add(sl_batch_t *b);
+/* Copies len bytes (plus a NUL) into memory the batch owns until its next
+ * reset, and returns the copy. */
+const char *sl_batch_copy(sl_batch_t *b, const void *p, size_t len);
 /* Clears every record and empties the batch, keeping its memory. */
 void sl_batch_reset(sl_batch_t *b);
 void sl_batch_free(sl_batch_t *b);

@@ -162,9 +162,7 @@ static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_recor
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	*skip = false;
 	sl_record_init(r);
-	/* Borrowed from the message, which lives until the batch is done;
-	 * the caller sets it to NULL before clearing the record. */
-	r->topic = (char *)topic;
+	r->topic = topic; /* borrowed from the message, alive until put returns */
 	r->partition = m->partition;
 	r->offset = m->offset;
 	rd_kafka_timestamp_type_t tstype;
@@ -285,7 +283,6 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 		rd_kafka_message_t *m = st->msgs[i];
 		rc = to_record(t, m, &st->records[n], &skip);
 		if (rc != SL_OK || skip) {
-			st->records[n].topic = NULL;
 			sl_record_clear(&st->records[n]);
 			continue;
 		}
@@ -302,10 +299,8 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 	t->cur_records = NULL;
 	t->cur_msgs = NULL;
 	t->cur_count = 0;
-	for (size_t i = 0; i < n; i++) {
-		st->records[i].topic = NULL;
+	for (size_t i = 0; i < n; i++)
 		sl_record_clear(&st->records[i]);
-	}
 	if (rc != SL_OK)
 		return rc;
 	for (size_t i = 0; i < st->count; i++)

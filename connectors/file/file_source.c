@@ -257,9 +257,11 @@ static sl_rc_t add_line(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_
 	}
 	r = sl_batch_add(batch);
 	sl_record_set_topic(r, st->cfg.topic);
-	if (sep)
-		sl_value_set_string(&r->key, it->line, (size_t)(sep - it->line));
-	sl_value_set_string(&r->value, val, val_len);
+	if (sep) {
+		size_t key_len = (size_t)(sep - it->line);
+		sl_value_set_string_ref(&r->key, sl_batch_copy(batch, it->line, key_len), key_len);
+	}
+	sl_value_set_string_ref(&r->value, sl_batch_copy(batch, val, val_len), val_len);
 	r->source_partition = json_incref(f->partition);
 	*added = true;
 	return SL_OK;

@@ -1,0 +1,90 @@
+/* Unit tests of records and batches: borrowed values, the batch arena. */
+#include <string.h>
+
+#include "record.h"
+#include "runner.h"
+#include "util.h"
+
+static void test_batch_copies_stay_intact_across_chunks(void)
+{
+	sl_batch_t b = {0};
+	char line[200];
+	enum {
+		N = 20000
+	}; /* about 4 MB: several arena chunks */
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(line, sizeof(line), "%08d-%0150d", i, 0);
+		sl_record_t *r = sl_batch_add(&b);
+		sl_value_set_string_ref(&r->value, sl_batch_copy(&b, line, (size_t)n), (size_t)n);
+	}
+	int bad = 0;
+	for (int i = 0; i < N; i++) {
+		snprintf(line, sizeof(line), "%08d-%0150d", i, 0);
+		const sl_value_t *v = &b.records[i].value;
+		bad += v->len != strlen(line) || memcmp(v->data, line, v->len) != 0 ||
+		       v->data[v->len] != '\0';
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	sl_batch_free(&b);
+}
+
+static void test_batch_copy_larger_than_a_chunk(void)
+{
+	sl_batch_t b = {0};
+	size_t big = 3u << 20;
+	char *p = sl_malloc(big);
+	memset(p, 'x', big);
+	const char *c = sl_batch_copy(&b, p, big);
+	CU_ASSERT_EQUAL(memcmp(c, p, big), 0);
+	CU_ASSERT_EQUAL(c[big], '\0');
+	const char *small = sl_batch_copy(&b, "ab", 2);
+	CU_ASSERT_STRING_EQUAL(small, "ab");
+	CU_ASSERT_EQUAL(memcmp(c, p, big), 0); /* earlier copy untouched */
+	free(p);
+	sl_batch_free(&b);
+}
+
+static void test_batch_reset_empties_and_reuses(void)
+{
+	sl_batch_t b = {0};
+	sl_record_t *r = sl_batch_add(&b);
+	sl_record_set_topic(r, "t");
+	sl_value_set_string(&r->key, "owned", 5);
+	sl_value_set_string_ref(&r->value, sl_batch_copy(&b, "v", 1), 1);
+	r->source_partition = json_pack("{s:s}", "filename", "f");
+	sl_batch_reset(&b);
+	CU_ASSERT_EQUAL(b.count, 0);
+	r = sl_batch_add(&b);
+	CU_ASSERT_PTR_NULL(r->topic);
+	CU_ASSERT_EQUAL(r->partition, -1);
+	CU_ASSERT_EQUAL(r->value.kind, SL_VALUE_NULL);
+	CU_ASSERT_STRING_EQUAL(sl_batch_copy(&b, "again", 5), "again");
+	sl_batch_free(&b);
+}
+
+static void test_headers_keep_null_and_binary_values(void)
+{
+	sl_record_t r;
+	sl_record_init(&r);
+	sl_record_add_header(&r, "a", "x\0y", 3);
+	sl_record_add_header(&r, "b", NULL, 0);
+	CU_ASSERT_EQUAL(r.header_count, 2);
+	CU_ASSERT_EQUAL(r.headers[0].len, 3);
+	CU_ASSERT_EQUAL(memcmp(r.headers[0].value, "x\0y", 3), 0);
+	CU_ASSERT_PTR_NULL(r.headers[1].value);
+	sl_record_clear(&r);
+	CU_ASSERT_EQUAL(r.header_count, 0);
+}
+
+void record_test_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{"batch_copies_stay_intact_across_chunks",
+		 test_batch_copies_stay_intact_across_chunks},
+		{"batch_copy_larger_than_a_chunk", test_batch_copy_larger_than_a_chunk},
+		{"batch_reset_empties_and_reuses", test_batch_reset_empties_and_reuses},
+		{"headers_keep_null_and_binary_values", test_headers_keep_null_and_binary_values},
+		CU_TEST_INFO_NULL,
+	};
+	sl_test_add_suite("record", NULL, NULL, tests);
+}
