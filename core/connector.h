@@ -87,8 +87,9 @@ typedef struct sl_source_ops {
 	 * Called in order of acknowledgement. */
 	void (*acked)(sl_task_ctx_t *ctx, void *ack_data);
 	/* Optional: the offsets of acknowledged records are now durably
-	 * stored; committed holds {"<partition json>": offset, ...} of what
-	 * was stored this time (borrowed). */
+	 * stored; committed (borrowed) maps each source partition's canonical
+	 * text to {"partition": <partition>, "offset": <offset>} for what was
+	 * stored this time. */
 	void (*commit)(sl_task_ctx_t *ctx, const json_t *committed);
 	/* Optional: frees everything. Called once if start returned SL_OK
 	 * (also after a later failure); never when start failed, so start

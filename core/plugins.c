@@ -2,11 +2,13 @@
 #include <string.h>
 
 #include "../connectors/file/file.h"
+#include "../connectors/postgres/postgres.h"
 #include "connector.h"
 
 static const sl_connector_t *const all[] = {
 	&file_source_connector,
 	&file_sink_connector,
+	&postgres_source_connector,
 	NULL,
 };
 

@@ -153,6 +153,21 @@ static void arena_reset(sl_batch_t *b, bool keep_one)
 	b->arena = keep;
 }
 
+bool sl_batch_pop(sl_batch_t *b, sl_record_t *out)
+{
+	if (!b->count)
+		return false;
+	*out = b->records[--b->count];
+	sl_record_init(&b->records[b->count]);
+	return true;
+}
+
+void sl_batch_truncate(sl_batch_t *b, size_t count)
+{
+	while (b->count > count)
+		sl_record_clear(&b->records[--b->count]);
+}
+
 void sl_batch_reset(sl_batch_t *b)
 {
 	for (size_t i = 0; i < b->count; i++)

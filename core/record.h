@@ -110,6 +110,12 @@ sl_record_t *sl_batch_add(sl_batch_t *b);
 /* Copies len bytes (plus a NUL) into memory the batch owns until its next
  * reset, and returns the copy. */
 const char *sl_batch_copy(sl_batch_t *b, const void *p, size_t len);
+/* Moves the last record out of the batch into *out, which the caller then
+ * owns (sl_record_clear it); false when the batch is empty. Its bytes must
+ * not live in the batch arena (sl_batch_copy), which the next reset reuses. */
+bool sl_batch_pop(sl_batch_t *b, sl_record_t *out);
+/* Clears and removes records from index count on (keeps the first count). */
+void sl_batch_truncate(sl_batch_t *b, size_t count);
 /* Clears every record and empties the batch, keeping its memory. */
 void sl_batch_reset(sl_batch_t *b);
 void sl_batch_free(sl_batch_t *b);

@@ -1,0 +1,907 @@
+/* PostgreSQL column types as Debezium maps them: the Kafka Connect schema of
+ * each column type, and strict parsers from PostgreSQL's text output forms
+ * to the JsonConverter payload. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "convert.h"
+#include "pg_event_priv.h"
+#include "util.h"
+
+#define US_PER_DAY 86400000000LL
+/* What PgJDBC (and so Debezium) gives for timestamp 'infinity'/'-infinity'. */
+#define TS_POS_INFINITY 9223372036825200000LL
+#define TS_NEG_INFINITY (-9223372036832400000LL)
+
+/* ---- schemas ------------------------------------------------------------ */
+
+/* {"type":type,"optional":optional[,"name":name,"version":1]} in
+ * JsonConverter's key order. */
+static json_t *schema_named(const char *type, bool optional, const char *name)
+{
+	json_t *s = json_object();
+
+	json_object_set_new(s, "type", json_string(type));
+	json_object_set_new(s, "optional", json_boolean(optional));
+	if (name) {
+		json_object_set_new(s, "name", json_string(name));
+		json_object_set_new(s, "version", json_integer(1));
+	}
+	return s;
+}
+
+static json_t *schema_vsdecimal(bool optional)
+{
+	json_t *s = json_object();
+	json_t *fields = json_array();
+
+	json_array_append_new(fields, json_pack("{s:s,s:b,s:s}", "type", "int32", "optional", 0,
+						"field", "scale"));
+	json_array_append_new(fields, json_pack("{s:s,s:b,s:s}", "type", "bytes", "optional", 0,
+						"field", "value"));
+	json_object_set_new(s, "type", json_string("struct"));
+	json_object_set_new(s, "fields", fields);
+	json_object_set_new(s, "optional", json_boolean(optional));
+	json_object_set_new(s, "name", json_string("io.debezium.data.VariableScaleDecimal"));
+	json_object_set_new(s, "version", json_integer(1));
+	json_object_set_new(s, "doc", json_string("Variable scaled decimal"));
+	return s;
+}
+
+static json_t *schema_decimal(int precision, int scale, bool optional)
+{
+	json_t *s = sl_schema_decimal(scale, optional);
+	char p[16];
+
+	snprintf(p, sizeof(p), "%d", precision);
+	json_object_set_new(json_object_get(s, "parameters"), "connect.decimal.precision",
+			    json_string(p));
+	return s;
+}
+
+/* numeric: typmod - 4 holds precision << 16 | scale (scale may be negative
+ * since PostgreSQL 15: 11 bits, sign extended). */
+static json_t *resolve_numeric(const sl_pg_event_config_t *cfg, int32_t typmod, bool optional,
+			       sl_pgv_conv_t *c)
+{
+	switch (cfg->decimal_mode) {
+	case SL_PG_DECIMAL_DOUBLE:
+		c->kind = SL_PGV_NUM_DOUBLE;
+		return schema_named("double", optional, NULL);
+	case SL_PG_DECIMAL_STRING:
+		c->kind = SL_PGV_NUM_STRING;
+		return schema_named("string", optional, NULL);
+	case SL_PG_DECIMAL_PRECISE:
+	default:
+		break;
+	}
+	if (typmod < 4) {
+		c->kind = SL_PGV_VSDECIMAL;
+		return schema_vsdecimal(optional);
+	}
+	int precision = ((typmod - 4) >> 16) & 0xffff;
+	int scale = (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
+	c->kind = SL_PGV_DECIMAL;
+	c->scale = scale;
+	return schema_decimal(precision, scale, optional);
+}
+
+/* time, timestamp: typmod is the fractional precision (-1: 6). */
+static json_t *resolve_temporal(const sl_pg_event_config_t *cfg, uint32_t oid, int32_t typmod,
+				bool optional, sl_pgv_conv_t *c)
+{
+	bool connect = cfg->time_mode == SL_PG_TIME_CONNECT;
+	bool millis = typmod >= 0 && typmod <= 3;
+
+	switch (oid) {
+	case 1082: /* date */
+		c->kind = SL_PGV_DATE;
+		return connect ? sl_schema_date(optional)
+			       : schema_named("int32", optional, "io.debezium.time.Date");
+	case 1083: /* time */
+		if (connect) {
+			c->kind = SL_PGV_TIME_MS;
+			return sl_schema_time(optional);
+		}
+		c->kind = millis ? SL_PGV_TIME_MS : SL_PGV_TIME_US;
+		return millis ? schema_named("int32", optional, "io.debezium.time.Time")
+			      : schema_named("int64", optional, "io.debezium.time.MicroTime");
+	case 1114: /* timestamp */
+	default:
+		if (connect) {
+			c->kind = SL_PGV_TS_MS;
+			return sl_schema_timestamp(optional);
+		}
+		c->kind = millis ? SL_PGV_TS_MS : SL_PGV_TS_US;
+		return millis ? schema_named("int64", optional, "io.debezium.time.Timestamp")
+			      : schema_named("int64", optional, "io.debezium.time.MicroTimestamp");
+	}
+}
+
+/* Built-in scalar types by oid; NULL when oid is not one of them. */
+static json_t *resolve_builtin(const sl_pg_event_config_t *cfg, uint32_t oid, int32_t typmod,
+			       bool optional, sl_pgv_conv_t *c)
+{
+	c->kind = SL_PGV_STRING;
+	switch (oid) {
+	case 16:
+		c->kind = SL_PGV_BOOL;
+		return schema_named("boolean", optional, NULL);
+	case 21:
+		c->kind = SL_PGV_INT16;
+		return schema_named("int16", optional, NULL);
+	case 23:
+		c->kind = SL_PGV_INT32;
+		return schema_named("int32", optional, NULL);
+	case 20:
+	case 26: /* oid */
+		c->kind = SL_PGV_INT64;
+		return schema_named("int64", optional, NULL);
+	case 700:
+		c->kind = SL_PGV_FLOAT32;
+		return schema_named("float", optional, NULL);
+	case 701:
+		c->kind = SL_PGV_FLOAT64;
+		return schema_named("double", optional, NULL);
+	case 1700:
+		return resolve_numeric(cfg, typmod, optional, c);
+	case 17:
+		c->kind = SL_PGV_BYTES;
+		return schema_named("bytes", optional, NULL);
+	case 1082:
+	case 1083:
+	case 1114:
+		return resolve_temporal(cfg, oid, typmod, optional, c);
+	case 1184:
+		c->kind = SL_PGV_ZONED_TS;
+		c->width = typmod >= 0 && typmod <= 6 ? typmod : -1;
+		return schema_named("string", optional, "io.debezium.time.ZonedTimestamp");
+	case 1266:
+		c->kind = SL_PGV_ZONED_TIME;
+		return schema_named("string", optional, "io.debezium.time.ZonedTime");
+	case 2950:
+		return schema_named("string", optional, "io.debezium.data.Uuid");
+	case 114:
+	case 3802:
+		return schema_named("string", optional, "io.debezium.data.Json");
+	case 142:
+		return schema_named("string", optional, "io.debezium.data.Xml");
+	default:
+		return NULL;
+	}
+}
+
+static char *type_label(const sl_pg_type_t *t, uint32_t oid, int32_t typmod)
+{
+	if (oid == 1700 && typmod >= 4)
+		return sl_asprintf("numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff,
+				   (((typmod - 4) & 0x7ff) ^ 1024) - 1024);
+	if (t)
+		return sl_strdup(t->name);
+	return sl_asprintf("oid %" PRIu32, oid);
+}
+
+static void resolve_depth(const sl_pg_types_t *types, const sl_pg_event_config_t *cfg, uint32_t oid,
+			  int32_t typmod, bool optional, sl_pgv_conv_t *c, json_t **schema,
+			  int depth)
+{
+	const sl_pg_type_t *t = sl_pg_types_find(types, oid);
+
+	memset(c, 0, sizeof(*c));
+	c->width = -1;
+	c->type_name = type_label(t, oid, typmod);
+	/* domains map as their base type */
+	while (t && t->typtype == 'd' && t->base && depth++ < 16) {
+		oid = t->base;
+		t = sl_pg_types_find(types, oid);
+	}
+	if (t && t->elem && t->name[0] == '_' && depth < 16) {
+		json_t *items;
+		c->kind = SL_PGV_ARRAY;
+		c->elem = sl_calloc(1, sizeof(*c->elem));
+		resolve_depth(types, cfg, t->elem, typmod, true, c->elem, &items, depth + 1);
+		*schema = json_object();
+		json_object_set_new(*schema, "type", json_string("array"));
+		json_object_set_new(*schema, "items", items);
+		json_object_set_new(*schema, "optional", json_boolean(optional));
+		return;
+	}
+	*schema = resolve_builtin(cfg, oid, typmod, optional, c);
+	if (*schema)
+		return;
+	c->kind = SL_PGV_STRING;
+	/* enum labels are not in the catalog struct: no "allowed" parameter */
+	*schema = schema_named("string", optional,
+			       t && t->typtype == 'e' ? "io.debezium.data.Enum" : NULL);
+}
+
+void sl_pgv_resolve(const sl_pg_types_t *types, const sl_pg_event_config_t *cfg, uint32_t oid,
+		    int32_t typmod, bool optional, sl_pgv_conv_t *conv, json_t **schema)
+{
+	resolve_depth(types, cfg, oid, typmod, optional, conv, schema, 0);
+}
+
+void sl_pgv_conv_clear(sl_pgv_conv_t *conv)
+{
+	if (conv->elem) {
+		sl_pgv_conv_clear(conv->elem);
+		free(conv->elem);
+	}
+	free(conv->type_name);
+	memset(conv, 0, sizeof(*conv));
+}
+
+/* ---- scalar parsers ----------------------------------------------------- */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool text_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && !memcmp(s, word, len);
+}
+
+static int parse_int(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	uint64_t v = 0, limit;
+
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	if (i == len)
+		return -1;
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		if (!is_digit(s[i]))
+			return -1;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (limit - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	int64_t r = neg ? (int64_t)(0 - v) : (int64_t)v;
+	if (r < min || r > max)
+		return -1;
+	*out = r;
+	return 0;
+}
+
+/* Copies text into buf (or a malloc()ed buffer when it does not fit) with
+ * a NUL; returns the copy, to release with free_cstr. */
+static char *cstr(const char *s, size_t len, char *buf, size_t size)
+{
+	char *p = len < size ? buf : sl_malloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static void free_cstr(char *p, const char *buf)
+{
+	if (p != buf)
+		free(p);
+}
+
+/* NaN and the infinities are kept as the strings Jackson writes for them
+ * (jansson has no NaN); returns 1 for those, 0 for a number, -1 for junk. */
+static int parse_double(const char *s, size_t len, json_t **out)
+{
+	char buf[64], *end;
+
+	if (text_is(s, len, "NaN") || text_is(s, len, "Infinity") || text_is(s, len, "-Infinity")) {
+		*out = json_stringn(s, len);
+		return 1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!is_digit(s[i]) && !strchr("+-.eE", s[i]))
+			return -1;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	char *c = cstr(s, len, buf, sizeof(buf));
+	errno = 0;
+	double d = strtod(c, &end);
+	if (end != c + len)
+		return -1;
+	*out = json_real(d);
+	return *out ? 0 : -1;
+}
+
+/* numeric text: -?digits[.digits]; *frac gets the fraction digit count. */
+static bool numeric_text(const char *s, size_t len, int *frac)
+{
+	size_t i = 0, digits = 0;
+	int f = -1;
+
+	if (i < len && s[i] == '-')
+		i++;
+	for (; i < len; i++) {
+		if (is_digit(s[i])) {
+			digits++;
+			if (f >= 0)
+				f++;
+		} else if (s[i] == '.' && f < 0) {
+			f = 0;
+		} else {
+			return false;
+		}
+	}
+	*frac = f < 0 ? 0 : f;
+	return digits > 0;
+}
+
+static bool numeric_special(const char *s, size_t len)
+{
+	return text_is(s, len, "NaN") || text_is(s, len, "Infinity") ||
+	       text_is(s, len, "-Infinity");
+}
+
+static int parse_decimal(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	char buf[128], *b64 = NULL;
+	int frac, rc = -1;
+
+	if (numeric_special(s, len)) {
+		/* precise mode has no NaN/Infinity: Debezium gives null */
+		*out = json_null();
+		return 0;
+	}
+	if (!numeric_text(s, len, &frac))
+		return -1;
+	char *text = cstr(s, len, buf, sizeof(buf));
+	int scale = c->kind == SL_PGV_DECIMAL ? c->scale : frac;
+	if (sl_decimal_to_base64(text, scale, &b64) == 0) {
+		if (c->kind == SL_PGV_DECIMAL)
+			*out = json_string(b64);
+		else
+			*out = json_pack("{s:i,s:s}", "scale", scale, "value", b64);
+		rc = 0;
+	}
+	free(b64);
+	free_cstr(text, buf);
+	return rc;
+}
+
+static int parse_numeric_other(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	int frac;
+
+	if (c->kind == SL_PGV_NUM_STRING) {
+		if (text_is(s, len, "NaN")) {
+			*out = json_string("NAN");
+			return 0;
+		}
+		if (!numeric_special(s, len) && !numeric_text(s, len, &frac))
+			return -1;
+		*out = json_stringn(s, len);
+		return 0;
+	}
+	if (!numeric_special(s, len) && !numeric_text(s, len, &frac))
+		return -1;
+	return parse_double(s, len, out) < 0 ? -1 : 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* bytea in hex ("\x0aff") or escape ("a\\000\\\\") output form. */
+static int parse_bytea(const char *s, size_t len, json_t **out)
+{
+	unsigned char *raw = sl_malloc(len / 2 + 1);
+	size_t n = 0;
+
+	if (len >= 2 && s[0] == '\\' && s[1] == 'x') {
+		if (len % 2)
+			goto fail;
+		for (size_t i = 2; i < len; i += 2) {
+			int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+			if (hi < 0 || lo < 0)
+				goto fail;
+			raw[n++] = (unsigned char)(hi << 4 | lo);
+		}
+	} else {
+		free(raw);
+		raw = sl_malloc(len + 1);
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] != '\\') {
+				raw[n++] = (unsigned char)s[i];
+			} else if (i + 1 < len && s[i + 1] == '\\') {
+				raw[n++] = '\\';
+				i++;
+			} else if (i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+				   s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' &&
+				   s[i + 3] <= '7') {
+				raw[n++] = (unsigned char)((s[i + 1] - '0') * 64 +
+							   (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+				i += 3;
+			} else {
+				goto fail;
+			}
+		}
+	}
+	char *b64 = sl_base64_encode(raw, n);
+	*out = json_string(b64);
+	free(b64);
+	free(raw);
+	return 0;
+fail:
+	free(raw);
+	return -1;
+}
+
+/* ---- dates and times ---------------------------------------------------- */
+
+int64_t sl_pgv_days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* A cursor over a date/time text. */
+typedef struct scan {
+	const char *s;
+	size_t len, i;
+} scan_t;
+
+static bool scan_digits(scan_t *sc, size_t min, size_t max, int64_t *out)
+{
+	size_t start = sc->i;
+	int64_t v = 0;
+
+	while (sc->i < sc->len && sc->i - start < max && is_digit(sc->s[sc->i]))
+		v = v * 10 + (sc->s[sc->i++] - '0');
+	*out = v;
+	return sc->i - start >= min;
+}
+
+static bool scan_char(scan_t *sc, char c)
+{
+	if (sc->i < sc->len && sc->s[sc->i] == c) {
+		sc->i++;
+		return true;
+	}
+	return false;
+}
+
+/* YYYY-MM-DD (4 or more year digits); days since the epoch, BC applied by
+ * the caller through *year. */
+static bool scan_date(scan_t *sc, int64_t *year, int *mon, int *day)
+{
+	int64_t y, m, d;
+
+	if (!scan_digits(sc, 4, 7, &y) || !scan_char(sc, '-') || !scan_digits(sc, 2, 2, &m) ||
+	    !scan_char(sc, '-') || !scan_digits(sc, 2, 2, &d))
+		return false;
+	if (m < 1 || m > 12 || d < 1)
+		return false;
+	*year = y;
+	*mon = (int)m;
+	*day = (int)d;
+	return true;
+}
+
+static bool date_valid(int64_t y, int m, int d)
+{
+	return d <= days_in_month(y, m);
+}
+
+/* HH:MM:SS[.ffffff] -> microseconds since midnight (24:00:00 allowed). */
+static bool scan_time(scan_t *sc, int64_t *us)
+{
+	int64_t h, m, s, f = 0;
+
+	if (!scan_digits(sc, 2, 2, &h) || !scan_char(sc, ':') || !scan_digits(sc, 2, 2, &m) ||
+	    !scan_char(sc, ':') || !scan_digits(sc, 2, 2, &s))
+		return false;
+	if (scan_char(sc, '.')) {
+		size_t start = sc->i;
+		if (!scan_digits(sc, 1, 6, &f))
+			return false;
+		for (size_t k = sc->i - start; k < 6; k++)
+			f *= 10;
+	}
+	if (h > 24 || m > 59 || s > 59 || (h == 24 && (m || s || f)))
+		return false;
+	*us = ((h * 60 + m) * 60 + s) * 1000000 + f;
+	return true;
+}
+
+/* [+-]HH[:MM[:SS]] -> seconds east of UTC. */
+static bool scan_offset(scan_t *sc, int64_t *secs)
+{
+	int64_t h, m = 0, s = 0;
+	int sign;
+
+	if (scan_char(sc, '+'))
+		sign = 1;
+	else if (scan_char(sc, '-'))
+		sign = -1;
+	else
+		return false;
+	if (!scan_digits(sc, 2, 2, &h))
+		return false;
+	if (scan_char(sc, ':') && !scan_digits(sc, 2, 2, &m))
+		return false;
+	if (scan_char(sc, ':') && !scan_digits(sc, 2, 2, &s))
+		return false;
+	if (h > 15 || m > 59 || s > 59)
+		return false;
+	*secs = sign * (h * 3600 + m * 60 + s);
+	return true;
+}
+
+/* " BC" suffix: turns year into the astronomical year. */
+static bool scan_era(scan_t *sc, int64_t *year)
+{
+	if (sc->len - sc->i == 3 && !memcmp(sc->s + sc->i, " BC", 3)) {
+		sc->i += 3;
+		*year = 1 - *year;
+	}
+	return sc->i == sc->len;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static int parse_date(const char *s, size_t len, json_t **out)
+{
+	scan_t sc = {s, len, 0};
+	int64_t y;
+	int m, d;
+
+	if (text_is(s, len, "infinity") || text_is(s, len, "-infinity")) {
+		*out = json_integer(s[0] == '-' ? INT32_MIN : INT32_MAX);
+		return 0;
+	}
+	if (!scan_date(&sc, &y, &m, &d) || !scan_era(&sc, &y) || !date_valid(y, m, d))
+		return -1;
+	*out = json_integer(sl_pgv_days_from_civil(y, m, d));
+	return 0;
+}
+
+/* timestamp and timestamptz text -> microseconds since the epoch (UTC for
+ * timestamptz, the local time taken as UTC for timestamp). 1 for
+ * infinity, -2 for -infinity. */
+static int scan_timestamp(const char *s, size_t len, bool zoned, int64_t *us)
+{
+	scan_t sc = {s, len, 0};
+	int64_t y, t, off = 0;
+	int m, d;
+
+	if (text_is(s, len, "infinity"))
+		return 1;
+	if (text_is(s, len, "-infinity"))
+		return -2;
+	if (!scan_date(&sc, &y, &m, &d) || !scan_char(&sc, ' ') || !scan_time(&sc, &t))
+		return -1;
+	if (zoned && !scan_offset(&sc, &off))
+		return -1;
+	if (!scan_era(&sc, &y) || !date_valid(y, m, d))
+		return -1;
+	*us = sl_pgv_days_from_civil(y, m, d) * US_PER_DAY + t - off * 1000000;
+	return 0;
+}
+
+static int parse_timestamp(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	int64_t us;
+	int rc = scan_timestamp(s, len, false, &us);
+
+	if (rc == -1)
+		return -1;
+	if (rc != 0)
+		*out = json_integer(rc == 1 ? TS_POS_INFINITY : TS_NEG_INFINITY);
+	else
+		*out = json_integer(c->kind == SL_PGV_TS_MS ? floor_div(us, 1000) : us);
+	return 0;
+}
+
+/* Appends .fraction of us (0..999999) as Java's ISO formatters do: width
+ * digits, or as few as needed (none for 0) when width is -1. */
+static size_t put_fraction(char *p, int64_t frac_us, int width)
+{
+	char digits[24]; /* room for any int64; frac_us is 0..999999 */
+	int n = width;
+
+	snprintf(digits, sizeof(digits), "%06" PRId64, frac_us);
+	if (n < 0) {
+		n = 6;
+		while (n > 0 && digits[n - 1] == '0')
+			n--;
+	}
+	if (n == 0)
+		return 0;
+	p[0] = '.';
+	memcpy(p + 1, digits, (size_t)n);
+	return (size_t)n + 1;
+}
+
+static size_t put_time(char *p, int64_t us, int width)
+{
+	int64_t secs = us / 1000000;
+	size_t n = (size_t)sprintf(p, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
+				   (int)(secs % 60));
+	return n + put_fraction(p + n, us % 1000000, width);
+}
+
+static int parse_zoned_timestamp(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	char buf[64];
+	int64_t us, y;
+	int m, d;
+	int rc = scan_timestamp(s, len, true, &us);
+
+	if (rc == -1)
+		return -1;
+	if (rc != 0) {
+		*out = json_string(rc == 1 ? "infinity" : "-infinity");
+		return 0;
+	}
+	int64_t days = floor_div(us, US_PER_DAY);
+	civil_from_days(days, &y, &m, &d);
+	size_t n;
+	if (y > 9999)
+		n = (size_t)sprintf(buf, "+%" PRId64, y);
+	else if (y < 0)
+		n = (size_t)sprintf(buf, "-%04" PRId64, -y);
+	else
+		n = (size_t)sprintf(buf, "%04" PRId64, y);
+	n += (size_t)sprintf(buf + n, "-%02d-%02dT", m, d);
+	n += put_time(buf + n, us - days * US_PER_DAY, c->width);
+	buf[n++] = 'Z';
+	*out = json_stringn(buf, n);
+	return 0;
+}
+
+static int parse_time(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	scan_t sc = {s, len, 0};
+	int64_t us, off = 0;
+	char buf[32];
+
+	if (!scan_time(&sc, &us))
+		return -1;
+	if (c->kind == SL_PGV_ZONED_TIME) {
+		if (!scan_offset(&sc, &off) || sc.i != len)
+			return -1;
+		us = ((us - off * 1000000) % US_PER_DAY + US_PER_DAY) % US_PER_DAY;
+		size_t n = put_time(buf, us, -1);
+		buf[n++] = 'Z';
+		*out = json_stringn(buf, n);
+		return 0;
+	}
+	if (sc.i != len)
+		return -1;
+	*out = json_integer(c->kind == SL_PGV_TIME_MS ? us / 1000 : us);
+	return 0;
+}
+
+/* ---- arrays ------------------------------------------------------------- */
+
+static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out);
+
+/* One element of an array text at *i: quoted (with backslash escapes) or
+ * bare (NULL is null). Leaves *i on the delimiter or closing brace. */
+static int array_element(const char *s, size_t len, size_t *i, sl_buf_t *el, bool *null)
+{
+	size_t k = *i;
+
+	sl_buf_reset(el);
+	sl_buf_append(el, "", 0);
+	*null = false;
+	if (k < len && s[k] == '"') {
+		for (k++; k < len && s[k] != '"'; k++) {
+			if (s[k] == '\\' && ++k == len)
+				return -1;
+			sl_buf_append_char(el, s[k]);
+		}
+		if (k == len)
+			return -1;
+		k++;
+	} else {
+		while (k < len && s[k] != ',' && s[k] != '}') {
+			if (s[k] == '"' || s[k] == '{' || s[k] == '\\')
+				return -1;
+			sl_buf_append_char(el, s[k++]);
+		}
+		while (el->len && (el->data[el->len - 1] == ' '))
+			el->data[--el->len] = '\0';
+		if (el->len == 0)
+			return -1;
+		*null = el->len == 4 && !strcasecmp(el->data, "NULL");
+	}
+	*i = k;
+	return 0;
+}
+
+static int parse_array(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out,
+		       char *errstr, size_t errstr_size)
+{
+	sl_buf_t el = {0};
+	json_t *arr = json_array();
+	size_t i = 1;
+
+	if (len < 2 || s[0] != '{' || s[len - 1] != '}') {
+		sl_seterr(errstr, errstr_size, "not a one-dimensional %s", c->type_name);
+		goto fail;
+	}
+	if (len > 2 && s[1] == '{') {
+		sl_seterr(errstr, errstr_size,
+			  "a multi-dimensional array (only one dimension is supported)");
+		goto fail;
+	}
+	while (len > 2) {
+		bool null;
+		json_t *v;
+		while (i < len && s[i] == ' ')
+			i++;
+		if (array_element(s, len - 1, &i, &el, &null) < 0 || (i < len - 1 && s[i] != ',')) {
+			sl_seterr(errstr, errstr_size, "not a valid %s", c->type_name);
+			goto fail;
+		}
+		if (null) {
+			v = json_null();
+		} else if (parse_scalar(c->elem, el.data, el.len, &v) < 0) {
+			sl_seterr(errstr, errstr_size, "not a valid %s: element \"%.64s\"",
+				  c->type_name, el.data);
+			goto fail;
+		}
+		json_array_append_new(arr, v);
+		if (i >= len - 1)
+			break;
+		i++; /* the comma */
+	}
+	sl_buf_free(&el);
+	*out = arr;
+	return 0;
+fail:
+	sl_buf_free(&el);
+	json_decref(arr);
+	return -1;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static int parse_bool(const char *s, size_t len, json_t **out)
+{
+	if (len != 1 || (s[0] != 't' && s[0] != 'f'))
+		return -1;
+	*out = json_boolean(s[0] == 't');
+	return 0;
+}
+
+static int parse_integer(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	int64_t v, max = c->kind == SL_PGV_INT16   ? INT16_MAX
+			 : c->kind == SL_PGV_INT32 ? INT32_MAX
+						   : INT64_MAX;
+
+	if (parse_int(s, len, -max - 1, max, &v) < 0)
+		return -1;
+	*out = json_integer(v);
+	return 0;
+}
+
+static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	switch (c->kind) {
+	case SL_PGV_BOOL:
+		return parse_bool(s, len, out);
+	case SL_PGV_INT16:
+	case SL_PGV_INT32:
+	case SL_PGV_INT64:
+		return parse_integer(c, s, len, out);
+	case SL_PGV_FLOAT32:
+	case SL_PGV_FLOAT64:
+		return parse_double(s, len, out) < 0 ? -1 : 0;
+	case SL_PGV_DECIMAL:
+	case SL_PGV_VSDECIMAL:
+		return parse_decimal(c, s, len, out);
+	case SL_PGV_NUM_DOUBLE:
+	case SL_PGV_NUM_STRING:
+		return parse_numeric_other(c, s, len, out);
+	case SL_PGV_BYTES:
+		return parse_bytea(s, len, out);
+	case SL_PGV_DATE:
+		return parse_date(s, len, out);
+	case SL_PGV_TIME_US:
+	case SL_PGV_TIME_MS:
+	case SL_PGV_ZONED_TIME:
+		return parse_time(c, s, len, out);
+	case SL_PGV_TS_US:
+	case SL_PGV_TS_MS:
+		return parse_timestamp(c, s, len, out);
+	case SL_PGV_ZONED_TS:
+		return parse_zoned_timestamp(c, s, len, out);
+	case SL_PGV_ARRAY:
+		return -1; /* nested arrays are refused */
+	case SL_PGV_STRING:
+	default:
+		*out = json_stringn_nocheck(s, len);
+		return 0;
+	}
+}
+
+int sl_pgv_parse(const sl_pgv_conv_t *conv, const char *text, size_t len, json_t **out,
+		 char *errstr, size_t errstr_size)
+{
+	if (conv->kind == SL_PGV_ARRAY)
+		return parse_array(conv, text, len, out, errstr, errstr_size);
+	if (parse_scalar(conv, text, len, out) < 0)
+		return sl_seterr(errstr, errstr_size, "not a valid %s", conv->type_name);
+	return 0;
+}
+
+static bool stringy(sl_pgv_kind_t k)
+{
+	return k == SL_PGV_STRING || k == SL_PGV_NUM_STRING || k == SL_PGV_ZONED_TS ||
+	       k == SL_PGV_ZONED_TIME;
+}
+
+json_t *sl_pgv_placeholder(const sl_pgv_conv_t *conv, const char *placeholder)
+{
+	size_t n = strlen(placeholder);
+
+	if (stringy(conv->kind))
+		return json_string(placeholder);
+	if (conv->kind == SL_PGV_BYTES) {
+		char *b64 = sl_base64_encode(placeholder, n);
+		json_t *j = json_string(b64);
+		free(b64);
+		return j;
+	}
+	if (conv->kind != SL_PGV_ARRAY)
+		return NULL;
+	if (stringy(conv->elem->kind))
+		return json_pack("[s]", placeholder);
+	if (conv->elem->kind == SL_PGV_INT32 || conv->elem->kind == SL_PGV_INT64 ||
+	    conv->elem->kind == SL_PGV_INT16) {
+		/* Debezium's int array placeholder: the placeholder's bytes */
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, json_integer((unsigned char)placeholder[i]));
+		return arr;
+	}
+	return NULL;
+}

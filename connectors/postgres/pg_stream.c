@@ -1,0 +1,379 @@
+/* The streaming half of the postgres-source: decoded pgoutput messages
+ * become Debezium change records; transactions get their offset on their
+ * last record; heartbeats carry the newest safe position. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_source_task.h"
+
+static void lsn_text(uint64_t lsn, char *buf, size_t size)
+{
+	sl_pg_lsn_format(lsn, buf, size);
+}
+
+int sl_pg_catalog_load_types(sl_pg_source_t *st, const char *where, char *errstr,
+			     size_t errstr_size)
+{
+	char *q = sl_asprintf("SELECT oid, typname, typtype, typelem, typbasetype FROM pg_type %s",
+			      where);
+	PGresult *r = PQexec(st->sql, q);
+	int rv = 0;
+
+	free(q);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rv = sl_seterr(errstr, errstr_size, "reading pg_type failed: %s",
+			       PQerrorMessage(st->sql));
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(r); i++)
+		sl_pg_types_add(st->types, (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10),
+				PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)[0],
+				(uint32_t)strtoul(PQgetvalue(r, i, 3), NULL, 10),
+				(uint32_t)strtoul(PQgetvalue(r, i, 4), NULL, 10));
+out:
+	PQclear(r);
+	return rv;
+}
+
+int sl_pg_catalog_fill_relation(sl_pg_source_t *st, sl_pg_relation_t *rel, char *errstr,
+				size_t errstr_size)
+{
+	char oid_text[16];
+	const char *param = oid_text;
+	PGresult *r;
+	int rv = 0;
+
+	snprintf(oid_text, sizeof(oid_text), "%u", rel->oid);
+	r = PQexecParams(st->sql,
+			 "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = $1::oid "
+			 "AND attnum > 0 AND NOT attisdropped",
+			 1, NULL, &param, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rv = sl_seterr(errstr, errstr_size, "reading the columns of %s.%s failed: %s",
+			       rel->schema, rel->table, PQerrorMessage(st->sql));
+		goto out;
+	}
+	for (int c = 0; c < rel->ncols; c++) {
+		sl_pg_column_t *col = &rel->cols[c];
+
+		for (int i = 0; i < PQntuples(r); i++)
+			if (!strcmp(PQgetvalue(r, i, 0), col->name))
+				col->optional = PQgetvalue(r, i, 1)[0] != 't';
+		if (col->type_oid >= 16384 && !sl_pg_types_find(st->types, col->type_oid)) {
+			char where[64];
+
+			snprintf(where, sizeof(where), "WHERE oid = %u OR typarray = %u",
+				 col->type_oid, col->type_oid);
+			if ((rv = sl_pg_catalog_load_types(st, where, errstr, errstr_size)) != 0)
+				break;
+		}
+	}
+out:
+	PQclear(r);
+	return rv;
+}
+
+static sl_pg_source_info_t change_source(const sl_pg_source_t *st, uint64_t lsn)
+{
+	sl_pg_source_info_t src = {
+		.ts_ms = st->commit_time_us / 1000,
+		.snapshot = "false",
+		.txid = st->xid,
+		.lsn = lsn,
+		.last_commit_lsn = st->last_commit_lsn,
+	};
+	return src;
+}
+
+/* Appends the tombstone that follows a delete: same key, null value. */
+static void add_tombstone(sl_pg_source_t *st, sl_batch_t *batch)
+{
+	size_t di = batch->count - 1;
+	const sl_record_t *del;
+	sl_record_t *t;
+
+	if (batch->records[di].key.kind != SL_VALUE_JSON || !batch->records[di].key.json)
+		return;
+	t = sl_batch_add(batch); /* may move the records */
+	del = &batch->records[di];
+	sl_record_set_topic(t, del->topic);
+	sl_value_set_json(&t->key, json_incref(del->key.json),
+			  del->key.schema ? json_incref(del->key.schema) : NULL);
+	t->source_partition = json_incref(st->partition);
+	st->txn_records++;
+}
+
+/* A failed build: the record is dropped and the error policy decides. */
+static sl_rc_t build_failed(sl_task_ctx_t *ctx, sl_batch_t *batch, const char *what,
+			    const char *err)
+{
+	sl_record_clear(&batch->records[batch->count - 1]);
+	batch->count--;
+	return sl_task_report_error(ctx, "TASK_POLL", NULL, NULL, 0, "%s: %s", what, err);
+}
+
+static bool op_skipped(const sl_pg_source_t *st, char op)
+{
+	return (op == 'c' && st->skip_c) || (op == 'u' && st->skip_u) ||
+	       (op == 'd' && st->skip_d) || (op == 't' && st->skip_t);
+}
+
+static sl_rc_t on_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
+			 uint64_t lsn, sl_batch_t *batch)
+{
+	char op = msg->type == 'I' ? 'c' : msg->type == 'U' ? 'u' : 'd';
+	const sl_pg_tuple_t *before = NULL, *after = NULL;
+	sl_pg_source_info_t src = change_source(st, lsn);
+	const char *topic = NULL;
+	sl_record_t *rec;
+	char err[512];
+
+	if (!st->in_txn || st->skip_txn || op_skipped(st, op) ||
+	    !sl_pg_filter_match(st->filter, msg->rel->schema, msg->rel->table))
+		return SL_OK;
+	if (op == 'u' && msg->has_old)
+		before = &msg->old_tuple;
+	if (op == 'd')
+		before = &msg->old_tuple;
+	if (op != 'd')
+		after = &msg->new_tuple;
+	rec = sl_batch_add(batch);
+	if (sl_pg_event_build(st->builder, msg->rel, op, before, after, &src, &rec->key,
+			      &rec->value, &topic, err, sizeof(err)) != 0)
+		return build_failed(ctx, batch, "change event", err);
+	sl_record_set_topic(rec, topic);
+	rec->source_partition = json_incref(st->partition);
+	rec->timestamp = src.ts_ms;
+	st->txn_records++;
+	if (op == 'd' && st->cfg.tombstones_on_delete)
+		add_tombstone(st, batch);
+	return SL_OK;
+}
+
+static sl_rc_t on_truncate(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
+			   uint64_t lsn, sl_batch_t *batch)
+{
+	sl_pg_source_info_t src = change_source(st, lsn);
+
+	if (!st->in_txn || st->skip_txn || op_skipped(st, 't'))
+		return SL_OK;
+	for (int i = 0; i < msg->nrelids; i++) {
+		const sl_pg_relation_t *rel = sl_pg_decoder_relation(st->dec, msg->relids[i]);
+		const char *topic = NULL;
+		sl_record_t *rec;
+		char err[512];
+		sl_rc_t rc;
+
+		if (!rel || !sl_pg_filter_match(st->filter, rel->schema, rel->table))
+			continue;
+		rec = sl_batch_add(batch);
+		if (sl_pg_event_build_truncate(st->builder, rel, &src, &rec->key, &rec->value,
+					       &topic, err, sizeof(err)) != 0) {
+			if ((rc = build_failed(ctx, batch, "truncate event", err)) != SL_OK)
+				return rc;
+			continue;
+		}
+		sl_record_set_topic(rec, topic);
+		rec->source_partition = json_incref(st->partition);
+		st->txn_records++;
+	}
+	return SL_OK;
+}
+
+static sl_rc_t on_message(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
+			  sl_batch_t *batch)
+{
+	sl_pg_source_info_t src = change_source(st, msg->lsn);
+	const char *topic = NULL;
+	sl_record_t *rec;
+	char err[512];
+
+	if (msg->transactional && (!st->in_txn || st->skip_txn))
+		return SL_OK;
+	if (!msg->transactional) {
+		src.ts_ms = sl_wallclock_ms();
+		src.txid = -1;
+	}
+	rec = sl_batch_add(batch);
+	if (sl_pg_event_build_message(st->builder, msg, &src, &rec->key, &rec->value, &topic, err,
+				      sizeof(err)) != 0)
+		return build_failed(ctx, batch, "logical decoding message event", err);
+	sl_record_set_topic(rec, topic);
+	rec->source_partition = json_incref(st->partition);
+	if (msg->transactional)
+		st->txn_records++;
+	return SL_OK;
+}
+
+static void on_begin(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
+		     sl_batch_t *batch)
+{
+	st->in_txn = true;
+	st->xid = msg->xid;
+	st->final_lsn = msg->final_lsn;
+	st->commit_time_us = msg->commit_time_us;
+	st->txn_records = 0;
+	st->txn_first = batch->count;
+	/* Already in Kafka (or in the snapshot): PostgreSQL resends the
+	 * transactions that commit at or after the slot's confirmed position. */
+	st->skip_txn = msg->final_lsn < st->skip_before;
+	if (st->skip_txn) {
+		char a[32], b[32];
+
+		lsn_text(msg->final_lsn, a, sizeof(a));
+		lsn_text(st->skip_before, b, sizeof(b));
+		SL_TASK_DEBUG(ctx, "skipping transaction %u committed at %s (before %s)", msg->xid,
+			      a, b);
+	}
+}
+
+/* The commit: the transaction's last record carries the offset
+ * {"lsn": end of the commit record, "txId", "ts_usec"}. */
+static void on_commit(sl_pg_source_t *st, const sl_pg_msg_t *msg, sl_batch_t *batch)
+{
+	if (st->in_txn && !st->skip_txn && st->txn_records > 0 && batch->count > 0) {
+		sl_pg_offset_t o = {
+			.lsn = msg->end_lsn,
+			.txid = st->xid,
+			.ts_usec = msg->commit_time_us,
+		};
+		sl_record_t *last = &batch->records[batch->count - 1];
+
+		if (last->source_offset)
+			json_decref(last->source_offset);
+		last->source_offset = sl_pg_offset_to_json(&o);
+	}
+	if (!st->skip_txn) {
+		st->last_txid = st->xid;
+		st->last_ts_usec = msg->commit_time_us;
+	}
+	if (msg->end_lsn > st->skip_before)
+		st->skip_before = msg->end_lsn;
+	if (msg->end_lsn > st->safe_lsn)
+		st->safe_lsn = msg->end_lsn;
+	st->last_commit_lsn = msg->commit_lsn;
+	st->in_txn = false;
+	st->skip_txn = false;
+	st->txn_records = 0;
+}
+
+static sl_rc_t on_relation(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg)
+{
+	/* pgoutput.h: the source fills optional from the catalog. */
+	sl_pg_relation_t *rel = (sl_pg_relation_t *)msg->rel;
+	char err[512];
+
+	sl_pg_event_builder_invalidate(st->builder, rel->oid);
+	if (!sl_pg_filter_match(st->filter, rel->schema, rel->table))
+		return SL_OK;
+	if (sl_pg_catalog_fill_relation(st, rel, err, sizeof(err)) != 0) {
+		sl_task_fail(ctx, "%s", err);
+		return SL_RETRY;
+	}
+	return SL_OK;
+}
+
+static sl_rc_t on_xlogdata(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_copy_msg_t *m,
+			   sl_batch_t *batch)
+{
+	sl_pg_msg_t msg;
+	char err[512], at[32];
+
+	if (sl_pg_decode(st->dec, m->data, m->len, &msg, err, sizeof(err)) != 0) {
+		lsn_text(m->wal_start, at, sizeof(at));
+		sl_task_fail(ctx, "cannot decode the pgoutput message at LSN %s: %s", at, err);
+		return SL_FAIL;
+	}
+	switch (msg.type) {
+	case 'B':
+		on_begin(ctx, st, &msg, batch);
+		return SL_OK;
+	case 'C':
+		on_commit(st, &msg, batch);
+		return SL_OK;
+	case 'R':
+		return on_relation(ctx, st, &msg);
+	case 'I':
+	case 'U':
+	case 'D':
+		return on_change(ctx, st, &msg, m->wal_start, batch);
+	case 'T':
+		return on_truncate(ctx, st, &msg, m->wal_start, batch);
+	case 'M':
+		return on_message(ctx, st, &msg, batch);
+	default: /* 'Y' type, 'O' origin: nothing to emit */
+		return SL_OK;
+	}
+}
+
+sl_rc_t sl_pg_stream_handle(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_copy_msg_t *m,
+			    sl_batch_t *batch)
+{
+	char err[512];
+
+	if (m->kind == 'w')
+		return on_xlogdata(ctx, st, m, batch);
+	/* Keepalive. Between transactions, everything before the server's WAL
+	 * end has been sent (and handed to the worker): a heartbeat may store
+	 * that position, which lets the slot advance while only uncaptured
+	 * tables are written. */
+	if (!st->in_txn && !st->has_held && m->wal_end > st->safe_lsn)
+		st->safe_lsn = m->wal_end;
+	if (m->wal_end > st->repl.received && !st->in_txn)
+		st->repl.received = m->wal_end;
+	if (m->reply_requested && sl_pg_repl_send_status(&st->repl, false, err, sizeof(err)) != 0) {
+		sl_task_fail(ctx, "%s", err);
+		return SL_RETRY;
+	}
+	return SL_OK;
+}
+
+static json_t *heartbeat_key_schema(void)
+{
+	return json_pack("{s:s,s:[{s:s,s:b,s:s}],s:b,s:s}", "type", "struct", "fields", "type",
+			 "string", "optional", 0, "field", "serverName", "optional", 0, "name",
+			 "io.debezium.connector.common.ServerNameKey");
+}
+
+static json_t *heartbeat_value_schema(void)
+{
+	return json_pack("{s:s,s:[{s:s,s:b,s:s}],s:b,s:s}", "type", "struct", "fields", "type",
+			 "int64", "optional", 0, "field", "ts_ms", "optional", 0, "name",
+			 "io.debezium.connector.common.Heartbeat");
+}
+
+sl_rc_t sl_pg_stream_heartbeat(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch)
+{
+	int64_t now = sl_now_ms();
+	sl_pg_offset_t o;
+	sl_record_t *rec;
+	char err[512];
+
+	if (st->cfg.heartbeat_interval_ms <= 0 || now < st->next_heartbeat_ms || st->in_txn ||
+	    st->has_held)
+		return SL_OK;
+	st->next_heartbeat_ms = now + st->cfg.heartbeat_interval_ms;
+	if (st->cfg.heartbeat_action_query && st->cfg.heartbeat_action_query[0] &&
+	    sl_pg_exec(st->sql, st->cfg.heartbeat_action_query, "heartbeat.action.query", err,
+		       sizeof(err)) != 0) {
+		if (PQstatus(st->sql) == CONNECTION_BAD) {
+			sl_task_fail(ctx, "%s", err);
+			return SL_RETRY;
+		}
+		SL_TASK_WARN(ctx, "%s", err);
+	}
+	o = (sl_pg_offset_t){
+		.lsn = st->safe_lsn, .txid = st->last_txid, .ts_usec = st->last_ts_usec};
+	if (!o.ts_usec)
+		o.ts_usec = sl_wallclock_ms() * 1000;
+	rec = sl_batch_add(batch);
+	sl_record_set_topic(rec, st->heartbeat_topic);
+	sl_value_set_json(&rec->key, json_pack("{s:s}", "serverName", st->prefix),
+			  heartbeat_key_schema());
+	sl_value_set_json(&rec->value, json_pack("{s:I}", "ts_ms", (json_int_t)sl_wallclock_ms()),
+			  heartbeat_value_schema());
+	rec->source_partition = json_incref(st->partition);
+	rec->source_offset = sl_pg_offset_to_json(&o);
+	return SL_OK;
+}

@@ -1,0 +1,11 @@
+/* The PostgreSQL connectors of the registry (core/plugins.c). */
+#ifndef SL_POSTGRES_H
+#define SL_POSTGRES_H
+
+#include "connector.h"
+
+/* postgres-source: change data capture through logical replication
+ * (pgoutput), Debezium's PostgresConnector event and offset format. */
+extern const sl_connector_t postgres_source_connector;
+
+#endif

@@ -1,0 +1,863 @@
+/* Unit tests for the Debezium event builder: key and envelope JSON through
+ * the JsonConverter (schemas.enable) against Debezium 3.x's shape, the type
+ * mapping in both decimal and time modes, parse errors, unchanged TOAST,
+ * truncate and message events, and the per-relation cache. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "convert.h"
+#include "pg_event.h"
+#include "pgoutput_fixtures.h"
+#include "runner.h"
+#include "util.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define ASSERT_TEXT(actual, expected)                                                              \
+	do {                                                                                       \
+		const char *a_ = (actual), *e_ = (expected);                                       \
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                  \
+		if (strcmp(a_, e_))                                                                \
+			fprintf(stderr, "\n    got:  %s\n    want: %s\n", a_, e_);                 \
+		CU_ASSERT_STRING_EQUAL(a_, e_);                                                    \
+	} while (0)
+
+#define ASSERT_CONTAINS(haystack, needle)                                                          \
+	do {                                                                                       \
+		if (!strstr((haystack), (needle)))                                                 \
+			fprintf(stderr, "\n    \"%s\" lacks \"%s\"\n", (haystack), (needle));      \
+		CU_ASSERT_PTR_NOT_NULL(strstr((haystack), (needle)));                              \
+	} while (0)
+
+/* A test world: config, types (with the captured enum), builder, decoder. */
+typedef struct world {
+	sl_pg_event_config_t cfg;
+	sl_pg_types_t *types;
+	sl_pg_event_builder_t *b;
+	sl_pg_decoder_t *d;
+	uint8_t *bufs[8];
+	int nbufs;
+	char err[512];
+} world_t;
+
+static void world_init(world_t *w, sl_pg_decimal_mode_t dm, sl_pg_time_mode_t tm)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = (sl_pg_event_config_t){
+		.topic_prefix = "pg",
+		.database = "postgres",
+		.decimal_mode = dm,
+		.time_mode = tm,
+		.unavailable_placeholder = "__debezium_unavailable_value",
+	};
+	w->types = sl_pg_types_new();
+	sl_pg_types_add(w->types, 16385, "mood", 'e', 0, 0);
+	w->b = sl_pg_event_builder_new(&w->cfg, w->types);
+	w->d = sl_pg_decoder_new();
+}
+
+static void world_free(world_t *w)
+{
+	for (int i = 0; i < w->nbufs; i++)
+		free(w->bufs[i]);
+	sl_pg_event_builder_free(w->b);
+	sl_pg_types_free(w->types);
+	sl_pg_decoder_free(w->d);
+}
+
+/* Decodes a fixture (kept alive until world_free) into m. */
+static void decode(world_t *w, const char *hex, sl_pg_msg_t *m)
+{
+	size_t n = strlen(hex) / 2;
+	uint8_t *p = malloc(n);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		p[i] = (uint8_t)v;
+	}
+	CU_ASSERT_FATAL(w->nbufs < 8);
+	w->bufs[w->nbufs++] = p;
+	int rc = sl_pg_decode(w->d, p, n, m, w->err, sizeof(w->err));
+	if (rc)
+		fprintf(stderr, "\n    decode: %s\n", w->err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+static const sl_pg_source_info_t SRC = {
+	.ts_ms = 1795624729167,
+	.ts_us = 1795624729167781,
+	.snapshot = "false",
+	.txid = 731,
+	.lsn = 0x1537240,
+	.last_commit_lsn = 0x1537000,
+};
+
+/* The converter's bytes for v with schemas.enable (the JsonConverter
+ * default); the envelope's processing times are pinned to 1, 2, 3 first.
+ * Free the result. */
+static char *as_json(sl_value_t *v)
+{
+	char err[256];
+	sl_buf_t out = {0};
+	bool is_null = false;
+	sl_converter_t *c = sl_converter_new("json", false, NULL, err, sizeof(err));
+
+	if (v->json && json_object_get(v->json, "ts_ms")) {
+		json_object_set_new(v->json, "ts_ms", json_integer(1));
+		if (json_object_get(v->json, "ts_us")) {
+			json_object_set_new(v->json, "ts_us", json_integer(2));
+			json_object_set_new(v->json, "ts_ns", json_integer(3));
+		}
+	}
+	CU_ASSERT_EQUAL(sl_converter_from_value(c, "t", v, &out, &is_null, err, sizeof(err)), 0);
+	sl_converter_free(c);
+	if (is_null) {
+		sl_buf_free(&out);
+		return sl_strdup("(null)");
+	}
+	return sl_buf_steal(&out);
+}
+
+/* The "after" (or "before") payload of an envelope as JsonConverter writes
+ * it under its field schema. Free the result. */
+static char *row_text(const sl_value_t *v, const char *which)
+{
+	sl_buf_t out = {0};
+	const json_t *fields = json_object_get(v->schema, "fields");
+	const json_t *schema = json_array_get(fields, !strcmp(which, "before") ? 0 : 1);
+
+	sl_json_write(&out, json_object_get(v->json, which), schema);
+	return sl_buf_steal(&out);
+}
+
+/* The schema of one column of the "after" struct, as JSON text. */
+static char *column_schema_text(const sl_value_t *v, const char *column)
+{
+	sl_buf_t out = {0};
+	const json_t *after = json_array_get(json_object_get(v->schema, "fields"), 1);
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(json_object_get(after, "fields"), i, f) {
+		if (!strcmp(json_string_value(json_object_get(f, "field")), column))
+			sl_json_write(&out, f, NULL);
+	}
+	return out.data ? sl_buf_steal(&out) : sl_strdup("(none)");
+}
+
+/* Builds the insert event of the captured alltypes row fixture. */
+static void alltypes_insert(world_t *w, const char *fixture, sl_value_t *key, sl_value_t *value)
+{
+	sl_pg_msg_t m;
+	const char *topic = NULL;
+
+	decode(w, FIX_REL_ALLTYPES, &m);
+	decode(w, fixture, &m);
+	int rc = sl_pg_event_build(w->b, m.rel, 'c', NULL, &m.new_tuple, &SRC, key, value, &topic,
+				   w->err, sizeof(w->err));
+	if (rc)
+		fprintf(stderr, "\n    build: %s\n", w->err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(topic, "pg.public.alltypes");
+}
+
+/* A hand-made relation: inventory.customers (id int4 primary key, email
+ * text) as the source describes it after reading the catalog. */
+static sl_pg_column_t customer_cols[] = {
+	{.name = "id", .type_oid = 23, .type_mod = -1, .key = true, .optional = false},
+	{.name = "email", .type_oid = 25, .type_mod = -1, .key = false, .optional = true},
+};
+static const sl_pg_relation_t customers = {
+	.oid = 5000,
+	.schema = "inventory",
+	.table = "customers",
+	.replica_identity = 'd',
+	.ncols = 2,
+	.cols = customer_cols,
+};
+
+static sl_pg_tuple_t tuple2(sl_pg_datum_t *cols, const char *a, const char *b)
+{
+	cols[0] = (sl_pg_datum_t){a ? SL_PG_TEXT : SL_PG_NULL, a, a ? (uint32_t)strlen(a) : 0};
+	cols[1] = (sl_pg_datum_t){b ? SL_PG_TEXT : SL_PG_NULL, b, b ? (uint32_t)strlen(b) : 0};
+	return (sl_pg_tuple_t){2, cols};
+}
+
+/* ---- the Debezium shape ------------------------------------------------- */
+
+#define SOURCE_SCHEMA                                                                              \
+	"{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"      \
+	"\"version\"},{\"type\":\"string\",\"optional\":false,\"field\":\"connector\"},{\"type\":" \
+	"\"string\",\"optional\":false,\"field\":\"name\"},{\"type\":\"int64\",\"optional\":"      \
+	"false,\"field\":\"ts_ms\"},{\"type\":\"string\",\"optional\":true,\"name\":\"io."         \
+	"debezium.data.Enum\",\"version\":1,\"parameters\":{\"allowed\":\"true,first,first_in_"    \
+	"data_collection,last_in_data_collection,last,false,incremental\"},\"default\":\"false\"," \
+	"\"field\":\"snapshot\"},{\"type\":\"string\",\"optional\":false,\"field\":\"db\"},{"      \
+	"\"type\":\"string\",\"optional\":true,\"field\":\"sequence\"},{\"type\":\"int64\","       \
+	"\"optional\":true,\"field\":\"ts_us\"},{\"type\":\"int64\",\"optional\":true,\"field\":"  \
+	"\"ts_ns\"},{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"},{\"type\":"      \
+	"\"string\",\"optional\":false,\"field\":\"table\"},{\"type\":\"int64\",\"optional\":"     \
+	"true,\"field\":\"txId\"},{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"},{"      \
+	"\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}],\"optional\":false,\"name\":"   \
+	"\"io.debezium.connector.postgresql.Source\",\"version\":1,\"field\":\"source\"}"
+
+#define TRANSACTION_SCHEMA                                                                         \
+	"{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"      \
+	"\"id\"},{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},{\"type\":"     \
+	"\"int64\",\"optional\":false,\"field\":\"data_collection_order\"}],\"optional\":true,"    \
+	"\"name\":\"event.block\",\"version\":1,\"field\":\"transaction\"}"
+
+#define CUSTOMER_ROW(field)                                                                        \
+	"{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":"       \
+	"\"id\"},{\"type\":\"string\",\"optional\":true,\"field\":\"email\"}],\"optional\":true,"  \
+	"\"name\":\"pg.inventory.customers.Value\",\"field\":\"" field "\"}"
+
+#define CUSTOMER_ENVELOPE_SCHEMA                                                                   \
+	"{\"type\":\"struct\",\"fields\":[" CUSTOMER_ROW("before") "," CUSTOMER_ROW(               \
+		"after") "," SOURCE_SCHEMA "," TRANSACTION_SCHEMA                                  \
+			 ",{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},{\"type\":"   \
+			 "\"int64\","                                                              \
+			 "\"optional\":true,\"field\":\"ts_ms\"},{\"type\":\"int64\","             \
+			 "\"optional\":true,"                                                      \
+			 "\"field\":\"ts_us\"},{\"type\":\"int64\",\"optional\":true,\"field\":"   \
+			 "\"ts_ns\"}"                                                              \
+			 "],\"optional\":false,\"name\":\"pg.inventory.customers.Envelope\","      \
+			 "\"version\":2}"
+
+#define CUSTOMER_SOURCE                                                                            \
+	"{\"version\":\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"pg\",\"ts_ms\":"     \
+	"1795624729167,\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"22245376\\"  \
+	"\",\\\"22245952\\\"]\",\"ts_us\":1795624729167781,\"ts_ns\":1795624729167781000,"         \
+	"\"schema\":\"inventory\",\"table\":\"customers\",\"txId\":731,\"lsn\":22245952,\"xmin\":" \
+	"null}"
+
+static void test_insert_key_and_envelope_have_debezium_3_shape(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "1006", "liam3@example.com");
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(topic, "pg.inventory.customers");
+	char *k = as_json(&key), *v = as_json(&value);
+	ASSERT_TEXT(k, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+		       "\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":\"pg."
+		       "inventory.customers.Key\"},\"payload\":{\"id\":1006}}");
+	ASSERT_TEXT(v, "{\"schema\":" CUSTOMER_ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
+		       "\"after\":{\"id\":1006,\"email\":\"liam3@example.com\"},"
+		       "\"source\":" CUSTOMER_SOURCE
+		       ",\"transaction\":null,\"op\":\"c\",\"ts_ms\":1,\"ts_us\":2,"
+		       "\"ts_ns\":3}}");
+	free(k);
+	free(v);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_delete_takes_key_from_before_and_has_null_after(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t before = tuple2(cols, "1006", NULL);
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &customers, 'd', &before, NULL, &SRC, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	char *k = as_json(&key), *v = as_json(&value);
+	ASSERT_CONTAINS(k, "\"payload\":{\"id\":1006}}");
+	ASSERT_CONTAINS(v, "\"payload\":{\"before\":{\"id\":1006,\"email\":null},\"after\":null,"
+			   "\"source\":" CUSTOMER_SOURCE ",\"transaction\":null,\"op\":\"d\"");
+	free(k);
+	free(v);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_snapshot_read_without_txid_or_lsn_has_null_source_fields(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "7", "a@b");
+	sl_pg_source_info_t src = {.ts_ms = 1000, .snapshot = "last", .txid = -1};
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &customers, 'r', NULL, &after, &src, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	char *v = as_json(&value);
+	ASSERT_CONTAINS(v, "\"ts_ms\":1000,\"snapshot\":\"last\",\"db\":\"postgres\",\"sequence\":"
+			   "\"[null,null]\",\"ts_us\":1000000,\"ts_ns\":1000000000,\"schema\":"
+			   "\"inventory\",\"table\":\"customers\",\"txId\":null,\"lsn\":null,"
+			   "\"xmin\":null},\"transaction\":null,\"op\":\"r\"");
+	free(v);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_envelope_processing_times_are_now(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "1", NULL);
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	struct timespec t0, t1;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	json_int_t ms = json_integer_value(json_object_get(value.json, "ts_ms"));
+	json_int_t ns = json_integer_value(json_object_get(value.json, "ts_ns"));
+	CU_ASSERT(ms >= (json_int_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000);
+	CU_ASSERT(ms <= (json_int_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000);
+	CU_ASSERT_EQUAL(ns / 1000000, ms);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(value.json, "ts_us")), ns / 1000);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+/* ---- the type mapping --------------------------------------------------- */
+
+static void test_alltypes_payload_adaptive_precise(void)
+{
+	world_t w;
+	sl_value_t key = {0}, value = {0};
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
+	char *after = row_text(&value, "after");
+	ASSERT_TEXT(
+		after,
+		"{\"id\":1,\"b\":true,\"i2\":-32768,\"i8\":9223372036854775807,\"f4\":1.5,"
+		"\"f8\":-2.25E-10,\"n\":\"SZYC0g==\",\"nv\":{\"scale\":6,\"value\":\"hQ==\"},"
+		"\"t\":\"hé \\\"q\\\" \\\\ x\",\"vc\":\"varchar\",\"bp\":\"ab \",\"ba\":"
+		"\"3q2+7w==\",\"d\":20782,\"tm\":36000123456,\"tm3\":86399999,\"ts\":"
+		"1795600800123456,\"ts3\":500,\"tstz\":\"2026-11-25T10:00:00.123456Z\","
+		"\"ttz\":\"08:00:00Z\",\"u\":\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\",\"j\":"
+		"\"{\\\"a\\\": [1, 2]}\",\"jb\":\"{\\\"b\\\": {\\\"c\\\": null}}\",\"e\":"
+		"\"happy\",\"ia\":[1,null,-3],\"ta\":[\"x y\",\"q\\\"z\",null,\"NULL\"],\"unk\":"
+		"\"192.168.0.1/24\"}");
+	free(after);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_alltypes_schemas_adaptive_precise(void)
+{
+	world_t w;
+	sl_value_t key = {0}, value = {0};
+	static const char *want[][2] = {
+		{"f4", "{\"type\":\"float\",\"optional\":true,\"field\":\"f4\"}"},
+		{"n",
+		 "{\"type\":\"bytes\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data."
+		 "Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\",\"connect.decimal."
+		 "precision\":\"10\"},\"field\":\"n\"}"},
+		{"nv", "{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":false,"
+		       "\"field\":\"scale\"},{\"type\":\"bytes\",\"optional\":false,\"field\":"
+		       "\"value\"}],\"optional\":true,\"name\":\"io.debezium.data."
+		       "VariableScaleDecimal\",\"version\":1,\"doc\":\"Variable scaled decimal\","
+		       "\"field\":\"nv\"}"},
+		{"d", "{\"type\":\"int32\",\"optional\":true,\"name\":\"io.debezium.time.Date\","
+		      "\"version\":1,\"field\":\"d\"}"},
+		{"tm",
+		 "{\"type\":\"int64\",\"optional\":true,\"name\":\"io.debezium.time.MicroTime\","
+		 "\"version\":1,\"field\":\"tm\"}"},
+		{"tm3", "{\"type\":\"int32\",\"optional\":true,\"name\":\"io.debezium.time.Time\","
+			"\"version\":1,\"field\":\"tm3\"}"},
+		{"ts", "{\"type\":\"int64\",\"optional\":true,\"name\":\"io.debezium.time."
+		       "MicroTimestamp\",\"version\":1,\"field\":\"ts\"}"},
+		{"ts3", "{\"type\":\"int64\",\"optional\":true,\"name\":\"io.debezium.time."
+			"Timestamp\",\"version\":1,\"field\":\"ts3\"}"},
+		{"tstz", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.time."
+			 "ZonedTimestamp\",\"version\":1,\"field\":\"tstz\"}"},
+		{"ttz", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.time."
+			"ZonedTime\",\"version\":1,\"field\":\"ttz\"}"},
+		{"u", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Uuid\","
+		      "\"version\":1,\"field\":\"u\"}"},
+		{"jb", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Json\","
+		       "\"version\":1,\"field\":\"jb\"}"},
+		{"e", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\","
+		      "\"version\":1,\"field\":\"e\"}"},
+		{"ia", "{\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true},"
+		       "\"optional\":true,\"field\":\"ia\"}"},
+		{"ba", "{\"type\":\"bytes\",\"optional\":true,\"field\":\"ba\"}"},
+		{"unk", "{\"type\":\"string\",\"optional\":true,\"field\":\"unk\"}"},
+	};
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
+	for (size_t i = 0; i < SL_ARRAY_LEN(want); i++) {
+		char *s = column_schema_text(&value, want[i][0]);
+		ASSERT_TEXT(s, want[i][1]);
+		free(s);
+	}
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_alltypes_connect_time_and_double_decimal(void)
+{
+	world_t w;
+	sl_value_t key = {0}, value = {0};
+
+	world_init(&w, SL_PG_DECIMAL_DOUBLE, SL_PG_TIME_CONNECT);
+	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
+	char *after = row_text(&value, "after");
+	ASSERT_CONTAINS(after, "\"n\":1.23456789E7,\"nv\":-1.23E-4,");
+	ASSERT_CONTAINS(after, "\"d\":20782,\"tm\":36000123,\"tm3\":86399999,\"ts\":1795600800123,"
+			       "\"ts3\":500,\"tstz\":\"2026-11-25T10:00:00.123456Z\"");
+	char *s = column_schema_text(&value, "tm");
+	ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
+		       "data.Time\",\"version\":1,\"field\":\"tm\"}");
+	free(s);
+	s = column_schema_text(&value, "ts");
+	ASSERT_TEXT(s, "{\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
+		       "data.Timestamp\",\"version\":1,\"field\":\"ts\"}");
+	free(s);
+	s = column_schema_text(&value, "d");
+	ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
+		       "data.Date\",\"version\":1,\"field\":\"d\"}");
+	free(s);
+	s = column_schema_text(&value, "n");
+	ASSERT_TEXT(s, "{\"type\":\"double\",\"optional\":true,\"field\":\"n\"}");
+	free(s);
+	free(after);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_string_decimal_mode_keeps_numeric_text(void)
+{
+	world_t w;
+	sl_value_t key = {0}, value = {0};
+
+	world_init(&w, SL_PG_DECIMAL_STRING, SL_PG_TIME_ADAPTIVE);
+	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
+	char *after = row_text(&value, "after");
+	ASSERT_CONTAINS(after, "\"n\":\"12345678.90\",\"nv\":\"-0.000123\",");
+	char *s = column_schema_text(&value, "nv");
+	ASSERT_TEXT(s, "{\"type\":\"string\",\"optional\":true,\"field\":\"nv\"}");
+	free(s);
+	free(after);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_special_values_nan_infinity_and_bc(void)
+{
+	world_t w;
+	sl_value_t key = {0}, value = {0};
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	alltypes_insert(&w, FIX_INS_ALLTYPES_SPECIAL, &key, &value);
+	char *after = row_text(&value, "after");
+	/* numeric NaN has no precise form: null; 0044-03-15 BC is year -43 */
+	ASSERT_TEXT(after,
+		    "{\"id\":3,\"b\":null,\"i2\":null,\"i8\":null,\"f4\":\"NaN\",\"f8\":"
+		    "\"-Infinity\",\"n\":null,\"nv\":null,\"t\":null,\"vc\":null,\"bp\":null,"
+		    "\"ba\":null,\"d\":-735160,\"tm\":null,\"tm3\":null,\"ts\":"
+		    "9223372036825200000,\"ts3\":null,\"tstz\":\"-infinity\",\"ttz\":null,"
+		    "\"u\":null,\"j\":null,\"jb\":null,\"e\":null,\"ia\":null,\"ta\":null,"
+		    "\"unk\":null}");
+	free(after);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+
+	world_init(&w, SL_PG_DECIMAL_DOUBLE, SL_PG_TIME_ADAPTIVE);
+	alltypes_insert(&w, FIX_INS_ALLTYPES_SPECIAL, &key, &value);
+	after = row_text(&value, "after");
+	ASSERT_CONTAINS(after, "\"nv\":\"NaN\"");
+	free(after);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+/* One column of type oid/typmod with text; returns the payload JSON or the
+ * error. Free the result. */
+static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const char *text)
+{
+	world_t w;
+	sl_pg_column_t col = {.name = "c", .type_oid = oid, .type_mod = typmod, .optional = true};
+	sl_pg_relation_t rel = {.oid = 1, .schema = "s", .table = "t", .ncols = 1, .cols = &col};
+	sl_pg_datum_t dt = {SL_PG_TEXT, text, (uint32_t)strlen(text)};
+	sl_pg_tuple_t tup = {1, &dt};
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	char *out;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, tm);
+	if (sl_pg_event_build(w.b, &rel, 'c', NULL, &tup, &SRC, &key, &value, &topic, w.err,
+			      sizeof(w.err)) < 0) {
+		out = sl_asprintf("ERROR %s", w.err);
+	} else {
+		sl_buf_t b = {0};
+		const json_t *after = json_array_get(json_object_get(value.schema, "fields"), 1);
+		const json_t *fs = json_array_get(json_object_get(after, "fields"), 0);
+		sl_json_write(&b, json_object_get(json_object_get(value.json, "after"), "c"), fs);
+		out = sl_buf_steal(&b);
+	}
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+	return out;
+}
+
+#define ASSERT_VALUE(oid, typmod, text, want)                                                      \
+	do {                                                                                       \
+		char *got_ = one_value(SL_PG_TIME_ADAPTIVE, oid, typmod, text);                    \
+		ASSERT_TEXT(got_, want);                                                           \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_zoned_timestamps_convert_offsets_to_utc_with_column_precision(void)
+{
+	ASSERT_VALUE(1184, -1, "2026-11-25 10:00:00+05:30", "\"2026-11-25T04:30:00Z\"");
+	ASSERT_VALUE(1184, -1, "2026-01-01 01:00:00.5-02", "\"2026-01-01T03:00:00.5Z\"");
+	ASSERT_VALUE(1184, 3, "2026-01-01 01:00:00.5+00", "\"2026-01-01T01:00:00.500Z\"");
+	ASSERT_VALUE(1184, 0, "2026-01-01 00:00:00+00", "\"2026-01-01T00:00:00Z\"");
+	ASSERT_VALUE(1184, -1, "2000-01-01 00:30:00+01", "\"1999-12-31T23:30:00Z\"");
+	ASSERT_VALUE(1184, -1, "0001-01-01 00:00:00+00 BC", "\"0000-01-01T00:00:00Z\"");
+	ASSERT_VALUE(1266, -1, "01:00:00.25-03:30", "\"04:30:00.25Z\"");
+	ASSERT_VALUE(1266, -1, "01:00:00+02", "\"23:00:00Z\"");
+}
+
+static void test_timestamps_before_1970_and_midnight_24(void)
+{
+	ASSERT_VALUE(1114, -1, "1969-12-31 23:59:59.999999", "-1");
+	ASSERT_VALUE(1114, 3, "1969-12-31 23:59:59.999", "-1");
+	ASSERT_VALUE(1083, -1, "24:00:00", "86400000000");
+	ASSERT_VALUE(1082, -1, "1970-01-01", "0");
+	ASSERT_VALUE(1082, -1, "infinity", "2147483647");
+	ASSERT_VALUE(1114, -1, "-infinity", "-9223372036832400000");
+	char *got = one_value(SL_PG_TIME_CONNECT, 1114, -1, "1969-12-31 23:59:59.9995");
+	ASSERT_TEXT(got, "-1");
+	free(got);
+}
+
+static void test_arrays_parse_quotes_escapes_and_nulls(void)
+{
+	ASSERT_VALUE(1009, -1, "{}", "[]");
+	ASSERT_VALUE(1009, -1, "{a,\"b,c\",\"d\\\\e\",\"\",null}",
+		     "[\"a\",\"b,c\",\"d\\\\e\",\"\",null]");
+	ASSERT_VALUE(1000, -1, "{t,f,NULL}", "[true,false,null]");
+	ASSERT_VALUE(1182, -1, "{2026-11-25,1970-01-02}", "[20782,1]");
+	ASSERT_VALUE(1231, -1, "{1.5,NaN}", "[{\"scale\":1,\"value\":\"Dw==\"},null]");
+	ASSERT_VALUE(1001, -1, "{\"\\\\x00ff\"}", "[\"AP8=\"]");
+}
+
+static void test_bytea_escape_form_and_bool_words(void)
+{
+	ASSERT_VALUE(17, -1, "a\\000\\\\\\377", "\"YQBc/w==\"");
+	ASSERT_VALUE(17, -1, "\\x", "\"\"");
+	ASSERT_VALUE(16, -1, "f", "false");
+}
+
+#define ASSERT_REFUSED(oid, typmod, text, fragment)                                                \
+	do {                                                                                       \
+		char *got_ = one_value(SL_PG_TIME_ADAPTIVE, oid, typmod, text);                    \
+		ASSERT_CONTAINS(got_, "ERROR table s.t, column c");                                \
+		ASSERT_CONTAINS(got_, fragment);                                                   \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_values_that_do_not_parse_name_table_column_and_value(void)
+{
+	ASSERT_REFUSED(23, -1, "12x", "(int4): value \"12x\" is not a valid int4");
+	ASSERT_REFUSED(23, -1, "2147483648", "not a valid int4");
+	ASSERT_REFUSED(21, -1, "-32769", "not a valid int2");
+	ASSERT_REFUSED(20, -1, "9223372036854775808", "not a valid int8");
+	ASSERT_REFUSED(16, -1, "true", "not a valid bool");
+	ASSERT_REFUSED(701, -1, "1.0 ", "not a valid float8");
+	ASSERT_REFUSED(701, -1, "inf", "not a valid float8");
+	ASSERT_REFUSED(1700, (10 << 16 | 2) + 4, "1.234", "not a valid numeric(10,2)");
+	ASSERT_REFUSED(1700, -1, "1e5", "not a valid numeric");
+	ASSERT_REFUSED(1082, -1, "2026-02-29", "not a valid date");
+	ASSERT_REFUSED(1082, -1, "2026-13-01", "not a valid date");
+	ASSERT_REFUSED(1083, -1, "10:60:00", "not a valid time");
+	ASSERT_REFUSED(1114, -1, "2026-11-25T10:00:00", "not a valid timestamp");
+	ASSERT_REFUSED(1184, -1, "2026-11-25 10:00:00", "not a valid timestamptz");
+	ASSERT_REFUSED(1083, -1, "10:00:00.1234567", "not a valid time");
+	ASSERT_REFUSED(17, -1, "\\x0", "not a valid bytea");
+	ASSERT_REFUSED(17, -1, "a\\9", "not a valid bytea");
+	ASSERT_REFUSED(1007, -1, "{{1,2},{3,4}}", "multi-dimensional");
+	ASSERT_REFUSED(1007, -1, "[0:1]={1,2}", "not a one-dimensional _int4");
+	ASSERT_REFUSED(1007, -1, "{1,x}", "element \"x\"");
+	ASSERT_REFUSED(1009, -1, "{\"open}", "not a valid _text");
+	ASSERT_REFUSED(1009, -1, "{a,,b}", "not a valid _text");
+}
+
+/* ---- TOAST, truncate, messages ------------------------------------------ */
+
+static void test_unchanged_toast_becomes_placeholder_or_old_value(void)
+{
+	world_t w;
+	sl_pg_msg_t m;
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	decode(&w, FIX_REL_CUSTOMERS, &m);
+	decode(&w, FIX_UPD_CUSTOMERS_UNCHANGED_TOAST, &m);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, m.rel, 'u', NULL, &m.new_tuple, &SRC, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	char *after = row_text(&value, "after");
+	ASSERT_TEXT(after,
+		    "{\"id\":1,\"name\":\"alice2\",\"big\":\"__debezium_unavailable_value\"}");
+	free(after);
+
+	/* with the old row at hand (REPLICA IDENTITY FULL) its value is used */
+	sl_pg_datum_t oldc[3] = {
+		{SL_PG_TEXT, "1", 1}, {SL_PG_TEXT, "alice", 5}, {SL_PG_TEXT, "xxxx", 4}};
+	sl_pg_tuple_t old = {3, oldc};
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, m.rel, 'u', &old, &m.new_tuple, &SRC, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	after = row_text(&value, "after");
+	ASSERT_TEXT(after, "{\"id\":1,\"name\":\"alice2\",\"big\":\"xxxx\"}");
+	free(after);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_truncate_event_has_null_key_and_op_t(void)
+{
+	world_t w;
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build_truncate(w.b, &customers, &SRC, &key, &value,
+							 &topic, w.err, sizeof(w.err)),
+			      0);
+	CU_ASSERT_EQUAL(key.kind, SL_VALUE_NULL);
+	CU_ASSERT_STRING_EQUAL(topic, "pg.inventory.customers");
+	char *v = as_json(&value);
+	ASSERT_TEXT(v, "{\"schema\":" CUSTOMER_ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
+		       "\"after\":null,\"source\":" CUSTOMER_SOURCE ",\"transaction\":null,\"op\":"
+		       "\"t\",\"ts_ms\":1,\"ts_us\":2,\"ts_ns\":3}}");
+	free(v);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_message_event_has_prefix_key_and_base64_content(void)
+{
+	world_t w;
+	sl_pg_msg_t m;
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	sl_pg_source_info_t src = SRC;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	decode(&w, FIX_MSG_TRANSACTIONAL, &m);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build_message(w.b, &m, &src, &key, &value, &topic, w.err,
+							sizeof(w.err)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(topic, "pg.message");
+	char *k = as_json(&key), *v = as_json(&value);
+	ASSERT_TEXT(k, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
+		       "\"optional\":true,\"field\":\"prefix\"}],\"optional\":false,\"name\":\"io."
+		       "debezium.connector.postgresql.MessageKey\",\"version\":1},\"payload\":{"
+		       "\"prefix\":\"tx-prefix\"}}");
+	ASSERT_TEXT(v,
+		    "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
+		    "\"optional\":false,\"field\":\"op\"},{\"type\":\"int64\",\"optional\":true,"
+		    "\"field\":\"ts_ms\"}," SOURCE_SCHEMA "," TRANSACTION_SCHEMA ",{\"type\":"
+		    "\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":"
+		    "\"prefix\"},{\"type\":\"bytes\",\"optional\":true,\"field\":\"content\"}],"
+		    "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\","
+		    "\"version\":1,\"field\":\"message\"}],\"optional\":false,\"name\":\"io."
+		    "debezium.connector.postgresql.MessageValue\",\"version\":1},\"payload\":{"
+		    "\"op\":\"m\",\"ts_ms\":1,\"source\":{\"version\":\"3.6.1.Final\","
+		    "\"connector\":\"postgresql\",\"name\":\"pg\",\"ts_ms\":1795624729167,"
+		    "\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"22245376\\\","
+		    "\\\"22245952\\\"]\",\"ts_us\":1795624729167781,\"ts_ns\":"
+		    "1795624729167781000,\"schema\":\"\",\"table\":\"\",\"txId\":731,\"lsn\":"
+		    "22245952,\"xmin\":null},\"transaction\":null,\"message\":{\"prefix\":"
+		    "\"tx-prefix\",\"content\":\"aGVsbG8=\"}}}");
+	free(k);
+	free(v);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+/* ---- the cache ---------------------------------------------------------- */
+
+static void test_schemas_and_topic_are_cached_until_the_relation_changes(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "1", "x");
+	sl_value_t key = {0}, value = {0};
+	const char *t1, *t2;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key, &value, &t1, w.err,
+			  sizeof(w.err));
+	json_t *schema = json_incref(value.schema), *kschema = json_incref(key.schema);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key, &value, &t2, w.err,
+			  sizeof(w.err));
+	CU_ASSERT_PTR_EQUAL(value.schema, schema);
+	CU_ASSERT_PTR_EQUAL(key.schema, kschema);
+	CU_ASSERT_PTR_EQUAL(t1, t2);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+
+	/* a changed column type rebuilds the schemas even without invalidate */
+	sl_pg_column_t cols2[2] = {customer_cols[0], customer_cols[1]};
+	sl_pg_relation_t changed = customers;
+	cols2[1].type_oid = 3802; /* email becomes jsonb */
+	changed.cols = cols2;
+	sl_pg_event_build(w.b, &changed, 'c', NULL, &after, &SRC, &key, &value, &t2, w.err,
+			  sizeof(w.err));
+	CU_ASSERT_PTR_NOT_EQUAL(value.schema, schema);
+	char *s = column_schema_text(&value, "email");
+	ASSERT_CONTAINS(s, "io.debezium.data.Json");
+	free(s);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+
+	/* invalidate drops the entry */
+	sl_pg_event_builder_invalidate(w.b, changed.oid);
+	sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key, &value, &t2, w.err,
+			  sizeof(w.err));
+	CU_ASSERT_PTR_NOT_EQUAL(value.schema, schema);
+	CU_ASSERT(json_equal(value.schema, schema));
+	json_decref(schema);
+	json_decref(kschema);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_table_without_key_columns_has_null_key_and_clean_topic(void)
+{
+	world_t w;
+	sl_pg_column_t col = {.name = "v", .type_oid = 25, .type_mod = -1, .optional = true};
+	sl_pg_relation_t rel = {
+		.oid = 9, .schema = "my schema", .table = "t$1", .ncols = 1, .cols = &col};
+	sl_pg_datum_t dt = {SL_PG_TEXT, "a", 1};
+	sl_pg_tuple_t tup = {1, &dt};
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &rel, 'c', NULL, &tup, &SRC, &key, &value,
+						&topic, w.err, sizeof(w.err)),
+			      0);
+	CU_ASSERT_EQUAL(key.kind, SL_VALUE_NULL);
+	CU_ASSERT_STRING_EQUAL(topic, "pg.my_schema.t_1");
+	CU_ASSERT_EQUAL(sl_pg_event_build(w.b, &rel, 'x', NULL, &tup, &SRC, &key, &value, &topic,
+					  w.err, sizeof(w.err)),
+			-1);
+	ASSERT_CONTAINS(w.err, "op 'x'");
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_types_catalog_knows_builtins_and_resolves_domains(void)
+{
+	sl_pg_types_t *t = sl_pg_types_new();
+
+	CU_ASSERT_STRING_EQUAL(sl_pg_types_find(t, 1184)->name, "timestamptz");
+	CU_ASSERT_EQUAL(sl_pg_types_find(t, 1007)->elem, 23);
+	CU_ASSERT_PTR_NULL(sl_pg_types_find(t, 99999));
+	sl_pg_types_add(t, 99999, "posint", 'd', 0, 23);
+	sl_pg_types_add(t, 99999, "posint2", 'd', 0, 23); /* replaces */
+	CU_ASSERT_STRING_EQUAL(sl_pg_types_find(t, 99999)->name, "posint2");
+	sl_pg_types_free(t);
+
+	/* a domain over int4 maps as int4 */
+	world_t w;
+	sl_pg_column_t col = {.name = "c", .type_oid = 99999, .type_mod = -1, .optional = true};
+	sl_pg_relation_t rel = {.oid = 1, .schema = "s", .table = "t", .ncols = 1, .cols = &col};
+	sl_pg_datum_t dt = {SL_PG_TEXT, "42", 2};
+	sl_pg_tuple_t tup = {1, &dt};
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	sl_pg_types_add(w.types, 99999, "posint", 'd', 0, 23);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &rel, 'c', NULL, &tup, &SRC, &key, &value,
+						&topic, w.err, sizeof(w.err)),
+			      0);
+	char *s = column_schema_text(&value, "c");
+	ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"field\":\"c\"}");
+	free(s);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+void pg_event_test_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{"insert key and envelope have debezium 3 shape",
+		 test_insert_key_and_envelope_have_debezium_3_shape},
+		{"delete takes key from before and has null after",
+		 test_delete_takes_key_from_before_and_has_null_after},
+		{"snapshot read without txid or lsn has null source fields",
+		 test_snapshot_read_without_txid_or_lsn_has_null_source_fields},
+		{"envelope processing times are now", test_envelope_processing_times_are_now},
+		{"alltypes payload adaptive precise", test_alltypes_payload_adaptive_precise},
+		{"alltypes schemas adaptive precise", test_alltypes_schemas_adaptive_precise},
+		{"alltypes connect time and double decimal",
+		 test_alltypes_connect_time_and_double_decimal},
+		{"string decimal mode keeps numeric text",
+		 test_string_decimal_mode_keeps_numeric_text},
+		{"special values nan, infinity and bc", test_special_values_nan_infinity_and_bc},
+		{"zoned timestamps convert offsets to utc with column precision",
+		 test_zoned_timestamps_convert_offsets_to_utc_with_column_precision},
+		{"timestamps before 1970 and midnight 24",
+		 test_timestamps_before_1970_and_midnight_24},
+		{"arrays parse quotes, escapes and nulls",
+		 test_arrays_parse_quotes_escapes_and_nulls},
+		{"bytea escape form and bool words", test_bytea_escape_form_and_bool_words},
+		{"values that do not parse name table, column and value",
+		 test_values_that_do_not_parse_name_table_column_and_value},
+		{"unchanged toast becomes placeholder or old value",
+		 test_unchanged_toast_becomes_placeholder_or_old_value},
+		{"truncate event has null key and op t", test_truncate_event_has_null_key_and_op_t},
+		{"message event has prefix key and base64 content",
+		 test_message_event_has_prefix_key_and_base64_content},
+		{"schemas and topic are cached until the relation changes",
+		 test_schemas_and_topic_are_cached_until_the_relation_changes},
+		{"table without key columns has null key and clean topic",
+		 test_table_without_key_columns_has_null_key_and_clean_topic},
+		{"types catalog knows builtins and resolves domains",
+		 test_types_catalog_knows_builtins_and_resolves_domains},
+		CU_TEST_INFO_NULL,
+	};
+	sl_test_add_suite("pg_event", NULL, NULL, tests);
+}
