@@ -9,6 +9,7 @@ static const sl_connector_t *const all[] = {
 	&file_source_connector,
 	&file_sink_connector,
 	&postgres_source_connector,
+	&postgres_sink_connector,
 	NULL,
 };
 

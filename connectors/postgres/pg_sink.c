@@ -1,0 +1,710 @@
+/* postgres-sink: writes records (Debezium change events or flat structs)
+ * into PostgreSQL tables with insert, upsert, update and delete, in one
+ * transaction per flush, replaying the uncommitted rows after a lost
+ * connection. */
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector.h"
+#include "pg_sink_sql.h"
+#include "postgres.h"
+
+/* put commits early once this many rows wait for a flush, so a long
+ * offset.flush.interval.ms does not keep millions of rows for replay. */
+#define PG_SINK_COMMIT_ROWS 100000
+
+typedef struct pg_sink_config {
+	char *url;
+	char *user;
+	char *user_alias;
+	char *password;
+	char *table_format;
+	int insert_mode;
+	int pk_mode;
+	int pk_mode_alias;
+	char **pk_fields;
+	char **pk_fields_alias;
+	bool auto_create;
+	bool delete_enabled;
+	int64_t batch_size;
+} pg_sink_config_t;
+
+typedef struct pg_sink_task {
+	pg_sink_config_t cfg;
+	sl_pg_map_config_t map;
+	sl_pg_mapper_t *mapper;
+	PGconn *conn;
+	bool tx_open; /* BEGIN sent and every pending row executed in it */
+	/* Rows executed since the last COMMIT, replayed into a new
+	 * transaction after a failure; owned. */
+	sl_pg_row_t *pending;
+	size_t npending, pending_cap;
+	sl_pg_row_t *stage; /* rows of the current put */
+	size_t nstage, stage_cap;
+	char **tables; /* created (auto.create) or known to exist */
+	size_t ntables, tables_cap;
+	size_t ntables_committed;
+	/* Statements sent in pipeline mode whose results are not read yet (the
+	 * server works on them while the next put decodes its records). */
+	const char **inflight_what;
+	const char **inflight_table; /* borrowed from the mapper's shapes */
+	size_t ninflight, inflight_cap;
+	bool need_sync; /* sent since the last PQpipelineSync */
+	sl_buf_t sql;
+	const char **params;
+	size_t params_cap;
+	size_t *idx;
+	size_t idx_cap;
+} pg_sink_task_t;
+
+static const char *const pg_sink_aliases[] = {
+	"io.confluent.connect.jdbc.JdbcSinkConnector",
+	"io.debezium.connector.jdbc.JdbcSinkConnector",
+	NULL,
+};
+
+static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
+static const char *const pk_modes[] = {"none", "record_key", "record_value", NULL};
+
+static const sl_option_t pg_sink_options[] = {
+	{.name = "connection.url",
+	 .type = SL_OPT_STRING,
+	 .required = true,
+	 .doc = "The database: a libpq URI (postgresql://user@127.0.0.1:5432/db?sslmode=require) "
+		"or key=value conninfo string. A JDBC URL jdbc:postgresql://host:port/db is "
+		"accepted (the jdbc: prefix is dropped; its query parameters must be libpq's).",
+	 SL_OPT_AT(pg_sink_config_t, url)},
+	{.name = "connection.user",
+	 .type = SL_OPT_STRING,
+	 .doc = "The database user; overrides a user in connection.url.",
+	 SL_OPT_AT(pg_sink_config_t, user)},
+	{.name = "connection.username",
+	 .type = SL_OPT_STRING,
+	 .doc = "Debezium JDBC sink's name for connection.user.",
+	 SL_OPT_AT(pg_sink_config_t, user_alias)},
+	{.name = "connection.password",
+	 .type = SL_OPT_PASSWORD,
+	 .doc = "The password; overrides one in connection.url. Never logged.",
+	 SL_OPT_AT(pg_sink_config_t, password)},
+	{.name = "table.name.format",
+	 .type = SL_OPT_STRING,
+	 .def = "${topic}",
+	 .doc = "The table of a record: every ${topic} is replaced by the record's topic, and "
+		"the last dot-separated segment of the result is the table name (so the "
+		"Debezium topic server.public.orders writes to table orders). The table is "
+		"found through the connection's search_path; it is always a quoted "
+		"identifier, so its case and any character are kept as they are.",
+	 SL_OPT_AT(pg_sink_config_t, table_format)},
+	{.name = "insert.mode",
+	 .type = SL_OPT_ENUM,
+	 .def = "insert",
+	 .enums = insert_modes,
+	 .doc = "insert: INSERT. upsert: INSERT ... ON CONFLICT (primary key) DO UPDATE "
+		"(idempotent: the mode to use for change events and at-least-once "
+		"redelivery). update: UPDATE ... WHERE primary key. upsert and update need "
+		"pk.mode.",
+	 SL_OPT_AT(pg_sink_config_t, insert_mode)},
+	{.name = "pk.mode",
+	 .type = SL_OPT_ENUM,
+	 .def = "none",
+	 .enums = pk_modes,
+	 .doc = "Where the primary key comes from. none: no key. record_key: the record key "
+		"(a struct: its fields, or the pk.fields of it; a primitive: one column "
+		"named by pk.fields). record_value: the pk.fields of the value (for a "
+		"Debezium event, of after, or before for a delete).",
+	 SL_OPT_AT(pg_sink_config_t, pk_mode)},
+	{.name = "primary.key.mode",
+	 .type = SL_OPT_ENUM,
+	 .enums = pk_modes,
+	 .doc = "Debezium JDBC sink's name for pk.mode.",
+	 SL_OPT_AT(pg_sink_config_t, pk_mode_alias)},
+	{.name = "pk.fields",
+	 .type = SL_OPT_LIST,
+	 .doc = "The primary key columns (comma list). Empty with record_key: every field "
+		"of the key struct. Required with record_value.",
+	 SL_OPT_AT(pg_sink_config_t, pk_fields)},
+	{.name = "primary.key.fields",
+	 .type = SL_OPT_LIST,
+	 .doc = "Debezium JDBC sink's name for pk.fields.",
+	 SL_OPT_AT(pg_sink_config_t, pk_fields_alias)},
+	{.name = "auto.create",
+	 .type = SL_OPT_BOOL,
+	 .def = "false",
+	 .doc = "Create a missing table (CREATE TABLE IF NOT EXISTS) from the record's "
+		"schema, with the primary key columns as PRIMARY KEY. Columns of optional "
+		"fields are nullable, the others NOT NULL. Existing tables are not altered.",
+	 SL_OPT_AT(pg_sink_config_t, auto_create)},
+	{.name = "delete.enabled",
+	 .type = SL_OPT_BOOL,
+	 .def = "false",
+	 .doc = "Delete the row of the record key on a tombstone (null value) and on a "
+		"Debezium delete event (op d), and TRUNCATE the table on a Debezium truncate "
+		"event (op t). When false those records are skipped. Needs "
+		"pk.mode=record_key.",
+	 SL_OPT_AT(pg_sink_config_t, delete_enabled)},
+	{.name = "batch.size",
+	 .type = SL_OPT_INT,
+	 .def = "3000",
+	 .doc = "At most this many rows per INSERT/DELETE statement (fewer when the "
+		"65535-parameter limit of the protocol is reached). Consecutive rows of one "
+		"table, operation and column set share a statement; a key that appears "
+		"twice in one upsert statement keeps its last row.",
+	 SL_OPT_MIN(1),
+	 SL_OPT_MAX(1000000),
+	 SL_OPT_AT(pg_sink_config_t, batch_size)},
+	SL_OPT_END,
+};
+
+/* ---- configuration ------------------------------------------------------- */
+
+/* Applies the alias keys and checks what the table cannot: returns 0 or
+ * adds to errs. */
+static int resolve_config(pg_sink_config_t *c, const sl_config_t *config, sl_errlist_t *errs)
+{
+	size_t before = errs->count;
+	char *err = NULL;
+
+	if (c->pk_mode_alias >= 0) {
+		if (sl_config_get(config, "pk.mode") && c->pk_mode != c->pk_mode_alias)
+			sl_errlist_addf(errs, "pk.mode and primary.key.mode disagree");
+		c->pk_mode = c->pk_mode_alias;
+	}
+	if (c->pk_fields_alias && c->pk_fields_alias[0]) {
+		if (c->pk_fields && c->pk_fields[0])
+			sl_errlist_addf(errs, "set pk.fields or primary.key.fields, not both");
+		char **t = c->pk_fields;
+		c->pk_fields = c->pk_fields_alias;
+		c->pk_fields_alias = t;
+	}
+	if (c->user_alias && !c->user) {
+		c->user = c->user_alias;
+		c->user_alias = NULL;
+	}
+	if (c->insert_mode != SL_PG_MODE_INSERT && c->pk_mode == SL_PG_PK_NONE)
+		sl_errlist_addf(errs, "insert.mode=%s needs a primary key: set pk.mode",
+				insert_modes[c->insert_mode]);
+	if (c->delete_enabled && c->pk_mode != SL_PG_PK_RECORD_KEY)
+		sl_errlist_addf(errs, "delete.enabled=true needs pk.mode=record_key");
+	if (c->pk_mode == SL_PG_PK_RECORD_VALUE && !(c->pk_fields && c->pk_fields[0]))
+		sl_errlist_addf(errs, "pk.mode=record_value needs pk.fields");
+	if (c->url && !strncmp(c->url, "jdbc:", 5))
+		memmove(c->url, c->url + 5, strlen(c->url + 5) + 1);
+	if (c->url) {
+		PQconninfoOption *o = PQconninfoParse(c->url, &err);
+		if (!o)
+			sl_errlist_addf(errs, "connection.url does not parse: %s",
+					err ? err : "out of memory");
+		PQconninfoFree(o);
+		PQfreemem(err);
+	}
+	return errs->count == before ? 0 : -1;
+}
+
+static int pg_sink_validate(const sl_config_t *config, sl_errlist_t *errs)
+{
+	pg_sink_config_t c;
+	sl_errlist_t ignored = {0}; /* the option table's errors are reported already */
+	int rc = 0;
+
+	if (sl_options_load(pg_sink_options, config, &c, &ignored) == 0)
+		rc = resolve_config(&c, config, errs);
+	sl_options_free(pg_sink_options, &c);
+	sl_errlist_free(&ignored);
+	return rc;
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+/* True for errors that may pass: connection, serialization, resources,
+ * server shutdown. */
+static bool retriable(const char *state)
+{
+	return !state || !strncmp(state, "08", 2) || !strcmp(state, "40001") ||
+	       !strcmp(state, "40P01") || !strncmp(state, "53", 2) || !strncmp(state, "57P", 3) ||
+	       !strcmp(state, "55P03");
+}
+
+/* Checks res (and clears it). On failure the transaction is gone: the
+ * reason goes to sl_task_fail and SL_RETRY or SL_FAIL is returned. */
+static sl_rc_t check_result(sl_task_ctx_t *ctx, pg_sink_task_t *st, PGresult *res, const char *what,
+			    const char *table)
+{
+	ExecStatusType s = PQresultStatus(res);
+	sl_rc_t rc = SL_OK;
+
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *msg = res ? PQresultErrorMessage(res) : "";
+		if (!msg[0])
+			msg = PQerrorMessage(st->conn);
+		bool lost = PQstatus(st->conn) != CONNECTION_OK;
+		rc = lost || retriable(state) ? SL_RETRY : SL_FAIL;
+		sl_task_fail(ctx, "%s%s%s failed%s%s: %.*s", what, table ? " on table " : "",
+			     table ? table : "", state ? " with SQLSTATE " : "", state ? state : "",
+			     (int)strcspn(msg, "\n"), msg);
+		st->tx_open = false;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Reads the results of the pipelined statements and leaves pipeline
+ * mode. The first failure is reported like check_result. */
+static sl_rc_t drain(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	sl_rc_t rc = SL_OK;
+	PGresult *res;
+
+	if (!st->conn || PQpipelineStatus(st->conn) == PQ_PIPELINE_OFF)
+		return SL_OK;
+	if (st->need_sync && !PQpipelineSync(st->conn))
+		goto lost;
+	st->need_sync = false;
+	for (size_t i = 0; i < st->ninflight; i++) {
+		res = PQgetResult(st->conn);
+		if (!res)
+			goto lost;
+		ExecStatusType s = PQresultStatus(res);
+		if (s == PGRES_PIPELINE_ABORTED || rc != SL_OK) {
+			PQclear(res);
+		} else {
+			rc = check_result(ctx, st, res, st->inflight_what[i],
+					  st->inflight_table[i]);
+		}
+		PQclear(PQgetResult(st->conn)); /* the NULL after each statement */
+	}
+	st->ninflight = 0;
+	res = PQgetResult(st->conn);
+	if (PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+		PQclear(res);
+		goto lost;
+	}
+	PQclear(res);
+	if (!PQexitPipelineMode(st->conn))
+		goto lost;
+	return rc;
+lost:
+	st->ninflight = 0;
+	st->tx_open = false;
+	if (rc == SL_OK) {
+		const char *msg = PQerrorMessage(st->conn);
+		sl_task_fail(ctx, "reading pipelined results failed: %.*s", (int)strcspn(msg, "\n"),
+			     msg);
+	}
+	/* a connection in an unknown protocol state is not reused */
+	PQfinish(st->conn);
+	st->conn = NULL;
+	return SL_RETRY;
+}
+
+/* Sends a statement in pipeline mode; its result is read by drain. */
+static sl_rc_t send_pipelined(sl_task_ctx_t *ctx, pg_sink_task_t *st, const char *sql, int np,
+			      const char *const *params, const char *what, const char *table)
+{
+	if (PQpipelineStatus(st->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(st->conn))
+		goto lost;
+	if (!PQsendQueryParams(st->conn, sql, np, NULL, params, NULL, NULL, 0))
+		goto lost;
+	if (st->ninflight == st->inflight_cap) {
+		st->inflight_cap = st->inflight_cap ? st->inflight_cap * 2 : 16;
+		st->inflight_what = sl_realloc(st->inflight_what,
+					       st->inflight_cap * sizeof(*st->inflight_what));
+		st->inflight_table = sl_realloc(st->inflight_table,
+						st->inflight_cap * sizeof(*st->inflight_table));
+	}
+	st->inflight_what[st->ninflight] = what;
+	st->inflight_table[st->ninflight++] = table;
+	st->need_sync = true;
+	return SL_OK;
+lost:;
+	const char *msg = PQerrorMessage(st->conn);
+	sl_task_fail(ctx, "%s on table %s: sending failed: %.*s", what, table,
+		     (int)strcspn(msg, "\n"), msg);
+	st->tx_open = false;
+	return SL_RETRY;
+}
+
+static sl_rc_t exec_simple(sl_task_ctx_t *ctx, pg_sink_task_t *st, const char *sql)
+{
+	sl_rc_t rc = drain(ctx, st);
+
+	if (rc != SL_OK)
+		return rc;
+	return check_result(ctx, st, PQexec(st->conn, sql), sql, NULL);
+}
+
+/* ---- connection and transaction ------------------------------------------ */
+
+static sl_rc_t connect_db(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	const char *keys[8], *vals[8];
+	int n = 0;
+
+	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
+		return SL_OK;
+	PQfinish(st->conn);
+	st->conn = NULL;
+	st->tx_open = false;
+	st->ninflight = 0;
+	st->need_sync = false;
+	keys[n] = "dbname", vals[n++] = st->cfg.url;
+	if (st->cfg.user && *st->cfg.user)
+		keys[n] = "user", vals[n++] = st->cfg.user;
+	if (st->cfg.password && *st->cfg.password)
+		keys[n] = "password", vals[n++] = st->cfg.password;
+	keys[n] = "connect_timeout", vals[n++] = "10";
+	keys[n] = "fallback_application_name", vals[n++] = "sluice";
+	keys[n] = "client_encoding", vals[n++] = "UTF8";
+	keys[n] = NULL, vals[n] = NULL;
+	st->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(st->conn) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(st->conn);
+		sl_task_fail(ctx, "cannot connect to PostgreSQL: %.*s", (int)strcspn(msg, "\n"),
+			     msg);
+		PQfinish(st->conn);
+		st->conn = NULL;
+		return SL_RETRY;
+	}
+	SL_TASK_INFO(ctx, "connected to database %s on %s:%s as %s", PQdb(st->conn),
+		     PQhost(st->conn), PQport(st->conn), PQuser(st->conn));
+	return SL_OK;
+}
+
+static void rows_free(sl_pg_row_t *rows, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		sl_pg_row_free(&rows[i]);
+	*n = 0;
+}
+
+/* Forgets tables created in a transaction that did not commit. */
+static void forget_uncommitted_tables(pg_sink_task_t *st)
+{
+	while (st->ntables > st->ntables_committed)
+		free(st->tables[--st->ntables]);
+}
+
+static sl_rc_t exec_rows(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row_t *rows, size_t n);
+
+/* Makes sure a transaction is open with every pending row in it:
+ * reconnects, rolls back what is left, begins, replays. */
+static sl_rc_t ensure_tx(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	sl_rc_t rc;
+
+	if (st->tx_open && PQstatus(st->conn) == CONNECTION_OK)
+		return SL_OK;
+	st->tx_open = false;
+	forget_uncommitted_tables(st);
+	drain(ctx, st); /* what was in flight is rolled back and replayed anyway */
+	if ((rc = connect_db(ctx, st)) != SL_OK)
+		return rc;
+	if (PQtransactionStatus(st->conn) != PQTRANS_IDLE &&
+	    (rc = exec_simple(ctx, st, "ROLLBACK")) != SL_OK)
+		return rc;
+	if ((rc = exec_simple(ctx, st, "BEGIN")) != SL_OK)
+		return rc;
+	st->tx_open = true;
+	if (st->npending) {
+		SL_TASK_INFO(ctx, "replaying %zu uncommitted rows in a new transaction",
+			     st->npending);
+		rc = exec_rows(ctx, st, st->pending, st->npending);
+	}
+	return rc;
+}
+
+static sl_rc_t commit(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	sl_rc_t rc = drain(ctx, st);
+
+	if (rc != SL_OK)
+		return rc;
+	PGresult *res = PQexec(st->conn, "COMMIT");
+	bool rolled_back =
+		PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT");
+	rc = check_result(ctx, st, res, "COMMIT", NULL);
+
+	st->tx_open = false;
+	if (rc == SL_OK && rolled_back) {
+		sl_task_fail(ctx, "COMMIT rolled back an aborted transaction");
+		return SL_RETRY;
+	}
+	if (rc != SL_OK)
+		return rc;
+	SL_TASK_DEBUG(ctx, "committed %zu rows", st->npending);
+	rows_free(st->pending, &st->npending);
+	st->ntables_committed = st->ntables;
+	return SL_OK;
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static bool table_known(const pg_sink_task_t *st, const char *table)
+{
+	for (size_t i = 0; i < st->ntables; i++)
+		if (!strcmp(st->tables[i], table))
+			return true;
+	return false;
+}
+
+static sl_rc_t ensure_table(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_shape_t *s)
+{
+	if (table_known(st, s->table))
+		return SL_OK;
+	sl_buf_reset(&st->sql);
+	sl_pg_sql_create(&st->sql, s);
+	sl_rc_t rc = send_pipelined(ctx, st, st->sql.data, 0, NULL, "CREATE TABLE", s->table);
+	if (rc != SL_OK)
+		return rc;
+	if (st->ntables == st->tables_cap) {
+		st->tables_cap = st->tables_cap ? st->tables_cap * 2 : 8;
+		st->tables = sl_realloc(st->tables, st->tables_cap * sizeof(*st->tables));
+	}
+	st->tables[st->ntables++] = sl_strdup(s->table);
+	return SL_OK;
+}
+
+static const char **params_for(pg_sink_task_t *st, size_t n)
+{
+	if (n > st->params_cap) {
+		st->params_cap = n;
+		st->params = sl_realloc(st->params, n * sizeof(*st->params));
+	}
+	return st->params;
+}
+
+/* One statement for n rows of one shape. */
+static sl_rc_t exec_group(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row_t *rows, size_t n)
+{
+	const sl_pg_shape_t *s = rows[0].shape;
+	size_t per = s->op == SL_PG_OP_DELETE ? s->npk : s->ncols, k = n, np = 0;
+	static const char *const what[] = {"INSERT", "INSERT ... ON CONFLICT", "UPDATE", "DELETE",
+					   "TRUNCATE"};
+	sl_rc_t rc;
+
+	if (st->cfg.auto_create && s->op <= SL_PG_OP_UPDATE &&
+	    (rc = ensure_table(ctx, st, s)) != SL_OK)
+		return rc;
+	if (n > st->idx_cap) {
+		st->idx_cap = n;
+		st->idx = sl_realloc(st->idx, n * sizeof(*st->idx));
+	}
+	if (s->op == SL_PG_OP_UPSERT || s->op == SL_PG_OP_DELETE) {
+		k = sl_pg_dedupe(rows, n, st->idx);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			st->idx[i] = i;
+	}
+	sl_buf_reset(&st->sql);
+	switch (s->op) {
+	case SL_PG_OP_INSERT:
+	case SL_PG_OP_UPSERT:
+		sl_pg_sql_insert(&st->sql, s, k, s->op == SL_PG_OP_UPSERT);
+		break;
+	case SL_PG_OP_UPDATE:
+		if (!sl_pg_sql_update(&st->sql, s))
+			return SL_OK; /* nothing but the key: nothing to update */
+		break;
+	case SL_PG_OP_DELETE:
+		sl_pg_sql_delete(&st->sql, s, k);
+		break;
+	case SL_PG_OP_TRUNCATE:
+		sl_pg_sql_truncate(&st->sql, s->table);
+		per = 0;
+		break;
+	}
+	const char **params = params_for(st, k * per + 1);
+	for (size_t r = 0; r < k; r++)
+		for (size_t c = 0; c < per; c++)
+			params[np++] = rows[st->idx[r]].vals[c];
+	return send_pipelined(ctx, st, st->sql.data, (int)np, params, what[s->op], s->table);
+}
+
+/* Executes rows in order, consecutive rows of one shape per statement. */
+static sl_rc_t exec_rows(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row_t *rows, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const sl_pg_shape_t *s = rows[i].shape;
+		size_t per = sl_pg_rows_per_statement(s, (size_t)st->cfg.batch_size), j = i + 1;
+		while (j < n && rows[j].shape == s && j - i < per)
+			j++;
+		sl_rc_t rc = exec_group(ctx, st, rows + i, j - i);
+		if (rc != SL_OK)
+			return rc;
+		i = j;
+	}
+	return SL_OK;
+}
+
+/* ---- the task -------------------------------------------------------------- */
+
+static void task_free(pg_sink_task_t *st)
+{
+	if (!st)
+		return;
+	PQfinish(st->conn); /* an open transaction rolls back */
+	rows_free(st->pending, &st->npending);
+	rows_free(st->stage, &st->nstage);
+	free(st->pending);
+	free(st->stage);
+	for (size_t i = 0; i < st->ntables; i++)
+		free(st->tables[i]);
+	free(st->tables);
+	sl_pg_mapper_free(st->mapper);
+	sl_buf_free(&st->sql);
+	free(st->params);
+	free(st->idx);
+	free(st->inflight_what);
+	free(st->inflight_table);
+	sl_options_free(pg_sink_options, &st->cfg);
+	free(st);
+}
+
+static sl_rc_t pg_sink_start(sl_task_ctx_t *ctx, const sl_config_t *config)
+{
+	pg_sink_task_t *st = sl_calloc(1, sizeof(*st));
+	sl_errlist_t errs = {0};
+	sl_rc_t rc = SL_FAIL;
+
+	if (sl_options_load(pg_sink_options, config, &st->cfg, &errs) != 0 ||
+	    resolve_config(&st->cfg, config, &errs) != 0) {
+		sl_task_fail(ctx, "%s", errs.count ? errs.items[0] : "bad configuration");
+		goto out;
+	}
+	st->map = (sl_pg_map_config_t){
+		.table_format = st->cfg.table_format,
+		.insert_mode = (sl_pg_insert_mode_t)st->cfg.insert_mode,
+		.pk_mode = (sl_pg_pk_mode_t)st->cfg.pk_mode,
+		.pk_fields = st->cfg.pk_fields,
+		.delete_enabled = st->cfg.delete_enabled,
+	};
+	st->mapper = sl_pg_mapper_new(&st->map);
+	if ((rc = connect_db(ctx, st)) != SL_OK)
+		goto out;
+	SL_TASK_INFO(ctx, "insert.mode=%s pk.mode=%s auto.create=%s delete.enabled=%s",
+		     insert_modes[st->cfg.insert_mode], pk_modes[st->cfg.pk_mode],
+		     st->cfg.auto_create ? "true" : "false",
+		     st->cfg.delete_enabled ? "true" : "false");
+	sl_task_set_data(ctx, st);
+	st = NULL;
+out:
+	task_free(st);
+	sl_errlist_free(&errs);
+	return rc;
+}
+
+/* Maps the records into st->stage; a record that cannot be mapped goes
+ * through the error policy. */
+static sl_rc_t stage_records(sl_task_ctx_t *ctx, pg_sink_task_t *st, sl_record_t *records,
+			     size_t count)
+{
+	char err[512];
+
+	if (st->stage_cap < count) {
+		st->stage_cap = count;
+		st->stage = sl_realloc(st->stage, count * sizeof(*st->stage));
+	}
+	for (size_t i = 0; i < count; i++) {
+		int r = sl_pg_mapper_map(st->mapper, &records[i], &st->stage[st->nstage], err,
+					 sizeof(err));
+		if (r > 0) {
+			st->nstage++;
+		} else if (r == 0) {
+			SL_TASK_DEBUG(ctx, "skipped a record of %s: %s", records[i].topic, err);
+		} else if (sl_task_report_error(ctx, "TASK_PUT", &records[i], NULL, 0,
+						"cannot map the record to a row: %s",
+						err) != SL_OK) {
+			return SL_FAIL;
+		}
+	}
+	return SL_OK;
+}
+
+/* Executes the records in the open transaction. A put that does not
+ * return SL_OK has taken none of its records (the worker hands them
+ * again); the rows of earlier puts stay pending and are replayed. */
+static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t count)
+{
+	pg_sink_task_t *st = sl_task_data(ctx);
+	sl_rc_t rc = drain(ctx, st); /* the statements of the previous put */
+
+	if (rc == SL_OK)
+		rc = ensure_tx(ctx, st);
+	if (rc == SL_OK)
+		rc = stage_records(ctx, st, records, count);
+	if (rc == SL_OK)
+		rc = exec_rows(ctx, st, st->stage, st->nstage);
+	if (rc != SL_OK) {
+		rows_free(st->stage, &st->nstage);
+		st->tx_open = false;
+		return rc;
+	}
+	if (st->npending + st->nstage > st->pending_cap) {
+		st->pending_cap = (st->npending + st->nstage) * 2;
+		st->pending = sl_realloc(st->pending, st->pending_cap * sizeof(*st->pending));
+	}
+	memcpy(st->pending + st->npending, st->stage, st->nstage * sizeof(*st->stage));
+	st->npending += st->nstage;
+	st->nstage = 0;
+	if (st->need_sync) { /* the server starts now; drain reads the results */
+		if (PQpipelineSync(st->conn))
+			st->need_sync = false;
+		else
+			st->tx_open = false; /* replayed by the next put or flush */
+	}
+	if (st->npending >= PG_SINK_COMMIT_ROWS && commit(ctx, st) != SL_OK)
+		SL_TASK_WARN(ctx, "early commit failed; the rows are replayed on the next put");
+	return SL_OK;
+}
+
+/* Commits the transaction; only then are the consumer offsets committed. */
+static sl_rc_t pg_sink_flush(sl_task_ctx_t *ctx)
+{
+	pg_sink_task_t *st = sl_task_data(ctx);
+	sl_rc_t rc;
+
+	if (!st->tx_open && st->npending == 0)
+		return SL_OK;
+	if ((rc = ensure_tx(ctx, st)) != SL_OK)
+		return rc;
+	return commit(ctx, st);
+}
+
+/* Uncommitted rows are dropped (rolled back with the connection): their
+ * offsets are not committed, so they are delivered again. */
+static void pg_sink_stop(sl_task_ctx_t *ctx)
+{
+	task_free(sl_task_data(ctx));
+	sl_task_set_data(ctx, NULL);
+}
+
+static const sl_sink_ops_t pg_sink_ops = {
+	.start = pg_sink_start,
+	.put = pg_sink_put,
+	.flush = pg_sink_flush,
+	.stop = pg_sink_stop,
+};
+
+const sl_connector_t postgres_sink_connector = {
+	.name = "postgres-sink",
+	.aliases = pg_sink_aliases,
+	.kind = SL_SINK,
+	.doc = "Writes records into PostgreSQL tables, like Confluent's JDBC sink: a Debezium "
+	       "change event (op c, r, u) or a flat struct becomes a row written with "
+	       "INSERT, upsert (INSERT ... ON CONFLICT DO UPDATE) or UPDATE; a Debezium "
+	       "delete (op d) or a tombstone deletes the row of the record key and a "
+	       "Debezium truncate (op t) truncates the table when delete.enabled. Needs "
+	       "value.converter=json (with schemas for auto.create and typed columns). "
+	       "Identifiers are always quoted and values always sent as parameters. Rows "
+	       "go out in multi-row statements, pipelined (the server runs one put's "
+	       "statements while the next batch is decoded), inside one transaction that "
+	       "a flush commits before the consumer offsets are; after a lost connection the "
+	       "uncommitted rows are replayed, so with upsert a restart rewrites the same "
+	       "rows (at-least-once, idempotent).",
+	.options = pg_sink_options,
+	.validate = pg_sink_validate,
+	.sink = &pg_sink_ops,
+};

@@ -1,0 +1,631 @@
+/* postgres-sink's pure half: records to rows and rows to SQL text (see
+ * pg_sink_sql.h; values as text are in pg_sink_values.c). Values never enter
+ * the SQL: they become $n parameters in PostgreSQL's text input form. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_sink_sql.h"
+
+#define PG_MAX_PARAMS 65535
+
+struct sl_pg_mapper {
+	sl_pg_map_config_t cfg;
+	sl_pg_shape_t **shapes;
+	size_t nshapes, cap;
+	sl_pg_shape_t *last; /* the shape found last */
+	/* scratch, reused per record */
+	const char **cols;
+	const char **types;
+	bool *nullable;
+	size_t *offs; /* into vals; SIZE_MAX for NULL */
+	size_t ncols, colcap;
+	sl_buf_t vals;
+};
+
+/* ---- small schema helpers ---------------------------------------------- */
+
+/* The field schema called name in a struct schema, or NULL. */
+static const json_t *schema_field(const json_t *s, const char *name)
+{
+	const json_t *fields = s ? json_object_get(s, "fields") : NULL;
+	size_t i;
+	const json_t *f;
+
+	json_array_foreach(fields, i, f) {
+		const char *n = json_string_value(json_object_get(f, "field"));
+		if (n && !strcmp(n, name))
+			return f;
+	}
+	return NULL;
+}
+
+static bool schema_optional(const json_t *s)
+{
+	return !s || json_is_true(json_object_get(s, "optional"));
+}
+
+/* Appends ",$n" (or "$n" when first). */
+static void append_param(sl_buf_t *out, size_t n, bool first)
+{
+	if (!first)
+		sl_buf_append_char(out, ',');
+	sl_buf_append_char(out, '$');
+	sl_pg_append_int(out, (int64_t)n);
+}
+
+/* ---- identifiers and table names ------------------------------------ */
+
+void sl_pg_quote_ident(sl_buf_t *out, const char *name)
+{
+	sl_buf_append_char(out, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			sl_buf_append_char(out, '"');
+		sl_buf_append_char(out, *p);
+	}
+	sl_buf_append_char(out, '"');
+}
+
+char *sl_pg_table_name(const char *format, const char *topic)
+{
+	static const char ph[] = "${topic}";
+	sl_buf_t b = {0};
+	const char *p = format && *format ? format : ph;
+
+	for (const char *hit; (hit = strstr(p, ph)); p = hit + strlen(ph)) {
+		sl_buf_append(&b, p, (size_t)(hit - p));
+		sl_buf_append_str(&b, topic ? topic : "");
+	}
+	sl_buf_append_str(&b, p);
+	const char *dot = strrchr(b.data, '.');
+	char *name = sl_strdup(dot ? dot + 1 : b.data);
+	sl_buf_free(&b);
+	return name;
+}
+
+/* ---- the mapper ----------------------------------------------------------- */
+
+sl_pg_mapper_t *sl_pg_mapper_new(const sl_pg_map_config_t *cfg)
+{
+	sl_pg_mapper_t *m = sl_calloc(1, sizeof(*m));
+	m->cfg = *cfg;
+	return m;
+}
+
+static void shape_free(sl_pg_shape_t *s)
+{
+	if (!s)
+		return;
+	free(s->table);
+	for (size_t i = 0; i < s->ncols; i++)
+		free(s->cols[i]);
+	free(s->cols);
+	free(s->types);
+	free(s->nullable);
+	free(s);
+}
+
+void sl_pg_mapper_reset_shapes(sl_pg_mapper_t *m)
+{
+	for (size_t i = 0; i < m->nshapes; i++)
+		shape_free(m->shapes[i]);
+	m->nshapes = 0;
+	m->last = NULL;
+}
+
+void sl_pg_mapper_free(sl_pg_mapper_t *m)
+{
+	if (!m)
+		return;
+	sl_pg_mapper_reset_shapes(m);
+	free(m->shapes);
+	free(m->cols);
+	free(m->types);
+	free(m->nullable);
+	free(m->offs);
+	sl_buf_free(&m->vals);
+	free(m);
+}
+
+void sl_pg_row_free(sl_pg_row_t *r)
+{
+	free(r->vals);
+	r->vals = NULL;
+	r->shape = NULL;
+}
+
+static bool has_col(const sl_pg_mapper_t *m, const char *name)
+{
+	for (size_t i = 0; i < m->ncols; i++)
+		if (!strcmp(m->cols[i], name))
+			return true;
+	return false;
+}
+
+/* Adds a column (name borrowed until the row is built) with v's text. */
+static int add_col(sl_pg_mapper_t *m, const char *name, const json_t *v, const json_t *schema,
+		   char *errstr, size_t errstr_size)
+{
+	char why[256];
+	bool is_null;
+
+	if (m->ncols == m->colcap) {
+		m->colcap = m->colcap ? m->colcap * 2 : 16;
+		m->cols = sl_realloc(m->cols, m->colcap * sizeof(*m->cols));
+		m->types = sl_realloc(m->types, m->colcap * sizeof(*m->types));
+		m->nullable = sl_realloc(m->nullable, m->colcap * sizeof(*m->nullable));
+		m->offs = sl_realloc(m->offs, m->colcap * sizeof(*m->offs));
+	}
+	size_t at = m->vals.len;
+	if (sl_pg_value_text(v, schema, &m->vals, &is_null, why, sizeof(why)) != 0)
+		return sl_seterr(errstr, errstr_size, "field %s: %s", name, why);
+	m->cols[m->ncols] = name;
+	m->types[m->ncols] = schema ? sl_pg_column_type(schema) : sl_pg_json_column_type(v);
+	m->nullable[m->ncols] = schema ? schema_optional(schema) : true;
+	m->offs[m->ncols] = is_null ? SIZE_MAX : at;
+	m->ncols++;
+	return 0;
+}
+
+/* Adds every field of a struct payload (schema order when there is a
+ * schema), skipping names already added. */
+static int add_struct(sl_pg_mapper_t *m, const json_t *data, const json_t *schema, char *errstr,
+		      size_t errstr_size)
+{
+	const json_t *fields = schema ? json_object_get(schema, "fields") : NULL;
+	const char *name;
+	json_t *v;
+	size_t i;
+	const json_t *f;
+
+	if (!json_is_object(data))
+		return sl_seterr(errstr, errstr_size, "the value is not a struct");
+	if (!fields) {
+		json_object_foreach((json_t *)data, name, v)
+			if (!has_col(m, name) && add_col(m, name, v, NULL, errstr, errstr_size))
+				return -1;
+		return 0;
+	}
+	json_array_foreach(fields, i, f) {
+		name = json_string_value(json_object_get(f, "field"));
+		if (name && !has_col(m, name) &&
+		    add_col(m, name, json_object_get(data, name), f, errstr, errstr_size))
+			return -1;
+	}
+	return 0;
+}
+
+/* The primary key columns from the record key (struct or primitive). */
+static int add_key_from_key(sl_pg_mapper_t *m, const sl_record_t *rec, char *errstr,
+			    size_t errstr_size)
+{
+	const sl_value_t *k = &rec->key;
+	char **pk = m->cfg.pk_fields;
+	json_t *tmp = NULL;
+	const json_t *kj = k->json, *ks = k->schema;
+	int rc = -1;
+
+	if (k->kind == SL_VALUE_STRING || k->kind == SL_VALUE_BYTES) {
+		tmp = json_stringn(k->data, k->len);
+		if (!tmp) {
+			sl_seterr(errstr, errstr_size, "the record key is not UTF-8 text");
+			goto out;
+		}
+		kj = tmp;
+		ks = NULL;
+	}
+	if (!kj || json_is_null(kj)) {
+		sl_seterr(errstr, errstr_size, "pk.mode=record_key but the record has no key");
+		goto out;
+	}
+	if (!json_is_object(kj)) { /* a primitive key: one named column */
+		if (!pk || !pk[0] || pk[1]) {
+			sl_seterr(errstr, errstr_size,
+				  "a primitive record key needs exactly one name in pk.fields");
+			goto out;
+		}
+		rc = add_col(m, pk[0], kj, ks, errstr, errstr_size);
+		goto out;
+	}
+	if (pk && pk[0]) {
+		for (char **p = pk; *p; p++) {
+			const json_t *v = json_object_get(kj, *p);
+			if (!v) {
+				sl_seterr(errstr, errstr_size, "key field %s is missing", *p);
+				goto out;
+			}
+			if (add_col(m, *p, v, ks ? schema_field(ks, *p) : NULL, errstr,
+				    errstr_size))
+				goto out;
+		}
+		rc = 0;
+	} else {
+		rc = add_struct(m, kj, ks, errstr, errstr_size);
+	}
+	if (rc == 0 && m->ncols == 0)
+		rc = sl_seterr(errstr, errstr_size, "the record key has no fields");
+out:
+	json_decref(tmp);
+	return rc;
+}
+
+/* The primary key columns from named value fields. */
+static int add_key_from_value(sl_pg_mapper_t *m, const json_t *data, const json_t *schema,
+			      char *errstr, size_t errstr_size)
+{
+	if (!json_is_object(data))
+		return sl_seterr(errstr, errstr_size, "the value is not a struct");
+	for (char **p = m->cfg.pk_fields; p && *p; p++) {
+		const json_t *v = json_object_get(data, *p);
+		if (!v || json_is_null(v))
+			return sl_seterr(errstr, errstr_size, "primary key field %s is missing",
+					 *p);
+		if (add_col(m, *p, v, schema ? schema_field(schema, *p) : NULL, errstr,
+			    errstr_size))
+			return -1;
+	}
+	return 0;
+}
+
+/* True when s is the shape of the columns gathered in m. */
+static bool shape_matches(const sl_pg_shape_t *s, const sl_pg_mapper_t *m, sl_pg_op_t op,
+			  const char *table, size_t npk)
+{
+	if (s->op != op || s->npk != npk || s->ncols != m->ncols || strcmp(s->table, table))
+		return false;
+	for (size_t i = 0; i < m->ncols; i++)
+		if (s->types[i] != m->types[i] || s->nullable[i] != (m->nullable[i] && i >= npk) ||
+		    strcmp(s->cols[i], m->cols[i]))
+			return false;
+	return true;
+}
+
+/* Finds or makes the shape of the columns gathered in m (the most recent
+ * shapes first: consecutive records usually share one). */
+static const sl_pg_shape_t *intern_shape(sl_pg_mapper_t *m, sl_pg_op_t op, const char *table,
+					 size_t npk)
+{
+	if (m->last && shape_matches(m->last, m, op, table, npk))
+		return m->last;
+	for (size_t i = m->nshapes; i-- > 0;)
+		if (shape_matches(m->shapes[i], m, op, table, npk))
+			return m->last = m->shapes[i];
+	sl_pg_shape_t *s = sl_calloc(1, sizeof(*s));
+	s->op = op;
+	s->table = sl_strdup(table);
+	s->ncols = m->ncols;
+	s->npk = npk;
+	s->cols = sl_calloc(m->ncols + 1, sizeof(*s->cols));
+	s->types = sl_calloc(m->ncols + 1, sizeof(*s->types));
+	s->nullable = sl_calloc(m->ncols + 1, sizeof(*s->nullable));
+	for (size_t i = 0; i < m->ncols; i++) {
+		s->cols[i] = sl_strdup(m->cols[i]);
+		s->types[i] = m->types[i];
+		s->nullable[i] = m->nullable[i] && i >= npk;
+	}
+	if (m->nshapes == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 8;
+		m->shapes = sl_realloc(m->shapes, m->cap * sizeof(*m->shapes));
+	}
+	m->shapes[m->nshapes++] = s;
+	return m->last = s;
+}
+
+/* Copies the gathered values into one allocation for the row. */
+static void build_row(sl_pg_mapper_t *m, const sl_pg_shape_t *s, sl_pg_row_t *out)
+{
+	size_t head = m->ncols * sizeof(char *);
+	char *block = sl_malloc(head + m->vals.len + 1);
+	char **vals = (char **)block;
+
+	if (m->vals.len)
+		memcpy(block + head, m->vals.data, m->vals.len);
+	for (size_t i = 0; i < m->ncols; i++)
+		vals[i] = m->offs[i] == SIZE_MAX ? NULL : block + head + m->offs[i];
+	out->shape = s;
+	out->vals = vals;
+}
+
+/* Unwraps a Debezium envelope. Returns 1 for an envelope (op set, data
+ * and schema pointing at "after", or at "before" for a delete), 0 for a
+ * flat value. */
+static int unwrap(const json_t *value, const json_t *schema, char *op, const json_t **data,
+		  const json_t **data_schema)
+{
+	const char *o = json_string_value(json_object_get(value, "op"));
+
+	*data = value;
+	*data_schema = schema;
+	if (!json_is_object(value) || !o || !o[0] || o[1] ||
+	    (!json_object_get(value, "after") && !json_object_get(value, "before")))
+		return 0;
+	*op = o[0];
+	const char *which = *op == 'd' ? "before" : "after";
+	*data = json_object_get(value, which);
+	*data_schema = schema ? schema_field(schema, which) : NULL;
+	return 1;
+}
+
+static int map_delete(sl_pg_mapper_t *m, const sl_record_t *rec, const char *table,
+		      const json_t *before, const json_t *before_schema, sl_pg_row_t *out,
+		      char *errstr, size_t errstr_size)
+{
+	int rc;
+
+	if (!m->cfg.delete_enabled) {
+		sl_seterr(errstr, errstr_size, "a delete, and delete.enabled is false");
+		return 0;
+	}
+	if (m->cfg.pk_mode == SL_PG_PK_RECORD_KEY)
+		rc = add_key_from_key(m, rec, errstr, errstr_size);
+	else if (m->cfg.pk_mode == SL_PG_PK_RECORD_VALUE && before && !json_is_null(before))
+		rc = add_key_from_value(m, before, before_schema, errstr, errstr_size);
+	else
+		rc = sl_seterr(errstr, errstr_size, "a delete needs a primary key (pk.mode)");
+	if (rc != 0)
+		return -1;
+	build_row(m, intern_shape(m, SL_PG_OP_DELETE, table, m->ncols), out);
+	return 1;
+}
+
+static int map_write(sl_pg_mapper_t *m, const sl_record_t *rec, const char *table,
+		     const json_t *data, const json_t *schema, sl_pg_row_t *out, char *errstr,
+		     size_t errstr_size)
+{
+	static const sl_pg_op_t ops[] = {SL_PG_OP_INSERT, SL_PG_OP_UPSERT, SL_PG_OP_UPDATE};
+	int rc = 0;
+
+	if (!data || json_is_null(data))
+		return sl_seterr(errstr, errstr_size, "the change event has no \"after\" value");
+	if (m->cfg.pk_mode == SL_PG_PK_RECORD_KEY)
+		rc = add_key_from_key(m, rec, errstr, errstr_size);
+	else if (m->cfg.pk_mode == SL_PG_PK_RECORD_VALUE)
+		rc = add_key_from_value(m, data, schema, errstr, errstr_size);
+	if (rc != 0)
+		return -1;
+	size_t npk = m->ncols;
+	if (add_struct(m, data, schema, errstr, errstr_size) != 0)
+		return -1;
+	build_row(m, intern_shape(m, ops[m->cfg.insert_mode], table, npk), out);
+	return 1;
+}
+
+int sl_pg_mapper_map(sl_pg_mapper_t *m, const sl_record_t *rec, sl_pg_row_t *out, char *errstr,
+		     size_t errstr_size)
+{
+	const sl_value_t *v = &rec->value;
+	const json_t *data, *schema;
+	char op = 'c';
+	int rc;
+
+	m->ncols = 0;
+	sl_buf_reset(&m->vals);
+	out->shape = NULL;
+	out->vals = NULL;
+	char *table = sl_pg_table_name(m->cfg.table_format, rec->topic);
+	if (!table[0]) {
+		rc = sl_seterr(errstr, errstr_size, "table.name.format gives an empty table name");
+		goto out;
+	}
+	if (v->kind == SL_VALUE_NULL || (v->kind == SL_VALUE_JSON && json_is_null(v->json))) {
+		rc = map_delete(m, rec, table, NULL, NULL, out, errstr, errstr_size);
+		goto out;
+	}
+	if (v->kind != SL_VALUE_JSON || !v->json) {
+		rc = sl_seterr(errstr, errstr_size,
+			       "the value is not a struct (use value.converter=json)");
+		goto out;
+	}
+	unwrap(v->json, v->schema, &op, &data, &schema);
+	switch (op) {
+	case 'c':
+	case 'r':
+	case 'u':
+		rc = map_write(m, rec, table, data, schema, out, errstr, errstr_size);
+		break;
+	case 'd':
+		rc = map_delete(m, rec, table, data, schema, out, errstr, errstr_size);
+		break;
+	case 't':
+		if (!m->cfg.delete_enabled) {
+			sl_seterr(errstr, errstr_size, "a truncate, and delete.enabled is false");
+			rc = 0;
+			break;
+		}
+		m->ncols = 0;
+		build_row(m, intern_shape(m, SL_PG_OP_TRUNCATE, table, 0), out);
+		rc = 1;
+		break;
+	default:
+		sl_seterr(errstr, errstr_size, "a change event with op \"%c\"", op);
+		rc = 0;
+		break;
+	}
+out:
+	free(table);
+	return rc;
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static void append_cols(sl_buf_t *out, const sl_pg_shape_t *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
+			sl_buf_append_char(out, ',');
+		sl_pg_quote_ident(out, s->cols[i]);
+	}
+}
+
+void sl_pg_sql_insert(sl_buf_t *out, const sl_pg_shape_t *s, size_t nrows, bool upsert)
+{
+	size_t n = 1;
+
+	sl_buf_append_str(out, "INSERT INTO ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " (");
+	append_cols(out, s, 0, s->ncols);
+	sl_buf_append_str(out, ") VALUES ");
+	for (size_t r = 0; r < nrows; r++) {
+		sl_buf_append_str(out, r ? ",(" : "(");
+		for (size_t c = 0; c < s->ncols; c++)
+			append_param(out, n++, c == 0);
+		sl_buf_append_char(out, ')');
+	}
+	if (!upsert || s->npk == 0)
+		return;
+	sl_buf_append_str(out, " ON CONFLICT (");
+	append_cols(out, s, 0, s->npk);
+	if (s->npk == s->ncols) {
+		sl_buf_append_str(out, ") DO NOTHING");
+		return;
+	}
+	sl_buf_append_str(out, ") DO UPDATE SET ");
+	for (size_t c = s->npk; c < s->ncols; c++) {
+		if (c > s->npk)
+			sl_buf_append_char(out, ',');
+		sl_pg_quote_ident(out, s->cols[c]);
+		sl_buf_append_str(out, "=EXCLUDED.");
+		sl_pg_quote_ident(out, s->cols[c]);
+	}
+}
+
+bool sl_pg_sql_update(sl_buf_t *out, const sl_pg_shape_t *s)
+{
+	if (s->ncols == s->npk || s->npk == 0)
+		return false;
+	sl_buf_append_str(out, "UPDATE ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " SET ");
+	for (size_t c = s->npk; c < s->ncols; c++) {
+		if (c > s->npk)
+			sl_buf_append_char(out, ',');
+		sl_pg_quote_ident(out, s->cols[c]);
+		sl_buf_appendf(out, "=$%zu", c + 1);
+	}
+	sl_buf_append_str(out, " WHERE ");
+	for (size_t c = 0; c < s->npk; c++) {
+		if (c)
+			sl_buf_append_str(out, " AND ");
+		sl_pg_quote_ident(out, s->cols[c]);
+		sl_buf_appendf(out, "=$%zu", c + 1);
+	}
+	return true;
+}
+
+void sl_pg_sql_delete(sl_buf_t *out, const sl_pg_shape_t *s, size_t nrows)
+{
+	size_t n = 1;
+
+	sl_buf_append_str(out, "DELETE FROM ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " WHERE (");
+	append_cols(out, s, 0, s->npk);
+	sl_buf_append_str(out, ") IN (");
+	for (size_t r = 0; r < nrows; r++) {
+		sl_buf_append_str(out, r ? ",(" : "(");
+		for (size_t c = 0; c < s->npk; c++)
+			append_param(out, n++, c == 0);
+		sl_buf_append_char(out, ')');
+	}
+	sl_buf_append_char(out, ')');
+}
+
+void sl_pg_sql_create(sl_buf_t *out, const sl_pg_shape_t *s)
+{
+	sl_buf_append_str(out, "CREATE TABLE IF NOT EXISTS ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " (");
+	for (size_t c = 0; c < s->ncols; c++) {
+		if (c)
+			sl_buf_append_str(out, ", ");
+		sl_pg_quote_ident(out, s->cols[c]);
+		sl_buf_appendf(out, " %s%s", s->types[c] ? s->types[c] : "text",
+			       s->nullable[c] ? "" : " NOT NULL");
+	}
+	if (s->npk) {
+		sl_buf_append_str(out, ", PRIMARY KEY (");
+		append_cols(out, s, 0, s->npk);
+		sl_buf_append_char(out, ')');
+	}
+	sl_buf_append_char(out, ')');
+}
+
+void sl_pg_sql_truncate(sl_buf_t *out, const char *table)
+{
+	sl_buf_append_str(out, "TRUNCATE TABLE ");
+	sl_pg_quote_ident(out, table);
+}
+
+size_t sl_pg_rows_per_statement(const sl_pg_shape_t *s, size_t batch_size)
+{
+	size_t per = s->op == SL_PG_OP_DELETE ? s->npk : s->ncols;
+	size_t max = per ? PG_MAX_PARAMS / per : batch_size;
+
+	if (s->op == SL_PG_OP_UPDATE || s->op == SL_PG_OP_TRUNCATE)
+		return 1;
+	if (max > batch_size)
+		max = batch_size;
+	return max ? max : 1;
+}
+
+/* ---- dedupe ---------------------------------------------------------------- */
+
+static uint64_t key_hash(const sl_pg_row_t *r)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t c = 0; c < r->shape->npk; c++) {
+		const char *v = r->vals[c];
+		if (!v) {
+			h = (h ^ 0xff) * 1099511628211ULL;
+			continue;
+		}
+		for (; *v; v++)
+			h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+		h = (h ^ 0xfe) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static bool key_equal(const sl_pg_row_t *a, const sl_pg_row_t *b)
+{
+	for (size_t c = 0; c < a->shape->npk; c++) {
+		const char *x = a->vals[c], *y = b->vals[c];
+		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y)))
+			return false;
+	}
+	return true;
+}
+
+size_t sl_pg_dedupe(const sl_pg_row_t *rows, size_t n, size_t *idx)
+{
+	size_t cap = 16, out = 0;
+
+	if (n == 0)
+		return 0;
+	if (rows[0].shape->npk == 0) {
+		for (size_t i = 0; i < n; i++)
+			idx[i] = i;
+		return n;
+	}
+	while (cap < n * 2)
+		cap *= 2;
+	size_t *slot = sl_malloc(cap * sizeof(*slot)); /* position in idx, or SIZE_MAX */
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = (size_t)key_hash(&rows[i]) & (cap - 1);
+		while (slot[h] != SIZE_MAX && !key_equal(&rows[idx[slot[h]]], &rows[i]))
+			h = (h + 1) & (cap - 1);
+		if (slot[h] == SIZE_MAX) {
+			slot[h] = out;
+			idx[out++] = i;
+		} else {
+			idx[slot[h]] = i; /* the later row of the key wins, in place */
+		}
+	}
+	free(slot);
+	return out;
+}

@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# End-to-end tests of postgres-sink against a real Kafka broker and a real
+# PostgreSQL server (scripts/postgres.sh): Debezium change events with
+# schemas (creates, upserts, op d deletes, tombstones, truncate) into an
+# auto-created table, hostile table and column names, 100,000 rows of
+# throughput against COPY FROM, a SIGKILL of the worker mid-stream and a
+# PostgreSQL restart mid-stream, each ending with the table identical to the
+# expected one (md5 over the ordered rows).
+# E2E_PG_ROWS changes the throughput size (default 100000), E2E_PG_KILL_ROWS
+# the size of the kill and restart scenarios (default 30000);
+# E2E_SCENARIOS picks some of "a b c d e".
+source "$(dirname "$0")/lib.sh"
+
+N_BENCH=${E2E_PG_ROWS:-100000}
+N_KILL=${E2E_PG_KILL_ROWS:-30000}
+SCENARIOS=${E2E_SCENARIOS:-a b c d e}
+GEN=$E2E_ROOT/tests/e2e/pg_sink_gen.py
+PG_SH=$E2E_ROOT/scripts/postgres.sh
+PG_DIR=$E2E_TMP/pg
+
+need kcat python3 psql md5sum
+if [[ ! -x $SLUICE ]]; then
+	fail "sluice binary $SLUICE is missing (build first)"
+	e2e_finish
+fi
+
+# The server is stopped by PID whatever happens; chained before lib.sh's
+# own EXIT handling.
+stop_pg() { "$PG_SH" stop "$PG_DIR" >/dev/null 2>&1 || true; }
+trap 'e2e_rc=$?; stop_pg; (exit $e2e_rc); e2e_on_exit' EXIT
+
+PGPORT=$("$PG_SH" start "$PG_DIR") || {
+	fail "start PostgreSQL"
+	e2e_finish
+}
+log "postgres at 127.0.0.1:$PGPORT"
+start_kafka || {
+	fail "start a Kafka broker"
+	stop_pg
+	e2e_finish
+}
+
+# q [-v NAME=VALUE]... SQL...: runs each SQL (a statement, or a psql
+# backslash command) through psql's stdin, so :"name" and :'name' quote
+# NAME's value as an identifier or literal; unaligned tuples only.
+q() {
+	local args=() sql=() s
+	while (($#)); do
+		case $1 in
+		-v) args+=(-v "$2"); shift 2 ;;
+		-c) sql+=("$2"); shift 2 ;;
+		*) sql+=("$1"); shift ;;
+		esac
+	done
+	for s in "${sql[@]}"; do
+		if [[ $s == \\* ]]; then printf '%s\n' "$s"; else printf '%s;\n' "$s"; fi
+	done | PGOPTIONS=-cclient_min_messages=warning psql -X -q -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+		-v ON_ERROR_STOP=1 "${args[@]}"
+}
+
+# table_md5 TABLE: md5 of the table's rows as text, ordered by id.
+table_md5() {
+	q -v t="$1" "SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x.id), '')) FROM :\"t\" x"
+}
+
+# load_expected TABLE EXPECTED_CSV: a table "<TABLE>_expected" like TABLE
+# holding the CSV.
+load_expected() {
+	q -v t="$1" -v e="$1_expected" -c 'DROP TABLE IF EXISTS :"e"' \
+		-c 'CREATE TABLE :"e" (LIKE :"t")' >/dev/null &&
+		q "\\copy \"$1_expected\" FROM '$2' WITH (FORMAT csv)"
+}
+
+# wait_table TABLE TIMEOUT WORKER: waits until TABLE equals <TABLE>_expected.
+wait_table() {
+	local t=$1 deadline=$((SECONDS + $2)) want got
+	want=$(table_md5 "${t}_expected") && [[ -n $want ]] || {
+		echo "wait_table: no ${t}_expected table" >&2
+		return 1
+	}
+	while :; do
+		got=$(table_md5 "$t" 2>/dev/null)
+		[[ $got == "$want" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "wait_table: $t differs from ${t}_expected after $2 s" \
+				"($(q -v t="$t" -c 'SELECT count(*) FROM :"t"' 2>/dev/null) rows)" >&2
+			return 1
+		fi
+		if [[ -n ${3:-} ]] && ! worker_alive "$3"; then
+			echo "wait_table: worker $3 died" >&2
+			tail -n 20 "$E2E_TMP/$3.log" >&2
+			return 1
+		fi
+		sleep 0.3
+	done
+}
+
+# wait_count TABLE N TIMEOUT: waits until TABLE has at least N rows.
+wait_count() {
+	local deadline=$((SECONDS + $3)) have
+	while :; do
+		have=$(q -v t="$1" -c 'SELECT count(*) FROM :"t"' 2>/dev/null || echo 0)
+		((have >= $2)) && return 0
+		((SECONDS >= deadline)) && { echo "wait_count: $have of $2 rows in $1" >&2; return 1; }
+		sleep 0.02
+	done
+}
+
+produce() { # TOPIC FILE
+	kcat -P -b "$BOOTSTRAP" -t "$1" -K $'\t' -Z -l "$2"
+}
+
+worker_conf() { # FILE
+	props "$1" \
+		"bootstrap.servers=$BOOTSTRAP" \
+		"offset.storage.file.filename=$E2E_TMP/offsets.json" \
+		"offset.flush.interval.ms=1000" \
+		"key.converter=json" "key.converter.schemas.enable=true" \
+		"value.converter=json" "value.converter.schemas.enable=true" \
+		"consumer.session.timeout.ms=6000" \
+		"consumer.heartbeat.interval.ms=1000"
+}
+
+sink_conf() { # FILE NAME TOPICS [EXTRA...]
+	local f=$1 name=$2 topics=$3
+	shift 3
+	props "$f" "name=$name" "connector.class=postgres-sink" "tasks.max=1" \
+		"topics=$topics" "connection.url=postgresql://postgres@127.0.0.1:$PGPORT/postgres" \
+		"insert.mode=upsert" "pk.mode=record_key" "auto.create=true" \
+		"delete.enabled=true" "errors.retry.timeout=60000" "$@"
+}
+
+# (a) Debezium events: auto.create, upserts, op d, tombstones, truncate.
+scenario_cdc() {
+	local d=$E2E_TMP/a n=1000
+	mkdir -p "$d"
+	python3 "$GEN" cdc srv.public.orders "$n" "$d/orders.kv" "$d/orders.csv"
+	python3 "$GEN" truncate srv.public.trunc "$d/trunc.kv"
+	produce srv.public.orders "$d/orders.kv"
+	produce srv.public.trunc "$d/trunc.kv"
+	worker_conf "$d/worker.properties"
+	# the JDBC class name and a jdbc: URL work as they are
+	sink_conf "$d/sink.properties" e2e-pg-a srv.public.orders,srv.public.trunc \
+		"connector.class=io.confluent.connect.jdbc.JdbcSinkConnector" \
+		"connection.url=jdbc:postgresql://127.0.0.1:$PGPORT/postgres" \
+		"connection.user=postgres"
+	start_worker a "$d/worker.properties" "$d/sink.properties"
+	check "a: orders table auto-created" wait_count orders 1 60
+	load_expected orders "$d/orders.csv" >/dev/null
+	check "a: orders equals the expected rows (upserts, op d, tombstones)" \
+		wait_table orders 60 a
+	check "a: $(wc -l <"$d/orders.csv") rows remain of $n" \
+		test "$(q -c 'SELECT count(*) FROM orders')" = "$(wc -l <"$d/orders.csv")"
+	check "a: column types from the schema" test "$(q -c "SELECT string_agg(column_name || ' ' ||
+		data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position)
+		FROM information_schema.columns WHERE table_name = 'orders'")" = \
+		"id integer NO, name text YES, price numeric YES, created timestamp without time zone YES, day date YES, active boolean YES, data jsonb YES, uid uuid YES, note text YES"
+	check "a: primary key (id)" test "$(q -c "SELECT a.attname FROM pg_index i JOIN
+		pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+		WHERE i.indrelid = 'orders'::regclass AND i.indisprimary")" = id
+	check "a: truncate event emptied the table before the last 3 rows" \
+		wait_count trunc 3 30
+	check "a: trunc holds exactly ids 100..102" \
+		test "$(q -c 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM trunc')" = "100,101,102"
+	check "a: worker exits 0 on SIGTERM" stop_worker a
+}
+
+# (b) Hostile table and column names, values that look like SQL.
+scenario_hostile() {
+	local d=$E2E_TMP/b table='Tab"le; DROP TABLE orders;--hostile'
+	mkdir -p "$d"
+	python3 "$GEN" hostile hostile "$d/h.kv"
+	produce hostile "$d/h.kv"
+	worker_conf "$d/worker.properties"
+	sink_conf "$d/sink.properties" e2e-pg-b hostile "table.name.format=$table"
+	start_worker b "$d/worker.properties" "$d/sink.properties"
+	check "b: table with a hostile name holds 2 rows" wait_count "$table" 2 60
+	sleep 1
+	check "b: orders still exists" test "$(q -c "SELECT to_regclass('orders') IS NOT NULL")" = t
+	check "b: hostile columns exist verbatim" test "$(q -v t="$table" -c \
+		"SELECT string_agg(column_name, '|' ORDER BY ordinal_position) FROM
+		information_schema.columns WHERE table_name = :'t'")" = \
+		'id|a"b; DROP TABLE x|Select|col with space|ünïcødé'
+	check "b: SQL-looking values stored verbatim, later upsert wins" \
+		test "$(q -v t="$table" -c 'SELECT string_agg("Select", $$|$$ ORDER BY id) FROM :"t"')" = \
+		"second|v2 '); DROP TABLE orders; --"
+	check "b: worker exits 0 on SIGTERM" stop_worker b
+}
+
+# (c) Throughput: N_BENCH flat rows, upsert, against COPY FROM of the same.
+scenario_bench() {
+	local d=$E2E_TMP/c t0 t1 ms copy_ms
+	mkdir -p "$d"
+	python3 "$GEN" flat bench "$N_BENCH" "$d/bench.kv" "$d/bench.csv"
+	produce bench "$d/bench.kv"
+	worker_conf "$d/worker.properties"
+	sink_conf "$d/sink.properties" e2e-pg-c bench
+	start_worker c "$d/worker.properties" "$d/sink.properties"
+	# the clock starts at the first row (after the consumer group join)
+	wait_count bench 1 60 >/dev/null
+	t0=$(date +%s%N)
+	check "c: $N_BENCH rows arrive" wait_count bench "$N_BENCH" 180
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	load_expected bench "$d/bench.csv" >/dev/null
+	check "c: bench equals the expected rows" wait_table bench 60 c
+	check "c: worker exits 0 on SIGTERM" stop_worker c
+	q -c 'CREATE TABLE bench_copy (LIKE bench INCLUDING ALL)' >/dev/null
+	t0=$(date +%s%N)
+	q -c "\\copy bench_copy FROM '$d/bench.csv' WITH (FORMAT csv)" >/dev/null
+	t1=$(date +%s%N)
+	copy_ms=$(((t1 - t0) / 1000000))
+	log "c: postgres-sink: $N_BENCH rows in $ms ms ($((N_BENCH * 1000 / (ms ? ms : 1))) rows/s," \
+		"from the first row on; Kafka consume and JSON decode included)"
+	log "c: COPY FROM:     $N_BENCH rows in $copy_ms ms ($((N_BENCH * 1000 / (copy_ms ? copy_ms : 1))) rows/s)"
+}
+
+# (d) SIGKILL of the worker mid-stream, then a restart: exactly the
+# expected table (upserts and deletes replayed from the committed offsets).
+scenario_kill() {
+	local d=$E2E_TMP/d
+	mkdir -p "$d"
+	python3 "$GEN" cdc srv.public.killed "$N_KILL" "$d/k.kv" "$d/k.csv"
+	produce srv.public.killed "$d/k.kv"
+	worker_conf "$d/worker.properties"
+	sink_conf "$d/sink.properties" e2e-pg-d srv.public.killed
+	start_worker d "$d/worker.properties" "$d/sink.properties"
+	wait_count killed $((N_KILL / 3)) 120 || true
+	kill_worker d KILL
+	log "d: killed at $(q -c 'SELECT count(*) FROM killed') rows"
+	load_expected killed "$d/k.csv" >/dev/null
+	start_worker d "$d/worker.properties" "$d/sink.properties"
+	check "d: after SIGKILL and restart the table is exactly the expected one" \
+		wait_table killed 180 d
+	check "d: worker exits 0 on SIGTERM" stop_worker d
+}
+
+# (e) PostgreSQL restarts mid-stream: the sink retries, replays the
+# uncommitted rows and ends identical.
+scenario_pg_restart() {
+	local d=$E2E_TMP/e
+	mkdir -p "$d"
+	python3 "$GEN" cdc srv.public.bounced "$N_KILL" "$d/k.kv" "$d/k.csv"
+	produce srv.public.bounced "$d/k.kv"
+	worker_conf "$d/worker.properties"
+	sink_conf "$d/sink.properties" e2e-pg-e srv.public.bounced
+	start_worker e "$d/worker.properties" "$d/sink.properties"
+	wait_count bounced $((N_KILL / 3)) 120 || true
+	"$PG_SH" restart "$PG_DIR" >/dev/null
+	log "e: postgres restarted at $(q -c 'SELECT count(*) FROM bounced') rows"
+	load_expected bounced "$d/k.csv" >/dev/null
+	check "e: after a PostgreSQL restart the table is exactly the expected one" \
+		wait_table bounced 180 e
+	check "e: the sink reconnected and replayed" grep -q "replaying\|connected to database" \
+		"$E2E_TMP/e.log"
+	check "e: worker exits 0 on SIGTERM" stop_worker e
+}
+
+for s in $SCENARIOS; do
+	case $s in
+	a) scenario_cdc ;;
+	b) scenario_hostile ;;
+	c) scenario_bench ;;
+	d) scenario_kill ;;
+	e) scenario_pg_restart ;;
+	*) fail "unknown scenario $s" ;;
+	esac
+done
+stop_pg
+e2e_finish
