@@ -15,11 +15,23 @@ typedef enum conv_kind {
 	CONV_BYTES,
 } conv_kind_t;
 
+/* Parsed and checked schemas by their exact text: records of one topic
+ * carry the same schema text, so it is parsed once, not per record. */
+#define SCHEMA_CACHE_SIZE 16
+
+typedef struct schema_entry {
+	char *text;
+	size_t len;
+	json_t *schema;
+} schema_entry_t;
+
 struct sl_converter {
 	conv_kind_t kind;
 	bool is_key;
 	bool schemas_enable;  /* json: the {"schema":..,"payload":..} envelope */
 	bool decimal_numeric; /* json: decimal.format=NUMERIC */
+	schema_entry_t cache[SCHEMA_CACHE_SIZE];
+	unsigned cache_next; /* round-robin replacement */
 };
 
 static const struct conv_name {
@@ -137,6 +149,10 @@ sl_converter_t *sl_converter_new(const char *name, bool is_key, const sl_config_
 
 void sl_converter_free(sl_converter_t *c)
 {
+	for (size_t i = 0; c && i < SCHEMA_CACHE_SIZE; i++) {
+		free(c->cache[i].text);
+		json_decref(c->cache[i].schema);
+	}
 	free(c);
 }
 
@@ -706,14 +722,130 @@ static bool is_envelope(const json_t *root)
 	       json_object_get(root, "schema") && json_object_get(root, "payload");
 }
 
+/* Length of the JSON value text at p (object, array, string or scalar),
+ * or 0 when it is not well delimited. Only finds the extent: the parser
+ * still judges the contents. */
+static size_t json_extent(const char *p, size_t len)
+{
+	if (!len)
+		return 0;
+	if (p[0] != '{' && p[0] != '[' && p[0] != '"') {
+		size_t i = 0; /* a scalar: up to the next delimiter */
+		while (i < len && p[i] != ',' && p[i] != '}' && p[i] != ']')
+			i++;
+		return i;
+	}
+	int depth = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = p[i];
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"' && (in_string = false, depth == 0))
+				return i + 1;
+		} else if (ch == '"') {
+			in_string = true;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+		} else if ((ch == '}' || ch == ']') && --depth <= 0) {
+			return depth == 0 ? i + 1 : 0;
+		}
+	}
+	return 0;
+}
+
+/* The checked schema for text, from the cache or parsed now (NULL with
+ * errstr when it is malformed or not a schema). Borrowed from the cache. */
+static json_t *cached_schema(sl_converter_t *c, const char *text, size_t len, checker_t *ck)
+{
+	for (size_t i = 0; i < SCHEMA_CACHE_SIZE; i++) {
+		schema_entry_t *e = &c->cache[i];
+		if (e->text && e->len == len && !memcmp(e->text, text, len))
+			return e->schema;
+	}
+	json_error_t jerr;
+	json_t *schema = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+	if (!schema)
+		return NULL;
+	size_t old = path_push(ck, "schema");
+	bool bad = !json_is_null(schema) && check_schema(ck, schema) < 0;
+	path_pop(ck, old);
+	if (bad) {
+		json_decref(schema);
+		return NULL;
+	}
+	schema_entry_t *e = &c->cache[c->cache_next++ % SCHEMA_CACHE_SIZE];
+	free(e->text);
+	json_decref(e->schema);
+	e->text = sl_strndup(text, len);
+	e->len = len;
+	e->schema = schema;
+	return schema;
+}
+
+/* Checks payload against schema (both borrowed; schema may be NULL or a
+ * JSON null) and sets out. -1 with the checker's error. */
+static int finish_value(checker_t *ck, json_t *schema, json_t *payload, sl_value_t *out)
+{
+	json_t *value = NULL;
+	if (schema && json_is_null(schema))
+		schema = NULL;
+	if (schema) {
+		path_push(ck, "payload");
+		if (check_value(ck, schema, payload, &value) < 0)
+			return -1;
+	}
+	if (!value)
+		value = json_incref(payload);
+	if (json_is_null(value)) {
+		json_decref(value);
+		value = NULL;
+	}
+	if (value || schema)
+		sl_value_set_json(out, value, json_incref(schema));
+	else
+		out->kind = SL_VALUE_NULL; /* no schema, no value */
+	return 0;
+}
+
+/* The envelope as JsonConverter writes it, {"schema":S,"payload":P}, with
+ * S looked up in the cache and only P parsed. 1: done (rc in *rc), 0: the
+ * text has another layout, take the general path. */
+static int json_to_value_fast(sl_converter_t *c, const char *data, size_t len, sl_value_t *out,
+			      checker_t *ck, int *rc)
+{
+	static const char head[] = "{\"schema\":", mid[] = ",\"payload\":";
+	const size_t hl = sizeof(head) - 1, ml = sizeof(mid) - 1;
+	if (len < hl + ml + 2 || memcmp(data, head, hl) || data[len - 1] != '}')
+		return 0;
+	size_t sl = json_extent(data + hl, len - hl);
+	if (!sl || hl + sl + ml >= len || memcmp(data + hl + sl, mid, ml))
+		return 0;
+	const char *ptext = data + hl + sl + ml;
+	size_t plen = len - 1 - (size_t)(ptext - data);
+	json_t *schema = cached_schema(c, data + hl, sl, ck);
+	if (!schema)
+		return 0; /* the general path gives the precise error */
+	json_error_t jerr;
+	json_t *payload = json_loadb(ptext, plen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (!payload)
+		return 0;
+	*rc = finish_value(ck, schema, payload, out);
+	json_decref(payload);
+	return 1;
+}
+
 static int json_to_value(sl_converter_t *c, const void *data, size_t len, sl_value_t *out,
 			 char *errstr, size_t errstr_size)
 {
 	checker_t ck = {.errstr = errstr, .errstr_size = errstr_size};
 	json_error_t jerr;
-	json_t *root, *schema = NULL, *payload, *value = NULL;
+	json_t *root, *schema = NULL, *payload;
 	int rc = -1;
 
+	if (c->schemas_enable && json_to_value_fast(c, data, len, out, &ck, &rc))
+		return rc;
 	root = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		sl_seterr(errstr, errstr_size, "malformed JSON at line %d, column %d: %s",
@@ -728,29 +860,14 @@ static int json_to_value(sl_converter_t *c, const void *data, size_t len, sl_val
 		}
 		schema = json_object_get(root, "schema");
 		payload = json_object_get(root, "payload");
-		if (json_is_null(schema))
-			schema = NULL;
+		if (!json_is_null(schema)) {
+			path_push(&ck, "schema");
+			if (check_schema(&ck, schema) < 0)
+				goto out;
+			path_pop(&ck, 0);
+		}
 	}
-	if (schema) {
-		path_push(&ck, "schema");
-		if (check_schema(&ck, schema) < 0)
-			goto out;
-		path_pop(&ck, 0);
-		path_push(&ck, "payload");
-		if (check_value(&ck, schema, payload, &value) < 0)
-			goto out;
-	}
-	if (!value)
-		value = json_incref(payload);
-	if (json_is_null(value)) {
-		json_decref(value);
-		value = NULL;
-	}
-	if (value || schema)
-		sl_value_set_json(out, value, json_incref(schema));
-	else
-		out->kind = SL_VALUE_NULL; /* no schema, no value */
-	rc = 0;
+	rc = finish_value(&ck, schema, payload, out);
 out:
 	json_decref(root);
 	return rc;

@@ -1389,7 +1389,106 @@ static CU_TestInfo logical_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+/* ---- the schema cache: one converter reading many records ---- */
+
+/* Reads text with c and writes it back compactly (for comparisons). */
+static char *read_back(sl_converter_t *c, const char *text, char *err, size_t size)
+{
+	sl_value_t v = {0};
+	int rc = sl_converter_to_value(c, "t", text, strlen(text), &v, err, size);
+	char *back = NULL;
+
+	if (!rc)
+		back = serialise(c, &v, &rc, err, size);
+	sl_value_clear(&v);
+	return back;
+}
+
+static void test_json_read_same_schema_twice_gives_same_value(void)
+{
+	sl_converter_t *c = new_conv("json", NULL, NULL);
+	const char *a = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+			"\"optional\":false,\"field\":\"id\"},{\"type\":\"string\",\"optional\":"
+			"true,\"field\":\"s\"}],\"optional\":false,\"name\":\"x\"},\"payload\":"
+			"{\"s\":\"a,}]\\\"{\",\"id\":1}}";
+	const char *want = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+			   "\"optional\":false,\"field\":\"id\"},{\"type\":\"string\",\"optional\":"
+			   "true,\"field\":\"s\"}],\"optional\":false,\"name\":\"x\"},\"payload\":"
+			   "{\"id\":1,\"s\":\"a,}]\\\"{\"}}";
+	char err[512] = "";
+	for (int i = 0; i < 3; i++) { /* first parse, then cache hits */
+		char *back = read_back(c, a, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL(back);
+		if (back)
+			CU_ASSERT_STRING_EQUAL(back, want);
+		free(back);
+	}
+	sl_converter_free(c);
+}
+
+static void test_json_read_many_schemas_evict_without_mixing(void)
+{
+	sl_converter_t *c = new_conv("json", NULL, NULL);
+	char text[256], want[256], err[512] = "";
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 40; i++) { /* more schemas than the cache holds */
+			snprintf(text, sizeof(text),
+				 "{\"schema\":{\"type\":\"string\",\"optional\":false,"
+				 "\"name\":\"n%d\"},\"payload\":\"v%d\"}",
+				 i, i);
+			snprintf(want, sizeof(want), "%s", text);
+			char *back = read_back(c, text, err, sizeof(err));
+			CU_ASSERT_PTR_NOT_NULL(back);
+			if (back)
+				CU_ASSERT_STRING_EQUAL(back, want);
+			free(back);
+		}
+	}
+	sl_converter_free(c);
+}
+
+static void test_json_read_cached_schema_still_checks_each_payload(void)
+{
+	sl_converter_t *c = new_conv("json", NULL, NULL);
+	const char *good = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":"
+			   "\"int32\",\"optional\":false,\"field\":\"id\"}],\"optional\":false},"
+			   "\"payload\":{\"id\":1}}";
+	const char *bad = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":"
+			  "\"int32\",\"optional\":false,\"field\":\"id\"}],\"optional\":false},"
+			  "\"payload\":{\"id\":\"x\"}}";
+	char err[512] = "";
+	char *back = read_back(c, good, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(back);
+	free(back);
+	sl_value_t v = {0};
+	CU_ASSERT_EQUAL(sl_converter_to_value(c, "t", bad, strlen(bad), &v, err, sizeof(err)), -1);
+	ASSERT_CONTAINS(err, "payload.id");
+	sl_value_clear(&v);
+	sl_converter_free(c);
+}
+
+static void test_json_read_extra_member_after_payload_is_refused(void)
+{
+	sl_converter_t *c = new_conv("json", NULL, NULL);
+	const char *text = "{\"schema\":{\"type\":\"string\",\"optional\":false},"
+			   "\"payload\":\"a\",\"extra\":1}";
+	sl_value_t v = {0};
+	char err[512] = "";
+	CU_ASSERT_EQUAL(sl_converter_to_value(c, "t", text, strlen(text), &v, err, sizeof(err)),
+			-1);
+	ASSERT_CONTAINS(err, "may not contain additional fields");
+	sl_value_clear(&v);
+	sl_converter_free(c);
+}
+
 static CU_TestInfo json_read_tests[] = {
+	{"the same schema twice gives the same value",
+	 test_json_read_same_schema_twice_gives_same_value},
+	{"many schemas evict without mixing", test_json_read_many_schemas_evict_without_mixing},
+	{"a cached schema still checks each payload",
+	 test_json_read_cached_schema_still_checks_each_payload},
+	{"an extra member after payload is refused",
+	 test_json_read_extra_member_after_payload_is_refused},
 	{"the envelope gives payload and schema", test_json_read_envelope_gives_payload_and_schema},
 	{"without schemas the payload is schemaless",
 	 test_json_read_without_schemas_gives_schemaless_payload},
