@@ -333,6 +333,35 @@ static int value_error(const rel_entry_t *e, int col, const sl_pg_datum_t *dt, c
 			 dt->data ? dt->data : "", dt->len > 128 ? "..." : "", why);
 }
 
+/* The value a required column gets when pgoutput did not send it (the
+ * non-key columns of a delete's old key tuple): the type's zero, as
+ * Debezium fills such fields, so the record still matches its schema. */
+static json_t *required_fallback(const sl_pgv_conv_t *conv)
+{
+	switch (conv->kind) {
+	case SL_PGV_BOOL:
+		return json_false();
+	case SL_PGV_FLOAT32:
+	case SL_PGV_FLOAT64:
+	case SL_PGV_NUM_DOUBLE:
+		return json_real(0.0);
+	case SL_PGV_DECIMAL:
+		return json_string("AA=="); /* unscaled 0 */
+	case SL_PGV_VSDECIMAL:
+		return json_pack("{s:i,s:s}", "scale", 0, "value", "AA==");
+	case SL_PGV_STRING:
+	case SL_PGV_NUM_STRING:
+	case SL_PGV_BYTES:
+	case SL_PGV_ZONED_TS:
+	case SL_PGV_ZONED_TIME:
+		return json_string("");
+	case SL_PGV_ARRAY:
+		return json_array();
+	default:
+		return json_integer(0); /* ints, dates, times, timestamps */
+	}
+}
+
 static json_t *column_value(sl_pg_event_builder_t *b, const rel_entry_t *e, int i,
 			    const sl_pg_tuple_t *t, const sl_pg_tuple_t *old, char *errstr,
 			    size_t errstr_size)
@@ -342,7 +371,7 @@ static json_t *column_value(sl_pg_event_builder_t *b, const rel_entry_t *e, int 
 
 	switch (dt->kind) {
 	case SL_PG_NULL:
-		return json_null();
+		return e->cols[i].optional ? json_null() : required_fallback(&e->convs[i]);
 	case SL_PG_UNCHANGED_TOAST:
 		/* REPLICA IDENTITY FULL: the old row has the value */
 		if (old && old->cols[i].kind == SL_PG_TEXT)

@@ -46,8 +46,11 @@ int sl_pg_catalog_fill_relation(sl_pg_source_t *st, sl_pg_relation_t *rel, char 
 
 	snprintf(oid_text, sizeof(oid_text), "%u", rel->oid);
 	r = PQexecParams(st->sql,
-			 "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = $1::oid "
-			 "AND attnum > 0 AND NOT attisdropped",
+			 "SELECT a.attname, a.attnotnull, "
+			 "coalesce(a.attnum = ANY (i.indkey), false), i.indrelid IS NOT NULL "
+			 "FROM pg_attribute a LEFT JOIN pg_index i "
+			 "ON i.indrelid = a.attrelid AND i.indisprimary "
+			 "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
 			 1, NULL, &param, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = sl_seterr(errstr, errstr_size, "reading the columns of %s.%s failed: %s",
@@ -57,9 +60,19 @@ int sl_pg_catalog_fill_relation(sl_pg_source_t *st, sl_pg_relation_t *rel, char 
 	for (int c = 0; c < rel->ncols; c++) {
 		sl_pg_column_t *col = &rel->cols[c];
 
-		for (int i = 0; i < PQntuples(r); i++)
-			if (!strcmp(PQgetvalue(r, i, 0), col->name))
-				col->optional = PQgetvalue(r, i, 1)[0] != 't';
+		for (int i = 0; i < PQntuples(r); i++) {
+			if (strcmp(PQgetvalue(r, i, 0), col->name))
+				continue;
+			col->optional = PQgetvalue(r, i, 1)[0] != 't';
+			/* The event key is the primary key, as Debezium's: under
+			 * REPLICA IDENTITY FULL pgoutput flags every column. Tables
+			 * without one keep pgoutput's identity columns (an index),
+			 * and FULL without a primary key has no key. */
+			if (PQgetvalue(r, i, 3)[0] == 't')
+				col->key = PQgetvalue(r, i, 2)[0] == 't';
+			else if (rel->replica_identity == 'f')
+				col->key = false;
+		}
 		if (col->type_oid >= 16384 && !sl_pg_types_find(st->types, col->type_oid)) {
 			char where[64];
 
@@ -119,36 +132,77 @@ static bool op_skipped(const sl_pg_source_t *st, char op)
 	       (op == 'd' && st->skip_d) || (op == 't' && st->skip_t);
 }
 
+/* True when an update moved the row to another key: some key column's
+ * value differs between the old and the new tuple. */
+static bool key_changed(const sl_pg_relation_t *rel, const sl_pg_tuple_t *old,
+			const sl_pg_tuple_t *new)
+{
+	for (int c = 0; c < rel->ncols && c < old->ncols && c < new->ncols; c++) {
+		const sl_pg_datum_t *a = &old->cols[c], *b = &new->cols[c];
+		if (!rel->cols[c].key || a->kind == SL_PG_UNCHANGED_TOAST ||
+		    b->kind == SL_PG_UNCHANGED_TOAST)
+			continue;
+		if (a->kind != b->kind || a->len != b->len ||
+		    (a->len && memcmp(a->data, b->data, a->len)))
+			return true;
+	}
+	return false;
+}
+
+/* Emits one change event for rel (op c, u or d) into the batch. */
+static sl_rc_t emit_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_relation_t *rel,
+			   char op, const sl_pg_tuple_t *before, const sl_pg_tuple_t *after,
+			   const sl_pg_source_info_t *src, sl_batch_t *batch)
+{
+	const char *topic = NULL;
+	char err[512];
+	sl_record_t *rec = sl_batch_add(batch);
+
+	if (sl_pg_event_build(st->builder, rel, op, before, after, src, &rec->key, &rec->value,
+			      &topic, err, sizeof(err)) != 0)
+		return build_failed(ctx, batch, "change event", err);
+	sl_record_set_topic(rec, topic);
+	rec->source_partition = json_incref(st->partition);
+	rec->timestamp = src->ts_ms;
+	st->txn_records++;
+	if (op == 'd' && st->cfg.tombstones_on_delete)
+		add_tombstone(st, batch);
+	return SL_OK;
+}
+
+/* An update that changed the primary key is, as in Debezium, a delete of
+ * the old key (plus its tombstone) and a create of the new one, so that
+ * keyed consumers and compacted topics drop the old row. */
+static sl_rc_t on_key_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
+			     uint64_t lsn, sl_batch_t *batch)
+{
+	sl_pg_source_info_t src = change_source(st, lsn);
+	sl_rc_t rc = emit_change(ctx, st, msg->rel, 'd', &msg->old_tuple, NULL, &src, batch);
+
+	if (rc != SL_OK)
+		return rc;
+	return emit_change(ctx, st, msg->rel, 'c', NULL, &msg->new_tuple, &src, batch);
+}
+
 static sl_rc_t on_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
 			 uint64_t lsn, sl_batch_t *batch)
 {
 	char op = msg->type == 'I' ? 'c' : msg->type == 'U' ? 'u' : 'd';
 	const sl_pg_tuple_t *before = NULL, *after = NULL;
-	sl_pg_source_info_t src = change_source(st, lsn);
-	const char *topic = NULL;
-	sl_record_t *rec;
-	char err[512];
 
 	if (!st->in_txn || st->skip_txn || op_skipped(st, op) ||
 	    !sl_pg_filter_match(st->filter, msg->rel->schema, msg->rel->table))
 		return SL_OK;
 	if (op == 'u' && msg->has_old)
 		before = &msg->old_tuple;
+	if (op == 'u' && before && key_changed(msg->rel, before, &msg->new_tuple))
+		return on_key_change(ctx, st, msg, lsn, batch);
 	if (op == 'd')
 		before = &msg->old_tuple;
 	if (op != 'd')
 		after = &msg->new_tuple;
-	rec = sl_batch_add(batch);
-	if (sl_pg_event_build(st->builder, msg->rel, op, before, after, &src, &rec->key,
-			      &rec->value, &topic, err, sizeof(err)) != 0)
-		return build_failed(ctx, batch, "change event", err);
-	sl_record_set_topic(rec, topic);
-	rec->source_partition = json_incref(st->partition);
-	rec->timestamp = src.ts_ms;
-	st->txn_records++;
-	if (op == 'd' && st->cfg.tombstones_on_delete)
-		add_tombstone(st, batch);
-	return SL_OK;
+	sl_pg_source_info_t src = change_source(st, lsn);
+	return emit_change(ctx, st, msg->rel, op, before, after, &src, batch);
 }
 
 static sl_rc_t on_truncate(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
