@@ -1,0 +1,478 @@
+/* kbench: the benchmarks' bare librdkafka client (the raw limit sluice is
+ * measured against) and the harness's probes: topic admin, watermark and
+ * output-file watchers.
+ *
+ *   kbench BOOTSTRAP produce FILE TOPIC        every line of FILE as one record
+ *   kbench BOOTSTRAP consume TOPIC GROUP N OUT N records as lines into OUT, fsync
+ *   kbench BOOTSTRAP create-topic TOPIC PARTITIONS
+ *   kbench BOOTSTRAP delete-topic TOPIC...
+ *   kbench BOOTSTRAP watermarks TOPIC          sum of the high watermarks
+ *   kbench BOOTSTRAP wait-topic TOPIC N SECS   watch until the watermarks sum to N
+ *   kbench -         wait-file FILE N SECS     watch until FILE has N lines, fsync it
+ *
+ * The producer and consumer use sluice's client defaults (core/kafka.c):
+ * what sluice adds on top of librdkafka is what the benchmark measures.
+ * The watchers print "ready" once set up, then "first=T done=T" (epoch
+ * seconds) when the first record / the Nth record was seen, polling every
+ * 10 ms. Exit status 0 on success, 1 on any failure (with a message). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IO_CHUNK (1024 * 1024)
+#define WATCH_POLL_US 10000
+
+/* sluice's producer and consumer defaults (core/kafka.c), verbatim. */
+static const char *const producer_conf[][2] = {
+	{"enable.idempotence", "true"},
+	{"acks", "all"},
+	{"partitioner", "murmur2_random"},
+	{"linger.ms", "5"},
+	{"batch.num.messages", "10000"},
+	{"queue.buffering.max.messages", "500000"},
+	{"queue.buffering.max.kbytes", "262144"},
+	{"message.timeout.ms", "300000"},
+	{"compression.type", "none"},
+};
+static const char *const consumer_conf[][2] = {
+	{"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
+	{"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
+	{"queued.min.messages", "200000"}, {"fetch.wait.max.ms", "100"},
+};
+
+static const char *bootstrap;
+static long delivery_errors;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("kbench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
+{
+	char err[512];
+	if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
+		die("%s=%s: %s", k, v, err);
+}
+
+/* A client of the given type with the given defaults (rows of key, value). */
+static rd_kafka_t *client(rd_kafka_type_t type, const char *const (*kv)[2], size_t n,
+			  rd_kafka_conf_t *conf)
+{
+	char err[512];
+	if (!conf)
+		conf = rd_kafka_conf_new();
+	set(conf, "bootstrap.servers", bootstrap);
+	for (size_t i = 0; i < n; i++)
+		set(conf, kv[i][0], kv[i][1]);
+	/* Experiments only (the harness never sets it): KBENCH_CONF="k=v;k=v". */
+	char *extra = getenv("KBENCH_CONF") ? strdup(getenv("KBENCH_CONF")) : NULL, *save;
+	for (char *kvp = extra ? strtok_r(extra, ";", &save) : NULL; kvp;
+	     kvp = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(kvp, '=');
+		if (!eq)
+			die("KBENCH_CONF: '%s' is not key=value", kvp);
+		*eq = '\0';
+		set(conf, kvp, eq + 1);
+	}
+	free(extra);
+	rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof(err));
+	if (!rk)
+		die("cannot create client: %s", err);
+	return rk;
+}
+
+static int partition_count(rd_kafka_t *rk, const char *topic);
+
+/* ---- produce ------------------------------------------------------------ */
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	if (m->err && delivery_errors++ < 5)
+		fprintf(stderr, "kbench: delivery failed: %s\n", rd_kafka_err2str(m->err));
+}
+
+static void produce_one(rd_kafka_t *rk, const char *topic, const char *p, size_t len)
+{
+	for (;;) {
+		rd_kafka_resp_err_t err = rd_kafka_producev(
+			rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE((void *)p, len),
+			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+		if (!err)
+			return;
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			die("produce: %s", rd_kafka_err2str(err));
+		rd_kafka_poll(rk, 10); /* back pressure, as sluice does */
+	}
+}
+
+/* Reads FILE in reads of up to 2 MiB and produces each line (without its '\n') as
+ * a value with a null key, copied (RD_KAFKA_MSG_F_COPY, as sluice does). */
+static int cmd_produce(const char *file, const char *topic)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, producer_conf,
+				sizeof(producer_conf) / sizeof(producer_conf[0]), conf);
+	/* The topic's metadata first, as sluice does (sl_kafka_ensure_topic):
+	 * librdkafka 2.0.2 otherwise learns a topic first produced to before
+	 * the bootstrap connection is up only at its 1 s topic scan. */
+	partition_count(rk, topic);
+	int fd = open(file, O_RDONLY);
+	if (fd < 0)
+		die("%s: %s", file, strerror(errno));
+	char *buf = malloc(2 * IO_CHUNK);
+	size_t have = 0;
+	long lines = 0;
+	double t0 = now();
+	for (;;) {
+		if (have == 2 * IO_CHUNK)
+			die("%s: a line longer than %d bytes", file, IO_CHUNK);
+		ssize_t n = read(fd, buf + have, 2 * IO_CHUNK - have);
+		if (n < 0)
+			die("%s: %s", file, strerror(errno));
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		char *p = buf, *end = buf + have, *nl;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			produce_one(rk, topic, p, (size_t)(nl - p));
+			lines++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+		rd_kafka_poll(rk, 0);
+	}
+	close(fd);
+	free(buf);
+	while (rd_kafka_outq_len(rk) > 0)
+		rd_kafka_poll(rk, 50);
+	double t1 = now();
+	rd_kafka_destroy(rk);
+	fprintf(stderr, "kbench: produced %ld records in %.3f s (%.0f records/s)\n", lines,
+		t1 - t0, lines / (t1 - t0));
+	return delivery_errors ? 1 : 0;
+}
+
+/* ---- consume ------------------------------------------------------------ */
+
+static void write_all(int fd, const char *p, size_t len, const char *file)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("%s: write: %s", file, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* A group consumer, like a sink: appends each value and '\n' to OUT in
+ * 1 MiB writes, then fsyncs OUT and commits the offsets once at the end. */
+static int cmd_consume(const char *topic, const char *group, long want, const char *out)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	set(conf, "group.id", group);
+	rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, consumer_conf,
+				sizeof(consumer_conf) / sizeof(consumer_conf[0]), conf);
+	rd_kafka_poll_set_consumer(rk);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+	if (rd_kafka_subscribe(rk, l))
+		die("cannot subscribe to %s", topic);
+	rd_kafka_topic_partition_list_destroy(l);
+	int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0)
+		die("%s: %s", out, strerror(errno));
+	char *buf = malloc(IO_CHUNK);
+	size_t len = 0;
+	long got = 0;
+	double deadline = now() + 600;
+	while (got < want) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+		if (!m) {
+			if (now() > deadline)
+				die("consume: %ld of %ld records after 600 s", got, want);
+			continue;
+		}
+		if (m->err) {
+			fprintf(stderr, "kbench: consumer: %s\n", rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		if (len + m->len + 1 > IO_CHUNK) {
+			write_all(fd, buf, len, out);
+			len = 0;
+		}
+		if (m->len + 1 > IO_CHUNK)
+			die("a record of %zu bytes", m->len);
+		memcpy(buf + len, m->payload, m->len);
+		len += m->len;
+		buf[len++] = '\n';
+		got++;
+		rd_kafka_message_destroy(m);
+	}
+	write_all(fd, buf, len, out);
+	if (fsync(fd) < 0 && errno != EINVAL) /* EINVAL: /dev/null */
+		die("%s: fsync: %s", out, strerror(errno));
+	close(fd);
+	free(buf);
+	rd_kafka_topic_partition_list_t *pos = NULL;
+	if (!rd_kafka_assignment(rk, &pos) && !rd_kafka_position(rk, pos))
+		rd_kafka_commit(rk, pos, 0); /* what was written, synchronously */
+	if (pos)
+		rd_kafka_topic_partition_list_destroy(pos);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return 0;
+}
+
+/* ---- admin -------------------------------------------------------------- */
+
+static int admin_result(rd_kafka_event_t *ev, const rd_kafka_topic_result_t **res, size_t n,
+			rd_kafka_resp_err_t ok_err)
+{
+	int rc = 0;
+	if (rd_kafka_event_error(ev)) {
+		fprintf(stderr, "kbench: %s\n", rd_kafka_event_error_string(ev));
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_resp_err_t err = rd_kafka_topic_result_error(res[i]);
+		if (err && err != ok_err) {
+			fprintf(stderr, "kbench: topic %s: %s\n", rd_kafka_topic_result_name(res[i]),
+				rd_kafka_err2str(err));
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+static int cmd_create_topic(const char *topic, int partitions)
+{
+	char err[512];
+	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL, 0, NULL);
+	rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
+	if (!nt)
+		die("topic %s: %s", topic, err);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(o, 30000, err, sizeof(err));
+	rd_kafka_CreateTopics(rk, &nt, 1, o, q);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 35000);
+	if (!ev)
+		die("CreateTopics timed out");
+	size_t n;
+	const rd_kafka_topic_result_t **res =
+		rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+	int rc = admin_result(ev, res, n, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
+	rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+static int cmd_delete_topics(char **topics, int count)
+{
+	char err[512];
+	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL, 0, NULL);
+	rd_kafka_DeleteTopic_t **dt = calloc((size_t)count, sizeof(*dt));
+	for (int i = 0; i < count; i++)
+		dt[i] = rd_kafka_DeleteTopic_new(topics[i]);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(o, 30000, err, sizeof(err));
+	rd_kafka_DeleteTopics(rk, dt, (size_t)count, o, q);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 35000);
+	if (!ev)
+		die("DeleteTopics timed out");
+	size_t n;
+	const rd_kafka_topic_result_t **res =
+		rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+	int rc = admin_result(ev, res, n, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+	rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_DeleteTopic_destroy_array(dt, (size_t)count);
+	free(dt);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+/* ---- watchers ----------------------------------------------------------- */
+
+static int partition_count(rd_kafka_t *rk, const char *topic)
+{
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+	const struct rd_kafka_metadata *md;
+	int n = -1;
+	for (int tries = 0; tries < 50 && n <= 0; tries++) {
+		if (!rd_kafka_metadata(rk, 0, rkt, &md, 5000)) {
+			if (md->topic_cnt == 1 && !md->topics[0].err)
+				n = md->topics[0].partition_cnt;
+			rd_kafka_metadata_destroy(md);
+		}
+		if (n <= 0)
+			usleep(100000);
+	}
+	rd_kafka_topic_destroy(rkt);
+	if (n <= 0)
+		die("topic %s: no metadata", topic);
+	return n;
+}
+
+/* The sum of the topic's high watermarks, asked from the broker; -1 when
+ * a partition could not be asked (e.g. its leader is not known yet). */
+static long long watermark_sum(rd_kafka_t *rk, const char *topic, int partitions)
+{
+	long long sum = 0;
+	for (int p = 0; p < partitions; p++) {
+		int64_t lo, hi;
+		if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000))
+			return -1;
+		sum += hi;
+	}
+	return sum;
+}
+
+/* watermark_sum, retried for up to 30 s while partitions get leaders. */
+static long long watermark_sum_retry(rd_kafka_t *rk, const char *topic, int partitions)
+{
+	long long sum;
+	for (int tries = 0; (sum = watermark_sum(rk, topic, partitions)) < 0; tries++) {
+		if (tries == 300)
+			die("watermarks of %s: no answer for 30 s", topic);
+		usleep(100000);
+	}
+	return sum;
+}
+
+static int cmd_watermarks(const char *topic)
+{
+	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL, 0, NULL);
+	printf("%lld\n", watermark_sum_retry(rk, topic, partition_count(rk, topic)));
+	rd_kafka_destroy(rk);
+	return 0;
+}
+
+static void report(double first, double done)
+{
+	printf("first=%.6f done=%.6f\n", first, done);
+	fflush(stdout);
+}
+
+static int cmd_wait_topic(const char *topic, long long want, double secs)
+{
+	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL, 0, NULL);
+	int partitions = partition_count(rk, topic);
+	watermark_sum_retry(rk, topic, partitions); /* leaders known, connections up */
+	printf("ready\n");
+	fflush(stdout);
+	double deadline = now() + secs, first = 0;
+	long long sum;
+	while ((sum = watermark_sum(rk, topic, partitions)) < want) { /* -1: ask again */
+		if (!first && sum > 0)
+			first = now();
+		if (now() > deadline)
+			die("topic %s: %lld of %lld records after %.0f s", topic, sum, want, secs);
+		usleep(WATCH_POLL_US);
+	}
+	double done = now();
+	report(first ? first : done, done);
+	rd_kafka_destroy(rk);
+	return 0;
+}
+
+/* Counts the newlines of FILE as it grows (reading only what was added);
+ * at N lines fsyncs it, so "done" means the lines are on disk. */
+static int cmd_wait_file(const char *file, long long want, double secs)
+{
+	char *buf = malloc(IO_CHUNK);
+	int fd = -1;
+	long long lines = 0;
+	double deadline = now() + secs, first = 0;
+	printf("ready\n");
+	fflush(stdout);
+	while (lines < want) {
+		if (now() > deadline)
+			die("%s: %lld of %lld lines after %.0f s", file, lines, want, secs);
+		if (fd < 0 && (fd = open(file, O_RDONLY)) < 0) {
+			usleep(WATCH_POLL_US);
+			continue;
+		}
+		ssize_t n = read(fd, buf, IO_CHUNK);
+		if (n < 0)
+			die("%s: %s", file, strerror(errno));
+		if (n == 0) {
+			usleep(WATCH_POLL_US);
+			continue;
+		}
+		if (!first)
+			first = now();
+		for (char *p = buf, *end = buf + n; (p = memchr(p, '\n', (size_t)(end - p)));
+		     p++)
+			lines++;
+	}
+	if (fsync(fd) < 0)
+		die("%s: fsync: %s", file, strerror(errno));
+	report(first, now());
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: kbench BOOTSTRAP produce FILE TOPIC | consume TOPIC GROUP "
+				"N OUT | create-topic TOPIC PARTITIONS | delete-topic TOPIC... | "
+				"watermarks TOPIC | wait-topic TOPIC N SECS | wait-file FILE N "
+				"SECS\n");
+		return 2;
+	}
+	bootstrap = argv[1];
+	const char *mode = argv[2];
+	if (!strcmp(mode, "produce") && argc == 5)
+		return cmd_produce(argv[3], argv[4]);
+	if (!strcmp(mode, "consume") && argc == 7)
+		return cmd_consume(argv[3], argv[4], atol(argv[5]), argv[6]);
+	if (!strcmp(mode, "create-topic") && argc == 5)
+		return cmd_create_topic(argv[3], atoi(argv[4]));
+	if (!strcmp(mode, "delete-topic"))
+		return cmd_delete_topics(argv + 3, argc - 3);
+	if (!strcmp(mode, "watermarks") && argc == 4)
+		return cmd_watermarks(argv[3]);
+	if (!strcmp(mode, "wait-topic") && argc == 6)
+		return cmd_wait_topic(argv[3], atoll(argv[4]), atof(argv[5]));
+	if (!strcmp(mode, "wait-file") && argc == 6)
+		return cmd_wait_file(argv[3], atoll(argv[4]), atof(argv[5]));
+	fprintf(stderr, "kbench: bad arguments for %s\n", mode);
+	return 2;
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Runs the side-by-side benchmarks: on ONE real Apache Kafka broker, with the
+# same input and on the same machine, each workload's contestants (the bare
+# librdkafka limit, the anchor, sluice) are run alternately BENCH_REPS times
+# per direction; the table goes into docs/benchmarks.md, the chart to
+# bench/out/throughput.png. Not part of CI.
+#
+#   bench/run.sh                   every workload of bench/workloads/*.sh
+#   BENCH_WORKLOADS="file:100:1:1000000" bench/run.sh    chosen workloads
+#
+# Environment: BENCH_REPS (default 3), BENCH_WORKLOADS (specs, see the
+# workload scripts), BENCH_LINES / BENCH_LINES_6P / BENCH_LINES_1K (sizes of
+# the file workloads), BENCH_TIMEOUT (seconds one run may take, default
+# 300), BENCH_QUIET_WAIT (seconds to wait before each run for other work on
+# the machine to end, default 15), BENCH_DOC (default docs/benchmarks.md),
+# KAFKA_VERSION.
+#
+# Adding a workload: bench/workloads/NAME.sh appends its specs
+# ("NAME:...") to BENCH_DEFAULT_WORKLOADS and defines NAME_prepare SPEC
+# (sets WL_NAME, WL_DIRECTIONS, WL_DESC, WL_LIMIT, WL_ANCHOR), NAME_run
+# DIRECTION CONTESTANT REP (one measured run through `measure`, bench/lib.sh)
+# and NAME_cleanup.
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+OUT=$BENCH_DIR/out
+BENCH_REPS=${BENCH_REPS:-3}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
+BENCH_DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
+export KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
+CONNECT_VERSION=$KAFKA_VERSION
+RESULTS=$OUT/results.tsv
+RUN_ID=$(date +%H%M%S)
+T0=$SECONDS
+BENCH_DEFAULT_WORKLOADS=()
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$BENCH_DIR/lib.sh"
+for f in "$BENCH_DIR"/workloads/*.sh; do
+	# shellcheck source=/dev/null
+	source "$f"
+done
+
+# Tools: the project's own dependencies, then what only the benchmarks use.
+install_tools()
+{
+	"$ROOT/scripts/install-deps.sh" >/dev/null || die "scripts/install-deps.sh failed"
+	local missing=()
+	[[ -x /usr/bin/time ]] || missing+=(time)
+	command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+	((${#missing[@]} == 0)) && return 0
+	log "installing ${missing[*]}"
+	((EUID == 0)) || die "need root to install ${missing[*]}"
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+build()
+{
+	log "building sluice (Release) in bench/out/build and bench/out/kbench"
+	cmake -S "$ROOT" -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF \
+		>"$OUT/build.log" 2>&1 &&
+		cmake --build "$OUT/build" -j2 --target sluice >>"$OUT/build.log" 2>&1 ||
+		{ tail -n 30 "$OUT/build.log" >&2; die "building sluice failed"; }
+	SLUICE=$OUT/build/sluice
+	cc -O2 -std=c17 -Wall -Wextra -Wno-unused-parameter -o "$OUT/kbench" \
+		"$BENCH_DIR/kbench.c" -lrdkafka || die "building kbench failed"
+	KBENCH=$OUT/kbench
+}
+
+KAFKA_DIR=
+stop_broker()
+{
+	if [[ -n $KAFKA_DIR ]]; then
+		"$ROOT/scripts/kafka.sh" stop "$KAFKA_DIR/kafka" || true
+		rm -rf "$KAFKA_DIR"
+		KAFKA_DIR=
+	fi
+}
+trap stop_broker EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_broker()
+{
+	KAFKA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+	BOOTSTRAP=$("$ROOT/scripts/kafka.sh" start "$KAFKA_DIR/kafka") || die "the broker did not start"
+	BROKER_PID=$(cat "$KAFKA_DIR/kafka/kafka.pid")
+	log "Kafka $KAFKA_VERSION at $BOOTSTRAP (pid $BROKER_PID)"
+	# Warm-up (not measured): the first idempotent producer and the first
+	# consumer group (which creates __consumer_offsets) pay one-off costs.
+	local w=$OUT/warmup.txt
+	seq -f 'warmup-%06.0f' 1 100000 >"$w"
+	"$KBENCH" "$BOOTSTRAP" create-topic bench-warmup 1 &&
+		"$KBENCH" "$BOOTSTRAP" produce "$w" bench-warmup 2>/dev/null &&
+		"$KBENCH" "$BOOTSTRAP" consume bench-warmup bench-warmup 100000 "$w.out" ||
+		die "warm-up against the broker failed"
+	"$KBENCH" "$BOOTSTRAP" delete-topic bench-warmup
+	rm -f "$w" "$w.out"
+}
+
+describe_machine()
+{
+	local cpu mem kern disk rdk java
+	cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+	mem=$(free -g | awk '/^Mem:/ { print $2 }')
+	kern=$(uname -r)
+	disk=$(df -h "$OUT" | awk 'NR == 2 { print $1 " (" $2 ")" }')
+	rdk=$(pkg-config --modversion rdkafka)
+	java=$(java -version 2>&1 | head -n 1)
+	{
+		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), took $1."
+		echo
+		echo "- machine: $(nproc) × $cpu ($(lscpu | sed -n 's/^Hypervisor vendor: *//p') VM), ${mem} GiB RAM, disk $disk, $(. /etc/os-release; echo "$PRETTY_NAME"), Linux $kern"
+		echo "- the broker, the contestant and the watcher share these $(nproc) cores"
+		echo "- sluice $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core connectors 2>/dev/null || echo ' (with local changes)'), Release build; librdkafka $rdk; Apache Kafka $KAFKA_VERSION broker (KRaft, scripts/kafka.sh); $java"
+		echo "- $BENCH_REPS runs per contestant and direction, alternating limit, Kafka Connect, sluice"
+	} >"$OUT/machine.txt"
+}
+
+# Keeps one copy of each kind of config file the runs used: the workers of
+# Kafka Connect and sluice (the same for both directions) and the connector
+# files (Kafka Connect runs the same ones under other names).
+keep_settings()
+{
+	local d=$OUT/settings
+	mkdir -p "$d"
+	case $1 in
+	anchor)
+		cp "$RUN_DIR/worker.properties" "$d/kafka-connect-worker.properties"
+		printf '%s\n' "java ${CONNECT_JVM_OPTS[*]} -cp <connect-runtime, connect-file, connect-json $CONNECT_VERSION and dependencies> org.apache.kafka.connect.cli.ConnectStandalone worker.properties connector.properties" \
+			>"$d/kafka-connect-command.txt"
+		;;
+	sluice)
+		cp "$RUN_DIR/worker.properties" "$d/sluice-worker.properties"
+		cp "$RUN_DIR/connector.properties" "$d/$2-connector.properties"
+		;;
+	esac
+}
+
+main()
+{
+	mkdir -p "$OUT"
+	install_tools
+	build
+	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch) || die "could not fetch Kafka Connect"
+	start_broker
+	local specs
+	read -r -a specs <<<"${BENCH_WORKLOADS:-${BENCH_DEFAULT_WORKLOADS[*]}}"
+	echo "$RESULTS_HEADER" >"$RESULTS"
+	printf 'name\tdescription\tlimit\tanchor\n' >"$OUT/workloads.tsv"
+	rm -rf "$OUT/runs" "$OUT/settings"
+	local spec kind dir rep who failed=0
+	for spec in "${specs[@]}"; do
+		kind=${spec%%:*}
+		declare -F "${kind}_prepare" >/dev/null || die "unknown workload kind in '$spec'"
+		log "workload $spec: preparing"
+		"${kind}_prepare" "$spec" || die "preparing $spec failed"
+		printf '%s\t%s\t%s\t%s\n' "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
+		for dir in "${WL_DIRECTIONS[@]}"; do
+			for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+				for who in limit anchor sluice; do
+					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$rep
+					mkdir -p "$RUN_DIR"
+					"${kind}_run" "$dir" "$who" "$rep" || failed=$((failed + 1))
+					keep_settings "$who" "$dir"
+				done
+			done
+		done
+		"${kind}_cleanup"
+	done
+	stop_broker
+	local took=$((SECONDS - T0))
+	describe_machine "$((took / 60)) min $((took % 60)) s"
+	python3 "$BENCH_DIR/report.py" "$OUT" "$BENCH_DOC" || die "report failed"
+	log "done in $((took / 60)) min $((took % 60)) s; $failed failed run(s); results in $RESULTS"
+	((failed == 0))
+}
+
+main "$@"
