@@ -16,6 +16,8 @@ LOG4J_VERSION=${LOG4J_VERSION:-2.24.3}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/connect-$CONNECT_VERSION
 
 die() { echo "connect.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/maven-classpath.sh
+source "$(dirname "$0")/../scripts/maven-classpath.sh"
 
 # The pom: the worker runtime, the file connectors, the JSON converter and
 # the log4j2 backend with the slf4j 1.x binding (what Kafka's bin scripts
@@ -52,32 +54,10 @@ write_pom() {
 POM
 }
 
-# True when every jar of the cached classpath still exists.
-classpath_ok() {
-	local IFS=: jar
-	for jar in $(<"$CACHE/classpath.txt"); do
-		[[ -f $jar ]] || return 1
-	done
-}
 
 cmd_fetch() {
-	command -v java >/dev/null || die "java not found (run scripts/install-deps.sh)"
-	if [[ -s $CACHE/classpath.txt ]] && classpath_ok; then
-		cat "$CACHE/classpath.txt"
-		return
-	fi
-	command -v mvn >/dev/null || die "mvn not found (run scripts/install-deps.sh)"
-	mkdir -p "$CACHE"
-	write_pom
-	echo "connect.sh: resolving Kafka Connect $CONNECT_VERSION with Maven (once)" >&2
-	rm -f "$CACHE/classpath.txt"
-	if ! (cd "$CACHE" && mvn -q -B dependency:build-classpath \
-		-Dmdep.outputFile=classpath.txt -Dmdep.includeScope=runtime >"$CACHE/mvn.log" 2>&1); then
-		tail -n 30 "$CACHE/mvn.log" >&2
-		die "maven could not resolve org.apache.kafka:connect-runtime:$CONNECT_VERSION"
-	fi
-	classpath_ok || die "resolved classpath names missing jars"
-	cat "$CACHE/classpath.txt"
+	maven_classpath "$CACHE" "Kafka Connect $CONNECT_VERSION (org.apache.kafka:connect-runtime)" write_pom ||
+		die "cannot get the Kafka Connect classpath"
 }
 
 case ${1:-} in

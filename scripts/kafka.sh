@@ -21,6 +21,8 @@ KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-60}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/kafka-$KAFKA_VERSION
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/maven-classpath.sh
+source "$(dirname "$0")/maven-classpath.sh"
 
 # Writes the pom naming the broker and the logging backend its bin scripts
 # ship (log4j2 with the slf4j 1.x binding, since Kafka 4.x uses slf4j-api 1.7).
@@ -56,33 +58,10 @@ POM
 
 # Prints the broker classpath, resolving it first when not cached.
 cmd_fetch() {
-	command -v java >/dev/null || die "java not found (run scripts/install-deps.sh)"
-	if [[ -s $CACHE/classpath.txt ]] && classpath_ok; then
-		cat "$CACHE/classpath.txt"
-		return
-	fi
-	command -v mvn >/dev/null || die "mvn not found (run scripts/install-deps.sh)"
-	mkdir -p "$CACHE"
-	write_pom
-	echo "kafka.sh: resolving Kafka $KAFKA_VERSION with Maven (once)" >&2
-	rm -f "$CACHE/classpath.txt"
-	if ! (cd "$CACHE" && mvn -q -B dependency:build-classpath \
-		-Dmdep.outputFile=classpath.txt -Dmdep.includeScope=runtime >"$CACHE/mvn.log" 2>&1); then
-		tail -n 30 "$CACHE/mvn.log" >&2
-		die "maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION"
-	fi
-	classpath_ok || die "resolved classpath names missing jars"
-	cat "$CACHE/classpath.txt"
+	maven_classpath "$CACHE" "Kafka $KAFKA_VERSION (org.apache.kafka:kafka_2.13)" write_pom ||
+		die "cannot get the broker classpath"
 }
 
-# True when every jar of the cached classpath still exists (the local Maven
-# repository may have been cleaned).
-classpath_ok() {
-	local IFS=: jar
-	for jar in $(<"$CACHE/classpath.txt"); do
-		[[ -f $jar ]] || return 1
-	done
-}
 
 # Prints a free TCP port on 127.0.0.1 (the kernel picks it).
 free_port() {
