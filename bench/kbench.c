@@ -4,11 +4,13 @@
  *
  *   kbench BOOTSTRAP produce FILE TOPIC        every line of FILE as one record
  *   kbench BOOTSTRAP consume TOPIC GROUP N OUT N records as lines into OUT, fsync
- *   kbench BOOTSTRAP create-topic TOPIC PARTITIONS
+ *   kbench BOOTSTRAP create-topic TOPIC PARTITIONS [KEY=VALUE...]  with topic configs
  *   kbench BOOTSTRAP delete-topic TOPIC...
  *   kbench BOOTSTRAP watermarks TOPIC          sum of the high watermarks
  *   kbench BOOTSTRAP wait-topic TOPIC N SECS   watch until the watermarks sum to N
  *   kbench -         wait-file FILE N SECS     watch until FILE has N lines, fsync it
+ *   kbench BOOTSTRAP latency TOPIC N           commit-to-Kafka latency of N change
+ *                                              events (see cmd_latency)
  *
  * The producer and consumer use sluice's client defaults (core/kafka.c):
  * what sluice adds on top of librdkafka is what the benchmark measures.
@@ -172,8 +174,8 @@ static int cmd_produce(const char *file, const char *topic)
 		rd_kafka_poll(rk, 50);
 	double t1 = now();
 	rd_kafka_destroy(rk);
-	fprintf(stderr, "kbench: produced %ld records in %.3f s (%.0f records/s)\n", lines,
-		t1 - t0, lines / (t1 - t0));
+	fprintf(stderr, "kbench: produced %ld records in %.3f s (%.0f records/s)\n", lines, t1 - t0,
+		lines / (t1 - t0));
 	return delivery_errors ? 1 : 0;
 }
 
@@ -265,21 +267,29 @@ static int admin_result(rd_kafka_event_t *ev, const rd_kafka_topic_result_t **re
 	for (size_t i = 0; i < n; i++) {
 		rd_kafka_resp_err_t err = rd_kafka_topic_result_error(res[i]);
 		if (err && err != ok_err) {
-			fprintf(stderr, "kbench: topic %s: %s\n", rd_kafka_topic_result_name(res[i]),
-				rd_kafka_err2str(err));
+			fprintf(stderr, "kbench: topic %s: %s\n",
+				rd_kafka_topic_result_name(res[i]), rd_kafka_err2str(err));
 			rc = 1;
 		}
 	}
 	return rc;
 }
 
-static int cmd_create_topic(const char *topic, int partitions)
+static int cmd_create_topic(const char *topic, int partitions, char **configs, int nconfigs)
 {
 	char err[512];
 	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL, 0, NULL);
 	rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
 	if (!nt)
 		die("topic %s: %s", topic, err);
+	for (int i = 0; i < nconfigs; i++) {
+		char *eq = strchr(configs[i], '=');
+		if (!eq)
+			die("topic config '%s' is not KEY=VALUE", configs[i]);
+		*eq = '\0';
+		if (rd_kafka_NewTopic_set_config(nt, configs[i], eq + 1))
+			die("topic config %s: refused", configs[i]);
+	}
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
 	rd_kafka_AdminOptions_set_operation_timeout(o, 30000, err, sizeof(err));
@@ -436,8 +446,7 @@ static int cmd_wait_file(const char *file, long long want, double secs)
 		}
 		if (!first)
 			first = now();
-		for (char *p = buf, *end = buf + n; (p = memchr(p, '\n', (size_t)(end - p)));
-		     p++)
+		for (char *p = buf, *end = buf + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
 			lines++;
 	}
 	if (fsync(fd) < 0)
@@ -448,13 +457,79 @@ static int cmd_wait_file(const char *file, long long want, double secs)
 	return 0;
 }
 
+/* ---- latency ------------------------------------------------------------ */
+
+/* The commit timestamp of a Debezium change event: "ts_ms" of its "source"
+ * block (milliseconds), or -1. Values are JSON without schemas. */
+static long long source_ts_ms(const char *p, size_t len)
+{
+	static const char src[] = "\"source\":", ts[] = "\"ts_ms\":";
+	const char *end = p + len, *s = memmem(p, len, src, sizeof(src) - 1);
+	if (!s || !(s = memmem(s, (size_t)(end - s), ts, sizeof(ts) - 1)))
+		return -1;
+	return strtoll(s + sizeof(ts) - 1, NULL, 10);
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Reads N change events of TOPIC from the start and prints the percentiles of
+ * (the broker's append time - the transaction's commit time), in ms:
+ * "p50=.. p99=.. max=..". The topic must have message.timestamp.type =
+ * LogAppendTime, so the time is the broker's, not the producer's; the
+ * database and the broker share this machine's clock. */
+static int cmd_latency(const char *topic, long want)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	set(conf, "group.id", "kbench-latency");
+	rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, consumer_conf,
+				sizeof(consumer_conf) / sizeof(consumer_conf[0]), conf);
+	rd_kafka_poll_set_consumer(rk);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+	if (rd_kafka_assign(rk, l))
+		die("cannot assign %s", topic);
+	rd_kafka_topic_partition_list_destroy(l);
+	long long *lat = malloc(sizeof(*lat) * (size_t)want);
+	long got = 0;
+	double deadline = now() + 120;
+	while (got < want) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+		if (!m) {
+			if (now() > deadline)
+				die("latency: %ld of %ld records after 120 s", got, want);
+			continue;
+		}
+		if (m->err)
+			die("latency: %s", rd_kafka_message_errstr(m));
+		rd_kafka_timestamp_type_t tt;
+		long long append = rd_kafka_message_timestamp(m, &tt);
+		if (tt != RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME)
+			die("latency: %s is not a LogAppendTime topic", topic);
+		long long commit = m->payload ? source_ts_ms(m->payload, m->len) : -1;
+		if (commit >= 0)
+			lat[got++] = append - commit;
+		rd_kafka_message_destroy(m);
+	}
+	qsort(lat, (size_t)want, sizeof(*lat), cmp_ll);
+	printf("p50=%lld p99=%lld max=%lld\n", lat[(want - 1) / 2], lat[(want * 99 - 1) / 100],
+	       lat[want - 1]);
+	free(lat);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: kbench BOOTSTRAP produce FILE TOPIC | consume TOPIC GROUP "
 				"N OUT | create-topic TOPIC PARTITIONS | delete-topic TOPIC... | "
 				"watermarks TOPIC | wait-topic TOPIC N SECS | wait-file FILE N "
-				"SECS\n");
+				"SECS | latency TOPIC N\n");
 		return 2;
 	}
 	bootstrap = argv[1];
@@ -463,14 +538,16 @@ int main(int argc, char **argv)
 		return cmd_produce(argv[3], argv[4]);
 	if (!strcmp(mode, "consume") && argc == 7)
 		return cmd_consume(argv[3], argv[4], atol(argv[5]), argv[6]);
-	if (!strcmp(mode, "create-topic") && argc == 5)
-		return cmd_create_topic(argv[3], atoi(argv[4]));
+	if (!strcmp(mode, "create-topic") && argc >= 5)
+		return cmd_create_topic(argv[3], atoi(argv[4]), argv + 5, argc - 5);
 	if (!strcmp(mode, "delete-topic"))
 		return cmd_delete_topics(argv + 3, argc - 3);
 	if (!strcmp(mode, "watermarks") && argc == 4)
 		return cmd_watermarks(argv[3]);
 	if (!strcmp(mode, "wait-topic") && argc == 6)
 		return cmd_wait_topic(argv[3], atoll(argv[4]), atof(argv[5]));
+	if (!strcmp(mode, "latency") && argc == 5)
+		return cmd_latency(argv[3], atol(argv[4]));
 	if (!strcmp(mode, "wait-file") && argc == 6)
 		return cmd_wait_file(argv[3], atoll(argv[4]), atof(argv[5]));
 	fprintf(stderr, "kbench: bad arguments for %s\n", mode);

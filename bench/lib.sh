@@ -16,8 +16,9 @@
 #      by itself; one row goes to results.tsv.
 #
 # Globals the runner sets: BENCH_DIR (bench/), OUT (bench/out), RUN_DIR
-# (scratch dir of this run), BOOTSTRAP, KBENCH, SLUICE, CONNECT_CP,
-# RESULTS (the TSV), BENCH_TIMEOUT (seconds one run may take), BROKER_PID.
+# (scratch dir of this run), BOOTSTRAP, KBENCH, PGPROBE, SLUICE, CONNECT_CP,
+# RESULTS (the TSV), BENCH_TIMEOUT (seconds one run may take), BROKER_PID;
+# the PostgreSQL workloads set PG_CONNINFO.
 
 RESULTS_HEADER="workload	direction	contestant	rep	records	payload_bytes	start	first	done	wall_s	user_s	sys_s	maxrss_kb	exit	broker_cpu_s	others_cpu_s"
 
@@ -93,12 +94,15 @@ LOG
 }
 
 # connect_cmd WORKER CONNECTOR...: sets CMD to the Kafka Connect standalone
-# worker command line.
+# worker command line, with the classpath CONNECT_CP (described in the kept
+# command.txt by CONNECT_CP_DESC).
 connect_cmd()
 {
 	CMD=(java "${CONNECT_JVM_OPTS[@]}" -Dconnect.log.file="$RUN_DIR/connect.log"
 		-Dlog4j2.configurationFile="file:$RUN_DIR/log4j2.properties"
 		-cp "$CONNECT_CP" org.apache.kafka.connect.cli.ConnectStandalone "$@")
+	printf '%s\n' "java ${CONNECT_JVM_OPTS[*]} -cp <$CONNECT_CP_DESC> org.apache.kafka.connect.cli.ConnectStandalone worker.properties connector.properties" \
+		>"$RUN_DIR/command.txt"
 }
 
 # sluice_cmd WORKER CONNECTOR...: sets CMD to the sluice command line.
@@ -136,9 +140,10 @@ others_snap()
 	python3 "$BENCH_DIR/others_cpu.py" snap "$1"
 }
 
+# others_since FILE [PID...]: also leaving out PIDs and their descendants.
 others_since()
 {
-	python3 "$BENCH_DIR/others_cpu.py" diff "$1" "$BROKER_PID" "$$" "$BASHPID"
+	python3 "$BENCH_DIR/others_cpu.py" diff "$@" "$BROKER_PID" "$$" "$BASHPID"
 }
 
 # Waits (at most BENCH_QUIET_WAIT seconds, default 15) until the machine
@@ -175,40 +180,67 @@ stop_timed()
 	wait "$tpid" 2>/dev/null
 }
 
-# measure [--daemon] ROW WATCH TARGET N BYTES -- CMD...
+# start_watcher WATCH TARGET N: starts the watcher of a run (WPID) and waits
+# until it is ready; its report goes to RUN_DIR/watch.out. WATCH exit has no
+# watcher: the contestant's exit is the end.
+start_watcher()
+{
+	local watch=$1 target=$2 n=$3 wout=$RUN_DIR/watch.out i
+	case $watch in
+	topic) "$KBENCH" "$BOOTSTRAP" wait-topic "$target" "$n" "$BENCH_TIMEOUT" ;;
+	file) "$KBENCH" - wait-file "$target" "$n" "$BENCH_TIMEOUT" ;;
+	rows) "$PGPROBE" "$PG_CONNINFO" wait-rows "$target" "$n" "$BENCH_TIMEOUT" ;;
+	exit) echo ready ;;
+	*) die "unknown watch '$watch'" ;;
+	esac >"$wout" 2>"$RUN_DIR/watch.err" &
+	WPID=$!
+	for ((i = 0; i < 3000; i++)); do
+		grep -q '^ready' "$wout" 2>/dev/null && break
+		kill -0 "$WPID" 2>/dev/null || break
+		sleep 0.01
+	done
+	grep -q '^ready' "$wout" || { cat "$RUN_DIR/watch.err" >&2; die "the watcher did not start"; }
+}
+
+# measure [--daemon] [--with FUNC] ROW WATCH TARGET N BYTES -- CMD...
 #   ROW     "workload<TAB>direction<TAB>contestant<TAB>rep" of the result row
-#   WATCH   topic (TARGET is a topic) or file (TARGET is the output file)
+#   WATCH   topic (TARGET is a topic), file (TARGET is the output file),
+#           rows (TARGET is a table of PG_CONNINFO, done at max(id) = N) or
+#           exit (a one-shot CMD; done when it exits, no first-record time)
 #   N       records that make the run complete; BYTES their payload bytes
 #   --daemon: CMD runs until stopped (a worker); else it exits by itself.
+#   --with FUNC: FUNC runs in the background once CMD has started (a load
+#           generator); it is waited for (killed if the run failed).
 # Output of the contestant goes to RUN_DIR/contestant.log. Returns non-zero
 # (and records no row) when the run failed.
 measure()
 {
-	local daemon=0
+	local daemon=0 with=
 	[[ $1 == --daemon ]] && { daemon=1; shift; }
+	[[ $1 == --with ]] && { with=$2; shift 2; }
 	local row=$1 watch=$2 target=$3 n=$4 bytes=$5
 	shift 6
-	local wout=$RUN_DIR/watch.out wpid tpid start res t rc=0 i
+	local wout=$RUN_DIR/watch.out wpid tpid start res t rc=0 lpid=
 	sync
 	wait_quiet
-	if [[ $watch == topic ]]; then
-		"$KBENCH" "$BOOTSTRAP" wait-topic "$target" "$n" "$BENCH_TIMEOUT" >"$wout" 2>"$RUN_DIR/watch.err" &
-	else
-		"$KBENCH" - wait-file "$target" "$n" "$BENCH_TIMEOUT" >"$wout" 2>"$RUN_DIR/watch.err" &
-	fi
-	wpid=$!
-	for ((i = 0; i < 3000; i++)); do
-		grep -q '^ready' "$wout" 2>/dev/null && break
-		kill -0 "$wpid" 2>/dev/null || break
-		sleep 0.01
-	done
-	grep -q '^ready' "$wout" || { cat "$RUN_DIR/watch.err" >&2; die "the watcher did not start"; }
+	start_watcher "$watch" "$target" "$n"
+	wpid=$WPID
 	local b0
 	others_snap "$RUN_DIR/others.snap"
 	b0=$(broker_cpu)
 	start=$EPOCHREALTIME
 	/usr/bin/time -f '%e %U %S %M' -o "$RUN_DIR/time.out" "$@" >"$RUN_DIR/contestant.log" 2>&1 &
 	tpid=$!
+	if [[ -n $with ]]; then
+		"$with" >"$RUN_DIR/with.log" 2>&1 &
+		lpid=$!
+	fi
+	if [[ $watch == exit ]]; then
+		wait "$tpid"
+		rc=$?
+		echo "first= done=$EPOCHREALTIME" >>"$wout"
+		((rc == 0)) || { log "run failed (exit $rc): $*"; tail -n 20 "$RUN_DIR/contestant.log" >&2; return 1; }
+	fi
 	# Until the watcher is done; a contestant that dies first fails the run
 	# (a one-shot client may exit 0 just before the watcher sees the end).
 	local exited=0 failed=0
@@ -228,6 +260,7 @@ measure()
 	if ((failed)); then
 		kill -TERM "$wpid" 2>/dev/null
 		wait "$wpid" 2>/dev/null
+		[[ -n $lpid ]] && { kill -TERM "$lpid" 2>/dev/null; wait "$lpid"; }
 		((exited)) || stop_timed "$tpid"
 		log "run failed (exit ${rc}): $*"
 		tail -n 20 "$RUN_DIR/contestant.log" >&2
@@ -235,14 +268,19 @@ measure()
 	fi
 	if ((daemon)); then
 		stop_timed "$tpid"
-	elif ((!exited)); then
+	elif ((!exited)) && [[ $watch != exit ]]; then
 		wait "$tpid"
+	fi
+	if [[ -n $lpid ]] && ! wait "$lpid"; then
+		log "$row: the load generator failed"
+		cat "$RUN_DIR/with.log" >&2
+		return 1
 	fi
 	# CPU that other processes (not the contestant, the watcher, the
 	# broker or this harness) used meanwhile: a disturbance when large.
 	local broker others
 	broker=$(awk -v a="$b0" -v b="$(broker_cpu)" 'BEGIN { printf "%.2f", b - a }')
-	others=$(others_since "$RUN_DIR/others.snap")
+	others=$(others_since "$RUN_DIR/others.snap" "${PG_PID:-}")
 	res=$(tail -n 1 "$wout")
 	read -r -a t <"$RUN_DIR/time.out"
 	# GNU time writes "Command exited with non-zero status N" first when
@@ -254,7 +292,9 @@ measure()
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "$n" "$bytes" \
 		"$start" "$(kv first "$res")" "$(kv "done" "$res")" "${t[0]}" "${t[1]}" "${t[2]}" \
 		"${t[3]}" "${rc:-0}" "$broker" "$others" >>"$RESULTS"
-	awk -v row="$row" -v n="$n" -v s="$start" -v f="$(kv first "$res")" -v d="$(kv "done" "$res")" \
+	local first
+	first=$(kv first "$res")
+	awk -v row="$row" -v n="$n" -v s="$start" -v f="${first:-$start}" -v d="$(kv "done" "$res")" \
 		-v cpu="${t[1]} + ${t[2]}" -v rss="${t[3]}" -v others="$others" 'BEGIN {
 		gsub("\t", " ", row); split(cpu, c, " + ")
 		printf "[%s] %s: %.0f records/s, first record %.3f s, %.2f CPU s, %.1f MB RSS, others %s CPU s\n",

@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
-"""Turns bench/out/results.tsv into the results table (printed, and written
-into docs/benchmarks.md between its markers) and bench/out/throughput.png.
+"""Turns bench/out/results.tsv into the results tables (printed, and written
+into docs/benchmarks.md) and bench/out/throughput-KIND.png.
 
 usage: report.py OUT_DIR DOC_FILE
 
 OUT_DIR holds results.tsv (one row per measured run, see bench/lib.sh),
-workloads.tsv (name, description, limit, anchor per workload), machine.txt
-and settings/ (the exact config files of the runs)."""
+latency.tsv (optional: latency percentiles per run), workloads.tsv (kind,
+name, description, limit, anchor per workload), machine.txt and
+settings/WORKLOAD/ (the exact config files of the runs).
+
+The document has one results section per kind of workload (file, postgres,
+...) between the markers BEGIN_FMT / END_FMT; a run rewrites the sections of
+the kinds it ran and leaves the others as they are, so kinds can be measured
+separately."""
 import csv
 import os
 import statistics
 import subprocess
 import sys
 
-BEGIN = "<!-- BEGIN BENCH RESULTS (bench/run.sh writes this part) -->"
-END = "<!-- END BENCH RESULTS -->"
+BEGIN_FMT = "<!-- BEGIN BENCH RESULTS: {} (bench/run.sh writes this part) -->"
+END_FMT = "<!-- END BENCH RESULTS: {} -->"
 CONTESTANTS = ("limit", "anchor", "sluice")
+# Directions whose load is paced (records/s is the load's rate, not a
+# contestant's speed): left out of the chart.
+PACED_DIRECTIONS = ("latency",)
 # CPU seconds spent during a run by processes other than the contestant and
 # the broker (the watcher and the harness use a few tenths) above which the
 # run is reported as disturbed.
@@ -29,14 +38,17 @@ def read_tsv(path):
 
 def metrics(r):
     """The per-run numbers of one results.tsv row."""
-    n, start, first, done = int(r["records"]), float(r["start"]), float(r["first"]), float(r["done"])
-    secs = done - first
+    n, start, done = int(r["records"]), float(r["start"]), float(r["done"])
+    # No first-record time (a one-shot client timed to its exit): the rate
+    # counts from the start.
+    first = float(r["first"]) if r["first"] else None
+    secs = done - (first if first is not None and done > first else start)
     return {
         "rps": n / secs,
-        "mbps": int(r["payload_bytes"]) / secs / 1e6,
+        "mbps": int(r["payload_bytes"]) / secs / 1e6 if int(r["payload_bytes"]) else None,
         "cpu": float(r["user_s"]) + float(r["sys_s"]),
         "rss": int(r["maxrss_kb"]) / 1024,
-        "first": first - start,
+        "first": first - start if first is not None else None,
         "total": done - start,
         "others": float(r.get("others_cpu_s") or 0),
     }
@@ -46,8 +58,8 @@ def summarize(runs):
     """median, min, max of each metric over the runs of one row."""
     out = {}
     for k in runs[0]:
-        vals = [m[k] for m in runs]
-        out[k] = (statistics.median(vals), min(vals), max(vals))
+        vals = [m[k] for m in runs if m[k] is not None]
+        out[k] = (statistics.median(vals), min(vals), max(vals)) if vals else None
     return out
 
 
@@ -64,13 +76,28 @@ def fmt(v, kind):
 
 
 def cell(s, kind):
+    if s[kind] is None:
+        return "–"
     med, lo, hi = s[kind]
     return f"**{fmt(med, kind)}** [{fmt(lo, kind)}–{fmt(hi, kind)}]"
 
 
-def build(out_dir):
-    rows = read_tsv(os.path.join(out_dir, "results.tsv"))
-    wls = {w["name"]: w for w in read_tsv(os.path.join(out_dir, "workloads.tsv"))}
+def label(w, c, d):
+    """The name of contestant c in direction d: a workload's limit or anchor
+    is one name, or "DIR: name; DIR: name" per direction."""
+    if c == "sluice":
+        return "**sluice**"
+    text = w.get(c, c)
+    for part in text.split("; "):
+        k, sep, v = part.partition(": ")
+        if sep and k == d:
+            return v
+    return text
+
+
+def build(rows, wls):
+    """The tables of one kind's rows: measurements, ratios, workloads, the
+    chart's bars, disturbed and unclean runs."""
     groups = {}  # (workload, direction) -> contestant -> [metrics]
     exits = []  # runs that were measured but did not end cleanly
     for r in rows:
@@ -79,13 +106,12 @@ def build(out_dir):
                          f"(exit {r['exit']})")
         groups.setdefault((r["workload"], r["direction"]), {}).setdefault(
             r["contestant"], []).append(metrics(r))
-    lines = []
-    lines.append("| workload | dir | contestant | records/s | MB/s | start → first record "
-                 "| start → done | CPU s | peak RSS MB | runs |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    lines = ["| workload | dir | contestant | records/s | MB/s | start → first record "
+             "| start → done | CPU s | peak RSS MB | runs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     disturbed = []
-    ratios = ["| workload | dir | records/s sluice/limit | records/s sluice/Kafka Connect "
-              "| CPU s sluice/Kafka Connect | peak RSS sluice/Kafka Connect |",
+    ratios = ["| workload | dir | records/s sluice/limit | records/s sluice/anchor "
+              "| CPU s sluice/anchor | peak RSS sluice/anchor |",
               "|---|---|---|---|---|---|"]
     plot = []
     for (wl, d), by in groups.items():
@@ -94,10 +120,8 @@ def build(out_dir):
         for c in CONTESTANTS:
             if c not in stats:
                 continue
-            label = {"limit": w.get("limit", "limit"), "anchor": w.get("anchor", "anchor"),
-                     "sluice": "**sluice**"}[c]
             s = stats[c]
-            lines.append(f"| {wl} | {d} | {label} | {cell(s, 'rps')} | {cell(s, 'mbps')} | "
+            lines.append(f"| {wl} | {d} | {label(w, c, d)} | {cell(s, 'rps')} | {cell(s, 'mbps')} | "
                          f"{cell(s, 'first')} | {cell(s, 'total')} | {cell(s, 'cpu')} | "
                          f"{cell(s, 'rss')} | {len(by[c])} |")
             for i, m in enumerate(by[c]):
@@ -114,24 +138,46 @@ def build(out_dir):
             ratios.append(f"| {wl} | {d} | {ratio('limit', 'rps', True)} | "
                           f"{ratio('anchor', 'rps')} | {ratio('anchor', 'cpu')} | "
                           f"{ratio('anchor', 'rss')} |")
-        plot.append((f"{wl}\\n{d}", [stats.get(c, {}).get("rps", (0, 0, 0)) for c in CONTESTANTS]))
+        if d not in PACED_DIRECTIONS:
+            plot.append((f"{wl}\\n{d}",
+                         [stats.get(c, {}).get("rps", (0, 0, 0)) for c in CONTESTANTS]))
     desc = ["| workload | input | limit | anchor |", "|---|---|---|---|"]
     for name, w in wls.items():
         desc.append(f"| {name} | {w['description']} | {w['limit']} | {w['anchor']} |")
     return lines, ratios, desc, plot, disturbed, exits
 
 
-def draw(out_dir, plot):
-    dat = os.path.join(out_dir, "throughput.dat")
+def latency_table(rows, wls):
+    """The latency percentiles (latency.tsv rows of one kind) as a table."""
+    by = {}
+    for r in rows:
+        by.setdefault((r["workload"], r["direction"], r["contestant"]), []).append(
+            {k: float(r[k]) for k in ("p50_ms", "p99_ms", "max_ms")})
+    if not by:
+        return []
+    out = ["| workload | dir | contestant | p50 ms | p99 ms | max ms | runs |",
+           "|---|---|---|---|---|---|---|"]
+    for (wl, d, c), runs in by.items():
+        cells = []
+        for k in ("p50_ms", "p99_ms", "max_ms"):
+            vals = [m[k] for m in runs]
+            cells.append(f"**{statistics.median(vals):.0f}** [{min(vals):.0f}–{max(vals):.0f}]")
+        out.append(f"| {wl} | {d} | {label(wls.get(wl, {}), c, d)} | {' | '.join(cells)} "
+                   f"| {len(runs)} |")
+    return out
+
+
+def draw(out_dir, kind, plot):
+    dat = os.path.join(out_dir, f"throughput-{kind}.dat")
     with open(dat, "w") as f:
         for label, vals in plot:
             cols = " ".join(f"{m / 1e3:.1f} {lo / 1e3:.1f} {hi / 1e3:.1f}" for m, lo, hi in vals)
             f.write(f'"{label}" {cols}\n')
-    png = os.path.join(out_dir, "throughput.png")
+    png = os.path.join(out_dir, f"throughput-{kind}.png")
     script = f"""
 set terminal pngcairo size 1100,520 font ",10"
 set output "{png}"
-set title "Records per second (median of runs, bars show min–max)"
+set title "{kind}: records per second (median of runs, bars show min–max)"
 set ylabel "thousand records/s"
 set style data histogram
 set style histogram errorbars gap 1 lw 1
@@ -143,67 +189,93 @@ set bmargin 4
 set grid ytics
 set key top right
 set xtics nomirror
-plot "{dat}" using 2:3:4:xtic(1) title "librdkafka limit" lc rgb "#999999", \\
-     "" using 5:6:7 title "Kafka Connect" lc rgb "#e07b39", \\
+plot "{dat}" using 2:3:4:xtic(1) title "limit" lc rgb "#999999", \\
+     "" using 5:6:7 title "anchor" lc rgb "#e07b39", \\
      "" using 8:9:10 title "sluice" lc rgb "#3b75af"
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
     return png
 
 
-def main():
-    out_dir, doc = sys.argv[1], sys.argv[2]
-    lines, ratios, desc, plot, disturbed, exits = build(out_dir)
+def settings_text(out_dir, names):
+    """The config files kept for the given workloads (settings/WORKLOAD/)."""
+    out = []
+    for wl in names:
+        d = os.path.join(out_dir, "settings", wl)
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name)) as f:
+                out.append(f"`{wl}/{name}`:\n\n```\n{f.read().strip()}\n```\n")
+    return out
+
+
+def section(out_dir, kind, rows, lat_rows, wls, machine):
+    """The text of one kind's results section, with its markers."""
+    lines, ratios, desc, plot, disturbed, exits = build(rows, wls)
     if disturbed:
-        note = (f"**Disturbed runs** (other processes, not the contestant or the broker, "
-                f"used more than {DISTURBED_CPU_S:.0f} CPU s while they ran; their numbers are "
-                f"less trustworthy): " + "; ".join(disturbed) + ".")
+        note = (f"**Disturbed runs** (other processes, not the contestant, the broker or "
+                f"the database, used more than {DISTURBED_CPU_S:.0f} CPU s while they ran; "
+                f"their numbers are less trustworthy): " + "; ".join(disturbed) + ".")
     else:
-        note = (f"No run was disturbed: no process besides the contestant and the broker "
-                f"used more than {DISTURBED_CPU_S:.0f} CPU s during any run.")
+        note = (f"No run was disturbed: no process besides the contestant, the broker and "
+                f"the database used more than {DISTURBED_CPU_S:.0f} CPU s during any run.")
     if exits:
         note += (" Measured, but stopped with SIGKILL after ignoring SIGTERM for 20 s "
                  "(their CPU and RSS still count): " + "; ".join(exits) + ".")
-    machine = open(os.path.join(out_dir, "machine.txt")).read().strip()
-    settings_dir = os.path.join(out_dir, "settings")
-    settings = []
-    for name in sorted(os.listdir(settings_dir)):
-        with open(os.path.join(settings_dir, name)) as f:
-            settings.append(f"`{name}`:\n\n```\n{f.read().strip()}\n```\n")
-    part = "\n".join([
-        BEGIN, "", machine, "", "### Workloads", "", *desc, "",
-        "### Measurements", "",
-        "Each cell: **median** [min–max] over the runs. records/s and MB/s are "
-        "counted from the first record to the last (startup is its own column); "
-        "MB/s counts record payload bytes; start → done is the whole time from "
-        "starting the process to the last record. CPU s (user + sys) and peak RSS are "
-        "the contestant's whole process, from start to stop.", "",
-        *lines, "", note, "", "### Ratios (of the medians)", "", *ratios, "",
-        "### The exact settings of this run", "",
-        "From the last run of each kind. Kafka Connect ran the same connector files "
-        "(under its own connector names); the limit takes no config file (its "
-        "settings are sluice's client defaults, listed above).", "",
-        *settings, END,
-    ])
-    print("\n".join(lines))
-    print()
-    print(note)
-    print()
-    print("\n".join(ratios))
-    if os.path.exists(doc):
-        text = open(doc).read()
-    else:
-        text = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        sys.exit(f"report.py: {doc} lacks the markers {BEGIN} / {END}")
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    with open(doc, "w") as f:
-        f.write(head + part + tail)
+    lat = latency_table(lat_rows, wls)
+    if lat:
+        lat = ["### Latency", "",
+               "Commit to Kafka: the broker's append time of each change event "
+               "(LogAppendTime topic) minus its transaction's commit time "
+               "(`source.ts_ms`), in ms, over every event of a run at a paced load; "
+               "**median** [min–max] over the runs.", "", *lat, ""]
+    print("\n".join(lines + ["", note, ""] + ratios + [""] + lat))
     try:
-        print(f"chart: {draw(out_dir, plot)}")
+        print(f"chart: {draw(out_dir, kind, plot)}")
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"report.py: no chart: {e}", file=sys.stderr)
+    return "\n".join([
+        BEGIN_FMT.format(kind), "", machine, "", "### Workloads", "", *desc, "",
+        "### Measurements", "",
+        "Each cell: **median** [min–max] over the runs. records/s and MB/s are "
+        "counted from the first record to the last (startup is its own column; "
+        "where it is –, the contestant is timed from its start to its exit); "
+        "MB/s counts record payload bytes; start → done is the whole time from "
+        "starting the process to the last record. CPU s (user + sys) and peak RSS are "
+        "the contestant's whole process, from start to stop (not the broker's or the "
+        "database's).", "",
+        *lines, "", note, "", "### Ratios (of the medians)", "", *ratios, "", *lat,
+        "### The exact settings of this run", "",
+        "From the last run of each kind. The limit takes no config file (its "
+        "settings are listed above).", "",
+        *settings_text(out_dir, [w for w in wls]), END_FMT.format(kind),
+    ])
+
+
+def replace_section(text, kind, part):
+    begin, end = BEGIN_FMT.format(kind), END_FMT.format(kind)
+    if begin not in text or end not in text:
+        return text.rstrip("\n") + f"\n\n## Results: {kind}\n\n{part}\n"
+    head, rest = text.split(begin, 1)
+    return head + part + rest.split(end, 1)[1]
+
+
+def main():
+    out_dir, doc = sys.argv[1], sys.argv[2]
+    rows = read_tsv(os.path.join(out_dir, "results.tsv"))
+    lat_path = os.path.join(out_dir, "latency.tsv")
+    lat_rows = read_tsv(lat_path) if os.path.exists(lat_path) else []
+    wls = {w["name"]: w for w in read_tsv(os.path.join(out_dir, "workloads.tsv"))}
+    machine = open(os.path.join(out_dir, "machine.txt")).read().strip()
+    text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
+    for kind in dict.fromkeys(w["kind"] for w in wls.values()):
+        names = {n: w for n, w in wls.items() if w["kind"] == kind}
+        part = section(out_dir, kind, [r for r in rows if r["workload"] in names],
+                       [r for r in lat_rows if r["workload"] in names], names, machine)
+        text = replace_section(text, kind, part)
+    with open(doc, "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":

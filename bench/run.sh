@@ -10,7 +10,8 @@
 #
 # Environment: BENCH_REPS (default 3), BENCH_WORKLOADS (specs, see the
 # workload scripts), BENCH_LINES / BENCH_LINES_6P / BENCH_LINES_1K (sizes of
-# the file workloads), BENCH_TIMEOUT (seconds one run may take, default
+# the file workloads), BENCH_PG_* (sizes of the PostgreSQL workload, see
+# bench/workloads/postgres.sh), BENCH_TIMEOUT (seconds one run may take, default
 # 300), BENCH_QUIET_WAIT (seconds to wait before each run for other work on
 # the machine to end, default 15), BENCH_DOC (default docs/benchmarks.md),
 # KAFKA_VERSION.
@@ -18,8 +19,11 @@
 # Adding a workload: bench/workloads/NAME.sh appends its specs
 # ("NAME:...") to BENCH_DEFAULT_WORKLOADS and defines NAME_prepare SPEC
 # (sets WL_NAME, WL_DIRECTIONS, WL_DESC, WL_LIMIT, WL_ANCHOR), NAME_run
-# DIRECTION CONTESTANT REP (one measured run through `measure`, bench/lib.sh)
-# and NAME_cleanup.
+# DIRECTION CONTESTANT REP (one measured run through `measure`, bench/lib.sh;
+# returns 2 when the contestant has no part in that direction) and
+# NAME_cleanup. What must be stopped even when the run is interrupted is
+# registered with on_exit FUNCTION. A run of some kinds of workload only
+# rewrites those kinds' results in docs/benchmarks.md.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +33,7 @@ BENCH_REPS=${BENCH_REPS:-3}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 BENCH_DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
 export KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
+export DEBEZIUM_VERSION=${DEBEZIUM_VERSION:-3.6.1.Final}
 CONNECT_VERSION=$KAFKA_VERSION
 RESULTS=$OUT/results.tsv
 RUN_ID=$(date +%H%M%S)
@@ -68,6 +73,9 @@ build()
 	cc -O2 -std=c17 -Wall -Wextra -Wno-unused-parameter -o "$OUT/kbench" \
 		"$BENCH_DIR/kbench.c" -lrdkafka || die "building kbench failed"
 	KBENCH=$OUT/kbench
+	cc -O2 -std=c17 -Wall -Wextra -I"$(pg_config --includedir)" -o "$OUT/pgprobe" \
+		"$BENCH_DIR/pgprobe.c" -lpq || die "building pgprobe failed"
+	PGPROBE=$OUT/pgprobe
 }
 
 KAFKA_DIR=
@@ -79,7 +87,25 @@ stop_broker()
 		KAFKA_DIR=
 	fi
 }
-trap stop_broker EXIT
+
+# on_exit FUNCTION: run FUNCTION when the harness exits, however it exits
+# (before the broker is stopped).
+EXIT_HOOKS=()
+on_exit()
+{
+	EXIT_HOOKS+=("$1")
+}
+
+run_exit_hooks()
+{
+	local f
+	for f in "${EXIT_HOOKS[@]}"; do
+		"$f" || true
+	done
+	EXIT_HOOKS=()
+	stop_broker
+}
+trap run_exit_hooks EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -116,28 +142,21 @@ describe_machine()
 		echo "- machine: $(nproc) × $cpu ($(lscpu | sed -n 's/^Hypervisor vendor: *//p') VM), ${mem} GiB RAM, disk $disk, $(. /etc/os-release; echo "$PRETTY_NAME"), Linux $kern"
 		echo "- the broker, the contestant and the watcher share these $(nproc) cores"
 		echo "- sluice $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core connectors 2>/dev/null || echo ' (with local changes)'), Release build; librdkafka $rdk; Apache Kafka $KAFKA_VERSION broker (KRaft, scripts/kafka.sh); $java"
-		echo "- $BENCH_REPS runs per contestant and direction, alternating limit, Kafka Connect, sluice"
+		echo "- $BENCH_REPS runs per contestant and direction, alternating limit, anchor, sluice"
 	} >"$OUT/machine.txt"
 }
 
-# Keeps one copy of each kind of config file the runs used: the workers of
-# Kafka Connect and sluice (the same for both directions) and the connector
-# files (Kafka Connect runs the same ones under other names).
+# Keeps one copy of each config file the runs of a workload used, under
+# settings/WORKLOAD/: the contestant's worker file and command line (the
+# same in every direction) and its connector file per direction.
 keep_settings()
 {
-	local d=$OUT/settings
+	local who=$1 dir=$2 d=$OUT/settings/$WL_NAME
 	mkdir -p "$d"
-	case $1 in
-	anchor)
-		cp "$RUN_DIR/worker.properties" "$d/kafka-connect-worker.properties"
-		printf '%s\n' "java ${CONNECT_JVM_OPTS[*]} -cp <connect-runtime, connect-file, connect-json $CONNECT_VERSION and dependencies> org.apache.kafka.connect.cli.ConnectStandalone worker.properties connector.properties" \
-			>"$d/kafka-connect-command.txt"
-		;;
-	sluice)
-		cp "$RUN_DIR/worker.properties" "$d/sluice-worker.properties"
-		cp "$RUN_DIR/connector.properties" "$d/$2-connector.properties"
-		;;
-	esac
+	[[ -f $RUN_DIR/worker.properties ]] && cp "$RUN_DIR/worker.properties" "$d/$who-worker.properties"
+	[[ -f $RUN_DIR/command.txt ]] && cp "$RUN_DIR/command.txt" "$d/$who-command.txt"
+	[[ -f $RUN_DIR/connector.properties ]] && cp "$RUN_DIR/connector.properties" "$d/$who-$dir-connector.properties"
+	return 0
 }
 
 main()
@@ -145,33 +164,35 @@ main()
 	mkdir -p "$OUT"
 	install_tools
 	build
-	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch) || die "could not fetch Kafka Connect"
 	start_broker
 	local specs
 	read -r -a specs <<<"${BENCH_WORKLOADS:-${BENCH_DEFAULT_WORKLOADS[*]}}"
 	echo "$RESULTS_HEADER" >"$RESULTS"
-	printf 'name\tdescription\tlimit\tanchor\n' >"$OUT/workloads.tsv"
-	rm -rf "$OUT/runs" "$OUT/settings"
-	local spec kind dir rep who failed=0
+	printf 'kind\tname\tdescription\tlimit\tanchor\n' >"$OUT/workloads.tsv"
+	rm -rf "$OUT/runs" "$OUT/settings" "$OUT/latency.tsv"
+	local spec kind dir rep who failed=0 rc
 	for spec in "${specs[@]}"; do
 		kind=${spec%%:*}
 		declare -F "${kind}_prepare" >/dev/null || die "unknown workload kind in '$spec'"
 		log "workload $spec: preparing"
 		"${kind}_prepare" "$spec" || die "preparing $spec failed"
-		printf '%s\t%s\t%s\t%s\n' "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
 		for dir in "${WL_DIRECTIONS[@]}"; do
 			for ((rep = 1; rep <= BENCH_REPS; rep++)); do
 				for who in limit anchor sluice; do
 					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$rep
 					mkdir -p "$RUN_DIR"
-					"${kind}_run" "$dir" "$who" "$rep" || failed=$((failed + 1))
+					"${kind}_run" "$dir" "$who" "$rep"
+					rc=$?
+					((rc == 2)) && continue
+					((rc == 0)) || failed=$((failed + 1))
 					keep_settings "$who" "$dir"
 				done
 			done
 		done
 		"${kind}_cleanup"
 	done
-	stop_broker
+	run_exit_hooks
 	local took=$((SECONDS - T0))
 	describe_machine "$((took / 60)) min $((took % 60)) s"
 	python3 "$BENCH_DIR/report.py" "$OUT" "$BENCH_DOC" || die "report failed"

@@ -109,7 +109,7 @@ valgrind_unit()
 format_check()
 {
 	local files=()
-	mapfile -t files < <(find core connectors tests \( -name '*.c' -o -name '*.h' \) \
+	mapfile -t files < <(find core connectors tests bench \( -name '*.c' -o -name '*.h' \) \
 		-type f 2>/dev/null | sort)
 	if ((${#files[@]} == 0)); then
 		echo "no C sources found"

@@ -47,6 +47,8 @@ file_prepare()
 	WL_DESC="$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$FILE_LINES") lines of $FILE_BYTES B, $FILE_PARTS partition$( ((FILE_PARTS > 1)) && echo s)"
 	WL_LIMIT="librdkafka (bench/kbench.c)"
 	WL_ANCHOR="Kafka Connect $CONNECT_VERSION (FileStreamSource, FileStreamSink)"
+	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch) || die "could not fetch Kafka Connect"
+	CONNECT_CP_DESC="connect-runtime, connect-file, connect-json $CONNECT_VERSION and dependencies"
 	FILE_INPUT=$(file_data "$FILE_BYTES" "$FILE_LINES")
 	# The sink direction reads one topic, filled once by the bare producer.
 	FILE_SINK_TOPIC=bench-$WL_NAME-sink-$RUN_ID

@@ -1,0 +1,349 @@
+# shellcheck shell=bash
+# The PostgreSQL workloads, on one throwaway server (scripts/postgres.sh,
+# fsync on) beside the benchmark's broker. The spec is
+# "postgres:DIRECTIONS", a comma list of:
+#
+#   cdc       BENCH_PG_CHANGES row changes (60 % inserts, 30 % updates, 10 %
+#             deletes in transactions of 1,000), written before the run and
+#             retained by a replication slot per run, streamed to a topic:
+#               limit  pg_recvlogical (pgoutput) into /dev/null, timed to
+#                      its exit at the end of the changes (--endpos);
+#               anchor Debezium's PostgresConnector on Kafka Connect;
+#               sluice postgres-source, running the very same connector file.
+#   latency   inserts paced at BENCH_PG_LATENCY_RATE rows/s for
+#             BENCH_PG_LATENCY_SECS s (BENCH_PG_LATENCY_TX rows per
+#             transaction) while the connector streams; commit-to-Kafka
+#             latency per event (kbench latency) into latency.tsv. No limit.
+#   snapshot  the initial snapshot (snapshot.mode=initial_only) of a table of
+#             BENCH_PG_SNAPSHOT_ROWS rows; the limit is COPY ... TO STDOUT
+#             into /dev/null (psql).
+#   sink      BENCH_PG_SINK_ROWS records (JSON with schemas, flat structs)
+#             from a topic into a new table, insert mode, primary key id:
+#               limit  psql \copy FROM a CSV file of the same rows;
+#               sluice postgres-sink.
+#             No anchor: Debezium's JDBC sink (io.debezium:
+#             debezium-connector-jdbc) is not served by Maven Central here,
+#             and Confluent's is not on Maven Central at all.
+#
+# The source events are JSON without schemas (the common Debezium set-up
+# and the least bytes per event), tombstones off; both source connectors get
+# the same producer settings as in the file workloads.
+
+BENCH_DEFAULT_WORKLOADS+=("postgres:cdc,latency,snapshot,sink")
+BENCH_PG_CHANGES=${BENCH_PG_CHANGES:-1000000}
+BENCH_PG_SNAPSHOT_ROWS=${BENCH_PG_SNAPSHOT_ROWS:-5000000}
+BENCH_PG_SINK_ROWS=${BENCH_PG_SINK_ROWS:-1000000}
+BENCH_PG_LATENCY_RATE=${BENCH_PG_LATENCY_RATE:-20000}
+BENCH_PG_LATENCY_SECS=${BENCH_PG_LATENCY_SECS:-10}
+BENCH_PG_LATENCY_TX=${BENCH_PG_LATENCY_TX:-20}
+
+PG_DIR=
+PG_PREPARED=
+
+postgres_stop()
+{
+	[[ -n $PG_DIR ]] || return 0
+	"$ROOT/scripts/postgres.sh" stop "$PG_DIR/pg" || true
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
+
+# psql_q SQL...: runs SQL on the benchmark database, quietly, stopping at
+# the first error.
+psql_q()
+{
+	psql -X -q -v ON_ERROR_STOP=1 "$PG_CONNINFO" "$@"
+}
+
+# psql_v SQL: the value of a one-value query.
+psql_v()
+{
+	psql -X -q -A -t -v ON_ERROR_STOP=1 "$PG_CONNINFO" -c "$1"
+}
+
+postgres_prepare()
+{
+	IFS=, read -r -a WL_DIRECTIONS <<<"${1#postgres:}"
+	WL_NAME=postgres
+	WL_DESC="$(printf "%'d" "$BENCH_PG_CHANGES") row changes (cdc); $(printf "%'d" "$BENCH_PG_SNAPSHOT_ROWS")-row table (snapshot); $(printf "%'d" "$BENCH_PG_SINK_ROWS") records into a table (sink); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)"
+	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO; sink: psql \\copy FROM"
+	WL_ANCHOR="Debezium $DEBEZIUM_VERSION PostgresConnector on Kafka Connect $CONNECT_VERSION"
+	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch-debezium) || die "could not fetch Debezium"
+	CONNECT_CP_DESC="connect-runtime, connect-json $CONNECT_VERSION, debezium-connector-postgres $DEBEZIUM_VERSION and dependencies"
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
+	on_exit postgres_stop
+	PG_PORT=$("$ROOT/scripts/postgres.sh" start "$PG_DIR/pg") || die "PostgreSQL did not start"
+	PG_CONNINFO="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
+	# A replication slot per run of the cdc direction; big bulk loads
+	# without a checkpoint storm between the runs.
+	psql_q -c "ALTER SYSTEM SET max_replication_slots = 64" \
+		-c "ALTER SYSTEM SET max_wal_senders = 16" \
+		-c "ALTER SYSTEM SET max_wal_size = '16GB'" || return 1
+	"$ROOT/scripts/postgres.sh" restart "$PG_DIR/pg" >/dev/null || die "PostgreSQL did not restart"
+	PG_PID=$(cat "$PG_DIR/pg/postgres.pid")
+	local t cols="id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, price numeric(12,2) NOT NULL, created timestamptz NOT NULL"
+	for t in cdc snap lat; do
+		psql_q -c "CREATE TABLE $t ($cols)" || return 1
+	done
+	psql_q -c "CREATE TABLE cdc_end (id int PRIMARY KEY)" \
+		-c "CREATE PUBLICATION bench_cdc FOR TABLE cdc, cdc_end" \
+		-c "CREATE PUBLICATION bench_snap FOR TABLE snap" \
+		-c "CREATE PUBLICATION bench_lat FOR TABLE lat" || return 1
+	PG_PREPARED=
+	log "PostgreSQL $(psql_v 'SHOW server_version') on port $PG_PORT (pid $PG_PID)"
+}
+
+# ---- data of each direction, made before its first run ---------------------
+
+# The changes, retained by one slot per run (created before them), and the
+# LSN at their end (CDC_ENDPOS): pg_recvlogical stops at the marker
+# transaction written after it.
+postgres_data_cdc()
+{
+	local rep who
+	for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+		for who in limit anchor sluice; do
+			psql_q -c "SELECT pg_create_logical_replication_slot('cdc_${who}_$rep', 'pgoutput')" \
+				>/dev/null || return 1
+		done
+	done
+	local n=$BENCH_PG_CHANGES ins upd del
+	ins=$((n * 6 / 10)) upd=$((n * 3 / 10))
+	del=$((n - ins - upd))
+	log "writing $n row changes"
+	awk -v ins="$ins" -v upd="$upd" -v del="$del" 'BEGIN {
+		for (a = 1; a <= ins; a += 1000) {
+			b = a + 999 > ins ? ins : a + 999
+			printf "INSERT INTO cdc SELECT g, %s, g %% 1000, (g %% 100000) / 100.0, now() FROM generate_series(%d, %d) g;\n", "'\''name-'\'' || g", a, b
+		}
+		for (a = 1; a <= upd; a += 1000) {
+			b = a + 999 > upd ? upd : a + 999
+			printf "UPDATE cdc SET qty = qty + 1, name = name || %s WHERE id BETWEEN %d AND %d;\n", "'\''u'\''", a, b
+		}
+		for (a = ins - del + 1; a <= ins; a += 1000) {
+			b = a + 999 > ins ? ins : a + 999
+			printf "DELETE FROM cdc WHERE id BETWEEN %d AND %d;\n", a, b
+		}
+	}' | psql_q -f - || return 1
+	CDC_ENDPOS=$(psql_v "SELECT pg_current_wal_insert_lsn()")
+	psql_q -c "INSERT INTO cdc_end VALUES (1)" || return 1
+}
+
+postgres_data_snapshot()
+{
+	log "writing the $BENCH_PG_SNAPSHOT_ROWS-row table"
+	psql_q -c "INSERT INTO snap SELECT g, 'name-' || g, g % 1000, (g % 100000) / 100.0, now() FROM generate_series(1, $BENCH_PG_SNAPSHOT_ROWS) g" \
+		-c "VACUUM ANALYZE snap" || return 1
+}
+
+# The sink's input: a topic of JSON records with schemas, filled once by the
+# bare producer, and the same rows as CSV for COPY.
+postgres_data_sink()
+{
+	local n=$BENCH_PG_SINK_ROWS
+	SINK_TOPIC=bench-pg-sink-$RUN_ID
+	SINK_JSON=$OUT/data/pg-sink-$n.json
+	SINK_CSV=$OUT/data/pg-sink-$n.csv
+	mkdir -p "$OUT/data"
+	if [[ ! -s $SINK_JSON || ! -s $SINK_CSV ]]; then
+		awk -v n="$n" -v json="$SINK_JSON" -v csv="$SINK_CSV" 'BEGIN {
+			schema = "{\"type\":\"struct\",\"optional\":false,\"name\":\"bench.row\",\"fields\":[" \
+				"{\"field\":\"id\",\"type\":\"int64\",\"optional\":false}," \
+				"{\"field\":\"name\",\"type\":\"string\",\"optional\":false}," \
+				"{\"field\":\"qty\",\"type\":\"int32\",\"optional\":false}," \
+				"{\"field\":\"price\",\"type\":\"double\",\"optional\":false}," \
+				"{\"field\":\"created\",\"type\":\"int64\",\"optional\":false}]}"
+			for (i = 1; i <= n; i++) {
+				price = (i % 100000) / 100.0
+				printf "{\"schema\":%s,\"payload\":{\"id\":%d,\"name\":\"name-%d\",\"qty\":%d,\"price\":%.2f,\"created\":%d}}\n",
+					schema, i, i, i % 1000, price, 1700000000000 + i >json
+				printf "%d,name-%d,%d,%.2f,%d\n", i, i, i % 1000, price, 1700000000000 + i >csv
+			}
+		}' || return 1
+	fi
+	"$KBENCH" "$BOOTSTRAP" create-topic "$SINK_TOPIC" 1 || return 1
+	"$KBENCH" "$BOOTSTRAP" produce "$SINK_JSON" "$SINK_TOPIC" 2>/dev/null || return 1
+	SINK_BYTES=$(stat -c %s "$SINK_JSON")
+	SINK_BYTES=$((SINK_BYTES - n))
+}
+
+postgres_data_latency()
+{
+	:
+}
+
+# ---- config files ------------------------------------------------------------
+
+# postgres_worker WHO FILE SCHEMAS: the worker file of Kafka Connect or
+# sluice with JSON converters (SCHEMAS: schemas.enable of the values).
+postgres_worker()
+{
+	local who=$1 f=$2 schemas=$3
+	if [[ $who == anchor ]]; then connect_worker "$f"; else sluice_worker "$f"; fi
+	sed -i '/converter=/d' "$f"
+	printf '%s\n' "key.converter=org.apache.kafka.connect.json.JsonConverter" \
+		"key.converter.schemas.enable=false" \
+		"value.converter=org.apache.kafka.connect.json.JsonConverter" \
+		"value.converter.schemas.enable=$schemas" >>"$f"
+}
+
+# pg_source_connector FILE NAME SLOT PUBLICATION TABLE PREFIX SNAPSHOT_MODE:
+# a Debezium PostgresConnector file (sluice runs it unchanged).
+pg_source_connector()
+{
+	printf '%s\n' "name=$2" "connector.class=io.debezium.connector.postgresql.PostgresConnector" \
+		"tasks.max=1" "database.hostname=127.0.0.1" "database.port=$PG_PORT" \
+		"database.user=postgres" "database.password=bench" "database.dbname=postgres" \
+		"plugin.name=pgoutput" "slot.name=$3" "publication.name=$4" \
+		"publication.autocreate.mode=disabled" "table.include.list=public.$5" \
+		"topic.prefix=$6" "snapshot.mode=$7" "tombstones.on.delete=false" >"$1"
+}
+
+# ---- runs --------------------------------------------------------------------
+
+# Waits until the slot of a run exists and a walsender streams it.
+slot_active()
+{
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[[ $(psql_v "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'") == t ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Drops a run's slot once its connector has let go of it.
+drop_slot()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(psql_v "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'") == t ]] || break
+		sleep 0.1
+	done
+	psql_q -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" >/dev/null
+}
+
+# The paced load of the latency direction (measure --with).
+latency_load()
+{
+	slot_active "$LAT_SLOT" || { echo "slot $LAT_SLOT never became active"; return 1; }
+	sleep 1 # the connector is past its start-up
+	"$PGPROBE" "$PG_CONNINFO" load lat "$BENCH_PG_LATENCY_RATE" "$BENCH_PG_LATENCY_SECS" \
+		"$BENCH_PG_LATENCY_TX"
+}
+
+# postgres_run DIRECTION CONTESTANT REP
+postgres_run()
+{
+	local dir=$1 who=$2 rep=$3
+	if [[ ,$PG_PREPARED, != *",$dir,"* ]]; then
+		"postgres_data_$dir" || die "preparing the $dir data failed"
+		PG_PREPARED+=,$dir
+	fi
+	local row="$WL_NAME	$dir	$who	$rep" name=bench-pg-$dir-$who-$rep-$RUN_ID
+	local rc=0 topic slot prefix n daemon=--daemon
+	prefix=bench-pg-$dir-$who-$rep-$RUN_ID
+	case $dir in
+	cdc)
+		n=$BENCH_PG_CHANGES slot=cdc_${who}_$rep topic=$prefix.public.cdc
+		if [[ $who == limit ]]; then
+			CMD=(pg_recvlogical -d "$PG_CONNINFO" -S "$slot" --start --endpos="$CDC_ENDPOS"
+				--no-loop -o proto_version=1 -o publication_names=bench_cdc -f /dev/null)
+			measure "$row" exit - "$n" 0 -- "${CMD[@]}" || rc=1
+			drop_slot "$slot"
+			return "$rc"
+		fi
+		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_cdc cdc \
+			"$prefix" no_data
+		;;
+	latency)
+		[[ $who == limit ]] && return 2
+		n=$((BENCH_PG_LATENCY_RATE * BENCH_PG_LATENCY_SECS)) slot=lat_${who}_$rep
+		topic=$prefix.public.lat LAT_SLOT=$slot
+		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_lat lat \
+			"$prefix" no_data
+		;;
+	snapshot)
+		n=$BENCH_PG_SNAPSHOT_ROWS slot=snap_${who}_$rep topic=$prefix.public.snap
+		if [[ $who == limit ]]; then
+			CMD=(psql -X -q -o /dev/null "$PG_CONNINFO" -c "COPY snap TO STDOUT")
+			measure "$row" exit - "$n" 0 -- "${CMD[@]}"
+			return
+		fi
+		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_snap snap \
+			"$prefix" initial_only
+		;;
+	sink)
+		postgres_sink_run "$who" "$rep" "$row" "$name"
+		return
+		;;
+	esac
+	# A source connector: into a topic of one partition (LogAppendTime for
+	# the latency).
+	local tconf=()
+	[[ $dir == latency ]] && tconf=(message.timestamp.type=LogAppendTime)
+	"$KBENCH" "$BOOTSTRAP" create-topic "$topic" 1 "${tconf[@]}" || return 1
+	postgres_worker "$who" "$RUN_DIR/worker.properties" false
+	if [[ $who == anchor ]]; then
+		connect_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
+	else
+		sluice_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
+	fi
+	local with=()
+	[[ $dir == latency ]] && with=(--with latency_load)
+	measure $daemon "${with[@]}" "$row" topic "$topic" "$n" 0 -- "${CMD[@]}" || rc=1
+	if ((rc == 0)) && [[ $dir == latency ]]; then
+		local lat
+		lat=$("$KBENCH" "$BOOTSTRAP" latency "$topic" "$n") || rc=1
+		[[ -f $OUT/latency.tsv ]] || printf 'workload\tdirection\tcontestant\trep\tp50_ms\tp99_ms\tmax_ms\n' >"$OUT/latency.tsv"
+		printf '%s\t%s\t%s\t%s\n' "$row" "$(kv p50 "$lat")" "$(kv p99 "$lat")" "$(kv max "$lat")" >>"$OUT/latency.tsv"
+		log "$row: commit-to-Kafka latency $lat (ms)"
+	fi
+	"$KBENCH" "$BOOTSTRAP" delete-topic "$topic" || true
+	drop_slot "$slot"
+	return "$rc"
+}
+
+# postgres_sink_run WHO REP ROW NAME: the sink direction into table
+# sink_WHO_REP.
+postgres_sink_run()
+{
+	local who=$1 rep=$2 row=$3 name=$4 table=sink_$1_$2 n=$BENCH_PG_SINK_ROWS rc=0
+	case $who in
+	limit)
+		psql_q -c "CREATE TABLE $table (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, price double precision NOT NULL, created bigint NOT NULL)" ||
+			return 1
+		CMD=(psql -X -q -v ON_ERROR_STOP=1 "$PG_CONNINFO" -c "\\copy $table FROM '$SINK_CSV' WITH (FORMAT csv)")
+		measure "$row" exit - "$n" "$SINK_BYTES" -- "${CMD[@]}" || rc=1
+		;;
+	anchor)
+		return 2 # Debezium's JDBC sink is not on Maven Central (see the top)
+		;;
+	sluice)
+		# Debezium JDBC sink's keys, which sluice takes too.
+		printf '%s\n' "name=$name" "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector" \
+			"tasks.max=1" "topics=$SINK_TOPIC" \
+			"connection.url=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
+			"connection.username=postgres" "connection.password=bench" "insert.mode=insert" \
+			"primary.key.mode=record_value" "primary.key.fields=id" "batch.size=3000" \
+			"auto.create=true" "table.name.format=$table" >"$RUN_DIR/connector.properties"
+		postgres_worker sluice "$RUN_DIR/worker.properties" true
+		sluice_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
+		measure --daemon "$row" rows "$table" "$n" "$SINK_BYTES" -- "${CMD[@]}" || rc=1
+		;;
+	esac
+	local have
+	have=$(psql_v "SELECT count(*) FROM $table" 2>/dev/null || echo 0)
+	if ((rc == 0 && have != n)); then
+		log "$row: $table holds $have rows, not $n"
+		rc=1
+	fi
+	psql_q -c "DROP TABLE IF EXISTS $table" || true
+	return "$rc"
+}
+
+postgres_cleanup()
+{
+	[[ -n ${SINK_TOPIC:-} ]] && { "$KBENCH" "$BOOTSTRAP" delete-topic "$SINK_TOPIC" || true; }
+	postgres_stop
+}
