@@ -109,8 +109,8 @@ valgrind_unit()
 format_check()
 {
 	local files=()
-	mapfile -t files < <(find core connectors tests bench \( -name '*.c' -o -name '*.h' \) \
-		-type f 2>/dev/null | sort)
+	mapfile -t files < <(find core connectors tests bench -path bench/out -prune -o \
+		\( -name '*.c' -o -name '*.h' \) -type f -print 2>/dev/null | sort)
 	if ((${#files[@]} == 0)); then
 		echo "no C sources found"
 		return 1
