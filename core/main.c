@@ -1,6 +1,7 @@
 /* The sluice command line: run, validate, plugins, offsets. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -309,6 +310,12 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* No glibc fastbins: a task thread frees hundreds of thousands of small
+	 * JSON nodes a second, and each large free (librdkafka's delivered
+	 * message sets) then consolidated them all again; this was 30 % of a
+	 * PostgreSQL snapshot's CPU (perf), and the snapshot runs ~20 % faster
+	 * without. The per-thread tcache still serves the small sizes. */
+	mallopt(M_MXFAST, 0);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

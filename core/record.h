@@ -14,7 +14,9 @@
  *
  * Ownership: a value owns data (unless borrowed is set: then something else,
  * e.g. the Kafka message it came from, keeps it alive), and holds one
- * reference to json and to schema. */
+ * reference to json and to schema. JSON trees may share parts between
+ * records (schemas always; e.g. the "source" block of a batch of change
+ * events): treat a tree as read-only, and copy a part before changing it. */
 #ifndef SL_RECORD_H
 #define SL_RECORD_H
 

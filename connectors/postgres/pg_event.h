@@ -79,7 +79,8 @@ void sl_pg_event_builder_invalidate(sl_pg_event_builder_t *b, uint32_t rel_oid);
  * schema "<prefix>.<schema>.<table>.Envelope") and *topic (owned by the
  * builder, valid until it is freed). key and value must be cleared values.
  * Returns 0, or -1 with errstr naming table, column and value when a value
- * does not parse as its type. */
+ * does not parse as its type. Events built from the same source info share
+ * their "source" block: copy it before changing it. */
 int sl_pg_event_build(sl_pg_event_builder_t *b, const sl_pg_relation_t *rel, char op,
 		      const sl_pg_tuple_t *before, const sl_pg_tuple_t *after,
 		      const sl_pg_source_info_t *src, sl_value_t *key, sl_value_t *value,

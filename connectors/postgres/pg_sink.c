@@ -1,7 +1,9 @@
 /* postgres-sink: writes records (Debezium change events or flat structs)
  * into PostgreSQL tables with insert, upsert, update and delete, in one
  * transaction per flush, replaying the uncommitted rows after a lost
- * connection. */
+ * connection. Plain inserts stream through COPY FROM STDIN (kept open
+ * across puts while the rows keep their shape); the other statements are
+ * multi-row and pipelined. */
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,10 @@ typedef struct pg_sink_task {
 	const char **inflight_table; /* borrowed from the mapper's shapes */
 	size_t ninflight, inflight_cap;
 	bool need_sync; /* sent since the last PQpipelineSync */
+	/* The shape whose COPY FROM STDIN is open (no pipeline meanwhile), and
+	 * the rows of one put in COPY's text format. */
+	const sl_pg_shape_t *copy_shape;
+	sl_buf_t copy_buf;
 	sl_buf_t sql;
 	const char **params;
 	size_t params_cap;
@@ -325,9 +331,83 @@ lost:;
 	return SL_RETRY;
 }
 
+/* Sending COPY data failed: either the server ended the COPY with an error
+ * (a value it refused: reported like a statement's failure) or the
+ * connection broke (dropped; the rows are replayed). */
+static sl_rc_t copy_failed(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	const sl_pg_shape_t *s = st->copy_shape;
+	PGresult *res;
+
+	st->copy_shape = NULL;
+	st->tx_open = false;
+	if (PQstatus(st->conn) == CONNECTION_OK && (res = PQgetResult(st->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR) {
+			sl_rc_t rc = check_result(ctx, st, res, "COPY", s->table);
+			while ((res = PQgetResult(st->conn)) != NULL)
+				PQclear(res);
+			return rc;
+		}
+		PQclear(res);
+	}
+	const char *msg = PQerrorMessage(st->conn);
+	sl_task_fail(ctx, "COPY into table %s failed: %.*s", s->table, (int)strcspn(msg, "\n"),
+		     msg);
+	PQfinish(st->conn);
+	st->conn = NULL;
+	return SL_RETRY;
+}
+
+/* Ends the open COPY, if any, and reads its result (a constraint the rows
+ * broke shows here). */
+static sl_rc_t copy_end(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	const sl_pg_shape_t *s = st->copy_shape;
+	PGresult *res;
+
+	if (!s)
+		return SL_OK;
+	if (PQputCopyEnd(st->conn, NULL) != 1)
+		return copy_failed(ctx, st);
+	st->copy_shape = NULL;
+	sl_rc_t rc = check_result(ctx, st, PQgetResult(st->conn), "COPY", s->table);
+	while ((res = PQgetResult(st->conn)) != NULL)
+		PQclear(res);
+	return rc;
+}
+
+/* Streams n rows of one shape into its COPY, starting it when another
+ * shape's (or none) is open. */
+static sl_rc_t copy_rows(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row_t *rows, size_t n)
+{
+	const sl_pg_shape_t *s = rows[0].shape;
+	sl_rc_t rc;
+
+	if (st->copy_shape != s) {
+		if ((rc = copy_end(ctx, st)) != SL_OK || (rc = drain(ctx, st)) != SL_OK)
+			return rc;
+		sl_buf_reset(&st->sql);
+		sl_pg_sql_copy(&st->sql, s);
+		PGresult *res = PQexec(st->conn, st->sql.data);
+		if (PQresultStatus(res) != PGRES_COPY_IN)
+			return check_result(ctx, st, res, "COPY", s->table);
+		PQclear(res);
+		st->copy_shape = s;
+	}
+	sl_buf_reset(&st->copy_buf);
+	for (size_t i = 0; i < n; i++)
+		sl_pg_copy_row(&st->copy_buf, s, rows[i].vals);
+	if (PQputCopyData(st->conn, st->copy_buf.data, (int)st->copy_buf.len) != 1)
+		return copy_failed(ctx, st);
+	return SL_OK;
+}
+
 static sl_rc_t exec_simple(sl_task_ctx_t *ctx, pg_sink_task_t *st, const char *sql)
 {
-	sl_rc_t rc = drain(ctx, st);
+	sl_rc_t rc = copy_end(ctx, st);
+
+	if (rc == SL_OK)
+		rc = drain(ctx, st);
 
 	if (rc != SL_OK)
 		return rc;
@@ -348,6 +428,7 @@ static sl_rc_t connect_db(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	st->tx_open = false;
 	st->ninflight = 0;
 	st->need_sync = false;
+	st->copy_shape = NULL;
 	keys[n] = "dbname", vals[n++] = st->cfg.url;
 	if (st->cfg.user && *st->cfg.user)
 		keys[n] = "user", vals[n++] = st->cfg.user;
@@ -416,7 +497,10 @@ static sl_rc_t ensure_tx(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 
 static sl_rc_t commit(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 {
-	sl_rc_t rc = drain(ctx, st);
+	sl_rc_t rc = copy_end(ctx, st);
+
+	if (rc == SL_OK)
+		rc = drain(ctx, st);
 
 	if (rc != SL_OK)
 		return rc;
@@ -483,9 +567,13 @@ static sl_rc_t exec_group(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_ro
 					   "TRUNCATE"};
 	sl_rc_t rc;
 
+	if (st->copy_shape && st->copy_shape != s && (rc = copy_end(ctx, st)) != SL_OK)
+		return rc;
 	if (st->cfg.auto_create && s->op <= SL_PG_OP_UPDATE &&
 	    (rc = ensure_table(ctx, st, s)) != SL_OK)
 		return rc;
+	if (s->op == SL_PG_OP_INSERT)
+		return copy_rows(ctx, st, rows, n);
 	if (n > st->idx_cap) {
 		st->idx_cap = n;
 		st->idx = sl_realloc(st->idx, n * sizeof(*st->idx));
@@ -555,6 +643,7 @@ static void task_free(pg_sink_task_t *st)
 	free(st->tables);
 	sl_pg_mapper_free(st->mapper);
 	sl_buf_free(&st->sql);
+	sl_buf_free(&st->copy_buf);
 	free(st->params);
 	free(st->idx);
 	free(st->inflight_what);
@@ -655,6 +744,8 @@ static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t coun
 		else
 			st->tx_open = false; /* replayed by the next put or flush */
 	}
+	if (st->copy_shape && PQflush(st->conn) != 0) /* all of the COPY's rows go now */
+		st->tx_open = false;
 	if (st->npending >= PG_SINK_COMMIT_ROWS && commit(ctx, st) != SL_OK)
 		SL_TASK_WARN(ctx, "early commit failed; the rows are replayed on the next put");
 	return SL_OK;

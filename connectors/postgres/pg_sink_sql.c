@@ -558,6 +558,53 @@ void sl_pg_sql_truncate(sl_buf_t *out, const char *table)
 	sl_pg_quote_ident(out, table);
 }
 
+void sl_pg_sql_copy(sl_buf_t *out, const sl_pg_shape_t *s)
+{
+	sl_buf_append_str(out, "COPY ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " (");
+	append_cols(out, s, 0, s->ncols);
+	sl_buf_append_str(out, ") FROM STDIN");
+}
+
+static void copy_value(sl_buf_t *out, const char *v)
+{
+	for (;;) {
+		size_t n = strcspn(v, "\\\n\r\t");
+		sl_buf_append(out, v, n);
+		v += n;
+		switch (*v++) {
+		case '\0':
+			return;
+		case '\\':
+			sl_buf_append(out, "\\\\", 2);
+			break;
+		case '\n':
+			sl_buf_append(out, "\\n", 2);
+			break;
+		case '\r':
+			sl_buf_append(out, "\\r", 2);
+			break;
+		default:
+			sl_buf_append(out, "\\t", 2);
+			break;
+		}
+	}
+}
+
+void sl_pg_copy_row(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		if (c)
+			sl_buf_append_char(out, '\t');
+		if (vals[c])
+			copy_value(out, vals[c]);
+		else
+			sl_buf_append(out, "\\N", 2);
+	}
+	sl_buf_append_char(out, '\n');
+}
+
 size_t sl_pg_rows_per_statement(const sl_pg_shape_t *s, size_t batch_size)
 {
 	size_t per = s->op == SL_PG_OP_DELETE ? s->npk : s->ncols;

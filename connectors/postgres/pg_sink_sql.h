@@ -120,6 +120,13 @@ void sl_pg_sql_delete(sl_buf_t *out, const sl_pg_shape_t *s, size_t nrows);
 /* CREATE TABLE IF NOT EXISTS t (...) with PRIMARY KEY (pk) when npk > 0. */
 void sl_pg_sql_create(sl_buf_t *out, const sl_pg_shape_t *s);
 void sl_pg_sql_truncate(sl_buf_t *out, const char *table);
+/* COPY t (cols) FROM STDIN: how plain inserts are written (the server's
+ * fastest path: no statement to parse and plan per batch). */
+void sl_pg_sql_copy(sl_buf_t *out, const sl_pg_shape_t *s);
+/* Appends one row in COPY's text format: the values tab-separated, \N for
+ * NULL, backslash, newline, carriage return and tab escaped, then a
+ * newline. */
+void sl_pg_copy_row(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals);
 
 /* Rows per statement for a shape: at most batch_size, and within the
  * 65535 parameter limit of the protocol. */

@@ -336,7 +336,9 @@ static sl_rc_t fetch_batch(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapsho
 	return rc;
 }
 
-/* Marks the batch's last record as the end of the snapshot. */
+/* Marks the batch's last record as the end of the snapshot. Its source
+ * block is shared with the batch's other records (sl_pg_event_build), so it
+ * gets a copy of its own. */
 static void mark_last(sl_pg_snapshot_t *s, sl_batch_t *batch)
 {
 	sl_record_t *rec;
@@ -346,8 +348,10 @@ static void mark_last(sl_pg_snapshot_t *s, sl_batch_t *batch)
 		return;
 	rec = &batch->records[batch->count - 1];
 	if (rec->value.kind == SL_VALUE_JSON && rec->value.json &&
-	    (source = json_object_get(rec->value.json, "source")) != NULL)
+	    (source = json_copy(json_object_get(rec->value.json, "source"))) != NULL) {
 		json_object_set_new(source, "snapshot", json_string("last"));
+		json_object_set_new(rec->value.json, "source", source);
+	}
 	if (rec->source_offset)
 		json_decref(rec->source_offset);
 	rec->source_offset = snapshot_offset(s->lsn, true);

@@ -228,6 +228,18 @@ stop_worker()
 }
 
 # line_count FILE: lines in FILE, 0 when it does not exist yet.
+# wait_for SECS CMD...: runs CMD every 0.2 s until it succeeds (0) or SECS
+# pass (1).
+wait_for()
+{
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.2
+	done
+}
+
 line_count()
 {
 	if [[ -f $1 ]]; then

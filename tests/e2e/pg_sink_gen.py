@@ -10,6 +10,10 @@ PostgreSQL's input format (COPY ... CSV: an unquoted empty field is NULL).
   pg_sink_gen.py flat TOPIC N RECORDS EXPECTED  flat structs, one per id
   pg_sink_gen.py truncate TOPIC RECORDS         5 creates, op t, 3 creates
   pg_sink_gen.py hostile TOPIC RECORDS          hostile column names/values
+  pg_sink_gen.py copytext TOPIC N RECORDS EXPECTED  flat structs whose text
+      holds what COPY's text format escapes (tab, newline, CR, backslash,
+      "\\N"), empty strings and NULLs; the CSV quotes every string, so an
+      empty string stays one and only NULL is an unquoted empty field
 """
 import base64
 import csv
@@ -172,6 +176,27 @@ def hostile(topic, out):
                                   dumps({"schema": vs, "payload": v})))
 
 
+COPY_TEXTS = ["tab\there", "new\nline", "cr\rhere", "back\\slash", "\\N", "\\.", "",
+              None, "ünïcødé \\x41", "end\\"]
+
+
+def copytext(topic, n, out, expected):
+    fields = [field("id", "int64", optional=False), field("txt", "string"),
+              field("qty", "int32")]
+    vs, ks = struct(topic + ".Value", fields), struct(topic + ".Key", fields[:1])
+    def quoted(t):
+        return "" if t is None else '"%s"' % t.replace('"', '""')
+
+    with open(out, "w") as f, open(expected, "w", newline="") as e:
+        for i in range(1, n + 1):
+            t = COPY_TEXTS[i % len(COPY_TEXTS)]
+            t = None if t is None else "%s #%d" % (t, i) if i % 3 else t
+            v = {"id": i, "txt": t, "qty": i % 1000}
+            f.write("%s\t%s\n" % (dumps({"schema": ks, "payload": {"id": i}}),
+                                  dumps({"schema": vs, "payload": v})))
+            e.write("%d,%s,%d\n" % (i, quoted(t), v["qty"]))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "cdc":
@@ -180,6 +205,8 @@ if __name__ == "__main__":
         flat(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif mode == "truncate":
         truncate(sys.argv[2], sys.argv[3])
+    elif mode == "copytext":
+        copytext(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif mode == "hostile":
         hostile(sys.argv[2], sys.argv[3])
     else:

@@ -169,6 +169,25 @@ static void test_update_delete_truncate_statement_shapes(void)
 	free_shape(s);
 }
 
+static void test_copy_statement_and_rows_escape_text_format(void)
+{
+	static const char *const cols[] = {"id", "na\"me", "v"};
+	sl_pg_shape_t *s = make_shape("a\"b; DROP TABLE x", SL_PG_OP_INSERT, 1, 3, cols, NULL);
+	char *row1[] = {"1", "tab\there\nnew\rcr", NULL};
+	char *row2[] = {"2", "back\\slash \\N", "\\x00ff"};
+	sl_buf_t b = {0};
+
+	sl_pg_sql_copy(&b, s);
+	ASSERT_STR(b.data, "COPY \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\",\"v\") FROM STDIN");
+	sl_buf_reset(&b);
+	sl_pg_copy_row(&b, s, row1);
+	sl_pg_copy_row(&b, s, row2);
+	ASSERT_STR(b.data, "1\ttab\\there\\nnew\\rcr\t\\N\n"
+			   "2\tback\\\\slash \\\\N\t\\\\x00ff\n");
+	sl_buf_free(&b);
+	free_shape(s);
+}
+
 static void test_create_table_has_types_not_null_and_primary_key(void)
 {
 	static const char *const cols[] = {"id", "when", "a\"b"};
@@ -502,6 +521,8 @@ void pg_sink_test_register(void)
 		 test_upsert_of_key_only_table_does_nothing_on_conflict},
 		{"update_delete_truncate_statement_shapes",
 		 test_update_delete_truncate_statement_shapes},
+		{"copy_statement_and_rows_escape_text_format",
+		 test_copy_statement_and_rows_escape_text_format},
 		{"create_table_has_types_not_null_and_primary_key",
 		 test_create_table_has_types_not_null_and_primary_key},
 		{"rows_per_statement_respects_parameter_limit",
