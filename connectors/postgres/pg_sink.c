@@ -106,7 +106,8 @@ static const sl_option_t pg_sink_options[] = {
 	 .type = SL_OPT_ENUM,
 	 .def = "insert",
 	 .enums = insert_modes,
-	 .doc = "insert: INSERT. upsert: INSERT ... ON CONFLICT (primary key) DO UPDATE "
+	 .doc = "insert: INSERT, streamed with COPY FROM STDIN. upsert: INSERT ... ON CONFLICT "
+		"(primary key) DO UPDATE "
 		"(idempotent: the mode to use for change events and at-least-once "
 		"redelivery). update: UPDATE ... WHERE primary key. upsert and update need "
 		"pk.mode.",
