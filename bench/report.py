@@ -225,7 +225,7 @@ def section(out_dir, kind, rows, lat_rows, wls, machine):
                  "(their CPU and RSS still count): " + "; ".join(exits) + ".")
     lat = latency_table(lat_rows, wls)
     if lat:
-        lat = ["### Latency", "",
+        lat = ["#### Latency", "",
                "Commit to Kafka: the broker's append time of each change event "
                "(LogAppendTime topic) minus its transaction's commit time "
                "(`source.ts_ms`), in ms, over every event of a run at a paced load; "
@@ -236,8 +236,8 @@ def section(out_dir, kind, rows, lat_rows, wls, machine):
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"report.py: no chart: {e}", file=sys.stderr)
     return "\n".join([
-        BEGIN_FMT.format(kind), "", machine, "", "### Workloads", "", *desc, "",
-        "### Measurements", "",
+        BEGIN_FMT.format(kind), "", machine, "", "#### Workloads", "", *desc, "",
+        "#### Measurements", "",
         "Each cell: **median** [min–max] over the runs. records/s and MB/s are "
         "counted from the first record to the last (startup is its own column; "
         "where it is –, the contestant is timed from its start to its exit); "
@@ -245,8 +245,8 @@ def section(out_dir, kind, rows, lat_rows, wls, machine):
         "starting the process to the last record. CPU s (user + sys) and peak RSS are "
         "the contestant's whole process, from start to stop (not the broker's or the "
         "database's).", "",
-        *lines, "", note, "", "### Ratios (of the medians)", "", *ratios, "", *lat,
-        "### The exact settings of this run", "",
+        *lines, "", note, "", "#### Ratios (of the medians)", "", *ratios, "", *lat,
+        "#### The exact settings of this run", "",
         "From the last run of each kind. The limit takes no config file (its "
         "settings are listed above).", "",
         *settings_text(out_dir, [w for w in wls]), END_FMT.format(kind),

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The PostgreSQL workloads, on one throwaway server (scripts/postgres.sh,
-# fsync on) beside the benchmark's broker. The spec is
-# "postgres:DIRECTIONS", a comma list of:
+# fsync on) beside the benchmark's broker. The spec is "postgres" (every
+# direction) or "postgres:DIRECTIONS", a comma list of:
 #
 #   cdc       BENCH_PG_CHANGES row changes (60 % inserts, 30 % updates, 10 %
 #             deletes in transactions of 1,000), written before the run and
@@ -63,7 +63,9 @@ psql_v()
 
 postgres_prepare()
 {
-	IFS=, read -r -a WL_DIRECTIONS <<<"${1#postgres:}"
+	local dirs=cdc,latency,snapshot,sink
+	[[ $1 == postgres:* ]] && dirs=${1#postgres:}
+	IFS=, read -r -a WL_DIRECTIONS <<<"$dirs"
 	WL_NAME=postgres
 	WL_DESC="$(printf "%'d" "$BENCH_PG_CHANGES") row changes (cdc); $(printf "%'d" "$BENCH_PG_SNAPSHOT_ROWS")-row table (snapshot); $(printf "%'d" "$BENCH_PG_SINK_ROWS") records into a table (sink); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)"
 	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO; sink: psql \\copy FROM"
