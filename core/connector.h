@@ -46,6 +46,12 @@ int sl_task_timeout_ms(const sl_task_ctx_t *ctx);
 /* True once the worker wants the task to stop; long loops check it. */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
 
+/* Sink tasks: whether the records handed to put carry their Kafka headers
+ * (default true). A task that never reads them turns them off in start:
+ * librdkafka 2.0.2 builds and frees a parse buffer for every message whose
+ * headers are asked for, even one without headers (~50 ns a record). */
+void sl_task_set_sink_headers(sl_task_ctx_t *ctx, bool wanted);
+
 /* Sleeps up to ms, waking early when the task is asked to stop or paused
  * or resumed. Idle poll/put loops use it instead of sleeping. */
 void sl_task_wait(sl_task_ctx_t *ctx, int64_t ms);

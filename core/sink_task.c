@@ -8,13 +8,24 @@
 #include "task.h"
 
 #define SINK_BATCH_MAX 2000
+/* A task that has caught up with its partitions (a batch short of full)
+ * flushes and commits this soon after the last flush rather than waiting
+ * for offset.flush.interval.ms: what it wrote becomes durable and visible
+ * (a database sink commits) within about this long of arriving, while a
+ * task that is behind keeps its large flush interval for throughput. */
+#define SINK_CAUGHT_UP_FLUSH_MS 100
 
 typedef struct sink_state {
 	rd_kafka_topic_partition_list_t *pending; /* next offsets, put but uncommitted */
 	bool dirty;                               /* put since the last flush */
+	rd_kafka_queue_t *queue;                  /* the consumer's queue */
 	rd_kafka_message_t *msgs[SINK_BATCH_MAX];
 	sl_record_t records[SINK_BATCH_MAX];
 	size_t count;
+	/* What one consume call returned, before it joins msgs: the rebalance
+	 * callback runs inside that call and edits msgs meanwhile. */
+	rd_kafka_message_t *fresh[SINK_BATCH_MAX];
+	uint64_t revocations; /* revocations seen so far */
 	bool pause_applied;
 	bool failed; /* a flush inside a rebalance callback failed */
 } sink_state_t;
@@ -28,6 +39,19 @@ static void pending_set(sink_state_t *st, const char *topic, int32_t partition, 
 	if (!p)
 		p = rd_kafka_topic_partition_list_add(st->pending, topic, partition);
 	p->offset = next;
+}
+
+/* Moves each partition's pending offset past its last message of the batch
+ * (a partition's messages come in offset order). */
+static void pending_set_batch(sink_state_t *st)
+{
+	for (size_t i = 0; i < st->count; i++) {
+		const rd_kafka_message_t *m = st->msgs[i];
+		const rd_kafka_message_t *next = i + 1 < st->count ? st->msgs[i + 1] : NULL;
+		if (next && next->rkt == m->rkt && next->partition == m->partition)
+			continue; /* the next one moves it further */
+		pending_set(st, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
+	}
 }
 
 static sl_rc_t do_flush(sl_task_ctx_t *t, void *arg)
@@ -122,6 +146,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			apply_pause(t, st, true);
 		return;
 	}
+	st->revocations++;
 	drop_collected_of(st, parts);
 	if (st->failed) {
 		SL_INFO(t->tag, "%d partition(s) revoked from a failed task: nothing committed",
@@ -178,7 +203,10 @@ static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_recor
 		*skip = true;
 		return sl_task_report_error(t, "VALUE_CONVERTER", NULL, NULL, 0, "%s", err);
 	}
-	copy_headers(m, r);
+	/* Only for a task that reads them: librdkafka 2.0.2 allocates and frees
+	 * a parse buffer to find out that a message has no headers. */
+	if (!t->sink_headers_off)
+		copy_headers(m, r);
 	return SL_OK;
 }
 
@@ -209,6 +237,8 @@ static int make_consumer(sl_task_ctx_t *t)
 		return -1;
 	}
 	rd_kafka_poll_set_consumer(t->consumer);
+	sink_state_t *st = t->runner;
+	st->queue = rd_kafka_queue_get_consumer(t->consumer);
 	return 0;
 }
 
@@ -244,24 +274,65 @@ static int subscribe(sl_task_ctx_t *t)
 
 /* ---- the loop ---- */
 
-/* Collects up to SINK_BATCH_MAX messages, waiting at most timeout_ms for
- * the first. */
-static void collect(sl_task_ctx_t *t, sink_state_t *st, int timeout_ms)
+/* Keeps only the messages of partitions still assigned; returns how many.
+ * When the assignment is unknown it keeps all: at worst delivered twice. */
+static size_t keep_assigned(sl_task_ctx_t *t, rd_kafka_message_t **msgs, size_t n)
 {
-	int wait = timeout_ms;
-	while (st->count < SINK_BATCH_MAX) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, wait);
-		if (!m)
-			break;
-		wait = 0;
-		if (m->err) {
-			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-				SL_WARN(t->tag, "consumer: %s", rd_kafka_message_errstr(m));
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (rd_kafka_assignment(t->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+		return n;
+	size_t keep = 0;
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_message_t *m = msgs[i];
+		if (!m->err && !rd_kafka_topic_partition_list_find(a, rd_kafka_topic_name(m->rkt),
+								   m->partition)) {
 			rd_kafka_message_destroy(m);
 			continue;
 		}
-		st->msgs[st->count++] = m;
+		msgs[keep++] = m;
 	}
+	rd_kafka_topic_partition_list_destroy(a);
+	return keep;
+}
+
+/* One consume call for up to max messages, waiting at most timeout_ms;
+ * appends them to msgs and returns how many the call returned (errors
+ * included). Rebalance callbacks run inside the call. librdkafka drops
+ * the revoked partitions' messages it already holds; in case one slips
+ * through, they are dropped here too: their new owner reads them from the
+ * committed offset. */
+static size_t consume(sl_task_ctx_t *t, sink_state_t *st, int timeout_ms, size_t max)
+{
+	uint64_t revocations = st->revocations;
+	ssize_t got = rd_kafka_consume_batch_queue(st->queue, timeout_ms, st->fresh, max);
+	if (got <= 0)
+		return 0;
+	size_t n = (size_t)got;
+	if (st->revocations != revocations)
+		n = keep_assigned(t, st->fresh, n);
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_message_t *m = st->fresh[i];
+		if (!m->err) {
+			st->msgs[st->count++] = m;
+			continue;
+		}
+		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			SL_WARN(t->tag, "consumer: %s", rd_kafka_message_errstr(m));
+		rd_kafka_message_destroy(m);
+	}
+	return (size_t)got;
+}
+
+/* Collects up to SINK_BATCH_MAX messages, waiting at most timeout_ms for
+ * the first: a consume call per batch, not a poll per message, halves
+ * librdkafka's cost per message. A call for many messages waits until
+ * all came or the timeout passed, so only the wait for the first one
+ * blocks. */
+static void collect(sl_task_ctx_t *t, sink_state_t *st, int timeout_ms)
+{
+	if (consume(t, st, 0, SINK_BATCH_MAX) || !consume(t, st, timeout_ms, 1))
+		return;
+	consume(t, st, 0, SINK_BATCH_MAX - st->count);
 }
 
 static sl_rc_t do_put(sl_task_ctx_t *t, void *arg)
@@ -303,22 +374,33 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 		sl_record_clear(&st->records[i]);
 	if (rc != SL_OK)
 		return rc;
-	for (size_t i = 0; i < st->count; i++)
-		pending_set(st, rd_kafka_topic_name(st->msgs[i]->rkt), st->msgs[i]->partition,
-			    st->msgs[i]->offset + 1);
+	pending_set_batch(st);
 	st->dirty = true;
 	return SL_OK;
+}
+
+/* Whether it is time to flush: the interval is up, or the task caught up
+ * with unflushed records and the last flush is SINK_CAUGHT_UP_FLUSH_MS old. */
+static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool caught_up,
+		      int64_t last_flush)
+{
+	int64_t now = sl_now_ms();
+	if (now >= t->next_offset_flush)
+		return true;
+	return caught_up && st->dirty && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS;
 }
 
 static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 {
 	bool failed = false;
-	t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
+	int64_t last_flush = sl_now_ms();
+	t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 	while (!atomic_load(&t->stop) && !st->failed && !failed) {
 		bool paused = atomic_load(&t->paused);
 		if (paused != st->pause_applied)
 			apply_pause(t, st, paused);
 		collect(t, st, paused ? 100 : sl_task_timeout_ms(t));
+		bool caught_up = st->count < SINK_BATCH_MAX;
 		sl_rc_t rc = st->count ? process(t, st) : SL_OK;
 		for (size_t i = 0; i < st->count; i++)
 			rd_kafka_message_destroy(st->msgs[i]);
@@ -327,9 +409,10 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			failed = true;
 		if (rc != SL_OK)
 			break; /* SL_RETRY: stopping in the middle of retries */
-		if (sl_now_ms() >= t->next_offset_flush) {
+		if (flush_due(t, st, caught_up, last_flush)) {
 			failed = flush_and_commit(t, st) == SL_FAIL;
-			t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
+			last_flush = sl_now_ms();
+			t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 		}
 	}
 	if (failed || st->failed) {
@@ -376,6 +459,8 @@ out:
 		 * flushes unless the task failed. */
 		st->failed |= sl_task_get_state(t, NULL) == SL_TASK_FAILED;
 		rd_kafka_consumer_close(t->consumer);
+		if (st->queue)
+			rd_kafka_queue_destroy(st->queue);
 		rd_kafka_destroy(t->consumer);
 		t->consumer = NULL;
 	}

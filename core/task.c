@@ -51,6 +51,11 @@ int sl_task_timeout_ms(const sl_task_ctx_t *ctx)
 	return 500;
 }
 
+void sl_task_set_sink_headers(sl_task_ctx_t *ctx, bool wanted)
+{
+	ctx->sink_headers_off = !wanted;
+}
+
 bool sl_task_stopping(const sl_task_ctx_t *ctx)
 {
 	return atomic_load(&((sl_task_ctx_t *)ctx)->stop);

@@ -85,6 +85,7 @@ struct sl_task_ctx {
 	rd_kafka_message_t **cur_msgs;
 	const sl_record_t *cur_records;
 	size_t cur_count;
+	bool sink_headers_off; /* the sink task reads no headers: skip them */
 	uint64_t errors_total;
 	char **known_topics; /* topics this task made sure exist */
 	size_t known_count;

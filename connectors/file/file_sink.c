@@ -215,6 +215,8 @@ static sl_rc_t file_sink_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 		goto out;
 	}
 	sl_buf_reserve(&st->buf, SL_FILE_SINK_WRITE_AT);
+	/* Only the json format writes headers; value lines need none. */
+	sl_task_set_sink_headers(ctx, st->cfg.format == SL_FILE_SINK_FORMAT_JSON);
 	SL_TASK_INFO(ctx, "appending to %s (format %s, fsync %s)", st->cfg.file,
 		     file_sink_formats[st->cfg.format], st->cfg.fsync ? "on" : "off");
 	sl_task_set_data(ctx, st);

@@ -672,6 +672,7 @@ static sl_rc_t pg_sink_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 		.delete_enabled = st->cfg.delete_enabled,
 	};
 	st->mapper = sl_pg_mapper_new(&st->map);
+	sl_task_set_sink_headers(ctx, false); /* rows are built from key and value only */
 	if ((rc = connect_db(ctx, st)) != SL_OK)
 		goto out;
 	SL_TASK_INFO(ctx, "insert.mode=%s pk.mode=%s auto.create=%s delete.enabled=%s",

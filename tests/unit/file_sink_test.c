@@ -2,9 +2,11 @@
  * and its option table. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "runner.h"
+#include "task.h"
 
 /* Formats rec and compares with expected (which includes the '\n'). */
 static void assert_format(const sl_record_t *rec, int format, const char *expected,
@@ -150,6 +152,36 @@ static void test_connector_is_a_documented_sink_with_kafka_connect_aliases(void)
 		CU_ASSERT(o->doc && o->doc[0]);
 }
 
+/* Whether a started file-sink task asks the worker for record headers. */
+static bool start_wants_headers(const char *format)
+{
+	char path[] = "/tmp/sluice-file-sink-test-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	sl_connector_settings_t s = {.name = "unit", .connector_class = "file-sink"};
+	sl_task_env_t env = {.settings = &s};
+	sl_config_t *cfg = sl_config_new();
+	sl_config_set(cfg, "file", path, NULL, 0);
+	sl_config_set(cfg, "format", format, NULL, 0);
+	sl_task_ctx_t *t = sl_task_new(&env, 0, cfg);
+	CU_ASSERT_EQUAL(file_sink_connector.sink->start(t, cfg), SL_OK);
+	bool wanted = !t->sink_headers_off;
+	file_sink_connector.sink->stop(t);
+	sl_task_stop_and_free(t);
+	sl_config_free(cfg);
+	unlink(path);
+	return wanted;
+}
+
+/* Headers cost an allocation per record in librdkafka 2.0.2: only the json
+ * format, which writes them, may ask for them. */
+static void test_only_json_format_asks_for_record_headers(void)
+{
+	CU_ASSERT_TRUE(start_wants_headers("json"));
+	CU_ASSERT_FALSE(start_wants_headers("value"));
+}
+
 void file_sink_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -171,6 +203,8 @@ void file_sink_test_register(void)
 		 test_options_reject_unknown_format_and_need_file},
 		{"connector_is_a_documented_sink_with_kafka_connect_aliases",
 		 test_connector_is_a_documented_sink_with_kafka_connect_aliases},
+		{"only_json_format_asks_for_record_headers",
+		 test_only_json_format_asks_for_record_headers},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("file_sink", NULL, NULL, tests);
