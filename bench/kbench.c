@@ -4,6 +4,7 @@
  *
  *   kbench BOOTSTRAP produce FILE TOPIC        every line of FILE as one record
  *   kbench BOOTSTRAP consume TOPIC GROUP N OUT N records as lines into OUT, fsync
+ *                                              (batches of 2000 per consume call)
  *   kbench BOOTSTRAP create-topic TOPIC PARTITIONS [KEY=VALUE...]  with topic configs
  *   kbench BOOTSTRAP delete-topic TOPIC...
  *   kbench BOOTSTRAP watermarks TOPIC          sum of the high watermarks
@@ -215,30 +216,39 @@ static int cmd_consume(const char *topic, const char *group, long want, const ch
 	size_t len = 0;
 	long got = 0;
 	double deadline = now() + 600;
+	/* Batches of up to 2000 messages per call, as sluice's sink collects
+	 * them: far cheaper per message than a poll each. */
+	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+	rd_kafka_message_t *batch[2000];
 	while (got < want) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-		if (!m) {
+		ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch, 2000);
+		if (n <= 0)
+			n = rd_kafka_consume_batch_queue(q, 100, batch, 1);
+		if (n <= 0) {
 			if (now() > deadline)
 				die("consume: %ld of %ld records after 600 s", got, want);
 			continue;
 		}
-		if (m->err) {
-			fprintf(stderr, "kbench: consumer: %s\n", rd_kafka_message_errstr(m));
+		for (ssize_t i = 0; i < n; i++) {
+			rd_kafka_message_t *m = batch[i];
+			if (m->err) {
+				fprintf(stderr, "kbench: consumer: %s\n", rd_kafka_message_errstr(m));
+			} else {
+				if (len + m->len + 1 > IO_CHUNK) {
+					write_all(fd, buf, len, out);
+					len = 0;
+				}
+				if (m->len + 1 > IO_CHUNK)
+					die("a record of %zu bytes", m->len);
+				memcpy(buf + len, m->payload, m->len);
+				len += m->len;
+				buf[len++] = '\n';
+				got++;
+			}
 			rd_kafka_message_destroy(m);
-			continue;
 		}
-		if (len + m->len + 1 > IO_CHUNK) {
-			write_all(fd, buf, len, out);
-			len = 0;
-		}
-		if (m->len + 1 > IO_CHUNK)
-			die("a record of %zu bytes", m->len);
-		memcpy(buf + len, m->payload, m->len);
-		len += m->len;
-		buf[len++] = '\n';
-		got++;
-		rd_kafka_message_destroy(m);
 	}
+	rd_kafka_queue_destroy(q);
 	write_all(fd, buf, len, out);
 	if (fsync(fd) < 0 && errno != EINVAL) /* EINVAL: /dev/null */
 		die("%s: fsync: %s", out, strerror(errno));

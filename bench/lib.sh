@@ -296,7 +296,7 @@ measure()
 	first=$(kv first "$res")
 	awk -v row="$row" -v n="$n" -v s="$start" -v f="${first:-$start}" -v d="$(kv "done" "$res")" \
 		-v cpu="${t[1]} + ${t[2]}" -v rss="${t[3]}" -v others="$others" 'BEGIN {
-		gsub("\t", " ", row); split(cpu, c, " + ")
+		gsub("\t", " ", row); split(cpu, c, " [+] ")
 		printf "[%s] %s: %.0f records/s, first record %.3f s, %.2f CPU s, %.1f MB RSS, others %s CPU s\n",
 			strftime("%T"), row, n / (d - f), f - s, c[1] + c[2], rss / 1024, others }' >&2
 }

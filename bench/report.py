@@ -131,7 +131,7 @@ def build(rows, wls):
             sl = stats["sluice"]
 
             def ratio(c, k, pct=False):
-                if c not in stats:
+                if c not in stats or (k == "rps" and d in PACED_DIRECTIONS):
                     return "–"
                 v = sl[k][0] / stats[c][k][0]
                 return f"{v * 100:.0f} %" if pct else f"{v:.2f}×"

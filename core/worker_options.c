@@ -28,7 +28,8 @@ const sl_option_t sl_worker_options[] = {
 	 .type = SL_OPT_INT,
 	 .def = "10000",
 	 .doc = "How often source offsets are stored and sink consumer offsets committed "
-		"(after the sink's flush).",
+		"(after the sink's flush). A sink task that has caught up with its "
+		"partitions flushes and commits sooner: 100 ms after its last flush.",
 	 SL_OPT_MIN(1),
 	 SL_OPT_AT(sl_worker_settings_t, offset_flush_interval_ms)},
 	{.name = "offset.flush.timeout.ms",

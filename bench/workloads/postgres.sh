@@ -67,7 +67,7 @@ postgres_prepare()
 	[[ $1 == postgres:* ]] && dirs=${1#postgres:}
 	IFS=, read -r -a WL_DIRECTIONS <<<"$dirs"
 	WL_NAME=postgres
-	WL_DESC="$(printf "%'d" "$BENCH_PG_CHANGES") row changes (cdc); $(printf "%'d" "$BENCH_PG_SNAPSHOT_ROWS")-row table (snapshot); $(printf "%'d" "$BENCH_PG_SINK_ROWS") records into a table (sink); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)"
+	WL_DESC=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$BENCH_PG_CHANGES row changes (cdc); $BENCH_PG_SNAPSHOT_ROWS-row table (snapshot); $BENCH_PG_SINK_ROWS records into a table (sink); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)")
 	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO; sink: psql \\copy FROM"
 	WL_ANCHOR="Debezium $DEBEZIUM_VERSION PostgresConnector on Kafka Connect $CONNECT_VERSION"
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch-debezium) || die "could not fetch Debezium"
