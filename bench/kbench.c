@@ -31,8 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PROBE_NAME "kbench"
+#include "probe.h"
+
 #define IO_CHUNK (1024 * 1024)
-#define WATCH_POLL_US 10000
 
 /* sluice's producer and consumer defaults (core/kafka.c), verbatim. */
 static const char *const producer_conf[][2] = {
@@ -54,24 +56,6 @@ static const char *const consumer_conf[][2] = {
 
 static const char *bootstrap;
 static long delivery_errors;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("kbench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
 {
@@ -232,7 +216,8 @@ static int cmd_consume(const char *topic, const char *group, long want, const ch
 		for (ssize_t i = 0; i < n; i++) {
 			rd_kafka_message_t *m = batch[i];
 			if (m->err) {
-				fprintf(stderr, "kbench: consumer: %s\n", rd_kafka_message_errstr(m));
+				fprintf(stderr, "kbench: consumer: %s\n",
+					rd_kafka_message_errstr(m));
 			} else {
 				if (len + m->len + 1 > IO_CHUNK) {
 					write_all(fd, buf, len, out);

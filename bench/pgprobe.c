@@ -22,25 +22,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define WATCH_POLL_US 10000
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("pgprobe: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
+#define PROBE_NAME "pgprobe"
+#include "probe.h"
 
 static PGconn *connect_db(const char *conninfo)
 {
