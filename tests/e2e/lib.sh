@@ -5,6 +5,7 @@
 #
 #   source "$(dirname "$0")/lib.sh"
 #   start_kafka                       # sets BOOTSTRAP
+#   start_pg pg PGPORT                # a PostgreSQL server; sets PGPORT
 #   start_worker w1 worker.properties source.properties sink.properties
 #   wait_lines out.txt 1000 60 w1
 #   check "output equals input" cmp -s in.txt out.txt
@@ -18,12 +19,14 @@ set -uo pipefail
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SLUICE=${SLUICE:-$E2E_ROOT/build/sluice}
 KAFKA_SH=$E2E_ROOT/scripts/kafka.sh
+PG_SH=$E2E_ROOT/scripts/postgres.sh
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_DONE=0
 declare -A E2E_WORKERS=() # worker name -> pid
 E2E_PIDS=()               # other background processes (writers, ...)
 E2E_KAFKA_DIRS=()         # brokers started by start_kafka
+E2E_PG_DIRS=()            # PostgreSQL servers started by start_pg
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e.XXXXXX")
 
 log()
@@ -55,7 +58,8 @@ check()
 	fi
 }
 
-# Stops every worker, background process and broker this test started.
+# Stops every worker, background process, broker and database server this
+# test started.
 e2e_stop_all()
 {
 	local name pid d
@@ -70,6 +74,10 @@ e2e_stop_all()
 		"$KAFKA_SH" stop "$d" || true
 	done
 	E2E_KAFKA_DIRS=()
+	for d in "${E2E_PG_DIRS[@]}"; do
+		"$PG_SH" stop "$d" >/dev/null 2>&1 || true
+	done
+	E2E_PG_DIRS=()
 }
 
 e2e_summary()
@@ -146,6 +154,18 @@ start_kafka()
 	E2E_KAFKA_DIRS+=("$dir")
 	BOOTSTRAP=$("$KAFKA_SH" start "$dir") || return 1
 	log "kafka at $BOOTSTRAP"
+}
+
+# start_pg NAME VAR: starts a PostgreSQL server (scripts/postgres.sh) in
+# $E2E_TMP/NAME, stopped by PID on exit, and sets VAR to its port. Not in a
+# subshell: the directory must be remembered for the final stop.
+start_pg()
+{
+	local dir=$E2E_TMP/$1 port
+	E2E_PG_DIRS+=("$dir")
+	port=$("$PG_SH" start "$dir") || return 1
+	printf -v "$2" '%s' "$port"
+	log "postgres at 127.0.0.1:$port"
 }
 
 # props FILE KEY=VALUE...: writes a .properties file, one pair a line.

@@ -22,7 +22,6 @@ source "$(dirname "$0")/lib.sh"
 
 SCENARIOS=${E2E_SCENARIOS:-a b c}
 PREFILL_B=${E2E_PREFILL_B:-200000}
-PG_SH=$E2E_ROOT/scripts/postgres.sh
 PG_DIR=$E2E_TMP/pg
 # Types whose values do not survive source -> Kafka -> sink (found by this
 # test; printed and reported, excluded from the types table's comparison).
@@ -34,19 +33,12 @@ if [[ ! -x $SLUICE ]]; then
 	e2e_finish
 fi
 
-# PostgreSQL is stopped by PID whatever happens, chained before lib.sh's
-# own EXIT handling (which stops the workers and Kafka).
-stop_pg() { "$PG_SH" stop "$PG_DIR" >/dev/null 2>&1 || true; }
-trap 'e2e_rc=$?; stop_pg; (exit $e2e_rc); e2e_on_exit' EXIT
-
-PGPORT=$("$PG_SH" start "$PG_DIR") || {
+start_pg pg PGPORT || {
 	fail "start PostgreSQL"
 	e2e_finish
 }
-log "postgres at 127.0.0.1:$PGPORT"
 start_kafka || {
 	fail "start a Kafka broker"
-	stop_pg
 	e2e_finish
 }
 
@@ -517,5 +509,4 @@ for s in $SCENARIOS; do
 	log "scenario $s took $((SECONDS - ts)) s"
 done
 log "all scenarios took $((SECONDS - T_START)) s"
-stop_pg
 e2e_finish

@@ -16,7 +16,6 @@ N_BENCH=${E2E_PG_ROWS:-100000}
 N_KILL=${E2E_PG_KILL_ROWS:-30000}
 SCENARIOS=${E2E_SCENARIOS:-a b c d e f}
 GEN=$E2E_ROOT/tests/e2e/pg_sink_gen.py
-PG_SH=$E2E_ROOT/scripts/postgres.sh
 PG_DIR=$E2E_TMP/pg
 
 need kcat python3 psql md5sum
@@ -25,19 +24,12 @@ if [[ ! -x $SLUICE ]]; then
 	e2e_finish
 fi
 
-# The server is stopped by PID whatever happens; chained before lib.sh's
-# own EXIT handling.
-stop_pg() { "$PG_SH" stop "$PG_DIR" >/dev/null 2>&1 || true; }
-trap 'e2e_rc=$?; stop_pg; (exit $e2e_rc); e2e_on_exit' EXIT
-
-PGPORT=$("$PG_SH" start "$PG_DIR") || {
+start_pg pg PGPORT || {
 	fail "start PostgreSQL"
 	e2e_finish
 }
-log "postgres at 127.0.0.1:$PGPORT"
 start_kafka || {
 	fail "start a Kafka broker"
-	stop_pg
 	e2e_finish
 }
 
@@ -295,5 +287,4 @@ for s in $SCENARIOS; do
 	*) fail "unknown scenario $s" ;;
 	esac
 done
-stop_pg
 e2e_finish

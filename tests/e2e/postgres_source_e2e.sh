@@ -11,37 +11,13 @@ source "$(dirname "$0")/lib.sh"
 
 SCENARIOS=${E2E_SCENARIOS:-a b c d}
 ROWS=${E2E_ROWS:-3000}
-PG_SH=$E2E_ROOT/scripts/postgres.sh
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
-E2E_PG_DIRS=()
-
-# Also stop every PostgreSQL server this test started (pass or fail).
-eval "$(declare -f e2e_stop_all | sed '1s/e2e_stop_all/lib_stop_all/')"
-e2e_stop_all()
-{
-	local d
-	lib_stop_all
-	for d in "${E2E_PG_DIRS[@]}"; do
-		"$PG_SH" stop "$d" >/dev/null 2>&1 || true
-	done
-	E2E_PG_DIRS=()
-}
 
 need kcat python3 "$PG_BIN/psql"
 if [[ ! -x $SLUICE ]]; then
 	fail "sluice binary $SLUICE is missing (build first)"
 	e2e_finish
 fi
-
-# start_pg NAME VAR: starts a server in $E2E_TMP/NAME and sets VAR to its
-# port (not in a subshell: the dir must be remembered for the final stop).
-start_pg()
-{
-	local dir=$E2E_TMP/$1 port
-	E2E_PG_DIRS+=("$dir")
-	port=$("$PG_SH" start "$dir") || return 1
-	printf -v "$2" '%s' "$port"
-}
 
 # sql PORT SQL...: runs statements as postgres; prints tuples unaligned.
 sql()
