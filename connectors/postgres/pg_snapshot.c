@@ -23,6 +23,7 @@ struct sl_pg_snapshot {
 	size_t ntables, next;  /* next: the table after the open one */
 	sl_pg_relation_t *rel; /* the open table, NULL between tables */
 	bool cursor_open;
+	bool prefetching; /* the next batch's FETCH is sent, its result not read */
 	int64_t rows, table_rows;
 	double estimate;
 	int64_t started_ms, next_progress_ms;
@@ -309,28 +310,57 @@ static sl_rc_t add_row(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapshot_t 
 	return SL_OK;
 }
 
-/* FETCHes one batch from the open cursor; *eof when the table is done. */
+/* Sends the FETCH of the next batch without waiting: the server reads it
+ * while this thread converts the current one. A failure to send shows as
+ * the result's error. */
+static void send_fetch(const sl_pg_source_t *st, sl_pg_snapshot_t *s)
+{
+	char q[64];
+
+	snprintf(q, sizeof(q), "FETCH FORWARD %lld FROM sl_snapshot",
+		 (long long)st->cfg.snapshot_fetch_size);
+	s->prefetching = PQsendQuery(s->conn, q) == 1;
+}
+
+/* The result of the sent FETCH (sending one first if none is). */
+static PGresult *fetch_result(const sl_pg_source_t *st, sl_pg_snapshot_t *s)
+{
+	PGresult *r, *rest;
+
+	if (!s->prefetching)
+		send_fetch(st, s);
+	if (!s->prefetching)
+		return NULL;
+	s->prefetching = false;
+	r = PQgetResult(s->conn);
+	while ((rest = PQgetResult(s->conn)) != NULL)
+		PQclear(rest);
+	return r;
+}
+
+/* FETCHes one batch from the open cursor and sends the next FETCH; *eof
+ * when the table is done (a batch short of snapshot.fetch.size is its
+ * last). */
 static sl_rc_t fetch_batch(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapshot_t *s,
 			   sl_batch_t *batch, bool *eof)
 {
-	char q[64];
 	PGresult *r;
 	sl_pg_datum_t *datums;
 	sl_rc_t rc = SL_OK;
 
-	snprintf(q, sizeof(q), "FETCH FORWARD %lld FROM sl_snapshot",
-		 (long long)st->cfg.snapshot_fetch_size);
-	r = PQexec(s->conn, q);
+	r = fetch_result(st, s);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		sl_task_fail(ctx, "snapshot of %s.%s: FETCH failed: %s", s->rel->schema,
 			     s->rel->table, PQerrorMessage(s->conn));
 		PQclear(r);
 		return PQstatus(s->conn) == CONNECTION_BAD ? SL_RETRY : SL_FAIL;
 	}
+	*eof = PQntuples(r) < st->cfg.snapshot_fetch_size;
+	if (!*eof)
+		send_fetch(st, s);
 	datums = sl_calloc((size_t)s->rel->ncols + 1, sizeof(*datums));
 	for (int i = 0; i < PQntuples(r) && rc == SL_OK; i++)
 		rc = add_row(ctx, st, s, r, i, datums, batch);
-	*eof = PQntuples(r) == 0;
 	free(datums);
 	PQclear(r);
 	return rc;
