@@ -51,6 +51,11 @@ bool sl_task_stopping(const sl_task_ctx_t *ctx);
  * librdkafka 2.0.2 builds and frees a parse buffer for every message whose
  * headers are asked for, even one without headers (~50 ns a record). */
 void sl_task_set_sink_headers(sl_task_ctx_t *ctx, bool wanted);
+/* Sink tasks: asks for a flush (the connector's flush, then the consumer
+ * offsets' commit) right after the current put, e.g. when put has buffered
+ * enough; a connector never commits outside flush, so its data and its
+ * offsets stay together. */
+void sl_task_request_flush(sl_task_ctx_t *ctx);
 
 /* Sleeps up to ms, waking early when the task is asked to stop or paused
  * or resumed. Idle poll/put loops use it instead of sleeping. */

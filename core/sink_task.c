@@ -379,13 +379,14 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 	return SL_OK;
 }
 
-/* Whether it is time to flush: the interval is up, or the task caught up
- * with unflushed records and the last flush is SINK_CAUGHT_UP_FLUSH_MS old. */
+/* Whether it is time to flush: the interval is up, the connector asked for
+ * it, or the task caught up with unflushed records and the last flush is
+ * SINK_CAUGHT_UP_FLUSH_MS old. */
 static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool caught_up,
 		      int64_t last_flush)
 {
 	int64_t now = sl_now_ms();
-	if (now >= t->next_offset_flush)
+	if (now >= t->next_offset_flush || (t->flush_requested && st->dirty))
 		return true;
 	return caught_up && st->dirty && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS;
 }
@@ -411,6 +412,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			break; /* SL_RETRY: stopping in the middle of retries */
 		if (flush_due(t, st, caught_up, last_flush)) {
 			failed = flush_and_commit(t, st) == SL_FAIL;
+			t->flush_requested = false;
 			last_flush = sl_now_ms();
 			t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 		}

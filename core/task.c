@@ -56,6 +56,11 @@ void sl_task_set_sink_headers(sl_task_ctx_t *ctx, bool wanted)
 	ctx->sink_headers_off = !wanted;
 }
 
+void sl_task_request_flush(sl_task_ctx_t *ctx)
+{
+	ctx->flush_requested = true;
+}
+
 bool sl_task_stopping(const sl_task_ctx_t *ctx)
 {
 	return atomic_load(&((sl_task_ctx_t *)ctx)->stop);

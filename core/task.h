@@ -86,6 +86,7 @@ struct sl_task_ctx {
 	const sl_record_t *cur_records;
 	size_t cur_count;
 	bool sink_headers_off; /* the sink task reads no headers: skip them */
+	bool flush_requested;  /* the sink asked to flush after this put */
 	uint64_t errors_total;
 	char **known_topics; /* topics this task made sure exist */
 	size_t known_count;

@@ -12,8 +12,9 @@
 #include "pg_sink_sql.h"
 #include "postgres.h"
 
-/* put commits early once this many rows wait for a flush, so a long
- * offset.flush.interval.ms does not keep millions of rows for replay. */
+/* put asks the worker for a flush once this many rows wait for one, so a
+ * long offset.flush.interval.ms does not keep millions of rows for replay
+ * (the worker commits the consumer offsets right after the COMMIT). */
 #define PG_SINK_COMMIT_ROWS 100000
 
 typedef struct pg_sink_config {
@@ -748,8 +749,8 @@ static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t coun
 	}
 	if (st->copy_shape && PQflush(st->conn) != 0) /* all of the COPY's rows go now */
 		st->tx_open = false;
-	if (st->npending >= PG_SINK_COMMIT_ROWS && commit(ctx, st) != SL_OK)
-		SL_TASK_WARN(ctx, "early commit failed; the rows are replayed on the next put");
+	if (st->npending >= PG_SINK_COMMIT_ROWS)
+		sl_task_request_flush(ctx);
 	return SL_OK;
 }
 
