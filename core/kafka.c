@@ -25,8 +25,8 @@ static const char *const producer_defaults[][2] = {
 	{"partitioner", "murmur2_random"}, /* the Java client's partitioner */
 	{"linger.ms", "5"},
 	{"batch.num.messages", "10000"},
-	{"queue.buffering.max.messages", "500000"},
-	{"queue.buffering.max.kbytes", "262144"},
+	{"queue.buffering.max.messages", "100000"},
+	{"queue.buffering.max.kbytes", "65536"},
 	{"message.timeout.ms", "300000"},
 	{"compression.type", "none"},
 };
