@@ -19,6 +19,7 @@ typedef struct sl_pg_type {
 	char typtype;  /* 'b' base, 'e' enum, 'd' domain, 'c' composite, ... */
 	uint32_t elem; /* element type of an array, else 0 */
 	uint32_t base; /* base type of a domain, else 0 */
+	char *labels;  /* an enum's labels in order, comma-separated, or NULL */
 } sl_pg_type_t;
 
 typedef struct sl_pg_types sl_pg_types_t;
@@ -28,6 +29,9 @@ void sl_pg_types_free(sl_pg_types_t *t);
 void sl_pg_types_add(sl_pg_types_t *t, uint32_t oid, const char *name, char typtype, uint32_t elem,
 		     uint32_t base);
 const sl_pg_type_t *sl_pg_types_find(const sl_pg_types_t *t, uint32_t oid);
+/* Sets an enum type's labels (Debezium's "allowed" schema parameter); a
+ * type not added yet is ignored. */
+void sl_pg_types_set_labels(sl_pg_types_t *t, uint32_t oid, const char *labels);
 
 /* ---- events ---- */
 typedef enum sl_pg_decimal_mode {

@@ -214,9 +214,11 @@ static void resolve_depth(const sl_pg_types_t *types, const sl_pg_event_config_t
 	if (*schema)
 		return;
 	c->kind = SL_PGV_STRING;
-	/* enum labels are not in the catalog struct: no "allowed" parameter */
 	*schema = schema_named("string", optional,
 			       t && t->typtype == 'e' ? "io.debezium.data.Enum" : NULL);
+	if (t && t->typtype == 'e' && t->labels)
+		json_object_set_new(*schema, "parameters",
+				    json_pack("{s:s}", "allowed", t->labels));
 }
 
 void sl_pgv_resolve(const sl_pg_types_t *types, const sl_pg_event_config_t *cfg, uint32_t oid,

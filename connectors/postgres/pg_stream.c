@@ -12,6 +12,28 @@ static void lsn_text(uint64_t lsn, char *buf, size_t size)
 	sl_pg_lsn_format(lsn, buf, size);
 }
 
+/* The labels of the enum types among the pg_type rows WHERE selects, in
+ * their sort order (Debezium's "allowed" parameter). */
+static int load_enum_labels(sl_pg_source_t *st, const char *where, char *errstr, size_t errstr_size)
+{
+	char *q = sl_asprintf("SELECT enumtypid, string_agg(enumlabel, ',' ORDER BY enumsortorder) "
+			      "FROM pg_enum WHERE enumtypid IN (SELECT oid FROM pg_type %s) "
+			      "GROUP BY enumtypid",
+			      where);
+	PGresult *r = PQexec(st->sql, q);
+	int rv = 0;
+
+	free(q);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		rv = sl_seterr(errstr, errstr_size, "reading pg_enum failed: %s",
+			       PQerrorMessage(st->sql));
+	for (int i = 0; rv == 0 && i < PQntuples(r); i++)
+		sl_pg_types_set_labels(st->types, (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10),
+				       PQgetvalue(r, i, 1));
+	PQclear(r);
+	return rv;
+}
+
 int sl_pg_catalog_load_types(sl_pg_source_t *st, const char *where, char *errstr,
 			     size_t errstr_size)
 {
@@ -31,6 +53,7 @@ int sl_pg_catalog_load_types(sl_pg_source_t *st, const char *where, char *errstr
 				PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)[0],
 				(uint32_t)strtoul(PQgetvalue(r, i, 3), NULL, 10),
 				(uint32_t)strtoul(PQgetvalue(r, i, 4), NULL, 10));
+	rv = load_enum_labels(st, where, errstr, errstr_size);
 out:
 	PQclear(r);
 	return rv;

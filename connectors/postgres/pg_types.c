@@ -69,8 +69,10 @@ void sl_pg_types_free(sl_pg_types_t *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->count; i++)
+	for (size_t i = 0; i < t->count; i++) {
 		free(t->types[i].name);
+		free(t->types[i].labels);
+	}
 	free(t->types);
 	free(t);
 }
@@ -83,6 +85,7 @@ void sl_pg_types_add(sl_pg_types_t *t, uint32_t oid, const char *name, char typt
 
 	if (found) {
 		free(t->types[i].name);
+		free(t->types[i].labels);
 	} else {
 		if (t->count == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 64;
@@ -105,4 +108,15 @@ const sl_pg_type_t *sl_pg_types_find(const sl_pg_types_t *t, uint32_t oid)
 	bool found;
 	size_t i = find_index(t, oid, &found);
 	return found ? &t->types[i] : NULL;
+}
+
+void sl_pg_types_set_labels(sl_pg_types_t *t, uint32_t oid, const char *labels)
+{
+	bool found;
+	size_t i = find_index(t, oid, &found);
+
+	if (!found)
+		return;
+	free(t->types[i].labels);
+	t->types[i].labels = labels ? sl_strdup(labels) : NULL;
 }

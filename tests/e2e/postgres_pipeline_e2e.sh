@@ -406,6 +406,9 @@ scenario_a() {
 		"$(q dst_a "SELECT count(*) || ' ' || count(*) FILTER (WHERE v LIKE 'after truncate%') FROM tr")" = "500 500"
 	check "a: no unavailable-value placeholder reached the sink" test \
 		"$(q dst_a "SELECT count(*) FROM toast WHERE big LIKE '%__debezium_unavailable_value%'")" = 0
+	check "a: the enum column's schema lists its labels in order (Debezium's \"allowed\")" \
+		grep -qF '"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy,ünï cødé"},"field":"c_enum"' \
+		<(kcat -C -b "$BOOTSTRAP" -t pa.public.types -c 1 -e -q)
 	check "a: worker exits 0 on SIGTERM" stop_worker a
 }
 

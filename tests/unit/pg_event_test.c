@@ -53,6 +53,8 @@ static void world_init(world_t *w, sl_pg_decimal_mode_t dm, sl_pg_time_mode_t tm
 	};
 	w->types = sl_pg_types_new();
 	sl_pg_types_add(w->types, 16385, "mood", 'e', 0, 0);
+	sl_pg_types_set_labels(w->types, 16385, "happy,sad");
+	sl_pg_types_set_labels(w->types, 99998, "not,added"); /* ignored */
 	w->b = sl_pg_event_builder_new(&w->cfg, w->types);
 	w->d = sl_pg_decoder_new();
 }
@@ -397,7 +399,7 @@ static void test_alltypes_schemas_adaptive_precise(void)
 		{"jb", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Json\","
 		       "\"version\":1,\"field\":\"jb\"}"},
 		{"e", "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\","
-		      "\"version\":1,\"field\":\"e\"}"},
+		      "\"version\":1,\"parameters\":{\"allowed\":\"happy,sad\"},\"field\":\"e\"}"},
 		{"ia", "{\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true},"
 		       "\"optional\":true,\"field\":\"ia\"}"},
 		{"ba", "{\"type\":\"bytes\",\"optional\":true,\"field\":\"ba\"}"},
