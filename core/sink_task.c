@@ -32,23 +32,28 @@ typedef struct sink_state {
 
 /* ---- offsets ---- */
 
+/* Moves a partition's pending offset forward to next (never back: the
+ * batch's messages are not in offset order once process() has moved the
+ * skipped ones behind the records it puts). */
 static void pending_set(sink_state_t *st, const char *topic, int32_t partition, int64_t next)
 {
 	rd_kafka_topic_partition_t *p =
 		rd_kafka_topic_partition_list_find(st->pending, topic, partition);
 	if (!p)
 		p = rd_kafka_topic_partition_list_add(st->pending, topic, partition);
-	p->offset = next;
+	if (next > p->offset)
+		p->offset = next;
 }
 
-/* Moves each partition's pending offset past its last message of the batch
- * (a partition's messages come in offset order). */
+/* Moves each partition's pending offset past its newest message of the
+ * batch, looking the partition up once per run of its messages. */
 static void pending_set_batch(sink_state_t *st)
 {
 	for (size_t i = 0; i < st->count; i++) {
 		const rd_kafka_message_t *m = st->msgs[i];
 		const rd_kafka_message_t *next = i + 1 < st->count ? st->msgs[i + 1] : NULL;
-		if (next && next->rkt == m->rkt && next->partition == m->partition)
+		if (next && next->rkt == m->rkt && next->partition == m->partition &&
+		    next->offset > m->offset)
 			continue; /* the next one moves it further */
 		pending_set(st, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
 	}

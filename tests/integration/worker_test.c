@@ -357,6 +357,19 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 	free(line);
 	remove_conn("p5-dlq-reader");
 	free(dlq_out);
+	/* The committed offset covers the skipped record and everything after
+	 * it: restarted, the sink goes on with the next record, nothing twice. */
+	remove_conn("p5-sink");
+	add(snk);
+	f = fopen(in, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"good-3\"}\n", f);
+	fclose(f);
+	CU_ASSERT(wait_lines(out, 3, 30000));
+	sl_sleep_ms(300);
+	text = sl_file_read_all(out, NULL);
+	CU_ASSERT_STRING_EQUAL(text, "good-1\ngood-2\ngood-3\n");
+	free(text);
 	remove_conn("p5-src");
 	remove_conn("p5-sink");
 	free(in);
