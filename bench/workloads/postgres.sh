@@ -169,11 +169,6 @@ postgres_data_sink()
 	SINK_BYTES=$((SINK_BYTES - n))
 }
 
-postgres_data_latency()
-{
-	:
-}
-
 # ---- config files ------------------------------------------------------------
 
 # postgres_worker WHO FILE SCHEMAS: the worker file of Kafka Connect or
@@ -238,8 +233,10 @@ latency_load()
 postgres_run()
 {
 	local dir=$1 who=$2 rep=$3
-	if [[ ,$PG_PREPARED, != *",$dir,"* ]]; then
-		"postgres_data_$dir" || die "preparing the $dir data failed"
+	if [[ ,$PG_PREPARED, != *",$dir,"* ]]; then # once, when the direction has data
+		if declare -F "postgres_data_$dir" >/dev/null; then
+			"postgres_data_$dir" || die "preparing the $dir data failed"
+		fi
 		PG_PREPARED+=,$dir
 	fi
 	local row="$WL_NAME	$dir	$who	$rep" name=bench-pg-$dir-$who-$rep-$RUN_ID

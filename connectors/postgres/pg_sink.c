@@ -378,6 +378,15 @@ static sl_rc_t copy_end(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	return rc;
 }
 
+/* Makes the connection idle: ends the open COPY and reads the pipelined
+ * results, reporting the first failure. */
+static sl_rc_t settle(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	sl_rc_t rc = copy_end(ctx, st);
+
+	return rc == SL_OK ? drain(ctx, st) : rc;
+}
+
 /* Streams n rows of one shape into its COPY, starting it when another
  * shape's (or none) is open. */
 static sl_rc_t copy_rows(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row_t *rows, size_t n)
@@ -386,7 +395,7 @@ static sl_rc_t copy_rows(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row
 	sl_rc_t rc;
 
 	if (st->copy_shape != s) {
-		if ((rc = copy_end(ctx, st)) != SL_OK || (rc = drain(ctx, st)) != SL_OK)
+		if ((rc = settle(ctx, st)) != SL_OK)
 			return rc;
 		sl_buf_reset(&st->sql);
 		sl_pg_sql_copy(&st->sql, s);
@@ -406,10 +415,7 @@ static sl_rc_t copy_rows(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row
 
 static sl_rc_t exec_simple(sl_task_ctx_t *ctx, pg_sink_task_t *st, const char *sql)
 {
-	sl_rc_t rc = copy_end(ctx, st);
-
-	if (rc == SL_OK)
-		rc = drain(ctx, st);
+	sl_rc_t rc = settle(ctx, st);
 
 	if (rc != SL_OK)
 		return rc;
@@ -499,10 +505,7 @@ static sl_rc_t ensure_tx(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 
 static sl_rc_t commit(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 {
-	sl_rc_t rc = copy_end(ctx, st);
-
-	if (rc == SL_OK)
-		rc = drain(ctx, st);
+	sl_rc_t rc = settle(ctx, st);
 
 	if (rc != SL_OK)
 		return rc;
