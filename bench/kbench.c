@@ -13,7 +13,9 @@
  *   kbench BOOTSTRAP latency TOPIC N           commit-to-Kafka latency of N change
  *                                              events (see cmd_latency)
  *
- * The producer and consumer use sluice's client defaults (core/kafka.c):
+ * The producer and consumer use sluice's client defaults (core/kafka.c),
+ * and the consumer sluice's fetch wake watch (core/fetch_wake.h; set
+ * KBENCH_NO_WAKE=1 to consume without it):
  * what sluice adds on top of librdkafka is what the benchmark measures.
  * The watchers print "ready" once set up, then "first=T done=T" (epoch
  * seconds) when the first record / the Nth record was seen, polling every
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #define PROBE_NAME "kbench"
+#include "fetch_wake.h"
 #include "probe.h"
 
 #define IO_CHUNK (1024 * 1024)
@@ -203,11 +206,16 @@ static int cmd_consume(const char *topic, const char *group, long want, const ch
 	/* Batches of up to 2000 messages per call, as sluice's sink collects
 	 * them: far cheaper per message than a poll each. */
 	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+	/* librdkafka 2.0.2 parks a fetcher whose queue filled for up to a
+	 * second; sluice's sink wakes it (core/fetch_wake.h), so does this. */
+	sl_fetch_wake_t *wake = getenv("KBENCH_NO_WAKE") ? NULL : sl_fetch_wake_new(rk, q);
 	rd_kafka_message_t *batch[2000];
 	while (got < want) {
 		ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch, 2000);
 		if (n <= 0)
 			n = rd_kafka_consume_batch_queue(q, 100, batch, 1);
+		if (n > 0)
+			sl_fetch_wake_check(wake, batch, (size_t)n);
 		if (n <= 0) {
 			if (now() > deadline)
 				die("consume: %ld of %ld records after 600 s", got, want);
@@ -233,6 +241,7 @@ static int cmd_consume(const char *topic, const char *group, long want, const ch
 			rd_kafka_message_destroy(m);
 		}
 	}
+	sl_fetch_wake_free(wake);
 	rd_kafka_queue_destroy(q);
 	write_all(fd, buf, len, out);
 	if (fsync(fd) < 0 && errno != EINVAL) /* EINVAL: /dev/null */

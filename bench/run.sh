@@ -70,8 +70,9 @@ build()
 		cmake --build "$OUT/build" -j2 --target sluice >>"$OUT/build.log" 2>&1 ||
 		{ tail -n 30 "$OUT/build.log" >&2; die "building sluice failed"; }
 	SLUICE=$OUT/build/sluice
-	cc -O2 -std=c17 -Wall -Wextra -Wno-unused-parameter -o "$OUT/kbench" \
-		"$BENCH_DIR/kbench.c" -lrdkafka || die "building kbench failed"
+	cc -O2 -std=c17 -Wall -Wextra -Wno-unused-parameter -I"$ROOT/core" -o "$OUT/kbench" \
+		"$BENCH_DIR/kbench.c" "$ROOT/core/fetch_wake.c" -lrdkafka -lpthread ||
+		die "building kbench failed"
 	KBENCH=$OUT/kbench
 	cc -O2 -std=c17 -Wall -Wextra -I"$(pg_config --includedir)" -o "$OUT/pgprobe" \
 		"$BENCH_DIR/pgprobe.c" -lpq || die "building pgprobe failed"

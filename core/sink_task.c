@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fetch_wake.h"
 #include "log.h"
 #include "task.h"
 
@@ -19,6 +20,7 @@ typedef struct sink_state {
 	rd_kafka_topic_partition_list_t *pending; /* next offsets, put but uncommitted */
 	bool dirty;                               /* put since the last flush */
 	rd_kafka_queue_t *queue;                  /* the consumer's queue */
+	sl_fetch_wake_t *wake;                    /* NULL on librdkafka >= 2.2 */
 	rd_kafka_message_t *msgs[SINK_BATCH_MAX];
 	sl_record_t records[SINK_BATCH_MAX];
 	size_t count;
@@ -244,6 +246,7 @@ static int make_consumer(sl_task_ctx_t *t)
 	rd_kafka_poll_set_consumer(t->consumer);
 	sink_state_t *st = t->runner;
 	st->queue = rd_kafka_queue_get_consumer(t->consumer);
+	st->wake = sl_fetch_wake_new(t->consumer, st->queue);
 	return 0;
 }
 
@@ -406,6 +409,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 		if (paused != st->pause_applied)
 			apply_pause(t, st, paused);
 		collect(t, st, paused ? 100 : sl_task_timeout_ms(t));
+		sl_fetch_wake_check(st->wake, st->msgs, st->count);
 		bool caught_up = st->count < SINK_BATCH_MAX;
 		sl_rc_t rc = st->count ? process(t, st) : SL_OK;
 		for (size_t i = 0; i < st->count; i++)
@@ -465,6 +469,8 @@ out:
 		 * not wait for the session timeout); its revocation callback
 		 * flushes unless the task failed. */
 		st->failed |= sl_task_get_state(t, NULL) == SL_TASK_FAILED;
+		SL_DEBUG(t->tag, "fetcher woken %zu time(s)", sl_fetch_wake_count(st->wake));
+		sl_fetch_wake_free(st->wake);
 		rd_kafka_consumer_close(t->consumer);
 		if (st->queue)
 			rd_kafka_queue_destroy(st->queue);
