@@ -55,6 +55,9 @@ sluice_worker()
 		"key.converter=org.apache.kafka.connect.storage.StringConverter" \
 		"value.converter=org.apache.kafka.connect.storage.StringConverter" \
 		"log.level=info" >"$1"
+	# Experiments: BENCH_SLUICE_WORKER="consumer.queued.min.messages=20000 ..."
+	# shellcheck disable=SC2086 # one line per word
+	[[ -z ${BENCH_SLUICE_WORKER:-} ]] || printf '%s\n' $BENCH_SLUICE_WORKER >>"$1"
 }
 
 # connect_worker FILE: Kafka Connect's standalone worker config. The
@@ -76,7 +79,7 @@ connect_worker()
 		"producer.max.in.flight.requests.per.connection=5" \
 		"producer.linger.ms=5" \
 		"producer.batch.size=1000000" \
-		"producer.buffer.memory=67108864" \
+		"producer.buffer.memory=16777216" \
 		"producer.compression.type=none" \
 		"producer.delivery.timeout.ms=300000" \
 		"consumer.max.poll.records=2000" \

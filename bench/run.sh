@@ -14,6 +14,7 @@
 # bench/workloads/postgres.sh), BENCH_TIMEOUT (seconds one run may take, default
 # 300), BENCH_QUIET_WAIT (seconds to wait before each run for other work on
 # the machine to end, default 15), BENCH_DOC (default docs/benchmarks.md),
+# BENCH_CONTESTANTS (default "limit anchor sluice"; fewer for experiments),
 # KAFKA_VERSION.
 #
 # Adding a workload: bench/workloads/NAME.sh appends its specs
@@ -180,7 +181,7 @@ main()
 		printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
 		for dir in "${WL_DIRECTIONS[@]}"; do
 			for ((rep = 1; rep <= BENCH_REPS; rep++)); do
-				for who in limit anchor sluice; do
+				for who in ${BENCH_CONTESTANTS:-limit anchor sluice}; do
 					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$rep
 					mkdir -p "$RUN_DIR"
 					"${kind}_run" "$dir" "$who" "$rep"

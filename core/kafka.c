@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fetch_wake.h"
 #include "log.h"
 #include "util.h"
 
@@ -17,25 +18,69 @@ struct sl_kafka {
 	rd_kafka_mock_cluster_t *mock;
 };
 
-/* sluice's own defaults per client kind: what Kafka Connect's worker sets
- * for its task clients, in librdkafka's names. */
-static const char *const producer_defaults[][2] = {
-	{"enable.idempotence", "true"},
-	{"acks", "all"},
-	{"partitioner", "murmur2_random"}, /* the Java client's partitioner */
-	{"linger.ms", "5"},
-	{"batch.num.messages", "10000"},
-	{"queue.buffering.max.messages", "100000"},
-	{"queue.buffering.max.kbytes", "65536"},
-	{"message.timeout.ms", "300000"},
-	{"compression.type", "none"},
+/* sluice's own settings per client kind, in librdkafka's names: what Kafka
+ * Connect's worker sets for its task clients, and what the record path
+ * needs. Each can be changed with producer.* / consumer.* in the worker
+ * file or *.override.* in a connector's; `sluice plugins --markdown
+ * kafka-clients` prints them for docs/configuration.md. */
+typedef struct client_default {
+	const char *key, *value, *why;
+} client_default_t;
+
+static const client_default_t producer_defaults[] = {
+	{"enable.idempotence", "true", "retries neither duplicate nor reorder records"},
+	{"acks", "all",
+	 "a record counts as written once every in-sync replica has it; source offsets are "
+	 "stored only after that"},
+	{"partitioner", "murmur2_random",
+	 "the Java client's partitioner: a key lands on the same partition as with Kafka "
+	 "Connect"},
+	{"linger.ms", "5", "a few milliseconds of batching"},
+	{"batch.num.messages", "10000", "up to 10,000 records per batch"},
+	{"queue.buffering.max.messages", "50000",
+	 "records waiting for acknowledgement per task, at most: five requests in flight of "
+	 "full batches; bounds the task's memory"},
+	{"queue.buffering.max.kbytes", "16384", "and at most 16 MiB of them"},
+	{"message.timeout.ms", "300000",
+	 "a record not acknowledged within 5 minutes fails its task (offsets are not stored "
+	 "past it)"},
+	{"compression.type", "none", "as Kafka Connect's producer"},
 };
 
-static const char *const consumer_defaults[][2] = {
-	{"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
-	{"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
-	{"queued.min.messages", "200000"}, {"fetch.wait.max.ms", "100"},
+static const client_default_t consumer_defaults[] = {
+	{"enable.auto.commit", "false",
+	 "the sink task commits offsets itself, only after its connector's flush"},
+	{"enable.auto.offset.store", "false", "likewise"},
+	{"auto.offset.reset", "earliest",
+	 "a new sink starts at the beginning of its topics, as in Kafka Connect"},
+	{"enable.partition.eof", "false", "no end-of-partition events"},
+	{"queued.min.messages", "50000",
+	 "prefetched records per sink task, at most; with librdkafka < 2.2 sluice wakes the "
+	 "fetcher as soon as the queue drains (core/fetch_wake.h), so a small queue costs "
+	 "no throughput"},
+	{"queued.max.messages.kbytes", "16384", "and at most 16 MiB of them"},
+	{"fetch.wait.max.ms", "100", "how long the broker may hold a fetch waiting for data"},
 };
+
+static void apply_defaults(rd_kafka_conf_t *conf, const client_default_t *d, size_t n)
+{
+	char rderr[512];
+	for (size_t i = 0; i < n; i++)
+		rd_kafka_conf_set(conf, d[i].key, d[i].value, rderr, sizeof(rderr));
+}
+
+static void describe_defaults(FILE *out, const char *prefix, const client_default_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "| `%s%s` | `%s` | %s |\n", prefix, d[i].key, d[i].value, d[i].why);
+}
+
+void sl_kafka_describe_defaults(FILE *out)
+{
+	fprintf(out, "| Key | sluice sets | Why |\n|---|---|---|\n");
+	describe_defaults(out, "producer.", producer_defaults, SL_ARRAY_LEN(producer_defaults));
+	describe_defaults(out, "consumer.", consumer_defaults, SL_ARRAY_LEN(consumer_defaults));
+}
 
 static bool is_common_key(const char *key)
 {
@@ -64,13 +109,15 @@ rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
 	char rderr[512];
 	rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, rderr, sizeof(rderr));
 	if (kind == SL_CLIENT_PRODUCER) {
-		for (size_t i = 0; i < SL_ARRAY_LEN(producer_defaults); i++)
-			rd_kafka_conf_set(conf, producer_defaults[i][0], producer_defaults[i][1],
-					  rderr, sizeof(rderr));
+		apply_defaults(conf, producer_defaults, SL_ARRAY_LEN(producer_defaults));
 	} else if (kind == SL_CLIENT_CONSUMER) {
-		for (size_t i = 0; i < SL_ARRAY_LEN(consumer_defaults); i++)
-			rd_kafka_conf_set(conf, consumer_defaults[i][0], consumer_defaults[i][1],
-					  rderr, sizeof(rderr));
+		apply_defaults(conf, consumer_defaults, SL_ARRAY_LEN(consumer_defaults));
+		/* librdkafka >= 2.2 looks again at a partition whose prefetch
+		 * queue was full after fetch.queue.backoff.ms (1 s by
+		 * default); older ones need core/fetch_wake.h instead. */
+		if (!sl_fetch_wake_needed())
+			rd_kafka_conf_set(conf, "fetch.queue.backoff.ms", "10", rderr,
+					  sizeof(rderr));
 	}
 	const sl_config_t *mine = kind == SL_CLIENT_PRODUCER   ? k->producer
 				  : kind == SL_CLIENT_CONSUMER ? k->consumer

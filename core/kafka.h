@@ -6,6 +6,7 @@
 #define SL_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -37,6 +38,10 @@ bool sl_kafka_is_embedded(const sl_kafka_t *k);
 rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
 			       const sl_config_t *overrides, const char *client_id, char *errstr,
 			       size_t errstr_size);
+
+/* Prints the librdkafka settings sluice gives its producers and consumers
+ * (before the worker's and the connector's own) as a markdown table. */
+void sl_kafka_describe_defaults(FILE *out);
 
 /* Makes sure topic exists: looks it up and, when missing, creates it
  * through the admin API (or the mock cluster) with partitions and

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "connector.h"
 #include "describe.h"
+#include "kafka.h"
 #include "log.h"
 #include "offsets.h"
 #include "worker.h"
@@ -225,6 +226,10 @@ static int cmd_plugins(int argc, char **argv)
 			return 2;
 		if (opt == 'm' && describe_tables(optarg))
 			return 0;
+		if (opt == 'm' && !strcmp(optarg, "kafka-clients")) {
+			sl_kafka_describe_defaults(stdout);
+			return 0;
+		}
 		const sl_connector_t *p = sl_plugins_find(optarg);
 		if (!p) {
 			fprintf(stderr, "sluice plugins: unknown connector '%s'\n", optarg);

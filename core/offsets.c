@@ -44,6 +44,8 @@ struct sl_offset_tracker {
 	size_t count, cap;
 	sl_offset_deque_t *last_used;
 	size_t submitted, acked;
+	chunk_t *spare; /* one chunk moved past, kept for the next */
+	size_t chunks;  /* allocated, the spare included */
 };
 
 char *sl_offset_partition_key(const json_t *partition)
@@ -80,6 +82,7 @@ void sl_offset_tracker_free(sl_offset_tracker_t *t)
 	for (size_t i = 0; i < t->count; i++)
 		deque_free(t->deques[i]);
 	free(t->deques);
+	free(t->spare);
 	free(t);
 }
 
@@ -112,12 +115,50 @@ static sl_offset_deque_t *deque_for(sl_offset_tracker_t *t, json_t *partition)
 	return t->last_used = d;
 }
 
+/* Pops the acknowledged prefix of d, keeping the newest offset seen;
+ * chunks moved past go to the spare (one) or are freed. */
+static void deque_advance(sl_offset_tracker_t *t, sl_offset_deque_t *d)
+{
+	while (d->first) {
+		chunk_t *c = d->first;
+		while (c->head < c->tail && c->slots[c->head].acked) {
+			sl_offset_slot_t *s = &c->slots[c->head++];
+			if (s->offset) {
+				json_decref(d->latest);
+				d->latest = s->offset;
+				s->offset = NULL;
+			}
+		}
+		if (c->head < c->tail || c->tail < SLOTS_PER_CHUNK)
+			break;
+		d->first = c->next;
+		if (!d->first)
+			d->last = NULL;
+		if (t->spare) {
+			free(c);
+			t->chunks--;
+		} else {
+			t->spare = c;
+		}
+	}
+}
+
 sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
 					   json_t *offset, void *ack_data)
 {
 	sl_offset_deque_t *d = deque_for(t, partition ? partition : json_null());
 	if (!d->last || d->last->tail == SLOTS_PER_CHUNK) {
-		chunk_t *c = sl_malloc(sizeof(*c));
+		/* Move past what was acknowledged first: the slots of records
+		 * in flight are all the tracker holds (not every record since
+		 * the last offset flush), and a chunk is reused rather than
+		 * allocated. */
+		deque_advance(t, d);
+		chunk_t *c = t->spare;
+		t->spare = NULL;
+		if (!c) {
+			c = sl_malloc(sizeof(*c));
+			t->chunks++;
+		}
 		c->next = NULL;
 		c->head = c->tail = 0;
 		if (d->last)
@@ -143,34 +184,12 @@ void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 	return slot->ack_data;
 }
 
-/* Pops the acknowledged prefix of d, keeping the newest offset seen. */
-static void deque_advance(sl_offset_deque_t *d)
-{
-	while (d->first) {
-		chunk_t *c = d->first;
-		while (c->head < c->tail && c->slots[c->head].acked) {
-			sl_offset_slot_t *s = &c->slots[c->head++];
-			if (s->offset) {
-				json_decref(d->latest);
-				d->latest = s->offset;
-				s->offset = NULL;
-			}
-		}
-		if (c->head < c->tail || c->tail < SLOTS_PER_CHUNK)
-			break;
-		d->first = c->next;
-		if (!d->first)
-			d->last = NULL;
-		free(c);
-	}
-}
-
 json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t)
 {
 	json_t *out = NULL;
 	for (size_t i = 0; i < t->count; i++) {
 		sl_offset_deque_t *d = t->deques[i];
-		deque_advance(d);
+		deque_advance(t, d);
 		if (!d->latest)
 			continue;
 		if (!out)
@@ -186,6 +205,11 @@ json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t)
 size_t sl_offset_tracker_in_flight(const sl_offset_tracker_t *t)
 {
 	return t->submitted - t->acked;
+}
+
+size_t sl_offset_tracker_memory(const sl_offset_tracker_t *t)
+{
+	return t->chunks * sizeof(chunk_t);
 }
 
 /* ---- store ---- */

@@ -22,8 +22,9 @@ void sl_offset_tracker_free(sl_offset_tracker_t *t);
 /* Registers a record about to be produced, in submission order. partition
  * is borrowed (the tracker keeps its own reference); offset (may be NULL:
  * the record does not move the offset) is stolen. The slot stays valid
- * until sl_offset_tracker_ack() was called for it and the tracker has
- * moved past it in sl_offset_tracker_committable(). */
+ * until sl_offset_tracker_ack() was called for it: the tracker moves past
+ * acknowledged slots on later submits and in
+ * sl_offset_tracker_committable(). */
 sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
 					   json_t *offset, void *ack_data);
 /* Marks the slot acknowledged by Kafka; returns its ack_data. */
@@ -36,6 +37,9 @@ void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
 json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t);
 /* Records submitted but not yet acknowledged. */
 size_t sl_offset_tracker_in_flight(const sl_offset_tracker_t *t);
+/* Bytes of slots the tracker holds: in proportion to the records in
+ * flight, not to those since the last committable() call. */
+size_t sl_offset_tracker_memory(const sl_offset_tracker_t *t);
 
 /* Canonical text of a source partition (compact, sorted keys); malloc()ed. */
 char *sl_offset_partition_key(const json_t *partition);

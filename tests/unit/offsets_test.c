@@ -64,6 +64,40 @@ static void test_out_of_order_acks_commit_only_the_acked_prefix(void)
 	sl_offset_tracker_free(t);
 }
 
+/* A task stores offsets every offset.flush.interval.ms; between two stores
+ * millions of records may pass. The tracker must hold only those in
+ * flight, not every record since the last store. */
+static void test_memory_follows_records_in_flight_not_since_last_store(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	enum {
+		IN_FLIGHT = 1000,
+		TOTAL = 1000000
+	};
+	static sl_offset_slot_t *ring[IN_FLIGHT];
+	size_t most = 0;
+	for (int i = 0; i < TOTAL; i++) {
+		if (i >= IN_FLIGHT)
+			sl_offset_tracker_ack(t, ring[i % IN_FLIGHT]);
+		ring[i % IN_FLIGHT] = sl_offset_tracker_submit(t, p, pos(i), NULL);
+		size_t m = sl_offset_tracker_memory(t);
+		most = m > most ? m : most;
+	}
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), IN_FLIGHT);
+	/* 1,000 in flight fit in one chunk of slots; a boundary needs two,
+	 * the spare a third. 1,000,000 slots would take ~24 MB. */
+	CU_ASSERT(most > 0);
+	printf("\n    tracker memory at most %zu bytes for %d records\n", most, TOTAL);
+	CU_ASSERT(most < 400 * 1024);
+	/* Moving past records early keeps the newest storable offset. */
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), TOTAL - IN_FLIGHT - 1);
+	json_decref(c);
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
 static void test_partitions_advance_independently(void)
 {
 	sl_offset_tracker_t *t = sl_offset_tracker_new();
@@ -323,6 +357,8 @@ void offsets_test_register(void)
 		{"out_of_order_acks_commit_only_the_acked_prefix",
 		 test_out_of_order_acks_commit_only_the_acked_prefix},
 		{"partitions_advance_independently", test_partitions_advance_independently},
+		{"memory_follows_records_in_flight_not_since_last_store",
+		 test_memory_follows_records_in_flight_not_since_last_store},
 		{"equal_partitions_in_distinct_objects_share_order",
 		 test_equal_partitions_in_distinct_objects_share_order},
 		{"records_without_offset_do_not_move_it",
