@@ -137,6 +137,62 @@ static void apply_pause(sl_task_ctx_t *t, sink_state_t *st, bool pause)
 
 /* Called from rd_kafka_consumer_poll on the task thread. On revocation the
  * connector flushes and offsets are committed before the partitions go. */
+/* auto.offset.reset as a ListOffsets timestamp (-2 the log's start, -1
+ * its end); 0 when it is "error". */
+static int64_t reset_timestamp(rd_kafka_t *rk)
+{
+	char v[32];
+	size_t size = sizeof(v);
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "auto.offset.reset", v, &size) != RD_KAFKA_CONF_OK)
+		return 0;
+	if (!strcmp(v, "smallest") || !strcmp(v, "earliest") || !strcmp(v, "beginning"))
+		return -2;
+	if (!strcmp(v, "largest") || !strcmp(v, "latest") || !strcmp(v, "end"))
+		return -1;
+	return 0;
+}
+
+/* Sets where each newly assigned partition starts: its committed offset,
+ * or, when the group never committed one, the offset auto.offset.reset
+ * names, looked up now. librdkafka does the same when left to it, but
+ * 2.0.2 waits 100 ms (500 ms when the partition's leader is not yet
+ * known to it) before it looks up the log's start or end for a partition
+ * without a committed offset, which made a new sink's first record that
+ * late. Partitions whose offsets cannot be found now are left to
+ * librdkafka. */
+static void set_start_offsets(sl_task_ctx_t *t, rd_kafka_t *rk,
+			      rd_kafka_topic_partition_list_t *parts)
+{
+	int64_t reset = reset_timestamp(rk);
+	if (!reset || !parts->cnt)
+		return;
+	rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+	rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(c->cnt);
+	rd_kafka_resp_err_t err = rd_kafka_committed(rk, c, 10000);
+	for (int i = 0; !err && i < c->cnt; i++) {
+		if (!c->elems[i].err && c->elems[i].offset >= 0)
+			parts->elems[i].offset = c->elems[i].offset;
+		else if (!c->elems[i].err)
+			rd_kafka_topic_partition_list_add(ends, c->elems[i].topic,
+							  c->elems[i].partition)
+				->offset = reset;
+	}
+	if (!err && ends->cnt)
+		err = rd_kafka_offsets_for_times(rk, ends, 10000);
+	for (int i = 0; !err && i < ends->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &ends->elems[i];
+		rd_kafka_topic_partition_t *p =
+			rd_kafka_topic_partition_list_find(parts, e->topic, e->partition);
+		if (p && !e->err && e->offset >= 0)
+			p->offset = e->offset;
+	}
+	if (err)
+		SL_DEBUG(t->tag, "start offsets not found (%s): librdkafka looks them up",
+			 rd_kafka_err2str(err));
+	rd_kafka_topic_partition_list_destroy(ends);
+	rd_kafka_topic_partition_list_destroy(c);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			 rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -145,6 +201,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		SL_INFO(t->tag, "assigned %d partition(s)", parts->cnt);
+		set_start_offsets(t, rk, parts);
 		if (cooperative)
 			rd_kafka_incremental_assign(rk, parts);
 		else

@@ -398,6 +398,53 @@ static void test_invalid_connector_config_is_refused_with_reason(void)
 	free(out);
 }
 
+/* A new sink starts where auto.offset.reset says (sluice looks the offset
+ * up itself on assignment) and a restarted one at its committed offset. */
+static void test_sink_starts_at_reset_policy_then_at_committed_offset(void)
+{
+	char *in = path_in("p7.in"), *early = path_in("p7-early.out"),
+	     *late = path_in("p7-late.out");
+	append_lines(in, 1, 100, "p7-");
+	const char *src[] = {"name",        "p7-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p7",     NULL};
+	const char *earliest[] = {"name",      "p7-early", "connector.class",
+				  "file-sink", "topics",   "p7",
+				  "file",      early,      NULL};
+	const char *latest[] = {"name",      "p7-late", "connector.class",
+				"file-sink", "topics",  "p7",
+				"file",      late,      "consumer.override.auto.offset.reset",
+				"latest",    NULL};
+	add(src);
+	add(earliest);
+	CU_ASSERT(wait_lines(early, 100, 30000));
+	add(latest);
+	CU_ASSERT(wait_state("p7-late", "RUNNING", 10000));
+	sl_sleep_ms(3000); /* joined and assigned: it starts at the log's end */
+	append_lines(in, 101, 150, "p7-");
+	CU_ASSERT(wait_lines(late, 50, 30000));
+	sl_sleep_ms(500);
+	CU_ASSERT_EQUAL(count_lines(late), 50);
+	char *text = sl_file_read_all(late, NULL);
+	CU_ASSERT_PTR_NOT_NULL(text && strncmp(text, "p7-00000101\n", 12) == 0 ? text : NULL);
+	free(text);
+	/* Restarted after more records: from its committed offset, nothing
+	 * twice and nothing skipped. */
+	remove_conn("p7-late");
+	append_lines(in, 151, 160, "p7-");
+	CU_ASSERT(wait_lines(early, 160, 30000));
+	add(latest);
+	CU_ASSERT(wait_lines(late, 60, 30000));
+	sl_sleep_ms(500);
+	CU_ASSERT_EQUAL(count_lines(late), 60);
+	remove_conn("p7-late");
+	remove_conn("p7-early");
+	remove_conn("p7-src");
+	free(in);
+	free(early);
+	free(late);
+}
+
 void worker_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -413,6 +460,8 @@ void worker_test_register(void)
 		 test_tolerated_bad_records_go_to_dead_letter_queue_with_context},
 		{"invalid_connector_config_is_refused_with_reason",
 		 test_invalid_connector_config_is_refused_with_reason},
+		{"sink_starts_at_reset_policy_then_at_committed_offset",
+		 test_sink_starts_at_reset_policy_then_at_committed_offset},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("worker", suite_init, suite_cleanup, tests);
