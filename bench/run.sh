@@ -144,7 +144,7 @@ describe_machine()
 		echo "- machine: $(nproc) × $cpu ($(lscpu | sed -n 's/^Hypervisor vendor: *//p') VM), ${mem} GiB RAM, disk $disk, $(. /etc/os-release; echo "$PRETTY_NAME"), Linux $kern"
 		echo "- the broker, the contestant and the watcher share these $(nproc) cores"
 		echo "- sluice $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core connectors 2>/dev/null || echo ' (with local changes)'), Release build; librdkafka $rdk; Apache Kafka $KAFKA_VERSION broker (KRaft, scripts/kafka.sh); $java"
-		echo "- $BENCH_REPS runs per contestant and direction, alternating limit, anchor, sluice"
+		echo "- $BENCH_REPS runs per contestant and direction, alternating limit, anchor, sluice (each rep starts with the next one)"
 	} >"$OUT/machine.txt"
 }
 
@@ -181,7 +181,11 @@ main()
 		printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
 		for dir in "${WL_DIRECTIONS[@]}"; do
 			for ((rep = 1; rep <= BENCH_REPS; rep++)); do
-				for who in ${BENCH_CONTESTANTS:-limit anchor sluice}; do
+				# Each rep starts with the next contestant, so none
+				# is always the one after the others' runs.
+				local order=(${BENCH_CONTESTANTS:-limit anchor sluice})
+				local r=$(((rep - 1) % ${#order[@]}))
+				for who in "${order[@]:r}" "${order[@]:0:r}"; do
 					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$rep
 					mkdir -p "$RUN_DIR"
 					"${kind}_run" "$dir" "$who" "$rep"

@@ -96,6 +96,7 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=1000
 log.flush.interval.messages=9223372036854775807
+file.delete.delay.ms=1000
 PROPS
 	cat >"$dir/log4j2.properties" <<'LOG'
 status = warn
