@@ -79,7 +79,7 @@ connect_worker()
 		"producer.max.in.flight.requests.per.connection=5" \
 		"producer.linger.ms=5" \
 		"producer.batch.size=1000000" \
-		"producer.buffer.memory=16777216" \
+		"producer.buffer.memory=8388608" \
 		"producer.compression.type=none" \
 		"producer.delivery.timeout.ms=300000" \
 		"consumer.max.poll.records=2000" \

@@ -40,7 +40,7 @@ static const client_default_t producer_defaults[] = {
 	{"queue.buffering.max.messages", "50000",
 	 "records waiting for acknowledgement per task, at most: five requests in flight of "
 	 "full batches; bounds the task's memory"},
-	{"queue.buffering.max.kbytes", "16384", "and at most 16 MiB of them"},
+	{"queue.buffering.max.kbytes", "8192", "and at most 8 MiB of them"},
 	{"message.timeout.ms", "300000",
 	 "a record not acknowledged within 5 minutes fails its task (offsets are not stored "
 	 "past it)"},
@@ -58,7 +58,7 @@ static const client_default_t consumer_defaults[] = {
 	 "prefetched records per sink task, at most; with librdkafka < 2.2 sluice wakes the "
 	 "fetcher as soon as the queue drains (core/fetch_wake.h), so a small queue costs "
 	 "no throughput"},
-	{"queued.max.messages.kbytes", "16384", "and at most 16 MiB of them"},
+	{"queued.max.messages.kbytes", "8192", "and at most 8 MiB of them"},
 	{"fetch.wait.max.ms", "100", "how long the broker may hold a fetch waiting for data"},
 };
 
