@@ -456,6 +456,21 @@ static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool caugh
 	return caught_up && st->dirty && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS;
 }
 
+/* How long to wait for the first message of the next batch: no longer
+ * than until the caught-up flush falls due when there is something to
+ * flush (otherwise the last records before a quiet spell would wait the
+ * whole timeout to become durable and visible). */
+static int wait_ms(const sl_task_ctx_t *t, const sink_state_t *st, bool paused, int64_t last_flush)
+{
+	int ms = paused ? 100 : sl_task_timeout_ms(t);
+	if (st->dirty) {
+		int64_t due = last_flush + SINK_CAUGHT_UP_FLUSH_MS - sl_now_ms();
+		if (due < ms)
+			ms = due > 0 ? (int)due : 0;
+	}
+	return ms;
+}
+
 static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 {
 	bool failed = false;
@@ -465,7 +480,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 		bool paused = atomic_load(&t->paused);
 		if (paused != st->pause_applied)
 			apply_pause(t, st, paused);
-		collect(t, st, paused ? 100 : sl_task_timeout_ms(t));
+		collect(t, st, wait_ms(t, st, paused, last_flush));
 		sl_fetch_wake_check(st->wake, st->msgs, st->count);
 		bool caught_up = st->count < SINK_BATCH_MAX;
 		sl_rc_t rc = st->count ? process(t, st) : SL_OK;

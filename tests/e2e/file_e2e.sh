@@ -4,7 +4,7 @@
 # kill -9 during log rotation. Each scenario runs its own worker, topic,
 # offset file and consumer group. E2E_SEED makes the random kill points
 # repeatable; E2E_LINES changes the size of the bulk scenarios;
-# E2E_SCENARIOS picks some of "a b c d".
+# E2E_SCENARIOS picks some of "a b c d e".
 source "$(dirname "$0")/lib.sh"
 
 N=${E2E_LINES:-1000000}
@@ -294,13 +294,67 @@ scenario_rotation()
 	check "d: worker exits 0 on SIGTERM" stop_worker d
 }
 
-for s in ${E2E_SCENARIOS:-a b c d}; do
+# (e) With a flush interval of a minute, a record that arrives just after
+# the sink's last flush and is followed by silence reaches the file within
+# the caught-up delay (~100 ms), not when the wait for the next message
+# times out (500 ms). Each record is one kcat run (~30 ms).
+scenario_caught_up_flush()
+{
+	local d=$E2E_TMP/e
+	mkdir -p "$d"
+	props "$d/worker.properties" "bootstrap.servers=$BOOTSTRAP" \
+		"offset.storage.file.filename=$d/offsets" "offset.flush.interval.ms=60000" \
+		"key.converter=string" "value.converter=string" \
+		"consumer.topic.metadata.refresh.interval.ms=1000"
+	sink_conf "$d/sink.properties" e2e-e-sink e2e-e "$d/out.txt" value
+	start_worker e "$d/worker.properties" "$d/sink.properties"
+	python3 - "$BOOTSTRAP" "$d/out.txt" >"$d/delays.txt" 2>&1 <<'PY'
+import subprocess, sys, time
+bootstrap, out = sys.argv[1], sys.argv[2]
+def send(line):
+    subprocess.run(["kcat", "-b", bootstrap, "-t", "e2e-e", "-P"],
+                   input=(line + "\n").encode(), check=True)
+def lines():
+    try:
+        with open(out, "rb") as f:
+            return f.read().count(b"\n")
+    except OSError:
+        return 0
+def wait(n, limit, t0):
+    while lines() < n:
+        if time.time() - t0 > limit:
+            sys.exit(f"timed out waiting for {n} lines")
+        time.sleep(0.002)
+    return time.time() - t0
+send("e-warm")
+wait(1, 60, time.time())
+worst = 0
+for i in range(5):
+    time.sleep(0.3)                   # the next flush is due at once
+    send(f"e-a{i}")
+    wait(2 + 2 * i, 10, time.time())
+    t0 = time.time()
+    send(f"e-b{i}")                   # arrives within 100 ms of that flush
+    worst = max(worst, wait(3 + 2 * i, 10, t0))
+print(int(worst * 1000))
+PY
+	local rc=$? worst
+	worst=$(tail -n 1 "$d/delays.txt")
+	log "e: slowest record after a flush reached the file in $worst ms"
+	check "e: every record reached the file (status $rc)" test "$rc" -eq 0
+	check "e: a record after a flush is in the file within 350 ms ($worst ms)" \
+		test "${worst:-99999}" -lt 350 2>/dev/null
+	check "e: worker exits 0 on SIGTERM" stop_worker e
+}
+
+for s in ${E2E_SCENARIOS:-a b c d e}; do
 	case $s in
 	a) scenario_bulk_order ;;
 	b) scenario_keyed_partitions ;;
 	c) scenario_kill9 ;;
 	d) scenario_rotation ;;
-	*) fail "unknown scenario '$s' in E2E_SCENARIOS (a b c d)" ;;
+	e) scenario_caught_up_flush ;;
+	*) fail "unknown scenario '$s' in E2E_SCENARIOS (a b c d e)" ;;
 	esac
 done
 e2e_finish
