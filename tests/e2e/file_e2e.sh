@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of file-source and file-sink against one real Kafka
-# broker: bulk order, keyed ordering over partitions, kill -9 recovery and
-# kill -9 during log rotation. Each scenario runs its own worker, topic,
+# broker: bulk order, keyed ordering over partitions, kill -9 recovery,
+# kill -9 during log rotation and the sink's caught-up flush delay. Each scenario runs its own worker, topic,
 # offset file and consumer group. E2E_SEED makes the random kill points
 # repeatable; E2E_LINES changes the size of the bulk scenarios;
 # E2E_SCENARIOS picks some of "a b c d e".
