@@ -41,14 +41,10 @@
 
 /* sluice's producer and consumer defaults (core/kafka.c), verbatim. */
 static const char *const producer_conf[][2] = {
-	{"enable.idempotence", "true"},
-	{"acks", "all"},
-	{"partitioner", "murmur2_random"},
-	{"linger.ms", "5"},
-	{"batch.num.messages", "10000"},
-	{"queue.buffering.max.messages", "50000"},
-	{"queue.buffering.max.kbytes", "8192"},
-	{"message.timeout.ms", "300000"},
+	{"enable.idempotence", "true"},         {"acks", "all"},
+	{"partitioner", "murmur2_random"},      {"linger.ms", "5"},
+	{"batch.num.messages", "10000"},        {"queue.buffering.max.messages", "50000"},
+	{"queue.buffering.max.kbytes", "8192"}, {"message.timeout.ms", "300000"},
 	{"compression.type", "none"},
 };
 static const char *const consumer_conf[][2] = {
