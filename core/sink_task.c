@@ -456,6 +456,35 @@ static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool caugh
 	return caught_up && st->dirty && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS;
 }
 
+/* Whether the task has caught up with its partitions: the batch came back
+ * short and every assigned partition's position is at the newest offset
+ * the broker reported (the high watermark of its latest fetch). A short
+ * batch alone is not enough: with large records the prefetch queue runs
+ * dry between fetches, and a stream in full flow would then flush (and
+ * fsync) every SINK_CAUGHT_UP_FLUSH_MS. */
+static bool caught_up(const sl_task_ctx_t *t, const sink_state_t *st)
+{
+	if (st->count >= SINK_BATCH_MAX)
+		return false;
+	rd_kafka_topic_partition_list_t *a = NULL;
+	if (rd_kafka_assignment(t->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+		return true;
+	bool at_end = true;
+	if (rd_kafka_position(t->consumer, a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (int i = 0; i < a->cnt && at_end; i++) {
+			int64_t lo, hi;
+			const rd_kafka_topic_partition_t *p = &a->elems[i];
+			if (p->offset >= 0 &&
+			    rd_kafka_get_watermark_offsets(t->consumer, p->topic, p->partition, &lo,
+							   &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+			    hi >= 0 && p->offset < hi)
+				at_end = false;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(a);
+	return at_end;
+}
+
 /* How long to wait for the first message of the next batch: no longer
  * than until the caught-up flush falls due when there is something to
  * flush (otherwise the last records before a quiet spell would wait the
@@ -482,7 +511,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			apply_pause(t, st, paused);
 		collect(t, st, wait_ms(t, st, paused, last_flush));
 		sl_fetch_wake_check(st->wake, st->msgs, st->count);
-		bool caught_up = st->count < SINK_BATCH_MAX;
+		bool at_end = caught_up(t, st);
 		sl_rc_t rc = st->count ? process(t, st) : SL_OK;
 		for (size_t i = 0; i < st->count; i++)
 			rd_kafka_message_destroy(st->msgs[i]);
@@ -491,7 +520,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			failed = true;
 		if (rc != SL_OK)
 			break; /* SL_RETRY: stopping in the middle of retries */
-		if (flush_due(t, st, caught_up, last_flush)) {
+		if (flush_due(t, st, at_end, last_flush)) {
 			failed = flush_and_commit(t, st) == SL_FAIL;
 			t->flush_requested = false;
 			last_flush = sl_now_ms();
