@@ -9,7 +9,7 @@
 #include "task.h"
 
 #define SINK_BATCH_MAX 2000
-/* A task that has caught up with its partitions (a batch short of full)
+/* A task that has caught up with its partitions (see caught_up())
  * flushes and commits this soon after the last flush rather than waiting
  * for offset.flush.interval.ms: what it wrote becomes durable and visible
  * (a database sink commits) within about this long of arriving, while a
@@ -135,8 +135,6 @@ static void apply_pause(sl_task_ctx_t *t, sink_state_t *st, bool pause)
 	st->pause_applied = pause;
 }
 
-/* Called from rd_kafka_consumer_poll on the task thread. On revocation the
- * connector flushes and offsets are committed before the partitions go. */
 /* auto.offset.reset as a ListOffsets timestamp (-2 the log's start, -1
  * its end); 0 when it is "error". */
 static int64_t reset_timestamp(rd_kafka_t *rk)
@@ -193,6 +191,8 @@ static void set_start_offsets(sl_task_ctx_t *t, rd_kafka_t *rk,
 	rd_kafka_topic_partition_list_destroy(c);
 }
 
+/* Called from rd_kafka_consumer_poll on the task thread. On revocation the
+ * connector flushes and offsets are committed before the partitions go. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			 rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -444,28 +444,14 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 	return SL_OK;
 }
 
-/* Whether it is time to flush: the interval is up, the connector asked for
- * it, or the task caught up with unflushed records and the last flush is
- * SINK_CAUGHT_UP_FLUSH_MS old. */
-static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool caught_up,
-		      int64_t last_flush)
-{
-	int64_t now = sl_now_ms();
-	if (now >= t->next_offset_flush || (t->flush_requested && st->dirty))
-		return true;
-	return caught_up && st->dirty && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS;
-}
-
-/* Whether the task has caught up with its partitions: the batch came back
- * short and every assigned partition's position is at the newest offset
- * the broker reported (the high watermark of its latest fetch). A short
- * batch alone is not enough: with large records the prefetch queue runs
+/* Whether the task has caught up with its partitions: every assigned
+ * partition's position is at the newest offset the broker reported (the
+ * high watermark of its latest fetch; local lookups, no request). A batch
+ * short of full is not enough: with large records the prefetch queue runs
  * dry between fetches, and a stream in full flow would then flush (and
  * fsync) every SINK_CAUGHT_UP_FLUSH_MS. */
-static bool caught_up(const sl_task_ctx_t *t, const sink_state_t *st)
+static bool caught_up(const sl_task_ctx_t *t)
 {
-	if (st->count >= SINK_BATCH_MAX)
-		return false;
 	rd_kafka_topic_partition_list_t *a = NULL;
 	if (rd_kafka_assignment(t->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
 		return true;
@@ -483,6 +469,20 @@ static bool caught_up(const sl_task_ctx_t *t, const sink_state_t *st)
 	}
 	rd_kafka_topic_partition_list_destroy(a);
 	return at_end;
+}
+
+/* Whether it is time to flush: the interval is up, the connector asked for
+ * it, or the task has unflushed records, the last flush is
+ * SINK_CAUGHT_UP_FLUSH_MS old, the batch was short of full and the task
+ * caught up with its partitions (looked at only then). */
+static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool batch_full,
+		      int64_t last_flush)
+{
+	int64_t now = sl_now_ms();
+	if (now >= t->next_offset_flush || (t->flush_requested && st->dirty))
+		return true;
+	return st->dirty && !batch_full && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS &&
+	       caught_up(t);
 }
 
 /* How long to wait for the first message of the next batch: no longer
@@ -511,7 +511,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			apply_pause(t, st, paused);
 		collect(t, st, wait_ms(t, st, paused, last_flush));
 		sl_fetch_wake_check(st->wake, st->msgs, st->count);
-		bool at_end = caught_up(t, st);
+		bool batch_full = st->count >= SINK_BATCH_MAX;
 		sl_rc_t rc = st->count ? process(t, st) : SL_OK;
 		for (size_t i = 0; i < st->count; i++)
 			rd_kafka_message_destroy(st->msgs[i]);
@@ -520,7 +520,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			failed = true;
 		if (rc != SL_OK)
 			break; /* SL_RETRY: stopping in the middle of retries */
-		if (flush_due(t, st, at_end, last_flush)) {
+		if (flush_due(t, st, batch_full, last_flush)) {
 			failed = flush_and_commit(t, st) == SL_FAIL;
 			t->flush_requested = false;
 			last_flush = sl_now_ms();
