@@ -68,9 +68,16 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# A Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
+# A Kafka cluster id: 16 random bytes, URL-safe base64 without padding,
+# not starting with "-" (kafka-storage would take it for an option, as
+# Kafka's own Uuid.randomUuid avoids too).
 random_uuid() {
-	python3 -c 'import uuid,base64; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))'
+	python3 -c 'import uuid,base64
+while True:
+    s = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break'
 }
 
 write_config() {
