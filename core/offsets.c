@@ -214,12 +214,24 @@ size_t sl_offset_tracker_memory(const sl_offset_tracker_t *t)
 
 /* ---- store ---- */
 
+/* How much of a malformed entry a message quotes. */
+#define ENTRY_TEXT_MAX 160
+
 struct sl_offset_store {
 	pthread_mutex_t lock;
 	char *path;
 	int lock_fd;
 	/* "<canonical [connector, partition]>" -> {"key": [...], "value": {...}} */
 	json_t *entries;
+	/* Entries that do not parse, in file order: {"index": n in the file's
+	 * "offsets" array, "connector": name (when the key names one),
+	 * "malformed": why, "entry": the entry as found}. Written back as they
+	 * were until a reset removes them. */
+	json_t *malformed;
+	/* Why the whole file is not an offset file (not JSON, not version 1,
+	 * no "offsets" array), or NULL. While set, only a reset of every
+	 * connector writes the file. */
+	char *unreadable;
 };
 
 static char *store_key(const char *connector, const json_t *partition)
@@ -230,51 +242,138 @@ static char *store_key(const char *connector, const json_t *partition)
 	return s;
 }
 
+/* Why e, an element of the "offsets" array, cannot be used; NULL when it
+ * can. *connector is the connector its key names (or NULL); *tombstone is
+ * set for a null value, Kafka Connect's deleted offset: no offset. A null
+ * source partition is allowed (a record may carry none). */
+static const char *entry_problem(const json_t *e, const char **connector, bool *tombstone)
+{
+	const json_t *key = json_object_get(e, "key");
+	const json_t *value = json_object_get(e, "value");
+	const json_t *partition = json_array_get(key, 1);
+
+	*connector = json_string_value(json_array_get(key, 0));
+	*tombstone = false;
+	if (!json_is_object(e))
+		return "not an object";
+	if (!json_is_array(key) || json_array_size(key) != 2)
+		return "its \"key\" is not a [connector, source partition] array";
+	if (!*connector)
+		return "its connector (\"key\"[0]) is not a string";
+	if (!json_is_object(partition) && !json_is_null(partition))
+		return "its source partition (\"key\"[1]) is not an object";
+	if (!value)
+		return "it has no \"value\"";
+	if (json_is_null(value)) {
+		*tombstone = true;
+		return NULL;
+	}
+	if (!json_is_object(value))
+		return "its offset (\"value\") is not an object";
+	return NULL;
+}
+
+/* The "offsets" array of an offset file's text (borrowed from *root, a new
+ * reference the caller frees), or NULL with why. */
+static json_t *document_offsets(const char *text, size_t len, json_t **root, char *why,
+				size_t why_size)
+{
+	json_error_t jerr;
+	json_t *version, *list;
+
+	*root = len ? json_loadb(text, len, 0, &jerr) : NULL;
+	if (!len) {
+		sl_seterr(why, why_size, "the file is empty");
+		return NULL;
+	}
+	if (!*root) {
+		sl_seterr(why, why_size, "not valid JSON (line %d, column %d: %s)", jerr.line,
+			  jerr.column, jerr.text);
+		return NULL;
+	}
+	version = json_object_get(*root, "version");
+	list = json_object_get(*root, "offsets");
+	if (!json_is_object(*root))
+		sl_seterr(why, why_size, "the document is not a JSON object");
+	else if (!json_is_integer(version) || json_integer_value(version) != 1)
+		sl_seterr(why, why_size, "%s (this sluice reads version 1)",
+			  version ? "its \"version\" is not 1" : "it has no \"version\"");
+	else if (!json_is_array(list))
+		sl_seterr(why, why_size, "it has no \"offsets\" array");
+	else
+		return list;
+	return NULL;
+}
+
+/* Takes entry index of the file's "offsets" array into the store. */
+static void load_entry(sl_offset_store_t *s, size_t index, json_t *e)
+{
+	const char *connector;
+	bool tombstone;
+	const char *why = entry_problem(e, &connector, &tombstone);
+	json_t *key = json_object_get(e, "key");
+	char *k;
+
+	if (why) {
+		json_t *m = json_pack("{s:I,s:s,s:O}", "index", (json_int_t)index, "malformed", why,
+				      "entry", e);
+		if (connector)
+			json_object_set_new(m, "connector", json_string(connector));
+		json_array_append_new(s->malformed, m);
+		return;
+	}
+	k = sl_offset_partition_key(key);
+	if (tombstone)
+		json_object_del(s->entries, k);
+	else
+		json_object_set_new(
+			s->entries, k,
+			json_pack("{s:O,s:O}", "key", key, "value", json_object_get(e, "value")));
+	free(k);
+}
+
+/* Reads the file: a missing one is empty; a malformed one is noted in
+ * s->unreadable / s->malformed. -1 with errstr only when it cannot be
+ * read. */
 static int store_load(sl_offset_store_t *s, char *errstr, size_t errstr_size)
 {
-	size_t len;
+	size_t len, i;
 	char *text = sl_file_read_all(s->path, &len);
+	char why[512];
+	json_t *root, *list, *e;
+
 	if (!text) {
 		if (errno == ENOENT)
 			return 0;
 		return sl_seterr(errstr, errstr_size, "%s: cannot read offsets: %s", s->path,
 				 strerror(errno));
 	}
-	json_error_t jerr;
-	json_t *root = json_loadb(text, len, 0, &jerr);
+	list = document_offsets(text, len, &root, why, sizeof(why));
 	free(text);
-	json_t *list = root ? json_object_get(root, "offsets") : NULL;
-	if (!json_is_array(list)) {
-		json_decref(root);
-		return sl_seterr(errstr, errstr_size, "%s:%d: not a sluice offset file: %s",
-				 s->path, root ? 1 : jerr.line,
-				 root ? "no \"offsets\" array" : jerr.text);
+	if (!list) {
+		/* jansson's message may quote bytes of the file: keep it
+		 * printable ASCII for logs and JSON. */
+		for (char *p = why; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				*p = '?';
+		s->unreadable = sl_strdup(why);
 	}
-	size_t i;
-	json_t *e;
 	json_array_foreach(list, i, e) {
-		json_t *key = json_object_get(e, "key");
-		json_t *value = json_object_get(e, "value");
-		if (!json_is_array(key) || json_array_size(key) != 2 ||
-		    !json_is_string(json_array_get(key, 0)) || !value)
-			continue;
-		char *k = sl_offset_partition_key(key);
-		json_object_set_new(s->entries, k,
-				    json_pack("{s:O,s:O}", "key", key, "value", value));
-		free(k);
+		load_entry(s, i, e);
 	}
 	json_decref(root);
 	return 0;
 }
 
-sl_offset_store_t *sl_offset_store_open(const char *path, bool lock, char *errstr,
-					size_t errstr_size)
+sl_offset_store_t *sl_offset_store_open_lenient(const char *path, bool lock, char *errstr,
+						size_t errstr_size)
 {
 	sl_offset_store_t *s = sl_calloc(1, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	s->path = sl_strdup(path);
 	s->lock_fd = -1;
 	s->entries = json_object();
+	s->malformed = json_array();
 	if (lock) {
 		char *lp = sl_asprintf("%s.lock", path);
 		s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -300,6 +399,18 @@ fail:
 	return NULL;
 }
 
+sl_offset_store_t *sl_offset_store_open(const char *path, bool lock, char *errstr,
+					size_t errstr_size)
+{
+	sl_offset_store_t *s = sl_offset_store_open_lenient(path, lock, errstr, errstr_size);
+
+	if (s && sl_offset_store_verify(s, errstr, errstr_size) != 0) {
+		sl_offset_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 void sl_offset_store_close(sl_offset_store_t *s)
 {
 	if (!s)
@@ -307,9 +418,101 @@ void sl_offset_store_close(sl_offset_store_t *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	json_decref(s->entries);
+	json_decref(s->malformed);
+	free(s->unreadable);
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
 	free(s);
+}
+
+/* v as compact ASCII JSON (control characters and non-ASCII escaped), cut
+ * to ENTRY_TEXT_MAX characters with "..."; malloc()ed. */
+static char *quote_json(const json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+
+	if (!t)
+		return sl_strdup("?");
+	if (strlen(t) > ENTRY_TEXT_MAX)
+		strcpy(t + ENTRY_TEXT_MAX - 3, "...");
+	return t;
+}
+
+/* name as one shell word (single-quoted unless plain); malloc()ed. */
+static char *shell_word(const char *name)
+{
+	sl_buf_t b = {0};
+
+	if (name[0] && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789._-") == strlen(name))
+		return sl_strdup(name);
+	sl_buf_append_char(&b, '\'');
+	for (const char *p = name; *p; p++) {
+		if (*p == '\'')
+			sl_buf_append_str(&b, "'\\''");
+		else
+			sl_buf_append_char(&b, (unsigned char)*p < 0x20 ? '?' : *p);
+	}
+	sl_buf_append_char(&b, '\'');
+	return sl_buf_steal(&b);
+}
+
+/* The message for the store's first malformed entry; called locked. */
+static int malformed_error(const sl_offset_store_t *s, char *errstr, size_t errstr_size)
+{
+	const json_t *m = json_array_get(s->malformed, 0);
+	size_t more = json_array_size(s->malformed) - 1;
+	const char *connector = json_string_value(json_object_get(m, "connector"));
+	char *text = quote_json(json_object_get(m, "entry"));
+	char *name = connector ? quote_json(json_object_get(m, "connector")) : NULL;
+	char *word = connector ? shell_word(connector) : NULL;
+	char others[96] = "";
+
+	if (more)
+		snprintf(others, sizeof(others), " (`sluice offsets list` shows it and %zu more)",
+			 more);
+	if (connector)
+		sl_seterr(errstr, errstr_size,
+			  "%s: offsets[%lld] of connector %s is malformed: %s: %s. The "
+			  "connector would lose its position and send everything again, so "
+			  "the file is not used. To recover: `sluice offsets reset --connector "
+			  "%s` drops that connector's offsets, this entry included (it then "
+			  "starts from the beginning); `sluice offsets reset` drops every "
+			  "connector's; or fix the entry by hand%s",
+			  s->path, (long long)json_integer_value(json_object_get(m, "index")), name,
+			  json_string_value(json_object_get(m, "malformed")), text, word, others);
+	else
+		sl_seterr(errstr, errstr_size,
+			  "%s: offsets[%lld] is malformed: %s: %s. Its connector is unknown and "
+			  "would lose its position and send everything again, so the file is "
+			  "not used. To recover: fix the entry by hand, or `sluice offsets "
+			  "reset` drops every connector's offsets (they then start from the "
+			  "beginning)%s",
+			  s->path, (long long)json_integer_value(json_object_get(m, "index")),
+			  json_string_value(json_object_get(m, "malformed")), text, others);
+	free(text);
+	free(name);
+	free(word);
+	return -1;
+}
+
+int sl_offset_store_verify(sl_offset_store_t *s, char *errstr, size_t errstr_size)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->unreadable)
+		rc = sl_seterr(errstr, errstr_size,
+			       "%s: not a sluice offset file: %s. Every source connector would "
+			       "lose its position and send everything again, so the file is not "
+			       "used. To recover: restore the file or fix it by hand, or `sluice "
+			       "offsets reset` replaces it with an empty one (every source "
+			       "connector then starts from the beginning)",
+			       s->path, s->unreadable);
+	else if (json_array_size(s->malformed))
+		rc = malformed_error(s, errstr, errstr_size);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector, const json_t *partition)
@@ -323,14 +526,28 @@ json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector, const j
 	return v;
 }
 
-/* Writes every entry; called with the lock held. */
+/* An unreadable file is never overwritten (but by a reset of all). */
+static int refuse_unreadable(const sl_offset_store_t *s, char *errstr, size_t errstr_size)
+{
+	return sl_seterr(errstr, errstr_size,
+			 "%s: not written: it is not a sluice offset file (%s)", s->path,
+			 s->unreadable);
+}
+
+/* Writes every entry, the malformed ones as they were; called with the
+ * lock held. */
 static int store_write(sl_offset_store_t *s, char *errstr, size_t errstr_size)
 {
+	if (s->unreadable)
+		return refuse_unreadable(s, errstr, errstr_size);
 	json_t *list = json_array();
 	const char *k;
 	json_t *e;
+	size_t i;
 	json_object_foreach(s->entries, k, e)
 		json_array_append(list, e);
+	json_array_foreach(s->malformed, i, e)
+		json_array_append(list, json_object_get(e, "entry"));
 	json_t *root = json_pack("{s:i,s:o}", "version", 1, "offsets", list);
 	char *text = json_dumps(root, JSON_INDENT(1));
 	json_decref(root);
@@ -346,6 +563,11 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_
 			char *errstr, size_t errstr_size)
 {
 	pthread_mutex_lock(&s->lock);
+	if (s->unreadable) {
+		int rc = refuse_unreadable(s, errstr, errstr_size);
+		pthread_mutex_unlock(&s->lock);
+		return rc;
+	}
 	const char *pk;
 	json_t *po;
 	json_object_foreach((json_t *)offsets, pk, po) {
@@ -362,11 +584,15 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_
 	return rc;
 }
 
+/* Whether e (an entry, or a malformed entry's note: both have the
+ * connector where this finds it) belongs to connector (any when NULL). */
 static bool entry_of(json_t *e, const char *connector)
 {
 	if (!connector)
 		return true;
-	const char *c = json_string_value(json_array_get(json_object_get(e, "key"), 0));
+	json_t *name = json_object_get(e, "connector");
+	const char *c =
+		json_string_value(name ? name : json_array_get(json_object_get(e, "key"), 0));
 	return c && !strcmp(c, connector);
 }
 
@@ -374,17 +600,39 @@ int sl_offset_store_reset(sl_offset_store_t *s, const char *connector, char *err
 			  size_t errstr_size)
 {
 	pthread_mutex_lock(&s->lock);
-	int removed = 0;
+	char *unreadable = s->unreadable;
+	int removed = 0, rc = -1;
 	const char *k;
 	json_t *e;
 	void *tmp;
+	if (unreadable && connector) {
+		sl_seterr(errstr, errstr_size,
+			  "%s is not a sluice offset file (%s), so the offsets of connector %s "
+			  "cannot be told apart: fix the file by hand, or run `sluice offsets "
+			  "reset` without --connector to replace it with an empty one",
+			  s->path, unreadable, connector);
+		goto out;
+	}
+	s->unreadable = NULL;
+	removed += unreadable != NULL;
 	json_object_foreach_safe(s->entries, tmp, k, e) {
 		if (entry_of(e, connector)) {
 			json_object_del(s->entries, k);
 			removed++;
 		}
 	}
-	int rc = store_write(s, errstr, errstr_size);
+	for (size_t i = json_array_size(s->malformed); i-- > 0;) {
+		if (entry_of(json_array_get(s->malformed, i), connector)) {
+			json_array_remove(s->malformed, i);
+			removed++;
+		}
+	}
+	rc = store_write(s, errstr, errstr_size);
+	if (rc != 0) /* the file still is what it was */
+		s->unreadable = unreadable;
+	else
+		free(unreadable);
+out:
 	pthread_mutex_unlock(&s->lock);
 	return rc == 0 ? removed : -1;
 }
@@ -395,6 +643,10 @@ json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector)
 	pthread_mutex_lock(&s->lock);
 	const char *k;
 	json_t *e;
+	size_t i;
+	if (s->unreadable)
+		json_array_append_new(out, json_pack("{s:s+}", "malformed",
+						     "not a sluice offset file: ", s->unreadable));
 	json_object_foreach(s->entries, k, e) {
 		if (!entry_of(e, connector))
 			continue;
@@ -403,6 +655,10 @@ json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector)
 						     json_array_get(key, 0), "partition",
 						     json_array_get(key, 1), "offset",
 						     json_object_get(e, "value")));
+	}
+	json_array_foreach(s->malformed, i, e) {
+		if (entry_of(e, connector))
+			json_array_append(out, e);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return out;

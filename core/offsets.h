@@ -50,11 +50,30 @@ char *sl_offset_partition_key(const json_t *partition);
  * reads like a Kafka Connect offsets topic. Thread safe. */
 typedef struct sl_offset_store sl_offset_store_t;
 
-/* Opens (or prepares to create) the offset file at path. With lock, takes
- * an exclusive lock on "<path>.lock" held until sl_offset_store_close, and
- * fails when another process holds it. NULL on failure with errstr. */
+/* Opens (or prepares to create) the offset file at path for the worker.
+ * With lock, takes an exclusive lock on "<path>.lock" held until
+ * sl_offset_store_close, and fails when another process holds it. Also
+ * fails when the file exists but is not an offset file (not JSON, not
+ * version 1) or holds a malformed entry (a key that is not [connector,
+ * partition object], an offset that is not an object): starting without
+ * that position would send everything again. A null offset is Kafka
+ * Connect's tombstone: no offset for that key. NULL on failure with
+ * errstr naming the file, the entry (index and text) and its connector,
+ * and saying how to recover (sl_offset_store_verify's message). */
 sl_offset_store_t *sl_offset_store_open(const char *path, bool lock, char *errstr,
 					size_t errstr_size);
+/* Like sl_offset_store_open, but opens a file that is not an offset file
+ * or holds malformed entries, for `sluice offsets list|reset`: malformed
+ * entries are listed (marked "malformed") and removed by a reset, and a
+ * file that is not an offset file is replaced only by a reset of every
+ * connector; other writes keep them as they are. Fails only when the file
+ * cannot be read or (with lock) is locked. */
+sl_offset_store_t *sl_offset_store_open_lenient(const char *path, bool lock, char *errstr,
+						size_t errstr_size);
+/* 0 when every entry of the file could be read; -1 with errstr (the
+ * strict open's message) when it is not an offset file or holds a
+ * malformed entry. */
+int sl_offset_store_verify(sl_offset_store_t *s, char *errstr, size_t errstr_size);
 void sl_offset_store_close(sl_offset_store_t *s);
 
 /* Stored offset of (connector, partition) as a new reference, or NULL. */
@@ -65,12 +84,18 @@ json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector, const j
  * (the in-memory state keeps the offsets for the next attempt). */
 int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_t *offsets,
 			char *errstr, size_t errstr_size);
-/* Removes every offset of connector (all connectors when NULL) and writes
- * the file. Returns the number of entries removed, -1 with errstr. */
+/* Removes every offset of connector (all connectors when NULL), its
+ * malformed entries included, and writes the file; a reset of all
+ * replaces a file that is not an offset file (one connector's reset of
+ * such a file fails). Returns the number of entries removed (a file that
+ * was not an offset file counts one), -1 with errstr. */
 int sl_offset_store_reset(sl_offset_store_t *s, const char *connector, char *errstr,
 			  size_t errstr_size);
 /* Every entry as a new JSON array of {"connector","partition","offset"},
- * filtered by connector when not NULL. */
+ * filtered by connector when not NULL; then each malformed entry of
+ * connector as {"index": n, "connector": name (when known), "malformed":
+ * why, "entry": as found}; a file that is not an offset file shows as one
+ * {"malformed": why}, whatever the filter. */
 json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector);
 
 #endif

@@ -330,6 +330,255 @@ static void test_store_rejects_a_corrupt_file_with_its_name(void)
 	free(dir);
 }
 
+/* A temporary offset file holding text; free with file_done. */
+typedef struct tmp_file {
+	char *dir, *path;
+} tmp_file_t;
+
+static tmp_file_t file_with(const char *text)
+{
+	tmp_file_t f = {.dir = tmp_dir()};
+	char err[512];
+	f.path = sl_asprintf("%s/offsets.json", f.dir);
+	CU_ASSERT_EQUAL(sl_file_write_atomic(f.path, text, strlen(text), err, sizeof(err)), 0);
+	return f;
+}
+
+static void file_done(tmp_file_t *f)
+{
+	char *lock = sl_asprintf("%s.lock", f->path);
+	unlink(lock);
+	free(lock);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f->path);
+	free(f->dir);
+}
+
+#define GOOD_ENTRY "{\"key\":[\"a\",{\"filename\":\"f\"}],\"value\":{\"position\":7}}"
+
+static void test_store_refuses_a_malformed_entry_naming_file_entry_and_connector(void)
+{
+	tmp_file_t f = file_with("{\"version\":1,\"offsets\":[" GOOD_ENTRY ","
+				 "{\"key\":[\"pg-orders\",{\"server\":\"db\"}],"
+				 "\"value\":\"0/16B3748\"}]}");
+	char err[1024] = "";
+	sl_offset_store_t *s = sl_offset_store_open(f.path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(s);
+	sl_offset_store_close(s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, f.path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "offsets[1] of connector \"pg-orders\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "offset (\"value\") is not an object"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"value\":\"0/16B3748\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "`sluice offsets reset --connector pg-orders`"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "`sluice offsets reset` drops every"));
+	/* The lock is released: the CLI can open the file next. */
+	s = sl_offset_store_open_lenient(f.path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(s);
+	sl_offset_store_close(s);
+	file_done(&f);
+}
+
+static void test_store_refuses_every_kind_of_malformed_entry(void)
+{
+	static const char *const bad[] = {
+		"42",
+		"{\"value\":{\"position\":1}}",
+		"{\"key\":\"a\",\"value\":{\"position\":1}}",
+		"{\"key\":[\"a\"],\"value\":{\"position\":1}}",
+		"{\"key\":[\"a\",{},{}],\"value\":{\"position\":1}}",
+		"{\"key\":[7,{\"filename\":\"f\"}],\"value\":{\"position\":1}}",
+		"{\"key\":[\"a\",\"f\"],\"value\":{\"position\":1}}",
+		"{\"key\":[\"a\",{\"filename\":\"f\"}]}",
+		"{\"key\":[\"a\",{\"filename\":\"f\"}],\"value\":7}",
+		"{\"key\":[\"a\",{\"filename\":\"f\"}],\"value\":[1]}",
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++) {
+		char *text = sl_asprintf("{\"version\":1,\"offsets\":[" GOOD_ENTRY ",%s]}", bad[i]);
+		tmp_file_t f = file_with(text);
+		char err[1024] = "";
+		sl_offset_store_t *s = sl_offset_store_open(f.path, false, err, sizeof(err));
+		if (s)
+			printf("\n    accepted a malformed entry: %s\n", bad[i]);
+		CU_ASSERT_PTR_NULL(s);
+		sl_offset_store_close(s);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "offsets[1]"));
+		free(text);
+		file_done(&f);
+	}
+}
+
+/* Kafka Connect deletes an offset by writing a null value (a tombstone):
+ * no offset for that key, also when an earlier entry had one. */
+static void test_store_reads_a_null_offset_as_no_offset(void)
+{
+	tmp_file_t f = file_with("{\"version\":1,\"offsets\":[" GOOD_ENTRY ","
+				 "{\"key\":[\"a\",{\"filename\":\"f\"}],\"value\":null},"
+				 "{\"key\":[\"b\",{\"filename\":\"g\"}],\"value\":null}]}");
+	char err[1024] = "";
+	sl_offset_store_t *s = sl_offset_store_open(f.path, false, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	json_t *p = json_pack("{s:s}", "filename", "f");
+	CU_ASSERT_PTR_NULL(sl_offset_store_get(s, "a", p));
+	json_t *list = sl_offset_store_list(s, NULL);
+	CU_ASSERT_EQUAL(json_array_size(list), 0);
+	json_decref(list);
+	json_decref(p);
+	sl_offset_store_close(s);
+	file_done(&f);
+}
+
+/* A partition of null is what a record without one stores: readable. */
+static void test_store_reads_its_own_null_partition(void)
+{
+	tmp_file_t f = file_with("");
+	char err[1024] = "";
+	unlink(f.path);
+	sl_offset_store_t *s = sl_offset_store_open(f.path, false, err, sizeof(err));
+	json_t *offs = json_pack("{s:{s:n,s:o}}", "null", "partition", "offset", pos(3));
+	CU_ASSERT_EQUAL(sl_offset_store_put(s, "a", offs, err, sizeof(err)), 0);
+	sl_offset_store_close(s);
+	s = sl_offset_store_open(f.path, false, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(s);
+	json_t *got = s ? sl_offset_store_get(s, "a", json_null()) : NULL;
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(got, "position")), 3);
+	json_decref(got);
+	json_decref(offs);
+	sl_offset_store_close(s);
+	file_done(&f);
+}
+
+static void test_store_quotes_a_malformed_entry_escaped_and_capped(void)
+{
+	char big[400];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	char *text = sl_asprintf("{\"version\":1,\"offsets\":[{\"key\":[\"a\\nb\",{}],"
+				 "\"value\":\"\\u0007%s\"}]}",
+				 big);
+	tmp_file_t f = file_with(text);
+	char err[1024] = "";
+	CU_ASSERT_PTR_NULL(sl_offset_store_open(f.path, false, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "connector \"a\\nb\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "\\u0007xxx"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "xxx..."));
+	CU_ASSERT_PTR_NULL(strstr(err, big + 200)); /* capped */
+	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	CU_ASSERT_PTR_NULL(strchr(err, '\a'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--connector 'a?b'"));
+	free(text);
+	file_done(&f);
+}
+
+static void test_store_refuses_a_file_of_another_version_or_shape(void)
+{
+	static const char *const docs[] = {
+		"{\"version\":2,\"offsets\":[]}",
+		"{\"offsets\":[]}",
+		"[]",
+		"{\"version\":1,\"offsets\":{}}",
+		"",
+		"{\"version\":1,\"offsets\":[" GOOD_ENTRY,
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(docs); i++) {
+		tmp_file_t f = file_with(docs[i]);
+		char err[1024] = "";
+		sl_offset_store_t *s = sl_offset_store_open(f.path, false, err, sizeof(err));
+		if (s)
+			printf("\n    accepted: '%s'\n", docs[i]);
+		CU_ASSERT_PTR_NULL(s);
+		sl_offset_store_close(s);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a sluice offset file"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "`sluice offsets reset`"));
+		file_done(&f);
+	}
+}
+
+/* What `sluice offsets list` and `reset --connector` see. */
+static void test_lenient_store_lists_malformed_entries_and_reset_removes_them(void)
+{
+	tmp_file_t f = file_with("{\"version\":1,\"offsets\":[" GOOD_ENTRY ","
+				 "{\"key\":[\"pg\",{\"server\":\"db\"}],\"value\":{\"lsn\":5}},"
+				 "{\"key\":[\"pg\",{\"server\":\"x\"}],\"value\":\"bad\"},"
+				 "{\"key\":\"nobody\",\"value\":{}}]}");
+	char err[1024] = "";
+	sl_offset_store_t *s = sl_offset_store_open_lenient(f.path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(sl_offset_store_verify(s, err, sizeof(err)), -1);
+	json_t *list = sl_offset_store_list(s, "pg");
+	CU_ASSERT_EQUAL(json_array_size(list), 2);
+	json_t *m = json_array_get(list, 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "index")), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "connector")), "pg");
+	CU_ASSERT_PTR_NOT_NULL(json_string_value(json_object_get(m, "malformed")));
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(m, "entry"), "value")), "bad");
+	json_decref(list);
+	list = sl_offset_store_list(s, NULL);
+	CU_ASSERT_EQUAL(json_array_size(list), 4);
+	json_decref(list);
+	/* Another connector's offsets go on being written; the malformed
+	 * entries stay in the file as they were. */
+	json_t *p = json_pack("{s:s}", "filename", "f");
+	json_t *offs = json_pack("{s:{s:O,s:o}}", "k", "partition", p, "offset", pos(8));
+	CU_ASSERT_EQUAL(sl_offset_store_put(s, "a", offs, err, sizeof(err)), 0);
+	char *text = sl_file_read_all(f.path, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"bad\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"nobody\""));
+	free(text);
+	/* reset --connector pg: its good and malformed entries go. */
+	CU_ASSERT_EQUAL(sl_offset_store_reset(s, "pg", err, sizeof(err)), 2);
+	CU_ASSERT_EQUAL(sl_offset_store_verify(s, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "offsets[3] is malformed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "connector is unknown"));
+	sl_offset_store_close(s);
+	/* The worker still refuses the file: an entry of no known connector. */
+	CU_ASSERT_PTR_NULL(sl_offset_store_open(f.path, true, err, sizeof(err)));
+	s = sl_offset_store_open_lenient(f.path, true, err, sizeof(err));
+	CU_ASSERT_EQUAL(sl_offset_store_reset(s, NULL, err, sizeof(err)), 2);
+	CU_ASSERT_EQUAL(sl_offset_store_verify(s, err, sizeof(err)), 0);
+	sl_offset_store_close(s);
+	s = sl_offset_store_open(f.path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(s);
+	sl_offset_store_close(s);
+	json_decref(offs);
+	json_decref(p);
+	file_done(&f);
+}
+
+/* A truncated file: listed as one malformed item, never overwritten but by
+ * a reset of every connector. */
+static void test_lenient_store_replaces_an_unreadable_file_only_on_reset_of_all(void)
+{
+	const char *cut = "{\"version\":1,\"offsets\":[" GOOD_ENTRY ",{\"key\":[\"b\",";
+	tmp_file_t f = file_with(cut);
+	char err[1024] = "";
+	sl_offset_store_t *s = sl_offset_store_open_lenient(f.path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	json_t *list = sl_offset_store_list(s, "a");
+	CU_ASSERT_EQUAL(json_array_size(list), 1);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(json_string_value(json_object_get(json_array_get(list, 0), "malformed")),
+		       "not valid JSON"));
+	json_decref(list);
+	json_t *p = json_pack("{s:s}", "filename", "f");
+	json_t *offs = json_pack("{s:{s:O,s:o}}", "k", "partition", p, "offset", pos(8));
+	CU_ASSERT_EQUAL(sl_offset_store_put(s, "a", offs, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(sl_offset_store_reset(s, "a", err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "without --connector"));
+	char *text = sl_file_read_all(f.path, NULL);
+	CU_ASSERT_STRING_EQUAL(text, cut);
+	free(text);
+	CU_ASSERT_EQUAL(sl_offset_store_reset(s, NULL, err, sizeof(err)), 1);
+	sl_offset_store_close(s);
+	s = sl_offset_store_open(f.path, true, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(s);
+	sl_offset_store_close(s);
+	json_decref(offs);
+	json_decref(p);
+	file_done(&f);
+}
+
 static void test_backoff_grows_exponentially_within_the_cap(void)
 {
 	sl_backoff_t b;
@@ -375,6 +624,21 @@ void offsets_test_register(void)
 		 test_store_reset_removes_one_connector_only},
 		{"store_rejects_a_corrupt_file_with_its_name",
 		 test_store_rejects_a_corrupt_file_with_its_name},
+		{"store_refuses_a_malformed_entry_naming_file_entry_and_connector",
+		 test_store_refuses_a_malformed_entry_naming_file_entry_and_connector},
+		{"store_refuses_every_kind_of_malformed_entry",
+		 test_store_refuses_every_kind_of_malformed_entry},
+		{"store_reads_a_null_offset_as_no_offset",
+		 test_store_reads_a_null_offset_as_no_offset},
+		{"store_reads_its_own_null_partition", test_store_reads_its_own_null_partition},
+		{"store_quotes_a_malformed_entry_escaped_and_capped",
+		 test_store_quotes_a_malformed_entry_escaped_and_capped},
+		{"store_refuses_a_file_of_another_version_or_shape",
+		 test_store_refuses_a_file_of_another_version_or_shape},
+		{"lenient_store_lists_malformed_entries_and_reset_removes_them",
+		 test_lenient_store_lists_malformed_entries_and_reset_removes_them},
+		{"lenient_store_replaces_an_unreadable_file_only_on_reset_of_all",
+		 test_lenient_store_replaces_an_unreadable_file_only_on_reset_of_all},
 		{"backoff_grows_exponentially_within_the_cap",
 		 test_backoff_grows_exponentially_within_the_cap},
 		CU_TEST_INFO_NULL,
