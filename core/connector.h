@@ -20,8 +20,9 @@
 /* Return codes of task callbacks. */
 typedef enum sl_rc {
 	SL_OK = 0,
-	SL_RETRY = 1, /* transient: the worker retries with backoff within
-			 errors.retry.timeout */
+	SL_RETRY = 1, /* transient (disk full, connection lost): the worker
+			 calls again with backoff, without limit, while
+			 the task stays RUNNING and the log says why */
 	SL_FAIL = -1, /* fatal: the task is marked FAILED with the reason
 			 given through sl_task_fail() */
 } sl_rc_t;
@@ -66,7 +67,7 @@ void sl_task_wait(sl_task_ctx_t *ctx, int64_t ms);
 json_t *sl_task_stored_offset(sl_task_ctx_t *ctx, const json_t *source_partition);
 
 /* Records why the task fails; the callback then returns SL_FAIL (or, for
- * SL_RETRY, the reason is shown when retries run out). */
+ * SL_RETRY, the reason is logged with each retry). */
 void sl_task_fail(sl_task_ctx_t *ctx, const char *fmt, ...) SL_PRINTF(2, 3);
 
 /* Sends a bad record (or bad input) through the error policy:
@@ -74,7 +75,10 @@ void sl_task_fail(sl_task_ctx_t *ctx, const char *fmt, ...) SL_PRINTF(2, 3);
  * (when configured) gets raw (may be NULL) with the __connect.errors.*
  * headers, and errors.tolerance decides. Returns SL_OK when the caller
  * should skip the input and go on, SL_FAIL when the task must fail (the
- * reason is already recorded). stage is Kafka Connect's stage name
+ * reason is already recorded): tolerance is none, or the dead letter queue
+ * cannot take the copy. The input's offset may move on: the worker stores
+ * or commits nothing past it before its dead letter queue copy is
+ * acknowledged by Kafka. stage is Kafka Connect's stage name
  * ("TASK_POLL", "TASK_PUT", "KEY_CONVERTER", "VALUE_CONVERTER", ...). */
 sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
 			     const void *raw, size_t raw_len, const char *fmt, ...) SL_PRINTF(6, 7);

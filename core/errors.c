@@ -1,5 +1,6 @@
 /* The error policy for bad records: errors.tolerance, errors.log.*, and the
  * dead letter queue with Kafka Connect's __connect.errors.* headers. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,34 +45,102 @@ static void add_context_headers(sl_task_ctx_t *t, rd_kafka_headers_t *h,
 	add_header(h, "__connect.errors.exception.stacktrace", reason);
 }
 
-static rd_kafka_t *dlq_producer(sl_task_ctx_t *t)
+void sl_task_dlq_delivered(sl_task_ctx_t *t, const rd_kafka_message_t *m)
+{
+	if (t->dlq_in_flight)
+		t->dlq_in_flight--;
+	if (!m->err || t->dlq_failed)
+		return;
+	t->dlq_failed = true;
+	sl_task_fail(t,
+		     "dead letter queue topic %s refused a record of %zu bytes: %s; nothing is "
+		     "committed past the record it carried (fix the topic, e.g. its "
+		     "max.message.bytes, and restart the task)",
+		     t->env.settings->dlq_topic, m->len, rd_kafka_err2str(m->err));
+	SL_ERROR(t->tag, "%s", t->fail_reason);
+}
+
+/* Delivery reports of a sink task's own dead letter queue producer, served
+ * on the task thread by the rd_kafka_flush before each commit. */
+static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	sl_task_dlq_delivered(opaque, m);
+}
+
+/* The producer for dead letter queue records: a source task's own (its
+ * delivery callback routes them here), or one made for a sink task. */
+static rd_kafka_t *dlq_producer(sl_task_ctx_t *t, char *err, size_t err_size)
 {
 	if (t->producer)
 		return t->producer;
-	char err[512];
 	rd_kafka_conf_t *conf = sl_task_client_conf(t, SL_CLIENT_PRODUCER, "dlq-producer");
 	if (!conf) {
-		SL_ERROR(t->tag, "dead letter queue producer: %s", t->fail_reason);
+		snprintf(err, err_size, "%s", t->fail_reason);
 		return NULL;
 	}
-	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-	if (!t->producer) {
+	rd_kafka_conf_set_dr_msg_cb(conf, on_dlq_delivery);
+	rd_kafka_conf_set_opaque(conf, t);
+	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, err_size);
+	if (!t->producer)
 		rd_kafka_conf_destroy(conf);
-		SL_ERROR(t->tag, "dead letter queue producer: %s", err);
-	}
 	return t->producer;
 }
 
-/* Sends the failed input to the dead letter queue. The sink runner flushes
- * this producer before it commits offsets, so a skipped record is never
- * committed before its DLQ copy is in Kafka. */
-static void dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec, const void *raw,
-		     size_t raw_len, const char *reason)
+/* The producer's message.max.bytes. */
+static size_t max_message_bytes(rd_kafka_t *rk)
+{
+	char v[32];
+	size_t size = sizeof(v);
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "message.max.bytes", v, &size) != RD_KAFKA_CONF_OK)
+		return 1000000;
+	return (size_t)strtoull(v, NULL, 10);
+}
+
+/* Bytes the headers add to a record, as librdkafka counts them (roughly). */
+static size_t headers_size(const rd_kafka_headers_t *h)
+{
+	const char *name;
+	const void *val;
+	size_t len, total = 0;
+	for (size_t i = 0; !rd_kafka_header_get_all(h, i, &name, &val, &len); i++)
+		total += strlen(name) + len + 10;
+	return total;
+}
+
+/* Cuts the copy's value so that the record fits the producer's
+ * message.max.bytes, saying so in headers; a record too large for Kafka
+ * still reaches the dead letter queue, with its start and the reason. */
+static void fit_copy(sl_task_ctx_t *t, rd_kafka_t *rk, rd_kafka_headers_t *h, sl_dlq_copy_t *c,
+		     const char *reason)
+{
+	size_t limit = max_message_bytes(rk);
+	size_t fixed = c->key_len + headers_size(h) + 512; /* record and batch overhead */
+	if (fixed + c->value_len <= limit)
+		return;
+	char num[32];
+	snprintf(num, sizeof(num), "%zu", c->value_len);
+	if (!t->env.settings->dlq_context_headers)
+		add_header(h, "__connect.errors.exception.message", reason);
+	add_header(h, "__sluice.errors.value.original.bytes", num);
+	fixed = c->key_len + headers_size(h) + 512;
+	c->value_len = fixed < limit ? limit - fixed : 0;
+	if (fixed >= limit)
+		c->key_len = 0;
+}
+
+/* Sends a copy of the failed input to the dead letter queue. A record may
+ * move past only once its copy is acknowledged: a sink task flushes this
+ * producer before each commit and fails when a copy was refused
+ * (t->dlq_failed); a source task stores offsets only while no copy is in
+ * flight and none was refused. -1 with err when the copy cannot even be
+ * queued. */
+static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
+		    const sl_dlq_copy_t *copy, const char *reason, char *err, size_t err_size)
 {
 	const sl_connector_settings_t *s = t->env.settings;
-	rd_kafka_t *rk = dlq_producer(t);
+	rd_kafka_t *rk = dlq_producer(t, err, err_size);
 	if (!rk)
-		return;
+		return -1;
 	sl_task_ensure_topic(t, rk, s->dlq_topic, 1, (int)s->dlq_replication_factor);
 	const rd_kafka_message_t *m = origin_of(t, rec);
 	rd_kafka_headers_t *h = rd_kafka_headers_new(12);
@@ -85,21 +154,24 @@ static void dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec
 	}
 	if (s->dlq_context_headers)
 		add_context_headers(t, h, m, stage, reason);
-	const void *key = m ? m->key : NULL;
-	size_t key_len = m ? m->key_len : 0;
-	const void *value = m ? m->payload : raw;
-	size_t value_len = m ? m->len : raw_len;
-	rd_kafka_resp_err_t err = rd_kafka_producev(
-		rk, RD_KAFKA_V_TOPIC(s->dlq_topic), RD_KAFKA_V_KEY(key, key_len),
-		RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_HEADERS(h),
+	sl_dlq_copy_t c = {0};
+	if (m)
+		c = (sl_dlq_copy_t){m->key, m->key_len, m->payload, m->len};
+	else if (copy)
+		c = *copy;
+	fit_copy(t, rk, h, &c, reason);
+	rd_kafka_resp_err_t e = rd_kafka_producev(
+		rk, RD_KAFKA_V_TOPIC(s->dlq_topic), RD_KAFKA_V_KEY(c.key, c.key_len),
+		RD_KAFKA_V_VALUE((void *)c.value, c.value_len), RD_KAFKA_V_HEADERS(h),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
-	if (!err)
-		t->dlq_in_flight++;
-	else {
+	if (e) {
 		rd_kafka_headers_destroy(h);
-		SL_ERROR(t->tag, "could not send to dead letter queue %s: %s", s->dlq_topic,
-			 rd_kafka_err2str(err));
+		snprintf(err, err_size, "%s", rd_kafka_err2str(e));
+		return -1;
 	}
+	t->dlq_in_flight++;
+	rd_kafka_poll(rk, 0); /* serve earlier reports */
+	return 0;
 }
 
 static void log_error(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
@@ -130,14 +202,9 @@ static void log_error(sl_task_ctx_t *t, const char *stage, const sl_record_t *re
 		SL_ERROR(t->tag, "error in stage %s: %s", stage, reason);
 }
 
-sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
-			     const void *raw, size_t raw_len, const char *fmt, ...)
+sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
+			   const sl_dlq_copy_t *copy, const char *reason)
 {
-	char reason[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
 	ctx->errors_total++;
 	const sl_connector_settings_t *s = ctx->env.settings;
 	if (s->errors_tolerance == 0) {
@@ -154,7 +221,29 @@ sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_rec
 		return SL_FAIL;
 	}
 	log_error(ctx, stage, rec, reason);
-	if (s->dlq_topic && *s->dlq_topic)
-		dlq_send(ctx, stage, rec, raw, raw_len, reason);
+	if (!s->dlq_topic || !*s->dlq_topic)
+		return SL_OK;
+	char err[1024];
+	if (ctx->dlq_failed) /* the reason is recorded: no record moves past it */
+		return SL_FAIL;
+	if (dlq_send(ctx, stage, rec, copy, reason, err, sizeof(err)) != 0) {
+		sl_task_fail(ctx,
+			     "cannot send a bad record (stage %s: %s) to the dead letter queue "
+			     "topic %s: %s",
+			     stage, reason, s->dlq_topic, err);
+		return SL_FAIL;
+	}
 	return SL_OK;
+}
+
+sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
+			     const void *raw, size_t raw_len, const char *fmt, ...)
+{
+	char reason[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	sl_dlq_copy_t copy = {.value = raw, .value_len = raw ? raw_len : 0};
+	return sl_task_report_bad(ctx, stage, rec, &copy, reason);
 }

@@ -14,11 +14,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	sl_task_ctx_t *t = opaque;
 	sl_offset_slot_t *slot = m->_private;
 	if (!slot) { /* a dead letter queue record */
-		if (t->dlq_in_flight)
-			t->dlq_in_flight--;
-		if (m->err)
-			SL_ERROR(t->tag, "dead letter queue write failed: %s",
-				 rd_kafka_err2str(m->err));
+		sl_task_dlq_delivered(t, m);
+		if (t->dlq_failed)
+			atomic_store(&t->producer_fatal, true);
 		return;
 	}
 	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
@@ -28,9 +26,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		 * on cannot be skipped without breaking order: fail the task.
 		 * Its offset is never stored, so a restart resends it. */
 		if (!atomic_exchange(&t->producer_fatal, true))
-			sl_task_fail(t, "delivery to topic %s partition %d failed: %s",
+			sl_task_fail(t, "delivery to topic %s partition %d failed: %s%s",
 				     rd_kafka_topic_name(m->rkt), (int)m->partition,
-				     rd_kafka_err2str(m->err));
+				     rd_kafka_err2str(m->err),
+				     m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+					     ? " (the topic's max.message.bytes is smaller than "
+					       "this record's batch; raise it on the broker)"
+					     : "");
 		return;
 	}
 	void *ack_data = sl_offset_tracker_ack(t->tracker, slot);
@@ -109,6 +111,32 @@ static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *k
 	return SL_OK;
 }
 
+/* A record the producer refuses for its size goes through the error
+ * policy like any bad record; its dead letter queue copy is cut to fit. */
+static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs_t *b,
+			 rd_kafka_headers_t *h, bool key_null, bool value_null)
+{
+	char limit[32] = "?";
+	size_t size = sizeof(limit);
+	rd_kafka_conf_get(rd_kafka_conf(t->producer), "message.max.bytes", limit, &size);
+	size_t key_len = key_null ? 0 : b->key.len, value_len = value_null ? 0 : b->value.len;
+	size_t hdr_len = 0;
+	for (size_t i = 0; i < r->header_count; i++)
+		hdr_len += strlen(r->headers[i].key) + r->headers[i].len;
+	if (h)
+		rd_kafka_headers_destroy(h);
+	char reason[768];
+	snprintf(reason, sizeof(reason),
+		 "topic %s: record of %zu bytes (key %zu, value %zu, headers %zu) is larger than "
+		 "the producer's message.max.bytes (%s); raise producer.override."
+		 "message.max.bytes on the connector (or producer.message.max.bytes on the "
+		 "worker) and the topic's max.message.bytes on the broker",
+		 r->topic, key_len + value_len + hdr_len, key_len, value_len, hdr_len, limit);
+	sl_dlq_copy_t copy = {key_null ? NULL : b->key.data, key_len,
+			      value_null ? NULL : b->value.data, value_len};
+	return sl_task_report_bad(t, "KAFKA_PRODUCE", r, &copy, reason);
+}
+
 /* Hands one record to the producer. The tracker slot is registered first:
  * the slot's place in submission order is what keeps offsets in order. */
 static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
@@ -143,6 +171,14 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 			RD_KAFKA_V_END);
 		if (!err)
 			return SL_OK;
+		if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+			sl_rc_t trc = too_large(t, r, b, h, key_null, value_null);
+			if (trc == SL_OK) /* skipped: its offset moves on */
+				sl_offset_tracker_ack(t->tracker, slot);
+			else /* never sent: not waited for at stop */
+				t->never_sent++;
+			return trc;
+		}
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			if (h)
 				rd_kafka_headers_destroy(h);
@@ -157,25 +193,56 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 	}
 }
 
-/* Stores what the tracker says is storable, then tells the connector. */
-static void commit_offsets(sl_task_ctx_t *t)
+/* Serves delivery reports until no dead letter queue copy is in flight,
+ * for at most ms; true when none is. */
+static bool dlq_settled(sl_task_ctx_t *t, int64_t ms)
 {
-	if (t->dlq_in_flight)
-		return; /* not past a bad record whose DLQ copy is not in Kafka */
-	json_t *committable = sl_offset_tracker_committable(t->tracker);
-	if (!committable)
-		return;
-	char err[512];
-	if (sl_offset_store_put(t->env.offsets, t->env.settings->name, committable, err,
-				sizeof(err)) != 0) {
-		SL_ERROR(t->tag, "could not store offsets (will retry): %s", err);
-	} else {
-		SL_DEBUG(t->tag, "stored offsets of %zu source partition(s)",
-			 json_object_size(committable));
-		if (t->env.plugin->source->commit)
-			t->env.plugin->source->commit(t, committable);
+	int64_t deadline = sl_now_ms() + ms;
+	while (t->dlq_in_flight && !t->dlq_failed && sl_now_ms() < deadline)
+		rd_kafka_poll(t->producer, 10);
+	return !t->dlq_in_flight && !t->dlq_failed;
+}
+
+/* Stores what the tracker says is storable, then tells the connector.
+ * Offsets that could not be stored are kept (newer ones replace them per
+ * source partition) and tried again at every call until the store takes
+ * them. Nothing is stored past a bad record whose dead letter queue copy
+ * is in flight or was refused. Returns 0 when nothing is left unstored. */
+static int commit_offsets(sl_task_ctx_t *t)
+{
+	if (!dlq_settled(t, 1000))
+		return t->dlq_failed ? 0 : -1;
+	json_t *fresh = sl_offset_tracker_committable(t->tracker);
+	if (fresh && t->unstored) {
+		json_object_update(t->unstored, fresh);
+		json_decref(fresh);
+	} else if (fresh) {
+		t->unstored = fresh;
 	}
-	json_decref(committable);
+	if (!t->unstored)
+		return 0;
+	char err[512];
+	if (sl_offset_store_put(t->env.offsets, t->env.settings->name, t->unstored, err,
+				sizeof(err)) != 0) {
+		t->store_failures++;
+		if ((t->store_failures & (t->store_failures - 1)) == 0) /* 1, 2, 4, 8, ... */
+			SL_ERROR(t->tag,
+				 "could not store offsets of %zu source partition(s) (attempt %u; "
+				 "tried again every offset.flush.interval.ms and at stop): %s",
+				 json_object_size(t->unstored), t->store_failures, err);
+		return -1;
+	}
+	if (t->store_failures)
+		SL_INFO(t->tag, "offsets stored after %u failed attempt(s)", t->store_failures);
+	else
+		SL_DEBUG(t->tag, "stored offsets of %zu source partition(s)",
+			 json_object_size(t->unstored));
+	t->store_failures = 0;
+	if (t->env.plugin->source->commit)
+		t->env.plugin->source->commit(t, t->unstored);
+	json_decref(t->unstored);
+	t->unstored = NULL;
+	return 0;
 }
 
 static sl_rc_t do_poll(sl_task_ctx_t *t, void *arg)
@@ -230,20 +297,28 @@ static void run_loop(sl_task_ctx_t *t)
 	sl_buf_free(&bufs.value);
 }
 
-/* Waits (bounded) for outstanding records, then stores what was acked. */
+/* Waits (bounded by offset.flush.timeout.ms) for outstanding records,
+ * then stores what was acked, trying the store again within the same
+ * bound when it fails. */
 static void drain_and_commit(sl_task_ctx_t *t)
 {
 	int64_t deadline = sl_now_ms() + t->env.offset_flush_timeout_ms;
-	while (sl_offset_tracker_in_flight(t->tracker) + t->dlq_in_flight > 0 &&
+	while (sl_offset_tracker_in_flight(t->tracker) - t->never_sent + t->dlq_in_flight > 0 &&
 	       sl_now_ms() < deadline && !atomic_load(&t->producer_fatal))
 		rd_kafka_poll(t->producer, 50);
-	size_t left = sl_offset_tracker_in_flight(t->tracker);
+	size_t left = sl_offset_tracker_in_flight(t->tracker) - t->never_sent;
 	if (left)
 		SL_WARN(t->tag,
 			"%zu record(s) not acknowledged within offset.flush.timeout.ms; their "
 			"offsets are not stored and they will be sent again on restart",
 			left);
-	commit_offsets(t);
+	while (commit_offsets(t) != 0 && sl_now_ms() + 200 < deadline)
+		sl_sleep_ms(200);
+	if (t->unstored)
+		SL_ERROR(t->tag,
+			 "offsets of %zu source partition(s) could not be stored before stop; "
+			 "their records will be sent again on restart",
+			 json_object_size(t->unstored));
 }
 
 void *sl_source_task_run(void *arg)
@@ -276,6 +351,8 @@ out:
 	t->producer = NULL;
 	sl_offset_tracker_free(t->tracker);
 	t->tracker = NULL;
+	json_decref(t->unstored);
+	t->unstored = NULL;
 	sl_converter_free(t->key_conv);
 	sl_converter_free(t->value_conv);
 	t->key_conv = t->value_conv = NULL;

@@ -12,6 +12,11 @@
 
 #include "log.h"
 
+/* Longest wait between two attempts of an operation that failed
+ * transiently, unless errors.retry.delay.max.ms is lower: a full disk or a
+ * database that comes back is noticed within this long. */
+#define SL_TASK_RETRY_DELAY_MAX_MS 10000
+
 static const char *const state_names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "FAILED", "STOPPED"};
 
 const char *sl_task_state_name(sl_task_state_t s)
@@ -196,30 +201,26 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
 {
 	const sl_connector_settings_t *s = t->env.settings;
 	int64_t start = sl_now_ms();
+	int64_t max_delay = s->errors_retry_delay_max_ms;
+	if (max_delay <= 0 || max_delay > SL_TASK_RETRY_DELAY_MAX_MS)
+		max_delay = SL_TASK_RETRY_DELAY_MAX_MS;
 	sl_backoff_t bo;
-	sl_backoff_init(&bo, 300, s->errors_retry_delay_max_ms, (uint64_t)start ^ (uint64_t)t->id);
-	for (;;) {
+	sl_backoff_init(&bo, 300, max_delay, (uint64_t)start ^ (uint64_t)t->id);
+	for (unsigned retries = 0;; retries++) {
 		t->fail_reason[0] = '\0';
 		sl_rc_t rc = op(t, arg);
+		if (rc != SL_RETRY && retries)
+			SL_INFO(t->tag, "%s %s after %u retr%s (%lld ms)", what,
+				rc == SL_OK ? "succeeded" : "failed", retries,
+				retries == 1 ? "y" : "ies", (long long)(sl_now_ms() - start));
 		if (rc != SL_RETRY || atomic_load(&t->stop))
 			return rc;
-		int64_t elapsed = sl_now_ms() - start;
-		int64_t limit = s->errors_retry_timeout_ms;
-		if (limit >= 0 && elapsed >= limit) {
-			char reason[1024];
-			snprintf(reason, sizeof(reason), "%s", t->fail_reason);
-			sl_task_fail(t,
-				     "%s failed%s%s (retries stopped after %lld ms, "
-				     "errors.retry.timeout=%lld)",
-				     what, reason[0] ? ": " : "", reason, (long long)elapsed,
-				     (long long)limit);
-			return SL_FAIL;
-		}
 		int64_t delay = sl_backoff_next(&bo);
-		if (limit >= 0 && delay > limit - elapsed)
-			delay = limit - elapsed;
-		SL_WARN(t->tag, "%s failed (retriable)%s%s; retrying in %lld ms", what,
-			t->fail_reason[0] ? ": " : "", t->fail_reason, (long long)delay);
+		SL_WARN(t->tag,
+			"%s failed (retriable)%s%s; waiting %lld ms before retry %u (failing for "
+			"%lld ms; retried until it works or the task is stopped)",
+			what, t->fail_reason[0] ? ": " : "", t->fail_reason, (long long)delay,
+			retries + 1, (long long)(sl_now_ms() - start));
 		sl_task_wait(t, delay);
 	}
 }

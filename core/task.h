@@ -91,9 +91,32 @@ struct sl_task_ctx {
 	char **known_topics; /* topics this task made sure exist */
 	size_t known_count;
 	atomic_bool producer_fatal;
-	void *runner;         /* the source/sink runner's own state */
-	size_t dlq_in_flight; /* DLQ messages not yet acknowledged */
+	void *runner;            /* the source/sink runner's own state */
+	size_t dlq_in_flight;    /* DLQ messages not yet acknowledged */
+	bool dlq_failed;         /* a DLQ copy was refused: nothing moves past it */
+	json_t *unstored;        /* source: offsets moved past, not yet stored */
+	unsigned store_failures; /* source: failed offset stores in a row */
+	size_t never_sent;       /* source: submitted records the producer refused */
 };
+
+/* What the dead letter queue gets of a bad record that has no Kafka
+ * message behind it (a source record): borrowed bytes. */
+typedef struct sl_dlq_copy {
+	const void *key;
+	size_t key_len;
+	const void *value;
+	size_t value_len;
+} sl_dlq_copy_t;
+
+/* The error policy with the reason already formatted and, for a source
+ * record, the bytes for the dead letter queue (copy may be NULL; a sink
+ * record's copy is its Kafka message). SL_FAIL also when tolerated but
+ * the dead letter queue cannot take the copy. */
+sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
+			   const sl_dlq_copy_t *copy, const char *reason);
+/* A delivery report of a dead letter queue record: counts it down and, when
+ * Kafka refused it, fails the task (t->dlq_failed, reason recorded). */
+void sl_task_dlq_delivered(sl_task_ctx_t *t, const rd_kafka_message_t *m);
 
 /* Creates a task context; the thread is started by sl_task_start. */
 sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *task_config);
@@ -108,8 +131,11 @@ sl_task_state_t sl_task_get_state(sl_task_ctx_t *t, char **trace_out);
 void sl_task_set_state(sl_task_ctx_t *t, sl_task_state_t s, const char *trace);
 /* Marks the task FAILED with the recorded fail reason (or fallback). */
 void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback);
-/* Runs op until it returns SL_OK or SL_FAIL, retrying SL_RETRY with
- * exponential backoff and jitter within errors.retry.timeout. */
+/* Runs op until it returns SL_OK or SL_FAIL, retrying SL_RETRY without
+ * limit (Kafka Connect's RetriableException from poll / put), with
+ * exponential backoff and jitter from 300 ms up to errors.retry.delay.max.ms
+ * (at most 10 s); each retry is logged with the reason. Returns SL_RETRY
+ * only when the task is asked to stop in the middle of retries. */
 typedef sl_rc_t (*sl_task_op_fn)(sl_task_ctx_t *t, void *arg);
 sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op, void *arg);
 /* Makes sure the topic exists (cached per task). */

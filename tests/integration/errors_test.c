@@ -1,0 +1,345 @@
+/* Integration tests of failures that must neither lose nor skip data: a
+ * dead letter queue that refuses a record, a record too large for the
+ * producer, and an offset store that fails for a while. The worker runs on
+ * a mock cluster of the test's own, so the test can make Kafka refuse
+ * requests. */
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+static char *dir;
+static rd_kafka_t *mock_host;
+static rd_kafka_mock_cluster_t *mock;
+static sl_worker_t *worker;
+
+static char *path_in(const char *name)
+{
+	return sl_asprintf("%s/%s", dir, name);
+}
+
+static int suite_init(void)
+{
+	char tmpl[] = "/tmp/sluice-errors-XXXXXX", err[512];
+	dir = sl_strdup(mkdtemp(tmpl));
+	rd_kafka_conf_t *mc = rd_kafka_conf_new();
+	rd_kafka_conf_set(mc, "log_level", "0", err, sizeof(err));
+	mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, mc, err, sizeof(err));
+	mock = mock_host ? rd_kafka_mock_cluster_new(mock_host, 1) : NULL;
+	if (!mock)
+		return 1;
+	char *offsets = path_in("offsets.json");
+	const char *kv[] = {"bootstrap.servers",
+			    rd_kafka_mock_cluster_bootstraps(mock),
+			    "offset.storage.file.filename",
+			    offsets,
+			    "offset.flush.interval.ms",
+			    "200",
+			    "value.converter",
+			    "string",
+			    "key.converter",
+			    "string",
+			    "log.level",
+			    "warn",
+			    "consumer.session.timeout.ms",
+			    "10000",
+			    "consumer.heartbeat.interval.ms",
+			    "1000",
+			    NULL};
+	sl_config_t *c = itest_conf(kv);
+	worker = sl_worker_new(c, err, sizeof(err));
+	if (!worker)
+		fprintf(stderr, "worker: %s\n", err);
+	sl_config_free(c);
+	free(offsets);
+	return worker ? 0 : 1;
+}
+
+static int suite_cleanup(void)
+{
+	sl_worker_free(worker);
+	if (mock)
+		rd_kafka_mock_cluster_destroy(mock);
+	if (mock_host)
+		rd_kafka_destroy(mock_host);
+	char *cmd = sl_asprintf("rm -rf '%s'", dir);
+	int rc = system(cmd);
+	free(cmd);
+	free(dir);
+	return rc == 0 ? 0 : 1;
+}
+
+/* Writes values to partition 0 of topic and waits for the acks. */
+static void produce(const char *topic, const char *const *values)
+{
+	char err[512];
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	rd_kafka_conf_set(c, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(mock), err,
+			  sizeof(err));
+	rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (; *values; values++)
+		CU_ASSERT_EQUAL(
+			rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+					  RD_KAFKA_V_VALUE((void *)*values, strlen(*values)),
+					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+			0);
+	CU_ASSERT_EQUAL(rd_kafka_flush(p, 10000), 0);
+	rd_kafka_destroy(p);
+}
+
+/* The offset group connect-<connector> committed for partition 0 of
+ * topic (RD_KAFKA_OFFSET_INVALID when none). */
+static int64_t committed(const char *connector, const char *topic)
+{
+	char err[512];
+	char *group = sl_asprintf("connect-%s", connector);
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	rd_kafka_conf_set(c, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(mock), err,
+			  sizeof(err));
+	rd_kafka_conf_set(c, "group.id", group, err, sizeof(err));
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, topic, 0);
+	int64_t off = RD_KAFKA_OFFSET_INVALID;
+	if (rd_kafka_committed(rk, l, 10000) == 0 && !l->elems[0].err)
+		off = l->elems[0].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_destroy(rk);
+	free(group);
+	return off;
+}
+
+/* The one JSON line a format=json file sink wrote (new reference). */
+static json_t *only_record(const char *path)
+{
+	char *text = sl_file_read_all(path, NULL);
+	json_error_t jerr;
+	json_t *rec = text ? json_loads(text, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
+	free(text);
+	return rec;
+}
+
+static const char *header(const json_t *rec, const char *name)
+{
+	return json_string_value(json_object_get(json_object_get(rec, "headers"), name));
+}
+
+/* A skipped record may be committed only once its dead letter queue copy
+ * is in Kafka: a refused copy fails the task, naming the topic and the
+ * broker's error, and commits nothing past the record. */
+static void test_refused_dead_letter_copy_fails_sink_and_commits_nothing_past_it(void)
+{
+	char *out = path_in("ea.out"), *dlq_out = path_in("ea-dlq.out"), *trace = NULL;
+	rd_kafka_mock_topic_create(mock, "ea", 1, 1);
+	rd_kafka_mock_topic_create(mock, "ea-dlq", 1, 1);
+	const char *values[] = {"{\"n\":1}", "not json", "{\"n\":3}", NULL};
+	produce("ea", values);
+	rd_kafka_mock_push_request_errors(mock, 0 /* Produce */, 1,
+					  RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+	const char *snk[] = {"name",
+			     "ea-sink",
+			     "connector.class",
+			     "file-sink",
+			     "topics",
+			     "ea",
+			     "file",
+			     out,
+			     "value.converter",
+			     "json",
+			     "value.converter.schemas.enable",
+			     "false",
+			     "errors.tolerance",
+			     "all",
+			     "errors.deadletterqueue.topic.name",
+			     "ea-dlq",
+			     NULL};
+	itest_add(worker, snk);
+	CU_ASSERT_FATAL(itest_wait_state(worker, "ea-sink", "FAILED", 30000));
+	free(itest_task_state(worker, "ea-sink", &trace));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "dead letter queue topic ea-dlq"));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "Message size too large"));
+	free(trace);
+	int64_t off = committed("ea-sink", "ea");
+	CU_ASSERT(off < 2);
+	if (off >= 2)
+		fprintf(stderr, "committed offset %lld is past the refused record\n",
+			(long long)off);
+	/* Once the topic takes it, a restarted task sends the copy and moves on. */
+	char err[256];
+	CU_ASSERT_EQUAL(sl_worker_restart_task(worker, "ea-sink", 0, err, sizeof(err)), 0);
+	CU_ASSERT(itest_wait_lines(out, 2, 30000));
+	const char *reader[] = {"name",   "ea-dlq-reader", "connector.class", "file-sink", "topics",
+				"ea-dlq", "file",          dlq_out,           "format",    "json",
+				NULL};
+	itest_add(worker, reader);
+	CU_ASSERT(itest_wait_lines(dlq_out, 1, 30000));
+	json_t *rec = only_record(dlq_out);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(rec, "value")), "not json");
+	json_decref(rec);
+	CU_ASSERT(itest_wait_state(worker, "ea-sink", "RUNNING", 1000));
+	int64_t end = sl_now_ms() + 10000;
+	while (committed("ea-sink", "ea") != 3 && sl_now_ms() < end)
+		sl_sleep_ms(200);
+	CU_ASSERT_EQUAL(committed("ea-sink", "ea"), 3);
+	itest_remove(worker, "ea-dlq-reader");
+	itest_remove(worker, "ea-sink");
+	free(out);
+	free(dlq_out);
+}
+
+/* A source line of 3000 bytes with producer message.max.bytes 2000. */
+static char *write_big_line_file(const char *name)
+{
+	char *in = path_in(name);
+	FILE *f = fopen(in, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("small-1\n", f);
+	for (int i = 0; i < 3000; i++)
+		fputc('x', f);
+	fputs("\nsmall-3\n", f);
+	fclose(f);
+	return in;
+}
+
+/* A record the producer refuses for its size goes through the error
+ * policy: skipped, with a copy cut to fit in the dead letter queue, and
+ * the records after it flow on. */
+static void test_too_large_source_record_is_tolerated_with_truncated_dead_letter_copy(void)
+{
+	char *in = write_big_line_file("eb.in"), *out = path_in("eb.out"),
+	     *dlq_out = path_in("eb-dlq.out");
+	rd_kafka_mock_topic_create(mock, "eb", 1, 1);
+	rd_kafka_mock_topic_create(mock, "eb-dlq", 1, 1);
+	const char *src[] = {"name",
+			     "eb-src",
+			     "connector.class",
+			     "file-source",
+			     "file",
+			     in,
+			     "topic",
+			     "eb",
+			     "producer.override.message.max.bytes",
+			     "2000",
+			     "errors.tolerance",
+			     "all",
+			     "errors.deadletterqueue.topic.name",
+			     "eb-dlq",
+			     "errors.deadletterqueue.context.headers.enable",
+			     "true",
+			     NULL};
+	const char *snk[] = {"name",      "eb-sink", "connector.class",
+			     "file-sink", "topics",  "eb",
+			     "file",      out,       NULL};
+	const char *reader[] = {"name",   "eb-dlq-reader", "connector.class", "file-sink", "topics",
+				"eb-dlq", "file",          dlq_out,           "format",    "json",
+				NULL};
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	itest_add(worker, reader);
+	CU_ASSERT(itest_wait_lines(out, 2, 30000));
+	char *text = sl_file_read_all(out, NULL);
+	CU_ASSERT_STRING_EQUAL(text, "small-1\nsmall-3\n");
+	free(text);
+	CU_ASSERT_FATAL(itest_wait_lines(dlq_out, 1, 30000));
+	json_t *rec = only_record(dlq_out);
+	const char *v = json_string_value(json_object_get(rec, "value"));
+	CU_ASSERT(v && strlen(v) > 100 && strlen(v) < 2000 && strspn(v, "x") == strlen(v));
+	CU_ASSERT_STRING_EQUAL(header(rec, "__sluice.errors.value.original.bytes"), "3000");
+	CU_ASSERT_STRING_EQUAL(header(rec, "__connect.errors.stage"), "KAFKA_PRODUCE");
+	const char *why = header(rec, "__connect.errors.exception.message");
+	CU_ASSERT_PTR_NOT_NULL(why && strstr(why, "message.max.bytes (2000)"));
+	json_decref(rec);
+	CU_ASSERT(itest_wait_state(worker, "eb-src", "RUNNING", 1000));
+	itest_remove(worker, "eb-dlq-reader");
+	itest_remove(worker, "eb-sink");
+	itest_remove(worker, "eb-src");
+	free(in);
+	free(out);
+	free(dlq_out);
+}
+
+/* Without tolerance the task fails with the size, the limit and the keys
+ * that raise it. */
+static void test_too_large_source_record_fails_task_naming_size_and_limit(void)
+{
+	char *in = write_big_line_file("ec.in"), *trace = NULL;
+	rd_kafka_mock_topic_create(mock, "ec", 1, 1);
+	const char *src[] = {"name",        "ec-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "ec",     "producer.override.message.max.bytes",
+			     "2000",        NULL};
+	itest_add(worker, src);
+	CU_ASSERT_FATAL(itest_wait_state(worker, "ec-src", "FAILED", 30000));
+	free(itest_task_state(worker, "ec-src", &trace));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "record of 3000 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "message.max.bytes (2000)"));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "producer.override.message.max.bytes"));
+	free(trace);
+	itest_remove(worker, "ec-src");
+	free(in);
+}
+
+/* Offsets that could not be stored are stored once the store works
+ * again, without waiting for new records. */
+static void test_offsets_that_could_not_be_stored_are_stored_once_the_store_works(void)
+{
+	char *in = path_in("ed.in"), *out = path_in("ed.out");
+	char *offsets = path_in("offsets.json");
+	char *block = sl_asprintf("%s.tmp.%ld", offsets, (long)getpid());
+	rd_kafka_mock_topic_create(mock, "ed", 1, 1);
+	CU_ASSERT_EQUAL_FATAL(mkdir(block, 0700), 0); /* the temp file cannot be created */
+	itest_append_lines(in, 1, 100, "ed-");
+	const char *src[] = {"name",        "ed-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "ed",     NULL};
+	const char *snk[] = {"name",      "ed-sink", "connector.class",
+			     "file-sink", "topics",  "ed",
+			     "file",      out,       NULL};
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 100, 30000));
+	sl_sleep_ms(600);
+	char *text = sl_file_read_all(offsets, NULL);
+	CU_ASSERT(!text || !strstr(text, "ed.in"));
+	free(text);
+	CU_ASSERT_EQUAL(rmdir(block), 0);
+	struct stat sb;
+	stat(in, &sb);
+	char *expect = sl_asprintf("\"position\": %lld", (long long)sb.st_size);
+	int64_t end = sl_now_ms() + 5000;
+	bool stored = false;
+	while (!stored && sl_now_ms() < end) {
+		sl_sleep_ms(100);
+		text = sl_file_read_all(offsets, NULL);
+		stored = text && strstr(text, "ed.in") && strstr(text, expect);
+		free(text);
+	}
+	CU_ASSERT(stored);
+	itest_remove(worker, "ed-sink");
+	itest_remove(worker, "ed-src");
+	free(expect);
+	free(block);
+	free(offsets);
+	free(in);
+	free(out);
+}
+
+void errors_test_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{"refused_dead_letter_copy_fails_sink_and_commits_nothing_past_it",
+		 test_refused_dead_letter_copy_fails_sink_and_commits_nothing_past_it},
+		{"too_large_source_record_is_tolerated_with_truncated_dead_letter_copy",
+		 test_too_large_source_record_is_tolerated_with_truncated_dead_letter_copy},
+		{"too_large_source_record_fails_task_naming_size_and_limit",
+		 test_too_large_source_record_fails_task_naming_size_and_limit},
+		{"offsets_that_could_not_be_stored_are_stored_once_the_store_works",
+		 test_offsets_that_could_not_be_stored_are_stored_once_the_store_works},
+		CU_TEST_INFO_NULL,
+	};
+	sl_test_add_suite("errors", suite_init, suite_cleanup, tests);
+}

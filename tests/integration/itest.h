@@ -1,0 +1,107 @@
+/* Helpers shared by the integration tests: files of lines, waiting for
+ * them, and a connector's task state and trace as the status API reports
+ * them. Header-only, like the runner. */
+#ifndef SL_ITEST_H
+#define SL_ITEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+#include "util.h"
+#include "worker.h"
+
+/* Appends "<prefix><8-digit i>\n" for i in [from, to]. */
+static inline void itest_append_lines(const char *path, int from, int to, const char *prefix)
+{
+	FILE *f = fopen(path, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (int i = from; i <= to; i++)
+		fprintf(f, "%s%08d\n", prefix, i);
+	fclose(f);
+}
+
+static inline long itest_count_lines(const char *path)
+{
+	size_t len = 0;
+	char *text = sl_file_read_all(path, &len);
+	long n = 0;
+	for (size_t i = 0; text && i < len; i++)
+		n += text[i] == '\n';
+	free(text);
+	return n;
+}
+
+/* True once path holds at least n lines, false after timeout_ms. */
+static inline bool itest_wait_lines(const char *path, long n, int timeout_ms)
+{
+	int64_t end = sl_now_ms() + timeout_ms;
+	while (sl_now_ms() < end) {
+		if (itest_count_lines(path) >= n)
+			return true;
+		sl_sleep_ms(50);
+	}
+	return itest_count_lines(path) >= n;
+}
+
+/* State ("RUNNING", "FAILED", ...) of task 0 of a connector, and its
+ * trace when trace is not NULL (both malloc()ed; trace may be NULL). */
+static inline char *itest_task_state(sl_worker_t *w, const char *name, char **trace)
+{
+	json_t *st = sl_worker_connector_status(w, name);
+	if (trace)
+		*trace = NULL;
+	if (!st)
+		return sl_strdup("MISSING");
+	json_t *t0 = json_array_get(json_object_get(st, "tasks"), 0);
+	char *s = sl_strdup(t0 ? json_string_value(json_object_get(t0, "state")) : "NONE");
+	if (trace && t0)
+		*trace = sl_strdup(json_string_value(json_object_get(t0, "trace")));
+	json_decref(st);
+	return s;
+}
+
+static inline bool itest_wait_state(sl_worker_t *w, const char *name, const char *state,
+				    int timeout_ms)
+{
+	int64_t end = sl_now_ms() + timeout_ms;
+	for (;;) {
+		char *s = itest_task_state(w, name, NULL);
+		bool ok = !strcmp(s, state);
+		free(s);
+		if (ok)
+			return true;
+		if (sl_now_ms() >= end)
+			return false;
+		sl_sleep_ms(50);
+	}
+}
+
+/* A config from NULL-terminated key, value pairs. */
+static inline sl_config_t *itest_conf(const char *const *kv)
+{
+	sl_config_t *c = sl_config_new();
+	for (; kv[0]; kv += 2)
+		sl_config_set(c, kv[0], kv[1], "test", 0);
+	return c;
+}
+
+static inline void itest_add(sl_worker_t *w, const char *const *kv)
+{
+	sl_config_t *c = itest_conf(kv);
+	char err[512];
+	int rc = sl_worker_add_connector(w, c, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "add_connector: %s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	sl_config_free(c);
+}
+
+static inline void itest_remove(sl_worker_t *w, const char *name)
+{
+	char err[512];
+	CU_ASSERT_EQUAL(sl_worker_remove_connector(w, name, err, sizeof(err)), 0);
+}
+
+#endif
