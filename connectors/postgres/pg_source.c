@@ -225,13 +225,8 @@ static sl_rc_t setup(sl_task_ctx_t *ctx, sl_pg_source_t *st, bool first)
 		goto out;
 	}
 	if (first) {
-		json_t *j = sl_task_stored_offset(ctx, st->partition);
-
-		has_offset = j && sl_pg_offset_from_json(j, &off, err, sizeof(err)) == 0;
-		if (j && !has_offset)
-			SL_TASK_WARN(ctx, "ignoring the stored offset: %s", err);
-		if (j)
-			json_decref(j);
+		off = st->stored;
+		has_offset = st->has_stored;
 		if (has_offset)
 			st->repl.confirmed = st->repl.reported = off.lsn;
 		snap = sl_pg_need_snapshot(st->cfg.snapshot_mode, has_offset,
@@ -490,6 +485,24 @@ static int init_task(sl_task_ctx_t *ctx, sl_pg_source_t *st, char *err, size_t s
 	return st->partition ? 0 : sl_seterr(err, size, "topic.prefix is not valid UTF-8");
 }
 
+/* Reads the stored offset before anything connects: a malformed one fails
+ * the task for good (no retry can mend it). */
+static sl_rc_t read_stored_offset(sl_task_ctx_t *ctx, sl_pg_source_t *st)
+{
+	json_t *j = sl_task_stored_offset(ctx, st->partition);
+	char err[1024];
+	int rv = sl_pg_offset_load(j, sl_task_connector_name(ctx), st->partition, &st->stored, err,
+				   sizeof(err));
+
+	json_decref(j);
+	if (rv < 0) {
+		sl_task_fail(ctx, "%s", err);
+		return SL_FAIL;
+	}
+	st->has_stored = rv > 0;
+	return SL_OK;
+}
+
 static sl_rc_t pg_source_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 {
 	sl_pg_source_t *st = sl_calloc(1, sizeof(*st));
@@ -505,6 +518,8 @@ static sl_rc_t pg_source_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 		sl_task_fail(ctx, "%s", err);
 		goto out;
 	}
+	if ((rc = read_stored_offset(ctx, st)) != SL_OK)
+		goto out;
 	SL_TASK_INFO(ctx, "connecting to %s:%lld database %s as %s (slot '%s')", st->cfg.hostname,
 		     (long long)st->cfg.port, st->cfg.dbname, st->cfg.user, st->cfg.slot_name);
 	if ((rc = setup(ctx, st, true)) != SL_OK)

@@ -85,6 +85,10 @@ typedef struct sl_pg_source {
 	sl_pg_event_builder_t *builder;
 
 	json_t *partition; /* {"server": prefix} */
+	/* The offset stored when the task started (read before connecting: a
+	 * malformed one fails the task). */
+	sl_pg_offset_t stored;
+	bool has_stored;
 	char *heartbeat_topic;
 	sl_pg_phase_t phase;
 

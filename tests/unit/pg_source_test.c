@@ -1,14 +1,20 @@
 /* Unit tests of the postgres-source's pure helpers: when standby status
  * updates are due, the CopyData framing, table filters, offsets and the
- * snapshot decision; and the connector's option table. */
+ * snapshot decision; the connector's option table; and what start does
+ * with a malformed stored offset or a server it cannot reach. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "offsets.h"
 #include "pg_filter.h"
 #include "pg_offset.h"
 #include "pg_repl.h"
 #include "pg_source_options.h"
 #include "postgres.h"
 #include "runner.h"
+#include "task.h"
 
 static void test_feedback_due_on_request_on_progress_and_on_interval(void)
 {
@@ -166,6 +172,162 @@ static void test_offset_without_lsn_is_rejected(void)
 	json_decref(j);
 }
 
+static void test_offset_of_wrong_types_is_rejected_naming_the_key(void)
+{
+	static const struct {
+		const char *json, *says;
+	} bad[] = {
+		{"[]", "not an object"},
+		{"{\"txId\":5}", "no \"lsn\""},
+		{"{\"lsn\":\"0/16B3748\"}", "\"lsn\" is a string"},
+		{"{\"lsn\":1.5}", "\"lsn\" is a fractional number"},
+		{"{\"lsn\":null}", "\"lsn\" is null"},
+		{"{\"lsn\":-1}", "\"lsn\" is negative"},
+		{"{\"lsn\":5,\"txId\":\"727\"}", "\"txId\" is a string"},
+		{"{\"lsn\":5,\"ts_usec\":true}", "\"ts_usec\" is a boolean"},
+		{"{\"lsn\":5,\"lsn_commit\":{}}", "\"lsn_commit\" is an object"},
+		{"{\"lsn\":5,\"snapshot\":true,\"last_snapshot_record\":\"yes\"}",
+		 "\"last_snapshot_record\" is a string"},
+		{"{\"lsn\":5,\"snapshot\":1}", "\"snapshot\" is an integer"},
+		{"{\"lsn\":5,\"snapshot\":\"maybe\"}", "\"snapshot\" is \"maybe\""},
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++) {
+		json_t *j = json_loads(bad[i].json, JSON_DECODE_ANY, NULL);
+		sl_pg_offset_t o;
+		char err[256] = "";
+		int rv = sl_pg_offset_from_json(j, &o, err, sizeof(err));
+		if (rv != -1 || !strstr(err, bad[i].says))
+			printf("\n    %s: rv %d, '%s'\n", bad[i].json, rv, err);
+		CU_ASSERT_EQUAL(rv, -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].says));
+		json_decref(j);
+	}
+}
+
+/* Debezium 2.6+ stores the snapshot's type by name and may mark it
+ * completed; null values are absent ones. */
+static void test_offset_reads_debezium_snapshot_types_and_nulls(void)
+{
+	static const struct {
+		const char *json;
+		bool snapshot, done;
+	} ok[] = {
+		{"{\"lsn\":5,\"txId\":null,\"ts_usec\":null}", false, true},
+		{"{\"lsn\":5,\"snapshot\":\"INITIAL\",\"last_snapshot_record\":false}", true,
+		 false},
+		{"{\"lsn\":5,\"snapshot\":\"INITIAL\",\"last_snapshot_record\":true}", true, true},
+		{"{\"lsn\":5,\"snapshot\":\"INITIAL\",\"snapshot_completed\":true}", true, true},
+		{"{\"lsn\":5,\"snapshot\":\"true\"}", true, false},
+		{"{\"lsn\":5,\"snapshot\":\"false\"}", false, true},
+		{"{\"lsn\":5,\"snapshot\":false,\"unknown\":\"kept aside\"}", false, true},
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(ok); i++) {
+		json_t *j = json_loads(ok[i].json, 0, NULL);
+		sl_pg_offset_t o;
+		char err[256] = "";
+		int rv = sl_pg_offset_from_json(j, &o, err, sizeof(err));
+		if (rv != 0 || o.snapshot != ok[i].snapshot ||
+		    sl_pg_offset_snapshot_done(&o) != ok[i].done)
+			printf("\n    %s: rv %d snapshot %d '%s'\n", ok[i].json, rv, o.snapshot,
+			       err);
+		CU_ASSERT_EQUAL(rv, 0);
+		CU_ASSERT_EQUAL(o.lsn, 5);
+		CU_ASSERT_EQUAL(o.snapshot, ok[i].snapshot);
+		CU_ASSERT_EQUAL(sl_pg_offset_snapshot_done(&o), ok[i].done);
+		json_decref(j);
+	}
+}
+
+static void test_stored_offset_load_names_connector_partition_offset_and_reset(void)
+{
+	json_t *partition = json_pack("{s:s}", "server", "db1");
+	json_t *good = json_pack("{s:I}", "lsn", (json_int_t)42);
+	json_t *bad = json_pack("{s:s,s:s}", "lsn", "0/2A", "note", "\n");
+	sl_pg_offset_t o;
+	char err[1024] = "";
+
+	CU_ASSERT_EQUAL(sl_pg_offset_load(NULL, "pg-orders", partition, &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(sl_pg_offset_load(good, "pg-orders", partition, &o, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(o.lsn, 42);
+	CU_ASSERT_EQUAL(sl_pg_offset_load(bad, "pg-orders", partition, &o, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "connector 'pg-orders'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "source partition {\"server\":\"db1\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"lsn\" is a string"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"lsn\":\"0/2A\""));
+	CU_ASSERT_PTR_NULL(strchr(err, '\n')); /* the offset's text is escaped */
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "`sluice offsets reset --connector pg-orders`"));
+	json_decref(partition);
+	json_decref(good);
+	json_decref(bad);
+}
+
+/* A source task for start(): connector "pg-orders", offsets in a fresh
+ * store holding offset (stolen; NULL: none) for {"server": "db1"}, and a
+ * server nobody listens on. */
+typedef struct start_fixture {
+	char dir[64], *path;
+	sl_offset_store_t *store;
+	sl_connector_settings_t settings;
+	sl_config_t *cfg;
+	sl_task_ctx_t *ctx;
+} start_fixture_t;
+
+static void start_fixture_init(start_fixture_t *f, json_t *offset)
+{
+	char err[512];
+
+	memset(f, 0, sizeof(*f));
+	strcpy(f->dir, "/tmp/sluice-pgsrc-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
+	f->path = sl_asprintf("%s/offsets.json", f->dir);
+	f->store = sl_offset_store_open(f->path, false, err, sizeof(err));
+	if (offset) {
+		json_t *offs = json_pack("{s:{s:{s:s},s:o}}", "k", "partition", "server", "db1",
+					 "offset", offset);
+		CU_ASSERT_EQUAL(sl_offset_store_put(f->store, "pg-orders", offs, err, sizeof(err)),
+				0);
+		json_decref(offs);
+	}
+	f->settings.name = "pg-orders";
+	f->settings.connector_class = "postgres-source";
+	f->cfg = sl_config_new();
+	sl_config_set(f->cfg, "database.hostname", "127.0.0.1", NULL, 0);
+	sl_config_set(f->cfg, "database.port", "1", NULL, 0);
+	sl_config_set(f->cfg, "database.user", "u", NULL, 0);
+	sl_config_set(f->cfg, "database.dbname", "d", NULL, 0);
+	sl_config_set(f->cfg, "topic.prefix", "db1", NULL, 0);
+	sl_task_env_t env = {.offsets = f->store,
+			     .plugin = &postgres_source_connector,
+			     .settings = &f->settings};
+	f->ctx = sl_task_new(&env, 0, f->cfg);
+}
+
+static void start_fixture_done(start_fixture_t *f)
+{
+	postgres_source_connector.source->stop(f->ctx);
+	sl_task_stop_and_free(f->ctx);
+	sl_config_free(f->cfg);
+	sl_offset_store_close(f->store);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f->path);
+}
+
+/* Before the fix a malformed offset was ignored with a warning: the task
+ * took the snapshot again (or streamed from the slot) as if new. */
+static void test_source_start_fails_on_a_malformed_stored_offset_before_connecting(void)
+{
+	start_fixture_t f;
+
+	start_fixture_init(&f, json_pack("{s:s,s:I}", "lsn", "0/16B3748", "txId", 7));
+	CU_ASSERT_EQUAL(postgres_source_connector.source->start(f.ctx, f.cfg), SL_FAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "connector 'pg-orders'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "{\"server\":\"db1\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "0/16B3748"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "sluice offsets reset --connector"));
+	start_fixture_done(&f);
+}
+
 static void test_committed_lsn_reads_both_shapes_and_takes_the_highest(void)
 {
 	json_t *c = json_pack("{s:{s:{s:s},s:{s:I}},s:{s:I}}", "k1", "partition", "server", "a",
@@ -255,6 +417,14 @@ void pg_source_test_register(void)
 		{"offset_of_an_unfinished_snapshot_is_not_done",
 		 test_offset_of_an_unfinished_snapshot_is_not_done},
 		{"offset_without_lsn_is_rejected", test_offset_without_lsn_is_rejected},
+		{"offset_of_wrong_types_is_rejected_naming_the_key",
+		 test_offset_of_wrong_types_is_rejected_naming_the_key},
+		{"offset_reads_debezium_snapshot_types_and_nulls",
+		 test_offset_reads_debezium_snapshot_types_and_nulls},
+		{"stored_offset_load_names_connector_partition_offset_and_reset",
+		 test_stored_offset_load_names_connector_partition_offset_and_reset},
+		{"source_start_fails_on_a_malformed_stored_offset_before_connecting",
+		 test_source_start_fails_on_a_malformed_stored_offset_before_connecting},
 		{"committed_lsn_reads_both_shapes_and_takes_the_highest",
 		 test_committed_lsn_reads_both_shapes_and_takes_the_highest},
 		{"snapshot_decision_per_mode", test_snapshot_decision_per_mode},
