@@ -4,6 +4,7 @@
 # Maven repository; the classpath is cached per version).
 #
 #   scripts/kafka.sh fetch        resolve the classpath (instant when cached)
+#   scripts/kafka.sh classpath    print it (for the broker's own admin tools)
 #   scripts/kafka.sh start DIR    start a broker with its state in DIR; prints
 #                                 the bootstrap address (also in DIR/bootstrap).
 #                                 Again after stop: restarts it on the same
@@ -207,7 +208,8 @@ cmd_stop() {
 
 case ${1:-} in
 fetch) cmd_fetch >/dev/null; echo "kafka.sh: Kafka $KAFKA_VERSION classpath in $CACHE/classpath.txt" ;;
+classpath) cmd_fetch ;;
 start) shift; cmd_start "$@" ;;
 stop) shift; cmd_stop "$@" ;;
-*) echo "usage: $0 fetch | start DIR | stop DIR" >&2; exit 2 ;;
+*) echo "usage: $0 fetch | classpath | start DIR | stop DIR" >&2; exit 2 ;;
 esac
