@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "connector.h"
 #include "file.h"
@@ -94,7 +95,8 @@ static const sl_option_t file_source_options[] = {
 	 .type = SL_OPT_INT,
 	 .def = "200",
 	 .doc = "While idle, how often to look for new data, truncation, rotation and new "
-		"glob matches.",
+		"glob matches. An endless line of a FIFO or device (/dev/zero) is skipped "
+		"about 1 MiB per interval, so it cannot keep the task busy.",
 	 SL_OPT_MIN(1),
 	 SL_OPT_AT(file_source_config_t, poll_interval_ms)},
 	{.name = "task.index",
@@ -130,22 +132,76 @@ static bool is_glob(const char *file)
 	return strpbrk(file, "*?[{") != NULL;
 }
 
-/* Reads the stored offset of partition into *pos / *inode (0 when none). */
-static void stored_offset(sl_task_ctx_t *ctx, const json_t *partition, int64_t *pos,
-			  uint64_t *inode)
+/* Reads a stored offset {"position": bytes, "inode": n} (off may be NULL:
+ * none stored, *pos and *inode are 0). Returns NULL, or what is wrong
+ * with it. The inode is optional (Kafka Connect's offsets lack it); it is
+ * written as the signed JSON integer of the inode, so any integer is one. */
+static const char *offset_problem(const json_t *off, int64_t *pos, uint64_t *inode)
 {
-	json_t *off = sl_task_stored_offset(ctx, partition);
-	json_t *p = off ? json_object_get(off, "position") : NULL;
-	json_t *i = off ? json_object_get(off, "inode") : NULL;
+	const json_t *p = json_object_get(off, "position");
+	const json_t *i = json_object_get(off, "inode");
 
-	*pos = json_is_integer(p) && json_integer_value(p) > 0 ? json_integer_value(p) : 0;
-	*inode = json_is_integer(i) ? (uint64_t)json_integer_value(i) : 0;
-	if (off)
-		json_decref(off);
+	*pos = 0;
+	*inode = 0;
+	if (!off || json_is_null(off))
+		return NULL;
+	if (!json_is_object(off))
+		return "the offset is not a JSON object";
+	if (!json_is_integer(p) || json_integer_value(p) < 0)
+		return "its \"position\" is not a byte position (an integer >= 0)";
+	if (i && !json_is_integer(i))
+		return "its \"inode\" is not an integer";
+	*pos = json_integer_value(p);
+	*inode = i ? (uint64_t)json_integer_value(i) : 0;
+	return NULL;
 }
 
-/* Starts following path (resuming at its stored offset). */
-static void add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *path)
+/* Reads the stored offset of f into *pos / *inode (0 when none is stored).
+ * One that cannot be read fails the task: starting at byte 0 instead would
+ * send the whole file again, without a word. */
+static sl_rc_t stored_offset(sl_task_ctx_t *ctx, const file_source_file_t *f, int64_t *pos,
+			     uint64_t *inode)
+{
+	json_t *off = sl_task_stored_offset(ctx, f->partition);
+	const char *why = offset_problem(off, pos, inode);
+	char *part, *entry;
+
+	if (!why) {
+		json_decref(off);
+		return SL_OK;
+	}
+	part = json_dumps(f->partition, JSON_COMPACT);
+	entry = json_dumps(off, JSON_COMPACT | JSON_ENCODE_ANY);
+	sl_task_fail(ctx,
+		     "connector %s: the stored offset of source partition %s cannot be used: %s "
+		     "(%s); not starting from byte 0 instead, which would send the file again. "
+		     "To start over, stop the worker and run `sluice offsets reset --connector %s` "
+		     "(with its -w worker config)",
+		     sl_task_connector_name(ctx), part ? part : "?", entry ? entry : "?", why,
+		     sl_task_connector_name(ctx));
+	free(part);
+	free(entry);
+	json_decref(off);
+	return SL_FAIL;
+}
+
+/* Why path cannot be followed (a directory, a block device, a socket), or
+ * NULL: regular files, FIFOs and character devices can, and so can a path
+ * that does not exist yet. */
+static const char *type_problem(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0 || S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode) ||
+	    S_ISCHR(sb.st_mode))
+		return NULL;
+	return S_ISDIR(sb.st_mode) ? "is a directory"
+				   : "is neither a regular file, a FIFO nor a character device";
+}
+
+/* Starts following path (resuming at its stored offset). SL_FAIL when its
+ * stored offset cannot be used. */
+static sl_rc_t add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *path)
 {
 	sl_tail_params_t params = {
 		.max_line = (size_t)st->cfg.max_line_bytes,
@@ -166,12 +222,18 @@ static void add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *pat
 	f->partition = json_pack("{s:s}", "filename", path);
 	if (!f->partition) {
 		SL_TASK_WARN(ctx, "file %s: the name is not valid UTF-8; skipping it", path);
-		return;
+		return SL_OK;
 	}
-	stored_offset(ctx, f->partition, &pos, &inode);
+	if (type_problem(path)) {
+		SL_TASK_WARN(ctx, "file %s %s; skipping it", path, type_problem(path));
+		return SL_OK;
+	}
+	if (stored_offset(ctx, f, &pos, &inode) != SL_OK)
+		return SL_FAIL;
 	SL_TASK_DEBUG(ctx, "file %s: stored position %lld, inode %llu", path, (long long)pos,
 		      (unsigned long long)inode);
 	f->tail = sl_tail_open(path, pos, inode, &params);
+	return SL_OK;
 }
 
 static void drop_file(file_source_file_t *f)
@@ -192,18 +254,20 @@ static file_source_file_t *find_file(file_source_task_t *st, const char *path)
 }
 
 /* Expands the glob: follows new matches that belong to this task, forgets
- * files that no longer match once they are closed. */
-static void scan_glob(sl_task_ctx_t *ctx, file_source_task_t *st)
+ * files that no longer match once they are closed. SL_FAIL when a new
+ * match's stored offset cannot be used. */
+static sl_rc_t scan_glob(sl_task_ctx_t *ctx, file_source_task_t *st)
 {
 	glob_t g = {0};
 	int rc = glob(st->cfg.file, GLOB_MARK | GLOB_BRACE | GLOB_TILDE, NULL, &g);
 	size_t keep = 0;
+	sl_rc_t result = SL_OK;
 
 	if (rc != 0 && rc != GLOB_NOMATCH)
 		SL_TASK_WARN(ctx, "file %s: glob expansion failed (%d)", st->cfg.file, rc);
 	for (size_t i = 0; i < st->nfiles; i++)
 		st->files[i].matched = false;
-	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++) {
+	for (size_t i = 0; rc == 0 && result == SL_OK && i < g.gl_pathc; i++) {
 		const char *p = g.gl_pathv[i];
 		file_source_file_t *f;
 
@@ -214,7 +278,7 @@ static void scan_glob(sl_task_ctx_t *ctx, file_source_task_t *st)
 		if ((f = find_file(st, p)) != NULL)
 			f->matched = true;
 		else
-			add_file(ctx, st, p);
+			result = add_file(ctx, st, p);
 	}
 	for (size_t i = 0; i < st->nfiles; i++) {
 		file_source_file_t *f = &st->files[i];
@@ -230,6 +294,7 @@ static void scan_glob(sl_task_ctx_t *ctx, file_source_task_t *st)
 	if (st->next >= keep)
 		st->next = 0;
 	globfree(&g);
+	return result;
 }
 
 /* Adds the record of one line; a line without key.separator (parse.key)
@@ -293,10 +358,12 @@ static sl_rc_t handle_item(sl_task_ctx_t *ctx, file_source_task_t *st, file_sour
 	}
 }
 
-/* Reads up to *room lines of one file into batch; the last record of the
- * file in this batch carries the offset {"position", "inode"}. */
+/* Reads up to *room lines of one file into batch until deadline; the
+ * last record of the file in this batch carries the offset {"position",
+ * "inode"} (lines of a stream carry none). *more is set when input is
+ * left that could be read at once. */
 static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_file_t *f,
-			 sl_batch_t *batch, size_t *room)
+			 sl_batch_t *batch, size_t *room, int64_t deadline, bool *more)
 {
 	sl_tail_item_t it;
 	sl_rc_t rc = SL_OK;
@@ -305,15 +372,24 @@ static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source
 	uint64_t last_ino = 0;
 	bool added;
 
-	while (*room > 0 && sl_tail_next(f->tail, &it) != SL_TAIL_NONE) {
+	while (*room > 0) {
+		if (sl_task_stopping(ctx) || sl_now_ms() >= deadline) {
+			*more = true;
+			break;
+		}
+		if (sl_tail_next(f->tail, &it) == SL_TAIL_NONE) {
+			*more |= it.more;
+			break;
+		}
 		if (it.kind == SL_TAIL_LINE) {
 			if ((rc = add_line(ctx, st, f, &it, batch, &added)) != SL_OK)
 				break;
-			if (added) {
+			if (added)
+				(*room)--;
+			if (added && !it.stream) {
 				last = batch->count - 1;
 				last_pos = it.position;
 				last_ino = it.inode;
-				(*room)--;
 			}
 		} else if ((rc = handle_item(ctx, st, f, &it)) != SL_OK) {
 			break;
@@ -326,8 +402,9 @@ static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source
 	return rc;
 }
 
-/* One pass over every file, starting with st->next. */
-static sl_rc_t read_all(sl_task_ctx_t *ctx, file_source_task_t *st, sl_batch_t *batch)
+/* One pass over every file, starting with st->next, until deadline. */
+static sl_rc_t read_all(sl_task_ctx_t *ctx, file_source_task_t *st, sl_batch_t *batch,
+			int64_t deadline, bool *more)
 {
 	size_t room = (size_t)st->cfg.batch_size;
 	size_t n = st->nfiles;
@@ -339,7 +416,7 @@ static sl_rc_t read_all(sl_task_ctx_t *ctx, file_source_task_t *st, sl_batch_t *
 		if (!f->tail)
 			continue;
 		sl_tail_check(f->tail);
-		rc = read_file(ctx, st, f, batch, &room);
+		rc = read_file(ctx, st, f, batch, &room, deadline, more);
 	}
 	if (n)
 		st->next = (st->next + 1) % n;
@@ -376,10 +453,15 @@ static sl_rc_t file_source_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 		goto out;
 	}
 	st->is_glob = is_glob(st->cfg.file);
-	if (st->is_glob)
-		scan_glob(ctx, st);
-	else
-		add_file(ctx, st, st->cfg.file);
+	if (!st->is_glob && type_problem(st->cfg.file)) {
+		sl_task_fail(ctx,
+			     "file %s %s: file-source follows regular files, FIFOs and character "
+			     "devices",
+			     st->cfg.file, type_problem(st->cfg.file));
+		goto out;
+	}
+	if ((st->is_glob ? scan_glob(ctx, st) : add_file(ctx, st, st->cfg.file)) != SL_OK)
+		goto out;
 	st->next_scan_ms = sl_now_ms() + st->cfg.poll_interval_ms;
 	SL_TASK_INFO(ctx, "following %s (%zu file%s now) into topic %s", st->cfg.file, st->nfiles,
 		     st->nfiles == 1 ? "" : "s", st->cfg.topic);
@@ -392,18 +474,25 @@ out:
 	return rc;
 }
 
+/* Returns within the task timeout whatever the input does: reading stops
+ * at the deadline or a stop request, each tail read is bounded (max_read),
+ * and a poll that found nothing to read at once sleeps poll.interval.ms,
+ * also while an endless line of a stream (/dev/zero) is being skipped. */
 static sl_rc_t file_source_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 {
 	file_source_task_t *st = sl_task_data(ctx);
 	int64_t timeout = sl_task_timeout_ms(ctx);
+	int64_t deadline = sl_now_ms() + timeout;
+	bool more = false;
 	sl_rc_t rc;
 
 	if (st->is_glob && sl_now_ms() >= st->next_scan_ms) {
-		scan_glob(ctx, st);
+		if (scan_glob(ctx, st) != SL_OK)
+			return SL_FAIL;
 		st->next_scan_ms = sl_now_ms() + st->cfg.poll_interval_ms;
 	}
-	rc = read_all(ctx, st, batch);
-	if (rc == SL_OK && batch->count == 0)
+	rc = read_all(ctx, st, batch, deadline, &more);
+	if (rc == SL_OK && batch->count == 0 && !more)
 		sl_task_wait(ctx, st->cfg.poll_interval_ms < timeout ? st->cfg.poll_interval_ms
 								     : timeout);
 	return rc;
@@ -478,7 +567,14 @@ const sl_connector_t file_source_connector = {
 	       "directory). A path that vanishes keeps its old file open for 5 s for late "
 	       "writes. A missing file is waited for. A glob should match only live files (not "
 	       "app.log.1), or rotated files are read again as new ones. Lines keep a trailing "
-	       "'\\r'; only '\\n' ends a line.",
+	       "'\\r'; only '\\n' ends a line. A FIFO or character device is read as a stream "
+	       "(a FIFO needs no writer yet: the task logs that it waits for one): it has no "
+	       "byte position a restart could resume at, so its lines carry no offset and the "
+	       "lines read but not yet acknowledged when the task stops are lost (at most "
+	       "once); directories, block devices and sockets are refused. A stored offset "
+	       "that cannot be read fails the task instead of reading the file again from "
+	       "byte 0; `sluice offsets reset --connector NAME` starts over. Every poll "
+	       "returns within the task timeout whatever the input does.",
 	.options = file_source_options,
 	.validate = file_source_validate,
 	.task_configs = file_source_task_configs,

@@ -1,5 +1,6 @@
 /* Follows one file like `tail -F`: line splitting over large reads,
- * truncation and rotation handling, and resuming at a stored position. */
+ * truncation and rotation handling, resuming at a stored position, and
+ * FIFOs and character devices read as streams without blocking. */
 #include "file_tail.h"
 
 #include <dirent.h>
@@ -30,7 +31,11 @@ struct sl_tail {
 	int fd; /* -1 while waiting for the path */
 	uint64_t ino;
 	uint64_t dev;
-	int64_t open_size; /* size at open (fstat) */
+	int64_t open_size;   /* size at open (fstat) */
+	bool stream;         /* a FIFO or character device: no positions, no truncation */
+	bool fifo;           /* a FIFO (read() returns 0 while it has no writer) */
+	bool told_no_writer; /* the NO_WRITER event was handed out for this open */
+	mode_t refused_mode; /* the type of the file open_file last refused, or 0 */
 
 	/* buf[head, tail) holds bytes read but not handed out; buf[head] is at
 	 * byte pos of the file. [head, head + scanned) has no '\n'. */
@@ -108,30 +113,80 @@ static void close_fd(sl_tail_t *t)
 	t->missing = false;
 }
 
-/* Opens name as the followed file at byte 0 (no seek). Returns 0, or -1
- * with errno set and the old state untouched. */
+static const char *type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISBLK(mode))
+		return "block device";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISCHR(mode))
+		return "character device";
+	return "regular file";
+}
+
+/* Opens name as the followed file at byte 0 (no seek). O_NONBLOCK: a
+ * FIFO opens without a writer and no read() waits. Returns 0, or -1 with
+ * errno set (EINVAL and t->refused_mode for a type that is not read) and
+ * the old state untouched. */
 static int open_file(sl_tail_t *t, const char *name)
 {
 	struct stat st;
-	int fd = open(name, O_RDONLY | O_CLOEXEC);
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int e;
 
+	t->refused_mode = 0;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		t->refused_mode = st.st_mode;
+		errno = EINVAL;
+		goto fail;
 	}
 	close_fd(t);
 	t->fd = fd;
 	t->ino = (uint64_t)st.st_ino;
 	t->dev = (uint64_t)st.st_dev;
 	t->open_size = (int64_t)st.st_size;
+	t->stream = !S_ISREG(st.st_mode);
+	t->fifo = S_ISFIFO(st.st_mode);
+	t->told_no_writer = false;
 	free(t->open_name);
 	t->open_name = sl_strdup(name);
 	t->pos = 0;
 	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* Makes the failure of open_file(t, name) the pending error. */
+static void open_failed(sl_tail_t *t, const char *name)
+{
+	if (t->refused_mode)
+		set_pending(t, SL_TAIL_ERROR, 0, true,
+			    "file %s is a %s: only regular files, FIFOs and character devices "
+			    "can be followed",
+			    name, type_name(t->refused_mode));
+	else
+		set_pending(t, SL_TAIL_ERROR, 0, true, "file %s: cannot open: %s", name,
+			    strerror(errno));
+}
+
+/* The event for a stream just opened. */
+static void stream_opened(sl_tail_t *t)
+{
+	set_pending(t, SL_TAIL_EVENT, SL_TAIL_EV_STREAM, false,
+		    "file %s is a %s (inode %llu): reading it as a stream, without offsets; "
+		    "lines read but not yet acknowledged when the task stops are not read again",
+		    t->path, t->fifo ? "FIFO" : "character device", (unsigned long long)t->ino);
 }
 
 /* Moves the open file to pos. Returns 0, or -1 with errno. */
@@ -213,8 +268,7 @@ static bool open_initial(sl_tail_t *t)
 	bool exists = open_file(t, t->path) == 0;
 
 	if (!exists && errno != ENOENT) {
-		set_pending(t, SL_TAIL_ERROR, 0, true, "file %s: cannot open: %s", t->path,
-			    strerror(errno));
+		open_failed(t, t->path);
 		return true;
 	}
 	if (t->resume_ino && (!exists || t->ino != t->resume_ino) && !t->resume_searched &&
@@ -223,7 +277,9 @@ static bool open_initial(sl_tail_t *t)
 	if (!exists)
 		return false;
 	t->resume_pending = false;
-	if (t->resume_ino && t->ino != t->resume_ino) {
+	if (t->stream) {
+		stream_opened(t); /* no position to resume at */
+	} else if (t->resume_ino && t->ino != t->resume_ino) {
 		set_pending(t, SL_TAIL_EVENT, SL_TAIL_EV_INODE_NOT_FOUND, true,
 			    "file %s: no file with the stored inode %llu (position %lld) is left; "
 			    "reading the current file (inode %llu) from byte 0",
@@ -255,8 +311,11 @@ static bool open_waiting(sl_tail_t *t)
 	if (open_file(t, t->path) < 0) {
 		if (errno == ENOENT)
 			return false;
-		set_pending(t, SL_TAIL_ERROR, 0, true, "file %s: cannot open: %s", t->path,
-			    strerror(errno));
+		open_failed(t, t->path);
+		return true;
+	}
+	if (t->stream) {
+		stream_opened(t);
 		return true;
 	}
 	set_pending(t, SL_TAIL_EVENT, SL_TAIL_EV_OPENED, false,
@@ -295,7 +354,7 @@ static bool check(sl_tail_t *t, bool at_eof)
 		t->sw = SW_REOPEN;
 		return true;
 	}
-	if ((int64_t)st.st_size < read_pos(t)) {
+	if (!t->stream && (int64_t)st.st_size < read_pos(t)) {
 		t->sw = SW_TRUNCATE;
 		t->trunc_size = (int64_t)st.st_size;
 		return true;
@@ -335,6 +394,7 @@ static sl_tail_kind_t take_line(sl_tail_t *t, sl_tail_item_t *item)
 			continue;
 		}
 		item->inode = t->ino;
+		item->stream = t->stream;
 		if (nl) {
 			size_t len = (size_t)(nl - start);
 
@@ -387,8 +447,9 @@ static void make_room(sl_tail_t *t)
 	t->cap = cap;
 }
 
-/* Reads more of the open file. Returns bytes read, 0 at EOF, -1 on error
- * (an error is pending). */
+/* Reads more of the open file. Returns bytes read, 0 at EOF or when a
+ * stream has nothing now (a FIFO without a writer makes the NO_WRITER
+ * event pending once), -1 on error (an error is pending). */
 static ssize_t fill(sl_tail_t *t)
 {
 	ssize_t n;
@@ -397,6 +458,14 @@ static ssize_t fill(sl_tail_t *t)
 	do {
 		n = read(t->fd, t->buf + t->tail, t->cap - t->tail);
 	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == 0 && t->fifo && !t->told_no_writer) {
+		t->told_no_writer = true;
+		set_pending(t, SL_TAIL_EVENT, SL_TAIL_EV_NO_WRITER, false,
+			    "waiting for a writer on FIFO %s", t->path);
+		return 0;
+	}
 	if (n < 0) {
 		set_pending(t, SL_TAIL_ERROR, 0, true, "file %s: read at byte %lld failed: %s",
 			    t->open_name, (long long)read_pos(t), strerror(errno));
@@ -418,6 +487,7 @@ static sl_tail_kind_t finish_switch(sl_tail_t *t, sl_tail_item_t *item)
 		item->line = t->buf + t->head;
 		item->len = avail;
 		item->inode = t->ino;
+		item->stream = t->stream;
 		consume(t, avail);
 		item->position = t->pos;
 		return item->kind = SL_TAIL_LINE;
@@ -467,6 +537,7 @@ static sl_tail_kind_t finish_switch(sl_tail_t *t, sl_tail_item_t *item)
 sl_tail_kind_t sl_tail_next(sl_tail_t *t, sl_tail_item_t *item)
 {
 	sl_tail_kind_t k;
+	size_t got = 0; /* bytes read by this call */
 
 	memset(item, 0, sizeof(*item));
 	for (;;) {
@@ -480,10 +551,16 @@ sl_tail_kind_t sl_tail_next(sl_tail_t *t, sl_tail_item_t *item)
 		}
 		if (t->buf && (k = take_line(t, item)) != SL_TAIL_NONE)
 			return k;
+		if (got >= t->p.max_read) {
+			item->more = !(t->stream && t->skipping);
+			return item->kind = SL_TAIL_NONE;
+		}
 		ssize_t n = 0;
 		if (t->fd >= 0 && t->sw != SW_TRUNCATE)
 			n = fill(t);
-		if (n > 0 || n < 0)
+		if (n > 0)
+			got += (size_t)n;
+		if (n != 0 || t->pending != SL_TAIL_NONE)
 			continue;
 		if (t->sw != SW_NONE) {
 			if ((k = finish_switch(t, item)) != SL_TAIL_NONE)
@@ -506,6 +583,8 @@ sl_tail_t *sl_tail_open(const char *path, int64_t position, uint64_t inode,
 		t->p.max_line = 1;
 	if (t->p.read_size == 0)
 		t->p.read_size = SL_TAIL_READ_SIZE_DEFAULT;
+	if (t->p.max_read == 0)
+		t->p.max_read = 16 * t->p.read_size;
 	t->fd = -1;
 	t->resume_pending = true;
 	t->resume_pos = position > 0 ? position : 0;

@@ -3,6 +3,13 @@
  * losing, duplicating or splitting a line, and resumes at a stored position
  * and inode (finding the rotated file by its inode when needed).
  *
+ * A FIFO or character device is read as a stream: opened without blocking
+ * (a FIFO needs no writer yet), never seeked, never taken for truncated;
+ * its lines carry no position that could be resumed at.
+ *
+ * No call blocks: every file is read with O_NONBLOCK, and one
+ * sl_tail_next reads at most max_read bytes before it returns.
+ *
  * Knows nothing of the worker: the caller turns items into records and logs
  * the events. Not thread safe; one tail belongs to one task thread. */
 #ifndef SL_FILE_TAIL_H
@@ -28,6 +35,10 @@ typedef struct sl_tail_params {
 	 * a new file yet; data appended meanwhile is still read). <= 0 closes
 	 * at the first check that finds the path missing. */
 	int64_t missing_wait_ms;
+	/* Most bytes one sl_tail_next call reads while no item is ready (a
+	 * long line, or skipping one); 0 means 16 reads of read_size. Bounds
+	 * the time of a call on endless input such as /dev/zero. */
+	size_t max_read;
 } sl_tail_params_t;
 
 typedef enum sl_tail_kind {
@@ -45,6 +56,8 @@ typedef enum sl_tail_event {
 	SL_TAIL_EV_TRUNCATED,       /* truncated (now or while down): reading again from 0 */
 	SL_TAIL_EV_ROTATED,         /* old file read to its end, new file opened at 0 */
 	SL_TAIL_EV_REMOVED,         /* path gone too long: old file closed, waiting */
+	SL_TAIL_EV_STREAM,          /* a FIFO or character device opened: read without offsets */
+	SL_TAIL_EV_NO_WRITER,       /* a FIFO has no writer (said once per open) */
 } sl_tail_event_t;
 
 typedef struct sl_tail_item {
@@ -60,6 +73,14 @@ typedef struct sl_tail_item {
 	size_t long_len;
 	/* LINE/LONG_LINE: inode of the file the line came from. */
 	uint64_t inode;
+	/* LINE/LONG_LINE: the file is a stream (FIFO, character device):
+	 * position counts bytes since it was opened and cannot be resumed. */
+	bool stream;
+	/* NONE: the call stopped at max_read in the middle of a line with
+	 * input waiting; call again without idling. Never set while skipping
+	 * a too long line of a stream: an endless one (/dev/zero) is read no
+	 * faster than the caller polls. */
+	bool more;
 	/* EVENT/ERROR: a human readable sentence naming the file (valid like
 	 * line); EVENT: which one and whether it deserves a warning. */
 	const char *msg;
@@ -80,9 +101,10 @@ sl_tail_t *sl_tail_open(const char *path, int64_t position, uint64_t inode,
 void sl_tail_close(sl_tail_t *t);
 
 /* Fills *item with the next line or event, or SL_TAIL_NONE when there is
- * nothing now. At EOF it checks the path for truncation and rotation (see
- * sl_tail_check). A final line without '\n' is returned only once its file
- * is rotated away, truncated or removed; until then it waits. */
+ * nothing now (or max_read bytes were read without completing an item:
+ * see item->more). At EOF it checks the path for truncation and rotation
+ * (see sl_tail_check). A final line without '\n' is returned only once its
+ * file is rotated away, truncated or removed; until then it waits. */
 sl_tail_kind_t sl_tail_next(sl_tail_t *t, sl_tail_item_t *item);
 
 /* Looks at the path now (call at least once per poll even while data keeps

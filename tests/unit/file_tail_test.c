@@ -1,5 +1,5 @@
-/* Unit tests of the tail reader (connectors/file/file_tail.c) on real files
- * in a temporary directory. */
+/* Unit tests of the tail reader (connectors/file/file_tail.c) on real files,
+ * FIFOs and devices in a temporary directory. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +81,10 @@ static const char *event_name(sl_tail_event_t ev)
 		return "ROTATED";
 	case SL_TAIL_EV_REMOVED:
 		return "REMOVED";
+	case SL_TAIL_EV_STREAM:
+		return "STREAM";
+	case SL_TAIL_EV_NO_WRITER:
+		return "NO_WRITER";
 	}
 	return "?";
 }
@@ -358,6 +362,118 @@ static void test_removed_file_is_drained_closed_and_waited_for(void)
 	fx_done(&fx);
 }
 
+static sl_tail_t *open_tail_budget(const char *path, size_t read_size, size_t max_line,
+				   size_t max_read)
+{
+	sl_tail_params_t p = {
+		.max_line = max_line,
+		.read_size = read_size,
+		.missing_wait_ms = 60000,
+		.max_read = max_read,
+	};
+	return sl_tail_open(path, 0, 0, &p);
+}
+
+/* A FIFO opens without a writer (open(O_RDONLY) would wait for one), says
+ * once that it waits for one, is read as a stream (lines without a
+ * resumable position) and is not taken for a truncated file when its size
+ * (always 0) is below what was read. */
+static void test_fifo_is_a_stream_that_says_once_it_waits_for_a_writer(void)
+{
+	fixture_t fx;
+	sl_tail_item_t it;
+	int w;
+
+	fx_init(&fx);
+	CU_ASSERT_FATAL(mkfifo(fx.path, 0644) == 0);
+	sl_tail_t *t = open_tail(fx.path, 0, 0, 0, 100, 60000);
+	char *got = drain(t);
+	CU_ASSERT_STRING_EQUAL(got, "STREAM|NO_WRITER");
+	free(got);
+	ASSERT_DRAIN(t, "");
+
+	w = open(fx.path, O_WRONLY | O_NONBLOCK);
+	CU_ASSERT_FATAL(w >= 0);
+	CU_ASSERT(write(w, "a\nb\n", 4) == 4);
+	CU_ASSERT_EQUAL(sl_tail_next(t, &it), SL_TAIL_LINE);
+	CU_ASSERT(it.stream && it.len == 1 && it.line[0] == 'a');
+	ASSERT_DRAIN(t, "b@4");
+	close(w); /* no writer again: neither a truncation nor a second notice */
+	sl_tail_check(t);
+	ASSERT_DRAIN(t, "");
+	w = open(fx.path, O_WRONLY | O_NONBLOCK);
+	CU_ASSERT_FATAL(w >= 0);
+	CU_ASSERT(write(w, "c\n", 2) == 2);
+	ASSERT_DRAIN(t, "c@6");
+	close(w);
+	sl_tail_close(t);
+	fx_done(&fx);
+}
+
+/* /dev/zero is one endless line: after reporting it, each call reads at
+ * most max_read bytes and returns without asking to be called again at
+ * once (the caller idles), so a task neither hangs nor spins on it. */
+static void test_endless_stream_line_is_read_in_bounded_idle_steps(void)
+{
+	sl_tail_item_t it;
+	sl_tail_t *t = open_tail_budget("/dev/zero", 4096, 1000, 16384);
+	int64_t t0;
+
+	ASSERT_DRAIN(t, "STREAM|LONG@0+4096");
+	t0 = sl_now_ms();
+	for (int i = 0; i < 100; i++) {
+		CU_ASSERT_EQUAL(sl_tail_next(t, &it), SL_TAIL_NONE);
+		CU_ASSERT_FALSE(it.more);
+	}
+	CU_ASSERT(sl_now_ms() - t0 < 1000);
+	sl_tail_close(t);
+}
+
+/* A long line of a regular file is skipped in steps of max_read bytes that
+ * ask to be called again at once: the file has an end, skipping it is
+ * progress. */
+static void test_long_line_of_a_file_is_skipped_in_bounded_busy_steps(void)
+{
+	fixture_t fx;
+	sl_tail_item_t it;
+	sl_buf_t text = {0};
+	int steps = 0;
+
+	fx_init(&fx);
+	for (int i = 0; i < 100000; i++)
+		sl_buf_append_char(&text, 'x');
+	sl_buf_append_str(&text, "\nafter\n");
+	put(fx.path, text.data, false);
+	sl_tail_t *t = open_tail_budget(fx.path, 1000, 100, 10000);
+	ASSERT_DRAIN(t, "OPENED|LONG@0+1000");
+	while (sl_tail_next(t, &it) == SL_TAIL_NONE && it.more && steps < 1000)
+		steps++;
+	/* 99,000 bytes to skip after the first read, 10,000 to 11,100 a call
+	 * (a read fills the buffer, which grew to max_line + read_size) */
+	CU_ASSERT(steps >= 7 && steps <= 10);
+	CU_ASSERT_EQUAL(it.kind, SL_TAIL_LINE);
+	CU_ASSERT(it.kind == SL_TAIL_LINE && it.len == 5 && !memcmp(it.line, "after", 5));
+	CU_ASSERT_EQUAL(it.position, 100007);
+	sl_buf_free(&text);
+	sl_tail_close(t);
+	fx_done(&fx);
+}
+
+/* A directory (or block device, socket) is refused with a clear reason. */
+static void test_directory_is_refused_with_a_clear_error(void)
+{
+	fixture_t fx;
+	sl_tail_item_t it;
+
+	fx_init(&fx);
+	sl_tail_t *t = open_tail(fx.dir, 0, 0, 0, 100, 60000);
+	CU_ASSERT_EQUAL(sl_tail_next(t, &it), SL_TAIL_ERROR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(it.msg ? it.msg : "", "is a directory: only regular files"));
+	CU_ASSERT_FALSE(sl_tail_is_open(t));
+	sl_tail_close(t);
+	fx_done(&fx);
+}
+
 void file_tail_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -386,6 +502,14 @@ void file_tail_test_register(void)
 		{"missing_file_is_waited_for", test_missing_file_is_waited_for},
 		{"removed_file_is_drained_closed_and_waited_for",
 		 test_removed_file_is_drained_closed_and_waited_for},
+		{"fifo_is_a_stream_that_says_once_it_waits_for_a_writer",
+		 test_fifo_is_a_stream_that_says_once_it_waits_for_a_writer},
+		{"endless_stream_line_is_read_in_bounded_idle_steps",
+		 test_endless_stream_line_is_read_in_bounded_idle_steps},
+		{"long_line_of_a_file_is_skipped_in_bounded_busy_steps",
+		 test_long_line_of_a_file_is_skipped_in_bounded_busy_steps},
+		{"directory_is_refused_with_a_clear_error",
+		 test_directory_is_refused_with_a_clear_error},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("file_tail", NULL, NULL, tests);
