@@ -43,12 +43,12 @@ static const char *pq_err(PGconn *c)
 	return buf;
 }
 
-PGconn *sl_pg_connect(const sl_pg_conninfo_t *ci, bool replication, char *errstr,
+PGconn *sl_pg_connect(const sl_pg_conninfo_t *ci, bool replication, bool *transient, char *errstr,
 		      size_t errstr_size)
 {
 	const char *keys[16], *vals[16];
 	int n = 0;
-	PGconn *c;
+	char what[512];
 
 #define KV(k, v)                                                                                   \
 	do {                                                                                       \
@@ -73,16 +73,11 @@ PGconn *sl_pg_connect(const sl_pg_conninfo_t *ci, bool replication, char *errstr
 		KV("replication", "database");
 	keys[n] = vals[n] = NULL;
 #undef KV
-	c = PQconnectdbParams(keys, vals, 0);
-	if (!c || PQstatus(c) != CONNECTION_OK) {
-		sl_seterr(errstr, errstr_size, "cannot connect%s to %s:%s database %s as %s: %s",
-			  replication ? " for replication" : "", ci->host ? ci->host : "localhost",
-			  ci->port ? ci->port : "5432", ci->dbname ? ci->dbname : "?",
-			  ci->user ? ci->user : "?", pq_err(c));
-		PQfinish(c);
-		return NULL;
-	}
-	return c;
+	snprintf(what, sizeof(what), "cannot connect%s to %s:%s database %s as %s",
+		 replication ? " for replication" : "", ci->host ? ci->host : "localhost",
+		 ci->port ? ci->port : "5432", ci->dbname ? ci->dbname : "?",
+		 ci->user ? ci->user : "?");
+	return sl_pg_connectdb(keys, vals, 0, what, transient, errstr, errstr_size);
 }
 
 int sl_pg_exec(PGconn *c, const char *sql, const char *what, char *errstr, size_t errstr_size)
@@ -92,9 +87,8 @@ int sl_pg_exec(PGconn *c, const char *sql, const char *what, char *errstr, size_
 	int rv = 0;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		rv = sl_seterr(errstr, errstr_size, "%s failed: %s", what, pq_err(c));
-		if (PQstatus(c) == CONNECTION_BAD)
-			rv = SL_PG_TRANSIENT;
+		sl_seterr(errstr, errstr_size, "%s failed: %s", what, pq_err(c));
+		rv = sl_pg_failure(c, r);
 	}
 	PQclear(r);
 	return rv;
@@ -109,9 +103,8 @@ static PGresult *query1(PGconn *c, const char *sql, const char *param, const cha
 		PQexecParams(c, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0);
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*rv = sl_seterr(errstr, errstr_size, "%s failed: %s", what, pq_err(c));
-		if (PQstatus(c) == CONNECTION_BAD)
-			*rv = SL_PG_TRANSIENT;
+		sl_seterr(errstr, errstr_size, "%s failed: %s", what, pq_err(c));
+		*rv = sl_pg_failure(c, r);
 		PQclear(r);
 		return NULL;
 	}
@@ -195,7 +188,9 @@ int sl_pg_check_server(PGconn *sql, const char *slot, char *errstr, size_t errst
 	if (si.active_pid) {
 		sl_seterr(errstr, errstr_size,
 			  "replication slot '%s' is in use by another process (pid %d); is "
-			  "another connector or pg_recvlogical using the same slot.name?",
+			  "another connector or pg_recvlogical using the same slot.name? "
+			  "(transient: retried until the slot is free; a previous connection's "
+			  "walsender lets it go within wal_sender_timeout)",
 			  slot, si.active_pid);
 		return SL_PG_TRANSIENT;
 	}
@@ -336,8 +331,11 @@ int sl_pg_identify_system(PGconn *repl, uint64_t *xlogpos, char *errstr, size_t 
 	PGresult *r = PQexec(repl, "IDENTIFY_SYSTEM");
 	int rv = 0;
 
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 3)
-		rv = sl_seterr(errstr, errstr_size, "IDENTIFY_SYSTEM failed: %s", pq_err(repl));
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		sl_seterr(errstr, errstr_size, "IDENTIFY_SYSTEM failed: %s", pq_err(repl));
+		rv = sl_pg_failure(repl, r);
+	} else if (PQntuples(r) != 1 || PQnfields(r) < 3)
+		rv = sl_seterr(errstr, errstr_size, "IDENTIFY_SYSTEM: unexpected result shape");
 	else if (sl_pg_lsn_parse(PQgetvalue(r, 0, 2), xlogpos) != 0)
 		rv = sl_seterr(errstr, errstr_size, "IDENTIFY_SYSTEM: bad xlogpos '%s'",
 			       PQgetvalue(r, 0, 2));
@@ -356,9 +354,13 @@ int sl_pg_slot_create(PGconn *repl, const char *slot, bool export, uint64_t *con
 	int rv = 0;
 
 	*snapshot_name = NULL;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 4) {
-		rv = sl_seterr(errstr, errstr_size, "creating replication slot '%s' failed: %s",
-			       slot, pq_err(repl));
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		sl_seterr(errstr, errstr_size, "creating replication slot '%s' failed: %s", slot,
+			  pq_err(repl));
+		rv = sl_pg_failure(repl, r);
+	} else if (PQntuples(r) != 1 || PQnfields(r) < 4) {
+		rv = sl_seterr(errstr, errstr_size,
+			       "CREATE_REPLICATION_SLOT: unexpected result shape");
 	} else if (sl_pg_lsn_parse(PQgetvalue(r, 0, 1), consistent_point) != 0) {
 		rv = sl_seterr(errstr, errstr_size, "CREATE_REPLICATION_SLOT: bad LSN '%s'",
 			       PQgetvalue(r, 0, 1));
@@ -387,10 +389,11 @@ int sl_pg_repl_start(sl_pg_repl_t *r, const char *slot, const char *pub, uint64_
 			   "publication_names %s, messages 'true')",
 			   slot_id ? slot_id : "\"?\"", lsn_text, pub_lit ? pub_lit : "''");
 	res = PQexec(r->conn, stmt);
-	if (PQresultStatus(res) != PGRES_COPY_BOTH)
-		rv = sl_seterr(errstr, errstr_size, "START_REPLICATION at %s failed: %s", lsn_text,
-			       pq_err(r->conn));
-	else
+	if (PQresultStatus(res) != PGRES_COPY_BOTH) {
+		sl_seterr(errstr, errstr_size, "START_REPLICATION at %s failed: %s", lsn_text,
+			  pq_err(r->conn));
+		rv = sl_pg_failure(r->conn, res);
+	} else
 		r->streaming = true;
 	PQclear(res);
 	PQfreemem(slot_id);
@@ -433,6 +436,24 @@ int sl_pg_copy_msg_parse(const uint8_t *p, size_t len, sl_pg_copy_msg_t *out, ch
 	return sl_seterr(errstr, errstr_size, "unknown CopyData message type 0x%02x", p[0]);
 }
 
+/* The server ended the CopyBoth stream: cleanly (it is shutting down) or
+ * with an error whose SQLSTATE decides. */
+static int stream_ended(sl_pg_repl_t *r, char *errstr, size_t errstr_size)
+{
+	PGresult *res = PQgetResult(r->conn);
+	int rv = SL_PG_TRANSIENT;
+
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		sl_seterr(errstr, errstr_size, "the server ended the replication stream");
+	} else {
+		sl_seterr(errstr, errstr_size, "the replication stream ended: %s", pq_err(r->conn));
+		rv = sl_pg_failure(r->conn, res);
+	}
+	PQclear(res);
+	r->streaming = false;
+	return rv;
+}
+
 int sl_pg_repl_read(sl_pg_repl_t *r, int timeout_ms, sl_pg_copy_msg_t *out, char *errstr,
 		    size_t errstr_size)
 {
@@ -454,20 +475,13 @@ int sl_pg_repl_read(sl_pg_repl_t *r, int timeout_ms, sl_pg_copy_msg_t *out, char
 				r->received = out->wal_start;
 			return 1;
 		}
-		if (n == -1) {
-			PGresult *res = PQgetResult(r->conn);
-
-			sl_seterr(errstr, errstr_size, "the replication stream ended: %s",
-				  PQresultStatus(res) == PGRES_COMMAND_OK ? "server closed it"
-									  : pq_err(r->conn));
-			PQclear(res);
-			r->streaming = false;
-			return -1;
-		}
+		if (n == -1)
+			return stream_ended(r, errstr, errstr_size);
 		if (n == -2) {
 			r->streaming = false;
-			return sl_seterr(errstr, errstr_size, "replication connection lost: %s",
-					 pq_err(r->conn));
+			sl_seterr(errstr, errstr_size, "replication connection lost: %s",
+				  pq_err(r->conn));
+			return SL_PG_TRANSIENT;
 		}
 		int64_t left = deadline - sl_now_ms();
 		struct pollfd pfd = {.fd = PQsocket(r->conn), .events = POLLIN};
@@ -475,12 +489,15 @@ int sl_pg_repl_read(sl_pg_repl_t *r, int timeout_ms, sl_pg_copy_msg_t *out, char
 		if (left <= 0 && polled)
 			return 0;
 		polled = true;
-		if (poll(&pfd, 1, left > 0 ? (int)left : 0) < 0 && errno != EINTR)
-			return sl_seterr(errstr, errstr_size, "poll: %s", strerror(errno));
+		if (poll(&pfd, 1, left > 0 ? (int)left : 0) < 0 && errno != EINTR) {
+			sl_seterr(errstr, errstr_size, "poll: %s", strerror(errno));
+			return SL_PG_TRANSIENT;
+		}
 		if (PQconsumeInput(r->conn) == 0) {
 			r->streaming = false;
-			return sl_seterr(errstr, errstr_size, "replication connection lost: %s",
-					 pq_err(r->conn));
+			sl_seterr(errstr, errstr_size, "replication connection lost: %s",
+				  pq_err(r->conn));
+			return SL_PG_TRANSIENT;
 		}
 	}
 }

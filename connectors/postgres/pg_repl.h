@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pg_errors.h"
 #include "pg_filter.h"
 
 /* Connection parameters; borrowed strings, NULL = libpq's default. The
@@ -23,15 +24,16 @@ typedef struct sl_pg_conninfo {
 } sl_pg_conninfo_t;
 
 /* Opens a connection (replication=database when replication is set).
- * Returns NULL with errstr ("cannot connect to host:port/db as user: ...")
- * on failure. */
-PGconn *sl_pg_connect(const sl_pg_conninfo_t *ci, bool replication, char *errstr,
+ * Returns NULL with errstr ("cannot connect to host:port database db as
+ * user: ...") and *transient (sl_pg_connectdb) on failure. */
+PGconn *sl_pg_connect(const sl_pg_conninfo_t *ci, bool replication, bool *transient, char *errstr,
 		      size_t errstr_size);
 
 /* ---- checks and setup on the regular connection ----
- * Return 0, -1 for a fatal problem (configuration or server setup: the
- * task fails) or -2 for a transient one (retry), errstr saying what to do. */
-#define SL_PG_TRANSIENT (-2)
+ * These and the replication calls below return 0, -1 for a permanent
+ * problem (configuration, server setup, a missing slot: the task fails) or
+ * SL_PG_TRANSIENT (the connection broke, the server shuts down, ...:
+ * retry), errstr saying what to do. */
 
 /* wal_level = logical, the user has REPLICATION (or is superuser), the
  * slot (when it exists) is not held by another process. */
@@ -113,8 +115,10 @@ int sl_pg_copy_msg_parse(const uint8_t *p, size_t len, sl_pg_copy_msg_t *out, ch
 			 size_t errstr_size);
 
 /* Waits up to timeout_ms for the next message. Returns 1 with *out (valid
- * until the next call), 0 on timeout, -1 with errstr when the connection
- * is lost or the stream ended. */
+ * until the next call), 0 on timeout, SL_PG_TRANSIENT with errstr when the
+ * connection is lost or the server ended the stream (shutting down), -1
+ * when the server ended it with a permanent error (the publication was
+ * dropped, the slot invalidated) or sent a message that does not parse. */
 int sl_pg_repl_read(sl_pg_repl_t *r, int timeout_ms, sl_pg_copy_msg_t *out, char *errstr,
 		    size_t errstr_size);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "connector.h"
+#include "pg_errors.h"
 #include "pg_sink_sql.h"
 #include "postgres.h"
 
@@ -224,17 +225,10 @@ static int pg_sink_validate(const sl_config_t *config, sl_errlist_t *errs)
 
 /* ---- results ------------------------------------------------------------- */
 
-/* True for errors that may pass: connection, serialization, resources,
- * server shutdown. */
-static bool retriable(const char *state)
-{
-	return !state || !strncmp(state, "08", 2) || !strcmp(state, "40001") ||
-	       !strcmp(state, "40P01") || !strncmp(state, "53", 2) || !strncmp(state, "57P", 3) ||
-	       !strcmp(state, "55P03");
-}
-
 /* Checks res (and clears it). On failure the transaction is gone: the
- * reason goes to sl_task_fail and SL_RETRY or SL_FAIL is returned. */
+ * reason goes to sl_task_fail and SL_RETRY (the connection broke, or a
+ * transient SQLSTATE: pg_errors.h; no result at all is taken as out of
+ * memory) or SL_FAIL is returned. */
 static sl_rc_t check_result(sl_task_ctx_t *ctx, pg_sink_task_t *st, PGresult *res, const char *what,
 			    const char *table)
 {
@@ -246,11 +240,13 @@ static sl_rc_t check_result(sl_task_ctx_t *ctx, pg_sink_task_t *st, PGresult *re
 		const char *msg = res ? PQresultErrorMessage(res) : "";
 		if (!msg[0])
 			msg = PQerrorMessage(st->conn);
-		bool lost = PQstatus(st->conn) != CONNECTION_OK;
-		rc = lost || retriable(state) ? SL_RETRY : SL_FAIL;
-		sl_task_fail(ctx, "%s%s%s failed%s%s: %.*s", what, table ? " on table " : "",
+		rc = !res || sl_pg_failure(st->conn, res) == SL_PG_TRANSIENT ? SL_RETRY : SL_FAIL;
+		sl_task_fail(ctx, "%s%s%s failed%s%s: %.*s%s%s%s", what, table ? " on table " : "",
 			     table ? table : "", state ? " with SQLSTATE " : "", state ? state : "",
-			     (int)strcspn(msg, "\n"), msg);
+			     (int)strcspn(msg, "\n"), msg,
+			     rc == SL_RETRY ? "; transient: retried " : "",
+			     rc == SL_RETRY ? sl_pg_waiting_for(state) : "",
+			     rc == SL_RETRY ? ", the uncommitted rows replayed" : "");
 		st->tx_open = false;
 	}
 	PQclear(res);
@@ -424,9 +420,14 @@ static sl_rc_t exec_simple(sl_task_ctx_t *ctx, pg_sink_task_t *st, const char *s
 
 /* ---- connection and transaction ------------------------------------------ */
 
+/* Connects unless connected: SL_RETRY for a failure that may pass (the
+ * server down or restarting, too many connections), SL_FAIL for one that
+ * will not (credentials, no such database). */
 static sl_rc_t connect_db(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 {
 	const char *keys[8], *vals[8];
+	char err[1024];
+	bool transient;
 	int n = 0;
 
 	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
@@ -446,14 +447,11 @@ static sl_rc_t connect_db(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	keys[n] = "fallback_application_name", vals[n++] = "sluice";
 	keys[n] = "client_encoding", vals[n++] = "UTF8";
 	keys[n] = NULL, vals[n] = NULL;
-	st->conn = PQconnectdbParams(keys, vals, 1);
-	if (PQstatus(st->conn) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(st->conn);
-		sl_task_fail(ctx, "cannot connect to PostgreSQL: %.*s", (int)strcspn(msg, "\n"),
-			     msg);
-		PQfinish(st->conn);
-		st->conn = NULL;
-		return SL_RETRY;
+	st->conn = sl_pg_connectdb(keys, vals, 1, "cannot connect to PostgreSQL", &transient, err,
+				   sizeof(err));
+	if (!st->conn) {
+		sl_task_fail(ctx, "%s", err);
+		return transient ? SL_RETRY : SL_FAIL;
 	}
 	SL_TASK_INFO(ctx, "connected to database %s on %s:%s as %s", PQdb(st->conn),
 		     PQhost(st->conn), PQport(st->conn), PQuser(st->conn));
@@ -724,7 +722,9 @@ static sl_rc_t stage_records(sl_task_ctx_t *ctx, pg_sink_task_t *st, sl_record_t
 static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t count)
 {
 	pg_sink_task_t *st = sl_task_data(ctx);
-	sl_rc_t rc = drain(ctx, st); /* the statements of the previous put */
+	/* The statements of the previous put; when the transaction is lost
+	 * already, ensure_tx rolls back and replays whatever they did. */
+	sl_rc_t rc = st->tx_open ? drain(ctx, st) : SL_OK;
 
 	if (rc == SL_OK)
 		rc = ensure_tx(ctx, st);
@@ -798,9 +798,11 @@ const sl_connector_t postgres_sink_connector = {
 	       "Identifiers are always quoted and values always sent as parameters. Rows "
 	       "go out in multi-row statements, pipelined (the server runs one put's "
 	       "statements while the next batch is decoded), inside one transaction that "
-	       "a flush commits before the consumer offsets are; after a lost connection the "
+	       "a flush commits before the consumer offsets are; a lost connection, a restarting "
+	       "server or a deadlock is retried without limit (the task stays RUNNING) and the "
 	       "uncommitted rows are replayed, so with upsert a restart rewrites the same "
-	       "rows (at-least-once, idempotent).",
+	       "rows (at-least-once, idempotent); bad credentials or a missing table fail the "
+	       "task.",
 	.options = pg_sink_options,
 	.validate = pg_sink_validate,
 	.sink = &pg_sink_ops,

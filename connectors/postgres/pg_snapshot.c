@@ -126,8 +126,9 @@ static int list_tables(sl_pg_snapshot_t *s, sl_pg_source_t *st, char *errstr, si
 	int rv = 0;
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rv = sl_seterr(errstr, errstr_size, "listing the tables to snapshot failed: %s",
-			       PQerrorMessage(s->conn));
+		sl_seterr(errstr, errstr_size, "listing the tables to snapshot failed: %s",
+			  PQerrorMessage(s->conn));
+		rv = sl_pg_failure(s->conn, r);
 		goto out;
 	}
 	s->tables = sl_calloc((size_t)PQntuples(r) + 1, sizeof(*s->tables));
@@ -167,10 +168,14 @@ sl_pg_snapshot_t *sl_pg_snapshot_begin(sl_task_ctx_t *ctx, sl_pg_source_t *st,
 {
 	sl_pg_snapshot_t *s = sl_calloc(1, sizeof(*s));
 	char *lit = NULL, *stmt = NULL;
+	int rv;
 
+	/* A failure to begin is transient but for a refused connection: the
+	 * exported snapshot may be gone (its connection broke), and the next
+	 * attempt takes a fresh one. */
 	*transient = true;
 	s->lsn = lsn;
-	if (!(s->conn = sl_pg_connect(&st->ci, false, errstr, errstr_size)))
+	if (!(s->conn = sl_pg_connect(&st->ci, false, transient, errstr, errstr_size)))
 		goto fail;
 	if (sl_pg_exec(s->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 		       "starting the snapshot transaction", errstr, errstr_size) != 0)
@@ -182,9 +187,10 @@ sl_pg_snapshot_t *sl_pg_snapshot_begin(sl_task_ctx_t *ctx, sl_pg_source_t *st,
 			       errstr_size) != 0)
 			goto fail;
 	}
-	*transient = false;
-	if (list_tables(s, st, errstr, errstr_size) != 0)
+	if ((rv = list_tables(s, st, errstr, errstr_size)) != 0) {
+		*transient = rv == SL_PG_TRANSIENT;
 		goto fail;
+	}
 	s->started_ms = sl_now_ms();
 	s->next_progress_ms = s->started_ms + SL_PG_PROGRESS_EVERY_MS;
 	s->ts_ms = sl_wallclock_ms();
@@ -215,7 +221,7 @@ static int open_next_table(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapsho
 	s->rel = sl_pg_relation_from_catalog(s->conn, t->oid, t->schema, t->table, errstr,
 					     errstr_size);
 	if (!s->rel)
-		return -1;
+		return PQstatus(s->conn) == CONNECTION_OK ? -1 : SL_PG_TRANSIENT;
 	sl_buf_append_str(&q, "DECLARE sl_snapshot NO SCROLL CURSOR FOR SELECT ");
 	for (int i = 0; i < s->rel->ncols; i++) {
 		char *col = PQescapeIdentifier(s->conn, s->rel->cols[i].name,
@@ -350,10 +356,13 @@ static sl_rc_t fetch_batch(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapsho
 
 	r = fetch_result(st, s);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		sl_task_fail(ctx, "snapshot of %s.%s: FETCH failed: %s", s->rel->schema,
-			     s->rel->table, PQerrorMessage(s->conn));
+		int rv = sl_pg_failure(s->conn, r);
+
+		sl_task_fail(ctx, "snapshot of %s.%s: FETCH failed: %s%s", s->rel->schema,
+			     s->rel->table, PQerrorMessage(s->conn),
+			     rv == SL_PG_TRANSIENT ? " (transient: the snapshot starts over)" : "");
 		PQclear(r);
-		return PQstatus(s->conn) == CONNECTION_BAD ? SL_RETRY : SL_FAIL;
+		return rv == SL_PG_TRANSIENT ? SL_RETRY : SL_FAIL;
 	}
 	*eof = PQntuples(r) < st->cfg.snapshot_fetch_size;
 	if (!*eof)
@@ -399,17 +408,21 @@ sl_rc_t sl_pg_snapshot_step(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *
 		if (!s->cursor_open) {
 			if (s->next >= s->ntables)
 				break;
-			if (open_next_table(ctx, st, s, err, sizeof(err)) != 0) {
+			int rv = open_next_table(ctx, st, s, err, sizeof(err));
+
+			if (rv != 0) {
 				sl_task_fail(ctx, "snapshot: %s", err);
-				return PQstatus(s->conn) == CONNECTION_BAD ? SL_RETRY : SL_FAIL;
+				return rv == SL_PG_TRANSIENT ? SL_RETRY : SL_FAIL;
 			}
 		}
 		sl_rc_t rc = fetch_batch(ctx, st, s, batch, &eof);
 		if (rc != SL_OK)
 			return rc;
-		if (eof && close_table(ctx, s, err, sizeof(err)) != 0) {
+		int rv = eof ? close_table(ctx, s, err, sizeof(err)) : 0;
+
+		if (rv != 0) {
 			sl_task_fail(ctx, "snapshot: %s", err);
-			return SL_RETRY;
+			return rv == SL_PG_TRANSIENT ? SL_RETRY : SL_FAIL;
 		}
 		if (!eof)
 			break;

@@ -27,10 +27,18 @@
  * changes between that point and the new snapshot come twice (once read,
  * once streamed), never not at all.
  *
- * Connection loss makes poll return SL_RETRY with the reason; the next poll
- * reconnects and restarts the stream at the confirmed LSN (skipping what
- * was already emitted). The worker's errors.retry.timeout bounds this:
- * CDC configs should set errors.retry.timeout=-1 (retry forever). */
+ * Failures. The stored offset is read before anything connects: a
+ * malformed one fails the task (starting without it would snapshot or
+ * stream from the wrong place). A lost connection, a server restarting or
+ * in recovery, too many connections, a slot still held by the previous
+ * walsender make start or poll return SL_RETRY with the reason
+ * (pg_errors.h decides by SQLSTATE); the worker retries without limit,
+ * the task stays RUNNING, and the next attempt reconnects and restarts the
+ * stream at the confirmed LSN (skipping what was already emitted; the
+ * records of complete transactions already in the batch stay). What no
+ * retry mends (credentials, wal_level, privileges, a missing publication
+ * or a slot that vanished, a dropped publication ending the stream) is
+ * SL_FAIL. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,21 +105,29 @@ static void teardown(sl_pg_source_t *st)
 	st->connected = false;
 }
 
-/* Maps a pg_repl result (0, -1 fatal, SL_PG_TRANSIENT) to a task rc. */
+/* Maps a pg_repl result (-1 permanent, SL_PG_TRANSIENT) to a task rc,
+ * recording the reason first. */
 static sl_rc_t fail_rc(sl_task_ctx_t *ctx, int rv, const char *err)
 {
 	sl_task_fail(ctx, "%s", err);
 	return rv == SL_PG_TRANSIENT ? SL_RETRY : SL_FAIL;
 }
 
+/* A connection attempt's result as a task rc. */
+static sl_rc_t connect_rc(sl_task_ctx_t *ctx, bool transient, const char *err)
+{
+	return fail_rc(ctx, transient ? SL_PG_TRANSIENT : -1, err);
+}
+
 /* The regular connection, the server checks, types, the publication. */
 static sl_rc_t setup_sql(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_slot_info_t *slot)
 {
 	char err[1024];
+	bool transient;
 	int rv;
 
-	if (!(st->sql = sl_pg_connect(&st->ci, false, err, sizeof(err))))
-		return fail_rc(ctx, SL_PG_TRANSIENT, err);
+	if (!(st->sql = sl_pg_connect(&st->ci, false, &transient, err, sizeof(err))))
+		return connect_rc(ctx, transient, err);
 	if ((rv = sl_pg_check_server(st->sql, st->cfg.slot_name, err, sizeof(err))) != 0 ||
 	    (rv = sl_pg_catalog_load_types(st, "WHERE oid >= 16384", err, sizeof(err))) != 0 ||
 	    (rv = sl_pg_publication_ensure(st->sql, st->cfg.publication_name,
@@ -132,11 +148,12 @@ static sl_rc_t setup_snapshot(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_p
 	char err[1024], *name = NULL;
 	uint64_t lsn = slot->confirmed_flush ? slot->confirmed_flush : xlogpos;
 	bool transient;
+	int rv;
 
 	if (!slot->exists && st->cfg.snapshot_mode != SL_PG_SNAP_INITIAL_ONLY &&
-	    sl_pg_slot_create(st->repl.conn, st->cfg.slot_name, true, &lsn, &name, err,
-			      sizeof(err)) != 0)
-		return fail_rc(ctx, -1, err);
+	    (rv = sl_pg_slot_create(st->repl.conn, st->cfg.slot_name, true, &lsn, &name, err,
+				    sizeof(err))) != 0)
+		return fail_rc(ctx, rv, err);
 	if (!slot->exists && name)
 		SL_TASK_INFO(ctx, "created replication slot '%s' (snapshot %s)", st->cfg.slot_name,
 			     name);
@@ -152,15 +169,16 @@ static sl_rc_t setup_snapshot(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_p
 static sl_rc_t start_stream(sl_task_ctx_t *ctx, sl_pg_source_t *st)
 {
 	char err[1024], at[32];
+	int rv;
 
 	if (st->cfg.snapshot_mode == SL_PG_SNAP_INITIAL_ONLY) {
 		st->phase = SL_PG_PHASE_DONE;
 		SL_TASK_INFO(ctx, "snapshot.mode=initial_only: snapshot complete, not streaming");
 		return SL_OK;
 	}
-	if (sl_pg_repl_start(&st->repl, st->cfg.slot_name, st->cfg.publication_name,
-			     st->stream_from, err, sizeof(err)) != 0)
-		return fail_rc(ctx, SL_PG_TRANSIENT, err);
+	if ((rv = sl_pg_repl_start(&st->repl, st->cfg.slot_name, st->cfg.publication_name,
+				   st->stream_from, err, sizeof(err))) != 0)
+		return fail_rc(ctx, rv, err);
 	if (st->safe_lsn < st->stream_from)
 		st->safe_lsn = st->stream_from;
 	st->phase = SL_PG_PHASE_STREAM;
@@ -179,11 +197,12 @@ static sl_rc_t setup_stream_position(sl_task_ctx_t *ctx, sl_pg_source_t *st,
 {
 	char err[1024], a[32], b[32], *name = NULL;
 	uint64_t cp = slot->confirmed_flush;
+	int rv;
 
 	if (!slot->exists) {
-		if (sl_pg_slot_create(st->repl.conn, st->cfg.slot_name, false, &cp, &name, err,
-				      sizeof(err)) != 0)
-			return fail_rc(ctx, -1, err);
+		if ((rv = sl_pg_slot_create(st->repl.conn, st->cfg.slot_name, false, &cp, &name,
+					    err, sizeof(err))) != 0)
+			return fail_rc(ctx, rv, err);
 		free(name);
 		SL_TASK_INFO(ctx, "created replication slot '%s'", st->cfg.slot_name);
 		if (has_offset)
@@ -215,13 +234,18 @@ static sl_rc_t setup(sl_task_ctx_t *ctx, sl_pg_source_t *st, bool first)
 	bool has_offset = false, snap;
 	uint64_t xlogpos = 0;
 	char err[1024];
+	bool transient;
+	int rv;
 	sl_rc_t rc;
 
 	if ((rc = setup_sql(ctx, st, &slot)) != SL_OK)
 		goto out;
-	if (!(st->repl.conn = sl_pg_connect(&st->ci, true, err, sizeof(err))) ||
-	    sl_pg_identify_system(st->repl.conn, &xlogpos, err, sizeof(err)) != 0) {
-		rc = fail_rc(ctx, SL_PG_TRANSIENT, err);
+	if (!(st->repl.conn = sl_pg_connect(&st->ci, true, &transient, err, sizeof(err)))) {
+		rc = connect_rc(ctx, transient, err);
+		goto out;
+	}
+	if ((rv = sl_pg_identify_system(st->repl.conn, &xlogpos, err, sizeof(err))) != 0) {
+		rc = fail_rc(ctx, rv, err);
 		goto out;
 	}
 	if (first) {
@@ -271,14 +295,24 @@ static void drop_open_txn(sl_pg_source_t *st, sl_batch_t *batch)
 	st->txn_records = 0;
 }
 
-static sl_rc_t lost(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch, const char *err)
+/* The stream broke (rv: SL_PG_TRANSIENT, or -1 when the server ended it
+ * for good: the publication dropped, the slot invalidated). */
+static sl_rc_t lost(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch, int rv,
+		    const char *err)
 {
+	char at[32];
+
 	drop_open_txn(st, batch);
 	teardown(st);
+	if (rv != SL_PG_TRANSIENT) {
+		sl_task_fail(ctx, "%s", err);
+		return SL_FAIL;
+	}
+	sl_pg_lsn_format(st->repl.confirmed, at, sizeof(at));
 	sl_task_fail(ctx,
-		     "%s (reconnecting at the next poll; set errors.retry.timeout=-1 to "
-		     "retry without limit)",
-		     err);
+		     "%s; transient: reconnecting until the server is reachable again, then "
+		     "streaming from the confirmed position %s",
+		     err, at);
 	return SL_RETRY;
 }
 
@@ -313,11 +347,11 @@ static sl_rc_t stream_poll(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *b
 		if ((rc = sl_pg_stream_heartbeat(ctx, st, batch)) != SL_OK)
 			break;
 		if (sl_pg_repl_maybe_send_status(&st->repl, false, err, sizeof(err)) != 0)
-			return lost(ctx, st, batch, err);
+			return lost(ctx, st, batch, SL_PG_TRANSIENT, err);
 		int n = sl_pg_repl_read(&st->repl, read_wait_ms(st, batch, deadline), &m, err,
 					sizeof(err));
 		if (n < 0)
-			return lost(ctx, st, batch, err);
+			return lost(ctx, st, batch, n, err);
 		if (n == 0) {
 			if (sl_now_ms() >= deadline || batch->count > 0)
 				break;
@@ -607,7 +641,8 @@ const sl_connector_t postgres_source_connector = {
 	       "the server only after the offsets up to it are stored, so the slot keeps every "
 	       "change not yet in Kafka. A restart resends at most the transactions not yet "
 	       "stored (at-least-once); a restart during the snapshot takes it again. One task; "
-	       "set errors.retry.timeout=-1 so that lost connections are retried without limit.",
+	       "a lost connection or a restarting server is retried without limit while the task stays "
+	       "RUNNING; a malformed stored offset fails the task.",
 	.options = sl_pg_source_options,
 	.validate = pg_source_validate,
 	.source = &pg_source_ops,

@@ -224,7 +224,8 @@ const sl_option_t sl_pg_source_options[] = {
 	{.name = "errors.max.retries",
 	 .type = SL_OPT_INT,
 	 .def = "-1",
-	 .doc = "Debezium's retry count; sluice uses errors.retry.timeout." IGNORED,
+	 .doc = "Debezium's retry count; sluice retries transient failures without limit, as "
+		"Debezium's default -1 does." IGNORED,
 	 SL_OPT_AT(CFG, errors_max_retries)},
 	{.name = "database.history.kafka.bootstrap.servers",
 	 .type = SL_OPT_STRING,

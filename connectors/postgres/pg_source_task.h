@@ -128,7 +128,8 @@ sl_rc_t sl_pg_stream_handle(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_
 /* pg_stream.c: appends a heartbeat record when one is due. */
 sl_rc_t sl_pg_stream_heartbeat(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch);
 /* pg_stream.c: reads nullability and unknown types of rel from the catalog
- * (the regular connection) into the decoder's cached relation. */
+ * (the regular connection) into the decoder's cached relation. These and
+ * sl_pg_catalog_load_types return 0, -1 or SL_PG_TRANSIENT (pg_errors.h). */
 int sl_pg_catalog_fill_relation(sl_pg_source_t *st, sl_pg_relation_t *rel, char *errstr,
 				size_t errstr_size);
 /* pg_stream.c: loads user-defined types (oid >= 16384) into st->types. */

@@ -24,9 +24,11 @@ static int load_enum_labels(sl_pg_source_t *st, const char *where, char *errstr,
 	int rv = 0;
 
 	free(q);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		rv = sl_seterr(errstr, errstr_size, "reading pg_enum failed: %s",
-			       PQerrorMessage(st->sql));
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		sl_seterr(errstr, errstr_size, "reading pg_enum failed: %s",
+			  PQerrorMessage(st->sql));
+		rv = sl_pg_failure(st->sql, r);
+	}
 	for (int i = 0; rv == 0 && i < PQntuples(r); i++)
 		sl_pg_types_set_labels(st->types, (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10),
 				       PQgetvalue(r, i, 1));
@@ -44,8 +46,9 @@ int sl_pg_catalog_load_types(sl_pg_source_t *st, const char *where, char *errstr
 
 	free(q);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rv = sl_seterr(errstr, errstr_size, "reading pg_type failed: %s",
-			       PQerrorMessage(st->sql));
+		sl_seterr(errstr, errstr_size, "reading pg_type failed: %s",
+			  PQerrorMessage(st->sql));
+		rv = sl_pg_failure(st->sql, r);
 		goto out;
 	}
 	for (int i = 0; i < PQntuples(r); i++)
@@ -76,8 +79,9 @@ int sl_pg_catalog_fill_relation(sl_pg_source_t *st, sl_pg_relation_t *rel, char 
 			 "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
 			 1, NULL, &param, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rv = sl_seterr(errstr, errstr_size, "reading the columns of %s.%s failed: %s",
-			       rel->schema, rel->table, PQerrorMessage(st->sql));
+		sl_seterr(errstr, errstr_size, "reading the columns of %s.%s failed: %s",
+			  rel->schema, rel->table, PQerrorMessage(st->sql));
+		rv = sl_pg_failure(st->sql, r);
 		goto out;
 	}
 	for (int c = 0; c < rel->ncols; c++) {
@@ -340,13 +344,14 @@ static sl_rc_t on_relation(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_m
 	/* pgoutput.h: the source fills optional from the catalog. */
 	sl_pg_relation_t *rel = (sl_pg_relation_t *)msg->rel;
 	char err[512];
+	int rv;
 
 	sl_pg_event_builder_invalidate(st->builder, rel->oid);
 	if (!sl_pg_filter_match(st->filter, rel->schema, rel->table))
 		return SL_OK;
-	if (sl_pg_catalog_fill_relation(st, rel, err, sizeof(err)) != 0) {
+	if ((rv = sl_pg_catalog_fill_relation(st, rel, err, sizeof(err))) != 0) {
 		sl_task_fail(ctx, "%s", err);
-		return SL_RETRY;
+		return rv == SL_PG_TRANSIENT ? SL_RETRY : SL_FAIL;
 	}
 	return SL_OK;
 }
