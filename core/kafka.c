@@ -292,6 +292,43 @@ out:
 	return rc;
 }
 
+/* The value of config name in a DescribeConfigs result event, or -1. */
+static int64_t config_value_of(rd_kafka_event_t *ev, const char *name)
+{
+	const rd_kafka_DescribeConfigs_result_t *res = rd_kafka_event_DescribeConfigs_result(ev);
+	size_t nres = 0, nconf = 0;
+	const rd_kafka_ConfigResource_t **rs =
+		res ? rd_kafka_DescribeConfigs_result_resources(res, &nres) : NULL;
+	if (!nres || rd_kafka_ConfigResource_error(rs[0]))
+		return -1;
+	const rd_kafka_ConfigEntry_t **es = rd_kafka_ConfigResource_configs(rs[0], &nconf);
+	for (size_t i = 0; i < nconf; i++) {
+		const char *v = rd_kafka_ConfigEntry_value(es[i]);
+		if (!strcmp(rd_kafka_ConfigEntry_name(es[i]), name) && v)
+			return strtoll(v, NULL, 10);
+	}
+	return -1;
+}
+
+int64_t sl_kafka_topic_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+	char rderr[256];
+	rd_kafka_ConfigResource_t *r = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *opts =
+		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, rderr, sizeof(rderr));
+	rd_kafka_DescribeConfigs(rk, &r, 1, opts, q);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	int64_t v = ev && !rd_kafka_event_error(ev) ? config_value_of(ev, "max.message.bytes") : -1;
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_ConfigResource_destroy(r);
+	return v;
+}
+
 int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
 			  int replication_factor, int timeout_ms, char *errstr, size_t errstr_size)
 {

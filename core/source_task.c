@@ -74,6 +74,9 @@ static int make_producer(sl_task_ctx_t *t)
 /* Per-task scratch buffers for serialised keys and values. */
 typedef struct send_bufs {
 	sl_buf_t key, value;
+	bool key_null, value_null; /* the record's key / value is null */
+	bool uncompressed;         /* the producer's compression.type is none */
+	size_t producer_max;       /* the producer's message.max.bytes */
 } send_bufs_t;
 
 static rd_kafka_headers_t *make_headers(const sl_record_t *r)
@@ -111,15 +114,13 @@ static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *k
 	return SL_OK;
 }
 
-/* A record the producer refuses for its size goes through the error
- * policy like any bad record; its dead letter queue copy is cut to fit. */
+/* A record the producer or the topic refuses for its size goes through
+ * the error policy like any bad record; its dead letter queue copy is cut
+ * to fit. limit says which limit it exceeds and how to raise it. */
 static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs_t *b,
-			 rd_kafka_headers_t *h, bool key_null, bool value_null)
+			 rd_kafka_headers_t *h, const char *limit)
 {
-	char limit[32] = "?";
-	size_t size = sizeof(limit);
-	rd_kafka_conf_get(rd_kafka_conf(t->producer), "message.max.bytes", limit, &size);
-	size_t key_len = key_null ? 0 : b->key.len, value_len = value_null ? 0 : b->value.len;
+	size_t key_len = b->key_null ? 0 : b->key.len, value_len = b->value_null ? 0 : b->value.len;
 	size_t hdr_len = 0;
 	for (size_t i = 0; i < r->header_count; i++)
 		hdr_len += strlen(r->headers[i].key) + r->headers[i].len;
@@ -128,51 +129,84 @@ static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs
 	char reason[768];
 	snprintf(reason, sizeof(reason),
 		 "topic %s: record of %zu bytes (key %zu, value %zu, headers %zu) is larger than "
-		 "the producer's message.max.bytes (%s); raise producer.override."
-		 "message.max.bytes on the connector (or producer.message.max.bytes on the "
-		 "worker) and the topic's max.message.bytes on the broker",
+		 "%s",
 		 r->topic, key_len + value_len + hdr_len, key_len, value_len, hdr_len, limit);
-	sl_dlq_copy_t copy = {key_null ? NULL : b->key.data, key_len,
-			      value_null ? NULL : b->value.data, value_len};
+	sl_dlq_copy_t copy = {b->key_null ? NULL : b->key.data, key_len,
+			      b->value_null ? NULL : b->value.data, value_len};
 	return sl_task_report_bad(t, "KAFKA_PRODUCE", r, &copy, reason);
 }
 
-/* Hands one record to the producer. The tracker slot is registered first:
- * the slot's place in submission order is what keeps offsets in order. */
-static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
+/* Why the producer refuses the record (librdkafka checks message.max.bytes
+ * before it queues a record). */
+static sl_rc_t too_large_for_producer(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs_t *b,
+				      rd_kafka_headers_t *h)
 {
-	if (!r->topic) {
-		sl_task_fail(t, "connector produced a record without a topic");
-		return SL_FAIL;
-	}
-	const sl_connector_settings_t *s = t->env.settings;
-	sl_task_ensure_topic(t, t->producer, r->topic, (int)s->topic_partitions,
-			     (int)s->topic_replication_factor);
-	bool key_null, value_null, skip;
-	sl_rc_t rc = convert(t, r, b, &key_null, &value_null, &skip);
-	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
-							  r->source_offset, r->ack_data);
-	r->source_offset = NULL; /* the tracker owns it now */
-	if (rc != SL_OK || skip) {
-		/* A skipped record still moves its source offset. */
-		if (rc == SL_OK)
-			sl_offset_tracker_ack(t->tracker, slot);
-		return rc;
-	}
+	char max[32] = "?", limit[384];
+	size_t size = sizeof(max);
+	rd_kafka_conf_get(rd_kafka_conf(t->producer), "message.max.bytes", max, &size);
+	snprintf(limit, sizeof(limit),
+		 "the producer's message.max.bytes (%s); raise producer.override."
+		 "message.max.bytes on the connector (or producer.message.max.bytes on the "
+		 "worker) and the topic's max.message.bytes on the broker",
+		 max);
+	return too_large(t, r, b, h, limit);
+}
+
+/* The bytes of a record batch holding only this record, at most (Kafka's
+ * v2 format: a 61-byte batch header, up to 21 bytes of record header and
+ * the varint lengths of key, value and each header). */
+static size_t lone_batch_size(const sl_record_t *r, const send_bufs_t *b)
+{
+	size_t n =
+		61 + 21 + 10 + (b->key_null ? 0 : b->key.len) + (b->value_null ? 0 : b->value.len);
+	for (size_t i = 0; i < r->header_count; i++)
+		n += strlen(r->headers[i].key) + r->headers[i].len + 10;
+	return n;
+}
+
+/* Whether the topic's broker would refuse the record for its size: then it
+ * is caught here, before it shares a batch (and its refusal) with others.
+ * Only without compression, where the batch's size is known. */
+static bool too_large_for_topic(const send_bufs_t *b, const sl_known_topic_t *topic,
+				const sl_record_t *r)
+{
+	if (!b->uncompressed || topic->max_message_bytes <= 0)
+		return false;
+	size_t size = lone_batch_size(r, b);
+	/* Past the producer's own limit the producer refuses it, saying so. */
+	return size > (size_t)topic->max_message_bytes && size <= b->producer_max;
+}
+
+static sl_rc_t refused_by_topic(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs_t *b,
+				const sl_known_topic_t *topic)
+{
+	char limit[384];
+	snprintf(limit, sizeof(limit),
+		 "the topic's max.message.bytes (%lld; a batch of this record alone takes %zu); "
+		 "raise max.message.bytes of topic %s on the broker",
+		 (long long)topic->max_message_bytes, lone_batch_size(r, b), r->topic);
+	return too_large(t, r, b, NULL, limit);
+}
+
+/* Hands a converted record to the producer, waiting while its queue is
+ * full. */
+static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offset_slot_t *slot)
+{
 	rd_kafka_headers_t *h = make_headers(r);
 	for (;;) {
 		rd_kafka_resp_err_t err = rd_kafka_producev(
 			t->producer, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_PARTITION(r->partition),
-			RD_KAFKA_V_KEY(key_null ? NULL : b->key.data, key_null ? 0 : b->key.len),
-			RD_KAFKA_V_VALUE(value_null ? NULL : b->value.data,
-					 value_null ? 0 : b->value.len),
+			RD_KAFKA_V_KEY(b->key_null ? NULL : b->key.data,
+				       b->key_null ? 0 : b->key.len),
+			RD_KAFKA_V_VALUE(b->value_null ? NULL : b->value.data,
+					 b->value_null ? 0 : b->value.len),
 			RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_HEADERS(h),
 			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(slot),
 			RD_KAFKA_V_END);
 		if (!err)
 			return SL_OK;
 		if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-			sl_rc_t trc = too_large(t, r, b, h, key_null, value_null);
+			sl_rc_t trc = too_large_for_producer(t, r, b, h);
 			if (trc == SL_OK) /* skipped: its offset moves on */
 				sl_offset_tracker_ack(t->tracker, slot);
 			else /* never sent: not waited for at stop */
@@ -191,6 +225,38 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 		if (atomic_load(&t->producer_fatal))
 			return SL_FAIL;
 	}
+}
+
+/* Hands one record to the producer. The tracker slot is registered first:
+ * the slot's place in submission order is what keeps offsets in order. */
+static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
+{
+	if (!r->topic) {
+		sl_task_fail(t, "connector produced a record without a topic");
+		return SL_FAIL;
+	}
+	const sl_connector_settings_t *s = t->env.settings;
+	const sl_known_topic_t *topic =
+		sl_task_ensure_topic(t, t->producer, r->topic, (int)s->topic_partitions,
+				     (int)s->topic_replication_factor);
+	bool skip;
+	sl_rc_t rc = convert(t, r, b, &b->key_null, &b->value_null, &skip);
+	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
+							  r->source_offset, r->ack_data);
+	r->source_offset = NULL; /* the tracker owns it now */
+	if (rc == SL_OK && !skip && too_large_for_topic(b, topic, r)) {
+		rc = refused_by_topic(t, r, b, topic);
+		skip = true;
+	}
+	if (rc != SL_OK || skip) {
+		/* A skipped record still moves its source offset. */
+		if (rc == SL_OK)
+			sl_offset_tracker_ack(t->tracker, slot);
+		else
+			t->never_sent++; /* not waited for at stop */
+		return rc;
+	}
+	return produce(t, r, b, slot);
 }
 
 /* Serves delivery reports until no dead letter queue copy is in flight,
@@ -269,6 +335,14 @@ static void run_loop(sl_task_ctx_t *t)
 {
 	sl_batch_t batch = {0};
 	send_bufs_t bufs = {0};
+	char codec[32] = "";
+	size_t codec_size = sizeof(codec);
+	rd_kafka_conf_get(rd_kafka_conf(t->producer), "compression.codec", codec, &codec_size);
+	bufs.uncompressed = !strcmp(codec, "none");
+	char max[32] = "1000000";
+	size_t max_size = sizeof(max);
+	rd_kafka_conf_get(rd_kafka_conf(t->producer), "message.max.bytes", max, &max_size);
+	bufs.producer_max = (size_t)strtoull(max, NULL, 10);
 	t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
 	while (!atomic_load(&t->stop) && !atomic_load(&t->producer_fatal)) {
 		if (atomic_load(&t->paused)) {

@@ -126,7 +126,7 @@ void sl_task_stop_and_free(sl_task_ctx_t *t)
 	if (t->thread_started)
 		pthread_join(t->thread, NULL);
 	for (size_t i = 0; i < t->known_count; i++)
-		free(t->known_topics[i]);
+		free(t->known_topics[i].name);
 	free(t->known_topics);
 	sl_config_free(t->config);
 	free(t->trace);
@@ -225,12 +225,12 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
 	}
 }
 
-int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, int partitions,
-			 int replication_factor)
+const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic,
+					     int partitions, int replication_factor)
 {
 	for (size_t i = 0; i < t->known_count; i++)
-		if (!strcmp(t->known_topics[i], topic))
-			return 0;
+		if (!strcmp(t->known_topics[i].name, topic))
+			return &t->known_topics[i];
 	char err[512];
 	if (sl_kafka_ensure_topic(t->env.kafka, rk, topic, partitions, replication_factor, 10000,
 				  err, sizeof(err)) != 0) {
@@ -238,9 +238,19 @@ int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, in
 		 * (auto.create.topics.enable); go on and let delivery tell. */
 		SL_WARN(t->tag, "could not make sure topic %s exists: %s", topic, err);
 	}
-	t->known_topics = sl_realloc(t->known_topics, (t->known_count + 1) * sizeof(char *));
-	t->known_topics[t->known_count++] = sl_strdup(topic);
-	return 0;
+	t->known_topics =
+		sl_realloc(t->known_topics, (t->known_count + 1) * sizeof(*t->known_topics));
+	sl_known_topic_t *k = &t->known_topics[t->known_count++];
+	k->name = sl_strdup(topic);
+	/* A source learns the largest batch the topic takes, to send a record
+	 * too large for it through the error policy before it is produced. A
+	 * broker answers at once; one that does not answer costs a short wait
+	 * once per topic, and its records are then not checked. */
+	bool source = t->env.plugin->kind == SL_SOURCE && rk == t->producer;
+	k->max_message_bytes = source && !sl_kafka_is_embedded(t->env.kafka)
+				       ? sl_kafka_topic_max_message_bytes(rk, topic, 2000)
+				       : -1;
+	return k;
 }
 
 static sl_converter_t *make_converter(sl_task_ctx_t *t, bool is_key)

@@ -57,6 +57,13 @@ typedef struct sl_task_env {
 	int64_t offset_flush_timeout_ms;
 } sl_task_env_t;
 
+/* A topic a task made sure exists, and the largest record batch its
+ * broker takes (-1: unknown). */
+typedef struct sl_known_topic {
+	char *name;
+	int64_t max_message_bytes;
+} sl_known_topic_t;
+
 struct sl_task_ctx {
 	sl_task_env_t env;
 	int id;
@@ -88,7 +95,7 @@ struct sl_task_ctx {
 	bool sink_headers_off; /* the sink task reads no headers: skip them */
 	bool flush_requested;  /* the sink asked to flush after this put */
 	uint64_t errors_total;
-	char **known_topics; /* topics this task made sure exist */
+	sl_known_topic_t *known_topics; /* topics this task made sure exist */
 	size_t known_count;
 	atomic_bool producer_fatal;
 	void *runner;            /* the source/sink runner's own state */
@@ -138,9 +145,11 @@ void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback);
  * only when the task is asked to stop in the middle of retries. */
 typedef sl_rc_t (*sl_task_op_fn)(sl_task_ctx_t *t, void *arg);
 sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op, void *arg);
-/* Makes sure the topic exists (cached per task). */
-int sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic, int partitions,
-			 int replication_factor);
+/* Makes sure the topic exists and learns its max.message.bytes (both
+ * once per task and topic). Never fails: a topic that could not be made
+ * sure of is warned about and left to the broker's auto creation. */
+const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic,
+					     int partitions, int replication_factor);
 /* Creates the converters from the connector's or the worker's settings. */
 int sl_task_make_converters(sl_task_ctx_t *t);
 /* Builds the client id "connector-<kind>-<name>-<id>". */

@@ -110,6 +110,31 @@ scenario_too_large()
 	check "b: the strict worker exits 0 on SIGTERM" stop_worker b2
 }
 
+# (c) a record larger than its topic's max.message.bytes (the broker's
+# limit, learned with DescribeConfigs) is caught before it is produced,
+# so it neither fails the task nor takes the records batched with it down.
+scenario_topic_limit()
+{
+	local d=$E2E_TMP/c
+	mkdir -p "$d"
+	python3 -c 'import sys; sys.stdout.write("".join("small-%d\n" % i for i in range(1, 101)) + "y" * 8000 + "\n" + "".join("small-%d\n" % i for i in range(101, 201)))' >"$d/in.txt"
+	echo marker | kcat -b "$BOOTSTRAP" -P -t c-out 2>/dev/null
+	check "c: topic limited to 5000 bytes" topic_config c-out max.message.bytes=5000
+	worker_conf "$d/worker.properties" "$d/offsets"
+	props "$d/source.properties" name=c-src connector.class=file-source "file=$d/in.txt" \
+		topic=c-out errors.tolerance=all errors.deadletterqueue.topic.name=c-dlq
+	start_worker c "$d/worker.properties" "$d/source.properties"
+	check "c: the 200 small records arrive" \
+		wait_for 60 eval '[[ $(topic_values c-out | grep -c "^small-") -eq 200 ]]'
+	check "c: the large record is in the dead letter queue, whole" \
+		wait_for 30 eval '[[ $(kcat -b "$BOOTSTRAP" -C -t c-dlq -e -q -f "%S\n" 2>/dev/null) == 8000 ]]'
+	check "c: the reason names the topic's max.message.bytes" \
+		log_has c "is larger than the topic's max.message.bytes (5000"
+	check "c: the source task keeps running" eval '! log_has c "task FAILED"'
+	check "c: worker exits 0 on SIGTERM" stop_worker c
+}
+
 scenario_dlq_refused
 scenario_too_large
+scenario_topic_limit
 e2e_finish
