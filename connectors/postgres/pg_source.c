@@ -308,11 +308,13 @@ static sl_rc_t lost(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch, i
 		sl_task_fail(ctx, "%s", err);
 		return SL_FAIL;
 	}
-	sl_pg_lsn_format(st->repl.confirmed, at, sizeof(at));
+	if (st->repl.confirmed)
+		sl_pg_lsn_format(st->repl.confirmed, at, sizeof(at));
 	sl_task_fail(ctx,
 		     "%s; transient: reconnecting until the server is reachable again, then "
-		     "streaming from the confirmed position %s",
-		     err, at);
+		     "streaming from %s%s",
+		     err, st->repl.confirmed ? "the confirmed position " : "the slot's position",
+		     st->repl.confirmed ? at : "");
 	return SL_RETRY;
 }
 
@@ -641,7 +643,8 @@ const sl_connector_t postgres_source_connector = {
 	       "the server only after the offsets up to it are stored, so the slot keeps every "
 	       "change not yet in Kafka. A restart resends at most the transactions not yet "
 	       "stored (at-least-once); a restart during the snapshot takes it again. One task; "
-	       "a lost connection or a restarting server is retried without limit while the task stays "
+	       "a lost connection or a restarting server is retried without limit while the task "
+	       "stays "
 	       "RUNNING; a malformed stored offset fails the task.",
 	.options = sl_pg_source_options,
 	.validate = pg_source_validate,
