@@ -6,15 +6,18 @@
 # throughput against COPY FROM, a SIGKILL of the worker mid-stream and a
 # PostgreSQL restart mid-stream, each ending with the table identical to the
 # expected one (md5 over the ordered rows); insert mode's COPY path with
-# every character COPY escapes.
+# every character COPY escapes; the sink's connection terminated again and
+# again mid-stream (retried, replayed, identical), and failures no retry
+# mends (a role that does not exist, a missing table without auto.create)
+# failing the task at once.
 # E2E_PG_ROWS changes the throughput size (default 100000), E2E_PG_KILL_ROWS
 # the size of the kill and restart scenarios (default 30000);
-# E2E_SCENARIOS picks some of "a b c d e f".
+# E2E_SCENARIOS picks some of "a b c d e f g".
 source "$(dirname "$0")/lib.sh"
 
 N_BENCH=${E2E_PG_ROWS:-100000}
 N_KILL=${E2E_PG_KILL_ROWS:-30000}
-SCENARIOS=${E2E_SCENARIOS:-a b c d e f}
+SCENARIOS=${E2E_SCENARIOS:-a b c d e f g}
 GEN=$E2E_ROOT/tests/e2e/pg_sink_gen.py
 PG_DIR=$E2E_TMP/pg
 
@@ -280,6 +283,55 @@ scenario_copy() {
 	check "f: worker exits 0 on SIGTERM" stop_worker f
 }
 
+# (g) pg_terminate_backend of the sink's connection, nine times while it
+# writes: each is retried (SQLSTATE 57P01 or a lost connection; the task
+# stays RUNNING, with the worker's default errors.retry.timeout) and the
+# table ends identical. Then what no retry mends fails the task at once:
+# a role that does not exist (28000), a missing table without auto.create
+# (42P01).
+scenario_transient_permanent() {
+	local d=$E2E_TMP/g i
+	mkdir -p "$d"
+	python3 "$GEN" cdc srv.public.terminated "$N_KILL" "$d/k.kv" "$d/k.csv"
+	split -n l/10 -d "$d/k.kv" "$d/part."
+	produce srv.public.terminated "$d/part.00"
+	worker_conf "$d/worker.properties"
+	sink_conf "$d/sink.properties" e2e-pg-g srv.public.terminated
+	sed -i '/errors.retry.timeout/d' "$d/sink.properties"
+	start_worker g "$d/worker.properties" "$d/sink.properties"
+	wait_count terminated 1 60 || true
+	# each part comes after a termination: its put finds the connection gone
+	for i in $(seq 1 9); do
+		q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = 'sluice' AND pid <> pg_backend_pid()" >/dev/null
+		sleep 0.3
+		produce srv.public.terminated "$d/part.0$i"
+		sleep 0.3
+	done
+	log "g: sink connection terminated 9 times, at $(q -c 'SELECT count(*) FROM terminated') rows"
+	load_expected terminated "$d/k.csv" >/dev/null
+	check "g: after repeated terminations the table is exactly the expected one" \
+		wait_table terminated 180 g
+	check "g: the put or flush was retried, the task never failed" bash -c "
+		grep -q '(retriable)' '$E2E_TMP/g.log' && ! grep -q 'task FAILED' '$E2E_TMP/g.log'"
+	check "g: worker exits 0 on SIGTERM" stop_worker g
+
+	sink_conf "$d/norole.properties" e2e-pg-g2 srv.public.terminated "connection.user=nobody"
+	start_worker g2 "$d/worker.properties" "$d/norole.properties"
+	check "g: a role that does not exist fails the task with 28000, no retries" wait_for 30 \
+		bash -c "grep 'task FAILED' '$E2E_TMP/g2.log' | grep -q '28000: role \"nobody\"' &&
+			! grep -q '(retriable)' '$E2E_TMP/g2.log'"
+	stop_worker g2 10 >/dev/null 2>&1
+
+	produce srv.public.nosuchtable "$d/k.kv"
+	sink_conf "$d/notable.properties" e2e-pg-g3 srv.public.nosuchtable "auto.create=false"
+	start_worker g3 "$d/worker.properties" "$d/notable.properties"
+	check "g: a missing table without auto.create fails the task with 42P01, no retries" \
+		wait_for 60 bash -c "grep 'task FAILED' '$E2E_TMP/g3.log' | grep -q 'SQLSTATE 42P01' &&
+			! grep -q '(retriable)' '$E2E_TMP/g3.log'"
+	stop_worker g3 10 >/dev/null 2>&1
+}
+
 for s in $SCENARIOS; do
 	case $s in
 	f) scenario_copy ;;
@@ -288,6 +340,7 @@ for s in $SCENARIOS; do
 	c) scenario_bench ;;
 	d) scenario_kill ;;
 	e) scenario_pg_restart ;;
+	g) scenario_transient_permanent ;;
 	*) fail "unknown scenario $s" ;;
 	esac
 done

@@ -5,11 +5,14 @@
 # transactions: after a restart no change is missing, (c) heartbeats move
 # the slot's confirmed_flush_lsn while only an uncaptured table is written,
 # (d) clear errors for a missing publication, a user without REPLICATION,
-# a captured table without replica identity and wal_level=replica.
-# E2E_SCENARIOS picks some of "a b c d"; E2E_ROWS sets the size of (b).
+# a captured table without replica identity, wal_level=replica, a role that
+# does not exist and a malformed stored offset: each fails the task at once
+# (no retries), (e) PostgreSQL restarted mid-stream: the task stays
+# RUNNING, retries until the server is back and no change is missing.
+# E2E_SCENARIOS picks some of "a b c d e"; E2E_ROWS sets the size of (b).
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=${E2E_SCENARIOS:-a b c d}
+SCENARIOS=${E2E_SCENARIOS:-a b c d e}
 ROWS=${E2E_ROWS:-3000}
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 
@@ -89,6 +92,15 @@ wait_msgs()
 		}
 		sleep 1
 	done
+}
+
+# failed_for_good WORKER TEXT: the worker's task FAILED with TEXT in its
+# reason, without retrying (a permanent failure).
+failed_for_good()
+{
+	wait_log "$1" "task FAILED: " 30 &&
+		grep -F -- "task FAILED: " "$E2E_TMP/$1.log" | grep -qF -- "$2" &&
+		! grep -q "(retriable)" "$E2E_TMP/$1.log"
 }
 
 # wait_log WORKER TEXT TIMEOUT: waits until the worker's log has TEXT.
@@ -246,6 +258,8 @@ scenario_errors()
 	start_worker d1 "$d/worker.properties" "$d/nopub.json"
 	check "d: a missing publication is named" \
 		wait_log d1 "publication 'nope' does not exist and publication.autocreate.mode is disabled" 30
+	check "d: a missing publication fails the task, no retries" \
+		failed_for_good d1 "publication 'nope' does not exist"
 	stop_worker d1 10 >/dev/null 2>&1
 
 	sql "$PGPORT" "CREATE ROLE norepl LOGIN"
@@ -254,7 +268,30 @@ scenario_errors()
 	start_worker d2 "$d/worker.properties" "$d/norepl.json"
 	check "d: a user without REPLICATION is told so" \
 		wait_log d2 "user 'norepl' lacks the REPLICATION privilege" 30
+	check "d: a user without REPLICATION fails the task, no retries" \
+		failed_for_good d2 "lacks the REPLICATION privilege"
 	stop_worker d2 10 >/dev/null 2>&1
+
+	sed 's/"database.user": "postgres"/"database.user": "nobody"/' "$d/nopub.json" \
+		>"$d/norole.json"
+	start_worker d5 "$d/worker.properties" "$d/norole.json"
+	check "d: a role that does not exist fails the task with SQLSTATE 28000, no retries" \
+		failed_for_good d5 '28000: role "nobody" does not exist'
+	stop_worker d5 10 >/dev/null 2>&1
+
+	# a stored offset whose lsn is Debezium's text form, not its number
+	cat >"$d/bad-offsets" <<'JSON'
+{"version": 1, "offsets": [{"key": ["e2e-d6", {"server": "e2ed6"}],
+  "value": {"lsn": "0/16B3748", "txId": 7, "ts_usec": 1}}]}
+JSON
+	worker_conf "$d/worker6.properties" "$d/bad-offsets"
+	source_json "$d/badoff.json" e2e-d6 "$PGPORT" e2ed6 slot_d6
+	start_worker d6 "$d/worker6.properties" "$d/badoff.json"
+	check "d: a malformed stored offset fails the task naming it and the reset, no retries" \
+		failed_for_good d6 "sluice offsets reset --connector e2e-d6"
+	check "d: ... before the snapshot or a slot" \
+		test "$(sql "$PGPORT" "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_d6'")" = 0
+	stop_worker d6 10 >/dev/null 2>&1
 
 	sql "$PGPORT" "CREATE TABLE d_nokey (v text)"
 	source_json "$d/nokey.json" e2e-d4 "$PGPORT" e2ed4 slot_d4 "publication.name=pub_d4" \
@@ -262,6 +299,8 @@ scenario_errors()
 	start_worker d4 "$d/worker.properties" "$d/nokey.json"
 	check "d: a captured table without replica identity is named" \
 		wait_log d4 "table public.d_nokey has no replica identity" 30
+	check "d: a table without replica identity fails the task, no retries" \
+		failed_for_good d4 "has no replica identity"
 	stop_worker d4 10 >/dev/null 2>&1
 
 	start_pg pg2 port2 || { fail "d: start a second server"; return; }
@@ -271,8 +310,44 @@ scenario_errors()
 	start_worker d3 "$d/worker.properties" "$d/replica.json"
 	check "d: wal_level=replica is explained" \
 		wait_log d3 "wal_level is 'replica'; logical decoding needs wal_level=logical" 30
+	check "d: wal_level=replica fails the task, no retries" failed_for_good d3 "wal_level is 'replica'"
 	stop_worker d3 10 >/dev/null 2>&1
 	check "d: the password never reaches a log" bash -c "! cat '$E2E_TMP'/*.log | grep -q e2e-s3cret-pw"
+}
+
+# (e) PostgreSQL restarts while a writer commits: the source retries (the
+# task stays RUNNING, without an errors.retry.timeout), streams again from
+# the confirmed position and no row is missing.
+scenario_pg_restart()
+{
+	local d=$E2E_TMP/e i
+	mkdir -p "$d"
+	sql "$PGPORT" "CREATE TABLE e_t (id int PRIMARY KEY, v text)"
+	worker_conf "$d/worker.properties" "$d/offsets"
+	source_json "$d/pg.json" e2e-e "$PGPORT" e2ee slot_e "table.include.list=public.e_t" \
+		"publication.name=pub_e" "publication.autocreate.mode=filtered" \
+		"snapshot.mode=no_data"
+	# the worker's default errors.retry.timeout: a restart must not need one
+	sed -i '/errors.retry.timeout/d' "$d/pg.json"
+	start_worker e "$d/worker.properties" "$d/pg.json"
+	wait_log e "streaming from slot" 30
+	sql "$PGPORT" "INSERT INTO e_t SELECT g, 'before' FROM generate_series(1, 1000) g"
+	"$PG_SH" restart "$E2E_TMP/pg" >/dev/null
+	log "e: postgres restarted"
+	sql "$PGPORT" "INSERT INTO e_t SELECT g, 'after' FROM generate_series(1001, 2000) g"
+	check "e: all 2000 rows arrive across the restart" wait_msgs e2ee.public.e_t 2000 90 "$d/msgs"
+	check "e: the task retried (transient) and did not fail" bash -c "
+		grep -q '(retriable)' '$E2E_TMP/e.log' && ! grep -q 'task FAILED' '$E2E_TMP/e.log'"
+	check "e: it streamed again after the restart" \
+		test "$(grep -c 'streaming from slot' "$E2E_TMP/e.log")" -ge 2
+	check "e: no row is missing" python3 - "$d/msgs" <<'PY'
+import json, sys
+ids = {json.loads(json.loads(l)["payload"])["payload"]["after"]["id"] for l in open(sys.argv[1])}
+missing = set(range(1, 2001)) - ids
+print("distinct=%d missing=%d" % (len(ids), len(missing)))
+sys.exit(1 if missing else 0)
+PY
+	check "e: worker exits 0 on SIGTERM" stop_worker e
 }
 
 start_kafka || {
@@ -290,6 +365,8 @@ for s in $SCENARIOS; do
 	b) scenario_kill ;;
 	c) scenario_heartbeat ;;
 	d) scenario_errors ;;
+	e) scenario_pg_restart ;;
+	*) fail "unknown scenario $s" ;;
 	esac
 done
 e2e_finish
