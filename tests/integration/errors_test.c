@@ -191,6 +191,57 @@ static void test_refused_dead_letter_copy_fails_sink_and_commits_nothing_past_it
 	free(dlq_out);
 }
 
+/* Same rule on the source side: a skipped line whose dead letter queue copy
+ * never reaches Kafka fails the task, and no offset is stored past it even
+ * though the line after it was acknowledged. */
+static void test_undeliverable_dead_letter_copy_fails_source_and_stores_nothing_past_it(void)
+{
+	char *in = path_in("ee.in"), *offsets = path_in("offsets.json"), *trace = NULL;
+	FILE *f = fopen(in, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("a line longer than max.line.bytes\nok-2\n", f);
+	fclose(f);
+	rd_kafka_mock_topic_create(mock, "ee", 1, 1);
+	rd_kafka_mock_topic_create(mock, "ee-dlq", 1, 1);
+	rd_kafka_mock_topic_set_error(mock, "ee-dlq", RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+	const char *src[] = {"name",
+			     "ee-src",
+			     "connector.class",
+			     "file-source",
+			     "file",
+			     in,
+			     "topic",
+			     "ee",
+			     "max.line.bytes",
+			     "10",
+			     "producer.override.message.timeout.ms",
+			     "6000",
+			     "errors.tolerance",
+			     "all",
+			     "errors.deadletterqueue.topic.name",
+			     "ee-dlq",
+			     NULL};
+	char *out = path_in("ee.out");
+	const char *snk[] = {"name",      "ee-sink", "connector.class",
+			     "file-sink", "topics",  "ee",
+			     "file",      out,       NULL};
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 1, 30000)); /* the line after it is in Kafka */
+	itest_remove(worker, "ee-sink");
+	free(out);
+	CU_ASSERT_FATAL(itest_wait_state(worker, "ee-src", "FAILED", 30000));
+	free(itest_task_state(worker, "ee-src", &trace));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "dead letter queue topic ee-dlq refused"));
+	free(trace);
+	itest_remove(worker, "ee-src");
+	char *text = sl_file_read_all(offsets, NULL);
+	CU_ASSERT(!text || !strstr(text, "ee.in"));
+	free(text);
+	free(offsets);
+	free(in);
+}
+
 /* A source line of 3000 bytes with producer message.max.bytes 2000. */
 static char *write_big_line_file(const char *name)
 {
@@ -333,6 +384,8 @@ void errors_test_register(void)
 	static CU_TestInfo tests[] = {
 		{"refused_dead_letter_copy_fails_sink_and_commits_nothing_past_it",
 		 test_refused_dead_letter_copy_fails_sink_and_commits_nothing_past_it},
+		{"undeliverable_dead_letter_copy_fails_source_and_stores_nothing_past_it",
+		 test_undeliverable_dead_letter_copy_fails_source_and_stores_nothing_past_it},
 		{"too_large_source_record_is_tolerated_with_truncated_dead_letter_copy",
 		 test_too_large_source_record_is_tolerated_with_truncated_dead_letter_copy},
 		{"too_large_source_record_fails_task_naming_size_and_limit",
