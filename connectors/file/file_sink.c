@@ -280,7 +280,8 @@ static sl_rc_t ensure_open(sl_task_ctx_t *ctx, file_sink_task_t *st)
 
 	while (st->out.fd < 0) {
 		if (open_out(st->cfg.file, &st->out) == 0) {
-			SL_TASK_INFO(ctx, "FIFO %s has a reader: writing to it", st->cfg.file);
+			SL_TASK_INFO(ctx, "%s %s is open again: writing to it",
+				     is_fifo(st->cfg.file) ? "FIFO" : "file", st->cfg.file);
 			break;
 		}
 		if (errno != ENXIO || !is_fifo(st->cfg.file)) {
@@ -342,7 +343,7 @@ static sl_rc_t copy_unflushed(sl_task_ctx_t *ctx, file_sink_task_t *st, out_file
 		size_t want = (size_t)(old->len - at) < SL_FILE_SINK_COPY_CHUNK
 				      ? (size_t)(old->len - at)
 				      : SL_FILE_SINK_COPY_CHUNK;
-		ssize_t n = pread(old->fd, chunk, want, (off_t)at);
+		ssize_t n = sl_task_stopping(ctx) ? 0 : pread(old->fd, chunk, want, (off_t)at);
 
 		if (sl_task_stopping(ctx)) {
 			sl_task_fail(ctx,
@@ -400,9 +401,7 @@ static sl_rc_t settle_old(sl_task_ctx_t *ctx, file_sink_task_t *st, out_file_t *
 			"written again (%s); failing, so that their records are delivered again "
 			"after a restart",
 			st->cfg.file, (long long)(old->len - old->flushed),
-			!old->readable ? "it was opened write-only"
-				       : "the new file is not a "
-					 "regular file");
+			!old->readable ? "it was opened write-only" : "the new file is a stream");
 		return SL_FAIL;
 	}
 	return copy_unflushed(ctx, st, nf);

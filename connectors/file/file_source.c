@@ -208,6 +208,7 @@ static sl_rc_t add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *
 		.missing_wait_ms = SL_FILE_SOURCE_MISSING_WAIT_MS,
 	};
 	file_source_file_t *f;
+	const char *bad;
 	int64_t pos;
 	uint64_t inode;
 
@@ -224,8 +225,8 @@ static sl_rc_t add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *
 		SL_TASK_WARN(ctx, "file %s: the name is not valid UTF-8; skipping it", path);
 		return SL_OK;
 	}
-	if (type_problem(path)) {
-		SL_TASK_WARN(ctx, "file %s %s; skipping it", path, type_problem(path));
+	if ((bad = type_problem(path)) != NULL) {
+		SL_TASK_WARN(ctx, "file %s %s; skipping it", path, bad);
 		return SL_OK;
 	}
 	if (stored_offset(ctx, f, &pos, &inode) != SL_OK)
@@ -443,6 +444,7 @@ static sl_rc_t file_source_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 	file_source_task_t *st = sl_calloc(1, sizeof(*st));
 	sl_errlist_t errs = {0};
 	sl_rc_t rc = SL_FAIL;
+	const char *bad;
 
 	if (sl_options_load(file_source_options, config, &st->cfg, &errs) != 0) {
 		sl_task_fail(ctx, "%s", errs.count ? errs.items[0] : "bad configuration");
@@ -453,11 +455,12 @@ static sl_rc_t file_source_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 		goto out;
 	}
 	st->is_glob = is_glob(st->cfg.file);
-	if (!st->is_glob && type_problem(st->cfg.file)) {
+	bad = st->is_glob ? NULL : type_problem(st->cfg.file);
+	if (bad) {
 		sl_task_fail(ctx,
 			     "file %s %s: file-source follows regular files, FIFOs and character "
 			     "devices",
-			     st->cfg.file, type_problem(st->cfg.file));
+			     st->cfg.file, bad);
 		goto out;
 	}
 	if ((st->is_glob ? scan_glob(ctx, st) : add_file(ctx, st, st->cfg.file)) != SL_OK)

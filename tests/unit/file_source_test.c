@@ -480,6 +480,20 @@ static void test_endless_line_under_tolerance_all_neither_hangs_nor_spins(void)
 	fx_done(&fx, true);
 }
 
+/* A directory cannot be followed: start says so instead of retrying a
+ * failing read() forever. */
+static void test_directory_as_file_fails_start_with_a_clear_reason(void)
+{
+	source_fx_t fx;
+
+	fx_dir(&fx);
+	sl_rc_t rc = fx_start(&fx, fx.dir);
+	CU_ASSERT_EQUAL(rc, SL_FAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(fx.t->fail_reason, fx.dir));
+	CU_ASSERT_PTR_NOT_NULL(strstr(fx.t->fail_reason, "is a directory"));
+	fx_done(&fx, rc == SL_OK);
+}
+
 void file_source_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -500,6 +514,8 @@ void file_source_test_register(void)
 		 test_fifo_without_writer_does_not_block_and_is_read_without_offsets},
 		{"endless_line_under_tolerance_all_neither_hangs_nor_spins",
 		 test_endless_line_under_tolerance_all_neither_hangs_nor_spins},
+		{"directory_as_file_fails_start_with_a_clear_reason",
+		 test_directory_as_file_fails_start_with_a_clear_reason},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("file_source", NULL, NULL, tests);
