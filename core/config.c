@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,24 @@
 
 #include "config_priv.h"
 
-/* Entries are allocated one by one so that pointers handed out by
- * sl_config_find/sl_config_at stay valid while other keys are added. */
+/* An entry with the hash of its key; the entry comes first so that a node
+ * pointer is an entry pointer. */
+typedef struct node {
+	sl_config_entry_t e;
+	uint64_t hash;
+} node_t;
+
+/* items keeps insertion order; slots is an open-addressing hash index
+ * (linear probing, at most half full) over the same nodes. Nodes are
+ * allocated one by one so that pointers handed out by sl_config_find and
+ * sl_config_at stay valid while other keys are added. */
 struct sl_config {
-	sl_config_entry_t **items;
+	node_t **items;
 	size_t count;
 	size_t cap;
+	node_t **slots;
+	size_t nslots; /* 0 or a power of two */
+	char *source;  /* the file the config was loaded from, or NULL */
 };
 
 sl_config_t *sl_config_new(void)
@@ -26,12 +39,12 @@ sl_config_t *sl_config_new(void)
 	return sl_calloc(1, sizeof(sl_config_t));
 }
 
-static void entry_free(sl_config_entry_t *e)
+static void node_free(node_t *n)
 {
-	free(e->key);
-	free(e->value);
-	free(e->file);
-	free(e);
+	free(n->e.key);
+	free(n->e.value);
+	free(n->e.file);
+	free(n);
 }
 
 void sl_config_free(sl_config_t *cfg)
@@ -39,8 +52,10 @@ void sl_config_free(sl_config_t *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < cfg->count; i++)
-		entry_free(cfg->items[i]);
+		node_free(cfg->items[i]);
 	free(cfg->items);
+	free(cfg->slots);
+	free(cfg->source);
 	free(cfg);
 }
 
@@ -48,57 +63,159 @@ sl_config_t *sl_config_dup(const sl_config_t *cfg)
 {
 	sl_config_t *copy = sl_config_new();
 	for (size_t i = 0; i < cfg->count; i++) {
-		const sl_config_entry_t *e = cfg->items[i];
+		const sl_config_entry_t *e = &cfg->items[i]->e;
 		sl_config_set(copy, e->key, e->value, e->file, e->line);
 	}
+	sl_config_set_source(copy, cfg->source);
 	return copy;
 }
 
-static ssize_t config_index(const sl_config_t *cfg, const char *key)
+void sl_config_set_source(sl_config_t *cfg, const char *path)
 {
-	for (size_t i = 0; i < cfg->count; i++) {
-		if (strcmp(cfg->items[i]->key, key) == 0)
-			return (ssize_t)i;
-	}
-	return -1;
+	char *copy = sl_strdup(path);
+	free(cfg->source);
+	cfg->source = copy;
 }
+
+const char *sl_config_source(const sl_config_t *cfg)
+{
+	if (cfg->source)
+		return cfg->source;
+	for (size_t i = 0; i < cfg->count; i++) {
+		if (cfg->items[i]->e.file)
+			return cfg->items[i]->e.file;
+	}
+	return NULL;
+}
+
+/* ---- the hash index ------------------------------------------------------ */
+
+/* FNV-1a, 64 bits. */
+static uint64_t hash_key(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The slot holding key, or the empty slot where it would go; *probes (may
+ * be NULL) gets the number of slots looked at. nslots must be > 0. */
+static size_t slot_of(const sl_config_t *cfg, const char *key, uint64_t h, size_t *probes)
+{
+	size_t mask = cfg->nslots - 1, i = (size_t)h & mask, n = 1;
+
+	while (cfg->slots[i] &&
+	       (cfg->slots[i]->hash != h || strcmp(cfg->slots[i]->e.key, key) != 0)) {
+		i = (i + 1) & mask;
+		n++;
+	}
+	if (probes)
+		*probes = n;
+	return i;
+}
+
+static node_t *lookup(const sl_config_t *cfg, const char *key)
+{
+	if (cfg->nslots == 0)
+		return NULL;
+	return cfg->slots[slot_of(cfg, key, hash_key(key), NULL)];
+}
+
+/* Doubles the index (or makes the first one) and places every node again. */
+static void grow_index(sl_config_t *cfg)
+{
+	free(cfg->slots);
+	cfg->nslots = cfg->nslots ? cfg->nslots * 2 : 32;
+	cfg->slots = sl_calloc(cfg->nslots, sizeof(*cfg->slots));
+	for (size_t i = 0; i < cfg->count; i++) {
+		node_t *n = cfg->items[i];
+		cfg->slots[slot_of(cfg, n->e.key, n->hash, NULL)] = n;
+	}
+}
+
+/* Empties slot i, moving later nodes of its probe run back so that every
+ * node stays reachable from its home slot (no tombstones). */
+static void index_remove(sl_config_t *cfg, size_t i)
+{
+	size_t mask = cfg->nslots - 1, j = i;
+
+	cfg->slots[i] = NULL;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!cfg->slots[j])
+			return;
+		size_t home = (size_t)cfg->slots[j]->hash & mask;
+		/* The node at j may fill the hole at i unless its home slot
+		 * lies cyclically in (i, j]. */
+		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+		if (stays)
+			continue;
+		cfg->slots[i] = cfg->slots[j];
+		cfg->slots[j] = NULL;
+		i = j;
+	}
+}
+
+size_t sl_config_probe_length(const sl_config_t *cfg, const char *key)
+{
+	size_t probes = 0;
+	if (cfg->nslots)
+		slot_of(cfg, key, hash_key(key), &probes);
+	return probes;
+}
+
+/* ---- the map --------------------------------------------------------------- */
 
 void sl_config_set(sl_config_t *cfg, const char *key, const char *value, const char *file, int line)
 {
 	/* Copy before freeing: value or file may point into the old entry. */
 	char *v = sl_strdup(value ? value : "");
 	char *f = sl_strdup(file);
-	ssize_t i = config_index(cfg, key);
-	sl_config_entry_t *e;
+	uint64_t h = hash_key(key);
+	node_t *n;
 
-	if (i >= 0) {
-		e = cfg->items[i];
-		free(e->value);
-		free(e->file);
+	if (2 * (cfg->count + 1) > cfg->nslots)
+		grow_index(cfg);
+	size_t s = slot_of(cfg, key, h, NULL);
+	n = cfg->slots[s];
+	if (n) {
+		free(n->e.value);
+		free(n->e.file);
 	} else {
 		if (cfg->count == cfg->cap) {
 			cfg->cap = cfg->cap ? cfg->cap * 2 : 16;
 			cfg->items = sl_realloc(cfg->items, cfg->cap * sizeof(*cfg->items));
 		}
-		e = sl_calloc(1, sizeof(*e));
-		e->key = sl_strdup(key);
-		cfg->items[cfg->count++] = e;
+		n = sl_calloc(1, sizeof(*n));
+		n->e.key = sl_strdup(key);
+		n->hash = h;
+		cfg->items[cfg->count++] = n;
+		cfg->slots[s] = n;
 	}
-	e->value = v;
-	e->file = f;
-	e->line = line;
+	n->e.value = v;
+	n->e.file = f;
+	n->e.line = line;
 }
 
 bool sl_config_unset(sl_config_t *cfg, const char *key)
 {
-	ssize_t i = config_index(cfg, key);
-
-	if (i < 0)
+	if (cfg->nslots == 0)
 		return false;
-	entry_free(cfg->items[i]);
-	memmove(&cfg->items[i], &cfg->items[i + 1],
-		(cfg->count - (size_t)i - 1) * sizeof(*cfg->items));
+	size_t s = slot_of(cfg, key, hash_key(key), NULL);
+	node_t *n = cfg->slots[s];
+	size_t i = 0;
+
+	if (!n)
+		return false;
+	index_remove(cfg, s);
+	while (cfg->items[i] != n)
+		i++;
+	memmove(&cfg->items[i], &cfg->items[i + 1], (cfg->count - i - 1) * sizeof(*cfg->items));
 	cfg->count--;
+	node_free(n);
 	return true;
 }
 
@@ -110,8 +227,8 @@ const char *sl_config_get(const sl_config_t *cfg, const char *key)
 
 const sl_config_entry_t *sl_config_find(const sl_config_t *cfg, const char *key)
 {
-	ssize_t i = config_index(cfg, key);
-	return i >= 0 ? cfg->items[i] : NULL;
+	node_t *n = lookup(cfg, key);
+	return n ? &n->e : NULL;
 }
 
 size_t sl_config_count(const sl_config_t *cfg)
@@ -121,7 +238,7 @@ size_t sl_config_count(const sl_config_t *cfg)
 
 const sl_config_entry_t *sl_config_at(const sl_config_t *cfg, size_t i)
 {
-	return i < cfg->count ? cfg->items[i] : NULL;
+	return i < cfg->count ? &cfg->items[i]->e : NULL;
 }
 
 sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool strip)
@@ -130,7 +247,7 @@ sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool s
 	size_t plen = strlen(prefix);
 
 	for (size_t i = 0; i < cfg->count; i++) {
-		const sl_config_entry_t *e = cfg->items[i];
+		const sl_config_entry_t *e = &cfg->items[i]->e;
 		if (strncmp(e->key, prefix, plen) != 0)
 			continue;
 		const char *key = strip ? e->key + plen : e->key;
@@ -138,6 +255,7 @@ sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool s
 			continue;
 		sl_config_set(sub, key, e->value, e->file, e->line);
 	}
+	sl_config_set_source(sub, cfg->source);
 	return sub;
 }
 
@@ -152,6 +270,76 @@ const char *sl_config_where(const sl_config_entry_t *e, char *buf, size_t size)
 	return buf;
 }
 
+/* ---- text in messages ------------------------------------------------------ */
+
+/* The length of the UTF-8 sequence at p when it is well formed and not a
+ * control character (C0, DEL, C1), else 0. */
+static size_t printable_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+
+	if (c < 0x80)
+		return c >= 0x20 && c != 0x7f ? 1 : 0;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, lo = c == 0xc2 ? 0xa0 : 0x80; /* U+0080..U+009F are C1 controls */
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
+const char *sl_config_find_unprintable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = printable_len(p);
+		if (n == 0)
+			return (const char *)p;
+		p += n;
+	}
+	return NULL;
+}
+
+const char *sl_config_printable(const char *s, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t out = 0;
+
+	/* Room is kept for "..." and the NUL. */
+	while (*p) {
+		size_t n = printable_len(p), need = n ? n : 4;
+		if (out + need + 4 > size) {
+			memcpy(buf + out, "...", 3);
+			out += 3;
+			break;
+		}
+		if (n) {
+			memcpy(buf + out, p, n);
+		} else {
+			buf[out] = '\\', buf[out + 1] = 'x';
+			buf[out + 2] = hex[*p >> 4], buf[out + 3] = hex[*p & 15];
+			n = 1;
+		}
+		out += need;
+		p += n;
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
 const char *sl_config_format_double(double v, char *buf, size_t size)
 {
 	for (int prec = 1; prec <= 17; prec++) {
@@ -162,10 +350,50 @@ const char *sl_config_format_double(double v, char *buf, size_t size)
 	return buf;
 }
 
+/* ---- files ------------------------------------------------------------------ */
+
 static bool has_extension(const char *path, const char *ext)
 {
 	size_t plen = strlen(path), elen = strlen(ext);
 	return plen > elen && strcasecmp(path + plen - elen, ext) == 0;
+}
+
+/* Reads a whole text file; NULL with *why set (a static reason, or
+ * "nul" for a NUL byte, whose line goes to *line). */
+static char *read_text(const char *path, const char **why, int *line)
+{
+	size_t len = 0;
+	char *text = sl_file_read_all(path, &len);
+	const char *nul;
+
+	if (!text) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		*line = 1;
+		for (const char *p = text; p < nul; p++)
+			*line += *p == '\n';
+		*why = "nul";
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The error for a read_text failure, prefixed with prefix ("" or
+ * "where: key 'k': "). */
+static void read_error(sl_errlist_t *errs, const char *prefix, const char *path, const char *why,
+		       int line)
+{
+	if (strcmp(why, "nul") == 0)
+		sl_errlist_addf(errs, "%s%s:%d: holds a NUL byte; a config file must be text",
+				prefix, path, line);
+	else if (*prefix)
+		sl_errlist_addf(errs, "%scannot read %s: %s", prefix, path, why);
+	else
+		sl_errlist_addf(errs, "%s: cannot read: %s", path, why);
 }
 
 static sl_config_t *parse_libconfig_file(const char *text, const char *path, sl_errlist_t *errs)
@@ -179,10 +407,12 @@ static sl_config_t *parse_libconfig_file(const char *text, const char *path, sl_
 sl_config_t *sl_config_load(const char *path, sl_errlist_t *errs)
 {
 	sl_config_t *cfg = NULL;
-	char *text = sl_file_read_all(path, NULL);
+	const char *why = NULL;
+	int line = 0;
+	char *text = read_text(path, &why, &line);
 
 	if (!text) {
-		sl_errlist_addf(errs, "%s: cannot read: %s", path, strerror(errno));
+		read_error(errs, "", path, why, line);
 		goto out;
 	}
 	if (has_extension(path, ".properties"))
@@ -202,11 +432,21 @@ out:
 
 /* ---- ${provider:...} references ------------------------------------------ */
 
+/* A .properties file a ${file:...} reference read, kept for the other
+ * references to it: each file is read and parsed once per resolve. */
+typedef struct file_cache {
+	char *path;
+	sl_config_t *props; /* NULL when it could not be read or parsed */
+	struct file_cache *next;
+} file_cache_t;
+
 /* Where a reference sits, for messages. */
 typedef struct ref_ctx {
 	const sl_config_entry_t *e;
 	char where[512];
+	char key[128]; /* the key, printable */
 	sl_errlist_t *errs;
+	file_cache_t **files;
 } ref_ctx_t;
 
 static int resolve_env(ref_ctx_t *rc, const char *body, sl_buf_t *out)
@@ -214,51 +454,82 @@ static int resolve_env(ref_ctx_t *rc, const char *body, sl_buf_t *out)
 	/* Kafka Connect also accepts ${env::NAME} (an empty path). */
 	const char *name = strchr(body, ':') ? strchr(body, ':') + 1 : body;
 	const char *v = getenv(name);
+	char shown[128];
 
 	if (!v) {
 		sl_errlist_addf(rc->errs, "%s: key '%s': environment variable %s is not set",
-				rc->where, rc->e->key, name);
+				rc->where, rc->key,
+				sl_config_printable(name, shown, sizeof(shown)));
 		return -1;
 	}
 	sl_buf_append_str(out, v);
 	return 0;
 }
 
+/* The parsed file at path, read on first use. NULL when it cannot be
+ * used: the first time with the reason added to errs, later with a
+ * pointer to that first error. */
+static const sl_config_t *cached_file(ref_ctx_t *rc, const char *path)
+{
+	char prefix[768];
+	const char *why = NULL;
+	int line = 0;
+	file_cache_t *f;
+
+	snprintf(prefix, sizeof(prefix), "%s: key '%s': ", rc->where, rc->key);
+	for (f = *rc->files; f; f = f->next) {
+		if (!strcmp(f->path, path)) {
+			if (!f->props)
+				sl_errlist_addf(rc->errs, "%s%s cannot be used (see above)", prefix,
+						path);
+			return f->props;
+		}
+	}
+	f = sl_calloc(1, sizeof(*f));
+	f->path = sl_strdup(path);
+	f->next = *rc->files;
+	*rc->files = f;
+	char *text = read_text(path, &why, &line);
+	if (text)
+		f->props = sl_config_parse_properties(text, path, rc->errs);
+	else
+		read_error(rc->errs, prefix, path, why, line);
+	free(text);
+	return f->props;
+}
+
+static void file_cache_free(file_cache_t *f)
+{
+	while (f) {
+		file_cache_t *next = f->next;
+		sl_config_free(f->props);
+		free(f->path);
+		free(f);
+		f = next;
+	}
+}
+
 static int resolve_file(ref_ctx_t *rc, const char *body, sl_buf_t *out)
 {
 	const char *colon = strchr(body, ':');
-	char *path = NULL, *text = NULL;
-	sl_config_t *props = NULL;
-	int rv = -1;
+	char shown[256];
 
 	if (!colon) {
 		sl_errlist_addf(rc->errs, "%s: key '%s': '${file:%s}' needs a path and a key",
-				rc->where, rc->e->key, body);
-		goto out;
+				rc->where, rc->key,
+				sl_config_printable(body, shown, sizeof(shown)));
+		return -1;
 	}
-	path = sl_strndup(body, (size_t)(colon - body));
-	text = sl_file_read_all(path, NULL);
-	if (!text) {
-		sl_errlist_addf(rc->errs, "%s: key '%s': cannot read %s: %s", rc->where, rc->e->key,
-				path, strerror(errno));
-		goto out;
-	}
-	props = sl_config_parse_properties(text, path, rc->errs);
-	if (!props)
-		goto out;
-	const char *v = sl_config_get(props, colon + 1);
-	if (!v) {
-		sl_errlist_addf(rc->errs, "%s: key '%s': %s has no key '%s'", rc->where, rc->e->key,
-				path, colon + 1);
-		goto out;
-	}
-	sl_buf_append_str(out, v);
-	rv = 0;
-out:
-	sl_config_free(props);
-	free(text);
+	char *path = sl_strndup(body, (size_t)(colon - body));
+	const sl_config_t *props = cached_file(rc, path);
+	const char *v = props ? sl_config_get(props, colon + 1) : NULL;
+	if (props && !v)
+		sl_errlist_addf(rc->errs, "%s: key '%s': %s has no key '%s'", rc->where, rc->key,
+				path, sl_config_printable(colon + 1, shown, sizeof(shown)));
+	if (v)
+		sl_buf_append_str(out, v);
 	free(path);
-	return rv;
+	return v ? 0 : -1;
 }
 
 /* Resolves one "${...}" body (without the braces) into out. A body without
@@ -266,6 +537,7 @@ out:
 static int resolve_ref(ref_ctx_t *rc, const char *body, sl_buf_t *out)
 {
 	size_t plen = strcspn(body, ":");
+	char shown[64];
 
 	if (body[plen] != ':') {
 		sl_buf_appendf(out, "${%s}", body);
@@ -275,8 +547,10 @@ static int resolve_ref(ref_ctx_t *rc, const char *body, sl_buf_t *out)
 		return resolve_env(rc, body + 4, out);
 	if (plen == 4 && strncmp(body, "file", 4) == 0)
 		return resolve_file(rc, body + 5, out);
-	sl_errlist_addf(rc->errs, "%s: key '%s': unknown config provider '%.*s' (known: env, file)",
-			rc->where, rc->e->key, (int)plen, body);
+	char *provider = sl_strndup(body, plen);
+	sl_errlist_addf(rc->errs, "%s: key '%s': unknown config provider '%s' (known: env, file)",
+			rc->where, rc->key, sl_config_printable(provider, shown, sizeof(shown)));
+	free(provider);
 	return -1;
 }
 
@@ -299,7 +573,7 @@ static int resolve_value(ref_ctx_t *rc, sl_buf_t *out)
 			if (strncmp(start, "${env:", 6) == 0 || strncmp(start, "${file:", 7) == 0) {
 				sl_errlist_addf(rc->errs,
 						"%s: key '%s': reference has no closing '}'",
-						rc->where, rc->e->key);
+						rc->where, rc->key);
 				rv = -1;
 			}
 			sl_buf_append_str(out, start);
@@ -317,21 +591,24 @@ static int resolve_value(ref_ctx_t *rc, sl_buf_t *out)
 int sl_config_resolve(sl_config_t *cfg, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
+	file_cache_t *files = NULL;
 
 	for (size_t i = 0; i < cfg->count; i++) {
-		sl_config_entry_t *e = cfg->items[i];
-		ref_ctx_t rc = {.e = e, .errs = errs};
+		sl_config_entry_t *e = &cfg->items[i]->e;
+		ref_ctx_t rc = {.e = e, .errs = errs, .files = &files};
 		sl_buf_t out = {0};
 
 		if (!strstr(e->value, "${"))
 			continue;
 		sl_config_where(e, rc.where, sizeof(rc.where));
+		sl_config_printable(e->key, rc.key, sizeof(rc.key));
 		if (resolve_value(&rc, &out) == 0) {
 			free(e->value);
 			e->value = sl_buf_steal(&out);
 		}
 		sl_buf_free(&out);
 	}
+	file_cache_free(files);
 	return errs->count == before ? 0 : -1;
 }
 
@@ -345,4 +622,11 @@ bool sl_config_key_is_secret(const char *key)
 			return true;
 	}
 	return false;
+}
+
+void sl_config_more_errors(sl_errlist_t *errs, const char *file, size_t n)
+{
+	if (n > 0)
+		sl_errlist_addf(errs, "%s: ... and %zu more error%s", file ? file : "<config>", n,
+				n == 1 ? "" : "s");
 }

@@ -15,15 +15,19 @@ typedef struct sl_config_entry {
 
 typedef struct sl_config sl_config_t;
 
+/* Lookups and sets take constant time on average (a hash index over the
+ * keys), so loading n keys costs O(n). */
 sl_config_t *sl_config_new(void);
 void sl_config_free(sl_config_t *cfg);
+/* A copy of every entry and of the source. */
 sl_config_t *sl_config_dup(const sl_config_t *cfg);
 
 /* Sets key to value (both copied), replacing an earlier value of the same
  * key but keeping its position. file may be NULL. */
 void sl_config_set(sl_config_t *cfg, const char *key, const char *value, const char *file,
 		   int line);
-/* Removes key; returns true when it was present. */
+/* Removes key; returns true when it was present. Takes time linear in the
+ * number of keys (the order is kept). */
 bool sl_config_unset(sl_config_t *cfg, const char *key);
 /* The value of key, or NULL when unset. Borrowed: valid until the key is
  * set again or the config is freed. */
@@ -34,14 +38,39 @@ size_t sl_config_count(const sl_config_t *cfg);
 /* Entry i in insertion order, 0 <= i < count. Borrowed. */
 const sl_config_entry_t *sl_config_at(const sl_config_t *cfg, size_t i);
 
+/* The file the config was loaded from (copied; NULL: none), named by
+ * messages about keys that are missing, so that an empty file is named
+ * too. The loaders set it. */
+void sl_config_set_source(sl_config_t *cfg, const char *path);
+/* The source, else the file of the first entry that has one, else NULL.
+ * Borrowed. */
+const char *sl_config_source(const sl_config_t *cfg);
+
 /* A new config with the keys that start with prefix; with strip the prefix
- * is removed from the copied keys ("producer.linger.ms" -> "linger.ms"). */
+ * is removed from the copied keys ("producer.linger.ms" -> "linger.ms").
+ * The source is copied too. */
 sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool strip);
 
 /* Formats "file:line" (or "file" when the format has no lines, or
  * "<config>" when set in code or e is NULL) for an entry into buf and
  * returns buf. */
 const char *sl_config_where(const sl_config_entry_t *e, char *buf, size_t size);
+
+/* Copies s into buf (size at least 16) for a message: every byte that is
+ * not printable text (ASCII control characters and DEL, C1 controls, bytes
+ * that are not well-formed UTF-8) becomes \xNN, so that a key or value can
+ * neither forge a log line nor garble a terminal, and a text that does not
+ * fit ends in "...". Returns buf. */
+const char *sl_config_printable(const char *s, char *buf, size_t size);
+/* The first byte of s that sl_config_printable would escape, or NULL. */
+const char *sl_config_find_unprintable(const char *s);
+
+/* The most problems a loader or a check reports for one file; the rest
+ * are counted in one closing message ("... and 5 more"). */
+#define SL_CONFIG_MAX_ERRORS 100
+/* Adds that closing "file: ... and N more errors" when n > 0 (file NULL:
+ * "<config>"). */
+void sl_config_more_errors(sl_errlist_t *errs, const char *file, size_t n);
 
 /* In libconfig files, a member of this name inside a group sets the group's
  * own key, so a key can have a value and sub-keys at once (Kafka Connect's
@@ -54,18 +83,21 @@ const char *sl_config_where(const sl_config_entry_t *e, char *buf, size_t size);
  * with dots; a list of groups under "transforms"/"predicates" becomes the
  * Kafka Connect list plus prefixed keys; scalars of any libconfig type
  * become their string form. "${env:NAME}" and "${file:PATH:KEY}" in values
- * are resolved. On failure returns NULL and adds one message per problem
- * (with file:line where the format has lines) to errs. */
+ * are resolved. A file holding a NUL byte is refused (it is not text). On
+ * failure returns NULL and adds one message per problem (with file:line
+ * where the format has lines, at most SL_CONFIG_MAX_ERRORS and a count of
+ * the rest) to errs. The config's source is path. */
 sl_config_t *sl_config_load(const char *path, sl_errlist_t *errs);
 
-/* Parses text in one of the formats; name is used in messages and to pick
- * nothing else. Same contract as sl_config_load. */
+/* Parses text in one of the formats; name is used in messages and as the
+ * source, and picks nothing. Same contract as sl_config_load. */
 sl_config_t *sl_config_parse_libconfig(const char *text, const char *name, sl_errlist_t *errs);
 sl_config_t *sl_config_parse_properties(const char *text, const char *name, sl_errlist_t *errs);
 sl_config_t *sl_config_parse_json(const char *text, const char *name, sl_errlist_t *errs);
 
-/* Resolves ${env:NAME} and ${file:PATH:KEY} (PATH a .properties file) in
- * every value. Unresolvable references are errors naming key and place. */
+/* Resolves ${env:NAME} and ${file:PATH:KEY} (PATH a .properties file, read
+ * once however many references name it) in every value. Unresolvable
+ * references are errors naming key and place. */
 int sl_config_resolve(sl_config_t *cfg, sl_errlist_t *errs);
 
 /* True when key looks like it holds a secret (password, secret, token,

@@ -1,6 +1,7 @@
 /* Loaders for the Kafka Connect formats: Java .properties files and REST
  * style .json connector files. */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,28 +219,24 @@ static void split_key_value(const char *s, size_t len, size_t *key_len, size_t *
 	*value_start = v;
 }
 
-static int properties_line(sl_config_t *cfg, const sl_buf_t *ll, int line, const char *name,
-			   sl_errlist_t *errs)
+/* Adds the key and value of one logical line to cfg; NULL, or why the
+ * line is malformed. */
+static const char *properties_line(sl_config_t *cfg, const sl_buf_t *ll, int line, const char *name)
 {
 	const char *why = NULL;
 	size_t klen, vstart;
-	char *key = NULL, *value = NULL;
-	int rv = -1;
+	char *key, *value = NULL;
 
 	split_key_value(ll->data, ll->len, &klen, &vstart);
 	key = unescape(ll->data, klen, &why);
 	if (key)
 		value = unescape(ll->data + vstart, ll->len - vstart, &why);
-	if (!key || !value) {
-		sl_errlist_addf(errs, "%s:%d: %s", name, line, why);
-		goto out;
-	}
-	sl_config_set(cfg, key, value, name, line);
-	rv = 0;
-out:
+	bool ok = key && value;
+	if (ok)
+		sl_config_set(cfg, key, value, name, line);
 	free(key);
 	free(value);
-	return rv;
+	return ok ? NULL : why;
 }
 
 sl_config_t *sl_config_parse_properties(const char *text, const char *name, sl_errlist_t *errs)
@@ -247,13 +244,19 @@ sl_config_t *sl_config_parse_properties(const char *text, const char *name, sl_e
 	sl_config_t *cfg = sl_config_new();
 	prop_cursor_t cur = {.p = text, .line = 0};
 	sl_buf_t ll = {0};
-	size_t before = errs->count;
+	size_t bad = 0;
 	int line;
 
-	while (next_logical_line(&cur, &ll, &line))
-		properties_line(cfg, &ll, line, name, errs);
+	sl_config_set_source(cfg, name);
+	while (next_logical_line(&cur, &ll, &line)) {
+		const char *why = properties_line(cfg, &ll, line, name);
+		if (why && bad++ < SL_CONFIG_MAX_ERRORS)
+			sl_errlist_addf(errs, "%s:%d: %s", name, line, why);
+	}
 	sl_buf_free(&ll);
-	if (errs->count != before) {
+	if (bad > SL_CONFIG_MAX_ERRORS)
+		sl_config_more_errors(errs, name, bad - SL_CONFIG_MAX_ERRORS);
+	if (bad) {
 		sl_config_free(cfg);
 		return NULL;
 	}
@@ -277,11 +280,31 @@ static const char *json_kind(const json_t *v)
 	}
 }
 
-/* Sets key from a scalar JSON value; other values are errors. */
-static int json_set(sl_config_t *cfg, const char *key, const json_t *v, const char *name,
-		    sl_errlist_t *errs)
+/* One JSON file being flattened; bad counts its problems, of which the
+ * first SL_CONFIG_MAX_ERRORS are added to errs. */
+typedef struct json_ctx {
+	sl_config_t *cfg;
+	const char *name;
+	sl_errlist_t *errs;
+	size_t bad;
+} json_ctx_t;
+
+static void json_error(json_ctx_t *jc, const char *fmt, ...) SL_PRINTF(2, 3);
+static void json_error(json_ctx_t *jc, const char *fmt, ...)
 {
-	char buf[64];
+	va_list ap;
+
+	if (jc->bad++ >= SL_CONFIG_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	sl_errlist_vaddf(jc->errs, fmt, ap);
+	va_end(ap);
+}
+
+/* Sets key from a scalar JSON value; other values are errors. */
+static void json_set(json_ctx_t *jc, const char *key, const json_t *v)
+{
+	char buf[64], shown[256];
 	const char *s;
 
 	if (json_is_string(v)) {
@@ -294,65 +317,66 @@ static int json_set(sl_config_t *cfg, const char *key, const json_t *v, const ch
 	} else if (json_is_boolean(v)) {
 		s = json_is_true(v) ? "true" : "false";
 	} else {
-		sl_errlist_addf(errs,
-				"%s: key '%s': value is %s; expected a string, number or boolean",
-				name, key, json_kind(v));
-		return -1;
+		json_error(jc, "%s: key '%s': value is %s; expected a string, number or boolean",
+			   jc->name, sl_config_printable(key, shown, sizeof(shown)), json_kind(v));
+		return;
 	}
-	sl_config_set(cfg, key, s, name, 0);
-	return 0;
+	sl_config_set(jc->cfg, key, s, jc->name, 0);
 }
 
-static void json_flat(sl_config_t *cfg, const json_t *obj, const char *name, sl_errlist_t *errs)
+static void json_flat(json_ctx_t *jc, const json_t *obj)
 {
 	const char *key;
 	json_t *v;
 
 	json_object_foreach((json_t *)obj, key, v)
-		json_set(cfg, key, v, name, errs);
+		json_set(jc, key, v);
 }
 
 /* The REST form: checks the top-level members, then flattens "config"
  * with "name" first. */
-static void json_rest(sl_config_t *cfg, const json_t *top, const char *name, sl_errlist_t *errs)
+static void json_rest(json_ctx_t *jc, const json_t *top)
 {
 	const json_t *conf = json_object_get(top, "config");
 	const json_t *top_name = json_object_get(top, "name");
 	const json_t *conf_name = json_object_get(conf, "name");
+	char shown[256], shown2[256];
 	const char *key;
 	json_t *v;
 
 	json_object_foreach((json_t *)top, key, v) {
 		if (strcmp(key, "name") && strcmp(key, "config") && strcmp(key, "tasks") &&
 		    strcmp(key, "type"))
-			sl_errlist_addf(errs,
-					"%s: unexpected top-level member '%s' (expected "
-					"\"name\" and \"config\")",
-					name, key);
+			json_error(jc,
+				   "%s: unexpected top-level member '%s' (expected \"name\" and "
+				   "\"config\")",
+				   jc->name, sl_config_printable(key, shown, sizeof(shown)));
 	}
 	if (top_name && !json_is_string(top_name)) {
-		sl_errlist_addf(errs, "%s: \"name\" must be a string", name);
+		json_error(jc, "%s: \"name\" must be a string", jc->name);
 		return;
 	}
 	if (top_name && json_is_string(conf_name) &&
 	    strcmp(json_string_value(top_name), json_string_value(conf_name)) != 0)
-		sl_errlist_addf(errs, "%s: \"name\" is '%s' but config.name is '%s'", name,
-				json_string_value(top_name), json_string_value(conf_name));
+		json_error(
+			jc, "%s: \"name\" is '%s' but config.name is '%s'", jc->name,
+			sl_config_printable(json_string_value(top_name), shown, sizeof(shown)),
+			sl_config_printable(json_string_value(conf_name), shown2, sizeof(shown2)));
 	if (top_name && !conf_name)
-		json_set(cfg, "name", top_name, name, errs);
-	json_flat(cfg, conf, name, errs);
+		json_set(jc, "name", top_name);
+	json_flat(jc, conf);
 }
 
 sl_config_t *sl_config_parse_json(const char *text, const char *name, sl_errlist_t *errs)
 {
 	json_error_t jerr;
 	json_t *top = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	sl_config_t *cfg = NULL;
-	size_t before = errs->count;
+	json_ctx_t jc = {.name = name, .errs = errs};
+	char shown[256];
 
 	if (!top) {
 		sl_errlist_addf(errs, "%s:%d:%d: syntax error: %s", name, jerr.line, jerr.column,
-				jerr.text);
+				sl_config_printable(jerr.text, shown, sizeof(shown)));
 		goto out;
 	}
 	if (!json_is_object(top)) {
@@ -364,16 +388,19 @@ sl_config_t *sl_config_parse_json(const char *text, const char *name, sl_errlist
 		sl_errlist_addf(errs, "%s: \"config\" must be an object", name);
 		goto out;
 	}
-	cfg = sl_config_new();
+	jc.cfg = sl_config_new();
+	sl_config_set_source(jc.cfg, name);
 	if (conf)
-		json_rest(cfg, top, name, errs);
+		json_rest(&jc, top);
 	else
-		json_flat(cfg, top, name, errs);
-	if (errs->count != before) {
-		sl_config_free(cfg);
-		cfg = NULL;
+		json_flat(&jc, top);
+	if (jc.bad > SL_CONFIG_MAX_ERRORS)
+		sl_config_more_errors(errs, name, jc.bad - SL_CONFIG_MAX_ERRORS);
+	if (jc.bad) {
+		sl_config_free(jc.cfg);
+		jc.cfg = NULL;
 	}
 out:
 	json_decref(top);
-	return cfg;
+	return jc.cfg;
 }

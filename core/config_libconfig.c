@@ -17,6 +17,7 @@ typedef struct flat_ctx {
 	const char *include_dir;
 	sl_buf_t key;
 	sl_errlist_t *errs;
+	size_t bad; /* problems found; the first SL_CONFIG_MAX_ERRORS are in errs */
 } flat_ctx_t;
 
 static int flatten_setting(flat_ctx_t *fc, const config_setting_t *s);
@@ -90,10 +91,13 @@ static void set_from(flat_ctx_t *fc, const config_setting_t *s, const char *valu
 
 static void add_error(flat_ctx_t *fc, const config_setting_t *s, const char *reason)
 {
-	char path[4096];
+	char path[4096], key[256];
 
+	if (fc->bad++ >= SL_CONFIG_MAX_ERRORS)
+		return;
 	sl_errlist_addf(fc->errs, "%s:%u: key '%s': %s", setting_file(fc, s, path, sizeof(path)),
-			config_setting_source_line(s), fc->key.data, reason);
+			config_setting_source_line(s),
+			sl_config_printable(fc->key.data, key, sizeof(key)), reason);
 }
 
 static bool list_is_scalars(const config_setting_t *s)
@@ -151,12 +155,12 @@ static int flatten_members(flat_ctx_t *fc, const config_setting_t *group, const 
 }
 
 /* The alias of element i of a transforms/predicates list, or NULL after
- * adding an error. aliases holds the aliases seen so far ("a,b"). */
-static const char *alias_of(flat_ctx_t *fc, const config_setting_t *g, int i, const char *aliases)
+ * adding an error. seen holds the aliases met so far (as keys). */
+static const char *alias_of(flat_ctx_t *fc, const config_setting_t *g, int i, sl_config_t *seen)
 {
 	const config_setting_t *n = config_setting_get_member(g, "name");
 	const char *alias = n ? config_setting_get_string(n) : NULL;
-	char reason[256];
+	char reason[512], shown[256];
 
 	if (!alias || !*alias || strchr(alias, ',') || strchr(alias, '.')) {
 		snprintf(reason, sizeof(reason),
@@ -166,14 +170,13 @@ static const char *alias_of(flat_ctx_t *fc, const config_setting_t *g, int i, co
 		add_error(fc, n ? n : g, reason);
 		return NULL;
 	}
-	size_t alen = strlen(alias);
-	for (const char *p = aliases; p && *p; p += strcspn(p, ","), p += (*p == ',')) {
-		if (strncmp(p, alias, alen) == 0 && (p[alen] == ',' || p[alen] == '\0')) {
-			snprintf(reason, sizeof(reason), "duplicate name '%s'", alias);
-			add_error(fc, n, reason);
-			return NULL;
-		}
+	if (sl_config_find(seen, alias)) {
+		snprintf(reason, sizeof(reason), "duplicate name '%s'",
+			 sl_config_printable(alias, shown, sizeof(shown)));
+		add_error(fc, n, reason);
+		return NULL;
 	}
+	sl_config_set(seen, alias, "", NULL, 0);
 	return alias;
 }
 
@@ -182,6 +185,7 @@ static const char *alias_of(flat_ctx_t *fc, const config_setting_t *g, int i, co
 static int flatten_alias_list(flat_ctx_t *fc, const config_setting_t *s)
 {
 	sl_buf_t aliases = {0};
+	sl_config_t *seen = sl_config_new();
 	int rv = 0;
 
 	sl_buf_append_str(&aliases, "");
@@ -189,7 +193,7 @@ static int flatten_alias_list(flat_ctx_t *fc, const config_setting_t *s)
 	set_from(fc, s, "");
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		const char *alias = alias_of(fc, g, i, aliases.data);
+		const char *alias = alias_of(fc, g, i, seen);
 		if (!alias) {
 			rv = -1;
 			continue;
@@ -205,6 +209,7 @@ static int flatten_alias_list(flat_ctx_t *fc, const config_setting_t *s)
 	}
 	set_from(fc, s, aliases.data);
 	sl_buf_free(&aliases);
+	sl_config_free(seen);
 	return rv;
 }
 
@@ -256,6 +261,57 @@ static void report_syntax_error(const config_t *lc, const char *name, const char
 			config_error_line(lc), plain ? "" : ": ", plain ? "" : text);
 }
 
+/* The most named settings one group may hold. libconfig's parser looks for
+ * an earlier setting of the same name by scanning the group, so a group of
+ * n settings costs O(n^2) inside libconfig (80,000 settings: 20 s; 2
+ * million: hours). Larger groups are refused before parsing. */
+#define MAX_GROUP_SETTINGS 25000
+
+/* Skips a string, a comment or nothing at p; returns where scanning goes
+ * on (at the NUL when the text ends inside). */
+static const char *skip_literal(const char *p)
+{
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+		}
+		return *p ? p + 1 : p;
+	}
+	if (*p == '#' || (p[0] == '/' && p[1] == '/'))
+		return p + strcspn(p, "\n");
+	if (p[0] == '/' && p[1] == '*') {
+		const char *end = strstr(p + 2, "*/");
+		return end ? end + 2 : p + strlen(p);
+	}
+	return p;
+}
+
+/* An upper bound of the named settings in the largest group of text: the
+ * '=' and ':' outside strings and comments, counted per brace depth. */
+static size_t largest_group(const char *text)
+{
+	size_t counts[64] = {0}, best = 0, depth = 0;
+	const char *p = text;
+
+	while (*p) {
+		const char *next = skip_literal(p);
+		if (next != p) {
+			p = next;
+			continue;
+		}
+		size_t d = depth < 63 ? depth : 63;
+		if (*p == '{' && ++depth < 64)
+			counts[depth] = 0;
+		else if (*p == '}' && depth > 0)
+			depth--;
+		else if ((*p == '=' || *p == ':') && ++counts[d] > best)
+			best = counts[d];
+		p++;
+	}
+	return best;
+}
+
 sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
 					  const char *include_dir, sl_errlist_t *errs)
 {
@@ -263,6 +319,15 @@ sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
 	config_t lc;
 
 	config_init(&lc);
+	if (largest_group(text) > MAX_GROUP_SETTINGS) {
+		sl_errlist_addf(errs,
+				"%s: a group holds more than %d settings, more than libconfig "
+				"parses in reasonable time (its time grows with the square of a "
+				"group's size); use a .properties or .json file for a config this "
+				"large, or nest the keys in groups",
+				name, MAX_GROUP_SETTINGS);
+		goto out;
+	}
 	if (include_dir)
 		config_set_include_dir(&lc, include_dir);
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
@@ -270,7 +335,11 @@ sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
 		goto out;
 	}
 	fc.cfg = sl_config_new();
-	if (flatten_members(&fc, config_root_setting(&lc), NULL) != 0) {
+	sl_config_set_source(fc.cfg, name);
+	flatten_members(&fc, config_root_setting(&lc), NULL);
+	sl_config_more_errors(errs, name,
+			      fc.bad > SL_CONFIG_MAX_ERRORS ? fc.bad - SL_CONFIG_MAX_ERRORS : 0);
+	if (fc.bad) {
 		sl_config_free(fc.cfg);
 		fc.cfg = NULL;
 	}

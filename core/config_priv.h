@@ -13,4 +13,8 @@ const char *sl_config_format_double(double v, char *buf, size_t size);
 sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
 					  const char *include_dir, sl_errlist_t *errs);
 
+/* How many slots of the hash index a lookup of key looks at (0 when the
+ * index is empty): the cost of a lookup, for tests. */
+size_t sl_config_probe_length(const sl_config_t *cfg, const char *key);
+
 #endif

@@ -93,6 +93,7 @@ typedef struct opt_site {
 	const sl_option_t *o;
 	const char *where;
 	const char *shown; /* the value as it may appear in a message */
+	bool hide;         /* a secret: values are never shown */
 	sl_errlist_t *errs;
 } opt_site_t;
 
@@ -174,6 +175,60 @@ static int parse_enum(const opt_site_t *st, const char *value, opt_value_t *out)
 	return -1;
 }
 
+bool sl_opt_check_topic(const char *value, char *why, size_t why_size)
+{
+	size_t len = strlen(value);
+
+	if (len == 0) {
+		snprintf(why, why_size, "a topic name may not be empty");
+		return false;
+	}
+	if (len > 249) {
+		snprintf(why, why_size, "a topic name may be at most 249 characters long");
+		return false;
+	}
+	if (!strcmp(value, ".") || !strcmp(value, "..")) {
+		snprintf(why, why_size, "'.' and '..' are not allowed as topic names");
+		return false;
+	}
+	for (const char *p = value; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-') {
+			snprintf(why, why_size,
+				 "a topic name may hold only ASCII letters, digits, '.', '_' and "
+				 "'-'");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Runs the option's check on one value (or list item). */
+static int check_value(const opt_site_t *st, const char *value)
+{
+	char why[256], reason[512];
+
+	if (!st->o->check || st->o->check(value, why, sizeof(why)))
+		return 0;
+	snprintf(reason, sizeof(reason), "'%s': %s", st->shown, why);
+	return site_error(st, reason);
+}
+
+static int parse_list(const opt_site_t *st, const char *value, opt_value_t *out)
+{
+	opt_site_t item = *st;
+	char shown[256];
+	int rv = 0;
+
+	out->list = sl_strlist_split(value);
+	for (char **p = out->list; p && *p; p++) {
+		if (!st->hide)
+			item.shown = sl_config_printable(*p, shown, sizeof(shown));
+		if (check_value(&item, *p) != 0)
+			rv = -1;
+	}
+	return rv;
+}
+
 static int parse_value(const opt_site_t *st, const char *value, opt_value_t *out)
 {
 	switch (st->o->type) {
@@ -186,12 +241,11 @@ static int parse_value(const opt_site_t *st, const char *value, opt_value_t *out
 	case SL_OPT_ENUM:
 		return parse_enum(st, value, out);
 	case SL_OPT_LIST:
-		out->list = sl_strlist_split(value);
-		return 0;
+		return parse_list(st, value, out);
 	case SL_OPT_STRING:
 	case SL_OPT_PASSWORD:
 		out->s = sl_strdup(value);
-		return 0;
+		return check_value(st, value);
 	}
 	return site_error(st, "unknown option type");
 }
@@ -231,15 +285,11 @@ static void store_value(const sl_option_t *o, void *target, opt_value_t *v)
 	}
 }
 
-/* The file named by any entry of cfg, for messages about missing keys. */
+/* The file of cfg, for messages about missing keys. */
 static const char *config_file(const sl_config_t *cfg)
 {
-	for (size_t i = 0; i < sl_config_count(cfg); i++) {
-		const sl_config_entry_t *e = sl_config_at(cfg, i);
-		if (e->file)
-			return e->file;
-	}
-	return "<config>";
+	const char *f = sl_config_source(cfg);
+	return f ? f : "<config>";
 }
 
 /* Parses the default of o; a bad default is a bug in the table. */
@@ -260,14 +310,17 @@ static int load_option(const sl_option_t *o, const sl_config_t *cfg, void *targe
 {
 	const sl_config_entry_t *e = sl_config_find(cfg, o->name);
 	opt_value_t v = {.e = -1};
-	char where[512];
+	char where[512], shown[256];
 	int rv = 0;
 
 	if (e) {
 		bool hide = o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(o->name);
 		opt_site_t st = {.o = o,
 				 .where = sl_config_where(e, where, sizeof(where)),
-				 .shown = hide ? "(hidden)" : e->value,
+				 .shown =
+					 hide ? "(hidden)"
+					      : sl_config_printable(e->value, shown, sizeof(shown)),
+				 .hide = hide,
 				 .errs = errs};
 		rv = parse_value(&st, e->value, &v);
 	} else if (o->def) {
@@ -378,15 +431,20 @@ static const char **sorted_names(const sl_option_t *const *tables, size_t *count
 
 /* The closest name within edit distance 2 that keeps at least half of the
  * longer string ("x" is not a typo of "id"), or NULL. Ties go to the first
- * name in sorted order. */
+ * name in sorted order. Names whose length differs from the key's by more
+ * than 2 cannot be that close and are skipped, so a long key costs no more
+ * than a short one. */
 static const char *closest_name(const char *key, const char **names, size_t n)
 {
 	const char *best = NULL;
-	size_t best_d = 3;
+	size_t best_d = 3, klen = strlen(key);
 
 	for (size_t i = 0; i < n; i++) {
+		size_t nlen = strlen(names[i]);
+		if (klen > nlen + 2 || nlen > klen + 2)
+			continue;
 		size_t d = levenshtein(key, names[i]);
-		size_t longer = strlen(key) > strlen(names[i]) ? strlen(key) : strlen(names[i]);
+		size_t longer = klen > nlen ? klen : nlen;
 		if (d < best_d && 2 * d <= longer) {
 			best = names[i];
 			best_d = d;
@@ -416,13 +474,25 @@ static char *allowed_text(const char **names, size_t n, const char *const *prefi
 	return sl_buf_steal(&b);
 }
 
+/* Adds the error for one unknown key e. */
+static void unknown_key(const sl_config_entry_t *e, const char **names, size_t n,
+			const char *allowed, const char *what, sl_errlist_t *errs)
+{
+	const char *hint = closest_name(e->key, names, n);
+	char where[512], key[256];
+
+	sl_errlist_addf(errs, "%s: unknown key '%s' for %s; %s%s%sallowed keys: %s",
+			sl_config_where(e, where, sizeof(where)),
+			sl_config_printable(e->key, key, sizeof(key)), what,
+			hint ? "did you mean '" : "", hint ? hint : "", hint ? "'? " : "", allowed);
+}
+
 int sl_options_check_unknown(const sl_option_t *const *tables, const char *const *prefixes,
 			     const sl_config_t *cfg, const char *what, sl_errlist_t *errs)
 {
 	size_t n;
 	const char **names = sorted_names(tables, &n);
 	char *allowed = allowed_text(names, n, prefixes);
-	char where[512];
 	int unknown = 0;
 
 	for (size_t i = 0; i < sl_config_count(cfg); i++) {
@@ -430,12 +500,13 @@ int sl_options_check_unknown(const sl_option_t *const *tables, const char *const
 		if (bsearch(&e->key, names, n, sizeof(*names), cmp_str) ||
 		    has_prefix(e->key, prefixes))
 			continue;
-		const char *hint = closest_name(e->key, names, n);
-		sl_errlist_addf(errs, "%s: unknown key '%s' for %s; %s%s%sallowed keys: %s",
-				sl_config_where(e, where, sizeof(where)), e->key, what,
-				hint ? "did you mean '" : "", hint ? hint : "", hint ? "'? " : "",
-				allowed);
-		unknown++;
+		if (unknown++ < SL_CONFIG_MAX_ERRORS)
+			unknown_key(e, names, n, allowed, what, errs);
+	}
+	if (unknown > SL_CONFIG_MAX_ERRORS) {
+		const char *file = sl_config_source(cfg);
+		sl_errlist_addf(errs, "%s: ... and %d more unknown keys for %s",
+				file ? file : "<config>", unknown - SL_CONFIG_MAX_ERRORS, what);
 	}
 	free(allowed);
 	free(names);

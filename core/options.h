@@ -20,6 +20,12 @@ typedef enum sl_opt_type {
 	SL_OPT_PASSWORD,   /* char *, never printed */
 } sl_opt_type_t;
 
+/* A check of a string value (or of each item of a list) beyond its type:
+ * returns true when value is acceptable, else false with why saying what
+ * is wrong ("a topic name may not be empty"); the caller names the option,
+ * its place and the value. */
+typedef bool (*sl_opt_check_fn)(const char *value, char *why, size_t why_size);
+
 typedef struct sl_option {
 	const char *name;
 	sl_opt_type_t type;
@@ -31,6 +37,9 @@ typedef struct sl_option {
 	double min, max;
 	/* For ENUM: NULL-terminated accepted values (compared case-insensitively). */
 	const char *const *enums;
+	/* For STRING, PASSWORD and LIST (each item): a further check; may be
+	 * NULL. It is applied to the default too. */
+	sl_opt_check_fn check;
 	/* Where the typed value goes in the target struct (see SL_OPT_AT). */
 	bool has_field;
 	size_t offset;
@@ -48,11 +57,18 @@ typedef struct sl_option {
 /* Looks up name in a NULL-name-terminated table. */
 const sl_option_t *sl_options_find(const sl_option_t *table, const char *name);
 
+/* Kafka's rule for topic names: 1 to 249 ASCII letters, digits, '.', '_'
+ * and '-', and neither "." nor "..". An sl_opt_check_fn. */
+bool sl_opt_check_topic(const char *value, char *why, size_t why_size);
+
 /* Checks every option of table against cfg (required present, value parses
- * as the type, within bounds, enum value known) and, when target is not
+ * as the type, within bounds, enum value known, the option's check passes)
+ * and, when target is not
  * NULL, stores typed values (or defaults) into target. Every problem is added
  * to errs as "file:line: option 'x': reason" (a missing required option as
- * "file: option 'x' is required"). Returns 0 when errs got no new entry.
+ * "file: option 'x' is required", file being the config's source). Values
+ * in messages are made printable (sl_config_printable); secret ones are
+ * not shown. Returns 0 when errs got no new entry.
  * Every field of the table is written, even on failure (a bad value leaves
  * the empty value), and earlier contents are overwritten, not freed.
  * Strings and lists stored in target are malloc()ed: release with
@@ -65,8 +81,11 @@ void sl_options_free(const sl_option_t *table, void *target);
 
 /* Adds an error for every key of cfg that is in none of the tables
  * (NULL-terminated array of tables) and starts with none of the prefixes
- * (NULL-terminated; may be NULL). The message names the key, its place and
- * the allowed keys. Returns the number of unknown keys. */
+ * (NULL-terminated; may be NULL). The message names the key, its place, the
+ * closest option name when one is within two edits, and the allowed keys.
+ * At most SL_CONFIG_MAX_ERRORS keys are listed, then one message counts the
+ * rest. Takes time linear in the number of keys. Returns the number of
+ * unknown keys. */
 int sl_options_check_unknown(const sl_option_t *const *tables, const char *const *prefixes,
 			     const sl_config_t *cfg, const char *what, sl_errlist_t *errs);
 

@@ -482,6 +482,105 @@ static void test_suggestion_tie_goes_to_the_first_name_in_sorted_order(void)
 	sl_config_free(cfg);
 }
 
+/* ---- checks, escaping and limits ------------------------------------------ */
+
+static const sl_option_t topic_table[] = {
+	{.name = "topic", .type = SL_OPT_STRING, .check = sl_opt_check_topic},
+	{.name = "topics", .type = SL_OPT_LIST, .check = sl_opt_check_topic},
+	SL_OPT_END,
+};
+
+static void test_check_rejects_a_bad_string_and_each_bad_list_item(void)
+{
+	const char *kv[] = {"topic", "a b", "topics", "ok, ., x/y", NULL};
+	sl_config_t *cfg = props(kv);
+	sl_errlist_t errs = {0};
+
+	CU_ASSERT_EQUAL(sl_options_load(topic_table, cfg, NULL, &errs), -1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 3);
+	CU_ASSERT_STRING_EQUAL(errs.items[0],
+			       "c.properties:1: option 'topic': 'a b': a topic name may hold only "
+			       "ASCII letters, digits, '.', '_' and '-'");
+	CU_ASSERT_STRING_EQUAL(errs.items[1], "c.properties:2: option 'topics': '.': '.' and '..' "
+					      "are not allowed as topic names");
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs.items[2], "option 'topics': 'x/y': a topic name"));
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
+static void test_topic_check_follows_kafka_rules(void)
+{
+	char why[256], name[300];
+
+	memset(name, 'a', 249);
+	name[249] = '\0';
+	CU_ASSERT_TRUE(sl_opt_check_topic(name, why, sizeof(why)));
+	strcat(name, "a");
+	CU_ASSERT_FALSE(sl_opt_check_topic(name, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "a topic name may be at most 249 characters long");
+	CU_ASSERT_TRUE(sl_opt_check_topic("Orders_v2.eu-1", why, sizeof(why)));
+	CU_ASSERT_TRUE(sl_opt_check_topic("...", why, sizeof(why)));
+	CU_ASSERT_FALSE(sl_opt_check_topic("..", why, sizeof(why)));
+	CU_ASSERT_FALSE(sl_opt_check_topic("", why, sizeof(why)));
+	CU_ASSERT_FALSE(sl_opt_check_topic("caf\xc3\xa9", why, sizeof(why)));
+}
+
+static void test_bad_value_is_shown_escaped(void)
+{
+	const char *kv[] = {"file", "f", "batch.size", "1\nerror: forged", NULL};
+	expect_one_error(kv, "c.properties:2: option 'batch.size': '1\\x0aerror: forged' is not "
+			     "an integer");
+}
+
+static void test_missing_required_option_of_an_empty_file_names_the_file(void)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = sl_config_parse_properties("", "empty.properties", &errs);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(sl_options_load(test_table, cfg, NULL, &errs), -1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 1);
+	CU_ASSERT_STRING_EQUAL(errs.items[0], "empty.properties: option 'file' is required");
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
+static void test_unknown_key_of_binary_bytes_is_shown_escaped(void)
+{
+	const sl_option_t *const tables[] = {small_table, NULL};
+	const char *kv[] = {"\x01\xfe\x1b[2J", "1", NULL};
+	sl_config_t *cfg = props(kv);
+	sl_errlist_t errs = {0};
+
+	CU_ASSERT_EQUAL(sl_options_check_unknown(tables, NULL, cfg, "x", &errs), 1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 1);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(errs.items[0], "c.properties:1: unknown key '\\x01\\xfe\\x1b[2J' for x;"));
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
+static void test_unknown_keys_past_100_are_counted_not_listed(void)
+{
+	const sl_option_t *const tables[] = {small_table, NULL};
+	sl_config_t *cfg = sl_config_new();
+	sl_errlist_t errs = {0};
+	char key[32];
+
+	sl_config_set_source(cfg, "big.properties");
+	for (int i = 0; i < 250; i++) {
+		snprintf(key, sizeof(key), "unknown.%d", i);
+		sl_config_set(cfg, key, "v", "big.properties", i + 1);
+	}
+	CU_ASSERT_EQUAL(sl_options_check_unknown(tables, NULL, cfg, "x", &errs), 250);
+	CU_ASSERT_EQUAL_FATAL(errs.count, SL_CONFIG_MAX_ERRORS + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs.items[99], "big.properties:100: unknown key"));
+	CU_ASSERT_STRING_EQUAL(errs.items[100], "big.properties: ... and 150 more unknown keys "
+						"for x");
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
 void options_test_register(void)
 {
 	CU_TestInfo tests[] = {
@@ -529,6 +628,16 @@ void options_test_register(void)
 		{"suggestion picks the closest name", test_suggestion_picks_the_closest_name},
 		{"suggestion tie goes to the first name in sorted order",
 		 test_suggestion_tie_goes_to_the_first_name_in_sorted_order},
+		{"check rejects a bad string and each bad list item",
+		 test_check_rejects_a_bad_string_and_each_bad_list_item},
+		{"topic check follows Kafka's rules", test_topic_check_follows_kafka_rules},
+		{"bad value is shown escaped", test_bad_value_is_shown_escaped},
+		{"missing required option of an empty file names the file",
+		 test_missing_required_option_of_an_empty_file_names_the_file},
+		{"unknown key of binary bytes is shown escaped",
+		 test_unknown_key_of_binary_bytes_is_shown_escaped},
+		{"unknown keys past 100 are counted, not listed",
+		 test_unknown_keys_past_100_are_counted_not_listed},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("options", NULL, NULL, tests);
