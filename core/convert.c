@@ -63,23 +63,29 @@ static int unknown_name(const char *name, char *errstr, size_t errstr_size)
 	for (size_t i = 0; i < SL_ARRAY_LEN(conv_names); i++)
 		sl_buf_appendf(&list, "%s%s, %s", i ? ", " : "", conv_names[i].name,
 			       conv_names[i].class_name);
-	sl_seterr(errstr, errstr_size, "unknown converter \"%s\" (accepted: %s)", name, list.data);
+	char shown[128];
+	sl_seterr(errstr, errstr_size, "unknown converter \"%s\" (accepted: %s)",
+		  sl_config_printable(name, shown, sizeof(shown)), list.data);
 	sl_buf_free(&list);
 	return -1;
 }
 
-/* Applies one converter property; e is where it was set (for messages). */
+/* Applies one converter property; e is where it was set (for messages,
+ * which name the key as written: value.converter.schemas.enable). */
 static int set_prop(sl_converter_t *c, const sl_config_entry_t *e, char *errstr, size_t errstr_size)
 {
-	char where[256];
+	char where[256], full[160], key[128], v[128];
+	const char *value = sl_config_printable(e->value, v, sizeof(v));
 	int64_t n;
 
 	sl_config_where(e, where, sizeof(where));
+	snprintf(full, sizeof(full), "%s.converter.%s", c->is_key ? "key" : "value",
+		 sl_config_printable(e->key, key, sizeof(key)));
 	if (!strcmp(e->key, "schemas.enable")) {
 		if (sl_parse_bool(e->value, &c->schemas_enable) < 0)
 			return sl_seterr(errstr, errstr_size,
-					 "%s: schemas.enable must be true or false, not \"%s\"",
-					 where, e->value);
+					 "%s: %s must be true or false, not \"%s\"", where, full,
+					 value);
 	} else if (!strcmp(e->key, "decimal.format")) {
 		if (!strcasecmp(e->value, "BASE64"))
 			c->decimal_numeric = false;
@@ -87,36 +93,34 @@ static int set_prop(sl_converter_t *c, const sl_config_entry_t *e, char *errstr,
 			c->decimal_numeric = true;
 		else
 			return sl_seterr(errstr, errstr_size,
-					 "%s: decimal.format must be BASE64 or NUMERIC, not \"%s\"",
-					 where, e->value);
+					 "%s: %s must be BASE64 or NUMERIC, not \"%s\"", where,
+					 full, value);
 	} else if (!strcmp(e->key, "schemas.cache.size")) {
 		/* schemas are not cached; the key is accepted for
 		 * compatibility */
 		if (sl_parse_int64(e->value, &n) < 0 || n < 0)
 			return sl_seterr(errstr, errstr_size,
-					 "%s: schemas.cache.size must be a non-negative integer, "
-					 "not \"%s\"",
-					 where, e->value);
+					 "%s: %s must be a non-negative integer, not \"%s\"", where,
+					 full, value);
 	} else if (!strcmp(e->key, "converter.encoding") || !strcmp(e->key, "encoding")) {
 		/* StringConverter's key; text is always UTF-8 here */
 		if (strcasecmp(e->value, "UTF-8") && strcasecmp(e->value, "UTF8"))
 			return sl_seterr(errstr, errstr_size,
-					 "%s: %s \"%s\" is not supported (only UTF-8)", where,
-					 e->key, e->value);
+					 "%s: %s \"%s\" is not supported (only UTF-8)", where, full,
+					 value);
 	} else if (!strcmp(e->key, "replace.null.with.default")) {
 		/* JsonConverter's key; nulls always take the schema default */
 		bool b;
 		if (sl_parse_bool(e->value, &b) < 0 || !b)
 			return sl_seterr(errstr, errstr_size,
-					 "%s: replace.null.with.default \"%s\" is not supported "
-					 "(only true)",
-					 where, e->value);
+					 "%s: %s \"%s\" is not supported (only true)", where, full,
+					 value);
 	} else {
 		return sl_seterr(errstr, errstr_size,
 				 "%s: unknown converter property \"%s\" (accepted: schemas.enable, "
 				 "decimal.format, schemas.cache.size, replace.null.with.default, "
 				 "converter.encoding)",
-				 where, e->key);
+				 where, full);
 	}
 	return 0;
 }

@@ -36,13 +36,27 @@ extern const sl_option_t sl_sink_common_options[];
 extern const char *const sl_worker_prefixes[];
 extern const char *const sl_connector_prefixes[];
 
-/* Checks a worker config: known keys, types, and that librdkafka accepts
- * every producer.* / consumer.* / admin.* key. Adds every problem to errs;
- * returns 0 when there was none. */
+/* Checks a worker config: known keys, types, the key and value converters
+ * (names and key.converter.* / value.converter.* settings), and that
+ * librdkafka accepts every producer.* / consumer.* / admin.* key. Adds
+ * every problem to errs (with file:line); returns 0 when there was none. */
 int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs);
-/* Checks a connector config: connector.class known, common and connector
- * options, unknown keys, the connector's own validate(). */
+/* Checks a connector config as a task would use it, so that what passes
+ * here does not fail at start: connector.class known; common, source/sink
+ * and connector options (names, topic names, bounds, ...); unknown keys;
+ * for a sink exactly one of topics and topics.regex, the regex compiled as
+ * librdkafka compiles the subscription, the dead letter queue not among the
+ * topics read; the connector's own key/value converters created with their
+ * settings; every producer/consumer/admin.override.* key set on a client
+ * configuration (no client is made); the connector's own validate(). The
+ * worker's converters, used when the connector names none, are checked by
+ * sl_worker_config_validate. Adds every problem to errs; returns 0 when
+ * there was none. Takes time linear in the number of keys. */
 int sl_connector_config_validate(const sl_config_t *cfg, sl_errlist_t *errs);
+/* The pattern a sink subscribes with for a topics.regex value: anchored at
+ * both ends, as Java's Pattern.matches() (a value starting with '^' is
+ * taken as it is). malloc()ed. */
+char *sl_sink_topics_pattern(const char *regex);
 
 /* Creates a worker from a validated config (NULL: all defaults), starts the
  * embedded cluster when asked, opens and locks the offset store. NULL with

@@ -1,12 +1,44 @@
 /* Option tables of the worker file and of the keys every connector has
  * (Kafka Connect's names), and validation of whole worker and connector
- * configs against them. */
+ * configs against them: everything a task would refuse at run time. */
+#include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "kafka.h"
 #include "task.h"
 #include "worker.h"
+
+/* Kafka Connect's rule for connector names (ConfigDef's
+ * NonEmptyStringWithoutControlChars), plus: well-formed UTF-8 (the name
+ * keys the JSON offset file) and no blank at either end (Kafka Connect's
+ * REST API trims it, so the name would not be the same there). */
+static bool check_connector_name(const char *value, char *why, size_t why_size)
+{
+	size_t len = strlen(value);
+	const char *bad = sl_config_find_unprintable(value);
+
+	if (len == 0)
+		snprintf(why, why_size, "a connector name may not be empty");
+	else if (bad)
+		snprintf(why, why_size,
+			 "a connector name may not hold control characters or bytes that are "
+			 "not UTF-8 (byte %zu)",
+			 (size_t)(bad - value) + 1);
+	else if (value[0] == ' ' || value[len - 1] == ' ')
+		snprintf(why, why_size, "a connector name may not begin or end with a blank");
+	else
+		return true;
+	return false;
+}
+
+/* The dead letter queue topic: empty (no queue) or a valid topic name. */
+static bool check_dlq_topic(const char *value, char *why, size_t why_size)
+{
+	return !*value || sl_opt_check_topic(value, why, why_size);
+}
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", "trace", NULL};
 static const char *const tolerances[] = {"none", "all", NULL};
@@ -84,7 +116,9 @@ const sl_option_t sl_connector_common_options[] = {
 	 .type = SL_OPT_STRING,
 	 .required = true,
 	 .doc = "Unique name of the connector; also names its consumer group (connect-<name>) "
-		"and keys its offsets.",
+		"and keys its offsets. Not empty, without control characters, without a blank "
+		"at either end.",
+	 .check = check_connector_name,
 	 SL_OPT_AT(sl_connector_settings_t, name)},
 	{.name = "connector.class",
 	 .type = SL_OPT_STRING,
@@ -139,7 +173,9 @@ const sl_option_t sl_connector_common_options[] = {
 	{.name = "errors.deadletterqueue.topic.name",
 	 .type = SL_OPT_STRING,
 	 .def = "",
-	 .doc = "Topic that receives records that failed (with errors.tolerance=all).",
+	 .doc = "Topic that receives records that failed (with errors.tolerance=all): a valid "
+		"Kafka topic name; for a sink, not one of the topics it reads.",
+	 .check = check_dlq_topic,
 	 SL_OPT_AT(sl_connector_settings_t, dlq_topic)},
 	{.name = "errors.deadletterqueue.topic.replication.factor",
 	 .type = SL_OPT_INT,
@@ -177,7 +213,9 @@ const sl_option_t sl_source_common_options[] = {
 const sl_option_t sl_sink_common_options[] = {
 	{.name = "topics",
 	 .type = SL_OPT_LIST,
-	 .doc = "Topics to read (comma separated). Exactly one of topics and topics.regex.",
+	 .doc = "Topics to read (comma separated), each a valid Kafka topic name. Exactly one "
+		"of topics and topics.regex.",
+	 .check = sl_opt_check_topic,
 	 SL_OPT_AT(sl_connector_settings_t, topics)},
 	{.name = "topics.regex",
 	 .type = SL_OPT_STRING,
@@ -191,35 +229,84 @@ const char *const sl_connector_prefixes[] = {"key.converter.",     "value.conver
 					     "producer.override.", "consumer.override.",
 					     "admin.override.",    NULL};
 
+/* Where key was set in cfg ("file:line"), else cfg's file. */
+static const char *where_of(const sl_config_t *cfg, const char *key, char *buf, size_t size)
+{
+	const sl_config_entry_t *e = sl_config_find(cfg, key);
+	const char *file = sl_config_source(cfg);
+
+	if (e)
+		return sl_config_where(e, buf, size);
+	snprintf(buf, size, "%s", file ? file : "<config>");
+	return buf;
+}
+
+/* Creates the key or value converter a task would create from cfg: its
+ * X.converter with its X.converter.* keys. A connector without its own
+ * X.converter uses the worker's (checked with the worker file), so with
+ * is_worker false there is nothing to check then; the worker's defaults to
+ * json. */
+static void check_converter(const sl_config_t *cfg, bool is_key, bool is_worker, sl_errlist_t *errs)
+{
+	const char *key = is_key ? "key.converter" : "value.converter";
+	const char *name = sl_config_get(cfg, key);
+	char err[1024], where[512];
+
+	if (!name && !is_worker)
+		return;
+	sl_converter_t *c = sl_converter_new(name ? name : "json", is_key, NULL, err, sizeof(err));
+	if (!c) {
+		sl_errlist_addf(errs, "%s: option '%s': %s",
+				where_of(cfg, key, where, sizeof(where)), key, err);
+		return;
+	}
+	sl_converter_free(c);
+	sl_config_t *props =
+		sl_config_subset(cfg, is_key ? "key.converter." : "value.converter.", true);
+	c = sl_converter_new(name ? name : "json", is_key, props, err, sizeof(err));
+	if (!c)
+		sl_errlist_addf(errs, "%s", err); /* err starts with the property's place */
+	sl_converter_free(c);
+	sl_config_free(props);
+}
+
+/* The worker's producer.* / consumer.* / admin.* keys, as librdkafka
+ * judges them. A copy with a plain bootstrap keeps the embedded cluster
+ * from starting. */
+static void check_passthrough(const sl_config_t *cfg, sl_errlist_t *errs)
+{
+	sl_config_t *copy = sl_config_dup(cfg);
+	char err[512], where[512] = "worker", shown[512];
+
+	sl_config_set(copy, "bootstrap.servers", "localhost:9092", NULL, 0);
+	sl_kafka_t *k = sl_kafka_new(copy, err, sizeof(err));
+	if (!k) {
+		const char *dot = strchr(err, ':');
+		if (dot) {
+			char *key = sl_strndup(err, (size_t)(dot - err));
+			if (sl_config_find(cfg, key))
+				where_of(cfg, key, where, sizeof(where));
+			free(key);
+		}
+		sl_errlist_addf(errs, "%s: librdkafka refused %s", where,
+				sl_config_printable(err, shown, sizeof(shown)));
+	}
+	sl_kafka_free(k);
+	sl_config_free(copy);
+}
+
 int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
 	const sl_option_t *tables[] = {sl_worker_options, NULL};
-	sl_options_check_unknown(tables, sl_worker_prefixes, cfg, "the worker", errs);
 	sl_worker_settings_t ws = {0};
+
+	sl_options_check_unknown(tables, sl_worker_prefixes, cfg, "the worker", errs);
 	sl_options_load(sl_worker_options, cfg, &ws, errs);
 	sl_options_free(sl_worker_options, &ws);
-	/* librdkafka judges the passthrough keys; a copy with a plain
-	 * bootstrap keeps the embedded cluster from starting. */
-	sl_config_t *copy = sl_config_dup(cfg);
-	sl_config_set(copy, "bootstrap.servers", "localhost:9092", NULL, 0);
-	char err[512];
-	sl_kafka_t *k = sl_kafka_new(copy, err, sizeof(err));
-	if (!k) {
-		char where[512] = "worker";
-		const char *dot = strchr(err, ':');
-		const sl_config_entry_t *e = NULL;
-		if (dot) {
-			char *key = sl_strndup(err, (size_t)(dot - err));
-			e = sl_config_find(cfg, key);
-			free(key);
-		}
-		if (e)
-			sl_config_where(e, where, sizeof(where));
-		sl_errlist_addf(errs, "%s: librdkafka refused %s", where, err);
-	}
-	sl_kafka_free(k);
-	sl_config_free(copy);
+	check_converter(cfg, true, true, errs);
+	check_converter(cfg, false, true, errs);
+	check_passthrough(cfg, errs);
 	return errs->count == before ? 0 : -1;
 }
 
@@ -231,52 +318,178 @@ static const sl_connector_t *plugin_of(const sl_config_t *cfg, sl_errlist_t *err
 		return NULL; /* reported as a missing required option */
 	const sl_connector_t *p = sl_plugins_find(cls);
 	if (!p) {
-		char where[512];
+		char where[512], shown[256];
 		sl_buf_t known = {0};
 		for (const sl_connector_t *const *it = sl_plugins_all(); *it; it++)
 			sl_buf_appendf(&known, "%s%s", known.len ? ", " : "", (*it)->name);
 		sl_errlist_addf(errs, "%s: unknown connector.class '%s'; known connectors: %s",
-				sl_config_where(sl_config_find(cfg, "connector.class"), where,
-						sizeof(where)),
-				cls, known.data);
+				where_of(cfg, "connector.class", where, sizeof(where)),
+				sl_config_printable(cls, shown, sizeof(shown)), known.data);
 		sl_buf_free(&known);
 	}
 	return p;
 }
 
-static void check_sink_topics(const sl_config_t *cfg, sl_errlist_t *errs)
+/* librdkafka's message about key=value, unless it repeats a secret value. */
+static const char *rdkafka_reason(const char *key, const char *value, const char *rderr, char *buf,
+				  size_t size)
+{
+	char text[512];
+	size_t len = strlen(rderr);
+
+	if (sl_config_key_is_secret(key) && *value && strstr(rderr, value))
+		return "invalid value (not shown: the key holds a secret)";
+	while (len > 0 && (rderr[len - 1] == '\n' || rderr[len - 1] == ' '))
+		len--; /* some of its messages end in a newline */
+	snprintf(text, sizeof(text), "%.*s", (int)len, rderr);
+	return sl_config_printable(text, buf, size);
+}
+
+/* Each <kind>.override.* key, set as the task would set it: on a client
+ * configuration with sluice's defaults (sl_kafka_conf), no client made. */
+static void check_overrides(const sl_config_t *cfg, sl_errlist_t *errs)
+{
+	static const struct {
+		const char *prefix;
+		sl_client_kind_t kind;
+	} kinds[] = {{"producer.override.", SL_CLIENT_PRODUCER},
+		     {"consumer.override.", SL_CLIENT_CONSUMER},
+		     {"admin.override.", SL_CLIENT_ADMIN}};
+	sl_config_t *none = sl_config_new();
+	char err[512], where[512], shown[512], key[256];
+	sl_kafka_t *k = sl_kafka_new(none, err, sizeof(err));
+	size_t bad = 0;
+
+	for (size_t i = 0; k && i < SL_ARRAY_LEN(kinds); i++) {
+		sl_config_t *ov = sl_config_subset(cfg, kinds[i].prefix, true);
+		rd_kafka_conf_t *conf = sl_config_count(ov) ? sl_kafka_conf(k, kinds[i].kind, NULL,
+									    NULL, err, sizeof(err))
+							    : NULL;
+		for (size_t j = 0; conf && j < sl_config_count(ov); j++) {
+			const sl_config_entry_t *e = sl_config_at(ov, j);
+			if (rd_kafka_conf_set(conf, e->key, e->value, err, sizeof(err)) ==
+				    RD_KAFKA_CONF_OK ||
+			    bad++ >= SL_CONFIG_MAX_ERRORS)
+				continue;
+			sl_errlist_addf(
+				errs, "%s: librdkafka refused %s%s: %s",
+				sl_config_where(e, where, sizeof(where)), kinds[i].prefix,
+				sl_config_printable(e->key, key, sizeof(key)),
+				rdkafka_reason(e->key, e->value, err, shown, sizeof(shown)));
+		}
+		if (conf)
+			rd_kafka_conf_destroy(conf);
+		sl_config_free(ov);
+	}
+	if (bad > SL_CONFIG_MAX_ERRORS)
+		sl_config_more_errors(errs, sl_config_source(cfg), bad - SL_CONFIG_MAX_ERRORS);
+	sl_kafka_free(k);
+	sl_config_free(none);
+}
+
+char *sl_sink_topics_pattern(const char *regex)
+{
+	/* librdkafka takes a subscription starting with '^' as a regex. */
+	return regex[0] == '^' ? sl_strdup(regex) : sl_asprintf("^(%s)$", regex);
+}
+
+/* topics.regex compiled as librdkafka compiles the sink's subscription
+ * (POSIX extended, the libc's regcomp); false after adding an error. */
+static bool compile_topics_regex(const sl_config_t *cfg, const char *regex, regex_t *re,
+				 sl_errlist_t *errs)
+{
+	char *pattern = sl_sink_topics_pattern(regex);
+	char where[512], shown[256], why[256];
+	int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+
+	free(pattern);
+	if (rc == 0)
+		return true;
+	regerror(rc, re, why, sizeof(why));
+	sl_errlist_addf(errs,
+			"%s: option 'topics.regex': '%s' is not a valid regular expression "
+			"(POSIX extended, as librdkafka reads it): %s",
+			where_of(cfg, "topics.regex", where, sizeof(where)),
+			sl_config_printable(regex, shown, sizeof(shown)), why);
+	return false;
+}
+
+/* The dead letter queue topic of a sink may not be one it reads (in
+ * topics or matching re): every failed record would come back to fail
+ * again. Kafka Connect refuses it too. */
+static void check_dlq_not_read(const sl_config_t *cfg, const char *dlq, char **topics,
+			       const regex_t *re, sl_errlist_t *errs)
+{
+	char where[512];
+	bool read = re && regexec(re, dlq, 0, NULL, 0) == 0;
+
+	for (char **t = topics; !re && t && *t; t++)
+		read |= !strcmp(*t, dlq);
+	if (read)
+		sl_errlist_addf(
+			errs,
+			"%s: option 'errors.deadletterqueue.topic.name': the dead letter "
+			"queue topic '%s' is one the connector reads (%s); failed records "
+			"would be read again",
+			where_of(cfg, "errors.deadletterqueue.topic.name", where, sizeof(where)),
+			dlq, re ? "it matches topics.regex" : "it is listed in topics");
+}
+
+/* A sink reads exactly one of topics (at least one topic) and topics.regex
+ * (a valid expression), and not its own dead letter queue, dlq (the loaded
+ * value: empty when unset or invalid). */
+static void check_sink_topics(const sl_config_t *cfg, const char *dlq, sl_errlist_t *errs)
 {
 	const char *topics = sl_config_get(cfg, "topics");
 	const char *regex = sl_config_get(cfg, "topics.regex");
 	bool has_topics = topics && *topics, has_regex = regex && *regex;
+	char **list = sl_strlist_split(has_topics ? topics : NULL);
 	char where[512];
-	const sl_config_entry_t *any = sl_config_at(cfg, 0);
-	if (has_topics == has_regex)
+	regex_t re;
+
+	if (has_topics == has_regex) {
 		sl_errlist_addf(errs,
 				"%s: a sink connector needs exactly one of 'topics' and "
 				"'topics.regex'",
-				any ? sl_config_where(any, where, sizeof(where)) : "<config>");
+				where_of(cfg, has_topics ? "topics.regex" : "topics", where,
+					 sizeof(where)));
+	} else if (has_topics && !list[0]) {
+		sl_errlist_addf(errs, "%s: option 'topics': names no topic",
+				where_of(cfg, "topics", where, sizeof(where)));
+	} else if (has_topics && dlq && *dlq) {
+		check_dlq_not_read(cfg, dlq, list, NULL, errs);
+	} else if (has_regex && compile_topics_regex(cfg, regex, &re, errs)) {
+		if (dlq && *dlq)
+			check_dlq_not_read(cfg, dlq, NULL, &re, errs);
+		regfree(&re);
+	}
+	sl_strlist_free(list);
 }
 
 int sl_connector_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
 	sl_connector_settings_t cs = {0};
+
 	sl_options_load(sl_connector_common_options, cfg, &cs, errs);
-	sl_options_free(sl_connector_common_options, &cs);
 	const sl_connector_t *p = plugin_of(cfg, errs);
-	if (!p)
-		return -1;
-	const sl_option_t *kind_table =
-		p->kind == SL_SOURCE ? sl_source_common_options : sl_sink_common_options;
-	const sl_option_t *tables[] = {sl_connector_common_options, kind_table, p->options, NULL};
-	sl_options_check_unknown(tables, sl_connector_prefixes, cfg, p->name, errs);
-	sl_options_load(kind_table, cfg, &cs, errs);
-	sl_options_free(kind_table, &cs);
-	if (p->kind == SL_SINK)
-		check_sink_topics(cfg, errs);
-	sl_options_load(p->options, cfg, NULL, errs);
-	if (p->validate)
-		p->validate(cfg, errs);
+	if (p) {
+		const sl_option_t *kind_table =
+			p->kind == SL_SOURCE ? sl_source_common_options : sl_sink_common_options;
+		const sl_option_t *tables[] = {sl_connector_common_options, kind_table, p->options,
+					       NULL};
+		sl_options_check_unknown(tables, sl_connector_prefixes, cfg, p->name, errs);
+		sl_options_load(kind_table, cfg, &cs, errs);
+		sl_options_free(kind_table, &cs);
+		if (p->kind == SL_SINK)
+			check_sink_topics(cfg, cs.dlq_topic, errs);
+		sl_options_load(p->options, cfg, NULL, errs);
+		if (p->validate)
+			p->validate(cfg, errs);
+	}
+	sl_options_free(sl_connector_common_options, &cs);
+	check_converter(cfg, true, false, errs);
+	check_converter(cfg, false, false, errs);
+	check_overrides(cfg, errs);
 	return errs->count == before ? 0 : -1;
 }

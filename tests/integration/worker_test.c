@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "offsets.h"
 #include "runner.h"
 #include "util.h"
@@ -445,6 +447,74 @@ static void test_sink_starts_at_reset_policy_then_at_committed_offset(void)
 	free(late);
 }
 
+/* What sl_connector_config_validate says of a topics.regex must be what
+ * librdkafka says when the sink subscribes with it. */
+static void test_topics_regex_validation_agrees_with_librdkafka(void)
+{
+	static const char *const regexes[] = {"orders-.*",
+					      "a[",
+					      "(a",
+					      "*",
+					      "a{2,1}",
+					      "[[:alpha:]]+",
+					      "[[:nope:]]",
+					      "a{99999}",
+					      "(?i)orders",
+					      "\\d+",
+					      "a|",
+					      "^orders",
+					      "^(a",
+					      "x)(y",
+					      "a**",
+					      "[a-",
+					      "orders|(events",
+					      NULL};
+	char err[512];
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_conf_set(rc, "group.id", "regex-check", err, sizeof(err));
+	rd_kafka_conf_set(rc, "bootstrap.servers", sl_worker_bootstrap(worker), err, sizeof(err));
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	for (const char *const *re = regexes; *re; re++) {
+		const char *kv[] = {"name",         "rx",   "connector.class",
+				    "file-sink",    "file", "/tmp/x",
+				    "topics.regex", *re,    NULL};
+		sl_config_t *c = conf(kv);
+		sl_errlist_t errs = {0};
+		bool valid = sl_connector_config_validate(c, &errs) == 0;
+		char *pattern = sl_sink_topics_pattern(*re);
+		rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(l, pattern, RD_KAFKA_PARTITION_UA);
+		bool subscribed = rd_kafka_subscribe(rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR;
+		if (valid != subscribed)
+			fprintf(stderr, "\ntopics.regex '%s': validate %s, librdkafka %s\n", *re,
+				valid ? "accepts" : "refuses", subscribed ? "accepts" : "refuses");
+		CU_ASSERT_EQUAL(valid, subscribed);
+		rd_kafka_unsubscribe(rk);
+		rd_kafka_topic_partition_list_destroy(l);
+		free(pattern);
+		sl_errlist_free(&errs);
+		sl_config_free(c);
+	}
+	rd_kafka_destroy(rk);
+}
+
+/* A connector whose task would fail at start is refused when added. */
+static void test_add_refuses_what_a_task_would_fail_on(void)
+{
+	const char *bad[] = {"name",         "p8",       "connector.class",
+			     "file-sink",    "file",     "/tmp/x",
+			     "topics.regex", "orders-[", "consumer.override.fetch.wait.max.ms",
+			     "soon",         NULL};
+	sl_config_t *c = conf(bad);
+	char err[1024];
+	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "topics.regex"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "(and more; run sluice validate)"));
+	CU_ASSERT_PTR_NULL(sl_worker_connector_status(worker, "p8"));
+	sl_config_free(c);
+}
+
 void worker_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -462,6 +532,10 @@ void worker_test_register(void)
 		 test_invalid_connector_config_is_refused_with_reason},
 		{"sink_starts_at_reset_policy_then_at_committed_offset",
 		 test_sink_starts_at_reset_policy_then_at_committed_offset},
+		{"topics_regex_validation_agrees_with_librdkafka",
+		 test_topics_regex_validation_agrees_with_librdkafka},
+		{"add_refuses_what_a_task_would_fail_on",
+		 test_add_refuses_what_a_task_would_fail_on},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("worker", suite_init, suite_cleanup, tests);

@@ -211,9 +211,18 @@ static void test_new_rejects_bad_schemas_enable_with_its_location(void)
 	char *err = new_conv_error("json", "schemas.enable", "yes");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	ASSERT_CONTAINS(err, "schemas.enable must be true or false");
-	ASSERT_CONTAINS(err, "\"yes\"");
-	ASSERT_CONTAINS(err, "worker.properties:7");
+	ASSERT_CONTAINS(err, "worker.properties:7: value.converter.schemas.enable must be true or "
+			     "false, not \"yes\"");
+	free(err);
+}
+
+static void test_new_shows_control_characters_of_a_bad_value_escaped(void)
+{
+	char *err = new_conv_error("json", "schemas.enable", "no\nerror: forged");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+	ASSERT_CONTAINS(err, "not \"no\\x0aerror: forged\"");
+	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	free(err);
 }
 
@@ -222,7 +231,7 @@ static void test_new_rejects_unknown_property(void)
 	char *err = new_conv_error("json", "schemas.enabled", "false");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	ASSERT_CONTAINS(err, "unknown converter property \"schemas.enabled\"");
+	ASSERT_CONTAINS(err, "unknown converter property \"value.converter.schemas.enabled\"");
 	free(err);
 }
 
@@ -1314,6 +1323,8 @@ static CU_TestInfo create_tests[] = {
 	 test_new_rejects_unknown_name_listing_accepted_ones},
 	{"new rejects a bad schemas.enable with its location",
 	 test_new_rejects_bad_schemas_enable_with_its_location},
+	{"new shows control characters of a bad value escaped",
+	 test_new_shows_control_characters_of_a_bad_value_escaped},
 	{"new rejects an unknown property", test_new_rejects_unknown_property},
 	{"new rejects a bad decimal.format and schemas.cache.size",
 	 test_new_rejects_bad_decimal_format_and_cache_size},

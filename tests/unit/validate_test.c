@@ -1,0 +1,284 @@
+/* Unit tests for core/worker_options.c's validation: a connector or worker
+ * config that passes sl_*_config_validate must not fail when a task starts
+ * (regex, converters, client overrides, names, topic names, dead letter
+ * queue), every error names the file, and the cost grows linearly with the
+ * number of keys. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runner.h"
+#include "worker.h"
+
+/* Parses text as the .properties file name and validates it as a
+ * connector (or a worker); returns the errors, joined by newlines
+ * (malloc()ed; "" when valid). */
+static char *errors_of(const char *text, const char *name, bool worker)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = sl_config_parse_properties(text, name, &errs);
+	sl_buf_t out = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	int rc = worker ? sl_worker_config_validate(cfg, &errs)
+			: sl_connector_config_validate(cfg, &errs);
+	CU_ASSERT_EQUAL(rc, errs.count ? -1 : 0);
+	sl_buf_append_str(&out, "");
+	for (size_t i = 0; i < errs.count; i++)
+		sl_buf_appendf(&out, "%s%s", i ? "\n" : "", errs.items[i]);
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+	return sl_buf_steal(&out);
+}
+
+#define SINK "name=s\nconnector.class=file-sink\nfile=/tmp/sl-validate-test.out\n"
+#define SOURCE "name=s\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n"
+
+/* Expects exactly the errors expected (joined by newlines). */
+#define EXPECT_ERRORS(text, expected)                                                              \
+	do {                                                                                       \
+		char *e_ = errors_of(text, "c.properties", false);                                 \
+		CU_ASSERT_STRING_EQUAL(e_, expected);                                              \
+		if (strcmp(e_, expected))                                                          \
+			fprintf(stderr, "\ngot:      %s\nexpected: %s\n", e_, expected);           \
+		free(e_);                                                                          \
+	} while (0)
+
+static void test_a_config_using_every_checked_key_well_is_valid(void)
+{
+	EXPECT_ERRORS(SINK "topics.regex=orders-[0-9]+\n"
+			   "errors.tolerance=all\n"
+			   "errors.deadletterqueue.topic.name=orders.dlq\n"
+			   "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+			   "value.converter=json\nvalue.converter.schemas.enable=false\n"
+			   "consumer.override.fetch.wait.max.ms=50\n"
+			   "producer.override.linger.ms=10\nadmin.override.client.rack=r1\n",
+		      "");
+	EXPECT_ERRORS("name=orders/eu caf\xc3\xa9\nconnector.class=file-source\nfile=/tmp/x\n"
+		      "topic=t\n",
+		      "");
+}
+
+/* ---- sinks: topics and topics.regex --------------------------------------- */
+
+static void test_invalid_topics_regex_names_key_and_place(void)
+{
+	EXPECT_ERRORS(SINK "topics.regex=orders-[\n",
+		      "c.properties:4: option 'topics.regex': 'orders-[' is not a valid regular "
+		      "expression (POSIX extended, as librdkafka reads it): Unmatched [, [^, "
+		      "[:, [., or [=");
+	EXPECT_ERRORS(SINK "topics.regex=(?i)orders\n",
+		      "c.properties:4: option 'topics.regex': '(?i)orders' is not a valid "
+		      "regular expression (POSIX extended, as librdkafka reads it): Invalid "
+		      "preceding regular expression");
+}
+
+static void test_topics_regex_is_anchored_as_the_sink_subscribes(void)
+{
+	char *a = sl_sink_topics_pattern("orders-.*");
+	char *b = sl_sink_topics_pattern("^orders");
+
+	CU_ASSERT_STRING_EQUAL(a, "^(orders-.*)$");
+	CU_ASSERT_STRING_EQUAL(b, "^orders");
+	free(a);
+	free(b);
+}
+
+static void test_sink_topics_must_be_valid_topic_names(void)
+{
+	EXPECT_ERRORS(SINK "topics=good, bad topic,..\n",
+		      "c.properties:4: option 'topics': 'bad topic': a topic name may hold "
+		      "only ASCII letters, digits, '.', '_' and '-'\n"
+		      "c.properties:4: option 'topics': '..': '.' and '..' are not allowed as "
+		      "topic names");
+	EXPECT_ERRORS(SINK "topics= , ,\n", "c.properties:4: option 'topics': names no topic");
+}
+
+static void test_dead_letter_queue_may_not_be_a_topic_the_sink_reads(void)
+{
+	EXPECT_ERRORS(SINK "topics=a,b\nerrors.deadletterqueue.topic.name=b\n",
+		      "c.properties:5: option 'errors.deadletterqueue.topic.name': the dead "
+		      "letter queue topic 'b' is one the connector reads (it is listed in "
+		      "topics); failed records would be read again");
+	EXPECT_ERRORS(SINK "topics.regex=o.*\nerrors.deadletterqueue.topic.name=orders.dlq\n",
+		      "c.properties:5: option 'errors.deadletterqueue.topic.name': the dead "
+		      "letter queue topic 'orders.dlq' is one the connector reads (it matches "
+		      "topics.regex); failed records would be read again");
+}
+
+static void test_dead_letter_queue_topic_must_be_a_valid_topic_name(void)
+{
+	EXPECT_ERRORS(SOURCE "errors.deadletterqueue.topic.name=bad\\ttopic\n",
+		      "c.properties:5: option 'errors.deadletterqueue.topic.name': "
+		      "'bad\\x09topic': a topic name may hold only ASCII letters, digits, '.', "
+		      "'_' and '-'");
+	EXPECT_ERRORS(SOURCE "errors.deadletterqueue.topic.name=\n", "");
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+static void test_connector_name_follows_kafka_connect_rules(void)
+{
+	EXPECT_ERRORS("name=\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n",
+		      "c.properties:1: option 'name': '': a connector name may not be empty");
+	EXPECT_ERRORS("name=a\\nINFO forged line\nconnector.class=file-source\nfile=/tmp/x\n"
+		      "topic=t\n",
+		      "c.properties:1: option 'name': 'a\\x0aINFO forged line': a connector name "
+		      "may not hold control characters or bytes that are not UTF-8 (byte 2)");
+	EXPECT_ERRORS("name=ab\xff\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n",
+		      "c.properties:1: option 'name': 'ab\\xff': a connector name may not hold "
+		      "control characters or bytes that are not UTF-8 (byte 3)");
+	EXPECT_ERRORS("name=orders \nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n",
+		      "c.properties:1: option 'name': 'orders ': a connector name may not "
+		      "begin or end with a blank");
+}
+
+static void test_every_error_of_an_empty_file_names_the_file(void)
+{
+	char *e = errors_of("", "empty.properties", false);
+
+	CU_ASSERT_STRING_EQUAL(e, "empty.properties: option 'name' is required\n"
+				  "empty.properties: option 'connector.class' is required");
+	free(e);
+}
+
+/* ---- converters --------------------------------------------------------- */
+
+static void test_unknown_converter_names_the_option_and_place(void)
+{
+	EXPECT_ERRORS(SOURCE "value.converter=io.confluent.connect.avro.AvroConverter\n",
+		      "c.properties:5: option 'value.converter': unknown converter "
+		      "\"io.confluent.connect.avro.AvroConverter\" (accepted: json, "
+		      "org.apache.kafka.connect.json.JsonConverter, string, "
+		      "org.apache.kafka.connect.storage.StringConverter, bytes, "
+		      "org.apache.kafka.connect.converters.ByteArrayConverter)");
+}
+
+static void test_bad_converter_setting_names_key_and_place(void)
+{
+	EXPECT_ERRORS(SOURCE "value.converter=json\nvalue.converter.schemas.enable=maybe\n",
+		      "c.properties:6: value.converter.schemas.enable must be true or false, "
+		      "not \"maybe\"");
+	EXPECT_ERRORS(SOURCE "key.converter=string\nkey.converter.encoding=latin1\n",
+		      "c.properties:6: key.converter.encoding \"latin1\" is not supported (only "
+		      "UTF-8)");
+}
+
+static void test_worker_converters_and_their_settings_are_checked(void)
+{
+	char *e = errors_of("value.converter=avro\nkey.converter.schemas.enable=maybe\n",
+			    "w.properties", true);
+
+	CU_ASSERT_STRING_EQUAL(e, "w.properties:2: key.converter.schemas.enable must be true or "
+				  "false, not \"maybe\"\n"
+				  "w.properties:1: option 'value.converter': unknown converter "
+				  "\"avro\" (accepted: json, "
+				  "org.apache.kafka.connect.json.JsonConverter, string, "
+				  "org.apache.kafka.connect.storage.StringConverter, bytes, "
+				  "org.apache.kafka.connect.converters.ByteArrayConverter)");
+	free(e);
+}
+
+/* ---- client overrides --------------------------------------------------- */
+
+static void test_bad_override_of_each_client_names_key_and_place(void)
+{
+	EXPECT_ERRORS(SINK "topics=t\nproducer.override.linger.ms=-5\n"
+			   "consumer.override.fetch.wait.max.ms=soon\n"
+			   "admin.override.no.such.property=1\n",
+		      "c.properties:5: librdkafka refused producer.override.linger.ms: "
+		      "Configuration property \"queue.buffering.max.ms\" value -5 is outside "
+		      "allowed range 0..900000\n"
+		      "c.properties:6: librdkafka refused consumer.override.fetch.wait.max.ms: "
+		      "Invalid value for configuration property \"fetch.wait.max.ms\"\n"
+		      "c.properties:7: librdkafka refused admin.override.no.such.property: No "
+		      "such configuration property: \"no.such.property\"");
+}
+
+/* ---- cost -------------------------------------------------------------------- */
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time to parse, resolve and validate a connector file of n keys (most
+ * of them unknown, some references and overrides); the best of 3 runs. */
+static double validate_seconds(int n)
+{
+	sl_buf_t text = {0};
+	double best = 1e9;
+
+	sl_buf_append_str(&text, SOURCE);
+	for (int i = 0; i < n; i++) {
+		if (i % 10 == 0)
+			sl_buf_appendf(&text, "producer.override.x%d=1\n", i);
+		else if (i % 10 == 1)
+			sl_buf_appendf(&text, "ref.%d=${env:HOME}\n", i);
+		else
+			sl_buf_appendf(&text, "connector.extra.key.%d=value\n", i);
+	}
+	for (int run = 0; run < 3; run++) {
+		sl_errlist_t errs = {0};
+		double start = cpu_seconds();
+		sl_config_t *cfg = sl_config_parse_properties(text.data, "big.properties", &errs);
+		sl_config_resolve(cfg, &errs);
+		sl_connector_config_validate(cfg, &errs);
+		double took = cpu_seconds() - start;
+		best = took < best ? took : best;
+		CU_ASSERT(errs.count <= 3 * (SL_CONFIG_MAX_ERRORS + 1));
+		sl_config_free(cfg);
+		sl_errlist_free(&errs);
+	}
+	sl_buf_free(&text);
+	return best;
+}
+
+/* Linear work takes about 4 times as long for 4 times the keys, quadratic
+ * work 16 times; 8 leaves room for noise and cache effects either way. */
+static void test_validation_cost_grows_linearly_with_the_keys(void)
+{
+	double small = validate_seconds(20000), large = validate_seconds(80000);
+
+	if (large >= 8 * small)
+		fprintf(stderr, "\n20,000 keys: %.3f s, 80,000 keys: %.3f s\n", small, large);
+	CU_ASSERT(large < 8 * small);
+}
+
+void validate_test_register(void)
+{
+	CU_TestInfo tests[] = {
+		{"a config using every checked key well is valid",
+		 test_a_config_using_every_checked_key_well_is_valid},
+		{"invalid topics.regex names key and place",
+		 test_invalid_topics_regex_names_key_and_place},
+		{"topics.regex is anchored as the sink subscribes",
+		 test_topics_regex_is_anchored_as_the_sink_subscribes},
+		{"sink topics must be valid topic names",
+		 test_sink_topics_must_be_valid_topic_names},
+		{"dead letter queue may not be a topic the sink reads",
+		 test_dead_letter_queue_may_not_be_a_topic_the_sink_reads},
+		{"dead letter queue topic must be a valid topic name",
+		 test_dead_letter_queue_topic_must_be_a_valid_topic_name},
+		{"connector name follows Kafka Connect's rules",
+		 test_connector_name_follows_kafka_connect_rules},
+		{"every error of an empty file names the file",
+		 test_every_error_of_an_empty_file_names_the_file},
+		{"unknown converter names the option and place",
+		 test_unknown_converter_names_the_option_and_place},
+		{"bad converter setting names key and place",
+		 test_bad_converter_setting_names_key_and_place},
+		{"worker converters and their settings are checked",
+		 test_worker_converters_and_their_settings_are_checked},
+		{"bad override of each client names key and place",
+		 test_bad_override_of_each_client_names_key_and_place},
+		{"validation cost grows linearly with the keys",
+		 test_validation_cost_grows_linearly_with_the_keys},
+		CU_TEST_INFO_NULL,
+	};
+	sl_test_add_suite("validate", NULL, NULL, tests);
+}
