@@ -52,6 +52,71 @@ static sl_config_t *load_worker(const char *path)
 	return cfg;
 }
 
+/* ---- connector files ---- */
+
+/* Adds an error for every connector config whose name an earlier one
+ * already has, naming both places: the name keys the offsets and names the
+ * consumer group, so two connectors may never share it. conns[i] may be
+ * NULL (a file that did not load). Returns the number of clashes. */
+static int check_unique_names(sl_config_t *const *conns, int n, sl_errlist_t *errs)
+{
+	sl_config_t *seen = sl_config_new(); /* name -> where it was set */
+	char where[512], shown[256];
+	int clashes = 0;
+
+	for (int i = 0; i < n; i++) {
+		const sl_config_entry_t *e = conns[i] ? sl_config_find(conns[i], "name") : NULL;
+		if (!e)
+			continue;
+		const char *first = sl_config_get(seen, e->value);
+		sl_config_where(e, where, sizeof(where));
+		if (!first) {
+			sl_config_set(seen, e->value, where, NULL, 0);
+			continue;
+		}
+		sl_errlist_addf(errs,
+				"%s: connector name '%s' is already used by %s; each connector "
+				"needs its own name (it keys the offsets and names the consumer "
+				"group)",
+				where, sl_config_printable(e->value, shown, sizeof(shown)), first);
+		clashes++;
+	}
+	sl_config_free(seen);
+	return clashes;
+}
+
+/* Loads and validates every connector file; NULL (after printing every
+ * problem) when one fails or two share a name. Free with free_connectors. */
+static sl_config_t **load_connectors(char **paths, int n)
+{
+	sl_config_t **conns = sl_calloc((size_t)n, sizeof(*conns));
+	sl_errlist_t errs = {0};
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		conns[i] = sl_config_load(paths[i], &errs);
+		if (!conns[i] || sl_connector_config_validate(conns[i], &errs) != 0)
+			bad = 1;
+	}
+	if (check_unique_names(conns, n, &errs) > 0)
+		bad = 1;
+	print_errors(&errs);
+	sl_errlist_free(&errs);
+	if (!bad)
+		return conns;
+	for (int i = 0; i < n; i++)
+		sl_config_free(conns[i]);
+	free(conns);
+	return NULL;
+}
+
+static void free_connectors(sl_config_t **conns, int n)
+{
+	for (int i = 0; conns && i < n; i++)
+		sl_config_free(conns[i]);
+	free(conns);
+}
+
 /* ---- run ---- */
 
 typedef struct stopper {
@@ -67,12 +132,30 @@ static void *stop_worker(void *arg)
 	return NULL;
 }
 
+static void log_sighup(void)
+{
+	SL_WARN(NULL, "SIGHUP received: configuration reload is not supported yet; ignoring");
+}
+
+/* Waits for SIGINT or SIGTERM; a SIGHUP is logged and waited past. */
+static int wait_stop_signal(const sigset_t *set)
+{
+	for (;;) {
+		int sig = 0;
+		if (sigwait(set, &sig) != 0 || sig == SIGHUP) {
+			if (sig == SIGHUP)
+				log_sighup();
+			continue;
+		}
+		return sig;
+	}
+}
+
 /* Waits for SIGINT/SIGTERM, stops the worker on a helper thread so that a
- * second signal can still end the process at once. */
+ * second one can still end the process at once. */
 static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 {
-	int sig;
-	sigwait(set, &sig);
+	int sig = wait_stop_signal(set);
 	SL_INFO(NULL,
 		"%s received: stopping tasks and storing offsets (send it again to exit "
 		"at once)",
@@ -83,7 +166,10 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 	pthread_create(&th, NULL, stop_worker, &s);
 	struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000000};
 	while (!s.done) {
-		if (sigtimedwait(set, NULL, &tick) > 0) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGHUP) {
+			log_sighup();
+		} else if (sig > 0) {
 			SL_WARN(NULL, "second signal: exiting now without storing offsets");
 			_exit(1);
 		}
@@ -97,6 +183,29 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 	pthread_join(th, NULL);
 	SL_INFO(NULL, "stopped");
 	return 0;
+}
+
+/* Starts a worker with every connector and runs until a stop signal.
+ * When a connector cannot be added, the others are stopped (storing their
+ * offsets) and 1 is returned. */
+static int run_worker(const sl_config_t *wcfg, sl_config_t **conns, char **paths, int n,
+		      const sigset_t *set)
+{
+	char err[1024];
+	sl_worker_t *w = sl_worker_new(wcfg, err, sizeof(err));
+
+	if (!w) {
+		fprintf(stderr, "error: %s\n", err);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (sl_worker_add_connector(w, conns[i], err, sizeof(err)) != 0) {
+			SL_ERROR(NULL, "%s: %s; stopping", paths[i], err);
+			sl_worker_free(w);
+			return 1;
+		}
+	}
+	return wait_and_stop(w, set);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -117,46 +226,41 @@ static int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	sl_config_t *wcfg = load_worker(worker_path);
-	if (!wcfg)
-		return 1;
-	int n = argc - optind, bad = 0;
-	sl_config_t **conns = sl_calloc((size_t)n, sizeof(*conns));
-	for (int i = 0; i < n; i++) {
-		sl_errlist_t errs = {0};
-		conns[i] = sl_config_load(argv[optind + i], &errs);
-		if (conns[i] && sl_connector_config_validate(conns[i], &errs) != 0)
-			bad = 1;
-		bad |= !conns[i];
-		print_errors(&errs);
-		sl_errlist_free(&errs);
-	}
-	int rc = 1;
-	/* Signals go to this thread only: tasks inherit the blocked mask. */
+	/* Signals go to this thread only (tasks and librdkafka's threads
+	 * inherit the blocked mask), and are held from now on so that one
+	 * that comes while the files load is not lost. */
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	char err[1024];
-	sl_worker_t *w = bad ? NULL : sl_worker_new(wcfg, err, sizeof(err));
-	if (!bad && !w)
-		fprintf(stderr, "error: %s\n", err);
-	for (int i = 0; w && i < n; i++) {
-		if (sl_worker_add_connector(w, conns[i], err, sizeof(err)) != 0)
-			SL_ERROR(NULL, "%s: %s", argv[optind + i], err);
-	}
-	if (w)
-		rc = wait_and_stop(w, &set);
-	for (int i = 0; i < n; i++)
-		sl_config_free(conns[i]);
-	free(conns);
+	sl_config_t *wcfg = load_worker(worker_path);
+	if (!wcfg)
+		return 1;
+	int n = argc - optind, rc = 1;
+	sl_config_t **conns = load_connectors(argv + optind, n);
+	if (conns)
+		rc = run_worker(wcfg, conns, argv + optind, n, &set);
+	free_connectors(conns, n);
 	sl_config_free(wcfg);
 	return rc;
 }
 
 /* ---- validate ---- */
+
+/* Validates one loaded file as a connector (it has connector.class or
+ * name) or a worker config; returns its kind. */
+static const char *validate_one(const sl_config_t *cfg, sl_errlist_t *errs)
+{
+	if (sl_config_get(cfg, "connector.class") || sl_config_get(cfg, "name")) {
+		sl_connector_config_validate(cfg, errs);
+		return "connector";
+	}
+	sl_worker_config_validate(cfg, errs);
+	return "worker";
+}
 
 static int cmd_validate(int argc, char **argv)
 {
@@ -164,29 +268,30 @@ static int cmd_validate(int argc, char **argv)
 		fprintf(stderr, "sluice validate: no file given\n");
 		return 2;
 	}
-	int bad = 0;
-	for (int i = 1; i < argc; i++) {
+	int n = argc - 1, bad = 0;
+	sl_config_t **cfgs = sl_calloc((size_t)n, sizeof(*cfgs));
+	for (int i = 0; i < n; i++) {
 		sl_errlist_t errs = {0};
-		sl_config_t *cfg = sl_config_load(argv[i], &errs);
 		const char *kind = "worker";
-		if (cfg) {
-			if (sl_config_get(cfg, "connector.class") || sl_config_get(cfg, "name")) {
-				kind = "connector";
-				sl_connector_config_validate(cfg, &errs);
-			} else {
-				sl_worker_config_validate(cfg, &errs);
-			}
-		}
+		cfgs[i] = sl_config_load(argv[i + 1], &errs);
+		if (cfgs[i])
+			kind = validate_one(cfgs[i], &errs);
 		print_errors(&errs);
 		if (errs.count) {
-			fprintf(stderr, "%s: %zu error(s)\n", argv[i], errs.count);
+			fprintf(stderr, "%s: %zu error(s)\n", argv[i + 1], errs.count);
 			bad = 1;
 		} else {
-			printf("%s: valid %s config\n", argv[i], kind);
+			printf("%s: valid %s config\n", argv[i + 1], kind);
 		}
 		sl_errlist_free(&errs);
-		sl_config_free(cfg);
 	}
+	/* Connectors that would run together may not share a name. */
+	sl_errlist_t errs = {0};
+	if (check_unique_names(cfgs, n, &errs) > 0)
+		bad = 1;
+	print_errors(&errs);
+	sl_errlist_free(&errs);
+	free_connectors(cfgs, n);
 	return bad;
 }
 

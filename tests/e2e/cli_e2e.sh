@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests of the sluice command line: validate's messages and exit
-# codes for each kind of bad config, plugins --describe, offsets list/reset
-# (refused while a worker holds the offset file), --version, and a clean
-# SIGTERM exit. Uses the embedded cluster only: no services.
+# codes for each kind of bad config (also those only a starting task used to
+# notice), escaped and capped messages, run refusing two connectors of one
+# name, plugins --describe, offsets list/reset (refused while a worker holds
+# the offset file), --version, SIGHUP ignored, and a clean SIGTERM exit.
+# Uses the embedded cluster only: no services.
 source "$(dirname "$0")/lib.sh"
 
 if [[ ! -x $SLUICE ]]; then
@@ -91,6 +93,82 @@ producer.no.such.property=1
 EOF
 expect_error "bad librdkafka key" "$T/worker.properties" "worker.properties:2: librdkafka refused producer.no.such.property"
 
+# What a task would refuse at start, validate refuses, naming key and place.
+printf 'name=a\nconnector.class=file-sink\nfile=/tmp/x\ntopics.regex=orders-[\n' \
+	>"$T/regex.properties"
+expect_error "invalid topics.regex" "$T/regex.properties" \
+	"regex.properties:4: option 'topics.regex': 'orders-[' is not a valid regular expression"
+printf 'name=a\nconnector.class=file-sink\nfile=/tmp/x\ntopics=t\nvalue.converter=avro\n' \
+	>"$T/conv.properties"
+expect_error "unknown converter" "$T/conv.properties" \
+	"conv.properties:5: option 'value.converter': unknown converter \"avro\""
+printf 'name=a\nconnector.class=file-sink\nfile=/tmp/x\ntopics=t\nvalue.converter=json\n%s\n' \
+	'value.converter.schemas.enable=maybe' >"$T/schemas.properties"
+expect_error "bad converter setting" "$T/schemas.properties" \
+	"schemas.properties:6: value.converter.schemas.enable must be true or false, not \"maybe\""
+printf 'name=a\nconnector.class=file-sink\nfile=/tmp/x\ntopics=t\n%s\n' \
+	'consumer.override.fetch.wait.max.ms=soon' >"$T/override.properties"
+expect_error "bad client override" "$T/override.properties" \
+	"override.properties:5: librdkafka refused consumer.override.fetch.wait.max.ms"
+printf 'name=\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n' >"$T/noname.properties"
+expect_error "empty connector name" "$T/noname.properties" \
+	"noname.properties:1: option 'name': '': a connector name may not be empty"
+printf 'name=a\\nINFO [a/0] forged\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n' \
+	>"$T/ctlname.properties"
+expect_error "control character in a name" "$T/ctlname.properties" \
+	"option 'name': 'a\\x0aINFO [a/0] forged': a connector name may not hold control"
+printf 'name=a\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n%s\n' \
+	'errors.deadletterqueue.topic.name=dead letters' >"$T/dlq.properties"
+expect_error "invalid dead letter queue topic" "$T/dlq.properties" \
+	"dlq.properties:5: option 'errors.deadletterqueue.topic.name': 'dead letters': a topic name"
+
+# Messages never carry raw bytes, and are capped.
+LC_ALL=C awk 'BEGIN { srand(7); for (i = 0; i < 30000; i++) printf "%c", 1 + int(rand() * 255) }' \
+	>"$T/garbage.properties"
+out=$("$SLUICE" validate "$T/garbage.properties" 2>&1)
+check "validate of binary garbage exits 1" test $? -eq 1
+check "binary garbage is shown escaped (no control bytes in messages)" \
+	bash -c '! LC_ALL=C grep -q "[[:cntrl:]]" <<<"$1"' _ "$(tr -d '\n' <<<"$out")"
+check "binary garbage is shown as UTF-8" iconv -f UTF-8 -t UTF-8 -o /dev/null <<<"$out"
+n=$(grep -c '^error:' <<<"$out")
+check "binary garbage gives at most 101 error lines (got $n)" test "$n" -le 101
+printf 'name=a\nconnector.class=file-source\n\0topic=t\n' >"$T/nul.properties"
+expect_error "NUL byte" "$T/nul.properties" "nul.properties:3: holds a NUL byte"
+
+# Loading is linear: 200,000 keys take well under a second; it was minutes.
+{
+	printf 'name=big\nconnector.class=file-source\nfile=/tmp/x\ntopic=t\n'
+	seq -f 'k.%.0f=v' 1 200000
+} >"$T/big.properties"
+start=$SECONDS
+out=$(timeout 60 "$SLUICE" validate "$T/big.properties" 2>&1)
+check "validate of 200,000 keys finishes within 20 s (took $((SECONDS - start)) s)" \
+	test $((SECONDS - start)) -lt 20
+check "validate of 200,000 unknown keys lists 100 and counts the rest" \
+	grep -qF "big.properties: ... and 199900 more unknown keys for file-source" <<<"$out"
+
+# run: an empty connector file is named; two connectors may not share a name.
+# (timeout: a run that wrongly starts would never end.)
+: >"$T/empty.properties"
+out=$(timeout 30 "$SLUICE" run "$T/empty.properties" 2>&1)
+check "run refuses an empty connector file (exit 1)" test $? -eq 1
+check "run names the empty file" grep -qF "$T/empty.properties: option 'name' is required" \
+	<<<"$out"
+props "$T/dup-w.properties" "bootstrap.servers=embedded" \
+	"offset.storage.file.filename=$T/dup-offsets.json"
+props "$T/dup1.properties" "name=dup" "connector.class=file-sink" "topics=t" "file=$T/dup.out"
+printf '{"name": "dup", "config": {"connector.class": "file-source", "file": "%s", "topic": "t"}}' \
+	"$T/in.txt" >"$T/dup2.json"
+out=$(timeout 30 "$SLUICE" run -w "$T/dup-w.properties" "$T/dup1.properties" "$T/dup2.json" \
+	2>&1)
+check "run refuses two connectors of one name (exit 1)" test $? -eq 1
+check "run names both files of a duplicate name" \
+	grep -qF "$T/dup2.json: connector name 'dup' is already used by $T/dup1.properties:1" <<<"$out"
+check "run starts nothing when two connectors share a name" \
+	bash -c '! grep -qE "starting|Kafka runs" <<<"$1"' _ "$out"
+out=$("$SLUICE" validate "$T/dup1.properties" "$T/dup2.json" 2>&1)
+check "validate refuses two connectors of one name" test $? -eq 1
+
 # Every error of a file is listed, not only the first.
 cat >"$T/many.conf" <<'EOF'
 name = "a";
@@ -133,6 +211,11 @@ check "log lines carry time, level and [connector/task]" \
 out=$("$SLUICE" offsets reset -w "$T/w.properties" 2>&1)
 check "offsets reset is refused while the worker runs" \
 	grep -q 'in use by another sluice process' <<<"$out"
+kill -HUP "${E2E_WORKERS[cli]}"
+check "SIGHUP is logged as ignored" wait_for 10 grep -qF \
+	"SIGHUP received: configuration reload is not supported yet; ignoring" "$T/cli.log"
+sleep 0.5
+check "the worker keeps running after SIGHUP" worker_alive cli
 check "worker exits 0 on SIGTERM" stop_worker cli 30
 out=$("$SLUICE" offsets list -w "$T/w.properties")
 check "offsets list shows the stored position" \
