@@ -386,11 +386,15 @@ static int cmd_offsets(int argc, char **argv)
 		path = sl_options_find(sl_worker_options, "offset.storage.file.filename")->def;
 	char err[1024];
 	int rc = 1;
-	sl_offset_store_t *s = sl_offset_store_open(path, true, err, sizeof(err));
+	/* Lenient: list shows malformed entries (marked "malformed") and reset
+	 * removes them, where the worker refuses the file. */
+	sl_offset_store_t *s = sl_offset_store_open_lenient(path, true, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "error: %s\n", err);
 		goto out;
 	}
+	if (!strcmp(action, "list") && sl_offset_store_verify(s, err, sizeof(err)) != 0)
+		fprintf(stderr, "warning: %s\n", err);
 	if (!strcmp(action, "list")) {
 		json_t *list = sl_offset_store_list(s, connector);
 		size_t i;

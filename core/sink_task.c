@@ -7,6 +7,7 @@
 #include "fetch_wake.h"
 #include "log.h"
 #include "task.h"
+#include "worker.h"
 
 #define SINK_BATCH_MAX 2000
 /* A task that has caught up with its partitions (see caught_up())
@@ -332,8 +333,7 @@ static int subscribe(sl_task_ctx_t *t)
 	const sl_connector_settings_t *s = t->env.settings;
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
 	if (s->topics_regex && *s->topics_regex) {
-		char *re = s->topics_regex[0] == '^' ? sl_strdup(s->topics_regex)
-						     : sl_asprintf("^(%s)$", s->topics_regex);
+		char *re = sl_sink_topics_pattern(s->topics_regex);
 		rd_kafka_topic_partition_list_add(l, re, RD_KAFKA_PARTITION_UA);
 		free(re);
 	} else {

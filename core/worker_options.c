@@ -151,8 +151,10 @@ const sl_option_t sl_connector_common_options[] = {
 	 .type = SL_OPT_INT,
 	 .def = "0",
 	 SL_OPT_MIN(-1),
-	 .doc = "How long (ms) a retriable failure is retried before the task fails; -1 "
-		"retries forever, 0 not at all.",
+	 .doc = "Kafka Connect's retry time for the stages of a record (converters, "
+		"transforms), whose failures are not retriable today. A connector's transient "
+		"failures (a full disk, a lost connection) are retried without limit whatever "
+		"this says, with backoff up to errors.retry.delay.max.ms (at most 10 s).",
 	 SL_OPT_AT(sl_connector_settings_t, errors_retry_timeout_ms)},
 	{.name = "errors.retry.delay.max.ms",
 	 .type = SL_OPT_INT,
@@ -345,6 +347,28 @@ static const char *rdkafka_reason(const char *key, const char *value, const char
 	return sl_config_printable(text, buf, size);
 }
 
+/* Settings librdkafka judges only together, when a client is made (acks=1
+ * with the idempotent producer): a client is made and destroyed at once,
+ * without brokers, so nothing connects. */
+static void check_client(const sl_config_t *cfg, const char *prefix, sl_client_kind_t kind,
+			 const rd_kafka_conf_t *conf, sl_errlist_t *errs)
+{
+	char err[512], shown[512];
+	rd_kafka_conf_t *c = rd_kafka_conf_dup(conf);
+	rd_kafka_conf_set(c, "log_level", "0", NULL, 0);
+	rd_kafka_t *rk =
+		rd_kafka_new(kind == SL_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, c,
+			     err, sizeof(err));
+	if (rk) {
+		rd_kafka_destroy(rk);
+		return;
+	}
+	rd_kafka_conf_destroy(c);
+	sl_errlist_addf(errs, "%s: librdkafka refused the %s* settings together: %s",
+			sl_config_source(cfg) ? sl_config_source(cfg) : "<config>", prefix,
+			sl_config_printable(err, shown, sizeof(shown)));
+}
+
 /* Each <kind>.override.* key, set as the task would set it: on a client
  * configuration with sluice's defaults (sl_kafka_conf), no client made. */
 static void check_overrides(const sl_config_t *cfg, sl_errlist_t *errs)
@@ -377,6 +401,8 @@ static void check_overrides(const sl_config_t *cfg, sl_errlist_t *errs)
 				sl_config_printable(e->key, key, sizeof(key)),
 				rdkafka_reason(e->key, e->value, err, shown, sizeof(shown)));
 		}
+		if (conf && !bad)
+			check_client(cfg, kinds[i].prefix, kinds[i].kind, conf, errs);
 		if (conf)
 			rd_kafka_conf_destroy(conf);
 		sl_config_free(ov);
@@ -389,8 +415,10 @@ static void check_overrides(const sl_config_t *cfg, sl_errlist_t *errs)
 
 char *sl_sink_topics_pattern(const char *regex)
 {
-	/* librdkafka takes a subscription starting with '^' as a regex. */
-	return regex[0] == '^' ? sl_strdup(regex) : sl_asprintf("^(%s)$", regex);
+	/* librdkafka takes a subscription starting with '^' as a regex; the
+	 * whole name must match, as with Java's matches(), also when the
+	 * user's pattern starts with '^' itself. */
+	return sl_asprintf("^(%s)$", regex);
 }
 
 /* topics.regex compiled as librdkafka compiles the sink's subscription

@@ -64,6 +64,7 @@ static const sl_option_t file_source_options[] = {
 	 .type = SL_OPT_STRING,
 	 .required = true,
 	 .doc = "The topic every line is written to.",
+	 .check = sl_opt_check_topic,
 	 SL_OPT_AT(file_source_config_t, topic)},
 	{.name = "batch.size",
 	 .type = SL_OPT_INT,

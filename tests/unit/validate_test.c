@@ -80,7 +80,7 @@ static void test_topics_regex_is_anchored_as_the_sink_subscribes(void)
 	char *b = sl_sink_topics_pattern("^orders");
 
 	CU_ASSERT_STRING_EQUAL(a, "^(orders-.*)$");
-	CU_ASSERT_STRING_EQUAL(b, "^orders");
+	CU_ASSERT_STRING_EQUAL(b, "^(^orders)$"); /* whole names only, like Java's matches() */
 	free(a);
 	free(b);
 }
@@ -196,6 +196,17 @@ static void test_bad_override_of_each_client_names_key_and_place(void)
 		      "such configuration property: \"no.such.property\"");
 }
 
+/* Settings librdkafka accepts one by one but refuses together when the
+ * task makes its client (acks=1 with the idempotent producer). */
+static void test_overrides_refused_only_together_are_refused(void)
+{
+	char *e = errors_of(SOURCE "producer.override.acks=1\n", "c.properties", false);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e, "c.properties: librdkafka refused the producer.override.* "
+					 "settings together"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e, "acks"));
+	free(e);
+}
+
 /* ---- cost -------------------------------------------------------------------- */
 
 static double cpu_seconds(void)
@@ -274,6 +285,8 @@ void validate_test_register(void)
 		 test_bad_converter_setting_names_key_and_place},
 		{"worker converters and their settings are checked",
 		 test_worker_converters_and_their_settings_are_checked},
+		{"overrides refused only together are refused",
+		 test_overrides_refused_only_together_are_refused},
 		{"bad override of each client names key and place",
 		 test_bad_override_of_each_client_names_key_and_place},
 		{"validation cost grows linearly with the keys",
