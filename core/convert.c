@@ -363,28 +363,6 @@ static int check_fail(checker_t *ck, const char *fmt, ...)
 	return sl_seterr(ck->errstr, ck->errstr_size, "%s: %s", ck->path, msg);
 }
 
-static const char *json_kind(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-	default:
-		return "null";
-	}
-}
-
 static bool is_type(const char *type, const char *want)
 {
 	return type && !strcmp(type, want);
@@ -414,7 +392,7 @@ static int check_int(checker_t *ck, const char *type, const json_t *j)
 	json_int_t v, max = INT64_MAX;
 
 	if (!json_is_integer(j))
-		return check_fail(ck, "expected %s, found %s", type, json_kind(j));
+		return check_fail(ck, "expected %s, found %s", type, sl_json_kind(j));
 	v = json_integer_value(j);
 	if (!strcmp(type, "int8"))
 		max = INT8_MAX;
@@ -433,7 +411,8 @@ static int check_bytes(checker_t *ck, const json_t *j)
 	size_t n;
 
 	if (!json_is_string(j))
-		return check_fail(ck, "expected bytes (a base64 string), found %s", json_kind(j));
+		return check_fail(ck, "expected bytes (a base64 string), found %s",
+				  sl_json_kind(j));
 	if (sl_base64_decode(json_string_value(j), json_string_length(j), &raw, &n) < 0)
 		return check_fail(ck, "bytes value is not valid base64");
 	free(raw);
@@ -462,7 +441,7 @@ static int check_decimal(checker_t *ck, const json_t *s, const json_t *j, json_t
 		sl_format_double(json_real_value(j), text);
 	else
 		return check_fail(ck, "expected a Decimal (base64 string or number), found %s",
-				  json_kind(j));
+				  sl_json_kind(j));
 	if (sl_decimal_to_base64(text, scale, &b64) < 0)
 		return check_fail(ck, "Decimal %s has more fraction digits than its scale %d", text,
 				  scale);
@@ -476,7 +455,7 @@ static int check_array(checker_t *ck, const json_t *s, json_t *j)
 	const json_t *items = json_object_get(s, "items");
 
 	if (!json_is_array(j))
-		return check_fail(ck, "expected an array, found %s", json_kind(j));
+		return check_fail(ck, "expected an array, found %s", sl_json_kind(j));
 	for (size_t i = 0; i < json_array_size(j); i++) {
 		json_t *r;
 		size_t old = path_push(ck, "[%zu]", i);
@@ -496,7 +475,7 @@ static int check_map_pair(checker_t *ck, const json_t *s, json_t *pair)
 
 	if (!json_is_array(pair) || json_array_size(pair) != 2)
 		return check_fail(ck, "a map entry must be a [key, value] array, found %s",
-				  json_kind(pair));
+				  sl_json_kind(pair));
 	for (size_t k = 0; k < 2; k++) {
 		json_t *r;
 		size_t old = path_push(ck, "[%zu]", k);
@@ -519,7 +498,7 @@ static int check_map(checker_t *ck, const json_t *s, json_t *j)
 			return check_fail(ck,
 					  "expected a map with non-string keys (an array of "
 					  "[key, value] arrays), found %s",
-					  json_kind(j));
+					  sl_json_kind(j));
 		for (size_t i = 0; i < json_array_size(j); i++) {
 			size_t old = path_push(ck, "[%zu]", i);
 			if (check_map_pair(ck, s, json_array_get(j, i)) < 0)
@@ -529,7 +508,7 @@ static int check_map(checker_t *ck, const json_t *s, json_t *j)
 		return 0;
 	}
 	if (!json_is_object(j))
-		return check_fail(ck, "expected a map (an object), found %s", json_kind(j));
+		return check_fail(ck, "expected a map (an object), found %s", sl_json_kind(j));
 	for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
 		json_t *r;
 		size_t old = path_push(ck, ".%s", json_object_iter_key(it));
@@ -564,7 +543,7 @@ static int check_struct(checker_t *ck, const json_t *s, json_t *j, json_t **repl
 	size_t n = json_array_size(fields);
 
 	if (!json_is_object(j))
-		return check_fail(ck, "expected a struct (an object), found %s", json_kind(j));
+		return check_fail(ck, "expected a struct (an object), found %s", sl_json_kind(j));
 	bool in_order = struct_in_order(fields, j);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *f = json_array_get(fields, i);
@@ -612,11 +591,11 @@ static int check_value(checker_t *ck, const json_t *s, json_t *j, json_t **repl)
 	if (!strncmp(type, "int", 3))
 		return check_int(ck, type, j);
 	if ((!strcmp(type, "float") || !strcmp(type, "double")) && !json_is_number(j))
-		return check_fail(ck, "expected %s, found %s", type, json_kind(j));
+		return check_fail(ck, "expected %s, found %s", type, sl_json_kind(j));
 	if (!strcmp(type, "boolean") && !json_is_boolean(j))
-		return check_fail(ck, "expected boolean, found %s", json_kind(j));
+		return check_fail(ck, "expected boolean, found %s", sl_json_kind(j));
 	if (!strcmp(type, "string") && !json_is_string(j))
-		return check_fail(ck, "expected string, found %s", json_kind(j));
+		return check_fail(ck, "expected string, found %s", sl_json_kind(j));
 	return 0;
 }
 
@@ -700,7 +679,7 @@ static int check_schema(checker_t *ck, const json_t *s)
 	size_t i;
 
 	if (!json_is_object(s))
-		return check_fail(ck, "a schema must be an object, found %s", json_kind(s));
+		return check_fail(ck, "a schema must be an object, found %s", sl_json_kind(s));
 	if (!type)
 		return check_fail(ck, "Schema must contain 'type' field");
 	for (i = 0; i < SL_ARRAY_LEN(schema_types); i++)

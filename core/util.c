@@ -264,6 +264,28 @@ int sl_parse_double(const char *s, double *out)
 
 /* ---- clocks ---- */
 
+const char *sl_json_kind(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+	default:
+		return "null";
+	}
+}
+
 int64_t sl_now_ms(void)
 {
 	struct timespec ts;

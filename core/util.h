@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__)
@@ -70,6 +72,10 @@ int sl_seterr(char *errstr, size_t errstr_size, const char *fmt, ...) SL_PRINTF(
 int sl_parse_int64(const char *s, int64_t *out);
 int sl_parse_bool(const char *s, bool *out);
 int sl_parse_double(const char *s, double *out);
+
+/* The JSON type of j in words for messages ("an object", "a string", "a
+ * real number", "null", ...); a static string. */
+const char *sl_json_kind(const json_t *j);
 
 /* ---- clocks -------------------------------------------------------------- */
 int64_t sl_now_ms(void);       /* monotonic milliseconds */

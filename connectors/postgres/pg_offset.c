@@ -27,28 +27,6 @@ json_t *sl_pg_offset_to_json(const sl_pg_offset_t *o)
 	return j;
 }
 
-/* The JSON type of v in words, for messages. */
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a fractional number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 /* Checks that each key of j in names (NULL-terminated) is absent, null or
  * of the type is_type accepts; -1 with errstr naming the first that is not. */
 static int check_types(const json_t *j, const char *const *names, int (*is_type)(const json_t *),
@@ -59,7 +37,7 @@ static int check_types(const json_t *j, const char *const *names, int (*is_type)
 
 		if (v && !json_is_null(v) && !is_type(v))
 			return sl_seterr(errstr, errstr_size, "\"%s\" is %s, not %s", *names,
-					 type_name(v), wanted);
+					 sl_json_kind(v), wanted);
 	}
 	return 0;
 }
@@ -91,7 +69,7 @@ static int read_snapshot(const json_t *v, bool *out, char *errstr, size_t errstr
 		}
 	return sl_seterr(errstr, errstr_size,
 			 "\"snapshot\" is %s%s%s, not true, false, \"INITIAL\" or \"BLOCKING\"",
-			 s ? "\"" : type_name(v), s ? s : "", s ? "\"" : "");
+			 s ? "\"" : sl_json_kind(v), s ? s : "", s ? "\"" : "");
 }
 
 int sl_pg_offset_from_json(const json_t *j, sl_pg_offset_t *o, char *errstr, size_t errstr_size)
@@ -105,7 +83,7 @@ int sl_pg_offset_from_json(const json_t *j, sl_pg_offset_t *o, char *errstr, siz
 	*o = (sl_pg_offset_t){.txid = -1};
 	if (!json_is_object(j))
 		return sl_seterr(errstr, errstr_size, "the offset is %s, not an object",
-				 type_name(j));
+				 sl_json_kind(j));
 	if (!lsn)
 		return sl_seterr(errstr, errstr_size,
 				 "it has no \"lsn\" (expected Debezium's {\"lsn\": n, \"txId\": "
@@ -114,7 +92,7 @@ int sl_pg_offset_from_json(const json_t *j, sl_pg_offset_t *o, char *errstr, siz
 		return sl_seterr(errstr, errstr_size,
 				 "\"lsn\" is %s, not a number (Debezium stores the LSN as a "
 				 "number, e.g. 23890248 for 0/16C8A48)",
-				 type_name(lsn));
+				 sl_json_kind(lsn));
 	if (json_integer_value(lsn) < 0)
 		return sl_seterr(errstr, errstr_size, "\"lsn\" is negative");
 	if (check_types(j, numbers, is_integer, "an integer", errstr, errstr_size) != 0 ||

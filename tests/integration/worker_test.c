@@ -10,6 +10,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "itest.h"
 #include "offsets.h"
 #include "runner.h"
 #include "util.h"
@@ -21,89 +22,6 @@ static sl_worker_t *worker;
 static char *path_in(const char *name)
 {
 	return sl_asprintf("%s/%s", dir, name);
-}
-
-static void append_lines(const char *path, int from, int to, const char *prefix)
-{
-	FILE *f = fopen(path, "a");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	for (int i = from; i <= to; i++)
-		fprintf(f, "%s%08d\n", prefix, i);
-	fclose(f);
-}
-
-static long count_lines(const char *path)
-{
-	size_t len = 0;
-	char *text = sl_file_read_all(path, &len);
-	long n = 0;
-	for (size_t i = 0; text && i < len; i++)
-		n += text[i] == '\n';
-	free(text);
-	return n;
-}
-
-static bool wait_lines(const char *path, long n, int timeout_ms)
-{
-	int64_t end = sl_now_ms() + timeout_ms;
-	while (sl_now_ms() < end) {
-		if (count_lines(path) >= n)
-			return true;
-		sl_sleep_ms(50);
-	}
-	return count_lines(path) >= n;
-}
-
-/* State of task 0 of a connector, as the status API reports it. */
-static char *task_state(const char *name)
-{
-	json_t *st = sl_worker_connector_status(worker, name);
-	if (!st)
-		return sl_strdup("MISSING");
-	json_t *t0 = json_array_get(json_object_get(st, "tasks"), 0);
-	char *s = sl_strdup(t0 ? json_string_value(json_object_get(t0, "state")) : "NONE");
-	json_decref(st);
-	return s;
-}
-
-static bool wait_state(const char *name, const char *state, int timeout_ms)
-{
-	int64_t end = sl_now_ms() + timeout_ms;
-	for (;;) {
-		char *s = task_state(name);
-		bool ok = !strcmp(s, state);
-		free(s);
-		if (ok)
-			return true;
-		if (sl_now_ms() >= end)
-			return false;
-		sl_sleep_ms(50);
-	}
-}
-
-static sl_config_t *conf(const char *const *kv)
-{
-	sl_config_t *c = sl_config_new();
-	for (; kv[0]; kv += 2)
-		sl_config_set(c, kv[0], kv[1], "test", 0);
-	return c;
-}
-
-static void add(const char *const *kv)
-{
-	sl_config_t *c = conf(kv);
-	char err[512];
-	int rc = sl_worker_add_connector(worker, c, err, sizeof(err));
-	if (rc != 0)
-		fprintf(stderr, "add_connector: %s\n", err);
-	CU_ASSERT_EQUAL(rc, 0);
-	sl_config_free(c);
-}
-
-static void remove_conn(const char *name)
-{
-	char err[512];
-	CU_ASSERT_EQUAL(sl_worker_remove_connector(worker, name, err, sizeof(err)), 0);
 }
 
 static int suite_init(void)
@@ -128,7 +46,7 @@ static int suite_init(void)
 			    "consumer.heartbeat.interval.ms",
 			    "1000",
 			    NULL};
-	sl_config_t *c = conf(kv);
+	sl_config_t *c = itest_conf(kv);
 	char err[512];
 	worker = sl_worker_new(c, err, sizeof(err));
 	if (!worker)
@@ -151,19 +69,19 @@ static int suite_cleanup(void)
 static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
 {
 	char *in = path_in("p1.in"), *out = path_in("p1.out");
-	append_lines(in, 1, 20000, "p1-");
+	itest_append_lines(in, 1, 20000, "p1-");
 	const char *src[] = {"name",        "p1-src", "connector.class",
 			     "file-source", "file",   in,
 			     "topic",       "p1",     NULL};
 	const char *snk[] = {"name",           "p1-sink", "connector.class",
 			     "FileStreamSink", "topics",  "p1",
 			     "file",           out,       NULL};
-	add(src);
-	add(snk);
-	CU_ASSERT(wait_lines(out, 20000, 30000));
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 20000, 30000));
 	/* Appended data is followed like tail -F. */
-	append_lines(in, 20001, 20500, "p1-");
-	CU_ASSERT(wait_lines(out, 20500, 30000));
+	itest_append_lines(in, 20001, 20500, "p1-");
+	CU_ASSERT(itest_wait_lines(out, 20500, 30000));
 	char *a = sl_file_read_all(in, NULL), *b = sl_file_read_all(out, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_STRING_EQUAL(a, b);
@@ -176,8 +94,8 @@ static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
 	}
 	free(a);
 	free(b);
-	remove_conn("p1-src");
-	remove_conn("p1-sink");
+	itest_remove(worker, "p1-src");
+	itest_remove(worker, "p1-sink");
 	free(in);
 	free(out);
 }
@@ -185,17 +103,17 @@ static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
 static void test_source_offset_is_stored_after_ack_and_resumed(void)
 {
 	char *in = path_in("p2.in"), *out = path_in("p2.out");
-	append_lines(in, 1, 1000, "p2-");
+	itest_append_lines(in, 1, 1000, "p2-");
 	const char *src[] = {"name",        "p2-src", "connector.class",
 			     "file-source", "file",   in,
 			     "topic",       "p2",     NULL};
 	const char *snk[] = {"name",      "p2-sink", "connector.class",
 			     "file-sink", "topics",  "p2",
 			     "file",      out,       NULL};
-	add(src);
-	add(snk);
-	CU_ASSERT(wait_lines(out, 1000, 30000));
-	remove_conn("p2-src"); /* clean stop: stores the acknowledged offset */
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 1000, 30000));
+	itest_remove(worker, "p2-src"); /* clean stop: stores the acknowledged offset */
 	char *offsets = path_in("offsets.json");
 	char *text = sl_file_read_all(offsets, NULL);
 	struct stat sb;
@@ -206,13 +124,13 @@ static void test_source_offset_is_stored_after_ack_and_resumed(void)
 	free(text);
 	free(offsets);
 	/* Restarted, the source resumes after the stored offset: no line twice. */
-	append_lines(in, 1001, 1100, "p2-");
-	add(src);
-	CU_ASSERT(wait_lines(out, 1100, 30000));
+	itest_append_lines(in, 1001, 1100, "p2-");
+	itest_add(worker, src);
+	CU_ASSERT(itest_wait_lines(out, 1100, 30000));
 	sl_sleep_ms(500);
-	CU_ASSERT_EQUAL(count_lines(out), 1100);
-	remove_conn("p2-src");
-	remove_conn("p2-sink");
+	CU_ASSERT_EQUAL(itest_count_lines(out), 1100);
+	itest_remove(worker, "p2-src");
+	itest_remove(worker, "p2-sink");
 	free(in);
 	free(out);
 }
@@ -220,33 +138,33 @@ static void test_source_offset_is_stored_after_ack_and_resumed(void)
 static void test_pause_stops_delivery_and_resume_continues(void)
 {
 	char *in = path_in("p3.in"), *out = path_in("p3.out");
-	append_lines(in, 1, 100, "p3-");
+	itest_append_lines(in, 1, 100, "p3-");
 	const char *src[] = {"name",        "p3-src", "connector.class",
 			     "file-source", "file",   in,
 			     "topic",       "p3",     NULL};
 	const char *snk[] = {"name",      "p3-sink", "connector.class",
 			     "file-sink", "topics",  "p3",
 			     "file",      out,       NULL};
-	add(src);
-	add(snk);
-	CU_ASSERT(wait_lines(out, 100, 30000));
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 100, 30000));
 	char err[256];
 	CU_ASSERT_EQUAL(sl_worker_pause_connector(worker, "p3-src", err, sizeof(err)), 0);
-	CU_ASSERT(wait_state("p3-src", "PAUSED", 5000));
-	append_lines(in, 101, 200, "p3-");
+	CU_ASSERT(itest_wait_state(worker, "p3-src", "PAUSED", 5000));
+	itest_append_lines(in, 101, 200, "p3-");
 	sl_sleep_ms(1500);
-	CU_ASSERT_EQUAL(count_lines(out), 100);
+	CU_ASSERT_EQUAL(itest_count_lines(out), 100);
 	CU_ASSERT_EQUAL(sl_worker_resume_connector(worker, "p3-src", err, sizeof(err)), 0);
-	CU_ASSERT(wait_state("p3-src", "RUNNING", 5000));
-	CU_ASSERT(wait_lines(out, 200, 30000));
+	CU_ASSERT(itest_wait_state(worker, "p3-src", "RUNNING", 5000));
+	CU_ASSERT(itest_wait_lines(out, 200, 30000));
 	/* Restart keeps going from the stored offsets. */
 	CU_ASSERT_EQUAL(sl_worker_restart_connector(worker, "p3-src", err, sizeof(err)), 0);
-	append_lines(in, 201, 250, "p3-");
-	CU_ASSERT(wait_lines(out, 250, 30000));
+	itest_append_lines(in, 201, 250, "p3-");
+	CU_ASSERT(itest_wait_lines(out, 250, 30000));
 	sl_sleep_ms(500);
-	CU_ASSERT_EQUAL(count_lines(out), 250);
-	remove_conn("p3-src");
-	remove_conn("p3-sink");
+	CU_ASSERT_EQUAL(itest_count_lines(out), 250);
+	itest_remove(worker, "p3-src");
+	itest_remove(worker, "p3-sink");
 	CU_ASSERT_EQUAL(sl_worker_pause_connector(worker, "p3-src", err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no connector named 'p3-src'"));
 	free(in);
@@ -256,7 +174,7 @@ static void test_pause_stops_delivery_and_resume_continues(void)
 static void test_bad_record_fails_only_its_task_with_reason(void)
 {
 	char *in = path_in("p4.in"), *out = path_in("p4.out"), *ok_out = path_in("p4ok.out");
-	append_lines(in, 1, 10, "not json ");
+	itest_append_lines(in, 1, 10, "not json ");
 	const char *src[] = {"name",        "p4-src", "connector.class",
 			     "file-source", "file",   in,
 			     "topic",       "p4",     NULL};
@@ -266,10 +184,10 @@ static void test_bad_record_fails_only_its_task_with_reason(void)
 	const char *other[] = {"name",      "p4-ok",  "connector.class",
 			       "file-sink", "topics", "p4",
 			       "file",      ok_out,   NULL};
-	add(src);
-	add(snk);
-	add(other);
-	CU_ASSERT(wait_state("p4-sink", "FAILED", 30000));
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	itest_add(worker, other);
+	CU_ASSERT(itest_wait_state(worker, "p4-sink", "FAILED", 30000));
 	json_t *st = sl_worker_connector_status(worker, "p4-sink");
 	const char *trace = json_string_value(
 		json_object_get(json_array_get(json_object_get(st, "tasks"), 0), "trace"));
@@ -277,15 +195,15 @@ static void test_bad_record_fails_only_its_task_with_reason(void)
 	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "offset 0"));
 	json_decref(st);
 	/* The other connector keeps running and gets every line. */
-	CU_ASSERT(wait_lines(ok_out, 10, 30000));
-	CU_ASSERT(wait_state("p4-ok", "RUNNING", 1000));
+	CU_ASSERT(itest_wait_lines(ok_out, 10, 30000));
+	CU_ASSERT(itest_wait_state(worker, "p4-ok", "RUNNING", 1000));
 	/* A failed task can be restarted (and fails again on the same data). */
 	char err[256];
 	CU_ASSERT_EQUAL(sl_worker_restart_task(worker, "p4-sink", 0, err, sizeof(err)), 0);
-	CU_ASSERT(wait_state("p4-sink", "FAILED", 30000));
-	remove_conn("p4-src");
-	remove_conn("p4-sink");
-	remove_conn("p4-ok");
+	CU_ASSERT(itest_wait_state(worker, "p4-sink", "FAILED", 30000));
+	itest_remove(worker, "p4-src");
+	itest_remove(worker, "p4-sink");
+	itest_remove(worker, "p4-ok");
 	free(in);
 	free(out);
 	free(ok_out);
@@ -320,23 +238,23 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 			     "errors.deadletterqueue.context.headers.enable",
 			     "true",
 			     NULL};
-	add(src);
-	add(snk);
-	CU_ASSERT(wait_lines(out, 2, 30000));
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 2, 30000));
 	char *text = sl_file_read_all(out, NULL);
 	CU_ASSERT_STRING_EQUAL(text, "good-1\ngood-2\n");
 	free(text);
-	CU_ASSERT(wait_state("p5-sink", "RUNNING", 1000));
+	CU_ASSERT(itest_wait_state(worker, "p5-sink", "RUNNING", 1000));
 	/* Read the dead letter queue back through a JSON file sink, which
 	 * writes each record with its headers. */
 	char *dlq_out = path_in("p5dlq.out");
 	const char *dlq[] = {"name",   "p5-dlq-reader", "connector.class", "file-sink", "topics",
 			     "p5-dlq", "file",          dlq_out,           "format",    "json",
 			     NULL};
-	add(dlq);
-	CU_ASSERT_FATAL(wait_lines(dlq_out, 1, 30000));
+	itest_add(worker, dlq);
+	CU_ASSERT_FATAL(itest_wait_lines(dlq_out, 1, 30000));
 	sl_sleep_ms(300);
-	CU_ASSERT_EQUAL(count_lines(dlq_out), 1);
+	CU_ASSERT_EQUAL(itest_count_lines(dlq_out), 1);
 	char *line = sl_file_read_all(dlq_out, NULL);
 	json_error_t jerr;
 	json_t *rec = json_loads(line, 0, &jerr);
@@ -357,23 +275,23 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 		       "malformed JSON"));
 	json_decref(rec);
 	free(line);
-	remove_conn("p5-dlq-reader");
+	itest_remove(worker, "p5-dlq-reader");
 	free(dlq_out);
 	/* The committed offset covers the skipped record and everything after
 	 * it: restarted, the sink goes on with the next record, nothing twice. */
-	remove_conn("p5-sink");
-	add(snk);
+	itest_remove(worker, "p5-sink");
+	itest_add(worker, snk);
 	f = fopen(in, "a");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"good-3\"}\n", f);
 	fclose(f);
-	CU_ASSERT(wait_lines(out, 3, 30000));
+	CU_ASSERT(itest_wait_lines(out, 3, 30000));
 	sl_sleep_ms(300);
 	text = sl_file_read_all(out, NULL);
 	CU_ASSERT_STRING_EQUAL(text, "good-1\ngood-2\ngood-3\n");
 	free(text);
-	remove_conn("p5-src");
-	remove_conn("p5-sink");
+	itest_remove(worker, "p5-src");
+	itest_remove(worker, "p5-sink");
 	free(in);
 	free(out);
 }
@@ -381,7 +299,7 @@ static void test_tolerated_bad_records_go_to_dead_letter_queue_with_context(void
 static void test_invalid_connector_config_is_refused_with_reason(void)
 {
 	const char *bad[] = {"name", "p6", "connector.class", "file-sink", "file", "/tmp/x", NULL};
-	sl_config_t *c = conf(bad);
+	sl_config_t *c = itest_conf(bad);
 	char err[512];
 	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "topics"));
@@ -391,12 +309,12 @@ static void test_invalid_connector_config_is_refused_with_reason(void)
 			     "topics",    "t",    NULL};
 	char *out = path_in("p6.out");
 	dup[5] = out;
-	add(dup);
-	c = conf(dup);
+	itest_add(worker, dup);
+	c = itest_conf(dup);
 	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "already exists"));
 	sl_config_free(c);
-	remove_conn("p6");
+	itest_remove(worker, "p6");
 	free(out);
 }
 
@@ -406,7 +324,7 @@ static void test_sink_starts_at_reset_policy_then_at_committed_offset(void)
 {
 	char *in = path_in("p7.in"), *early = path_in("p7-early.out"),
 	     *late = path_in("p7-late.out");
-	append_lines(in, 1, 100, "p7-");
+	itest_append_lines(in, 1, 100, "p7-");
 	const char *src[] = {"name",        "p7-src", "connector.class",
 			     "file-source", "file",   in,
 			     "topic",       "p7",     NULL};
@@ -417,31 +335,31 @@ static void test_sink_starts_at_reset_policy_then_at_committed_offset(void)
 				"file-sink", "topics",  "p7",
 				"file",      late,      "consumer.override.auto.offset.reset",
 				"latest",    NULL};
-	add(src);
-	add(earliest);
-	CU_ASSERT(wait_lines(early, 100, 30000));
-	add(latest);
-	CU_ASSERT(wait_state("p7-late", "RUNNING", 10000));
+	itest_add(worker, src);
+	itest_add(worker, earliest);
+	CU_ASSERT(itest_wait_lines(early, 100, 30000));
+	itest_add(worker, latest);
+	CU_ASSERT(itest_wait_state(worker, "p7-late", "RUNNING", 10000));
 	sl_sleep_ms(3000); /* joined and assigned: it starts at the log's end */
-	append_lines(in, 101, 150, "p7-");
-	CU_ASSERT(wait_lines(late, 50, 30000));
+	itest_append_lines(in, 101, 150, "p7-");
+	CU_ASSERT(itest_wait_lines(late, 50, 30000));
 	sl_sleep_ms(500);
-	CU_ASSERT_EQUAL(count_lines(late), 50);
+	CU_ASSERT_EQUAL(itest_count_lines(late), 50);
 	char *text = sl_file_read_all(late, NULL);
 	CU_ASSERT(text && strncmp(text, "p7-00000101\n", 12) == 0);
 	free(text);
 	/* Restarted after more records: from its committed offset, nothing
 	 * twice and nothing skipped. */
-	remove_conn("p7-late");
-	append_lines(in, 151, 160, "p7-");
-	CU_ASSERT(wait_lines(early, 160, 30000));
-	add(latest);
-	CU_ASSERT(wait_lines(late, 60, 30000));
+	itest_remove(worker, "p7-late");
+	itest_append_lines(in, 151, 160, "p7-");
+	CU_ASSERT(itest_wait_lines(early, 160, 30000));
+	itest_add(worker, latest);
+	CU_ASSERT(itest_wait_lines(late, 60, 30000));
 	sl_sleep_ms(500);
-	CU_ASSERT_EQUAL(count_lines(late), 60);
-	remove_conn("p7-late");
-	remove_conn("p7-early");
-	remove_conn("p7-src");
+	CU_ASSERT_EQUAL(itest_count_lines(late), 60);
+	itest_remove(worker, "p7-late");
+	itest_remove(worker, "p7-early");
+	itest_remove(worker, "p7-src");
 	free(in);
 	free(early);
 	free(late);
@@ -479,7 +397,7 @@ static void test_topics_regex_validation_agrees_with_librdkafka(void)
 		const char *kv[] = {"name",         "rx",   "connector.class",
 				    "file-sink",    "file", "/tmp/x",
 				    "topics.regex", *re,    NULL};
-		sl_config_t *c = conf(kv);
+		sl_config_t *c = itest_conf(kv);
 		sl_errlist_t errs = {0};
 		bool valid = sl_connector_config_validate(c, &errs) == 0;
 		char *pattern = sl_sink_topics_pattern(*re);
@@ -506,7 +424,7 @@ static void test_add_refuses_what_a_task_would_fail_on(void)
 			     "file-sink",    "file",     "/tmp/x",
 			     "topics.regex", "orders-[", "consumer.override.fetch.wait.max.ms",
 			     "soon",         NULL};
-	sl_config_t *c = conf(bad);
+	sl_config_t *c = itest_conf(bad);
 	char err[1024];
 	CU_ASSERT_EQUAL(sl_worker_add_connector(worker, c, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "topics.regex"));

@@ -180,7 +180,7 @@ static void test_offset_of_wrong_types_is_rejected_naming_the_key(void)
 		{"[]", "not an object"},
 		{"{\"txId\":5}", "no \"lsn\""},
 		{"{\"lsn\":\"0/16B3748\"}", "\"lsn\" is a string"},
-		{"{\"lsn\":1.5}", "\"lsn\" is a fractional number"},
+		{"{\"lsn\":1.5}", "\"lsn\" is a real number"},
 		{"{\"lsn\":null}", "\"lsn\" is null"},
 		{"{\"lsn\":-1}", "\"lsn\" is negative"},
 		{"{\"lsn\":5,\"txId\":\"727\"}", "\"txId\" is a string"},
