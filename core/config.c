@@ -1,6 +1,6 @@
 /* The ordered key/value configuration map, file loading by extension and
  * ${env:...}/${file:...} reference resolution. */
-#include "config.h"
+#include "sluice/config.h"
 
 #include <errno.h>
 #include <libgen.h>

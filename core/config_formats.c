@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "config_priv.h"
+#include "sluice/config.h"
 
 /* ---- .properties ----------------------------------------------------------
  * Follows java.util.Properties.load: natural lines end at \n, \r or \r\n; a

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "config_priv.h"
+#include "sluice/config.h"
 
 /* State of one flattening pass. key holds the dotted key of the setting
  * being visited. */

@@ -2,7 +2,7 @@
 #ifndef SL_CONFIG_PRIV_H
 #define SL_CONFIG_PRIV_H
 
-#include "config.h"
+#include "sluice/config.h"
 
 /* Formats v as the shortest decimal text that reads back as the same double
  * ("0.1", "1e+20", "3"). Returns buf. size must be at least 32. */

@@ -5,9 +5,10 @@
 #ifndef SL_CONVERT_H
 #define SL_CONVERT_H
 
-#include "config.h"
-#include "record.h"
-#include "util.h"
+#include "sluice/config.h"
+#include "sluice/data.h"
+#include "sluice/record.h"
+#include "sluice/util.h"
 
 typedef struct sl_converter sl_converter_t;
 
@@ -38,32 +39,5 @@ int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value
  * not match its schema). */
 int sl_converter_to_value(sl_converter_t *c, const char *topic, const void *data, size_t len,
 			  sl_value_t *out, char *errstr, size_t errstr_size);
-
-/* ---- JSON text as Kafka Connect writes it ----
- * Appends json to out in the exact form Jackson gives inside JsonConverter:
- * compact, object members in insertion order, Jackson's string escapes,
- * doubles as Java's Double.toString. schema (may be NULL) is used to write
- * float32 fields as Java's Float.toString. */
-void sl_json_write(sl_buf_t *out, const json_t *json, const json_t *schema);
-
-/* ---- logical types (payload helpers) ---- */
-/* Decimal: base64 of the unscaled value's big-endian two's complement.
- * Converts a decimal text ("-12.345") at the given scale into the base64
- * payload; -1 when text is not a number or has more fraction digits than
- * scale. Result is malloc()ed. */
-int sl_decimal_to_base64(const char *text, int scale, char **out);
-/* The reverse: base64 payload at scale -> decimal text (malloc()ed). */
-int sl_decimal_from_base64(const char *b64, int scale, char **out);
-/* Schema builders in JsonConverter form (new references). */
-json_t *sl_schema_primitive(const char *type, bool optional);
-json_t *sl_schema_decimal(int scale, bool optional);
-json_t *sl_schema_date(bool optional);      /* int32 days since epoch */
-json_t *sl_schema_time(bool optional);      /* int32 ms since midnight */
-json_t *sl_schema_timestamp(bool optional); /* int64 ms since epoch */
-
-/* Base64 (standard alphabet, padded). Results malloc()ed. */
-char *sl_base64_encode(const void *data, size_t len);
-/* Returns -1 on malformed input. */
-int sl_base64_decode(const char *text, size_t text_len, unsigned char **out, size_t *out_len);
 
 #endif

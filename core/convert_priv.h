@@ -5,12 +5,6 @@
 
 #include "convert.h"
 
-/* Kafka Connect logical type names (the "name" of their schemas). */
-#define SL_LOGICAL_DECIMAL "org.apache.kafka.connect.data.Decimal"
-#define SL_LOGICAL_DATE "org.apache.kafka.connect.data.Date"
-#define SL_LOGICAL_TIME "org.apache.kafka.connect.data.Time"
-#define SL_LOGICAL_TIMESTAMP "org.apache.kafka.connect.data.Timestamp"
-
 /* Room for any number sl_format_double/sl_format_float write, with NUL. */
 #define SL_NUMBER_BUF_SIZE 32
 
@@ -35,17 +29,5 @@ int sl_json_write_payload(sl_buf_t *out, const json_t *json, const json_t *schem
  * Returns the length written. */
 size_t sl_format_double(double v, char *buf);
 size_t sl_format_float(float v, char *buf);
-
-/* Appends the base64 (standard alphabet, padded) of data to out. */
-void sl_base64_append(sl_buf_t *out, const void *data, size_t len);
-
-/* Reads the scale parameter of a Decimal schema (an integer in a string,
- * as JsonConverter stores it) into *scale. -1 when missing or malformed. */
-int sl_schema_decimal_scale(const json_t *schema, int *scale);
-
-/* The "type" of a schema, or NULL when schema is NULL or has none. */
-const char *sl_schema_type(const json_t *schema);
-/* True when the schema's "name" equals name. */
-bool sl_schema_is(const json_t *schema, const char *name);
 
 #endif

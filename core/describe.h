@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "connector.h"
+#include "sluice/connector.h"
 
 /* Plain text: the connector, its own options, then the common ones. */
 void sl_describe_text(FILE *out, const sl_connector_t *p);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "sluice/log.h"
 #include "task.h"
 
 /* The Kafka message a sink record came from, when there is one. */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "fetch_wake.h"
-#include "log.h"
-#include "util.h"
+#include "sluice/log.h"
+#include "sluice/util.h"
 
 struct sl_kafka {
 	char *bootstrap;

@@ -8,7 +8,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "sluice/config.h"
 
 typedef struct sl_kafka sl_kafka_t;
 

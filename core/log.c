@@ -1,5 +1,5 @@
 /* Logging to stderr: "2026-11-25T10:00:00.123Z INFO  [conn/0] message". */
-#include "log.h"
+#include "sluice/log.h"
 
 #include <stdatomic.h>
 #include <stdio.h>

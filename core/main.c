@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "connector.h"
 #include "describe.h"
 #include "kafka.h"
-#include "log.h"
 #include "offsets.h"
+#include "sluice/config.h"
+#include "sluice/connector.h"
+#include "sluice/log.h"
 #include "worker.h"
 
 static void usage(FILE *out)

@@ -10,7 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "sluice/util.h"
 
 /* ---- tracker ---- */
 

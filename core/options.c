@@ -1,6 +1,6 @@
 /* Option tables: validates a config against a table, stores typed values
  * through offsetof, and reports unknown keys with a did-you-mean hint. */
-#include "options.h"
+#include "sluice/options.h"
 
 #include <assert.h>
 #include <ctype.h>

@@ -1,10 +1,10 @@
 /* The record and its value model: construction, ownership and batches. */
-#include "record.h"
+#include "sluice/record.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "sluice/util.h"
 
 void sl_value_clear(sl_value_t *v)
 {

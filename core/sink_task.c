@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fetch_wake.h"
-#include "log.h"
+#include "sluice/log.h"
 #include "task.h"
 #include "worker.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "sluice/log.h"
 #include "task.h"
 
 /* Delivery reports are served by rd_kafka_poll on the task thread, so the

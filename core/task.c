@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "sluice/log.h"
 
 /* Longest wait between two attempts of an operation that failed
  * transiently, unless errors.retry.delay.max.ms is lower: a full disk or a

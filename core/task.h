@@ -8,10 +8,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "connector.h"
 #include "convert.h"
 #include "kafka.h"
 #include "offsets.h"
+#include "sluice/connector.h"
 
 typedef enum sl_task_state {
 	SL_TASK_UNASSIGNED = 0,

@@ -1,5 +1,5 @@
 /* Small generic helpers: growable buffers, error lists, clocks, backoff. */
-#include "util.h"
+#include "sluice/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "kafka.h"
-#include "log.h"
 #include "offsets.h"
+#include "sluice/log.h"
 #include "task.h"
 
 typedef struct conn {

@@ -6,9 +6,9 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "connector.h"
-#include "options.h"
+#include "sluice/config.h"
+#include "sluice/connector.h"
+#include "sluice/options.h"
 
 typedef struct sl_worker sl_worker_t;
 

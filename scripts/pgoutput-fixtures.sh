@@ -1,5 +1,5 @@
 #!/bin/sh
-# Captures the pgoutput (protocol v1) messages that tests/unit/pgoutput_fixtures.h
+# Captures the pgoutput (protocol v1) messages that tests/unit/postgres/pgoutput_fixtures.h
 # embeds: starts a throwaway PostgreSQL 15 (wal_level=logical) in a temp dir on a
 # free loopback port, runs the statements below, prints "lsn xid hex" per message
 # from pg_logical_slot_peek_binary_changes, and stops the server by PID.

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test tier: dependencies, the -Werror build, unit and integration
-# tests, the same under ASan+UBSan, the docs staleness and clang-format
-# checks, and every tests/e2e/*_e2e.sh against real services. Prints one
-# "N passed, N failed" line summing all tiers (a tier without counts of its
-# own counts as one check) and exits non-zero when anything failed.
+# Runs the test tiers: dependencies, the -Werror build, unit and integration
+# tests, the same under ASan+UBSan, the docs staleness, clang-format and
+# connector boundary checks, and every tests/e2e/*_e2e.sh against real
+# services. Prints one "N passed, N failed" line summing all tiers (a tier
+# without counts of its own counts as one check) and exits non-zero when
+# anything failed.
+#
+#   scripts/test.sh [all|unit|integration|e2e]
+#
+# all (the default, what CI runs) runs everything; unit the unit tests
+# (plain, valgrind, ASan) and the static checks; integration the tests on
+# the embedded cluster (plain and ASan); e2e the end-to-end tests.
 #
 # Environment: SLUICE_BUILD_DIR (default build), SLUICE_ASAN_DIR (default
 # build-asan), JOBS (default 2).
@@ -14,6 +21,14 @@ cd "$ROOT" || exit 1
 BUILD=$(realpath -m "${SLUICE_BUILD_DIR:-build}")
 ASAN=$(realpath -m "${SLUICE_ASAN_DIR:-build-asan}")
 JOBS=${JOBS:-2}
+WHAT=${1:-all}
+case $WHAT in
+all | unit | integration | e2e) ;;
+*)
+	echo "usage: $0 [all|unit|integration|e2e]" >&2
+	exit 2
+	;;
+esac
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-test.XXXXXX")
 TOTAL_PASSED=0
 TOTAL_FAILED=0
@@ -69,12 +84,19 @@ build_tree()
 	cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j "$JOBS"
 }
 
+# wants TIER: whether the chosen tier includes TIER.
+wants()
+{
+	[[ $WHAT == all || $WHAT == "$1" ]]
+}
+
 # run_tests_in DIR [PREFIX]: runs the unit and (when built) integration
-# binaries of a build tree.
+# binaries of a build tree, as far as the chosen tier wants them.
 run_tests_in()
 {
 	local dir=$1 prefix=${2:+$2 } bin
 	for bin in sluice_unit sluice_integration; do
+		wants "${bin#sluice_}" || continue
 		if [[ -x $dir/$bin ]]; then
 			tier "$prefix${bin#sluice_}" "$dir/$bin"
 		elif [[ $bin == sluice_unit ]]; then
@@ -126,29 +148,35 @@ tier deps scripts/install-deps.sh
 
 if tier build build_tree "$BUILD" -DSLUICE_WERROR=ON; then
 	run_tests_in "$BUILD"
-	tier "valgrind unit" valgrind_unit
+	wants unit && tier "valgrind unit" valgrind_unit
+	wants unit && tier boundary scripts/check-boundary.py "$BUILD"
 else
 	skip "unit" "the build failed"
 fi
 
-if tier "asan build" build_tree "$ASAN" -DSLUICE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
-	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
-	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		run_tests_in "$ASAN" "asan"
-else
-	skip "asan unit" "the sanitizer build failed"
+if wants unit || wants integration; then
+	if tier "asan build" build_tree "$ASAN" -DSLUICE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+			run_tests_in "$ASAN" "asan"
+	else
+		skip "asan unit" "the sanitizer build failed"
+	fi
 fi
 
-if [[ ! -x scripts/gen-docs.sh ]]; then
+if ! wants unit; then
+	:
+elif [[ ! -x scripts/gen-docs.sh ]]; then
 	:
 elif [[ -x $BUILD/sluice ]]; then
 	tier docs docs_check
 else
 	skip docs "$BUILD/sluice was not built"
 fi
-tier clang-format format_check
+wants unit && tier clang-format format_check
 
 for t in tests/e2e/*_e2e.sh; do
+	wants e2e || break
 	[[ -e $t ]] || continue
 	if [[ -x $BUILD/sluice ]]; then
 		SLUICE=$BUILD/sluice tier "e2e $(basename "$t" .sh)" "$t"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "connector.h"
+#include "sluice/connector.h"
 
 extern const sl_connector_t file_source_connector;
 extern const sl_connector_t file_sink_connector;

@@ -46,8 +46,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "connector.h"
 #include "file.h"
+#include "sluice/connector.h"
 
 /* put hands buffered lines to the file once this much is waiting. */
 #define SL_FILE_SINK_WRITE_AT (1024 * 1024)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
 #include "file.h"
+#include "sluice/data.h"
 
 /* Appends s as a JSON string; bytes that are not UTF-8 become base64. */
 static void append_json_string(sl_buf_t *out, const char *s, size_t len)

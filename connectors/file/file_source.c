@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "connector.h"
 #include "file.h"
 #include "file_tail.h"
+#include "sluice/connector.h"
 
 /* How long a vanished file stays open (late writes to a renamed file are
  * still read) before it is read to its end and closed. */

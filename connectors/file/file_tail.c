@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "sluice/util.h"
 
 #define SL_TAIL_READ_SIZE_DEFAULT (64 * 1024)
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "sluice/util.h"
 
 bool sl_pg_sqlstate_transient(const char *s)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "convert.h"
 #include "pg_event_priv.h"
-#include "util.h"
+#include "sluice/data.h"
+#include "sluice/util.h"
 
 /* source.version: the Debezium release whose event format we produce. */
 #define SL_PG_DEBEZIUM_VERSION "3.6.1.Final"

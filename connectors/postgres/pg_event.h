@@ -6,7 +6,7 @@
 #define SL_PG_EVENT_H
 
 #include "pgoutput.h"
-#include "record.h"
+#include "sluice/record.h"
 
 /* ---- the type catalog ----
  * Built-in types (bool, int2/4/8, float4/8, numeric, text, varchar, bpchar,

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "convert.h"
 #include "pg_event_priv.h"
-#include "util.h"
+#include "sluice/data.h"
+#include "sluice/util.h"
 
 #define US_PER_DAY 86400000000LL
 /* What PgJDBC (and so Debezium) gives for timestamp 'infinity'/'-infinity'. */

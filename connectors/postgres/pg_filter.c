@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pg_filter.h"
-#include "util.h"
+#include "sluice/util.h"
 
 typedef struct pattern_list {
 	regex_t *re;

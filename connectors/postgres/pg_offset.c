@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "util.h"
+#include "sluice/util.h"
 
 /* How much of a stored offset a message quotes. */
 #define OFFSET_TEXT_MAX 160

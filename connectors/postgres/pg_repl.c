@@ -10,7 +10,7 @@
 
 #include "pg_repl.h"
 #include "pgoutput.h"
-#include "util.h"
+#include "sluice/util.h"
 
 /* ---- big-endian helpers ---- */
 static uint64_t get_u64(const uint8_t *p)

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
 #include "pg_errors.h"
 #include "pg_sink_sql.h"
 #include "postgres.h"
+#include "sluice/connector.h"
 
 /* put asks the worker for a flush once this many rows wait for one, so a
  * long offset.flush.interval.ms does not keep millions of rows for replay

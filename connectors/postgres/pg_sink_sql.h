@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "record.h"
-#include "util.h"
+#include "sluice/record.h"
+#include "sluice/util.h"
 
 /* insert.mode */
 typedef enum sl_pg_insert_mode {

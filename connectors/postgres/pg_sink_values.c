@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
 #include "pg_sink_sql.h"
+#include "sluice/data.h"
 
 static const char *schema_str(const json_t *s, const char *key)
 {

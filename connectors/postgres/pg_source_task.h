@@ -6,12 +6,12 @@
 
 #include <libpq-fe.h>
 
-#include "connector.h"
 #include "pg_event.h"
 #include "pg_filter.h"
 #include "pg_offset.h"
 #include "pg_repl.h"
 #include "pgoutput.h"
+#include "sluice/connector.h"
 
 typedef enum sl_pg_snapshot_mode {
 	SL_PG_SNAP_INITIAL = 0,

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pg_event.h"
-#include "util.h"
+#include "sluice/util.h"
 
 struct sl_pg_types {
 	sl_pg_type_t *types; /* sorted by oid */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pgoutput.h"
-#include "util.h"
+#include "sluice/util.h"
 
 struct sl_pg_decoder {
 	/* the relation cache: sorted by oid, binary searched */

@@ -2,7 +2,7 @@
 #ifndef SL_POSTGRES_H
 #define SL_POSTGRES_H
 
-#include "connector.h"
+#include "sluice/connector.h"
 
 /* postgres-source: change data capture through logical replication
  * (pgoutput), Debezium's PostgresConnector event and offset format. */

@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "connector.h"
 #include "runner.h"
+#include "sluice/connector.h"
 
 /* Runs fn(arg) on a thread and waits up to ms for it. When it does not
  * return in time, unblock(arg) is called (when given) and the thread gets

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "config_priv.h"
 #include "runner.h"
+#include "sluice/config.h"
 
 /* Writes len bytes of text to a new temp file ending in suffix; returns its
  * path (free() it after remove()). */

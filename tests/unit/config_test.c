@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "runner.h"
+#include "sluice/config.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 

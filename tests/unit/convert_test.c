@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "convert.h"
 #include "convert_priv.h"
 #include "runner.h"
+#include "sluice/config.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 
 #include "offsets.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 
 static json_t *pos(long long n)
 {

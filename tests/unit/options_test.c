@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
 #include "runner.h"
+#include "sluice/options.h"
 
 typedef struct test_opts {
 	char *file;

@@ -1,9 +1,9 @@
 /* Unit tests of records and batches: borrowed values, the batch arena. */
 #include <string.h>
 
-#include "record.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/record.h"
+#include "sluice/util.h"
 
 static void test_batch_copies_stay_intact_across_chunks(void)
 {

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "sluice/config.h"
 
 typedef enum sl_opt_type {
 	SL_OPT_STRING = 0, /* char *  (NULL when unset without default) */

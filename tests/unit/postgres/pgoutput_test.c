@@ -7,7 +7,7 @@
 #include "pgoutput.h"
 #include "pgoutput_fixtures.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

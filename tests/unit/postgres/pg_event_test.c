@@ -10,7 +10,7 @@
 #include "pg_event.h"
 #include "pgoutput_fixtures.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

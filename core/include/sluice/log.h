@@ -3,7 +3,7 @@
 #ifndef SL_LOG_H
 #define SL_LOG_H
 
-#include "util.h"
+#include "sluice/util.h"
 
 typedef enum sl_log_level {
 	SL_LOG_ERROR = 0,

@@ -4,7 +4,7 @@
 #ifndef SL_CONFIG_H
 #define SL_CONFIG_H
 
-#include "util.h"
+#include "sluice/util.h"
 
 typedef struct sl_config_entry {
 	char *key;

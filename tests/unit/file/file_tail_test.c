@@ -9,7 +9,7 @@
 
 #include "file_tail.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 
 /* A temporary directory with one followed file "app.log" in it. */
 typedef struct fixture {

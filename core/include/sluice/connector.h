@@ -11,11 +11,11 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "log.h"
-#include "options.h"
-#include "record.h"
-#include "util.h"
+#include "sluice/config.h"
+#include "sluice/log.h"
+#include "sluice/options.h"
+#include "sluice/record.h"
+#include "sluice/util.h"
 
 /* Return codes of task callbacks. */
 typedef enum sl_rc {
