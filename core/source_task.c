@@ -36,8 +36,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		return;
 	}
 	void *ack_data = sl_offset_tracker_ack(t->tracker, slot);
-	if (t->env.plugin->source->acked)
-		t->env.plugin->source->acked(t, ack_data);
+	if (t->env.plugin->source->acked && ack_data)
+		t->env.plugin->source->acked(t, ack_data, SL_DELIVERED);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)

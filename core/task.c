@@ -41,6 +41,11 @@ int sl_task_id(const sl_task_ctx_t *ctx)
 	return ctx->id;
 }
 
+int sl_task_count(const sl_task_ctx_t *ctx)
+{
+	return ctx->env.task_count > 0 ? ctx->env.task_count : 1;
+}
+
 void sl_task_set_data(sl_task_ctx_t *ctx, void *data)
 {
 	ctx->data = data;

@@ -55,6 +55,7 @@ typedef struct sl_task_env {
 	const sl_config_t *connector_config;
 	int64_t offset_flush_interval_ms;
 	int64_t offset_flush_timeout_ms;
+	int task_count; /* tasks the connector runs */
 } sl_task_env_t;
 
 /* A topic a task made sure exists, and the largest record batch its

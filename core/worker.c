@@ -150,6 +150,7 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 		.connector_config = c->config,
 		.offset_flush_interval_ms = w->settings.offset_flush_interval_ms,
 		.offset_flush_timeout_ms = w->settings.offset_flush_timeout_ms,
+		.task_count = n,
 	};
 	c->tasks = sl_calloc((size_t)n, sizeof(*c->tasks));
 	int rc = 0;

@@ -27,6 +27,16 @@ typedef enum sl_rc {
 			 given through sl_task_fail() */
 } sl_rc_t;
 
+/* What became of a source record that carried ack_data (see acked). */
+typedef enum sl_delivery {
+	SL_DELIVERED = 0, /* Kafka acknowledged it */
+	SL_SKIPPED,       /* the error policy skipped it (errors.tolerance=all);
+			     its dead letter queue copy, if any, is in Kafka */
+	SL_FAILED,        /* Kafka refused it for good; the task fails */
+	SL_DROPPED,       /* not delivered because the task stopped; its offset
+			     is not stored, so it is read again after a restart */
+} sl_delivery_t;
+
 typedef enum sl_connector_kind {
 	SL_SOURCE = 1,
 	SL_SINK = 2,
@@ -39,6 +49,8 @@ typedef struct sl_task_ctx sl_task_ctx_t;
 const char *sl_task_tag(const sl_task_ctx_t *ctx);
 const char *sl_task_connector_name(const sl_task_ctx_t *ctx);
 int sl_task_id(const sl_task_ctx_t *ctx);
+/* How many tasks the connector runs (task ids are 0 .. count - 1). */
+int sl_task_count(const sl_task_ctx_t *ctx);
 /* The task's private state (set in start, freed in stop). */
 void sl_task_set_data(sl_task_ctx_t *ctx, void *data);
 void *sl_task_data(const sl_task_ctx_t *ctx);
@@ -98,9 +110,10 @@ typedef struct sl_source_ops {
 	 * records already appended stay in the batch: the worker calls poll
 	 * again with it and sends them all once poll returns SL_OK. */
 	sl_rc_t (*poll)(sl_task_ctx_t *ctx, sl_batch_t *batch);
-	/* Optional: Kafka acknowledged the record that carried ack_data.
-	 * Called in order of acknowledgement. */
-	void (*acked)(sl_task_ctx_t *ctx, void *ack_data);
+	/* Optional: called exactly once for every record that carried
+	 * ack_data (non-NULL), with what became of it, in the order the
+	 * outcomes are known; the connector releases ack_data here. */
+	void (*acked)(sl_task_ctx_t *ctx, void *ack_data, sl_delivery_t result);
 	/* Optional: the offsets of acknowledged records are now durably
 	 * stored; committed (borrowed) maps each source partition's canonical
 	 * text to {"partition": <partition>, "offset": <offset>} for what was

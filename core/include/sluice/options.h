@@ -43,6 +43,16 @@ typedef struct sl_option {
 	/* Where the typed value goes in the target struct (see SL_OPT_AT). */
 	bool has_field;
 	size_t offset;
+	/* Another name users may write for this option (e.g. the key another
+	 * product uses); NULL when none. Setting both is an error. */
+	const char *alias;
+	/* Set by the worker or the connector itself (in task configs), never
+	 * by users: refused in user configs, left out of help and docs. */
+	bool internal;
+	/* Accepted for compatibility with another product's configs and not
+	 * used: this says why, in the notice logged when the key is set and in
+	 * help and docs. NULL for options that are used. */
+	const char *ignored;
 } sl_option_t;
 
 /* Designated-initializer helpers for option tables. */
