@@ -136,6 +136,10 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 	else
 		cfgs[0] = sl_config_dup(c->config);
 	if (n < 0) {
+		/* task_configs may have filled some slots before it failed: the
+		 * contract (connector.h) makes them the worker's to free. */
+		for (int i = 0; i < max; i++)
+			sl_config_free(cfgs[i]);
 		free(c->trace);
 		c->trace = sl_strdup(errstr);
 		free(cfgs);
