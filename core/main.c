@@ -23,7 +23,7 @@ static void usage(FILE *out)
 	fputs("usage: sluice run [-w WORKER_CONFIG] CONNECTOR_CONFIG...\n"
 	      "       sluice validate FILE...\n"
 	      "       sluice plugins [--describe NAME] [--markdown "
-	      "NAME|worker|connector-common|...]\n"
+	      "NAME|worker|worker-ignored|connector-common|...]\n"
 	      "       sluice offsets list|reset [-w WORKER_CONFIG] [--connector NAME]\n"
 	      "       sluice --version | --help\n"
 	      "\n"
@@ -39,6 +39,21 @@ static void print_errors(const sl_errlist_t *errs)
 		fprintf(stderr, "error: %s\n", errs->items[i]);
 }
 
+/* Logs a notice for every Kafka Connect worker key of cfg that sluice
+ * ignores. */
+static void log_worker_notices(const sl_config_t *cfg)
+{
+	sl_errlist_t notes = {0};
+	const char *src = sl_config_source(cfg);
+
+	sl_worker_config_notices(cfg, &notes);
+	for (size_t i = 0; i < notes.count; i++)
+		SL_INFO(NULL, "%s: %s", src ? src : "worker", notes.items[i]);
+	sl_errlist_free(&notes);
+}
+
+/* Loads and validates the worker file (NULL path: defaults), logs what it
+ * ignores and drops those keys. NULL after printing the errors. */
 static sl_config_t *load_worker(const char *path)
 {
 	sl_errlist_t errs = {0};
@@ -49,6 +64,10 @@ static sl_config_t *load_worker(const char *path)
 	}
 	print_errors(&errs);
 	sl_errlist_free(&errs);
+	if (cfg) {
+		log_worker_notices(cfg);
+		sl_worker_config_drop_ignored(cfg);
+	}
 	return cfg;
 }
 
@@ -259,6 +278,7 @@ static const char *validate_one(const sl_config_t *cfg, sl_errlist_t *errs)
 		return "connector";
 	}
 	sl_worker_config_validate(cfg, errs);
+	log_worker_notices(cfg);
 	return "worker";
 }
 
@@ -299,6 +319,16 @@ static int cmd_validate(int argc, char **argv)
 
 /* The option tables that belong to no one connector, by name, for
  * docs/configuration.md. Returns false when name is not one of them. */
+/* The Kafka Connect worker keys sluice accepts and ignores, with why. */
+static void describe_ignored(FILE *out)
+{
+	fputs("| Key | Why sluice ignores it |\n|---|---|\n", out);
+	for (const sl_option_t *o = sl_worker_ignored_options; o->name; o++)
+		fprintf(out, "| `%s` | %s |\n", o->name, o->ignored);
+	for (const sl_worker_ignored_prefix_t *p = sl_worker_ignored_prefixes; p->prefix; p++)
+		fprintf(out, "| `%s*` | %s |\n", p->prefix, p->why);
+}
+
 static bool describe_tables(const char *name)
 {
 	static const struct {
@@ -310,6 +340,10 @@ static bool describe_tables(const char *name)
 		{"source-common", sl_source_common_options},
 		{"sink-common", sl_sink_common_options},
 	};
+	if (!strcmp(name, "worker-ignored")) {
+		describe_ignored(stdout);
+		return true;
+	}
 	for (size_t i = 0; i < SL_ARRAY_LEN(tables); i++) {
 		if (!strcmp(name, tables[i].name)) {
 			sl_describe_markdown_table(stdout, tables[i].table);

@@ -22,7 +22,6 @@ typedef struct sl_worker_settings {
 	char *key_converter;
 	char *value_converter;
 	int log_level;
-	char *plugin_path;
 	char *security_protocol;
 } sl_worker_settings_t;
 
@@ -35,6 +34,27 @@ extern const sl_option_t sl_sink_common_options[];
 /* Key prefixes accepted without a table entry (NULL-terminated). */
 extern const char *const sl_worker_prefixes[];
 extern const char *const sl_connector_prefixes[];
+
+/* Kafka Connect worker keys that sluice accepts and does not use, each
+ * with .ignored saying why (NULL-name terminated), and key prefixes of the
+ * same kind ({NULL, NULL} terminated). A Kafka Connect worker file thus
+ * loads unchanged; keys no one defines are still errors. */
+extern const sl_option_t sl_worker_ignored_options[];
+typedef struct sl_worker_ignored_prefix {
+	const char *prefix;
+	const char *why;
+} sl_worker_ignored_prefix_t;
+extern const sl_worker_ignored_prefix_t sl_worker_ignored_prefixes[];
+/* True when key is one of those (by name or prefix). */
+bool sl_worker_key_is_ignored(const char *key);
+/* Adds to notes one line for each ignored key of cfg (a prefix once):
+ * "worker key 'rest.port' is Kafka Connect's; sluice has no REST API yet:
+ * ignored", and for group.id that the worker runs standalone. Values are
+ * never shown. The caller logs them. */
+void sl_worker_config_notices(const sl_config_t *cfg, sl_errlist_t *notes);
+/* Removes the ignored keys from cfg, so that no later stage (librdkafka's
+ * admin.* passthrough meeting admin.listeners) sees them. */
+void sl_worker_config_drop_ignored(sl_config_t *cfg);
 
 /* Checks a worker config: known keys, types, the key and value converters
  * (names and key.converter.* / value.converter.* settings), and that

@@ -95,11 +95,12 @@ const sl_option_t sl_worker_options[] = {
 	 .enums = log_levels,
 	 .doc = "Most verbose log level printed.",
 	 SL_OPT_AT(sl_worker_settings_t, log_level)},
-	{.name = "plugin.path",
-	 .type = SL_OPT_STRING,
-	 .doc = "Accepted so Kafka Connect worker files load unchanged; ignored (every "
-		"connector is built in).",
-	 SL_OPT_AT(sl_worker_settings_t, plugin_path)},
+	{.name = "config.providers",
+	 .type = SL_OPT_LIST,
+	 .doc = "Names of the config providers that ${name:...} references in this file may "
+		"use, each with config.providers.<name>.class (FileConfigProvider, "
+		"EnvVarConfigProvider or DirectoryConfigProvider) and optional "
+		"config.providers.<name>.param.* settings. env, file and dir work undeclared."},
 	{.name = "security.protocol",
 	 .type = SL_OPT_STRING,
 	 .doc = "Passed to every Kafka client, like sasl.* and ssl.* keys.",
@@ -107,9 +108,166 @@ const sl_option_t sl_worker_options[] = {
 	SL_OPT_END,
 };
 
-const char *const sl_worker_prefixes[] = {
-	"producer.",        "consumer.", "admin.", "key.converter.",
-	"value.converter.", "sasl.",     "ssl.",   NULL};
+const char *const sl_worker_prefixes[] = {"producer.",      "consumer.",         "admin.",
+					  "key.converter.", "value.converter.",  "sasl.",
+					  "ssl.",           "config.providers.", NULL};
+
+/* Why Kafka Connect worker keys sluice has no use for are ignored; the
+ * notice reads "worker key 'K' is Kafka Connect's; <why>: ignored". */
+#define WHY_REST "sluice has no REST API yet"
+#define WHY_GROUP "sluice has no distributed mode yet and runs standalone"
+#define WHY_TOPICS                                                                                 \
+	"sluice runs standalone: offsets live in offset.storage.file.filename, connector "         \
+	"configs in files, and there are no internal topics"
+#define WHY_CLIENT                                                                                 \
+	"it sets the clients of Kafka Connect's group and internal topics, which sluice does "     \
+	"not have (producer.*, consumer.* and admin.* set sluice's clients)"
+#define WHY_METRICS "sluice has no metrics reporters yet"
+#define WHY_INTERNAL "Kafka Connect 3.0 removed it, and sluice stores offsets as JSON"
+
+#define IGNORED(key, why)                                                                          \
+	{                                                                                          \
+		.name = (key), .type = SL_OPT_STRING, .ignored = (why), .doc = (why)               \
+	}
+
+const sl_option_t sl_worker_ignored_options[] = {
+	IGNORED("plugin.path", "every connector is built into sluice"),
+	IGNORED("plugin.discovery", "every connector is built into sluice"),
+	IGNORED("group.id", WHY_GROUP),
+	IGNORED("config.storage.topic", WHY_TOPICS),
+	IGNORED("config.storage.replication.factor", WHY_TOPICS),
+	IGNORED("offset.storage.topic", WHY_TOPICS),
+	IGNORED("offset.storage.partitions", WHY_TOPICS),
+	IGNORED("offset.storage.replication.factor", WHY_TOPICS),
+	IGNORED("status.storage.topic", WHY_TOPICS),
+	IGNORED("status.storage.partitions", WHY_TOPICS),
+	IGNORED("status.storage.replication.factor", WHY_TOPICS),
+	IGNORED("heartbeat.interval.ms", WHY_GROUP),
+	IGNORED("session.timeout.ms", WHY_GROUP),
+	IGNORED("rebalance.timeout.ms", WHY_GROUP),
+	IGNORED("worker.sync.timeout.ms", WHY_GROUP),
+	IGNORED("worker.unsync.backoff.ms", WHY_GROUP),
+	IGNORED("scheduled.rebalance.max.delay.ms", WHY_GROUP),
+	IGNORED("connect.protocol", WHY_GROUP),
+	IGNORED("inter.worker.key.generation.algorithm", WHY_GROUP),
+	IGNORED("inter.worker.key.size", WHY_GROUP),
+	IGNORED("inter.worker.key.ttl.ms", WHY_GROUP),
+	IGNORED("inter.worker.signature.algorithm", WHY_GROUP),
+	IGNORED("inter.worker.verification.algorithms", WHY_GROUP),
+	IGNORED("exactly.once.source.support", "sluice has no exactly-once source support yet"),
+	IGNORED("listeners", WHY_REST),
+	IGNORED("rest.host.name", WHY_REST),
+	IGNORED("rest.port", WHY_REST),
+	IGNORED("rest.advertised.host.name", WHY_REST),
+	IGNORED("rest.advertised.port", WHY_REST),
+	IGNORED("rest.advertised.listener.protocol", WHY_REST),
+	IGNORED("rest.extension.classes", WHY_REST),
+	IGNORED("admin.listeners", WHY_REST),
+	IGNORED("access.control.allow.origin", WHY_REST),
+	IGNORED("access.control.allow.methods", WHY_REST),
+	IGNORED("response.http.headers.config", WHY_REST),
+	IGNORED("connector.client.config.override.policy",
+		"sluice allows every client override (Kafka Connect's All policy)"),
+	IGNORED("topic.creation.enable",
+		"sluice always creates a source connector's missing topics "
+		"(topic.creation.default.*)"),
+	IGNORED("topic.tracking.enable", "sluice does not track the topics connectors use"),
+	IGNORED("topic.tracking.allow.reset", "sluice does not track the topics connectors use"),
+	IGNORED("header.converter", "sluice has no header converters yet: headers pass as bytes"),
+	IGNORED("internal.key.converter", WHY_INTERNAL),
+	IGNORED("internal.value.converter", WHY_INTERNAL),
+	IGNORED("metrics.sample.window.ms", WHY_METRICS),
+	IGNORED("metrics.num.samples", WHY_METRICS),
+	IGNORED("metrics.recording.level", WHY_METRICS),
+	IGNORED("metric.reporters", WHY_METRICS),
+	IGNORED("auto.include.jmx.reporter", WHY_METRICS),
+	IGNORED("client.id", WHY_CLIENT),
+	IGNORED("client.dns.lookup", WHY_CLIENT),
+	IGNORED("metadata.max.age.ms", WHY_CLIENT),
+	IGNORED("metadata.recovery.strategy", WHY_CLIENT),
+	IGNORED("send.buffer.bytes", WHY_CLIENT),
+	IGNORED("receive.buffer.bytes", WHY_CLIENT),
+	IGNORED("reconnect.backoff.ms", WHY_CLIENT),
+	IGNORED("reconnect.backoff.max.ms", WHY_CLIENT),
+	IGNORED("retry.backoff.ms", WHY_CLIENT),
+	IGNORED("retry.backoff.max.ms", WHY_CLIENT),
+	IGNORED("request.timeout.ms", WHY_CLIENT),
+	IGNORED("connections.max.idle.ms", WHY_CLIENT),
+	IGNORED("socket.connection.setup.timeout.ms", WHY_CLIENT),
+	IGNORED("socket.connection.setup.timeout.max.ms", WHY_CLIENT),
+	SL_OPT_END,
+};
+
+const sl_worker_ignored_prefix_t sl_worker_ignored_prefixes[] = {
+	{"internal.key.converter.", WHY_INTERNAL},
+	{"internal.value.converter.", WHY_INTERNAL},
+	{"header.converter.", "sluice has no header converters yet: headers pass as bytes"},
+	{"listeners.", WHY_REST},
+	{"admin.listeners.", WHY_REST},
+	{"metrics.context.", WHY_METRICS},
+	{NULL, NULL},
+};
+
+/* The ignored option or prefix entry key falls under, or NULL. */
+static const char *ignored_why(const char *key, const char **what)
+{
+	const sl_option_t *o = sl_options_find(sl_worker_ignored_options, key);
+
+	*what = key;
+	if (o)
+		return o->ignored;
+	for (const sl_worker_ignored_prefix_t *p = sl_worker_ignored_prefixes; p->prefix; p++) {
+		if (!strncmp(key, p->prefix, strlen(p->prefix))) {
+			*what = p->prefix;
+			return p->why;
+		}
+	}
+	return NULL;
+}
+
+bool sl_worker_key_is_ignored(const char *key)
+{
+	const char *what;
+	return ignored_why(key, &what) != NULL;
+}
+
+/* Adds one notice per ignored key or prefix set (a prefix once). */
+void sl_worker_config_notices(const sl_config_t *cfg, sl_errlist_t *notes)
+{
+	sl_config_t *told = sl_config_new(); /* the keys and prefixes noted */
+	char shown[256];
+
+	for (size_t i = 0; i < sl_config_count(cfg); i++) {
+		const char *what, *why = ignored_why(sl_config_at(cfg, i)->key, &what);
+		if (!why || sl_config_get(told, what))
+			continue;
+		sl_config_set(told, what, "", NULL, 0);
+		if (!strcmp(what, "group.id"))
+			sl_errlist_addf(
+				notes,
+				"worker key 'group.id' names a Kafka Connect distributed cluster; "
+				"sluice has no distributed mode yet: this worker runs standalone, "
+				"with the connector files given to it");
+		else
+			sl_errlist_addf(notes,
+					"worker key%s '%s%s' %s Kafka Connect's; %s: ignored",
+					what == sl_config_at(cfg, i)->key ? "" : "s",
+					sl_config_printable(what, shown, sizeof(shown)),
+					what == sl_config_at(cfg, i)->key ? "" : "*",
+					what == sl_config_at(cfg, i)->key ? "is" : "are", why);
+	}
+	sl_config_free(told);
+}
+
+void sl_worker_config_drop_ignored(sl_config_t *cfg)
+{
+	for (size_t i = 0; i < sl_config_count(cfg);) {
+		if (sl_worker_key_is_ignored(sl_config_at(cfg, i)->key))
+			sl_config_unset(cfg, sl_config_at(cfg, i)->key);
+		else
+			i++;
+	}
+}
 
 const sl_option_t sl_connector_common_options[] = {
 	{.name = "name",
@@ -280,6 +438,7 @@ static void check_passthrough(const sl_config_t *cfg, sl_errlist_t *errs)
 	sl_config_t *copy = sl_config_dup(cfg);
 	char err[512], where[512] = "worker", shown[512];
 
+	sl_worker_config_drop_ignored(copy); /* admin.listeners is no admin.* key */
 	sl_config_set(copy, "bootstrap.servers", "localhost:9092", NULL, 0);
 	sl_kafka_t *k = sl_kafka_new(copy, err, sizeof(err));
 	if (!k) {
@@ -300,10 +459,18 @@ static void check_passthrough(const sl_config_t *cfg, sl_errlist_t *errs)
 int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
-	const sl_option_t *tables[] = {sl_worker_options, NULL};
+	const sl_option_t *tables[] = {sl_worker_options, sl_worker_ignored_options, NULL};
+	const char *prefixes[SL_ARRAY_LEN(sl_worker_prefixes) +
+			     SL_ARRAY_LEN(sl_worker_ignored_prefixes)];
+	size_t n = 0;
 	sl_worker_settings_t ws = {0};
 
-	sl_options_check_unknown(tables, sl_worker_prefixes, cfg, "the worker", errs);
+	for (const char *const *p = sl_worker_prefixes; *p; p++)
+		prefixes[n++] = *p;
+	for (const sl_worker_ignored_prefix_t *p = sl_worker_ignored_prefixes; p->prefix; p++)
+		prefixes[n++] = p->prefix;
+	prefixes[n] = NULL;
+	sl_options_check_unknown(tables, prefixes, cfg, "the worker", errs);
 	sl_options_load(sl_worker_options, cfg, &ws, errs);
 	sl_options_free(sl_worker_options, &ws);
 	check_converter(cfg, true, true, errs);

@@ -260,6 +260,102 @@ static void test_validation_cost_grows_linearly_with_the_keys(void)
 	CU_ASSERT(large < 8 * small);
 }
 
+/* A worker file written for Kafka Connect (standalone or distributed). */
+#define CONNECT_WORKER                                                                             \
+	"bootstrap.servers=localhost:9092\ngroup.id=connect-cluster\n"                             \
+	"key.converter=org.apache.kafka.connect.json.JsonConverter\n"                              \
+	"key.converter.schemas.enable=false\n"                                                     \
+	"offset.storage.topic=connect-offsets\noffset.storage.replication.factor=1\n"              \
+	"config.storage.topic=connect-configs\nstatus.storage.topic=connect-status\n"              \
+	"status.storage.partitions=5\nrest.port=8083\nlisteners=HTTP://:8083\n"                    \
+	"rest.advertised.host.name=w1\nadmin.listeners=http://localhost:8084\n"                    \
+	"listeners.https.ssl.keystore.location=/k.jks\ntopic.creation.enable=true\n"               \
+	"heartbeat.interval.ms=3000\nsession.timeout.ms=10000\nrebalance.timeout.ms=60000\n"       \
+	"scheduled.rebalance.max.delay.ms=300000\nworker.sync.timeout.ms=3000\n"                   \
+	"internal.key.converter=org.apache.kafka.connect.json.JsonConverter\n"                     \
+	"internal.key.converter.schemas.enable=false\n"                                            \
+	"connector.client.config.override.policy=All\nexactly.once.source.support=enabled\n"       \
+	"metrics.recording.level=INFO\nmetrics.context.env=prod\n"                                 \
+	"access.control.allow.origin=*\nplugin.path=/usr/share/java\n"                             \
+	"config.providers=file\n"                                                                  \
+	"config.providers.file.class="                                                             \
+	"org.apache.kafka.common.config.provider.FileConfigProvider\n"                             \
+	"task.shutdown.graceful.timeout.ms=10000\n"
+
+static void test_kafka_connect_worker_keys_are_accepted(void)
+{
+	char *e = errors_of(CONNECT_WORKER, "w.properties", true);
+	CU_ASSERT_STRING_EQUAL(e, "");
+	if (*e)
+		fprintf(stderr, "\ngot: %s\n", e);
+	free(e);
+}
+
+static void test_worker_key_no_one_defines_fails_with_did_you_mean(void)
+{
+	char *e = errors_of("rest.prot=8083\n", "w.properties", true);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e, "w.properties:1: unknown key 'rest.prot' for the worker; "
+					 "did you mean 'rest.port'?"));
+	free(e);
+}
+
+/* The notices for text, joined by newlines (malloc()ed). */
+static char *notices_of(const char *text)
+{
+	sl_errlist_t errs = {0}, notes = {0};
+	sl_config_t *cfg = sl_config_parse_properties(text, "w.properties", &errs);
+	sl_buf_t out = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	sl_worker_config_notices(cfg, &notes);
+	sl_buf_append_str(&out, "");
+	for (size_t i = 0; i < notes.count; i++)
+		sl_buf_appendf(&out, "%s%s", i ? "\n" : "", notes.items[i]);
+	sl_errlist_free(&notes);
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+	return sl_buf_steal(&out);
+}
+
+static void test_ignored_worker_keys_get_one_notice_each(void)
+{
+	char *n = notices_of("rest.port=8083\nplugin.path=/opt\nbootstrap.servers=b:9092\n"
+			     "listeners.https.ssl.keystore.location=/k\n"
+			     "listeners.https.ssl.keystore.password=hunter2\ngroup.id=g\n");
+	CU_ASSERT_STRING_EQUAL(
+		n,
+		"worker key 'rest.port' is Kafka Connect's; sluice has no REST API yet: ignored\n"
+		"worker key 'plugin.path' is Kafka Connect's; every connector is built into "
+		"sluice: ignored\n"
+		"worker keys 'listeners.*' are Kafka Connect's; sluice has no REST API yet: "
+		"ignored\n"
+		"worker key 'group.id' names a Kafka Connect distributed cluster; sluice has no "
+		"distributed mode yet: this worker runs standalone, with the connector files "
+		"given to it");
+	CU_ASSERT_PTR_NULL(strstr(n, "hunter2"));
+	free(n);
+	n = notices_of("bootstrap.servers=b:9092\nkey.converter=json\n");
+	CU_ASSERT_STRING_EQUAL(n, "");
+	free(n);
+}
+
+static void test_ignored_worker_keys_are_dropped_before_use(void)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = sl_config_parse_properties(
+		"admin.listeners=http://:8084\nbootstrap.servers=b:9092\nrest.port=1\n"
+		"admin.client.id=x\nlisteners.https.ssl.key.password=p\n",
+		"w.properties", &errs);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	sl_worker_config_drop_ignored(cfg);
+	CU_ASSERT_EQUAL(sl_config_count(cfg), 2);
+	CU_ASSERT_STRING_EQUAL(sl_config_at(cfg, 0)->key, "bootstrap.servers");
+	CU_ASSERT_STRING_EQUAL(sl_config_at(cfg, 1)->key, "admin.client.id");
+	sl_config_free(cfg);
+	sl_errlist_free(&errs);
+}
+
 void validate_test_register(void)
 {
 	CU_TestInfo tests[] = {
@@ -291,6 +387,14 @@ void validate_test_register(void)
 		 test_bad_override_of_each_client_names_key_and_place},
 		{"validation cost grows linearly with the keys",
 		 test_validation_cost_grows_linearly_with_the_keys},
+		{"Kafka Connect worker keys are accepted",
+		 test_kafka_connect_worker_keys_are_accepted},
+		{"worker key no one defines fails with did you mean",
+		 test_worker_key_no_one_defines_fails_with_did_you_mean},
+		{"ignored worker keys get one notice each",
+		 test_ignored_worker_keys_get_one_notice_each},
+		{"ignored worker keys are dropped before use",
+		 test_ignored_worker_keys_are_dropped_before_use},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("validate", NULL, NULL, tests);
