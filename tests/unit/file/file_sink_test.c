@@ -15,8 +15,8 @@
 
 #include "bounded.h"
 #include "file.h"
+#include "kit.h"
 #include "runner.h"
-#include "task.h"
 
 /* Formats rec and compares with expected (which includes the '\n'). */
 static void assert_format(const sl_record_t *rec, int format, const char *expected,
@@ -162,25 +162,28 @@ static void test_connector_is_a_documented_sink_with_kafka_connect_aliases(void)
 		CU_ASSERT(o->doc && o->doc[0]);
 }
 
+/* A kit of a file-sink task named unit-sink writing format to file (the
+ * kit's "out.txt" when NULL); started when start is true (asserting
+ * SL_OK). */
+static sl_kit_t *sink_kit(const char *file, const char *format, bool start)
+{
+	static const char *const common[] = {"name", "unit-sink", "topics", "t", NULL};
+	sl_kit_t *kit = kit_new(&file_sink_connector, common, 0, 1);
+
+	kit_set(kit, "file", file ? file : kit_path(kit, "out.txt"));
+	kit_set(kit, "format", format);
+	if (start)
+		CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	return kit;
+}
+
 /* Whether a started file-sink task asks the worker for record headers. */
 static bool start_wants_headers(const char *format)
 {
-	char path[] = "/tmp/sluice-file-sink-test-XXXXXX";
-	int fd = mkstemp(path);
-	CU_ASSERT_FATAL(fd >= 0);
-	close(fd);
-	sl_connector_settings_t s = {.name = "unit", .connector_class = "file-sink"};
-	sl_task_env_t env = {.settings = &s};
-	sl_config_t *cfg = sl_config_new();
-	sl_config_set(cfg, "file", path, NULL, 0);
-	sl_config_set(cfg, "format", format, NULL, 0);
-	sl_task_ctx_t *t = sl_task_new(&env, 0, cfg);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->start(t, cfg), SL_OK);
-	bool wanted = !t->sink_headers_off;
-	file_sink_connector.sink->stop(t);
-	sl_task_stop_and_free(t);
-	sl_config_free(cfg);
-	unlink(path);
+	sl_kit_t *kit = sink_kit(NULL, format, true);
+	bool wanted = kit_sink_headers_wanted(kit);
+
+	kit_free(kit);
 	return wanted;
 }
 
@@ -194,67 +197,8 @@ static void test_only_json_format_asks_for_record_headers(void)
 
 /* ---- a task on real files ---------------------------------------------- */
 
-/* A temporary directory with the sink's output "out.txt" and a task on a
- * fake context writing to it (or to another path). */
-typedef struct sink_fx {
-	char dir[64];
-	char path[128];
-	char other[128];
-	sl_connector_settings_t s;
-	sl_task_env_t env;
-	sl_config_t *cfg;
-	sl_task_ctx_t *t;
-} sink_fx_t;
-
-static void fx_dir(sink_fx_t *fx)
-{
-	memset(fx, 0, sizeof(*fx));
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/sl_sink_XXXXXX");
-	CU_ASSERT_FATAL(mkdtemp(fx->dir) != NULL);
-	snprintf(fx->path, sizeof(fx->path), "%s/out.txt", fx->dir);
-	snprintf(fx->other, sizeof(fx->other), "%s/out.txt.1", fx->dir);
-	fx->s = (sl_connector_settings_t){.name = "unit-sink", .connector_class = "file-sink"};
-	fx->env = (sl_task_env_t){.settings = &fx->s};
-}
-
-/* Starts a task writing to file (fx->path when NULL). */
-static sl_rc_t fx_start(sink_fx_t *fx, const char *file, const char *format)
-{
-	fx->cfg = sl_config_new();
-	sl_config_set(fx->cfg, "file", file ? file : fx->path, NULL, 0);
-	sl_config_set(fx->cfg, "format", format, NULL, 0);
-	fx->t = sl_task_new(&fx->env, 0, fx->cfg);
-	sl_rc_t rc = file_sink_connector.sink->start(fx->t, fx->cfg);
-	if (rc != SL_OK) {
-		sl_task_stop_and_free(fx->t);
-		sl_config_free(fx->cfg);
-		fx->t = NULL;
-		fx->cfg = NULL;
-	}
-	return rc;
-}
-
-static void fx_stop(sink_fx_t *fx)
-{
-	if (!fx->t)
-		return;
-	file_sink_connector.sink->stop(fx->t);
-	sl_task_stop_and_free(fx->t);
-	sl_config_free(fx->cfg);
-	fx->t = NULL;
-	fx->cfg = NULL;
-}
-
-static void fx_done(sink_fx_t *fx)
-{
-	fx_stop(fx);
-	unlink(fx->path);
-	unlink(fx->other);
-	rmdir(fx->dir);
-}
-
 /* Puts n records whose values are fmt formatted with from, from + 1, ... */
-static sl_rc_t put_lines(sl_task_ctx_t *t, const char *fmt, int from, int n)
+static sl_rc_t put_lines(sl_kit_t *kit, const char *fmt, int from, int n)
 {
 	sl_record_t *r = sl_calloc((size_t)n, sizeof(*r));
 
@@ -265,7 +209,7 @@ static sl_rc_t put_lines(sl_task_ctx_t *t, const char *fmt, int from, int n)
 		sl_record_init(&r[i]);
 		sl_value_set_string(&r[i].value, v, (size_t)len);
 	}
-	sl_rc_t rc = file_sink_connector.sink->put(t, r, (size_t)n);
+	sl_rc_t rc = kit_put(kit, r, (size_t)n);
 	for (int i = 0; i < n; i++)
 		sl_record_clear(&r[i]);
 	free(r);
@@ -303,70 +247,42 @@ static off_t size_of(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
-/* Redirects stderr (the log) into a temporary file until capture_end,
- * which returns what was written (malloc()ed). */
-typedef struct capture {
-	int saved;
-	char path[64];
-} capture_t;
-
-static void capture_begin(capture_t *c)
-{
-	snprintf(c->path, sizeof(c->path), "/tmp/sl_sink_log_XXXXXX");
-	int fd = mkstemp(c->path);
-	CU_ASSERT_FATAL(fd >= 0);
-	fflush(stderr);
-	c->saved = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static char *capture_end(capture_t *c)
-{
-	fflush(stderr);
-	dup2(c->saved, 2);
-	close(c->saved);
-	char *text = sl_file_read_all(c->path, NULL);
-	unlink(c->path);
-	return text ? text : sl_strdup("");
-}
-
 /* A write that fills the disk leaves part of a line; when space comes back
  * the same lines must be written whole, each once. RLIMIT_FSIZE stands in
  * for a full disk: write() stops at the limit with a short count, then
  * fails (EFBIG), like ENOSPC on a filesystem. */
 static void test_failed_write_leaves_whole_lines_and_retry_writes_each_once(void)
 {
-	sink_fx_t fx;
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
 	sl_buf_t want = {0};
 	struct rlimit saved, lim;
 	void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
 
-	fx_dir(&fx);
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, NULL, "value"), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "rec-%06d", 0, 100), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
-	CU_ASSERT_EQUAL(size_of(fx.path), 1100);
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "rec-%06d", 0, 100), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	CU_ASSERT_EQUAL(size_of(path), 1100);
 
 	getrlimit(RLIMIT_FSIZE, &saved);
 	lim = saved;
 	lim.rlim_cur = 1500; /* 36 lines and 4 bytes fit */
 	CU_ASSERT_FATAL(setrlimit(RLIMIT_FSIZE, &lim) == 0);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "rec-%06d", 100, 100), SL_OK);
-	sl_rc_t rc = file_sink_connector.sink->flush(fx.t);
+	CU_ASSERT_EQUAL(put_lines(kit, "rec-%06d", 100, 100), SL_OK);
+	sl_rc_t rc = kit_flush(kit);
 	setrlimit(RLIMIT_FSIZE, &saved);
 	CU_ASSERT_EQUAL(rc, SL_RETRY);
-	CU_ASSERT_PTR_NOT_NULL(strstr(fx.t->fail_reason, fx.path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), path));
 	/* Nothing of the failed write is left: the file ends after the last
 	 * line that was written whole before it. */
-	CU_ASSERT_EQUAL(size_of(fx.path), 1100);
+	CU_ASSERT_EQUAL(size_of(path), 1100);
 
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
 	expect_lines(&want, "rec-%06d", 0, 200);
-	CU_ASSERT(file_is(fx.path, &want));
+	CU_ASSERT(file_is(path, &want));
 	sl_buf_free(&want);
 	signal(SIGXFSZ, old_xfsz);
-	fx_done(&fx);
+	kit_free(kit);
 }
 
 /* A file that ends inside a line (a write cut short by a crash, no record
@@ -374,31 +290,30 @@ static void test_failed_write_leaves_whole_lines_and_retry_writes_each_once(void
  * appended, and the cut is logged with its size. */
 static void test_start_cuts_a_torn_last_line(void)
 {
-	sink_fx_t fx;
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
 	sl_buf_t want = {0};
-	capture_t cap;
 	int fd;
 
-	fx_dir(&fx);
-	fd = open(fx.path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CU_ASSERT_FATAL(fd >= 0);
 	CU_ASSERT(write(fd, "rec-1\nrec-2\nrec-", 16) == 16);
 	close(fd);
-	capture_begin(&cap);
-	sl_rc_t rc = fx_start(&fx, NULL, "value");
-	char *log = capture_end(&cap);
+	kit_capture_begin();
+	sl_rc_t rc = kit_start(kit);
+	char *log = kit_capture_end();
 	CU_ASSERT_EQUAL_FATAL(rc, SL_OK);
-	CU_ASSERT_EQUAL(size_of(fx.path), 12);
+	CU_ASSERT_EQUAL(size_of(path), 12);
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "WARN"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "cut 4 bytes"));
 	free(log);
 
-	CU_ASSERT_EQUAL(put_lines(fx.t, "rec-%d", 3, 1), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "rec-%d", 3, 1), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
 	sl_buf_append_str(&want, "rec-1\nrec-2\nrec-3\n");
-	CU_ASSERT(file_is(fx.path, &want));
+	CU_ASSERT(file_is(path, &want));
 	sl_buf_free(&want);
-	fx_done(&fx);
+	kit_free(kit);
 }
 
 /* With format=value a value may hold newlines, so "ends with a newline" is
@@ -407,35 +322,36 @@ static void test_start_cuts_a_torn_last_line(void)
  * records were not committed and come again. */
 static void test_restart_cuts_back_to_the_last_flushed_length(void)
 {
-	sink_fx_t fx;
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
 	sl_buf_t want = {0};
 	int fd;
 
-	fx_dir(&fx);
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, NULL, "value"), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "multi\nline %d", 1, 2), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
-	if (getxattr(fx.path, "user.sluice.flushed", NULL, 0) < 0 && errno == ENOTSUP) {
-		fprintf(stderr, "\n  SKIP: %s keeps no user extended attributes\n", fx.dir);
-		fx_done(&fx);
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "multi\nline %d", 1, 2), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	if (getxattr(path, "user.sluice.flushed", NULL, 0) < 0 && errno == ENOTSUP) {
+		fprintf(stderr, "\n  SKIP: %s keeps no user extended attributes\n",
+			kit_path(kit, NULL));
+		kit_free(kit);
 		return;
 	}
-	fx_stop(&fx);
+	kit_stop(kit);
 	/* A crash while writing "multi\nline 3\n": its first line is there. */
-	fd = open(fx.path, O_WRONLY | O_APPEND);
+	fd = open(path, O_WRONLY | O_APPEND);
 	CU_ASSERT_FATAL(fd >= 0);
 	CU_ASSERT(write(fd, "multi\n", 6) == 6);
 	close(fd);
 
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, NULL, "value"), SL_OK);
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
 	expect_lines(&want, "multi\nline %d", 1, 2);
-	CU_ASSERT(file_is(fx.path, &want));
-	CU_ASSERT_EQUAL(put_lines(fx.t, "multi\nline %d", 3, 1), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
+	CU_ASSERT(file_is(path, &want));
+	CU_ASSERT_EQUAL(put_lines(kit, "multi\nline %d", 3, 1), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
 	expect_lines(&want, "multi\nline %d", 3, 1);
-	CU_ASSERT(file_is(fx.path, &want));
+	CU_ASSERT(file_is(path, &want));
 	sl_buf_free(&want);
-	fx_done(&fx);
+	kit_free(kit);
 }
 
 /* 12,000 lines of 93 bytes: more than the sink buffers before writing,
@@ -448,66 +364,67 @@ static void test_restart_cuts_back_to_the_last_flushed_length(void)
  * flush re-creates the file by its name and writes them again there. */
 static void test_deleted_file_is_recreated_with_every_unflushed_line(void)
 {
-	sink_fx_t fx;
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
 	sl_buf_t want = {0};
 
-	fx_dir(&fx);
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, NULL, "value"), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "old-%d", 0, 10), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, BIG_FMT, 0, BIG_LINES), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "late-%d", 0, 5), SL_OK); /* writes the big lines */
-	CU_ASSERT(size_of(fx.path) > 1000000);
-	CU_ASSERT_FATAL(unlink(fx.path) == 0);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "after-%d", 0, 5), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "old-%d", 0, 10), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, BIG_FMT, 0, BIG_LINES), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "late-%d", 0, 5), SL_OK); /* writes the big lines */
+	CU_ASSERT(size_of(path) > 1000000);
+	CU_ASSERT_FATAL(unlink(path) == 0);
+	CU_ASSERT_EQUAL(put_lines(kit, "after-%d", 0, 5), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
 	expect_lines(&want, BIG_FMT, 0, BIG_LINES);
 	expect_lines(&want, "late-%d", 0, 5);
 	expect_lines(&want, "after-%d", 0, 5);
-	CU_ASSERT(file_is(fx.path, &want));
+	CU_ASSERT(file_is(path, &want));
 	sl_buf_free(&want);
-	fx_done(&fx);
+	kit_free(kit);
 }
 
 /* A renamed file (log rotation) keeps what was written to it; the sink
  * goes on with a new file by the configured name. */
 static void test_renamed_file_keeps_its_lines_and_new_lines_go_to_the_name(void)
 {
-	sink_fx_t fx;
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
 	sl_buf_t want = {0};
 
-	fx_dir(&fx);
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, NULL, "value"), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "first-%d", 0, 3), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
-	CU_ASSERT_FATAL(rename(fx.path, fx.other) == 0);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "second-%d", 0, 3), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "first-%d", 0, 3), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	CU_ASSERT_FATAL(rename(path, kit_path(kit, "out.txt.1")) == 0);
+	CU_ASSERT_EQUAL(put_lines(kit, "second-%d", 0, 3), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
 	expect_lines(&want, "first-%d", 0, 3);
-	CU_ASSERT(file_is(fx.other, &want));
+	CU_ASSERT(file_is(kit_path(kit, "out.txt.1"), &want));
 	sl_buf_reset(&want);
 	expect_lines(&want, "second-%d", 0, 3);
-	CU_ASSERT(file_is(fx.path, &want));
+	CU_ASSERT(file_is(path, &want));
 	sl_buf_free(&want);
-	fx_done(&fx);
+	kit_free(kit);
 }
 
-/* For the FIFO tests: the fixture and a reader fd the test holds. */
+/* For the FIFO tests: the kit, its output and a reader fd the test holds. */
 typedef struct fifo_call {
-	sink_fx_t *fx;
+	sl_kit_t *kit;
+	const char *path;
 	int reader;
 } fifo_call_t;
 
 static sl_rc_t call_start(void *arg)
 {
 	fifo_call_t *c = arg;
-	return fx_start(c->fx, NULL, "value");
+	return kit_start(c->kit);
 }
 
 static sl_rc_t call_flush(void *arg)
 {
 	fifo_call_t *c = arg;
-	return file_sink_connector.sink->flush(c->fx->t);
+	return kit_flush(c->kit);
 }
 
 /* Unblocks an open() waiting for a reader (or a write to a full FIFO) by
@@ -518,7 +435,7 @@ static void open_reader(void *arg)
 	char tmp[65536];
 
 	if (c->reader < 0)
-		c->reader = open(c->fx->path, O_RDONLY | O_NONBLOCK);
+		c->reader = open(c->path, O_RDONLY | O_NONBLOCK);
 	for (int i = 0; i < 200 && c->reader >= 0; i++) {
 		while (read(c->reader, tmp, sizeof(tmp)) > 0)
 			;
@@ -531,36 +448,36 @@ static void open_reader(void *arg)
  * what it waits for; once a reader comes the lines reach it. */
 static void test_fifo_without_reader_neither_blocks_start_nor_flush(void)
 {
-	sink_fx_t fx;
-	fifo_call_t c = {.fx = &fx, .reader = -1};
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
+	fifo_call_t c = {.kit = kit, .path = path, .reader = -1};
 	sl_rc_t rc;
 	char got[64] = "";
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* as sluice's main() does */
 
-	fx_dir(&fx);
-	CU_ASSERT_FATAL(mkfifo(fx.path, 0644) == 0);
+	CU_ASSERT_FATAL(mkfifo(path, 0644) == 0);
 	CU_ASSERT(run_within(call_start, &c, 1000, open_reader, &rc));
 	CU_ASSERT_EQUAL_FATAL(rc, SL_OK);
 	if (c.reader >= 0) { /* the old behaviour: start waited for a reader */
 		close(c.reader);
 		c.reader = -1;
 	}
-	CU_ASSERT_EQUAL(put_lines(fx.t, "fifo-%d", 1, 2), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "fifo-%d", 1, 2), SL_OK);
 	int64_t t0 = sl_now_ms();
 	CU_ASSERT(run_within(call_flush, &c, 2000, open_reader, &rc));
 	CU_ASSERT_EQUAL(rc, SL_RETRY);
-	CU_ASSERT(sl_now_ms() - t0 <= sl_task_timeout_ms(fx.t) + 300);
-	CU_ASSERT_PTR_NOT_NULL(strstr(fx.t->fail_reason, "waiting for a reader on FIFO"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(fx.t->fail_reason, fx.path));
+	CU_ASSERT(sl_now_ms() - t0 <= sl_task_timeout_ms(kit_ctx(kit)) + 300);
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "waiting for a reader on FIFO"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), path));
 
 	if (c.reader < 0)
-		c.reader = open(fx.path, O_RDONLY | O_NONBLOCK);
+		c.reader = open(path, O_RDONLY | O_NONBLOCK);
 	CU_ASSERT_FATAL(c.reader >= 0);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
 	CU_ASSERT_EQUAL(read(c.reader, got, sizeof(got) - 1), 14);
 	CU_ASSERT_STRING_EQUAL(got, "fifo-1\nfifo-2\n");
 	close(c.reader);
-	fx_done(&fx);
+	kit_free(kit);
 	signal(SIGPIPE, old_pipe);
 }
 
@@ -568,43 +485,41 @@ static void test_fifo_without_reader_neither_blocks_start_nor_flush(void)
  * task timeout, and at once when the task is stopping. */
 static void test_fifo_with_stalled_reader_gives_up_in_time_and_on_stop(void)
 {
-	sink_fx_t fx;
-	fifo_call_t c = {.fx = &fx, .reader = -1};
+	sl_kit_t *kit = sink_kit(NULL, "value", false);
+	const char *path = kit_path(kit, "out.txt");
+	fifo_call_t c = {.kit = kit, .path = path, .reader = -1};
 	sl_rc_t rc;
 
-	fx_dir(&fx);
-	CU_ASSERT_FATAL(mkfifo(fx.path, 0644) == 0);
-	c.reader = open(fx.path, O_RDONLY | O_NONBLOCK);
+	CU_ASSERT_FATAL(mkfifo(path, 0644) == 0);
+	c.reader = open(path, O_RDONLY | O_NONBLOCK);
 	CU_ASSERT_FATAL(c.reader >= 0);
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, NULL, "value"), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, BIG_FMT, 0, 3000), SL_OK); /* 279 KB > a pipe */
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, BIG_FMT, 0, 3000), SL_OK); /* 279 KB > a pipe */
 	int64_t t0 = sl_now_ms();
 	CU_ASSERT(run_within(call_flush, &c, 2000, open_reader, &rc));
 	CU_ASSERT_EQUAL(rc, SL_RETRY);
-	CU_ASSERT(sl_now_ms() - t0 <= sl_task_timeout_ms(fx.t) + 300);
-	CU_ASSERT_PTR_NOT_NULL(strstr(fx.t->fail_reason, fx.path));
+	CU_ASSERT(sl_now_ms() - t0 <= sl_task_timeout_ms(kit_ctx(kit)) + 300);
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), path));
 
-	atomic_store(&fx.t->stop, true);
+	kit_request_stop(kit);
 	t0 = sl_now_ms();
 	CU_ASSERT(run_within(call_flush, &c, 2000, open_reader, &rc));
 	CU_ASSERT_EQUAL(rc, SL_RETRY);
 	CU_ASSERT(sl_now_ms() - t0 < 150);
 	close(c.reader);
-	fx_done(&fx);
+	kit_free(kit);
 }
 
 /* Outputs that are not regular files keep working: nothing to cut, sync
  * or follow. */
 static void test_dev_null_output_keeps_working(void)
 {
-	sink_fx_t fx;
+	sl_kit_t *kit = sink_kit("/dev/null", "json", true);
 
-	fx_dir(&fx);
-	CU_ASSERT_EQUAL_FATAL(fx_start(&fx, "/dev/null", "json"), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, BIG_FMT, 0, BIG_LINES), SL_OK);
-	CU_ASSERT_EQUAL(put_lines(fx.t, "x-%d", 0, 10), SL_OK);
-	CU_ASSERT_EQUAL(file_sink_connector.sink->flush(fx.t), SL_OK);
-	fx_done(&fx);
+	CU_ASSERT_EQUAL(put_lines(kit, BIG_FMT, 0, BIG_LINES), SL_OK);
+	CU_ASSERT_EQUAL(put_lines(kit, "x-%d", 0, 10), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	kit_free(kit);
 }
 
 void file_sink_test_register(void)

@@ -4,11 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "offsets.h"
+#include "kit.h"
 #include "pg_errors.h"
 #include "postgres.h"
 #include "runner.h"
-#include "task.h"
 
 static void test_sqlstates_of_passing_failures_are_transient(void)
 {
@@ -136,34 +135,32 @@ static void test_connectdb_to_a_closed_port_is_transient_and_says_so(void)
 static void test_start_of_both_connectors_is_retried_while_the_server_is_down(void)
 {
 	const sl_connector_t *plugins[] = {&postgres_source_connector, &postgres_sink_connector};
-	char err[256];
-	/* nothing stored: the file is never written */
-	sl_offset_store_t *store =
-		sl_offset_store_open("/nonexistent/sluice-offsets.json", false, err, sizeof(err));
+	static const char *const kv[] = {"name",
+					 "pg-down",
+					 "database.hostname",
+					 "127.0.0.1",
+					 "database.port",
+					 "1",
+					 "database.user",
+					 "u",
+					 "database.dbname",
+					 "d",
+					 "topic.prefix",
+					 "down",
+					 "connection.url",
+					 "postgresql://u@127.0.0.1:1/d",
+					 "topics",
+					 "t",
+					 NULL};
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(store);
 	for (size_t i = 0; i < SL_ARRAY_LEN(plugins); i++) {
-		sl_connector_settings_t settings = {.name = "pg-down",
-						    .connector_class = "postgres"};
-		sl_config_t *cfg = sl_config_new();
-		sl_config_set(cfg, "database.hostname", "127.0.0.1", NULL, 0);
-		sl_config_set(cfg, "database.port", "1", NULL, 0);
-		sl_config_set(cfg, "database.user", "u", NULL, 0);
-		sl_config_set(cfg, "database.dbname", "d", NULL, 0);
-		sl_config_set(cfg, "topic.prefix", "down", NULL, 0);
-		sl_config_set(cfg, "connection.url", "postgresql://u@127.0.0.1:1/d", NULL, 0);
-		sl_config_set(cfg, "topics", "t", NULL, 0);
-		sl_task_env_t env = {.offsets = store, .plugin = plugins[i], .settings = &settings};
-		sl_task_ctx_t *ctx = sl_task_new(&env, 0, cfg);
-		sl_rc_t rc = plugins[i]->kind == SL_SOURCE ? plugins[i]->source->start(ctx, cfg)
-							   : plugins[i]->sink->start(ctx, cfg);
-		CU_ASSERT_EQUAL(rc, SL_RETRY);
-		CU_ASSERT_PTR_NOT_NULL(strstr(ctx->fail_reason, "refused"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(ctx->fail_reason, "transient"));
-		sl_task_stop_and_free(ctx);
-		sl_config_free(cfg);
+		sl_kit_t *kit = kit_new(plugins[i], kv, 0, 1); /* nothing stored */
+
+		CU_ASSERT_EQUAL(kit_start(kit), SL_RETRY);
+		CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "refused"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "transient"));
+		kit_free(kit);
 	}
-	sl_offset_store_close(store);
 }
 
 void pg_errors_test_register(void)

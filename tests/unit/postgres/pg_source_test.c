@@ -5,16 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "offsets.h"
+#include "kit.h"
 #include "pg_filter.h"
 #include "pg_offset.h"
 #include "pg_repl.h"
 #include "pg_source_options.h"
 #include "postgres.h"
 #include "runner.h"
-#include "task.h"
 
 static void test_feedback_due_on_request_on_progress_and_on_interval(void)
 {
@@ -261,71 +259,34 @@ static void test_stored_offset_load_names_connector_partition_offset_and_reset(v
 	json_decref(bad);
 }
 
-/* A source task for start(): connector "pg-orders", offsets in a fresh
- * store holding offset (stolen; NULL: none) for {"server": "db1"}, and a
- * server nobody listens on. */
-typedef struct start_fixture {
-	char dir[64], *path;
-	sl_offset_store_t *store;
-	sl_connector_settings_t settings;
-	sl_config_t *cfg;
-	sl_task_ctx_t *ctx;
-} start_fixture_t;
-
-static void start_fixture_init(start_fixture_t *f, json_t *offset)
-{
-	char err[512];
-
-	memset(f, 0, sizeof(*f));
-	strcpy(f->dir, "/tmp/sluice-pgsrc-XXXXXX");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
-	f->path = sl_asprintf("%s/offsets.json", f->dir);
-	f->store = sl_offset_store_open(f->path, false, err, sizeof(err));
-	if (offset) {
-		json_t *offs = json_pack("{s:{s:{s:s},s:o}}", "k", "partition", "server", "db1",
-					 "offset", offset);
-		CU_ASSERT_EQUAL(sl_offset_store_put(f->store, "pg-orders", offs, err, sizeof(err)),
-				0);
-		json_decref(offs);
-	}
-	f->settings.name = "pg-orders";
-	f->settings.connector_class = "postgres-source";
-	f->cfg = sl_config_new();
-	sl_config_set(f->cfg, "database.hostname", "127.0.0.1", NULL, 0);
-	sl_config_set(f->cfg, "database.port", "1", NULL, 0);
-	sl_config_set(f->cfg, "database.user", "u", NULL, 0);
-	sl_config_set(f->cfg, "database.dbname", "d", NULL, 0);
-	sl_config_set(f->cfg, "topic.prefix", "db1", NULL, 0);
-	sl_task_env_t env = {.offsets = f->store,
-			     .plugin = &postgres_source_connector,
-			     .settings = &f->settings};
-	f->ctx = sl_task_new(&env, 0, f->cfg);
-}
-
-static void start_fixture_done(start_fixture_t *f)
-{
-	postgres_source_connector.source->stop(f->ctx);
-	sl_task_stop_and_free(f->ctx);
-	sl_config_free(f->cfg);
-	sl_offset_store_close(f->store);
-	unlink(f->path);
-	rmdir(f->dir);
-	free(f->path);
-}
-
 /* Before the fix a malformed offset was ignored with a warning: the task
- * took the snapshot again (or streamed from the slot) as if new. */
+ * took the snapshot again (or streamed from the slot) as if new. Here
+ * connector "pg-orders" has a malformed offset stored for {"server":
+ * "db1"} and a server nobody listens on. */
 static void test_source_start_fails_on_a_malformed_stored_offset_before_connecting(void)
 {
-	start_fixture_t f;
+	static const char *const kv[] = {"name",
+					 "pg-orders",
+					 "database.hostname",
+					 "127.0.0.1",
+					 "database.port",
+					 "1",
+					 "database.user",
+					 "u",
+					 "database.dbname",
+					 "d",
+					 "topic.prefix",
+					 "db1",
+					 NULL};
+	sl_kit_t *kit = kit_new(&postgres_source_connector, kv, 0, 1);
 
-	start_fixture_init(&f, json_pack("{s:s,s:I}", "lsn", "0/16B3748", "txId", 7));
-	CU_ASSERT_EQUAL(postgres_source_connector.source->start(f.ctx, f.cfg), SL_FAIL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "connector 'pg-orders'"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "{\"server\":\"db1\"}"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "0/16B3748"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.ctx->fail_reason, "sluice offsets reset --connector"));
-	start_fixture_done(&f);
+	kit_store_offset(kit, "{\"server\":\"db1\"}", "{\"lsn\":\"0/16B3748\",\"txId\":7}");
+	CU_ASSERT_EQUAL(kit_start(kit), SL_FAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "connector 'pg-orders'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "{\"server\":\"db1\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "0/16B3748"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_fail_reason(kit), "sluice offsets reset --connector"));
+	kit_free(kit);
 }
 
 static void test_committed_lsn_reads_both_shapes_and_takes_the_highest(void)
