@@ -181,7 +181,33 @@ void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 		slot->acked = true;
 		t->acked++;
 	}
-	return slot->ack_data;
+	void *ack_data = slot->ack_data;
+	slot->ack_data = NULL;
+	return ack_data;
+}
+
+void *sl_offset_tracker_forget(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
+{
+	void *ack_data = slot->ack_data;
+	slot->ack_data = NULL;
+	return ack_data;
+}
+
+void sl_offset_tracker_drain(sl_offset_tracker_t *t, void (*cb)(void *ack_data, void *opaque),
+			     void *opaque)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		for (chunk_t *c = t->deques[i]->first; c; c = c->next) {
+			for (uint32_t j = c->head; j < c->tail; j++) {
+				sl_offset_slot_t *s = &c->slots[j];
+				if (s->acked || !s->ack_data)
+					continue;
+				void *ack_data = s->ack_data;
+				s->ack_data = NULL;
+				cb(ack_data, opaque);
+			}
+		}
+	}
 }
 
 json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t)

@@ -27,8 +27,19 @@ void sl_offset_tracker_free(sl_offset_tracker_t *t);
  * sl_offset_tracker_committable(). */
 sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
 					   json_t *offset, void *ack_data);
-/* Marks the slot acknowledged by Kafka; returns its ack_data. */
+/* Marks the slot acknowledged by Kafka (or skipped: its offset may be
+ * stored); returns its ack_data the first time it is asked for (by this
+ * call or sl_offset_tracker_forget), NULL after. */
 void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
+/* A record that will never be acknowledged (Kafka refused it, or it was
+ * purged at stop): returns its ack_data the first time it is asked for,
+ * NULL after. The slot stays unacknowledged, so no offset moves past it. */
+void *sl_offset_tracker_forget(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
+/* Calls cb(ack_data, opaque) for the ack_data of every unacknowledged slot
+ * not yet handed out, oldest first per source partition, and clears it:
+ * at stop, what was never reported. */
+void sl_offset_tracker_drain(sl_offset_tracker_t *t, void (*cb)(void *ack_data, void *opaque),
+			     void *opaque);
 
 /* Moves past every acknowledged prefix and returns the offsets that became
  * storable since the last call, as a new JSON object mapping the source

@@ -4,9 +4,24 @@
 #include <string.h>
 
 #include "sluice/connector.h"
+#include "task.h"
 
 /* NULL-terminated; defined by the generated registry. */
 extern const sl_connector_t *const sl_builtin_connectors[];
+
+/* Connectors a test registered (sl_plugins_register_extra). */
+#define SL_PLUGINS_EXTRA_MAX 8
+static const sl_connector_t *extra[SL_PLUGINS_EXTRA_MAX];
+static size_t extra_count;
+
+void sl_plugins_register_extra(const sl_connector_t *c)
+{
+	for (size_t i = 0; i < extra_count; i++)
+		if (extra[i] == c)
+			return;
+	if (extra_count < SL_PLUGINS_EXTRA_MAX)
+		extra[extra_count++] = c;
+}
 
 const sl_connector_t *const *sl_plugins_all(void)
 {
@@ -22,5 +37,8 @@ const sl_connector_t *sl_plugins_find(const char *name)
 			if (!strcmp(*a, name))
 				return *p;
 	}
+	for (size_t i = 0; i < extra_count; i++)
+		if (!strcmp(extra[i]->name, name))
+			return extra[i];
 	return NULL;
 }

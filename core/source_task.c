@@ -7,6 +7,28 @@
 #include "sluice/log.h"
 #include "task.h"
 
+/* Tells the connector what became of a record that carried ack_data. */
+static void outcome(sl_task_ctx_t *t, void *ack_data, sl_delivery_t result)
+{
+	if (ack_data && t->env.plugin->source->acked)
+		t->env.plugin->source->acked(t, ack_data, result);
+}
+
+static void dropped(void *ack_data, void *opaque)
+{
+	outcome(opaque, ack_data, SL_DROPPED);
+}
+
+/* Records of a batch from index from on that never reached the tracker
+ * (the task failed or stopped first). */
+static void drop_unsent(sl_task_ctx_t *t, sl_batch_t *batch, size_t from)
+{
+	for (size_t i = from; i < batch->count; i++) {
+		outcome(t, batch->records[i].ack_data, SL_DROPPED);
+		batch->records[i].ack_data = NULL;
+	}
+}
+
 /* Delivery reports are served by rd_kafka_poll on the task thread, so the
  * tracker and the connector's acked() run on that thread too. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -19,8 +41,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			atomic_store(&t->producer_fatal, true);
 		return;
 	}
-	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
-		return; /* stopping: not stored, sent again on restart */
+	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+	    m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		/* stopping: not stored, sent again on restart */
+		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_DROPPED);
+		return;
+	}
 	if (m->err) {
 		/* The idempotent producer already retried; a record it gives up
 		 * on cannot be skipped without breaking order: fail the task.
@@ -33,11 +59,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 					     ? " (the topic's max.message.bytes is smaller than "
 					       "this record's batch; raise it on the broker)"
 					     : "");
+		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_FAILED);
 		return;
 	}
-	void *ack_data = sl_offset_tracker_ack(t->tracker, slot);
-	if (t->env.plugin->source->acked && ack_data)
-		t->env.plugin->source->acked(t, ack_data, SL_DELIVERED);
+	outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_DELIVERED);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -208,7 +233,7 @@ static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offs
 		if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
 			sl_rc_t trc = too_large_for_producer(t, r, b, h);
 			if (trc == SL_OK) /* skipped: its offset moves on */
-				sl_offset_tracker_ack(t->tracker, slot);
+				outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_SKIPPED);
 			else /* never sent: not waited for at stop */
 				t->never_sent++;
 			return trc;
@@ -233,7 +258,7 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 {
 	if (!r->topic) {
 		sl_task_fail(t, "connector produced a record without a topic");
-		return SL_FAIL;
+		return SL_FAIL; /* not in the tracker: dropped with the batch's rest */
 	}
 	const sl_connector_settings_t *s = t->env.settings;
 	const sl_known_topic_t *topic =
@@ -243,7 +268,8 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 	sl_rc_t rc = convert(t, r, b, &b->key_null, &b->value_null, &skip);
 	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
 							  r->source_offset, r->ack_data);
-	r->source_offset = NULL; /* the tracker owns it now */
+	r->source_offset = NULL; /* the tracker owns it now, and ack_data */
+	r->ack_data = NULL;
 	if (rc == SL_OK && !skip && too_large_for_topic(b, topic, r)) {
 		rc = refused_by_topic(t, r, b, topic);
 		skip = true;
@@ -251,7 +277,7 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 	if (rc != SL_OK || skip) {
 		/* A skipped record still moves its source offset. */
 		if (rc == SL_OK)
-			sl_offset_tracker_ack(t->tracker, slot);
+			outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_SKIPPED);
 		else
 			t->never_sent++; /* not waited for at stop */
 		return rc;
@@ -321,12 +347,15 @@ static sl_rc_t do_start(sl_task_ctx_t *t, void *arg)
 	return t->env.plugin->source->start(t, t->config);
 }
 
-/* Produces a polled batch; SL_FAIL ends the task. */
+/* Produces a polled batch; SL_FAIL ends the task (the records not handed
+ * to the tracker are dropped). */
 static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs)
 {
 	for (size_t i = 0; i < batch->count; i++) {
-		if (send_record(t, &batch->records[i], bufs) != SL_OK)
+		if (send_record(t, &batch->records[i], bufs) != SL_OK) {
+			drop_unsent(t, batch, i);
 			return SL_FAIL;
+		}
 	}
 	return SL_OK;
 }
@@ -350,6 +379,8 @@ static void run_loop(sl_task_ctx_t *t)
 			sl_task_wait(t, 100);
 		} else {
 			sl_rc_t rc = sl_task_with_retry(t, "poll", do_poll, &batch);
+			if (rc != SL_OK) /* failed, or stopped while retrying */
+				drop_unsent(t, &batch, 0);
 			if (rc == SL_FAIL ||
 			    (rc == SL_OK && send_batch(t, &batch, &bufs) != SL_OK)) {
 				sl_batch_reset(&batch);
@@ -415,13 +446,18 @@ void *sl_source_task_run(void *arg)
 	run_loop(t);
 	drain_and_commit(t);
 out:
-	if (started && ops->stop)
-		ops->stop(t);
+	/* What is still in the producer is purged; the purge's delivery
+	 * reports (served here, before stop) and then the tracker's slots
+	 * never reported give every record left acked(SL_DROPPED). */
 	if (t->producer) {
 		rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(t->producer, 0);
-		rd_kafka_destroy(t->producer);
 	}
+	sl_offset_tracker_drain(t->tracker, dropped, t);
+	if (started && ops->stop)
+		ops->stop(t);
+	if (t->producer)
+		rd_kafka_destroy(t->producer);
 	t->producer = NULL;
 	sl_offset_tracker_free(t->tracker);
 	t->tracker = NULL;

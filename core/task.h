@@ -161,6 +161,11 @@ char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind);
  * reason set. */
 rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, const char *role);
 
+/* Tests only: makes sl_plugins_find (core/plugins.c) find c by its name
+ * too, for a connector defined in a test. c must outlive every use; call
+ * before any worker runs (not thread safe). At most 8; more are ignored. */
+void sl_plugins_register_extra(const sl_connector_t *c);
+
 void *sl_source_task_run(void *arg);
 void *sl_sink_task_run(void *arg);
 

@@ -31,7 +31,9 @@ typedef enum sl_rc {
 typedef enum sl_delivery {
 	SL_DELIVERED = 0, /* Kafka acknowledged it */
 	SL_SKIPPED,       /* the error policy skipped it (errors.tolerance=all);
-			     its dead letter queue copy, if any, is in Kafka */
+			     its dead letter queue copy, if any, is handed to
+			     the producer, and no offset past it is stored
+			     before Kafka acknowledged that copy */
 	SL_FAILED,        /* Kafka refused it for good; the task fails */
 	SL_DROPPED,       /* not delivered because the task stopped; its offset
 			     is not stored, so it is read again after a restart */
