@@ -10,7 +10,7 @@
 
 #include "fetch_wake.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 
 #define TOPIC "fetch-wake"
 #define RECORDS 30000 /* 3 MB: under the mock cluster's ~5 MiB per partition */

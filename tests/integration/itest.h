@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 #include "worker.h"
 
 /* Appends "<prefix><8-digit i>\n" for i in [from, to]. */

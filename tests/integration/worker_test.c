@@ -13,7 +13,7 @@
 #include "itest.h"
 #include "offsets.h"
 #include "runner.h"
-#include "util.h"
+#include "sluice/util.h"
 #include "worker.h"
 
 static char *dir;
