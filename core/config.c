@@ -1,5 +1,5 @@
 /* The ordered key/value configuration map, file loading by extension and
- * ${env:...}/${file:...} reference resolution. */
+ * escaping of keys and values shown in messages. */
 #include "sluice/config.h"
 
 #include <errno.h>
@@ -358,9 +358,7 @@ static bool has_extension(const char *path, const char *ext)
 	return plen > elen && strcasecmp(path + plen - elen, ext) == 0;
 }
 
-/* Reads a whole text file; NULL with *why set (a static reason, or
- * "nul" for a NUL byte, whose line goes to *line). */
-static char *read_text(const char *path, const char **why, int *line)
+char *sl_config_read_text(const char *path, const char **why, int *line)
 {
 	size_t len = 0;
 	char *text = sl_file_read_all(path, &len);
@@ -382,10 +380,8 @@ static char *read_text(const char *path, const char **why, int *line)
 	return text;
 }
 
-/* The error for a read_text failure, prefixed with prefix ("" or
- * "where: key 'k': "). */
-static void read_error(sl_errlist_t *errs, const char *prefix, const char *path, const char *why,
-		       int line)
+void sl_config_read_error(sl_errlist_t *errs, const char *prefix, const char *path, const char *why,
+			  int line)
 {
 	if (strcmp(why, "nul") == 0)
 		sl_errlist_addf(errs, "%s%s:%d: holds a NUL byte; a config file must be text",
@@ -406,13 +402,18 @@ static sl_config_t *parse_libconfig_file(const char *text, const char *path, sl_
 
 sl_config_t *sl_config_load(const char *path, sl_errlist_t *errs)
 {
+	return sl_config_load_with(path, NULL, errs);
+}
+
+sl_config_t *sl_config_load_with(const char *path, const sl_config_t *providers, sl_errlist_t *errs)
+{
 	sl_config_t *cfg = NULL;
 	const char *why = NULL;
 	int line = 0;
-	char *text = read_text(path, &why, &line);
+	char *text = sl_config_read_text(path, &why, &line);
 
 	if (!text) {
-		read_error(errs, "", path, why, line);
+		sl_config_read_error(errs, "", path, why, line);
 		goto out;
 	}
 	if (has_extension(path, ".properties"))
@@ -421,195 +422,13 @@ sl_config_t *sl_config_load(const char *path, sl_errlist_t *errs)
 		cfg = sl_config_parse_json(text, path, errs);
 	else
 		cfg = parse_libconfig_file(text, path, errs);
-	if (cfg && sl_config_resolve(cfg, errs) != 0) {
+	if (cfg && sl_config_resolve_with(cfg, providers, errs) != 0) {
 		sl_config_free(cfg);
 		cfg = NULL;
 	}
 out:
 	free(text);
 	return cfg;
-}
-
-/* ---- ${provider:...} references ------------------------------------------ */
-
-/* A .properties file a ${file:...} reference read, kept for the other
- * references to it: each file is read and parsed once per resolve. */
-typedef struct file_cache {
-	char *path;
-	sl_config_t *props; /* NULL when it could not be read or parsed */
-	struct file_cache *next;
-} file_cache_t;
-
-/* Where a reference sits, for messages. */
-typedef struct ref_ctx {
-	const sl_config_entry_t *e;
-	char where[512];
-	char key[128]; /* the key, printable */
-	sl_errlist_t *errs;
-	file_cache_t **files;
-} ref_ctx_t;
-
-static int resolve_env(ref_ctx_t *rc, const char *body, sl_buf_t *out)
-{
-	/* Kafka Connect also accepts ${env::NAME} (an empty path). */
-	const char *name = strchr(body, ':') ? strchr(body, ':') + 1 : body;
-	const char *v = getenv(name);
-	char shown[128];
-
-	if (!v) {
-		sl_errlist_addf(rc->errs, "%s: key '%s': environment variable %s is not set",
-				rc->where, rc->key,
-				sl_config_printable(name, shown, sizeof(shown)));
-		return -1;
-	}
-	sl_buf_append_str(out, v);
-	return 0;
-}
-
-/* The parsed file at path, read on first use. NULL when it cannot be
- * used: the first time with the reason added to errs, later with a
- * pointer to that first error. */
-static const sl_config_t *cached_file(ref_ctx_t *rc, const char *path)
-{
-	char prefix[768];
-	const char *why = NULL;
-	int line = 0;
-	file_cache_t *f;
-
-	snprintf(prefix, sizeof(prefix), "%s: key '%s': ", rc->where, rc->key);
-	for (f = *rc->files; f; f = f->next) {
-		if (!strcmp(f->path, path)) {
-			if (!f->props)
-				sl_errlist_addf(rc->errs, "%s%s cannot be used (see above)", prefix,
-						path);
-			return f->props;
-		}
-	}
-	f = sl_calloc(1, sizeof(*f));
-	f->path = sl_strdup(path);
-	f->next = *rc->files;
-	*rc->files = f;
-	char *text = read_text(path, &why, &line);
-	if (text)
-		f->props = sl_config_parse_properties(text, path, rc->errs);
-	else
-		read_error(rc->errs, prefix, path, why, line);
-	free(text);
-	return f->props;
-}
-
-static void file_cache_free(file_cache_t *f)
-{
-	while (f) {
-		file_cache_t *next = f->next;
-		sl_config_free(f->props);
-		free(f->path);
-		free(f);
-		f = next;
-	}
-}
-
-static int resolve_file(ref_ctx_t *rc, const char *body, sl_buf_t *out)
-{
-	const char *colon = strchr(body, ':');
-	char shown[256];
-
-	if (!colon) {
-		sl_errlist_addf(rc->errs, "%s: key '%s': '${file:%s}' needs a path and a key",
-				rc->where, rc->key,
-				sl_config_printable(body, shown, sizeof(shown)));
-		return -1;
-	}
-	char *path = sl_strndup(body, (size_t)(colon - body));
-	const sl_config_t *props = cached_file(rc, path);
-	const char *v = props ? sl_config_get(props, colon + 1) : NULL;
-	if (props && !v)
-		sl_errlist_addf(rc->errs, "%s: key '%s': %s has no key '%s'", rc->where, rc->key,
-				path, sl_config_printable(colon + 1, shown, sizeof(shown)));
-	if (v)
-		sl_buf_append_str(out, v);
-	free(path);
-	return v ? 0 : -1;
-}
-
-/* Resolves one "${...}" body (without the braces) into out. A body without
- * a "provider:" is not a reference (Kafka Connect leaves it) and is copied. */
-static int resolve_ref(ref_ctx_t *rc, const char *body, sl_buf_t *out)
-{
-	size_t plen = strcspn(body, ":");
-	char shown[64];
-
-	if (body[plen] != ':') {
-		sl_buf_appendf(out, "${%s}", body);
-		return 0;
-	}
-	if (plen == 3 && strncmp(body, "env", 3) == 0)
-		return resolve_env(rc, body + 4, out);
-	if (plen == 4 && strncmp(body, "file", 4) == 0)
-		return resolve_file(rc, body + 5, out);
-	char *provider = sl_strndup(body, plen);
-	sl_errlist_addf(rc->errs, "%s: key '%s': unknown config provider '%s' (known: env, file)",
-			rc->where, rc->key, sl_config_printable(provider, shown, sizeof(shown)));
-	free(provider);
-	return -1;
-}
-
-/* Builds the resolved value of rc->e into out; -1 when any reference fails. */
-static int resolve_value(ref_ctx_t *rc, sl_buf_t *out)
-{
-	const char *p = rc->e->value;
-	int rv = 0;
-
-	sl_buf_append_str(out, "");
-	while (*p) {
-		const char *start = strstr(p, "${");
-		if (!start) {
-			sl_buf_append_str(out, p);
-			break;
-		}
-		sl_buf_append(out, p, (size_t)(start - p));
-		const char *end = strchr(start + 2, '}');
-		if (!end) {
-			if (strncmp(start, "${env:", 6) == 0 || strncmp(start, "${file:", 7) == 0) {
-				sl_errlist_addf(rc->errs,
-						"%s: key '%s': reference has no closing '}'",
-						rc->where, rc->key);
-				rv = -1;
-			}
-			sl_buf_append_str(out, start);
-			break;
-		}
-		char *body = sl_strndup(start + 2, (size_t)(end - start - 2));
-		if (resolve_ref(rc, body, out) != 0)
-			rv = -1;
-		free(body);
-		p = end + 1;
-	}
-	return rv;
-}
-
-int sl_config_resolve(sl_config_t *cfg, sl_errlist_t *errs)
-{
-	size_t before = errs->count;
-	file_cache_t *files = NULL;
-
-	for (size_t i = 0; i < cfg->count; i++) {
-		sl_config_entry_t *e = &cfg->items[i]->e;
-		ref_ctx_t rc = {.e = e, .errs = errs, .files = &files};
-		sl_buf_t out = {0};
-
-		if (!strstr(e->value, "${"))
-			continue;
-		sl_config_where(e, rc.where, sizeof(rc.where));
-		sl_config_printable(e->key, rc.key, sizeof(rc.key));
-		if (resolve_value(&rc, &out) == 0) {
-			free(e->value);
-			e->value = sl_buf_steal(&out);
-		}
-		sl_buf_free(&out);
-	}
-	file_cache_free(files);
-	return errs->count == before ? 0 : -1;
 }
 
 bool sl_config_key_is_secret(const char *key)

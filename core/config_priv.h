@@ -17,4 +17,12 @@ sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
  * index is empty): the cost of a lookup, for tests. */
 size_t sl_config_probe_length(const sl_config_t *cfg, const char *key);
 
+/* Reads a whole text file into a malloc()ed string; NULL with *why set (a
+ * static reason, or "nul" for a NUL byte, whose line goes to *line). */
+char *sl_config_read_text(const char *path, const char **why, int *line);
+/* Adds the error for a sl_config_read_text failure, prefixed with prefix
+ * ("" or "where: key 'k': "). */
+void sl_config_read_error(sl_errlist_t *errs, const char *prefix, const char *path, const char *why,
+			  int line);
+
 #endif

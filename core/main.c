@@ -21,7 +21,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: sluice run [-w WORKER_CONFIG] CONNECTOR_CONFIG...\n"
-	      "       sluice validate FILE...\n"
+	      "       sluice validate [-w WORKER_CONFIG] FILE...\n"
 	      "       sluice plugins [--describe NAME] [--markdown "
 	      "NAME|worker|worker-ignored|connector-common|...]\n"
 	      "       sluice offsets list|reset [-w WORKER_CONFIG] [--connector NAME]\n"
@@ -104,16 +104,18 @@ static int check_unique_names(sl_config_t *const *conns, int n, sl_errlist_t *er
 	return clashes;
 }
 
-/* Loads and validates every connector file; NULL (after printing every
- * problem) when one fails or two share a name. Free with free_connectors. */
-static sl_config_t **load_connectors(char **paths, int n)
+/* Loads and validates every connector file, its references resolved with
+ * the config providers the worker config wcfg declares (unless the file
+ * declares its own); NULL (after printing every problem) when one fails or
+ * two share a name. Free with free_connectors. */
+static sl_config_t **load_connectors(char **paths, int n, const sl_config_t *wcfg)
 {
 	sl_config_t **conns = sl_calloc((size_t)n, sizeof(*conns));
 	sl_errlist_t errs = {0};
 	int bad = 0;
 
 	for (int i = 0; i < n; i++) {
-		conns[i] = sl_config_load(paths[i], &errs);
+		conns[i] = sl_config_load_with(paths[i], wcfg, &errs);
 		if (!conns[i] || sl_connector_config_validate(conns[i], &errs) != 0)
 			bad = 1;
 	}
@@ -259,7 +261,7 @@ static int cmd_run(int argc, char **argv)
 	if (!wcfg)
 		return 1;
 	int n = argc - optind, rc = 1;
-	sl_config_t **conns = load_connectors(argv + optind, n);
+	sl_config_t **conns = load_connectors(argv + optind, n, wcfg);
 	if (conns)
 		rc = run_worker(wcfg, conns, argv + optind, n, &set);
 	free_connectors(conns, n);
@@ -282,29 +284,50 @@ static const char *validate_one(const sl_config_t *cfg, sl_errlist_t *errs)
 	return "worker";
 }
 
+/* Loads and validates one file, with the config providers of providers
+ * (may be NULL), and prints its verdict; sets *bad on errors. Returns the
+ * config or NULL. */
+static sl_config_t *validate_file(const char *path, const sl_config_t *providers, int *bad)
+{
+	sl_errlist_t errs = {0};
+	const char *kind = "worker";
+	sl_config_t *cfg = sl_config_load_with(path, providers, &errs);
+
+	if (cfg)
+		kind = validate_one(cfg, &errs);
+	print_errors(&errs);
+	if (errs.count) {
+		fprintf(stderr, "%s: %zu error(s)\n", path, errs.count);
+		*bad = 1;
+	} else {
+		printf("%s: valid %s config\n", path, kind);
+	}
+	sl_errlist_free(&errs);
+	return cfg;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
-	if (argc < 2) {
+	const char *worker_path = NULL;
+	int opt, bad = 0;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "w:")) != -1) {
+		if (opt != 'w')
+			return 2;
+		worker_path = optarg;
+	}
+	int n = argc - optind;
+	if (n < 1 && !worker_path) {
 		fprintf(stderr, "sluice validate: no file given\n");
 		return 2;
 	}
-	int n = argc - 1, bad = 0;
-	sl_config_t **cfgs = sl_calloc((size_t)n, sizeof(*cfgs));
-	for (int i = 0; i < n; i++) {
-		sl_errlist_t errs = {0};
-		const char *kind = "worker";
-		cfgs[i] = sl_config_load(argv[i + 1], &errs);
-		if (cfgs[i])
-			kind = validate_one(cfgs[i], &errs);
-		print_errors(&errs);
-		if (errs.count) {
-			fprintf(stderr, "%s: %zu error(s)\n", argv[i + 1], errs.count);
-			bad = 1;
-		} else {
-			printf("%s: valid %s config\n", argv[i + 1], kind);
-		}
-		sl_errlist_free(&errs);
-	}
+	/* With -w, the worker's config providers serve the other files, as
+	 * they do in sluice run. */
+	sl_config_t *wcfg = worker_path ? validate_file(worker_path, NULL, &bad) : NULL;
+	sl_config_t **cfgs = sl_calloc((size_t)n + 1, sizeof(*cfgs));
+	for (int i = 0; i < n; i++)
+		cfgs[i] = validate_file(argv[optind + i], wcfg, &bad);
 	/* Connectors that would run together may not share a name. */
 	sl_errlist_t errs = {0};
 	if (check_unique_names(cfgs, n, &errs) > 0)
@@ -312,6 +335,7 @@ static int cmd_validate(int argc, char **argv)
 	print_errors(&errs);
 	sl_errlist_free(&errs);
 	free_connectors(cfgs, n);
+	sl_config_free(wcfg);
 	return bad;
 }
 

@@ -350,6 +350,10 @@ const sl_option_t sl_connector_common_options[] = {
 	 .doc = "Add __connect.errors.* headers (topic, partition, offset, connector, task, "
 		"stage, exception) to dead letter queue records.",
 	 SL_OPT_AT(sl_connector_settings_t, dlq_context_headers)},
+	{.name = "config.providers",
+	 .type = SL_OPT_LIST,
+	 .doc = "Config providers this file declares for its own ${name:...} references, as "
+		"in the worker file; without it the worker's providers serve the connector."},
 	SL_OPT_END,
 };
 
@@ -385,9 +389,13 @@ const sl_option_t sl_sink_common_options[] = {
 	SL_OPT_END,
 };
 
-const char *const sl_connector_prefixes[] = {"key.converter.",     "value.converter.",
-					     "producer.override.", "consumer.override.",
-					     "admin.override.",    NULL};
+const char *const sl_connector_prefixes[] = {"key.converter.",
+					     "value.converter.",
+					     "producer.override.",
+					     "consumer.override.",
+					     "admin.override.",
+					     "config.providers.",
+					     NULL};
 
 /* Where key was set in cfg ("file:line"), else cfg's file. */
 static const char *where_of(const sl_config_t *cfg, const char *key, char *buf, size_t size)

@@ -196,6 +196,21 @@ check "an ignored worker key gets a notice saying why" grep -q \
 	<<<"$out"
 check "group.id says the worker runs standalone" \
 	grep -q "worker key 'group.id' .* this worker runs standalone" <<<"$out"
+# Config providers as Kafka Connect declares them: a worker's providers
+# serve its connectors' files; an unknown class is an error.
+mkdir -p "$T/secrets" && printf 'from-dir' >"$T/secrets/topic"
+cat >"$T/prov-worker.properties" <<EOF
+config.providers=k8s
+config.providers.k8s.class=org.apache.kafka.common.config.provider.DirectoryConfigProvider
+config.providers.k8s.param.allowed.paths=$T/secrets
+EOF
+printf 'name=p\nconnector.class=file-source\nfile=/tmp/x\ntopic=${k8s:%s:topic}\n' \
+	"$T/secrets" >"$T/prov-conn.properties"
+check "validate -w: the worker's config providers serve connector files" \
+	"$SLUICE" validate -w "$T/prov-worker.properties" "$T/prov-conn.properties"
+printf 'config.providers=v\nconfig.providers.v.class=com.example.Vault\n' >"$T/vault.properties"
+expect_error "unknown config provider class" "$T/vault.properties" \
+	"unknown config provider class 'com.example.Vault'"
 printf 'bootstrap.servers=localhost:9092\nrest.prot=8083\n' >"$T/typo-worker.properties"
 expect_error "worker key no one defines" "$T/typo-worker.properties" \
 	"unknown key 'rest.prot' for the worker; did you mean 'rest.port'?"

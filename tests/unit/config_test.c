@@ -850,7 +850,7 @@ static void test_resolve_unknown_provider_and_unterminated_reference_are_errors(
 	CU_ASSERT_EQUAL_FATAL(errs.count, 2);
 	CU_ASSERT_STRING_EQUAL(
 		errs.items[0],
-		"a.conf:1: key 'a': unknown config provider 'vault' (known: env, file)");
+		"a.conf:1: key 'a': unknown config provider 'vault' (known: env, file, dir)");
 	CU_ASSERT_STRING_EQUAL(errs.items[1], "a.conf:2: key 'b': reference has no closing '}'");
 	sl_errlist_free(&errs);
 	sl_config_free(cfg);

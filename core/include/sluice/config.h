@@ -82,12 +82,17 @@ void sl_config_more_errors(sl_errlist_t *errs, const char *file, size_t n);
  * JSON object), anything else as libconfig. Nested libconfig groups join
  * with dots; a list of groups under "transforms"/"predicates" becomes the
  * Kafka Connect list plus prefixed keys; scalars of any libconfig type
- * become their string form. "${env:NAME}" and "${file:PATH:KEY}" in values
- * are resolved. A file holding a NUL byte is refused (it is not text). On
+ * become their string form. Config provider references in values are
+ * resolved (sl_config_resolve). A file holding a NUL byte is refused (it is not text). On
  * failure returns NULL and adds one message per problem (with file:line
  * where the format has lines, at most SL_CONFIG_MAX_ERRORS and a count of
  * the rest) to errs. The config's source is path. */
 sl_config_t *sl_config_load(const char *path, sl_errlist_t *errs);
+/* sl_config_load, with the config providers that providers declares (a
+ * worker config, whose providers serve its connectors' files as in Kafka
+ * Connect) when the file declares none itself; providers may be NULL. */
+sl_config_t *sl_config_load_with(const char *path, const sl_config_t *providers,
+				 sl_errlist_t *errs);
 
 /* Parses text in one of the formats; name is used in messages and as the
  * source, and picks nothing. Same contract as sl_config_load. */
@@ -95,10 +100,27 @@ sl_config_t *sl_config_parse_libconfig(const char *text, const char *name, sl_er
 sl_config_t *sl_config_parse_properties(const char *text, const char *name, sl_errlist_t *errs);
 sl_config_t *sl_config_parse_json(const char *text, const char *name, sl_errlist_t *errs);
 
-/* Resolves ${env:NAME} and ${file:PATH:KEY} (PATH a .properties file, read
- * once however many references name it) in every value. Unresolvable
- * references are errors naming key and place. */
+/* Resolves Kafka Connect's config provider references in every value:
+ * ${env:NAME} (an environment variable), ${file:PATH:KEY} (a key of the
+ * .properties file PATH, read once however many references name it) and
+ * ${dir:DIR:NAME} (the whole contents of the file NAME in the directory
+ * DIR). These three names always work. A config may also declare providers
+ * as Kafka Connect does: config.providers=a,b with
+ * config.providers.a.class=org.apache.kafka.common.config.provider.
+ * FileConfigProvider (or EnvVarConfigProvider, DirectoryConfigProvider; a
+ * declared name replaces a built-in one of that name), and the parameters
+ * config.providers.a.param.allowed.paths (file and directory providers:
+ * comma separated absolute paths; a reference outside them is refused) and
+ * config.providers.a.param.allowlist.pattern (env: a regular expression,
+ * POSIX extended, the whole name must match). An unknown class, a missing
+ * class, an unknown parameter, an unknown provider name and an
+ * unresolvable reference are errors naming key and place; no message
+ * holds a resolved value. Text in ${...} without "name:" is left as it is.
+ * Returns 0 when errs got no new entry. */
 int sl_config_resolve(sl_config_t *cfg, sl_errlist_t *errs);
+/* sl_config_resolve with the providers declared by cfg itself when it has
+ * config.providers, else by providers (NULL: the built-in ones only). */
+int sl_config_resolve_with(sl_config_t *cfg, const sl_config_t *providers, sl_errlist_t *errs);
 
 /* True when key looks like it holds a secret (password, secret, token,
  * key material); such values are never logged or returned. */
