@@ -33,11 +33,19 @@ static void text_table(FILE *out, const char *title, const sl_option_t *table)
 	fprintf(out, "\n%s:\n", title);
 	for (const sl_option_t *o = table; o->name; o++) {
 		char def[256], en[256];
+		if (o->internal)
+			continue;
 		default_text(o, def, sizeof(def));
 		enum_text(o, en, sizeof(en));
-		fprintf(out, "  %s (%s%s%s)%s%s%s\n      %s\n", o->name, sl_opt_type_name(o->type),
+		fprintf(out, "  %s (%s%s%s)%s%s%s\n", o->name, sl_opt_type_name(o->type),
 			en[0] ? ": " : "", en, o->required ? " required" : "",
-			o->required ? "" : " default ", o->required ? "" : def, o->doc);
+			o->required ? "" : " default ", o->required ? "" : def);
+		if (o->alias)
+			fprintf(out, "      alias: %s\n", o->alias);
+		if (o->ignored)
+			fprintf(out, "      accepted for compatibility and not used: %s\n",
+				o->ignored);
+		fprintf(out, "      %s\n", o->doc);
 	}
 }
 
@@ -71,13 +79,23 @@ void sl_describe_markdown_table(FILE *out, const sl_option_t *table)
 	fputs("|---|---|---|---|---|\n", out);
 	for (const sl_option_t *o = table; o->name; o++) {
 		char def[256], en[256];
+		if (o->internal)
+			continue;
 		default_text(o, def, sizeof(def));
 		enum_text(o, en, sizeof(en));
-		fprintf(out, "| `%s` | %s%s%s%s | ", o->name, sl_opt_type_name(o->type),
-			en[0] ? " (" : "", en, en[0] ? ")" : "");
+		fprintf(out, "| `%s`", o->name);
+		if (o->alias)
+			fprintf(out, " (alias `%s`)", o->alias);
+		fprintf(out, " | %s%s%s%s | ", sl_opt_type_name(o->type), en[0] ? " (" : "", en,
+			en[0] ? ")" : "");
 		if (def[0])
 			fprintf(out, "`%s`", def);
 		fprintf(out, " | %s | ", o->required ? "yes" : "no");
+		if (o->ignored) {
+			fputs("**Accepted for compatibility and not used:** ", out);
+			md_escape(out, o->ignored);
+			fputs(" ", out);
+		}
 		md_escape(out, o->doc);
 		fputs(" |\n", out);
 	}

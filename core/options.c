@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "config_priv.h"
+#include "sluice/array.h"
+#include "sluice/log.h"
 
 /* One parsed value; only the member matching the option type is used. */
 typedef struct opt_value {
@@ -65,10 +67,7 @@ char **sl_strlist_split(const char *s)
 		while (end > start && isspace((unsigned char)end[-1]))
 			end--;
 		if (end > start) {
-			if (n + 2 > cap) {
-				cap *= 2;
-				list = sl_realloc(list, cap * sizeof(char *));
-			}
+			SL_ARRAY_RESERVE(list, n + 2, cap);
 			list[n++] = sl_strndup(start, (size_t)(end - start));
 			list[n] = NULL;
 		}
@@ -304,16 +303,39 @@ static void parse_default(const sl_option_t *o, opt_value_t *v)
 	sl_errlist_free(&errs);
 }
 
+/* The entry that sets o: its name or its alias; NULL when neither is set,
+ * and also (with an error added) when both are. */
+static const sl_config_entry_t *option_entry(const sl_option_t *o, const sl_config_t *cfg,
+					     sl_errlist_t *errs, int *rv)
+{
+	const sl_config_entry_t *e = sl_config_find(cfg, o->name);
+	const sl_config_entry_t *a = o->alias ? sl_config_find(cfg, o->alias) : NULL;
+	char where[512], where_alias[512];
+
+	if (e && a) {
+		sl_errlist_addf(errs,
+				"%s: option '%s' is also set as its alias '%s' (%s); keep one of "
+				"them",
+				sl_config_where(e, where, sizeof(where)), o->name, o->alias,
+				sl_config_where(a, where_alias, sizeof(where_alias)));
+		*rv = -1;
+		return NULL;
+	}
+	return e ? e : a;
+}
+
 /* Checks (and stores) one option; -1 after adding an error. */
 static int load_option(const sl_option_t *o, const sl_config_t *cfg, void *target,
 		       sl_errlist_t *errs)
 {
-	const sl_config_entry_t *e = sl_config_find(cfg, o->name);
 	opt_value_t v = {.e = -1};
 	char where[512], shown[256];
 	int rv = 0;
+	const sl_config_entry_t *e = option_entry(o, cfg, errs, &rv);
 
-	if (e) {
+	if (rv != 0) {
+		/* both the name and the alias are set: already reported */
+	} else if (e) {
 		bool hide = o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(o->name);
 		opt_site_t st = {.o = o,
 				 .where = sl_config_where(e, where, sizeof(where)),
@@ -326,7 +348,9 @@ static int load_option(const sl_option_t *o, const sl_config_t *cfg, void *targe
 	} else if (o->def) {
 		parse_default(o, &v);
 	} else if (o->required) {
-		sl_errlist_addf(errs, "%s: option '%s' is required", config_file(cfg), o->name);
+		sl_errlist_addf(errs, "%s: option '%s' is required%s%s%s", config_file(cfg),
+				o->name, o->alias ? " (or its alias '" : "",
+				o->alias ? o->alias : "", o->alias ? "')" : "");
 		rv = -1;
 	}
 	if (rv != 0) {
@@ -405,28 +429,48 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Every option name of the tables, sorted, without duplicates. */
-static const char **sorted_names(const sl_option_t *const *tables, size_t *count)
+/* A key the tables know: an option's name or alias. name comes first, so
+ * an array of them sorts and searches with cmp_str. */
+typedef struct known_key {
+	const char *name;
+	const sl_option_t *o;
+} known_key_t;
+
+static void add_known(known_key_t **keys, size_t *n, size_t *cap, const char *name,
+		      const sl_option_t *o)
 {
-	size_t n = 0, cap = 16, out = 0;
-	const char **names = sl_malloc(cap * sizeof(*names));
+	SL_ARRAY_RESERVE(*keys, *n + 1, *cap);
+	(*keys)[(*n)++] = (known_key_t){.name = name, .o = o};
+}
+
+/* Every name and alias of the tables, sorted, without duplicates (a name
+ * in two tables keeps one of its options); in *users the ones a user may write (not
+ * internal), as names for messages. */
+static known_key_t *sorted_keys(const sl_option_t *const *tables, size_t *count,
+				const char ***users, size_t *user_count)
+{
+	size_t n = 0, cap = 0, out = 0, u = 0;
+	known_key_t *keys = NULL;
 
 	for (size_t t = 0; tables && tables[t]; t++) {
 		for (const sl_option_t *o = tables[t]; o->name; o++) {
-			if (n == cap) {
-				cap *= 2;
-				names = sl_realloc(names, cap * sizeof(*names));
-			}
-			names[n++] = o->name;
+			add_known(&keys, &n, &cap, o->name, o);
+			if (o->alias)
+				add_known(&keys, &n, &cap, o->alias, o);
 		}
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	*users = sl_malloc((n ? n : 1) * sizeof(**users));
 	for (size_t i = 0; i < n; i++) {
-		if (out == 0 || strcmp(names[out - 1], names[i]) != 0)
-			names[out++] = names[i];
+		if (out && !strcmp(keys[out - 1].name, keys[i].name))
+			continue;
+		keys[out++] = keys[i];
+		if (!keys[i].o->internal)
+			(*users)[u++] = keys[i].name;
 	}
 	*count = out;
-	return names;
+	*user_count = u;
+	return keys;
 }
 
 /* The closest name within edit distance 2 that keeps at least half of the
@@ -487,21 +531,49 @@ static void unknown_key(const sl_config_entry_t *e, const char **names, size_t n
 			hint ? "did you mean '" : "", hint ? hint : "", hint ? "'? " : "", allowed);
 }
 
+/* A known key of a user config: an internal one is refused. */
+static void known_key(const sl_config_entry_t *e, const sl_option_t *o, const char *what,
+		      sl_errlist_t *errs)
+{
+	char where[512];
+
+	if (o->internal)
+		sl_errlist_addf(errs,
+				"%s: key '%s' is internal to %s: it is set in task configs, "
+				"never by users; remove it",
+				sl_config_where(e, where, sizeof(where)), e->key, what);
+}
+
+void sl_options_log_ignored(const sl_option_t *table, const sl_config_t *cfg, const char *tag)
+{
+	char where[512];
+
+	for (const sl_option_t *o = table; o->name; o++) {
+		const sl_config_entry_t *e = o->ignored ? sl_config_find(cfg, o->name) : NULL;
+		if (e)
+			SL_INFO(tag, "%s: key %s is accepted for compatibility and not used: %s",
+				sl_config_where(e, where, sizeof(where)), o->name, o->ignored);
+	}
+}
+
 int sl_options_check_unknown(const sl_option_t *const *tables, const char *const *prefixes,
 			     const sl_config_t *cfg, const char *what, sl_errlist_t *errs)
 {
-	size_t n;
-	const char **names = sorted_names(tables, &n);
-	char *allowed = allowed_text(names, n, prefixes);
+	size_t n, un;
+	const char **names;
+	known_key_t *keys = sorted_keys(tables, &n, &names, &un);
+	char *allowed = allowed_text(names, un, prefixes);
 	int unknown = 0;
 
 	for (size_t i = 0; i < sl_config_count(cfg); i++) {
 		const sl_config_entry_t *e = sl_config_at(cfg, i);
-		if (bsearch(&e->key, names, n, sizeof(*names), cmp_str) ||
-		    has_prefix(e->key, prefixes))
+		const known_key_t *k = bsearch(&e->key, keys, n, sizeof(*keys), cmp_str);
+		if (k)
+			known_key(e, k->o, what, errs);
+		if (k || has_prefix(e->key, prefixes))
 			continue;
 		if (unknown++ < SL_CONFIG_MAX_ERRORS)
-			unknown_key(e, names, n, allowed, what, errs);
+			unknown_key(e, names, un, allowed, what, errs);
 	}
 	if (unknown > SL_CONFIG_MAX_ERRORS) {
 		const char *file = sl_config_source(cfg);
@@ -510,5 +582,6 @@ int sl_options_check_unknown(const sl_option_t *const *tables, const char *const
 	}
 	free(allowed);
 	free(names);
+	free(keys);
 	return unknown;
 }

@@ -201,6 +201,8 @@ int sl_worker_add_connector(sl_worker_t *w, const sl_config_t *cfg, char *errstr
 	w->conns = c;
 	SL_INFO(c->name, "starting %s connector %s",
 		c->plugin->kind == SL_SOURCE ? "source" : "sink", c->plugin->name);
+	/* once per connector, not in every task's start */
+	sl_options_log_ignored(c->plugin->options, c->config, c->name);
 	int rc = conn_start_tasks(w, c, errstr, errstr_size);
 	pthread_mutex_unlock(&w->lock);
 	return rc;

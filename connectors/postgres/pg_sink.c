@@ -21,14 +21,11 @@
 typedef struct pg_sink_config {
 	char *url;
 	char *user;
-	char *user_alias;
 	char *password;
 	char *table_format;
 	int insert_mode;
 	int pk_mode;
-	int pk_mode_alias;
 	char **pk_fields;
-	char **pk_fields_alias;
 	bool auto_create;
 	bool delete_enabled;
 	int64_t batch_size;
@@ -85,12 +82,9 @@ static const sl_option_t pg_sink_options[] = {
 	 SL_OPT_AT(pg_sink_config_t, url)},
 	{.name = "connection.user",
 	 .type = SL_OPT_STRING,
+	 .alias = "connection.username", /* Debezium JDBC sink's name */
 	 .doc = "The database user; overrides a user in connection.url.",
 	 SL_OPT_AT(pg_sink_config_t, user)},
-	{.name = "connection.username",
-	 .type = SL_OPT_STRING,
-	 .doc = "Debezium JDBC sink's name for connection.user.",
-	 SL_OPT_AT(pg_sink_config_t, user_alias)},
 	{.name = "connection.password",
 	 .type = SL_OPT_PASSWORD,
 	 .doc = "The password; overrides one in connection.url. Never logged.",
@@ -117,26 +111,19 @@ static const sl_option_t pg_sink_options[] = {
 	{.name = "pk.mode",
 	 .type = SL_OPT_ENUM,
 	 .def = "none",
+	 .alias = "primary.key.mode", /* Debezium JDBC sink's name */
 	 .enums = pk_modes,
 	 .doc = "Where the primary key comes from. none: no key. record_key: the record key "
 		"(a struct: its fields, or the pk.fields of it; a primitive: one column "
 		"named by pk.fields). record_value: the pk.fields of the value (for a "
 		"Debezium event, of after, or before for a delete).",
 	 SL_OPT_AT(pg_sink_config_t, pk_mode)},
-	{.name = "primary.key.mode",
-	 .type = SL_OPT_ENUM,
-	 .enums = pk_modes,
-	 .doc = "Debezium JDBC sink's name for pk.mode.",
-	 SL_OPT_AT(pg_sink_config_t, pk_mode_alias)},
 	{.name = "pk.fields",
 	 .type = SL_OPT_LIST,
+	 .alias = "primary.key.fields", /* Debezium JDBC sink's name */
 	 .doc = "The primary key columns (comma list). Empty with record_key: every field "
 		"of the key struct. Required with record_value.",
 	 SL_OPT_AT(pg_sink_config_t, pk_fields)},
-	{.name = "primary.key.fields",
-	 .type = SL_OPT_LIST,
-	 .doc = "Debezium JDBC sink's name for pk.fields.",
-	 SL_OPT_AT(pg_sink_config_t, pk_fields_alias)},
 	{.name = "auto.create",
 	 .type = SL_OPT_BOOL,
 	 .def = "false",
@@ -167,29 +154,13 @@ static const sl_option_t pg_sink_options[] = {
 
 /* ---- configuration ------------------------------------------------------- */
 
-/* Applies the alias keys and checks what the table cannot: returns 0 or
- * adds to errs. */
+/* Checks what the table cannot (its aliases, Debezium JDBC sink's names,
+ * are the table's): returns 0 or adds to errs. */
 static int resolve_config(pg_sink_config_t *c, const sl_config_t *config, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
 	char *err = NULL;
 
-	if (c->pk_mode_alias >= 0) {
-		if (sl_config_get(config, "pk.mode") && c->pk_mode != c->pk_mode_alias)
-			sl_errlist_addf(errs, "pk.mode and primary.key.mode disagree");
-		c->pk_mode = c->pk_mode_alias;
-	}
-	if (c->pk_fields_alias && c->pk_fields_alias[0]) {
-		if (c->pk_fields && c->pk_fields[0])
-			sl_errlist_addf(errs, "set pk.fields or primary.key.fields, not both");
-		char **t = c->pk_fields;
-		c->pk_fields = c->pk_fields_alias;
-		c->pk_fields_alias = t;
-	}
-	if (c->user_alias && !c->user) {
-		c->user = c->user_alias;
-		c->user_alias = NULL;
-	}
 	if (c->insert_mode != SL_PG_MODE_INSERT && c->pk_mode == SL_PG_PK_NONE)
 		sl_errlist_addf(errs, "insert.mode=%s needs a primary key: set pk.mode",
 				insert_modes[c->insert_mode]);

@@ -3,7 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include "describe.h"
 #include "runner.h"
+#include "sluice/log.h"
 #include "sluice/options.h"
 
 typedef struct test_opts {
@@ -581,9 +586,170 @@ static void test_unknown_keys_past_100_are_counted_not_listed(void)
 	sl_config_free(cfg);
 }
 
+/* ---- option flags: alias, internal, ignored ------------------------------- */
+
+typedef struct flag_opts {
+	char *pk_mode;
+	int64_t task_index;
+} flag_opts_t;
+
+static const sl_option_t flag_table[] = {
+	{.name = "pk.mode",
+	 .type = SL_OPT_STRING,
+	 .alias = "primary.key.mode",
+	 .doc = "How keys are found.",
+	 SL_OPT_AT(flag_opts_t, pk_mode)},
+	{.name = "task.index",
+	 .type = SL_OPT_INT,
+	 .def = "0",
+	 .internal = true,
+	 .doc = "Set by the connector.",
+	 SL_OPT_AT(flag_opts_t, task_index)},
+	{.name = "max.retries",
+	 .type = SL_OPT_INT,
+	 .def = "0",
+	 .ignored = "the worker retries without limit",
+	 .doc = "Kafka Connect JDBC's retry count."},
+	SL_OPT_END,
+};
+
+static void test_alias_key_fills_the_option(void)
+{
+	const char *kv[] = {"primary.key.mode", "record_key", NULL};
+	sl_config_t *cfg = props(kv);
+	sl_errlist_t errs = {0};
+	flag_opts_t o = {0};
+
+	CU_ASSERT_EQUAL(sl_options_load(flag_table, cfg, &o, &errs), 0);
+	CU_ASSERT_EQUAL(errs.count, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o.pk_mode);
+	CU_ASSERT_STRING_EQUAL(o.pk_mode, "record_key");
+	sl_options_free(flag_table, &o);
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
+static void test_option_set_under_name_and_alias_is_error_naming_both(void)
+{
+	const char *kv[] = {"pk.mode", "none", "primary.key.mode", "record_key", NULL};
+	sl_config_t *cfg = props(kv);
+	sl_errlist_t errs = {0};
+	flag_opts_t o = {0};
+
+	CU_ASSERT_EQUAL(sl_options_load(flag_table, cfg, &o, &errs), -1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 1);
+	CU_ASSERT_STRING_EQUAL(errs.items[0],
+			       "c.properties:1: option 'pk.mode' is also set as its alias "
+			       "'primary.key.mode' (c.properties:2); keep one of them");
+	CU_ASSERT_PTR_NULL(o.pk_mode);
+	sl_options_free(flag_table, &o);
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
+static void test_internal_key_is_refused_in_user_config_and_loaded_from_task_config(void)
+{
+	const sl_option_t *const tables[] = {flag_table, NULL};
+	const char *kv[] = {"task.index", "2", "primary.key.mode", "x", "task.indx", "1", NULL};
+	sl_config_t *cfg = props(kv);
+	sl_errlist_t errs = {0};
+	flag_opts_t o = {0};
+
+	/* the user's config: the alias is known, the internal key refused and
+	 * never offered */
+	CU_ASSERT_EQUAL(sl_options_check_unknown(tables, NULL, cfg, "connector 'x'", &errs), 1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 2);
+	CU_ASSERT_STRING_EQUAL(errs.items[0],
+			       "c.properties:1: key 'task.index' is internal to connector 'x': it "
+			       "is set in task configs, never by users; remove it");
+	CU_ASSERT_STRING_EQUAL(errs.items[1],
+			       "c.properties:3: unknown key 'task.indx' for connector 'x'; "
+			       "allowed keys: max.retries, pk.mode, primary.key.mode");
+	/* a task config is only loaded */
+	CU_ASSERT_EQUAL(sl_options_load(flag_table, cfg, &o, &errs), 0);
+	CU_ASSERT_EQUAL(o.task_index, 2);
+	sl_options_free(flag_table, &o);
+	sl_errlist_free(&errs);
+	sl_config_free(cfg);
+}
+
+/* What fn wrote to stderr (the log), malloc()ed. */
+static char *stderr_of(void (*fn)(void *), void *arg)
+{
+	char path[] = "/tmp/sluice-options-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+
+	sl_log_level_t level = sl_log_get_level();
+
+	sl_log_set_level(SL_LOG_INFO);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	sl_log_set_level(level);
+	close(saved);
+	close(fd);
+	char *text = sl_file_read_all(path, NULL);
+	unlink(path);
+	return text ? text : sl_strdup("");
+}
+
+static void check_and_log_flag_table(void *cfg)
+{
+	const sl_option_t *const tables[] = {flag_table, NULL};
+	sl_errlist_t errs = {0};
+
+	CU_ASSERT_EQUAL(sl_options_check_unknown(tables, NULL, cfg, "connector 'x'", &errs), 0);
+	CU_ASSERT_EQUAL(errs.count, 0);
+	sl_options_log_ignored(flag_table, cfg, "x/0");
+	sl_errlist_free(&errs);
+}
+
+static void test_ignored_key_is_accepted_with_one_notice_saying_why(void)
+{
+	const char *kv[] = {"max.retries", "3", NULL};
+	sl_config_t *cfg = props(kv);
+	char *log = stderr_of(check_and_log_flag_table, cfg);
+	const char *notice =
+		"[x/0] c.properties:1: key max.retries is accepted for compatibility and "
+		"not used: the worker retries without limit";
+	const char *at = strstr(log, notice);
+
+	CU_ASSERT_PTR_NOT_NULL(at);
+	CU_ASSERT(at && !strstr(at + 1, notice));
+	free(log);
+	sl_config_free(cfg);
+}
+
+static void test_docs_show_aliases_hide_internal_keys_and_mark_ignored_ones(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	sl_describe_markdown_table(f, flag_table);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "| `pk.mode` (alias `primary.key.mode`) | string |"));
+	CU_ASSERT_PTR_NULL(strstr(text, "task.index"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "| `max.retries` | int | `0` | no | **Accepted for "
+					    "compatibility and not used:** the worker retries "
+					    "without limit Kafka Connect JDBC's retry count. |"));
+	free(text);
+}
+
 void options_test_register(void)
 {
 	CU_TestInfo tests[] = {
+		{"alias key fills the option", test_alias_key_fills_the_option},
+		{"option set under name and alias is an error naming both",
+		 test_option_set_under_name_and_alias_is_error_naming_both},
+		{"internal key is refused in a user config and loaded from a task config",
+		 test_internal_key_is_refused_in_user_config_and_loaded_from_task_config},
+		{"ignored key is accepted with one notice saying why",
+		 test_ignored_key_is_accepted_with_one_notice_saying_why},
+		{"docs show aliases, hide internal keys and mark ignored ones",
+		 test_docs_show_aliases_hide_internal_keys_and_mark_ignored_ones},
 		{"load stores defaults when keys are absent",
 		 test_load_stores_defaults_when_keys_are_absent},
 		{"load gives unset options without default empty values",

@@ -44,14 +44,20 @@ typedef struct sl_option {
 	bool has_field;
 	size_t offset;
 	/* Another name users may write for this option (e.g. the key another
-	 * product uses); NULL when none. Setting both is an error. */
+	 * product uses); NULL when none. sl_options_load fills the option from
+	 * either key; setting both is an error naming both places. Help and
+	 * docs show it in the option's row. */
 	const char *alias;
-	/* Set by the worker or the connector itself (in task configs), never
-	 * by users: refused in user configs, left out of help and docs. */
+	/* Set by the connector itself in its task configs, never by users:
+	 * sl_options_check_unknown (the validation of user configs) refuses
+	 * it, sl_options_load (which also reads task configs) takes it, and
+	 * help and docs leave it out. */
 	bool internal;
 	/* Accepted for compatibility with another product's configs and not
-	 * used: this says why, in the notice logged when the key is set and in
-	 * help and docs. NULL for options that are used. */
+	 * used: this says why. sl_options_log_ignored (the worker calls it
+	 * once when it adds a connector) logs the notice "key X is accepted
+	 * for compatibility and not used: <why>"; help and docs mark it. NULL
+	 * for options that are used. */
 	const char *ignored;
 } sl_option_t;
 
@@ -71,7 +77,8 @@ const sl_option_t *sl_options_find(const sl_option_t *table, const char *name);
  * and '-', and neither "." nor "..". An sl_opt_check_fn. */
 bool sl_opt_check_topic(const char *value, char *why, size_t why_size);
 
-/* Checks every option of table against cfg (required present, value parses
+/* Checks every option of table against cfg (required present under its name
+ * or alias, not under both, value parses
  * as the type, within bounds, enum value known, the option's check passes)
  * and, when target is not
  * NULL, stores typed values (or defaults) into target. Every problem is added
@@ -89,15 +96,23 @@ int sl_options_load(const sl_option_t *table, const sl_config_t *cfg, void *targ
 /* Frees the strings and lists sl_options_load stored in target. */
 void sl_options_free(const sl_option_t *table, void *target);
 
-/* Adds an error for every key of cfg that is in none of the tables
- * (NULL-terminated array of tables) and starts with none of the prefixes
- * (NULL-terminated; may be NULL). The message names the key, its place, the
- * closest option name when one is within two edits, and the allowed keys.
+/* Checks the keys of a user config against the tables (NULL-terminated
+ * array of tables; an option's alias counts as a key of its table). Adds an
+ * error for every key that is in none of the tables and starts with none of
+ * the prefixes (NULL-terminated; may be NULL): the message names the key,
+ * its place, the closest option name when one is within two edits, and the
+ * allowed keys (internal ones are not offered). Adds an error for every key
+ * of an internal option.
  * At most SL_CONFIG_MAX_ERRORS keys are listed, then one message counts the
  * rest. Takes time linear in the number of keys. Returns the number of
- * unknown keys. */
+ * unknown keys (internal keys are not counted). */
 int sl_options_check_unknown(const sl_option_t *const *tables, const char *const *prefixes,
 			     const sl_config_t *cfg, const char *what, sl_errlist_t *errs);
+
+/* Logs, with tag, the notice "<place>: key X is accepted for compatibility
+ * and not used: <why>" for every option of table marked ignored that cfg
+ * sets. */
+void sl_options_log_ignored(const sl_option_t *table, const sl_config_t *cfg, const char *tag);
 
 /* Human readable type name ("string", "int", ...). */
 const char *sl_opt_type_name(sl_opt_type_t t);
