@@ -23,8 +23,6 @@ typedef struct file_source_config {
 	bool parse_key;
 	char *key_separator;
 	int64_t poll_interval_ms;
-	int64_t task_index;
-	int64_t task_count;
 } file_source_config_t;
 
 /* One followed file. tail is NULL for a path that cannot be used (its name
@@ -100,18 +98,6 @@ static const sl_option_t file_source_options[] = {
 		"about 1 MiB per interval, so it cannot keep the task busy.",
 	 SL_OPT_MIN(1),
 	 SL_OPT_AT(file_source_config_t, poll_interval_ms)},
-	{.name = "task.index",
-	 .type = SL_OPT_INT,
-	 .def = "0",
-	 .doc = "internal: set by the connector in each task config.",
-	 SL_OPT_MIN(0),
-	 SL_OPT_AT(file_source_config_t, task_index)},
-	{.name = "task.count",
-	 .type = SL_OPT_INT,
-	 .def = "1",
-	 .doc = "internal: set by the connector in each task config.",
-	 SL_OPT_MIN(1),
-	 SL_OPT_AT(file_source_config_t, task_count)},
 	SL_OPT_END,
 };
 
@@ -275,7 +261,7 @@ static sl_rc_t scan_glob(sl_task_ctx_t *ctx, file_source_task_t *st)
 
 		if (p[0] && p[strlen(p) - 1] == '/') /* a directory (GLOB_MARK) */
 			continue;
-		if (sl_file_source_task_for(p, (int)st->cfg.task_count) != st->cfg.task_index)
+		if (sl_file_source_task_for(p, sl_task_count(ctx)) != sl_task_id(ctx))
 			continue;
 		if ((f = find_file(st, p)) != NULL)
 			f->matched = true;
@@ -539,15 +525,9 @@ static int file_source_task_configs(const sl_config_t *config, int max_tasks, sl
 		return sl_seterr(errstr, errstr_size, "option 'file' is required");
 	if (max_tasks > 1 && is_glob(file))
 		n = max_tasks;
-	for (int i = 0; i < n; i++) {
-		char num[32];
-
+	/* Each task learns its share from sl_task_id / sl_task_count. */
+	for (int i = 0; i < n; i++)
 		out[i] = sl_config_dup(config);
-		snprintf(num, sizeof(num), "%d", i);
-		sl_config_set(out[i], "task.index", num, NULL, 0);
-		snprintf(num, sizeof(num), "%d", n);
-		sl_config_set(out[i], "task.count", num, NULL, 0);
-	}
 	return n;
 }
 
