@@ -1,0 +1,20 @@
+/* Strict parsing of numbers and booleans, and JSON types in words. */
+#ifndef SL_PARSE_H
+#define SL_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Strict integer/bool parsing: the whole string must be consumed.
+ * Return 0 on success, -1 on a malformed or out-of-range value. */
+int sl_parse_int64(const char *s, int64_t *out);
+int sl_parse_bool(const char *s, bool *out);
+int sl_parse_double(const char *s, double *out);
+
+/* The JSON type of j in words for messages ("an object", "a string", "a
+ * real number", "null", ...); a static string. */
+const char *sl_json_kind(const json_t *j);
+
+#endif
