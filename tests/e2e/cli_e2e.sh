@@ -224,9 +224,13 @@ check "--version prints the version" grep -q '^sluice [0-9]' <<<"$("$SLUICE" --v
 
 # offsets: a worker holds the file; reset is refused until it exits.
 seq 1 100 >"$T/in.txt"
+printf 'string' >"$T/secrets/converter"
+# Kafka Connect worker keys sluice ignores run too (admin.listeners is no
+# librdkafka admin.* key), and a provider reference is resolved.
 props "$T/w.properties" "bootstrap.servers=embedded" \
 	"offset.storage.file.filename=$T/offsets.json" "offset.flush.interval.ms=200" \
-	"value.converter=string"
+	"value.converter=\${dir:$T/secrets:converter}" "group.id=connect-cluster" \
+	"rest.port=8083" "admin.listeners=http://localhost:8084" "plugin.path=/usr/share/java"
 props "$T/src.properties" "name=cli-src" "connector.class=file-source" \
 	"file=$T/in.txt" "topic=cli"
 props "$T/snk.properties" "name=cli-sink" "connector.class=file-sink" \
@@ -236,6 +240,10 @@ check "embedded worker delivers the file" wait_lines "$T/out.txt" 100 60 cli
 check "embedded worker logs the bootstrap address" \
 	grep -q 'Kafka runs in this process .* at 127.0.0.1:[0-9]*; data lives in memory only' \
 	"$T/cli.log"
+check "run logs each ignored Kafka Connect worker key once" \
+	test "$(grep -c "worker key 'plugin.path' is Kafka Connect's" "$T/cli.log")" -eq 1
+check "run says a group.id worker runs standalone" \
+	grep -q "this worker runs standalone" "$T/cli.log"
 check "log lines carry time, level and [connector/task]" \
 	grep -qE '^20[0-9-]+T[0-9:.]+Z INFO  \[cli-src/0\] ' "$T/cli.log"
 out=$("$SLUICE" offsets reset -w "$T/w.properties" 2>&1)
