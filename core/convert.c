@@ -70,59 +70,126 @@ static int unknown_name(const char *name, char *errstr, size_t errstr_size)
 	return -1;
 }
 
-/* Applies one converter property; e is where it was set (for messages,
- * which name the key as written: value.converter.schemas.enable). */
-static int set_prop(sl_converter_t *c, const sl_config_entry_t *e, char *errstr, size_t errstr_size)
-{
-	char where[256], full[160], key[128], v[128];
-	const char *value = sl_config_printable(e->value, v, sizeof(v));
-	int64_t n;
+/* The converter's own keys, typed (see sl_converter_options). */
+typedef struct conv_settings {
+	bool schemas_enable;
+	int decimal_format; /* index into decimal_formats */
+	int64_t schemas_cache_size;
+	char *encoding;
+	char *replace_null;
+} conv_settings_t;
 
-	sl_config_where(e, where, sizeof(where));
-	snprintf(full, sizeof(full), "%s.converter.%s", c->is_key ? "key" : "value",
-		 sl_config_printable(e->key, key, sizeof(key)));
-	if (!strcmp(e->key, "schemas.enable")) {
-		if (sl_parse_bool(e->value, &c->schemas_enable) < 0)
-			return sl_seterr(errstr, errstr_size,
-					 "%s: %s must be true or false, not \"%s\"", where, full,
-					 value);
-	} else if (!strcmp(e->key, "decimal.format")) {
-		if (!strcasecmp(e->value, "BASE64"))
-			c->decimal_numeric = false;
-		else if (!strcasecmp(e->value, "NUMERIC"))
-			c->decimal_numeric = true;
-		else
-			return sl_seterr(errstr, errstr_size,
-					 "%s: %s must be BASE64 or NUMERIC, not \"%s\"", where,
-					 full, value);
-	} else if (!strcmp(e->key, "schemas.cache.size")) {
-		/* schemas are not cached; the key is accepted for
-		 * compatibility */
-		if (sl_parse_int64(e->value, &n) < 0 || n < 0)
-			return sl_seterr(errstr, errstr_size,
-					 "%s: %s must be a non-negative integer, not \"%s\"", where,
-					 full, value);
-	} else if (!strcmp(e->key, "converter.encoding") || !strcmp(e->key, "encoding")) {
-		/* StringConverter's key; text is always UTF-8 here */
-		if (strcasecmp(e->value, "UTF-8") && strcasecmp(e->value, "UTF8"))
-			return sl_seterr(errstr, errstr_size,
-					 "%s: %s \"%s\" is not supported (only UTF-8)", where, full,
-					 value);
-	} else if (!strcmp(e->key, "replace.null.with.default")) {
-		/* JsonConverter's key; nulls always take the schema default */
-		bool b;
-		if (sl_parse_bool(e->value, &b) < 0 || !b)
-			return sl_seterr(errstr, errstr_size,
-					 "%s: %s \"%s\" is not supported (only true)", where, full,
-					 value);
-	} else {
-		return sl_seterr(errstr, errstr_size,
-				 "%s: unknown converter property \"%s\" (accepted: schemas.enable, "
-				 "decimal.format, schemas.cache.size, replace.null.with.default, "
-				 "converter.encoding)",
-				 where, full);
+static const char *const decimal_formats[] = {"BASE64", "NUMERIC", NULL};
+
+static bool check_utf8(const char *value, char *why, size_t why_size)
+{
+	if (!strcasecmp(value, "UTF-8") || !strcasecmp(value, "UTF8"))
+		return true;
+	snprintf(why, why_size, "not supported (only UTF-8: text is always UTF-8)");
+	return false;
+}
+
+static bool check_true(const char *value, char *why, size_t why_size)
+{
+	bool b;
+	if (sl_parse_bool(value, &b) == 0 && b)
+		return true;
+	snprintf(why, why_size,
+		 "not supported (only true: a null always takes its schema's "
+		 "default)");
+	return false;
+}
+
+const sl_option_t sl_converter_options[] = {
+	{.name = "schemas.enable",
+	 .type = SL_OPT_BOOL,
+	 .def = "true",
+	 .doc = "json: values are the {\"schema\": ..., \"payload\": ...} envelope of Kafka "
+		"Connect's JsonConverter; false: plain JSON without schemas. Kafka Connect "
+		"passes it to every converter: string and bytes accept it and do not use it.",
+	 SL_OPT_AT(conv_settings_t, schemas_enable)},
+	{.name = "decimal.format",
+	 .type = SL_OPT_ENUM,
+	 .def = "BASE64",
+	 .enums = decimal_formats,
+	 .doc = "json: how Decimal values are written: BASE64 (their unscaled bytes as a base64 "
+		"string, JsonConverter's default) or NUMERIC (a JSON number). Both are read.",
+	 SL_OPT_AT(conv_settings_t, decimal_format)},
+	{.name = "schemas.cache.size",
+	 .type = SL_OPT_INT,
+	 .def = "1000",
+	 SL_OPT_MIN(0),
+	 .ignored = "each converter keeps the last 16 distinct schema texts it parsed",
+	 .doc = "JsonConverter's schema cache size.",
+	 SL_OPT_AT(conv_settings_t, schemas_cache_size)},
+	{.name = "converter.encoding",
+	 .type = SL_OPT_STRING,
+	 .def = "UTF-8",
+	 .alias = "encoding",
+	 .check = check_utf8,
+	 .doc = "StringConverter's character set: only UTF-8 (or UTF8) is accepted.",
+	 SL_OPT_AT(conv_settings_t, encoding)},
+	{.name = "replace.null.with.default",
+	 .type = SL_OPT_STRING,
+	 .def = "true",
+	 .check = check_true,
+	 .doc = "JsonConverter's key: a null field takes its schema's default. Only true is "
+		"accepted.",
+	 SL_OPT_AT(conv_settings_t, replace_null)},
+	SL_OPT_END,
+};
+
+/* Loads props (the keys after "key.converter." / "value.converter.") into
+ * s through sl_converter_options. Messages name each key as the user wrote
+ * it (value.converter.schemas.enable), so both the table and the keys are
+ * looked at with the prefix. -1 with errstr holding every problem,
+ * separated by "; ". */
+static int load_settings(bool is_key, const sl_config_t *props, conv_settings_t *s, char *errstr,
+			 size_t errstr_size)
+{
+	enum {
+		N = SL_ARRAY_LEN(sl_converter_options)
+	};
+	const char *prefix = is_key ? "key.converter." : "value.converter.";
+	sl_option_t table[N];
+	char *names[2 * N] = {0};
+	sl_config_t *full = sl_config_new();
+	sl_errlist_t errs = {0};
+	int rv = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		table[i] = sl_converter_options[i];
+		if (!table[i].name)
+			continue;
+		table[i].name = names[2 * i] = sl_asprintf("%s%s", prefix, table[i].name);
+		if (table[i].alias)
+			table[i].alias = names[2 * i + 1] =
+				sl_asprintf("%s%s", prefix, table[i].alias);
 	}
-	return 0;
+	for (size_t i = 0; props && i < sl_config_count(props); i++) {
+		const sl_config_entry_t *e = sl_config_at(props, i);
+		char *key = sl_asprintf("%s%s", prefix, e->key);
+		sl_config_set(full, key, e->value, e->file, e->line);
+		free(key);
+	}
+	const sl_option_t *const tables[] = {table, NULL};
+	sl_options_check_unknown(tables, NULL, full,
+				 is_key ? "the key converter" : "the value converter", &errs);
+	sl_options_load(table, full, s, &errs);
+	if (errs.count) {
+		sl_buf_t b = {0};
+		for (size_t i = 0; i < errs.count; i++)
+			sl_buf_appendf(&b, "%s%s", i ? "; " : "", errs.items[i]);
+		sl_seterr(errstr, errstr_size, "%s", b.data);
+		sl_buf_free(&b);
+		rv = -1;
+	}
+	sl_options_free(table, s);
+	sl_errlist_free(&errs);
+	sl_config_free(full);
+	for (size_t i = 0; i < 2 * N; i++)
+		free(names[i]);
+	return rv;
 }
 
 sl_converter_t *sl_converter_new(const char *name, bool is_key, const sl_config_t *props,
@@ -138,16 +205,14 @@ sl_converter_t *sl_converter_new(const char *name, bool is_key, const sl_config_
 		unknown_name(name ? name : "(none)", errstr, errstr_size);
 		return NULL;
 	}
+	conv_settings_t s;
+	if (load_settings(is_key, props, &s, errstr, errstr_size) != 0)
+		return NULL;
 	c = sl_calloc(1, sizeof(*c));
 	c->kind = conv_names[i].kind;
 	c->is_key = is_key;
-	c->schemas_enable = true; /* JsonConverter's default */
-	for (size_t k = 0; props && k < sl_config_count(props); k++) {
-		if (set_prop(c, sl_config_at(props, k), errstr, errstr_size) < 0) {
-			free(c);
-			return NULL;
-		}
-	}
+	c->schemas_enable = s.schemas_enable;
+	c->decimal_numeric = s.decimal_format == 1; /* NUMERIC */
 	return c;
 }
 

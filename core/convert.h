@@ -7,18 +7,26 @@
 
 #include "sluice/config.h"
 #include "sluice/data.h"
+#include "sluice/options.h"
 #include "sluice/record.h"
 #include "sluice/util.h"
 
 typedef struct sl_converter sl_converter_t;
 
+/* The converters' own keys (what follows key.converter. / value.converter.,
+ * Kafka Connect's names): schemas.enable, decimal.format, and keys accepted
+ * for compatibility. NULL-name-terminated; for docs. */
+extern const sl_option_t sl_converter_options[];
+
 /* Creates a converter. name is "json", "string", "bytes" or one of the
  * Kafka Connect class names (org.apache.kafka.connect.json.JsonConverter,
  * org.apache.kafka.connect.storage.StringConverter,
- * org.apache.kafka.connect.converters.ByteArrayConverter). props holds the
- * converter's own keys without prefix ("schemas.enable",
- * "decimal.format" = BASE64|NUMERIC); may be NULL. NULL on failure with
- * errstr saying why (unknown name, bad property). */
+ * org.apache.kafka.connect.converters.ByteArrayConverter). props (borrowed;
+ * may be NULL) holds the converter's own keys without prefix, checked
+ * against sl_converter_options. NULL on failure with errstr saying why
+ * (unknown name; an unknown key, with did-you-mean, or a bad value, naming
+ * the key with its key.converter. / value.converter. prefix and its
+ * place). */
 sl_converter_t *sl_converter_new(const char *name, bool is_key, const sl_config_t *props,
 				 char *errstr, size_t errstr_size);
 void sl_converter_free(sl_converter_t *c);

@@ -90,6 +90,7 @@ const sl_option_t *sl_options_find(const sl_option_t *table, const char *name)
 /* Where and what for error messages about one option's value. */
 typedef struct opt_site {
 	const sl_option_t *o;
+	const char *key; /* as written (the option's name or alias); NULL: name */
 	const char *where;
 	const char *shown; /* the value as it may appear in a message */
 	bool hide;         /* a secret: values are never shown */
@@ -98,7 +99,8 @@ typedef struct opt_site {
 
 static int site_error(const opt_site_t *st, const char *reason)
 {
-	sl_errlist_addf(st->errs, "%s: option '%s': %s", st->where, st->o->name, reason);
+	sl_errlist_addf(st->errs, "%s: option '%s': %s", st->where, st->key ? st->key : st->o->name,
+			reason);
 	return -1;
 }
 
@@ -338,6 +340,7 @@ static int load_option(const sl_option_t *o, const sl_config_t *cfg, void *targe
 	} else if (e) {
 		bool hide = o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(o->name);
 		opt_site_t st = {.o = o,
+				 .key = e->key,
 				 .where = sl_config_where(e, where, sizeof(where)),
 				 .shown =
 					 hide ? "(hidden)"

@@ -211,8 +211,8 @@ static void test_new_rejects_bad_schemas_enable_with_its_location(void)
 	char *err = new_conv_error("json", "schemas.enable", "yes");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	ASSERT_CONTAINS(err, "worker.properties:7: value.converter.schemas.enable must be true or "
-			     "false, not \"yes\"");
+	ASSERT_CONTAINS(err, "worker.properties:7: option 'value.converter.schemas.enable': 'yes' "
+			     "is not one of: true, false");
 	free(err);
 }
 
@@ -221,17 +221,44 @@ static void test_new_shows_control_characters_of_a_bad_value_escaped(void)
 	char *err = new_conv_error("json", "schemas.enable", "no\nerror: forged");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	ASSERT_CONTAINS(err, "not \"no\\x0aerror: forged\"");
+	ASSERT_CONTAINS(err, "'no\\x0aerror: forged' is not one of");
 	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	free(err);
 }
 
-static void test_new_rejects_unknown_property(void)
+static void test_new_rejects_unknown_key_suggesting_the_closest_one(void)
 {
 	char *err = new_conv_error("json", "schemas.enabled", "false");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	ASSERT_CONTAINS(err, "unknown converter property \"value.converter.schemas.enabled\"");
+	ASSERT_CONTAINS(err,
+			"worker.properties:7: unknown key 'value.converter.schemas.enabled' "
+			"for the value converter; did you mean "
+			"'value.converter.schemas.enable'? allowed keys: "
+			"value.converter.converter.encoding, value.converter.decimal.format, ");
+	free(err);
+}
+
+/* The keys, their defaults and accepted values are the option table's:
+ * StringConverter's short key is an alias of converter.encoding. */
+static void test_converter_keys_come_from_the_option_table(void)
+{
+	const sl_option_t *o = sl_options_find(sl_converter_options, "schemas.enable");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(o->def, "true");
+	o = sl_options_find(sl_converter_options, "converter.encoding");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(o->alias, "encoding");
+	CU_ASSERT_PTR_NULL(new_conv_error("string", "encoding", "utf8"));
+	char *err = new_conv_error("string", "encoding", "latin1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+	ASSERT_CONTAINS(err, "option 'value.converter.encoding': 'latin1': not supported (only "
+			     "UTF-8");
+	free(err);
+	err = new_conv_error("json", "replace.null.with.default", "false");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+	ASSERT_CONTAINS(err, "replace.null.with.default': 'false': not supported (only true");
 	free(err);
 }
 
@@ -240,7 +267,8 @@ static void test_new_rejects_bad_decimal_format_and_cache_size(void)
 	char *err = new_conv_error("json", "decimal.format", "HEX");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	ASSERT_CONTAINS(err, "decimal.format must be BASE64 or NUMERIC");
+	ASSERT_CONTAINS(err, "option 'value.converter.decimal.format': 'HEX' is not one of: "
+			     "BASE64, NUMERIC");
 	free(err);
 	err = new_conv_error("json", "schemas.cache.size", "lots");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
@@ -1325,7 +1353,10 @@ static CU_TestInfo create_tests[] = {
 	 test_new_rejects_bad_schemas_enable_with_its_location},
 	{"new shows control characters of a bad value escaped",
 	 test_new_shows_control_characters_of_a_bad_value_escaped},
-	{"new rejects an unknown property", test_new_rejects_unknown_property},
+	{"new rejects an unknown key suggesting the closest one",
+	 test_new_rejects_unknown_key_suggesting_the_closest_one},
+	{"converter keys come from the option table",
+	 test_converter_keys_come_from_the_option_table},
 	{"new rejects a bad decimal.format and schemas.cache.size",
 	 test_new_rejects_bad_decimal_format_and_cache_size},
 	{"new accepts known properties case-insensitively",
