@@ -158,11 +158,11 @@ static void test_unknown_converter_names_the_option_and_place(void)
 static void test_bad_converter_setting_names_key_and_place(void)
 {
 	EXPECT_ERRORS(SOURCE "value.converter=json\nvalue.converter.schemas.enable=maybe\n",
-		      "c.properties:6: value.converter.schemas.enable must be true or false, "
-		      "not \"maybe\"");
+		      "c.properties:6: option 'value.converter.schemas.enable': 'maybe' is not "
+		      "one of: true, false");
 	EXPECT_ERRORS(SOURCE "key.converter=string\nkey.converter.encoding=latin1\n",
-		      "c.properties:6: key.converter.encoding \"latin1\" is not supported (only "
-		      "UTF-8)");
+		      "c.properties:6: option 'key.converter.encoding': 'latin1': not supported "
+		      "(only UTF-8: text is always UTF-8)");
 }
 
 static void test_worker_converters_and_their_settings_are_checked(void)
@@ -170,8 +170,8 @@ static void test_worker_converters_and_their_settings_are_checked(void)
 	char *e = errors_of("value.converter=avro\nkey.converter.schemas.enable=maybe\n",
 			    "w.properties", true);
 
-	CU_ASSERT_STRING_EQUAL(e, "w.properties:2: key.converter.schemas.enable must be true or "
-				  "false, not \"maybe\"\n"
+	CU_ASSERT_STRING_EQUAL(e, "w.properties:2: option 'key.converter.schemas.enable': 'maybe' "
+				  "is not one of: true, false\n"
 				  "w.properties:1: option 'value.converter': unknown converter "
 				  "\"avro\" (accepted: json, "
 				  "org.apache.kafka.connect.json.JsonConverter, string, "
