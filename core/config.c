@@ -65,6 +65,8 @@ sl_config_t *sl_config_dup(const sl_config_t *cfg)
 	for (size_t i = 0; i < cfg->count; i++) {
 		const sl_config_entry_t *e = &cfg->items[i]->e;
 		sl_config_set(copy, e->key, e->value, e->file, e->line);
+		if (e->from_provider)
+			sl_config_mark_from_provider(copy, e->key);
 	}
 	sl_config_set_source(copy, cfg->source);
 	return copy;
@@ -198,6 +200,14 @@ void sl_config_set(sl_config_t *cfg, const char *key, const char *value, const c
 	n->e.value = v;
 	n->e.file = f;
 	n->e.line = line;
+	n->e.from_provider = false;
+}
+
+void sl_config_mark_from_provider(sl_config_t *cfg, const char *key)
+{
+	node_t *n = lookup(cfg, key);
+	if (n)
+		n->e.from_provider = true;
 }
 
 bool sl_config_unset(sl_config_t *cfg, const char *key)
@@ -254,6 +264,8 @@ sl_config_t *sl_config_subset(const sl_config_t *cfg, const char *prefix, bool s
 		if (*key == '\0')
 			continue;
 		sl_config_set(sub, key, e->value, e->file, e->line);
+		if (e->from_provider)
+			sl_config_mark_from_provider(sub, key);
 	}
 	sl_config_set_source(sub, cfg->source);
 	return sub;
@@ -441,6 +453,11 @@ bool sl_config_key_is_secret(const char *key)
 			return true;
 	}
 	return false;
+}
+
+bool sl_config_entry_is_secret(const sl_config_entry_t *e)
+{
+	return e->from_provider || sl_config_key_is_secret(e->key);
 }
 
 void sl_config_more_errors(sl_errlist_t *errs, const char *file, size_t n)

@@ -25,4 +25,8 @@ char *sl_config_read_text(const char *path, const char **why, int *line);
 void sl_config_read_error(sl_errlist_t *errs, const char *prefix, const char *path, const char *why,
 			  int line);
 
+/* Sets from_provider on key's entry (when present): a config provider
+ * resolved its value. */
+void sl_config_mark_from_provider(sl_config_t *cfg, const char *key);
+
 #endif

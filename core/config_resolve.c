@@ -57,6 +57,7 @@ typedef struct ref_ctx {
 	sl_errlist_t *errs;
 	file_cache_t **files;
 	const provider_t *providers;
+	int resolved; /* references resolved so far */
 } ref_ctx_t;
 
 /* ---- providers ------------------------------------------------------------ */
@@ -426,12 +427,14 @@ static int resolve_ref(ref_ctx_t *rc, const char *body, sl_buf_t *out)
 		return 0;
 	}
 	const provider_t *p = provider_find(rc->providers, body, plen);
-	if (p && p->kind == PROV_ENV)
-		return resolve_env(rc, p, body + plen + 1, out);
-	if (p && p->kind == PROV_FILE)
-		return resolve_file(rc, p, body + plen + 1, out);
-	if (p)
-		return resolve_dir(rc, p, body + plen + 1, out);
+	if (p) {
+		const char *rest = body + plen + 1;
+		int rv = p->kind == PROV_ENV    ? resolve_env(rc, p, rest, out)
+			 : p->kind == PROV_FILE ? resolve_file(rc, p, rest, out)
+						: resolve_dir(rc, p, rest, out);
+		rc->resolved += rv == 0;
+		return rv;
+	}
 	char *provider = sl_strndup(body, plen);
 	sl_buf_t known = {0};
 	provider_names(rc->providers, &known);
@@ -501,8 +504,12 @@ int sl_config_resolve_with(sl_config_t *cfg, const sl_config_t *providers, sl_er
 			continue;
 		sl_config_where(e, rc.where, sizeof(rc.where));
 		sl_config_printable(e->key, rc.key, sizeof(rc.key));
-		if (resolve_value(&rc, &out) == 0)
-			sl_config_set(cfg, e->key, out.data, e->file, e->line);
+		if (resolve_value(&rc, &out) == 0 && rc.resolved) {
+			char *key = sl_strdup(e->key); /* e changes below */
+			sl_config_set(cfg, key, out.data, e->file, e->line);
+			sl_config_mark_from_provider(cfg, key);
+			free(key);
+		}
 		sl_buf_free(&out);
 	}
 	file_cache_free(files);

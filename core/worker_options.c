@@ -438,27 +438,51 @@ static void check_converter(const sl_config_t *cfg, bool is_key, bool is_worker,
 	sl_config_free(props);
 }
 
+/* librdkafka's message about e, unless it repeats a secret value (one a
+ * config provider resolved, or of a key that looks secret). */
+static const char *rdkafka_reason(const sl_config_entry_t *e, const char *rderr, char *buf,
+				  size_t size)
+{
+	char text[512];
+	size_t len = strlen(rderr);
+
+	if (sl_config_entry_is_secret(e) && *e->value && strstr(rderr, e->value))
+		return e->from_provider ? "invalid value (not shown: a config provider resolved it)"
+					: "invalid value (not shown: the key holds a secret)";
+	while (len > 0 && (rderr[len - 1] == '\n' || rderr[len - 1] == ' '))
+		len--; /* some of its messages end in a newline */
+	snprintf(text, sizeof(text), "%.*s", (int)len, rderr);
+	return sl_config_printable(text, buf, size);
+}
+
 /* The worker's producer.* / consumer.* / admin.* keys, as librdkafka
  * judges them. A copy with a plain bootstrap keeps the embedded cluster
  * from starting. */
 static void check_passthrough(const sl_config_t *cfg, sl_errlist_t *errs)
 {
 	sl_config_t *copy = sl_config_dup(cfg);
-	char err[512], where[512] = "worker", shown[512];
+	char err[512], where[512] = "worker", shown[512], why[512];
 
 	sl_worker_config_drop_ignored(copy); /* admin.listeners is no admin.* key */
 	sl_config_set(copy, "bootstrap.servers", "localhost:9092", NULL, 0);
 	sl_kafka_t *k = sl_kafka_new(copy, err, sizeof(err));
 	if (!k) {
 		const char *dot = strchr(err, ':');
+		const sl_config_entry_t *e = NULL;
 		if (dot) {
 			char *key = sl_strndup(err, (size_t)(dot - err));
-			if (sl_config_find(cfg, key))
+			e = sl_config_find(cfg, key);
+			if (e)
 				where_of(cfg, key, where, sizeof(where));
 			free(key);
 		}
-		sl_errlist_addf(errs, "%s: librdkafka refused %s", where,
-				sl_config_printable(err, shown, sizeof(shown)));
+		if (e && dot[1] == ' ')
+			sl_errlist_addf(errs, "%s: librdkafka refused %s: %s", where,
+					sl_config_printable(e->key, shown, sizeof(shown)),
+					rdkafka_reason(e, dot + 2, why, sizeof(why)));
+		else
+			sl_errlist_addf(errs, "%s: librdkafka refused %s", where,
+					sl_config_printable(err, shown, sizeof(shown)));
 	}
 	sl_kafka_free(k);
 	sl_config_free(copy);
@@ -505,21 +529,6 @@ static const sl_connector_t *plugin_of(const sl_config_t *cfg, sl_errlist_t *err
 		sl_buf_free(&known);
 	}
 	return p;
-}
-
-/* librdkafka's message about key=value, unless it repeats a secret value. */
-static const char *rdkafka_reason(const char *key, const char *value, const char *rderr, char *buf,
-				  size_t size)
-{
-	char text[512];
-	size_t len = strlen(rderr);
-
-	if (sl_config_key_is_secret(key) && *value && strstr(rderr, value))
-		return "invalid value (not shown: the key holds a secret)";
-	while (len > 0 && (rderr[len - 1] == '\n' || rderr[len - 1] == ' '))
-		len--; /* some of its messages end in a newline */
-	snprintf(text, sizeof(text), "%.*s", (int)len, rderr);
-	return sl_config_printable(text, buf, size);
 }
 
 /* Settings librdkafka judges only together, when a client is made (acks=1
@@ -570,11 +579,10 @@ static void check_overrides(const sl_config_t *cfg, sl_errlist_t *errs)
 				    RD_KAFKA_CONF_OK ||
 			    bad++ >= SL_CONFIG_MAX_ERRORS)
 				continue;
-			sl_errlist_addf(
-				errs, "%s: librdkafka refused %s%s: %s",
-				sl_config_where(e, where, sizeof(where)), kinds[i].prefix,
-				sl_config_printable(e->key, key, sizeof(key)),
-				rdkafka_reason(e->key, e->value, err, shown, sizeof(shown)));
+			sl_errlist_addf(errs, "%s: librdkafka refused %s%s: %s",
+					sl_config_where(e, where, sizeof(where)), kinds[i].prefix,
+					sl_config_printable(e->key, key, sizeof(key)),
+					rdkafka_reason(e, err, shown, sizeof(shown)));
 		}
 		if (conf && !bad)
 			check_client(cfg, kinds[i].prefix, kinds[i].kind, conf, errs);

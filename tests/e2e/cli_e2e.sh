@@ -105,7 +105,7 @@ expect_error "unknown converter" "$T/conv.properties" \
 printf 'name=a\nconnector.class=file-sink\nfile=/tmp/x\ntopics=t\nvalue.converter=json\n%s\n' \
 	'value.converter.schemas.enable=maybe' >"$T/schemas.properties"
 expect_error "bad converter setting" "$T/schemas.properties" \
-	"schemas.properties:6: value.converter.schemas.enable must be true or false, not \"maybe\""
+	"schemas.properties:6: option 'value.converter.schemas.enable': 'maybe' is not one of: true, false"
 printf 'name=a\nconnector.class=file-sink\nfile=/tmp/x\ntopics=t\n%s\n' \
 	'consumer.override.fetch.wait.max.ms=soon' >"$T/override.properties"
 expect_error "bad client override" "$T/override.properties" \

@@ -326,6 +326,33 @@ static void test_no_message_holds_a_resolved_secret(void)
 	drop_secrets(dir);
 }
 
+static void test_resolved_values_are_marked_secret_through_copies(void)
+{
+	sl_errlist_t errs = {0};
+	setenv("SL_PROVIDERS_TEST_PW", "pw", 1);
+	sl_config_t *cfg = resolved("producer.override.x=${env:SL_PROVIDERS_TEST_PW}\n"
+				    "plain=${topic}\npassword=p\n",
+				    "", NULL, &errs);
+
+	CU_ASSERT_EQUAL(errs.count, 0);
+	CU_ASSERT(sl_config_find(cfg, "producer.override.x")->from_provider);
+	CU_ASSERT(sl_config_entry_is_secret(sl_config_find(cfg, "producer.override.x")));
+	CU_ASSERT_FALSE(sl_config_find(cfg, "plain")->from_provider);
+	CU_ASSERT_FALSE(sl_config_entry_is_secret(sl_config_find(cfg, "plain")));
+	CU_ASSERT(sl_config_entry_is_secret(sl_config_find(cfg, "password")));
+	sl_config_t *dup = sl_config_dup(cfg);
+	sl_config_t *sub = sl_config_subset(cfg, "producer.override.", true);
+	CU_ASSERT(sl_config_find(dup, "producer.override.x")->from_provider);
+	CU_ASSERT(sl_config_find(sub, "x")->from_provider);
+	sl_config_set(dup, "producer.override.x", "typed", NULL, 0);
+	CU_ASSERT_FALSE(sl_config_find(dup, "producer.override.x")->from_provider);
+	unsetenv("SL_PROVIDERS_TEST_PW");
+	sl_config_free(sub);
+	sl_config_free(dup);
+	sl_config_free(cfg);
+	sl_errlist_free(&errs);
+}
+
 void config_providers_test_register(void)
 {
 	CU_TestInfo tests[] = {
@@ -348,6 +375,8 @@ void config_providers_test_register(void)
 		{"worker providers serve connector files",
 		 test_worker_providers_serve_connector_files},
 		{"no message holds a resolved secret", test_no_message_holds_a_resolved_secret},
+		{"resolved values are marked secret through copies",
+		 test_resolved_values_are_marked_secret_through_copies},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("config_providers", NULL, NULL, tests);

@@ -260,6 +260,48 @@ static void test_validation_cost_grows_linearly_with_the_keys(void)
 	CU_ASSERT(large < 8 * small);
 }
 
+static void test_override_refused_shows_no_value_a_provider_resolved(void)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = NULL;
+
+	setenv("SL_VALIDATE_TEST_CODEC", "zzsecretzz", 1);
+	cfg = sl_config_parse_properties(SOURCE "producer.override.compression.type="
+						"${env:SL_VALIDATE_TEST_CODEC}\n",
+					 "c.properties", &errs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(sl_config_resolve(cfg, &errs), 0);
+	CU_ASSERT_EQUAL(sl_connector_config_validate(cfg, &errs), -1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 1);
+	CU_ASSERT_STRING_EQUAL(errs.items[0],
+			       "c.properties:5: librdkafka refused "
+			       "producer.override.compression.type: invalid value (not shown: a "
+			       "config provider resolved it)");
+	unsetenv("SL_VALIDATE_TEST_CODEC");
+	sl_config_free(cfg);
+	sl_errlist_free(&errs);
+}
+
+static void test_worker_key_refused_shows_no_value_a_provider_resolved(void)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = NULL;
+
+	setenv("SL_VALIDATE_TEST_CODEC", "zzsecretzz", 1);
+	cfg = sl_config_parse_properties(
+		"producer.compression.type=${env:SL_VALIDATE_TEST_CODEC}\n", "w.properties", &errs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(sl_config_resolve(cfg, &errs), 0);
+	CU_ASSERT_EQUAL(sl_worker_config_validate(cfg, &errs), -1);
+	CU_ASSERT_EQUAL_FATAL(errs.count, 1);
+	CU_ASSERT_STRING_EQUAL(errs.items[0],
+			       "w.properties:1: librdkafka refused producer.compression.type: "
+			       "invalid value (not shown: a config provider resolved it)");
+	unsetenv("SL_VALIDATE_TEST_CODEC");
+	sl_config_free(cfg);
+	sl_errlist_free(&errs);
+}
+
 /* A worker file written for Kafka Connect (standalone or distributed). */
 #define CONNECT_WORKER                                                                             \
 	"bootstrap.servers=localhost:9092\ngroup.id=connect-cluster\n"                             \
@@ -387,6 +429,10 @@ void validate_test_register(void)
 		 test_bad_override_of_each_client_names_key_and_place},
 		{"validation cost grows linearly with the keys",
 		 test_validation_cost_grows_linearly_with_the_keys},
+		{"override refused shows no value a provider resolved",
+		 test_override_refused_shows_no_value_a_provider_resolved},
+		{"worker key refused shows no value a provider resolved",
+		 test_worker_key_refused_shows_no_value_a_provider_resolved},
 		{"Kafka Connect worker keys are accepted",
 		 test_kafka_connect_worker_keys_are_accepted},
 		{"worker key no one defines fails with did you mean",

@@ -9,8 +9,9 @@
 typedef struct sl_config_entry {
 	char *key;
 	char *value;
-	char *file; /* where the key was set; NULL when set in code */
-	int line;   /* 1-based line in file; 0 when the format has no lines */
+	char *file;         /* where the key was set; NULL when set in code */
+	int line;           /* 1-based line in file; 0 when the format has no lines */
+	bool from_provider; /* the value holds what a config provider resolved */
 } sl_config_entry_t;
 
 typedef struct sl_config sl_config_t;
@@ -23,7 +24,8 @@ void sl_config_free(sl_config_t *cfg);
 sl_config_t *sl_config_dup(const sl_config_t *cfg);
 
 /* Sets key to value (both copied), replacing an earlier value of the same
- * key but keeping its position. file may be NULL. */
+ * key but keeping its position (and clearing its from_provider). file may
+ * be NULL. */
 void sl_config_set(sl_config_t *cfg, const char *key, const char *value, const char *file,
 		   int line);
 /* Removes key; returns true when it was present. Takes time linear in the
@@ -125,5 +127,9 @@ int sl_config_resolve_with(sl_config_t *cfg, const sl_config_t *providers, sl_er
 /* True when key looks like it holds a secret (password, secret, token,
  * key material); such values are never logged or returned. */
 bool sl_config_key_is_secret(const char *key);
+/* True when e's value may not be shown: its key looks like a secret, or a
+ * config provider resolved (part of) it. Messages about such a value name
+ * the key and its place only. */
+bool sl_config_entry_is_secret(const sl_config_entry_t *e);
 
 #endif
