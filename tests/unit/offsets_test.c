@@ -579,22 +579,44 @@ static void test_lenient_store_replaces_an_unreadable_file_only_on_reset_of_all(
 	file_done(&f);
 }
 
+/* Full jitter hides the growth in any single draw, so the test looks at
+ * many: the largest delay drawn at attempt n (over 500 runs from attempt
+ * 0, fixed seed) lies in [0, min(100 * 2^n, 1000)], beats the largest of
+ * attempt n - 1 and even that attempt's bound until the cap, and comes
+ * close to its own bound; the smallest is near 0 (jitter over the whole
+ * range); reset starts again at the base. */
 static void test_backoff_grows_exponentially_within_the_cap(void)
 {
+	enum {
+		runs = 500,
+		attempts = 6
+	};
+	static const int64_t caps[attempts] = {100, 200, 400, 800, 1000, 1000};
+	int64_t most[attempts] = {0}, least[attempts];
 	sl_backoff_t b;
+
 	sl_backoff_init(&b, 100, 1000, 42);
-	int64_t caps[] = {100, 200, 400, 800, 1000, 1000};
-	bool varied = false;
-	int64_t first = -1;
-	for (size_t i = 0; i < SL_ARRAY_LEN(caps); i++) {
-		int64_t d = sl_backoff_next(&b);
-		CU_ASSERT(d >= 0 && d <= caps[i]);
-		if (first < 0)
-			first = d;
-		else if (d != first)
-			varied = true;
+	for (int n = 0; n < attempts; n++)
+		least[n] = INT64_MAX;
+	for (int r = 0; r < runs; r++) {
+		sl_backoff_reset(&b);
+		for (int n = 0; n < attempts; n++) {
+			int64_t d = sl_backoff_next(&b);
+			CU_ASSERT(d >= 0 && d <= caps[n]);
+			most[n] = d > most[n] ? d : most[n];
+			least[n] = d < least[n] ? d : least[n];
+		}
 	}
-	CU_ASSERT(varied); /* jitter */
+	for (int n = 0; n < attempts; n++) {
+		CU_ASSERT(most[n] >= caps[n] * 9 / 10); /* reaches its bound */
+		CU_ASSERT(least[n] <= caps[n] / 10);    /* full jitter */
+		if (n > 0 && caps[n] > caps[n - 1]) {   /* grows until the cap */
+			CU_ASSERT(most[n] > most[n - 1]);
+			CU_ASSERT(most[n] > caps[n - 1]);
+		}
+		if (n > 0 && caps[n] == caps[n - 1]) /* then stays there */
+			CU_ASSERT(most[n] <= caps[n - 1]);
+	}
 	sl_backoff_reset(&b);
 	CU_ASSERT(sl_backoff_next(&b) <= 100);
 }
