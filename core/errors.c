@@ -80,9 +80,7 @@ static rd_kafka_t *dlq_producer(sl_task_ctx_t *t, char *err, size_t err_size)
 	}
 	rd_kafka_conf_set_dr_msg_cb(conf, on_dlq_delivery);
 	rd_kafka_conf_set_opaque(conf, t);
-	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, err_size);
-	if (!t->producer)
-		rd_kafka_conf_destroy(conf);
+	t->producer = sl_kafka_client_new(SL_CLIENT_PRODUCER, conf, err, err_size);
 	return t->producer;
 }
 

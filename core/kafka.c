@@ -137,16 +137,25 @@ fail:
 	return NULL;
 }
 
+rd_kafka_t *sl_kafka_client_new(sl_client_kind_t kind, rd_kafka_conf_t *conf, char *errstr,
+				size_t errstr_size)
+{
+	rd_kafka_t *rk =
+		rd_kafka_new(kind == SL_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+			     conf, errstr, errstr_size);
+	if (!rk) /* rd_kafka_new leaves conf to its caller when it fails */
+		rd_kafka_conf_destroy(conf);
+	return rk;
+}
+
 static int start_embedded(sl_kafka_t *k, char *errstr, size_t errstr_size)
 {
 	char rderr[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_conf_set(conf, "log_level", "3", rderr, sizeof(rderr));
-	k->mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rderr, sizeof(rderr));
-	if (!k->mock_host) {
-		rd_kafka_conf_destroy(conf);
+	k->mock_host = sl_kafka_client_new(SL_CLIENT_PRODUCER, conf, rderr, sizeof(rderr));
+	if (!k->mock_host)
 		return sl_seterr(errstr, errstr_size, "embedded cluster: %s", rderr);
-	}
 	k->mock = rd_kafka_mock_cluster_new(k->mock_host, 1);
 	if (!k->mock)
 		return sl_seterr(errstr, errstr_size, "embedded cluster: could not start");

@@ -296,12 +296,6 @@ static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_recor
 
 /* ---- setup ---- */
 
-static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	sl_task_ctx_t *t = opaque;
-	SL_WARN(t->tag, "kafka: %s", reason);
-}
-
 static int make_consumer(sl_task_ctx_t *t)
 {
 	char err[512];
@@ -312,11 +306,10 @@ static int make_consumer(sl_task_ctx_t *t)
 	rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
 	free(group);
 	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-	rd_kafka_conf_set_error_cb(conf, on_consumer_error);
+	rd_kafka_conf_set_error_cb(conf, sl_task_on_kafka_error);
 	rd_kafka_conf_set_opaque(conf, t);
-	t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	t->consumer = sl_kafka_client_new(SL_CLIENT_CONSUMER, conf, err, sizeof(err));
 	if (!t->consumer) {
-		rd_kafka_conf_destroy(conf);
 		sl_task_fail(t, "cannot create consumer: %s", err);
 		return -1;
 	}

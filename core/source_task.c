@@ -65,19 +65,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_DELIVERED);
 }
 
-static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	sl_task_ctx_t *t = opaque;
-	if (err == RD_KAFKA_RESP_ERR__FATAL) {
-		char buf[512];
-		rd_kafka_fatal_error(rk, buf, sizeof(buf));
-		if (!atomic_exchange(&t->producer_fatal, true))
-			sl_task_fail(t, "producer fatal error: %s", buf);
-		return;
-	}
-	SL_WARN(t->tag, "kafka: %s", reason);
-}
-
 static int make_producer(sl_task_ctx_t *t)
 {
 	char err[512];
@@ -85,11 +72,10 @@ static int make_producer(sl_task_ctx_t *t)
 	if (!conf)
 		return -1;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_error_cb(conf, sl_task_on_kafka_error);
 	rd_kafka_conf_set_opaque(conf, t);
-	t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	t->producer = sl_kafka_client_new(SL_CLIENT_PRODUCER, conf, err, sizeof(err));
 	if (!t->producer) {
-		rd_kafka_conf_destroy(conf);
 		sl_task_fail(t, "cannot create producer: %s", err);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sluice/array.h"
 #include "sluice/log.h"
 
 /* Longest wait between two attempts of an operation that failed
@@ -233,9 +234,16 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
 const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic,
 					     int partitions, int replication_factor)
 {
-	for (size_t i = 0; i < t->known_count; i++)
-		if (!strcmp(t->known_topics[i].name, topic))
+	/* Records of a batch mostly go to the topic of the one before: one
+	 * strcmp, not a walk over every known topic. */
+	if (t->last_known && !strcmp(t->known_topics[t->last_known - 1].name, topic))
+		return &t->known_topics[t->last_known - 1];
+	for (size_t i = 0; i < t->known_count; i++) {
+		if (!strcmp(t->known_topics[i].name, topic)) {
+			t->last_known = i + 1;
 			return &t->known_topics[i];
+		}
+	}
 	char err[512];
 	if (sl_kafka_ensure_topic(t->env.kafka, rk, topic, partitions, replication_factor, 10000,
 				  err, sizeof(err)) != 0) {
@@ -243,9 +251,9 @@ const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, c
 		 * (auto.create.topics.enable); go on and let delivery tell. */
 		SL_WARN(t->tag, "could not make sure topic %s exists: %s", topic, err);
 	}
-	t->known_topics =
-		sl_realloc(t->known_topics, (t->known_count + 1) * sizeof(*t->known_topics));
+	SL_ARRAY_RESERVE(t->known_topics, t->known_count + 1, t->known_cap);
 	sl_known_topic_t *k = &t->known_topics[t->known_count++];
+	t->last_known = t->known_count;
 	k->name = sl_strdup(topic);
 	/* A source learns the largest batch the topic takes, to send a record
 	 * too large for it through the error policy before it is produced. A
@@ -256,6 +264,19 @@ const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, c
 				       ? sl_kafka_topic_max_message_bytes(rk, topic, 2000)
 				       : -1;
 	return k;
+}
+
+void sl_task_on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL && rk == t->producer) {
+		char buf[512];
+		rd_kafka_fatal_error(rk, buf, sizeof(buf));
+		if (!atomic_exchange(&t->producer_fatal, true))
+			sl_task_fail(t, "producer fatal error: %s", buf);
+		return;
+	}
+	SL_WARN(t->tag, "kafka: %s", reason);
 }
 
 static sl_converter_t *make_converter(sl_task_ctx_t *t, bool is_key)

@@ -97,7 +97,8 @@ struct sl_task_ctx {
 	bool flush_requested;  /* the sink asked to flush after this put */
 	uint64_t errors_total;
 	sl_known_topic_t *known_topics; /* topics this task made sure exist */
-	size_t known_count;
+	size_t known_count, known_cap;
+	size_t last_known; /* 1 + index of the topic asked for last; 0: none */
 	atomic_bool producer_fatal;
 	void *runner;            /* the source/sink runner's own state */
 	size_t dlq_in_flight;    /* DLQ messages not yet acknowledged */
@@ -151,6 +152,11 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
  * sure of is warned about and left to the broker's auto creation. */
 const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic,
 					     int partitions, int replication_factor);
+/* The error callback of a task's clients (opaque is the task): a fatal
+ * error of the task's producer (the idempotent producer gave up) records
+ * the reason and sets producer_fatal, which ends a source task; anything
+ * else is logged as a warning (librdkafka retries it). */
+void sl_task_on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
 /* Creates the converters from the connector's or the worker's settings. */
 int sl_task_make_converters(sl_task_ctx_t *t);
 /* Builds the client id "connector-<kind>-<name>-<id>". */

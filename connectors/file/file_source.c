@@ -8,6 +8,7 @@
 
 #include "file.h"
 #include "file_tail.h"
+#include "sluice/array.h"
 #include "sluice/connector.h"
 
 /* How long a vanished file stays open (late writes to a renamed file are
@@ -199,10 +200,7 @@ static sl_rc_t add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *
 	int64_t pos;
 	uint64_t inode;
 
-	if (st->nfiles == st->cap) {
-		st->cap = st->cap ? st->cap * 2 : 8;
-		st->files = sl_realloc(st->files, st->cap * sizeof(*st->files));
-	}
+	SL_ARRAY_RESERVE(st->files, st->nfiles + 1, st->cap);
 	f = &st->files[st->nfiles++];
 	memset(f, 0, sizeof(*f));
 	f->path = sl_strdup(path);

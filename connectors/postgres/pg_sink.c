@@ -11,6 +11,7 @@
 #include "pg_errors.h"
 #include "pg_sink_sql.h"
 #include "postgres.h"
+#include "sluice/array.h"
 #include "sluice/connector.h"
 
 /* put asks the worker for a flush once this many rows wait for one, so a
@@ -281,13 +282,9 @@ static sl_rc_t send_pipelined(sl_task_ctx_t *ctx, pg_sink_task_t *st, const char
 		goto lost;
 	if (!PQsendQueryParams(st->conn, sql, np, NULL, params, NULL, NULL, 0))
 		goto lost;
-	if (st->ninflight == st->inflight_cap) {
-		st->inflight_cap = st->inflight_cap ? st->inflight_cap * 2 : 16;
-		st->inflight_what = sl_realloc(st->inflight_what,
-					       st->inflight_cap * sizeof(*st->inflight_what));
-		st->inflight_table = sl_realloc(st->inflight_table,
-						st->inflight_cap * sizeof(*st->inflight_table));
-	}
+	size_t table_cap = st->inflight_cap; /* the two arrays grow together */
+	SL_ARRAY_RESERVE(st->inflight_what, st->ninflight + 1, st->inflight_cap);
+	SL_ARRAY_RESERVE(st->inflight_table, st->ninflight + 1, table_cap);
 	st->inflight_what[st->ninflight] = what;
 	st->inflight_table[st->ninflight++] = table;
 	st->need_sync = true;
@@ -515,20 +512,14 @@ static sl_rc_t ensure_table(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_
 	sl_rc_t rc = send_pipelined(ctx, st, st->sql.data, 0, NULL, "CREATE TABLE", s->table);
 	if (rc != SL_OK)
 		return rc;
-	if (st->ntables == st->tables_cap) {
-		st->tables_cap = st->tables_cap ? st->tables_cap * 2 : 8;
-		st->tables = sl_realloc(st->tables, st->tables_cap * sizeof(*st->tables));
-	}
+	SL_ARRAY_RESERVE(st->tables, st->ntables + 1, st->tables_cap);
 	st->tables[st->ntables++] = sl_strdup(s->table);
 	return SL_OK;
 }
 
 static const char **params_for(pg_sink_task_t *st, size_t n)
 {
-	if (n > st->params_cap) {
-		st->params_cap = n;
-		st->params = sl_realloc(st->params, n * sizeof(*st->params));
-	}
+	SL_ARRAY_RESERVE(st->params, n, st->params_cap);
 	return st->params;
 }
 
@@ -548,10 +539,7 @@ static sl_rc_t exec_group(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_ro
 		return rc;
 	if (s->op == SL_PG_OP_INSERT)
 		return copy_rows(ctx, st, rows, n);
-	if (n > st->idx_cap) {
-		st->idx_cap = n;
-		st->idx = sl_realloc(st->idx, n * sizeof(*st->idx));
-	}
+	SL_ARRAY_RESERVE(st->idx, n, st->idx_cap);
 	if (s->op == SL_PG_OP_UPSERT || s->op == SL_PG_OP_DELETE) {
 		k = sl_pg_dedupe(rows, n, st->idx);
 	} else {
@@ -667,10 +655,7 @@ static sl_rc_t stage_records(sl_task_ctx_t *ctx, pg_sink_task_t *st, sl_record_t
 {
 	char err[512];
 
-	if (st->stage_cap < count) {
-		st->stage_cap = count;
-		st->stage = sl_realloc(st->stage, count * sizeof(*st->stage));
-	}
+	SL_ARRAY_RESERVE(st->stage, count, st->stage_cap);
 	for (size_t i = 0; i < count; i++) {
 		int r = sl_pg_mapper_map(st->mapper, &records[i], &st->stage[st->nstage], err,
 					 sizeof(err));
@@ -708,10 +693,7 @@ static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t coun
 		st->tx_open = false;
 		return rc;
 	}
-	if (st->npending + st->nstage > st->pending_cap) {
-		st->pending_cap = (st->npending + st->nstage) * 2;
-		st->pending = sl_realloc(st->pending, st->pending_cap * sizeof(*st->pending));
-	}
+	SL_ARRAY_RESERVE(st->pending, st->npending + st->nstage, st->pending_cap);
 	memcpy(st->pending + st->npending, st->stage, st->nstage * sizeof(*st->stage));
 	st->npending += st->nstage;
 	st->nstage = 0;
