@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "pg_event_priv.h"
+#include "pg_util.h"
+#include "sluice/array.h"
 #include "sluice/data.h"
 #include "sluice/util.h"
 
@@ -206,19 +208,14 @@ void sl_pg_event_builder_free(sl_pg_event_builder_t *b)
 	free(b);
 }
 
+static uint32_t entry_oid_at(const void *rels, size_t i)
+{
+	return ((rel_entry_t *const *)rels)[i]->oid;
+}
+
 static size_t entry_index(const sl_pg_event_builder_t *b, uint32_t oid, bool *found)
 {
-	size_t lo = 0, hi = b->nrels;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (b->rels[mid]->oid < oid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < b->nrels && b->rels[lo]->oid == oid;
-	return lo;
+	return sl_pg_oid_find(b->rels, b->nrels, oid, entry_oid_at, found);
 }
 
 void sl_pg_event_builder_invalidate(sl_pg_event_builder_t *b, uint32_t rel_oid)
@@ -321,10 +318,7 @@ static rel_entry_t *entry_get(sl_pg_event_builder_t *b, const sl_pg_relation_t *
 		b->rels[i] = entry_build(b, rel);
 		return b->rels[i];
 	}
-	if (b->nrels == b->caprels) {
-		b->caprels = b->caprels ? b->caprels * 2 : 16;
-		b->rels = sl_realloc(b->rels, b->caprels * sizeof(*b->rels));
-	}
+	SL_ARRAY_RESERVE(b->rels, b->nrels + 1, b->caprels);
 	memmove(b->rels + i + 1, b->rels + i, (b->nrels - i) * sizeof(*b->rels));
 	b->rels[i] = entry_build(b, rel);
 	b->nrels++;

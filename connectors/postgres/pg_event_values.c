@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "pg_event_priv.h"
+#include "pg_util.h"
 #include "sluice/data.h"
 #include "sluice/util.h"
 
@@ -390,17 +391,6 @@ static int parse_numeric_other(const sl_pgv_conv_t *c, const char *s, size_t len
 	return parse_double(s, len, out) < 0 ? -1 : 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* bytea in hex ("\x0aff") or escape ("a\\000\\\\") output form. */
 static int parse_bytea(const char *s, size_t len, json_t **out)
 {
@@ -411,7 +401,7 @@ static int parse_bytea(const char *s, size_t len, json_t **out)
 		if (len % 2)
 			goto fail;
 		for (size_t i = 2; i < len; i += 2) {
-			int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+			int hi = sl_pg_hex_digit(s[i]), lo = sl_pg_hex_digit(s[i + 1]);
 			if (hi < 0 || lo < 0)
 				goto fail;
 			raw[n++] = (unsigned char)(hi << 4 | lo);

@@ -6,8 +6,17 @@
 #include <string.h>
 
 #include "pg_sink_sql.h"
+#include "sluice/array.h"
 
 #define PG_MAX_PARAMS 65535
+
+/* A column gathered from the record being mapped. */
+typedef struct gathered_col {
+	const char *name; /* borrowed until the row is built */
+	const char *type;
+	bool nullable;
+	size_t off; /* into the mapper's vals; SIZE_MAX for NULL */
+} gathered_col_t;
 
 struct sl_pg_mapper {
 	sl_pg_map_config_t cfg;
@@ -15,10 +24,7 @@ struct sl_pg_mapper {
 	size_t nshapes, cap;
 	sl_pg_shape_t *last; /* the shape found last */
 	/* scratch, reused per record */
-	const char **cols;
-	const char **types;
-	bool *nullable;
-	size_t *offs; /* into vals; SIZE_MAX for NULL */
+	gathered_col_t *cols;
 	size_t ncols, colcap;
 	sl_buf_t vals;
 };
@@ -121,9 +127,6 @@ void sl_pg_mapper_free(sl_pg_mapper_t *m)
 	sl_pg_mapper_reset_shapes(m);
 	free(m->shapes);
 	free(m->cols);
-	free(m->types);
-	free(m->nullable);
-	free(m->offs);
 	sl_buf_free(&m->vals);
 	free(m);
 }
@@ -138,7 +141,7 @@ void sl_pg_row_free(sl_pg_row_t *r)
 static bool has_col(const sl_pg_mapper_t *m, const char *name)
 {
 	for (size_t i = 0; i < m->ncols; i++)
-		if (!strcmp(m->cols[i], name))
+		if (!strcmp(m->cols[i].name, name))
 			return true;
 	return false;
 }
@@ -150,21 +153,16 @@ static int add_col(sl_pg_mapper_t *m, const char *name, const json_t *v, const j
 	char why[256];
 	bool is_null;
 
-	if (m->ncols == m->colcap) {
-		m->colcap = m->colcap ? m->colcap * 2 : 16;
-		m->cols = sl_realloc(m->cols, m->colcap * sizeof(*m->cols));
-		m->types = sl_realloc(m->types, m->colcap * sizeof(*m->types));
-		m->nullable = sl_realloc(m->nullable, m->colcap * sizeof(*m->nullable));
-		m->offs = sl_realloc(m->offs, m->colcap * sizeof(*m->offs));
-	}
+	SL_ARRAY_RESERVE(m->cols, m->ncols + 1, m->colcap);
 	size_t at = m->vals.len;
 	if (sl_pg_value_text(v, schema, &m->vals, &is_null, why, sizeof(why)) != 0)
 		return sl_seterr(errstr, errstr_size, "field %s: %s", name, why);
-	m->cols[m->ncols] = name;
-	m->types[m->ncols] = schema ? sl_pg_column_type(schema) : sl_pg_json_column_type(v);
-	m->nullable[m->ncols] = schema ? schema_optional(schema) : true;
-	m->offs[m->ncols] = is_null ? SIZE_MAX : at;
-	m->ncols++;
+	m->cols[m->ncols++] = (gathered_col_t){
+		.name = name,
+		.type = schema ? sl_pg_column_type(schema) : sl_pg_json_column_type(v),
+		.nullable = schema ? schema_optional(schema) : true,
+		.off = is_null ? SIZE_MAX : at,
+	};
 	return 0;
 }
 
@@ -275,8 +273,9 @@ static bool shape_matches(const sl_pg_shape_t *s, const sl_pg_mapper_t *m, sl_pg
 	if (s->op != op || s->npk != npk || s->ncols != m->ncols || strcmp(s->table, table))
 		return false;
 	for (size_t i = 0; i < m->ncols; i++)
-		if (s->types[i] != m->types[i] || s->nullable[i] != (m->nullable[i] && i >= npk) ||
-		    strcmp(s->cols[i], m->cols[i]))
+		if (s->types[i] != m->cols[i].type ||
+		    s->nullable[i] != (m->cols[i].nullable && i >= npk) ||
+		    strcmp(s->cols[i], m->cols[i].name))
 			return false;
 	return true;
 }
@@ -300,14 +299,11 @@ static const sl_pg_shape_t *intern_shape(sl_pg_mapper_t *m, sl_pg_op_t op, const
 	s->types = sl_calloc(m->ncols + 1, sizeof(*s->types));
 	s->nullable = sl_calloc(m->ncols + 1, sizeof(*s->nullable));
 	for (size_t i = 0; i < m->ncols; i++) {
-		s->cols[i] = sl_strdup(m->cols[i]);
-		s->types[i] = m->types[i];
-		s->nullable[i] = m->nullable[i] && i >= npk;
+		s->cols[i] = sl_strdup(m->cols[i].name);
+		s->types[i] = m->cols[i].type;
+		s->nullable[i] = m->cols[i].nullable && i >= npk;
 	}
-	if (m->nshapes == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 8;
-		m->shapes = sl_realloc(m->shapes, m->cap * sizeof(*m->shapes));
-	}
+	SL_ARRAY_RESERVE(m->shapes, m->nshapes + 1, m->cap);
 	m->shapes[m->nshapes++] = s;
 	return m->last = s;
 }
@@ -322,7 +318,7 @@ static void build_row(sl_pg_mapper_t *m, const sl_pg_shape_t *s, sl_pg_row_t *ou
 	if (m->vals.len)
 		memcpy(block + head, m->vals.data, m->vals.len);
 	for (size_t i = 0; i < m->ncols; i++)
-		vals[i] = m->offs[i] == SIZE_MAX ? NULL : block + head + m->offs[i];
+		vals[i] = m->cols[i].off == SIZE_MAX ? NULL : block + head + m->cols[i].off;
 	out->shape = s;
 	out->vals = vals;
 }

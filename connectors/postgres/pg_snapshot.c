@@ -32,18 +32,6 @@ struct sl_pg_snapshot {
 	json_t *offset; /* {"lsn", "snapshot": true, "last_snapshot_record": false} */
 };
 
-void sl_pg_relation_free(sl_pg_relation_t *rel)
-{
-	if (!rel)
-		return;
-	for (int i = 0; i < rel->ncols; i++)
-		free(rel->cols[i].name);
-	free(rel->cols);
-	free(rel->schema);
-	free(rel->table);
-	free(rel);
-}
-
 sl_pg_relation_t *sl_pg_relation_from_catalog(PGconn *c, uint32_t oid, const char *schema,
 					      const char *table, char *errstr, size_t errstr_size)
 {

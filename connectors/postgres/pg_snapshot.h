@@ -32,6 +32,5 @@ void sl_pg_snapshot_free(sl_pg_snapshot_t *s);
  * optional = !attnotnull. Free with sl_pg_relation_free. */
 sl_pg_relation_t *sl_pg_relation_from_catalog(PGconn *c, uint32_t oid, const char *schema,
 					      const char *table, char *errstr, size_t errstr_size);
-void sl_pg_relation_free(sl_pg_relation_t *rel);
 
 #endif

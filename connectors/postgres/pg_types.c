@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "pg_event.h"
+#include "pg_util.h"
+#include "sluice/array.h"
 #include "sluice/util.h"
 
 struct sl_pg_types {
@@ -41,19 +43,14 @@ static const struct builtin {
 };
 
 /* Index of oid, or where it would go (*found false). */
+static uint32_t type_oid_at(const void *types, size_t i)
+{
+	return ((const sl_pg_type_t *)types)[i].oid;
+}
+
 static size_t find_index(const sl_pg_types_t *t, uint32_t oid, bool *found)
 {
-	size_t lo = 0, hi = t->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->types[mid].oid < oid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < t->count && t->types[lo].oid == oid;
-	return lo;
+	return sl_pg_oid_find(t->types, t->count, oid, type_oid_at, found);
 }
 
 sl_pg_types_t *sl_pg_types_new(void)
@@ -87,10 +84,7 @@ void sl_pg_types_add(sl_pg_types_t *t, uint32_t oid, const char *name, char typt
 		free(t->types[i].name);
 		free(t->types[i].labels);
 	} else {
-		if (t->count == t->cap) {
-			t->cap = t->cap ? t->cap * 2 : 64;
-			t->types = sl_realloc(t->types, t->cap * sizeof(*t->types));
-		}
+		SL_ARRAY_RESERVE(t->types, t->count + 1, t->cap);
 		memmove(t->types + i + 1, t->types + i, (t->count - i) * sizeof(*t->types));
 		t->count++;
 	}

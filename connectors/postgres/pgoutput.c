@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pg_util.h"
 #include "pgoutput.h"
+#include "sluice/array.h"
 #include "sluice/util.h"
 
 struct sl_pg_decoder {
@@ -15,9 +17,9 @@ struct sl_pg_decoder {
 	size_t nrels, caprels;
 	/* scratch reused by every call */
 	sl_pg_datum_t *old_cols, *new_cols;
-	int old_cap, new_cap;
+	size_t old_cap, new_cap;
 	uint32_t *relids;
-	int relids_cap;
+	size_t relids_cap;
 };
 
 /* A bounds-checked reader over one message. */
@@ -141,7 +143,7 @@ static int at_end(reader_t *r)
 
 /* ---- the relation cache ------------------------------------------------- */
 
-static void relation_free(sl_pg_relation_t *rel)
+void sl_pg_relation_free(sl_pg_relation_t *rel)
 {
 	if (!rel)
 		return;
@@ -154,19 +156,14 @@ static void relation_free(sl_pg_relation_t *rel)
 }
 
 /* Index of oid in the cache, or where it would go (*found false). */
+static uint32_t rel_oid_at(const void *rels, size_t i)
+{
+	return ((sl_pg_relation_t *const *)rels)[i]->oid;
+}
+
 static size_t rel_find(const sl_pg_decoder_t *d, uint32_t oid, bool *found)
 {
-	size_t lo = 0, hi = d->nrels;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->rels[mid]->oid < oid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < d->nrels && d->rels[lo]->oid == oid;
-	return lo;
+	return sl_pg_oid_find(d->rels, d->nrels, oid, rel_oid_at, found);
 }
 
 const sl_pg_relation_t *sl_pg_decoder_relation(const sl_pg_decoder_t *d, uint32_t oid)
@@ -198,14 +195,11 @@ static const sl_pg_relation_t *rel_store(sl_pg_decoder_t *d, sl_pg_relation_t *r
 
 	if (found) {
 		carry_optional(rel, d->rels[i]);
-		relation_free(d->rels[i]);
+		sl_pg_relation_free(d->rels[i]);
 		d->rels[i] = rel;
 		return rel;
 	}
-	if (d->nrels == d->caprels) {
-		d->caprels = d->caprels ? d->caprels * 2 : 16;
-		d->rels = sl_realloc(d->rels, d->caprels * sizeof(*d->rels));
-	}
+	SL_ARRAY_RESERVE(d->rels, d->nrels + 1, d->caprels);
 	memmove(d->rels + i + 1, d->rels + i, (d->nrels - i) * sizeof(*d->rels));
 	d->rels[i] = rel;
 	d->nrels++;
@@ -222,7 +216,7 @@ void sl_pg_decoder_free(sl_pg_decoder_t *d)
 	if (!d)
 		return;
 	for (size_t i = 0; i < d->nrels; i++)
-		relation_free(d->rels[i]);
+		sl_pg_relation_free(d->rels[i]);
 	free(d->rels);
 	free(d->old_cols);
 	free(d->new_cols);
@@ -317,12 +311,12 @@ static int decode_relation(sl_pg_decoder_t *d, reader_t *r, sl_pg_msg_t *m)
 	m->rel = rel_store(d, rel);
 	return 0;
 fail:
-	relation_free(rel);
+	sl_pg_relation_free(rel);
 	return -1;
 }
 
 /* Reads TupleData into cols (grown as needed), checking it against rel. */
-static int decode_tuple(reader_t *r, const sl_pg_relation_t *rel, sl_pg_datum_t **cols, int *cap,
+static int decode_tuple(reader_t *r, const sl_pg_relation_t *rel, sl_pg_datum_t **cols, size_t *cap,
 			sl_pg_tuple_t *t)
 {
 	uint16_t n;
@@ -332,10 +326,7 @@ static int decode_tuple(reader_t *r, const sl_pg_relation_t *rel, sl_pg_datum_t 
 	if (n != rel->ncols)
 		return bad(r, "tuple has %u columns but relation %s.%s (oid %" PRIu32 ") has %d", n,
 			   rel->schema, rel->table, rel->oid, rel->ncols);
-	if (n > *cap) {
-		*cap = n;
-		*cols = sl_realloc(*cols, (size_t)n * sizeof(**cols));
-	}
+	SL_ARRAY_RESERVE(*cols, n, *cap);
 	for (int i = 0; i < n; i++) {
 		sl_pg_datum_t *c = &(*cols)[i];
 		uint8_t kind;
@@ -421,10 +412,7 @@ static int decode_truncate(sl_pg_decoder_t *d, reader_t *r, sl_pg_msg_t *m)
 		return -1;
 	if (n > (r->len - r->off) / 4)
 		return need(r, (size_t)n * 4, "relation oids");
-	if ((int)n > d->relids_cap) {
-		d->relids_cap = (int)n;
-		d->relids = sl_realloc(d->relids, (size_t)n * sizeof(*d->relids));
-	}
+	SL_ARRAY_RESERVE(d->relids, n, d->relids_cap);
 	for (uint32_t i = 0; i < n; i++)
 		if (rd_u32(r, "relation oid", &d->relids[i]) < 0)
 			return -1;
@@ -498,14 +486,8 @@ static const char *hex32(const char *s, char stop, uint32_t *out)
 	int n = 0;
 
 	for (; *s && *s != stop; s++, n++) {
-		int c = (unsigned char)*s, x;
-		if (c >= '0' && c <= '9')
-			x = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			x = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			x = c - 'A' + 10;
-		else
+		int x = sl_pg_hex_digit(*s);
+		if (x < 0)
 			return NULL;
 		if (n == 8)
 			return NULL;

@@ -35,6 +35,10 @@ typedef struct sl_pg_relation {
 	sl_pg_column_t *cols;
 } sl_pg_relation_t;
 
+/* Frees a relation built outside the decoder's cache (the decoder frees
+ * its own). NULL is a no-op. */
+void sl_pg_relation_free(sl_pg_relation_t *rel);
+
 /* One column value of a tuple. */
 typedef enum sl_pg_datum_kind {
 	SL_PG_NULL = 'n',
