@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "offsets.h"
+#include "sluice/array.h"
+#include "task.h"
 #include "worker.h"
 
 /* A record handed to "Kafka": its tracker slot and what acked gets. */
@@ -22,7 +24,7 @@ struct sl_kit {
 	int task_id, task_count;
 	char dir[64];
 	char **paths; /* kit_path's answers, freed with the kit */
-	size_t npaths;
+	size_t npaths, cappaths;
 	sl_config_t *config;
 	sl_offset_store_t *store;
 	sl_connector_settings_t settings;
@@ -103,7 +105,7 @@ const char *kit_path(sl_kit_t *kit, const char *name)
 {
 	char *p = name ? sl_asprintf("%s/%s", kit->dir, name) : sl_strdup(kit->dir);
 
-	kit->paths = sl_realloc(kit->paths, (kit->npaths + 1) * sizeof(*kit->paths));
+	SL_ARRAY_RESERVE(kit->paths, kit->npaths + 1, kit->cappaths);
 	kit->paths[kit->npaths++] = p;
 	return p;
 }
@@ -279,11 +281,7 @@ static void send_batch(sl_kit_t *kit)
 	for (size_t i = 0; i < kit->batch.count; i++) {
 		sl_record_t *r = &kit->batch.records[i];
 
-		if (kit->nflight == kit->capflight) {
-			kit->capflight = kit->capflight ? 2 * kit->capflight : 64;
-			kit->flight =
-				sl_realloc(kit->flight, kit->capflight * sizeof(*kit->flight));
-		}
+		SL_ARRAY_RESERVE(kit->flight, kit->nflight + 1, kit->capflight);
 		kit->flight[kit->nflight++] = (kit_flight_t){
 			.slot = sl_offset_tracker_submit(kit->tracker, r->source_partition,
 							 json_incref(r->source_offset),

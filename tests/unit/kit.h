@@ -11,13 +11,13 @@
  * (sl_task_report_error) runs as in the worker, without a dead letter
  * queue: kit_errors counts what went through it, kit_fail_reason says why
  * the task fails. Every kit function fails the current CUnit test (fatal)
- * on misuse. */
+ * on misuse. A connector test that uses the kit needs no private core
+ * header: this one shows only the public API. */
 #ifndef SL_TEST_KIT_H
 #define SL_TEST_KIT_H
 
 #include "runner.h"
 #include "sluice/connector.h"
-#include "task.h"
 
 typedef struct sl_kit sl_kit_t;
 
