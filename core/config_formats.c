@@ -78,23 +78,12 @@ static bool next_logical_line(prop_cursor_t *cur, sl_buf_t *out, int *line)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads the 4 hex digits after "\u" at s; -1 when malformed. */
 static long read_u4(const char *s, size_t len)
 {
 	long v = 0;
 	for (size_t i = 0; i < 4; i++) {
-		int h = i < len ? hex_value(s[i]) : -1;
+		int h = i < len ? sl_hex_digit(s[i]) : -1;
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;

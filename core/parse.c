@@ -71,3 +71,14 @@ const char *sl_json_kind(const json_t *j)
 		return "null";
 	}
 }
+
+int sl_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

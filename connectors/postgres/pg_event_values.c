@@ -401,7 +401,7 @@ static int parse_bytea(const char *s, size_t len, json_t **out)
 		if (len % 2)
 			goto fail;
 		for (size_t i = 2; i < len; i += 2) {
-			int hi = sl_pg_hex_digit(s[i]), lo = sl_pg_hex_digit(s[i + 1]);
+			int hi = sl_hex_digit(s[i]), lo = sl_hex_digit(s[i + 1]);
 			if (hi < 0 || lo < 0)
 				goto fail;
 			raw[n++] = (unsigned char)(hi << 4 | lo);

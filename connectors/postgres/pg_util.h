@@ -1,6 +1,5 @@
 /* Small helpers the postgres connectors share: the binary search of arrays
- * sorted by oid (the relation caches, the type cache) and hex digits (LSN
- * text, bytea). Header-only and pure. */
+ * sorted by oid (the relation caches, the type cache). Header-only and pure. */
 #ifndef SL_PG_UTIL_H
 #define SL_PG_UTIL_H
 
@@ -25,18 +24,6 @@ static inline size_t sl_pg_oid_find(const void *arr, size_t n, uint32_t oid,
 	}
 	*found = lo < n && oid_at(arr, lo) == oid;
 	return lo;
-}
-
-/* The value of the hex digit c (either case), or -1. */
-static inline int sl_pg_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 #endif

@@ -486,7 +486,7 @@ static const char *hex32(const char *s, char stop, uint32_t *out)
 	int n = 0;
 
 	for (; *s && *s != stop; s++, n++) {
-		int x = sl_pg_hex_digit(*s);
+		int x = sl_hex_digit(*s);
 		if (x < 0)
 			return NULL;
 		if (n == 8)

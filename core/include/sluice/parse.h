@@ -12,6 +12,8 @@
 int sl_parse_int64(const char *s, int64_t *out);
 int sl_parse_bool(const char *s, bool *out);
 int sl_parse_double(const char *s, double *out);
+/* The value of the hex digit c (either case), or -1. */
+int sl_hex_digit(char c);
 
 /* The JSON type of j in words for messages ("an object", "a string", "a
  * real number", "null", ...); a static string. */
