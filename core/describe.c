@@ -91,12 +91,12 @@ void sl_describe_markdown_table(FILE *out, const sl_option_t *table)
 		if (def[0])
 			fprintf(out, "`%s`", def);
 		fprintf(out, " | %s | ", o->required ? "yes" : "no");
-		if (o->ignored) {
-			fputs("**Accepted for compatibility and not used:** ", out);
-			md_escape(out, o->ignored);
-			fputs(" ", out);
-		}
 		md_escape(out, o->doc);
+		if (o->ignored) {
+			fputs(" **Accepted for compatibility and not used:** ", out);
+			md_escape(out, o->ignored);
+			fputs(".", out);
+		}
 		fputs(" |\n", out);
 	}
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "convert.h"
 #include "describe.h"
 #include "kafka.h"
 #include "offsets.h"
@@ -363,6 +364,7 @@ static bool describe_tables(const char *name)
 		{"connector-common", sl_connector_common_options},
 		{"source-common", sl_source_common_options},
 		{"sink-common", sl_sink_common_options},
+		{"converters", sl_converter_options},
 	};
 	if (!strcmp(name, "worker-ignored")) {
 		describe_ignored(stdout);

@@ -338,7 +338,8 @@ static int load_option(const sl_option_t *o, const sl_config_t *cfg, void *targe
 	if (rv != 0) {
 		/* both the name and the alias are set: already reported */
 	} else if (e) {
-		bool hide = o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(o->name);
+		bool hide = o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(o->name) ||
+			    sl_config_entry_is_secret(e);
 		opt_site_t st = {.o = o,
 				 .key = e->key,
 				 .where = sl_config_where(e, where, sizeof(where)),
@@ -509,15 +510,32 @@ static bool has_prefix(const char *key, const char *const *prefixes)
 	return false;
 }
 
-static char *allowed_text(const char **names, size_t n, const char *const *prefixes)
+/* The keys a user sets, for the unknown-key message: neither internal
+ * keys nor keys accepted only for compatibility (those still count for
+ * did-you-mean). */
+static char *allowed_text(const sl_option_t *const *tables, const char *const *prefixes)
 {
 	sl_buf_t b = {0};
+	const char **shown = NULL;
+	size_t n = 0, cap = 0;
 
+	for (size_t t = 0; tables[t]; t++)
+		for (const sl_option_t *o = tables[t]; o->name; o++)
+			if (!o->internal && !o->ignored) {
+				SL_ARRAY_RESERVE(shown, n + 2, cap);
+				shown[n++] = o->name;
+				if (o->alias)
+					shown[n++] = o->alias;
+			}
+	if (n)
+		qsort(shown, n, sizeof(*shown), cmp_str);
 	sl_buf_append_str(&b, "");
 	for (size_t i = 0; i < n; i++)
-		sl_buf_appendf(&b, "%s%s", b.len ? ", " : "", names[i]);
+		if (i == 0 || strcmp(shown[i], shown[i - 1])) /* a key in two tables once */
+			sl_buf_appendf(&b, "%s%s", b.len ? ", " : "", shown[i]);
 	for (size_t i = 0; prefixes && prefixes[i]; i++)
 		sl_buf_appendf(&b, "%s%s*", b.len ? ", " : "", prefixes[i]);
+	free(shown);
 	return sl_buf_steal(&b);
 }
 
@@ -565,7 +583,7 @@ int sl_options_check_unknown(const sl_option_t *const *tables, const char *const
 	size_t n, un;
 	const char **names;
 	known_key_t *keys = sorted_keys(tables, &n, &names, &un);
-	char *allowed = allowed_text(names, un, prefixes);
+	char *allowed = allowed_text(tables, prefixes);
 	int unknown = 0;
 
 	for (size_t i = 0; i < sl_config_count(cfg); i++) {

@@ -540,14 +540,11 @@ static void check_client(const sl_config_t *cfg, const char *prefix, sl_client_k
 	char err[512], shown[512];
 	rd_kafka_conf_t *c = rd_kafka_conf_dup(conf);
 	rd_kafka_conf_set(c, "log_level", "0", NULL, 0);
-	rd_kafka_t *rk =
-		rd_kafka_new(kind == SL_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, c,
-			     err, sizeof(err));
+	rd_kafka_t *rk = sl_kafka_client_new(kind, c, err, sizeof(err));
 	if (rk) {
 		rd_kafka_destroy(rk);
 		return;
 	}
-	rd_kafka_conf_destroy(c);
 	sl_errlist_addf(errs, "%s: librdkafka refused the %s* settings together: %s",
 			sl_config_source(cfg) ? sl_config_source(cfg) : "<config>", prefix,
 			sl_config_printable(err, shown, sizeof(shown)));

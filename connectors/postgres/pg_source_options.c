@@ -13,7 +13,7 @@ static const char *const decimal_modes[] = {"precise", "double", "string", NULL}
 static const char *const time_modes[] = {"adaptive", "adaptive_time_microseconds", "connect", NULL};
 
 #define CFG sl_pg_source_config_t
-#define IGNORED " Accepted for compatibility with Debezium configs; not used by sluice."
+#define NOT_USED "a Debezium key sluice has no use for"
 
 const sl_option_t sl_pg_source_options[] = {
 	{.name = "database.hostname",
@@ -203,12 +203,14 @@ const sl_option_t sl_pg_source_options[] = {
 	{.name = "max.queue.size",
 	 .type = SL_OPT_INT,
 	 .def = "8192",
-	 .doc = "Debezium's internal queue size." IGNORED,
+	 .doc = "Debezium's internal queue size.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, max_queue_size)},
 	{.name = "poll.interval.ms",
 	 .type = SL_OPT_INT,
 	 .def = "500",
-	 .doc = "Debezium's queue poll interval; sluice returns changes as they arrive." IGNORED,
+	 .doc = "Debezium's queue poll interval; sluice returns changes as they arrive.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, poll_interval_ms)},
 	{.name = "provide.transaction.metadata",
 	 .type = SL_OPT_BOOL,
@@ -219,29 +221,35 @@ const sl_option_t sl_pg_source_options[] = {
 	 .type = SL_OPT_BOOL,
 	 .def = "false",
 	 .doc = "Schema change topic (not emitted by Debezium's PostgreSQL connector "
-		"either)." IGNORED,
+		"either).",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, include_schema_changes)},
 	{.name = "errors.max.retries",
 	 .type = SL_OPT_INT,
 	 .def = "-1",
 	 .doc = "Debezium's retry count; sluice retries transient failures without limit, as "
-		"Debezium's default -1 does." IGNORED,
+		"Debezium's default -1 does.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, errors_max_retries)},
 	{.name = "database.history.kafka.bootstrap.servers",
 	 .type = SL_OPT_STRING,
-	 .doc = "A MySQL-connector key often left in PostgreSQL examples." IGNORED,
+	 .doc = "A MySQL-connector key often left in PostgreSQL examples.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, history_servers)},
 	{.name = "database.history.kafka.topic",
 	 .type = SL_OPT_STRING,
-	 .doc = "A MySQL-connector key often left in PostgreSQL examples." IGNORED,
+	 .doc = "A MySQL-connector key often left in PostgreSQL examples.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, history_topic)},
 	{.name = "schema.history.internal.kafka.bootstrap.servers",
 	 .type = SL_OPT_STRING,
-	 .doc = "A schema-history key of other Debezium connectors." IGNORED,
+	 .doc = "A schema-history key of other Debezium connectors.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, schema_history_servers)},
 	{.name = "schema.history.internal.kafka.topic",
 	 .type = SL_OPT_STRING,
-	 .doc = "A schema-history key of other Debezium connectors." IGNORED,
+	 .doc = "A schema-history key of other Debezium connectors.",
+	 .ignored = NOT_USED,
 	 SL_OPT_AT(CFG, schema_history_topic)},
 	SL_OPT_END,
 };

@@ -282,6 +282,26 @@ static void test_override_refused_shows_no_value_a_provider_resolved(void)
 	sl_errlist_free(&errs);
 }
 
+/* An option table's own type check shows no value a provider resolved. */
+static void test_bad_option_value_shows_no_value_a_provider_resolved(void)
+{
+	sl_errlist_t errs = {0};
+	sl_config_t *cfg = NULL;
+
+	setenv("SL_VALIDATE_TEST_MAX", "zzsecretzz", 1);
+	cfg = sl_config_parse_properties(SOURCE "tasks.max=${env:SL_VALIDATE_TEST_MAX}\n",
+					 "c.properties", &errs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(sl_config_resolve(cfg, &errs), 0);
+	CU_ASSERT_EQUAL(sl_connector_config_validate(cfg, &errs), -1);
+	CU_ASSERT(errs.count >= 1);
+	for (size_t i = 0; i < errs.count; i++)
+		CU_ASSERT_PTR_NULL(strstr(errs.items[i], "zzsecretzz"));
+	unsetenv("SL_VALIDATE_TEST_MAX");
+	sl_config_free(cfg);
+	sl_errlist_free(&errs);
+}
+
 static void test_worker_key_refused_shows_no_value_a_provider_resolved(void)
 {
 	sl_errlist_t errs = {0};
@@ -431,6 +451,8 @@ void validate_test_register(void)
 		 test_validation_cost_grows_linearly_with_the_keys},
 		{"override refused shows no value a provider resolved",
 		 test_override_refused_shows_no_value_a_provider_resolved},
+		{"bad option value shows no value a provider resolved",
+		 test_bad_option_value_shows_no_value_a_provider_resolved},
 		{"worker key refused shows no value a provider resolved",
 		 test_worker_key_refused_shows_no_value_a_provider_resolved},
 		{"Kafka Connect worker keys are accepted",

@@ -68,7 +68,9 @@ typedef struct sl_record {
 	 * may therefore put the offset on the last record of a batch only. */
 	json_t *source_partition;
 	json_t *source_offset;
-	/* Handed back to the task's acked() callback once Kafka has the record. */
+	/* Handed back to the task's acked() callback exactly once, with what
+	 * became of the record (delivered, skipped, failed, dropped); NULL
+	 * when the task wants no callback for it. */
 	void *ack_data;
 } sl_record_t;
 
