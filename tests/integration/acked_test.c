@@ -17,9 +17,9 @@
 #define MAX_RECORDS 64
 
 static char *dir;
-static rd_kafka_t *mock_host;
 static rd_kafka_mock_cluster_t *mock;
 static sl_worker_t *worker;
+static itest_env_t env;
 
 /* What the test connector emits and what became of it. acked() runs on
  * the task thread, the test reads on its own: guarded by lock. */
@@ -160,52 +160,24 @@ static void assert_each_once(const int *expected)
 
 static int suite_init(void)
 {
-	char tmpl[] = "/tmp/sluice-acked-XXXXXX", err[512];
-	dir = sl_strdup(mkdtemp(tmpl));
 	sl_plugins_register_extra(&acked_test_connector);
-	rd_kafka_conf_t *mc = rd_kafka_conf_new();
-	rd_kafka_conf_set(mc, "log_level", "0", err, sizeof(err));
-	mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, mc, err, sizeof(err));
-	mock = mock_host ? rd_kafka_mock_cluster_new(mock_host, 1) : NULL;
-	if (!mock)
-		return 1;
-	char *offsets = sl_asprintf("%s/offsets.json", dir);
-	const char *kv[] = {"bootstrap.servers",
-			    rd_kafka_mock_cluster_bootstraps(mock),
-			    "offset.storage.file.filename",
-			    offsets,
-			    "offset.flush.interval.ms",
-			    "200",
-			    "offset.flush.timeout.ms",
-			    "1000",
-			    "value.converter",
-			    "bytes",
-			    "key.converter",
-			    "string",
-			    "log.level",
-			    "error",
-			    NULL};
-	sl_config_t *c = itest_conf(kv);
-	worker = sl_worker_new(c, err, sizeof(err));
-	if (!worker)
-		fprintf(stderr, "worker: %s\n", err);
-	sl_config_free(c);
-	free(offsets);
-	return worker ? 0 : 1;
+	static const char *const extra[] = {"offset.flush.timeout.ms",
+					    "1000",
+					    "value.converter",
+					    "bytes",
+					    "log.level",
+					    "error",
+					    NULL};
+	int rc = itest_env_open(&env, true, extra);
+	dir = env.dir;
+	worker = env.worker;
+	mock = env.mock;
+	return rc;
 }
 
 static int suite_cleanup(void)
 {
-	sl_worker_free(worker);
-	if (mock)
-		rd_kafka_mock_cluster_destroy(mock);
-	if (mock_host)
-		rd_kafka_destroy(mock_host);
-	char *cmd = sl_asprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	free(dir);
-	return rc == 0 ? 0 : 1;
+	return itest_env_close(&env);
 }
 
 /* Every third record has a structured value, which the bytes converter

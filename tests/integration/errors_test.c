@@ -11,9 +11,9 @@
 #include "itest.h"
 
 static char *dir;
-static rd_kafka_t *mock_host;
 static rd_kafka_mock_cluster_t *mock;
 static sl_worker_t *worker;
+static itest_env_t env;
 
 static char *path_in(const char *name)
 {
@@ -22,53 +22,16 @@ static char *path_in(const char *name)
 
 static int suite_init(void)
 {
-	char tmpl[] = "/tmp/sluice-errors-XXXXXX", err[512];
-	dir = sl_strdup(mkdtemp(tmpl));
-	rd_kafka_conf_t *mc = rd_kafka_conf_new();
-	rd_kafka_conf_set(mc, "log_level", "0", err, sizeof(err));
-	mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, mc, err, sizeof(err));
-	mock = mock_host ? rd_kafka_mock_cluster_new(mock_host, 1) : NULL;
-	if (!mock)
-		return 1;
-	char *offsets = path_in("offsets.json");
-	const char *kv[] = {"bootstrap.servers",
-			    rd_kafka_mock_cluster_bootstraps(mock),
-			    "offset.storage.file.filename",
-			    offsets,
-			    "offset.flush.interval.ms",
-			    "200",
-			    "value.converter",
-			    "string",
-			    "key.converter",
-			    "string",
-			    "log.level",
-			    "warn",
-			    "consumer.session.timeout.ms",
-			    "10000",
-			    "consumer.heartbeat.interval.ms",
-			    "1000",
-			    NULL};
-	sl_config_t *c = itest_conf(kv);
-	worker = sl_worker_new(c, err, sizeof(err));
-	if (!worker)
-		fprintf(stderr, "worker: %s\n", err);
-	sl_config_free(c);
-	free(offsets);
-	return worker ? 0 : 1;
+	int rc = itest_env_open(&env, true, NULL);
+	dir = env.dir;
+	worker = env.worker;
+	mock = env.mock;
+	return rc;
 }
 
 static int suite_cleanup(void)
 {
-	sl_worker_free(worker);
-	if (mock)
-		rd_kafka_mock_cluster_destroy(mock);
-	if (mock_host)
-		rd_kafka_destroy(mock_host);
-	char *cmd = sl_asprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	free(dir);
-	return rc == 0 ? 0 : 1;
+	return itest_env_close(&env);
 }
 
 /* Writes values to partition 0 of topic and waits for the acks. */

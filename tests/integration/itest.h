@@ -4,6 +4,8 @@
 #ifndef SL_ITEST_H
 #define SL_ITEST_H
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,84 @@ static inline void itest_remove(sl_worker_t *w, const char *name)
 {
 	char err[512];
 	CU_ASSERT_EQUAL(sl_worker_remove_connector(w, name, err, sizeof(err)), 0);
+}
+
+/* A suite's worker in a temporary directory (its offset file there), on the
+ * embedded cluster or, with own_mock, on a mock cluster of the suite's own
+ * that the tests can make refuse requests. */
+typedef struct itest_env {
+	char *dir;
+	rd_kafka_t *mock_host;
+	rd_kafka_mock_cluster_t *mock; /* NULL on the embedded cluster */
+	sl_worker_t *worker;
+} itest_env_t;
+
+/* "<dir>/<name>", malloc()ed. */
+static inline char *itest_path(const itest_env_t *env, const char *name)
+{
+	return sl_asprintf("%s/%s", env->dir, name);
+}
+
+/* Starts the suite's worker: string converters, offsets flushed every
+ * 200 ms, short consumer timeouts, then the NULL-terminated key, value
+ * pairs of extra (may be NULL) over them. 0, or 1 (CUnit's suite init
+ * failure) with the reason on stderr. */
+static inline int itest_env_open(itest_env_t *env, bool own_mock, const char *const *extra)
+{
+	char tmpl[] = "/tmp/sluice-itest-XXXXXX", err[512];
+	memset(env, 0, sizeof(*env));
+	env->dir = sl_strdup(mkdtemp(tmpl));
+	if (own_mock) {
+		rd_kafka_conf_t *mc = rd_kafka_conf_new();
+		rd_kafka_conf_set(mc, "log_level", "0", err, sizeof(err));
+		env->mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, mc, err, sizeof(err));
+		env->mock = env->mock_host ? rd_kafka_mock_cluster_new(env->mock_host, 1) : NULL;
+		if (!env->mock)
+			return 1;
+	}
+	char *offsets = itest_path(env, "offsets.json");
+	const char *kv[] = {"bootstrap.servers",
+			    env->mock ? rd_kafka_mock_cluster_bootstraps(env->mock) : "embedded",
+			    "offset.storage.file.filename",
+			    offsets,
+			    "offset.flush.interval.ms",
+			    "200",
+			    "value.converter",
+			    "string",
+			    "key.converter",
+			    "string",
+			    "log.level",
+			    "warn",
+			    "consumer.session.timeout.ms",
+			    "10000",
+			    "consumer.heartbeat.interval.ms",
+			    "1000",
+			    NULL};
+	sl_config_t *c = itest_conf(kv);
+	for (; extra && extra[0]; extra += 2)
+		sl_config_set(c, extra[0], extra[1], "test", 0);
+	env->worker = sl_worker_new(c, err, sizeof(err));
+	if (!env->worker)
+		fprintf(stderr, "worker: %s\n", err);
+	sl_config_free(c);
+	free(offsets);
+	return env->worker ? 0 : 1;
+}
+
+/* Stops the worker and the mock cluster and removes the directory. */
+static inline int itest_env_close(itest_env_t *env)
+{
+	sl_worker_free(env->worker);
+	if (env->mock)
+		rd_kafka_mock_cluster_destroy(env->mock);
+	if (env->mock_host)
+		rd_kafka_destroy(env->mock_host);
+	char *cmd = sl_asprintf("rm -rf '%s'", env->dir);
+	int rc = system(cmd);
+	free(cmd);
+	free(env->dir);
+	memset(env, 0, sizeof(*env));
+	return rc == 0 ? 0 : 1;
 }
 
 #endif

@@ -18,6 +18,7 @@
 
 static char *dir;
 static sl_worker_t *worker;
+static itest_env_t env;
 
 static char *path_in(const char *name)
 {
@@ -26,44 +27,15 @@ static char *path_in(const char *name)
 
 static int suite_init(void)
 {
-	char tmpl[] = "/tmp/sluice-integ-XXXXXX";
-	dir = sl_strdup(mkdtemp(tmpl));
-	char *offsets = path_in("offsets.json");
-	const char *kv[] = {"bootstrap.servers",
-			    "embedded",
-			    "offset.storage.file.filename",
-			    offsets,
-			    "offset.flush.interval.ms",
-			    "200",
-			    "value.converter",
-			    "string",
-			    "key.converter",
-			    "string",
-			    "log.level",
-			    "warn",
-			    "consumer.session.timeout.ms",
-			    "10000",
-			    "consumer.heartbeat.interval.ms",
-			    "1000",
-			    NULL};
-	sl_config_t *c = itest_conf(kv);
-	char err[512];
-	worker = sl_worker_new(c, err, sizeof(err));
-	if (!worker)
-		fprintf(stderr, "worker: %s\n", err);
-	sl_config_free(c);
-	free(offsets);
-	return worker ? 0 : 1;
+	int rc = itest_env_open(&env, false, NULL);
+	dir = env.dir;
+	worker = env.worker;
+	return rc;
 }
 
 static int suite_cleanup(void)
 {
-	sl_worker_free(worker);
-	char *cmd = sl_asprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	free(dir);
-	return rc == 0 ? 0 : 1;
+	return itest_env_close(&env);
 }
 
 static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
