@@ -352,16 +352,6 @@ const char *sl_config_printable(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-const char *sl_config_format_double(double v, char *buf, size_t size)
-{
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v || isnan(v))
-			break;
-	}
-	return buf;
-}
-
 /* ---- files ------------------------------------------------------------------ */
 
 static bool has_extension(const char *path, const char *ext)

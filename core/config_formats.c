@@ -302,7 +302,7 @@ static void json_set(json_ctx_t *jc, const char *key, const json_t *v)
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		s = buf;
 	} else if (json_is_real(v)) {
-		s = sl_config_format_double(json_real_value(v), buf, sizeof(buf));
+		s = sl_format_double_shortest(json_real_value(v), buf, sizeof(buf));
 	} else if (json_is_boolean(v)) {
 		s = json_is_true(v) ? "true" : "false";
 	} else {

@@ -69,8 +69,8 @@ static void append_scalar(sl_buf_t *out, const config_setting_t *s)
 		sl_buf_appendf(out, "%lld", config_setting_get_int64(s));
 		break;
 	case CONFIG_TYPE_FLOAT:
-		sl_buf_append_str(out, sl_config_format_double(config_setting_get_float(s), num,
-							       sizeof(num)));
+		sl_buf_append_str(out, sl_format_double_shortest(config_setting_get_float(s), num,
+								 sizeof(num)));
 		break;
 	case CONFIG_TYPE_BOOL:
 		sl_buf_append_str(out, config_setting_get_bool(s) ? "true" : "false");

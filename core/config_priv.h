@@ -4,10 +4,6 @@
 
 #include "sluice/config.h"
 
-/* Formats v as the shortest decimal text that reads back as the same double
- * ("0.1", "1e+20", "3"). Returns buf. size must be at least 32. */
-const char *sl_config_format_double(double v, char *buf, size_t size);
-
 /* sl_config_parse_libconfig with @include resolved relative to include_dir
  * (may be NULL: relative to the working directory). */
 sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_priv.h"
 #include "sluice/array.h"
 #include "sluice/log.h"
 
@@ -135,12 +134,12 @@ static int parse_double(const opt_site_t *st, const char *value, opt_value_t *ou
 	}
 	if (o->has_min && out->d < o->min) {
 		snprintf(reason, sizeof(reason), "%s is below the minimum %s", st->shown,
-			 sl_config_format_double(o->min, bound, sizeof(bound)));
+			 sl_format_double_shortest(o->min, bound, sizeof(bound)));
 		return site_error(st, reason);
 	}
 	if (o->has_max && out->d > o->max) {
 		snprintf(reason, sizeof(reason), "%s is above the maximum %s", st->shown,
-			 sl_config_format_double(o->max, bound, sizeof(bound)));
+			 sl_format_double_shortest(o->max, bound, sizeof(bound)));
 		return site_error(st, reason);
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #define SL_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -12,6 +13,9 @@
 int sl_parse_int64(const char *s, int64_t *out);
 int sl_parse_bool(const char *s, bool *out);
 int sl_parse_double(const char *s, double *out);
+/* Formats v as the shortest decimal text that reads back as the same double
+ * ("0.1", "1e+20", "3") into buf (at least 32 bytes). Returns buf. */
+const char *sl_format_double_shortest(double v, char *buf, size_t size);
 /* The value of the hex digit c (either case), or -1. */
 int sl_hex_digit(char c);
 
