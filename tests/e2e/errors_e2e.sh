@@ -30,13 +30,6 @@ topic_config()
 		--entity-type topics --entity-name "$1" --add-config "$2" >>"$E2E_TMP/admin.log" 2>&1
 }
 
-worker_conf()
-{
-	props "$1" "bootstrap.servers=$BOOTSTRAP" "offset.storage.file.filename=$2" \
-		"offset.flush.interval.ms=500" "key.converter=string" "value.converter=string" \
-		"consumer.session.timeout.ms=6000" "consumer.heartbeat.interval.ms=1000"
-}
-
 # log_has WORKER TEXT: the worker's log holds TEXT.
 log_has()
 {

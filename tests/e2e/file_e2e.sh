@@ -22,23 +22,6 @@ start_kafka || {
 	e2e_finish
 }
 
-# worker_conf FILE OFFSET_FILE: a worker with string converters (fast, and
-# the bytes of a line stay the bytes of the record).
-worker_conf()
-{
-	props "$1" \
-		"bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$2" \
-		"offset.flush.interval.ms=500" \
-		"key.converter=string" \
-		"value.converter=string" \
-		"key.converter.schemas.enable=false" \
-		"value.converter.schemas.enable=false" \
-		"consumer.session.timeout.ms=6000" \
-		"consumer.heartbeat.interval.ms=1000" \
-		"consumer.topic.metadata.refresh.interval.ms=1000"
-}
-
 # source_conf FILE NAME INPUT TOPIC PARTITIONS [EXTRA...]
 source_conf()
 {

@@ -39,20 +39,6 @@ start_kafka || {
 	e2e_finish
 }
 
-# worker_conf FILE OFFSET_FILE: string converters, quick offset flushes.
-worker_conf()
-{
-	props "$1" \
-		"bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$2" \
-		"offset.flush.interval.ms=500" \
-		"key.converter=string" \
-		"value.converter=string" \
-		"consumer.session.timeout.ms=6000" \
-		"consumer.heartbeat.interval.ms=1000" \
-		"consumer.topic.metadata.refresh.interval.ms=1000"
-}
-
 # source_conf FILE NAME INPUT TOPIC [EXTRA...]
 source_conf()
 {

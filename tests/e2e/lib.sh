@@ -176,6 +176,25 @@ props()
 	printf '%s\n' "$@" >"$f"
 }
 
+# worker_conf FILE OFFSET_FILE: a worker on the broker with string
+# converters (fast, and the bytes of a line stay the bytes of the record),
+# offsets flushed every 500 ms and short consumer timeouts. A test that
+# needs another worker defines its own worker_conf after sourcing this.
+worker_conf()
+{
+	props "$1" \
+		"bootstrap.servers=$BOOTSTRAP" \
+		"offset.storage.file.filename=$2" \
+		"offset.flush.interval.ms=500" \
+		"key.converter=string" \
+		"value.converter=string" \
+		"key.converter.schemas.enable=false" \
+		"value.converter.schemas.enable=false" \
+		"consumer.session.timeout.ms=6000" \
+		"consumer.heartbeat.interval.ms=1000" \
+		"consumer.topic.metadata.refresh.interval.ms=1000"
+}
+
 # gen_lines FILE N [PREFIX]: N numbered lines PREFIX-0000000001 ... (sorted
 # both numerically and as text).
 gen_lines()
