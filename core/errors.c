@@ -84,16 +84,6 @@ static rd_kafka_t *dlq_producer(sl_task_ctx_t *t, char *err, size_t err_size)
 	return t->producer;
 }
 
-/* The producer's message.max.bytes. */
-static size_t max_message_bytes(rd_kafka_t *rk)
-{
-	char v[32];
-	size_t size = sizeof(v);
-	if (rd_kafka_conf_get(rd_kafka_conf(rk), "message.max.bytes", v, &size) != RD_KAFKA_CONF_OK)
-		return 1000000;
-	return (size_t)strtoull(v, NULL, 10);
-}
-
 /* Bytes the headers add to a record, as librdkafka counts them (roughly). */
 static size_t headers_size(const rd_kafka_headers_t *h)
 {
@@ -111,7 +101,7 @@ static size_t headers_size(const rd_kafka_headers_t *h)
 static void fit_copy(sl_task_ctx_t *t, rd_kafka_t *rk, rd_kafka_headers_t *h, sl_dlq_copy_t *c,
 		     const char *reason)
 {
-	size_t limit = max_message_bytes(rk);
+	size_t limit = sl_kafka_max_message_bytes(rk);
 	size_t fixed = c->key_len + headers_size(h) + 512; /* record and batch overhead */
 	if (fixed + c->value_len <= limit)
 		return;

@@ -301,6 +301,15 @@ out:
 	return rc;
 }
 
+size_t sl_kafka_max_message_bytes(rd_kafka_t *rk)
+{
+	char v[32];
+	size_t size = sizeof(v);
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "message.max.bytes", v, &size) != RD_KAFKA_CONF_OK)
+		return 1000000;
+	return (size_t)strtoull(v, NULL, 10);
+}
+
 /* The value of config name in a DescribeConfigs result event, or -1. */
 static int64_t config_value_of(rd_kafka_event_t *ev, const char *name)
 {

@@ -58,6 +58,9 @@ void sl_kafka_describe_defaults(FILE *out);
 int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
 			  int replication_factor, int timeout_ms, char *errstr, size_t errstr_size);
 
+/* The client's message.max.bytes: the largest record it sends. */
+size_t sl_kafka_max_message_bytes(rd_kafka_t *rk);
+
 /* The topic's max.message.bytes (the largest record batch the broker
  * takes, in bytes) as the broker reports it through DescribeConfigs, or -1
  * when it cannot be learned (the mock cluster, no permission, timeout). */

@@ -22,6 +22,7 @@ struct sl_offset_slot {
 	json_t *offset;
 	void *ack_data;
 	bool acked;
+	bool given_up; /* forgotten: never acknowledged, no longer in flight */
 };
 
 typedef struct chunk {
@@ -43,7 +44,7 @@ struct sl_offset_tracker {
 	sl_offset_deque_t **deques;
 	size_t count, cap;
 	sl_offset_deque_t *last_used;
-	size_t submitted, acked;
+	size_t submitted, acked, given_up;
 	chunk_t *spare; /* one chunk moved past, kept for the next */
 	size_t chunks;  /* allocated, the spare included */
 };
@@ -171,13 +172,14 @@ sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *parti
 	s->offset = offset;
 	s->ack_data = ack_data;
 	s->acked = false;
+	s->given_up = false;
 	t->submitted++;
 	return s;
 }
 
 void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 {
-	if (!slot->acked) {
+	if (!slot->acked && !slot->given_up) { /* a forgotten slot never moves offsets */
 		slot->acked = true;
 		t->acked++;
 	}
@@ -188,6 +190,10 @@ void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 
 void *sl_offset_tracker_forget(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 {
+	if (!slot->acked && !slot->given_up) {
+		slot->given_up = true;
+		t->given_up++;
+	}
 	void *ack_data = slot->ack_data;
 	slot->ack_data = NULL;
 	return ack_data;
@@ -230,7 +236,7 @@ json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t)
 
 size_t sl_offset_tracker_in_flight(const sl_offset_tracker_t *t)
 {
-	return t->submitted - t->acked;
+	return t->submitted - t->acked - t->given_up;
 }
 
 size_t sl_offset_tracker_memory(const sl_offset_tracker_t *t)

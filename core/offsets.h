@@ -31,9 +31,10 @@ sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *parti
  * stored); returns its ack_data the first time it is asked for (by this
  * call or sl_offset_tracker_forget), NULL after. */
 void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
-/* A record that will never be acknowledged (Kafka refused it, or it was
- * purged at stop): returns its ack_data the first time it is asked for,
- * NULL after. The slot stays unacknowledged, so no offset moves past it. */
+/* A record that will never be acknowledged (Kafka or the producer refused
+ * it, or it was purged at stop): no longer counted in flight; returns its
+ * ack_data the first time it is asked for, NULL after. The slot stays
+ * unacknowledged, so no offset moves past it. */
 void *sl_offset_tracker_forget(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
 /* Calls cb(ack_data, opaque) for the ack_data of every unacknowledged slot
  * not yet handed out, oldest first per source partition, and clears it:
@@ -46,7 +47,7 @@ void sl_offset_tracker_drain(sl_offset_tracker_t *t, void (*cb)(void *ack_data, 
  * partition's canonical text (compact, sorted keys) to
  * {"partition": <partition>, "offset": <offset>}; NULL when nothing new. */
 json_t *sl_offset_tracker_committable(sl_offset_tracker_t *t);
-/* Records submitted but not yet acknowledged. */
+/* Records submitted, neither acknowledged nor forgotten. */
 size_t sl_offset_tracker_in_flight(const sl_offset_tracker_t *t);
 /* Bytes of slots the tracker holds: in proportion to the records in
  * flight, not to those since the last committable() call. */

@@ -103,26 +103,35 @@ static rd_kafka_headers_t *make_headers(const sl_record_t *r)
 
 /* Serialises key and value; returns SL_OK, or the error policy's verdict
  * (SL_OK with *skip set when the record is to be dropped). */
-static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *key_null,
-		       bool *value_null, bool *skip)
+static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *skip)
 {
 	char err[512];
 	sl_buf_reset(&b->key);
 	sl_buf_reset(&b->value);
 	*skip = false;
-	if (sl_converter_from_value(t->key_conv, r->topic, &r->key, &b->key, key_null, err,
+	if (sl_converter_from_value(t->key_conv, r->topic, &r->key, &b->key, &b->key_null, err,
 				    sizeof(err)) != 0) {
 		*skip = true;
 		return sl_task_report_error(t, "KEY_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
 	}
-	if (sl_converter_from_value(t->value_conv, r->topic, &r->value, &b->value, value_null, err,
-				    sizeof(err)) != 0) {
+	if (sl_converter_from_value(t->value_conv, r->topic, &r->value, &b->value, &b->value_null,
+				    err, sizeof(err)) != 0) {
 		*skip = true;
 		return sl_task_report_error(t, "VALUE_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
 	}
 	return SL_OK;
+}
+
+/* The bytes of a record's header names and values, plus per_header for
+ * each header's framing. */
+static size_t headers_len(const sl_record_t *r, size_t per_header)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->header_count; i++)
+		n += strlen(r->headers[i].key) + r->headers[i].len + per_header;
+	return n;
 }
 
 /* A record the producer or the topic refuses for its size goes through
@@ -132,9 +141,7 @@ static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs
 			 rd_kafka_headers_t *h, const char *limit)
 {
 	size_t key_len = b->key_null ? 0 : b->key.len, value_len = b->value_null ? 0 : b->value.len;
-	size_t hdr_len = 0;
-	for (size_t i = 0; i < r->header_count; i++)
-		hdr_len += strlen(r->headers[i].key) + r->headers[i].len;
+	size_t hdr_len = headers_len(r, 0);
 	if (h)
 		rd_kafka_headers_destroy(h);
 	char reason[768];
@@ -152,14 +159,12 @@ static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs
 static sl_rc_t too_large_for_producer(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs_t *b,
 				      rd_kafka_headers_t *h)
 {
-	char max[32] = "?", limit[384];
-	size_t size = sizeof(max);
-	rd_kafka_conf_get(rd_kafka_conf(t->producer), "message.max.bytes", max, &size);
+	char limit[384];
 	snprintf(limit, sizeof(limit),
-		 "the producer's message.max.bytes (%s); raise producer.override."
+		 "the producer's message.max.bytes (%zu); raise producer.override."
 		 "message.max.bytes on the connector (or producer.message.max.bytes on the "
 		 "worker) and the topic's max.message.bytes on the broker",
-		 max);
+		 b->producer_max);
 	return too_large(t, r, b, h, limit);
 }
 
@@ -168,11 +173,8 @@ static sl_rc_t too_large_for_producer(sl_task_ctx_t *t, const sl_record_t *r, co
  * the varint lengths of key, value and each header). */
 static size_t lone_batch_size(const sl_record_t *r, const send_bufs_t *b)
 {
-	size_t n =
-		61 + 21 + 10 + (b->key_null ? 0 : b->key.len) + (b->value_null ? 0 : b->value.len);
-	for (size_t i = 0; i < r->header_count; i++)
-		n += strlen(r->headers[i].key) + r->headers[i].len + 10;
-	return n;
+	return 61 + 21 + 10 + (b->key_null ? 0 : b->key.len) + (b->value_null ? 0 : b->value.len) +
+	       headers_len(r, 10);
 }
 
 /* Whether the topic's broker would refuse the record for its size: then it
@@ -199,6 +201,17 @@ static sl_rc_t refused_by_topic(sl_task_ctx_t *t, const sl_record_t *r, const se
 	return too_large(t, r, b, NULL, limit);
 }
 
+/* A record that is not produced: skipped by the error policy (rc SL_OK), its
+ * offset moves on; or the task fails on it (never sent, so not waited for
+ * at stop, and no offset moves past it). */
+static void give_up_or_skip(sl_task_ctx_t *t, sl_offset_slot_t *slot, sl_rc_t rc)
+{
+	if (rc == SL_OK)
+		outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_SKIPPED);
+	else
+		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_DROPPED);
+}
+
 /* Hands a converted record to the producer, waiting while its queue is
  * full. */
 static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offset_slot_t *slot)
@@ -218,10 +231,7 @@ static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offs
 			return SL_OK;
 		if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
 			sl_rc_t trc = too_large_for_producer(t, r, b, h);
-			if (trc == SL_OK) /* skipped: its offset moves on */
-				outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_SKIPPED);
-			else /* never sent: not waited for at stop */
-				t->never_sent++;
+			give_up_or_skip(t, slot, trc);
 			return trc;
 		}
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -251,7 +261,7 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 		sl_task_ensure_topic(t, t->producer, r->topic, (int)s->topic_partitions,
 				     (int)s->topic_replication_factor);
 	bool skip;
-	sl_rc_t rc = convert(t, r, b, &b->key_null, &b->value_null, &skip);
+	sl_rc_t rc = convert(t, r, b, &skip);
 	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
 							  r->source_offset, r->ack_data);
 	r->source_offset = NULL; /* the tracker owns it now, and ack_data */
@@ -261,11 +271,7 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 		skip = true;
 	}
 	if (rc != SL_OK || skip) {
-		/* A skipped record still moves its source offset. */
-		if (rc == SL_OK)
-			outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_SKIPPED);
-		else
-			t->never_sent++; /* not waited for at stop */
+		give_up_or_skip(t, slot, rc);
 		return rc;
 	}
 	return produce(t, r, b, slot);
@@ -354,10 +360,7 @@ static void run_loop(sl_task_ctx_t *t)
 	size_t codec_size = sizeof(codec);
 	rd_kafka_conf_get(rd_kafka_conf(t->producer), "compression.codec", codec, &codec_size);
 	bufs.uncompressed = !strcmp(codec, "none");
-	char max[32] = "1000000";
-	size_t max_size = sizeof(max);
-	rd_kafka_conf_get(rd_kafka_conf(t->producer), "message.max.bytes", max, &max_size);
-	bufs.producer_max = (size_t)strtoull(max, NULL, 10);
+	bufs.producer_max = sl_kafka_max_message_bytes(t->producer);
 	t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
 	while (!atomic_load(&t->stop) && !atomic_load(&t->producer_fatal)) {
 		if (atomic_load(&t->paused)) {
@@ -394,10 +397,10 @@ static void run_loop(sl_task_ctx_t *t)
 static void drain_and_commit(sl_task_ctx_t *t)
 {
 	int64_t deadline = sl_now_ms() + t->env.offset_flush_timeout_ms;
-	while (sl_offset_tracker_in_flight(t->tracker) - t->never_sent + t->dlq_in_flight > 0 &&
+	while (sl_offset_tracker_in_flight(t->tracker) + t->dlq_in_flight > 0 &&
 	       sl_now_ms() < deadline && !atomic_load(&t->producer_fatal))
 		rd_kafka_poll(t->producer, 50);
-	size_t left = sl_offset_tracker_in_flight(t->tracker) - t->never_sent;
+	size_t left = sl_offset_tracker_in_flight(t->tracker);
 	if (left)
 		SL_WARN(t->tag,
 			"%zu record(s) not acknowledged within offset.flush.timeout.ms; their "

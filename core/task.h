@@ -32,7 +32,6 @@ typedef struct sl_connector_settings {
 	char *key_converter;
 	char *value_converter;
 	int errors_tolerance; /* 0 none, 1 all */
-	int64_t errors_retry_timeout_ms;
 	int64_t errors_retry_delay_max_ms;
 	bool errors_log_enable;
 	bool errors_log_include_messages;
@@ -105,7 +104,6 @@ struct sl_task_ctx {
 	bool dlq_failed;         /* a DLQ copy was refused: nothing moves past it */
 	json_t *unstored;        /* source: offsets moved past, not yet stored */
 	unsigned store_failures; /* source: failed offset stores in a row */
-	size_t never_sent;       /* source: submitted records the producer refused */
 };
 
 /* What the dead letter queue gets of a bad record that has no Kafka

@@ -310,10 +310,10 @@ const sl_option_t sl_connector_common_options[] = {
 	 .def = "0",
 	 SL_OPT_MIN(-1),
 	 .doc = "Kafka Connect's retry time for the stages of a record (converters, "
-		"transforms), whose failures are not retriable today. A connector's transient "
-		"failures (a full disk, a lost connection) are retried without limit whatever "
-		"this says, with backoff up to errors.retry.delay.max.ms (at most 10 s).",
-	 SL_OPT_AT(sl_connector_settings_t, errors_retry_timeout_ms)},
+		"transforms).",
+	 .ignored = "no stage of a record fails retriably in sluice; a connector's transient "
+		    "failures (a full disk, a lost connection) are retried without limit, with "
+		    "backoff up to errors.retry.delay.max.ms (at most 10 s)"},
 	{.name = "errors.retry.delay.max.ms",
 	 .type = SL_OPT_INT,
 	 .def = "60000",

@@ -38,6 +38,27 @@ static void test_nothing_committable_before_any_ack(void)
 	sl_offset_tracker_free(t);
 }
 
+/* A record that will never be acknowledged (refused, purged) leaves the
+ * in-flight count, hands its ack_data out once, and holds every later
+ * offset of its partition back, even if it is acknowledged afterwards. */
+static void test_forgotten_record_leaves_flight_and_holds_offsets_back(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	int data[2];
+	sl_offset_slot_t *a = sl_offset_tracker_submit(t, p, pos(10), &data[0]);
+	sl_offset_slot_t *b = sl_offset_tracker_submit(t, p, pos(20), &data[1]);
+	CU_ASSERT_PTR_EQUAL(sl_offset_tracker_forget(t, a), &data[0]);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_forget(t, a));
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 1);
+	CU_ASSERT_PTR_EQUAL(sl_offset_tracker_ack(t, b), &data[1]);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_ack(t, a));
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 0);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
 static void test_out_of_order_acks_commit_only_the_acked_prefix(void)
 {
 	sl_offset_tracker_t *t = sl_offset_tracker_new();
@@ -625,6 +646,8 @@ void offsets_test_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{"nothing_committable_before_any_ack", test_nothing_committable_before_any_ack},
+		{"forgotten_record_leaves_flight_and_holds_offsets_back",
+		 test_forgotten_record_leaves_flight_and_holds_offsets_back},
 		{"out_of_order_acks_commit_only_the_acked_prefix",
 		 test_out_of_order_acks_commit_only_the_acked_prefix},
 		{"partitions_advance_independently", test_partitions_advance_independently},

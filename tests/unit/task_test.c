@@ -33,8 +33,7 @@ static sl_task_ctx_t *make_task(sl_connector_settings_t *s)
 
 static void test_retry_succeeds_once_the_operation_recovers(void)
 {
-	sl_connector_settings_t s = {.errors_retry_timeout_ms = 10000,
-				     .errors_retry_delay_max_ms = 5};
+	sl_connector_settings_t s = {.errors_retry_delay_max_ms = 5};
 	sl_task_ctx_t *t = make_task(&s);
 	attempts_t a = {.succeed_on = 3};
 	CU_ASSERT_EQUAL(sl_task_with_retry(t, "put", flaky, &a), SL_OK);
@@ -48,7 +47,7 @@ static void test_retry_succeeds_once_the_operation_recovers(void)
  * transform failures). */
 static void test_retriable_failure_is_retried_without_limit_by_default(void)
 {
-	sl_connector_settings_t s = {.errors_retry_timeout_ms = 0, .errors_retry_delay_max_ms = 5};
+	sl_connector_settings_t s = {.errors_retry_delay_max_ms = 5};
 	sl_task_ctx_t *t = make_task(&s);
 	attempts_t a = {.succeed_on = 12};
 	CU_ASSERT_EQUAL(sl_task_with_retry(t, "put", flaky, &a), SL_OK);
@@ -60,8 +59,7 @@ static void test_retriable_failure_is_retried_without_limit_by_default(void)
 /* The backoff grows but stays bounded by errors.retry.delay.max.ms. */
 static void test_retry_backoff_is_bounded_by_the_delay_max(void)
 {
-	sl_connector_settings_t s = {.errors_retry_timeout_ms = 300,
-				     .errors_retry_delay_max_ms = 40};
+	sl_connector_settings_t s = {.errors_retry_delay_max_ms = 40};
 	sl_task_ctx_t *t = make_task(&s);
 	attempts_t a = {.succeed_on = 15};
 	int64_t start = sl_now_ms();
@@ -82,7 +80,7 @@ static sl_rc_t broken(sl_task_ctx_t *t, void *arg)
 
 static void test_permanent_failure_is_not_retried(void)
 {
-	sl_connector_settings_t s = {.errors_retry_timeout_ms = -1, .errors_retry_delay_max_ms = 5};
+	sl_connector_settings_t s = {.errors_retry_delay_max_ms = 5};
 	sl_task_ctx_t *t = make_task(&s);
 	int calls = 0;
 	CU_ASSERT_EQUAL(sl_task_with_retry(t, "put", broken, &calls), SL_FAIL);
@@ -93,8 +91,7 @@ static void test_permanent_failure_is_not_retried(void)
 
 static void test_stop_interrupts_a_retry_wait(void)
 {
-	sl_connector_settings_t s = {.errors_retry_timeout_ms = -1,
-				     .errors_retry_delay_max_ms = 60000};
+	sl_connector_settings_t s = {.errors_retry_delay_max_ms = 60000};
 	sl_task_ctx_t *t = make_task(&s);
 	attempts_t a = {0};
 	atomic_store(&t->stop, true);
