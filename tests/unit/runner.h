@@ -10,6 +10,25 @@
 
 typedef void (*sl_suite_register_fn)(void);
 
+/* Compares two strings, printing both when they differ. */
+#define SL_ASSERT_TEXT(actual, expected)                                                           \
+	do {                                                                                       \
+		const char *a_ = (actual), *e_ = (expected);                                       \
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                  \
+		if (strcmp(a_, e_))                                                                \
+			fprintf(stderr, "\n    got:  %s\n    want: %s\n", a_, e_);                 \
+		CU_ASSERT_STRING_EQUAL(a_, e_);                                                    \
+	} while (0)
+
+/* Asserts haystack holds needle, printing both when it does not. */
+#define SL_ASSERT_CONTAINS(haystack, needle)                                                       \
+	do {                                                                                       \
+		CU_ASSERT_PTR_NOT_NULL_FATAL(haystack);                                            \
+		if (!strstr((haystack), (needle)))                                                 \
+			fprintf(stderr, "\n    \"%s\" lacks \"%s\"\n", (haystack), (needle));      \
+		CU_ASSERT_PTR_NOT_NULL(strstr((haystack), (needle)));                              \
+	} while (0)
+
 static inline int sl_test_main(int argc, char **argv, const sl_suite_register_fn *fns, size_t count)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)

@@ -14,22 +14,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-#define ASSERT_TEXT(actual, expected)                                                              \
-	do {                                                                                       \
-		const char *a_ = (actual), *e_ = (expected);                                       \
-		CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                  \
-		if (strcmp(a_, e_))                                                                \
-			fprintf(stderr, "\n    got:  %s\n    want: %s\n", a_, e_);                 \
-		CU_ASSERT_STRING_EQUAL(a_, e_);                                                    \
-	} while (0)
-
-#define ASSERT_CONTAINS(haystack, needle)                                                          \
-	do {                                                                                       \
-		if (!strstr((haystack), (needle)))                                                 \
-			fprintf(stderr, "\n    \"%s\" lacks \"%s\"\n", (haystack), (needle));      \
-		CU_ASSERT_PTR_NOT_NULL(strstr((haystack), (needle)));                              \
-	} while (0)
-
 /* A test world: config, types (with the captured enum), builder, decoder. */
 typedef struct world {
 	sl_pg_event_config_t cfg;
@@ -249,14 +233,14 @@ static void test_insert_key_and_envelope_have_debezium_3_shape(void)
 			      0);
 	CU_ASSERT_STRING_EQUAL(topic, "pg.inventory.customers");
 	char *k = as_json(&key), *v = as_json(&value);
-	ASSERT_TEXT(k, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
-		       "\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":\"pg."
-		       "inventory.customers.Key\"},\"payload\":{\"id\":1006}}");
-	ASSERT_TEXT(v, "{\"schema\":" CUSTOMER_ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
-		       "\"after\":{\"id\":1006,\"email\":\"liam3@example.com\"},"
-		       "\"source\":" CUSTOMER_SOURCE
-		       ",\"transaction\":null,\"op\":\"c\",\"ts_ms\":1,\"ts_us\":2,"
-		       "\"ts_ns\":3}}");
+	SL_ASSERT_TEXT(k, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+			  "\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":\"pg."
+			  "inventory.customers.Key\"},\"payload\":{\"id\":1006}}");
+	SL_ASSERT_TEXT(v, "{\"schema\":" CUSTOMER_ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
+			  "\"after\":{\"id\":1006,\"email\":\"liam3@example.com\"},"
+			  "\"source\":" CUSTOMER_SOURCE
+			  ",\"transaction\":null,\"op\":\"c\",\"ts_ms\":1,\"ts_us\":2,"
+			  "\"ts_ns\":3}}");
 	free(k);
 	free(v);
 	sl_value_clear(&key);
@@ -277,9 +261,9 @@ static void test_delete_takes_key_from_before_and_has_null_after(void)
 						&value, &topic, w.err, sizeof(w.err)),
 			      0);
 	char *k = as_json(&key), *v = as_json(&value);
-	ASSERT_CONTAINS(k, "\"payload\":{\"id\":1006}}");
-	ASSERT_CONTAINS(v, "\"payload\":{\"before\":{\"id\":1006,\"email\":null},\"after\":null,"
-			   "\"source\":" CUSTOMER_SOURCE ",\"transaction\":null,\"op\":\"d\"");
+	SL_ASSERT_CONTAINS(k, "\"payload\":{\"id\":1006}}");
+	SL_ASSERT_CONTAINS(v, "\"payload\":{\"before\":{\"id\":1006,\"email\":null},\"after\":null,"
+			      "\"source\":" CUSTOMER_SOURCE ",\"transaction\":null,\"op\":\"d\"");
 	free(k);
 	free(v);
 	sl_value_clear(&key);
@@ -301,7 +285,8 @@ static void test_snapshot_read_without_txid_or_lsn_has_null_source_fields(void)
 						&value, &topic, w.err, sizeof(w.err)),
 			      0);
 	char *v = as_json(&value);
-	ASSERT_CONTAINS(v, "\"ts_ms\":1000,\"snapshot\":\"last\",\"db\":\"postgres\",\"sequence\":"
+	SL_ASSERT_CONTAINS(v,
+			   "\"ts_ms\":1000,\"snapshot\":\"last\",\"db\":\"postgres\",\"sequence\":"
 			   "\"[null,null]\",\"ts_us\":1000000,\"ts_ns\":1000000000,\"schema\":"
 			   "\"inventory\",\"table\":\"customers\",\"txId\":null,\"lsn\":null,"
 			   "\"xmin\":null},\"transaction\":null,\"op\":\"r\"");
@@ -347,7 +332,7 @@ static void test_alltypes_payload_adaptive_precise(void)
 	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
 	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
 	char *after = row_text(&value, "after");
-	ASSERT_TEXT(
+	SL_ASSERT_TEXT(
 		after,
 		"{\"id\":1,\"b\":true,\"i2\":-32768,\"i8\":9223372036854775807,\"f4\":1.5,"
 		"\"f8\":-2.25E-10,\"n\":\"SZYC0g==\",\"nv\":{\"scale\":6,\"value\":\"hQ==\"},"
@@ -410,7 +395,7 @@ static void test_alltypes_schemas_adaptive_precise(void)
 	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
 	for (size_t i = 0; i < SL_ARRAY_LEN(want); i++) {
 		char *s = column_schema_text(&value, want[i][0]);
-		ASSERT_TEXT(s, want[i][1]);
+		SL_ASSERT_TEXT(s, want[i][1]);
 		free(s);
 	}
 	sl_value_clear(&key);
@@ -426,23 +411,27 @@ static void test_alltypes_connect_time_and_double_decimal(void)
 	world_init(&w, SL_PG_DECIMAL_DOUBLE, SL_PG_TIME_CONNECT);
 	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
 	char *after = row_text(&value, "after");
-	ASSERT_CONTAINS(after, "\"n\":1.23456789E7,\"nv\":-1.23E-4,");
-	ASSERT_CONTAINS(after, "\"d\":20782,\"tm\":36000123,\"tm3\":86399999,\"ts\":1795600800123,"
-			       "\"ts3\":500,\"tstz\":\"2026-11-25T10:00:00.123456Z\"");
+	SL_ASSERT_CONTAINS(after, "\"n\":1.23456789E7,\"nv\":-1.23E-4,");
+	SL_ASSERT_CONTAINS(after,
+			   "\"d\":20782,\"tm\":36000123,\"tm3\":86399999,\"ts\":1795600800123,"
+			   "\"ts3\":500,\"tstz\":\"2026-11-25T10:00:00.123456Z\"");
 	char *s = column_schema_text(&value, "tm");
-	ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
+	SL_ASSERT_TEXT(s,
+		       "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
 		       "data.Time\",\"version\":1,\"field\":\"tm\"}");
 	free(s);
 	s = column_schema_text(&value, "ts");
-	ASSERT_TEXT(s, "{\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
+	SL_ASSERT_TEXT(s,
+		       "{\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
 		       "data.Timestamp\",\"version\":1,\"field\":\"ts\"}");
 	free(s);
 	s = column_schema_text(&value, "d");
-	ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
+	SL_ASSERT_TEXT(s,
+		       "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect."
 		       "data.Date\",\"version\":1,\"field\":\"d\"}");
 	free(s);
 	s = column_schema_text(&value, "n");
-	ASSERT_TEXT(s, "{\"type\":\"double\",\"optional\":true,\"field\":\"n\"}");
+	SL_ASSERT_TEXT(s, "{\"type\":\"double\",\"optional\":true,\"field\":\"n\"}");
 	free(s);
 	free(after);
 	sl_value_clear(&key);
@@ -458,9 +447,9 @@ static void test_string_decimal_mode_keeps_numeric_text(void)
 	world_init(&w, SL_PG_DECIMAL_STRING, SL_PG_TIME_ADAPTIVE);
 	alltypes_insert(&w, FIX_INS_ALLTYPES_VALUES, &key, &value);
 	char *after = row_text(&value, "after");
-	ASSERT_CONTAINS(after, "\"n\":\"12345678.90\",\"nv\":\"-0.000123\",");
+	SL_ASSERT_CONTAINS(after, "\"n\":\"12345678.90\",\"nv\":\"-0.000123\",");
 	char *s = column_schema_text(&value, "nv");
-	ASSERT_TEXT(s, "{\"type\":\"string\",\"optional\":true,\"field\":\"nv\"}");
+	SL_ASSERT_TEXT(s, "{\"type\":\"string\",\"optional\":true,\"field\":\"nv\"}");
 	free(s);
 	free(after);
 	sl_value_clear(&key);
@@ -477,13 +466,13 @@ static void test_special_values_nan_infinity_and_bc(void)
 	alltypes_insert(&w, FIX_INS_ALLTYPES_SPECIAL, &key, &value);
 	char *after = row_text(&value, "after");
 	/* numeric NaN has no precise form: null; 0044-03-15 BC is year -43 */
-	ASSERT_TEXT(after,
-		    "{\"id\":3,\"b\":null,\"i2\":null,\"i8\":null,\"f4\":\"NaN\",\"f8\":"
-		    "\"-Infinity\",\"n\":null,\"nv\":null,\"t\":null,\"vc\":null,\"bp\":null,"
-		    "\"ba\":null,\"d\":-735160,\"tm\":null,\"tm3\":null,\"ts\":"
-		    "9223372036825200000,\"ts3\":null,\"tstz\":\"-infinity\",\"ttz\":null,"
-		    "\"u\":null,\"j\":null,\"jb\":null,\"e\":null,\"ia\":null,\"ta\":null,"
-		    "\"unk\":null}");
+	SL_ASSERT_TEXT(after,
+		       "{\"id\":3,\"b\":null,\"i2\":null,\"i8\":null,\"f4\":\"NaN\",\"f8\":"
+		       "\"-Infinity\",\"n\":null,\"nv\":null,\"t\":null,\"vc\":null,\"bp\":null,"
+		       "\"ba\":null,\"d\":-735160,\"tm\":null,\"tm3\":null,\"ts\":"
+		       "9223372036825200000,\"ts3\":null,\"tstz\":\"-infinity\",\"ttz\":null,"
+		       "\"u\":null,\"j\":null,\"jb\":null,\"e\":null,\"ia\":null,\"ta\":null,"
+		       "\"unk\":null}");
 	free(after);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -492,7 +481,7 @@ static void test_special_values_nan_infinity_and_bc(void)
 	world_init(&w, SL_PG_DECIMAL_DOUBLE, SL_PG_TIME_ADAPTIVE);
 	alltypes_insert(&w, FIX_INS_ALLTYPES_SPECIAL, &key, &value);
 	after = row_text(&value, "after");
-	ASSERT_CONTAINS(after, "\"nv\":\"NaN\"");
+	SL_ASSERT_CONTAINS(after, "\"nv\":\"NaN\"");
 	free(after);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -532,7 +521,7 @@ static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const
 #define ASSERT_VALUE(oid, typmod, text, want)                                                      \
 	do {                                                                                       \
 		char *got_ = one_value(SL_PG_TIME_ADAPTIVE, oid, typmod, text);                    \
-		ASSERT_TEXT(got_, want);                                                           \
+		SL_ASSERT_TEXT(got_, want);                                                        \
 		free(got_);                                                                        \
 	} while (0)
 
@@ -557,7 +546,7 @@ static void test_timestamps_before_1970_and_midnight_24(void)
 	ASSERT_VALUE(1082, -1, "infinity", "2147483647");
 	ASSERT_VALUE(1114, -1, "-infinity", "-9223372036832400000");
 	char *got = one_value(SL_PG_TIME_CONNECT, 1114, -1, "1969-12-31 23:59:59.9995");
-	ASSERT_TEXT(got, "-1");
+	SL_ASSERT_TEXT(got, "-1");
 	free(got);
 }
 
@@ -582,8 +571,8 @@ static void test_bytea_escape_form_and_bool_words(void)
 #define ASSERT_REFUSED(oid, typmod, text, fragment)                                                \
 	do {                                                                                       \
 		char *got_ = one_value(SL_PG_TIME_ADAPTIVE, oid, typmod, text);                    \
-		ASSERT_CONTAINS(got_, "ERROR table s.t, column c");                                \
-		ASSERT_CONTAINS(got_, fragment);                                                   \
+		SL_ASSERT_CONTAINS(got_, "ERROR table s.t, column c");                             \
+		SL_ASSERT_CONTAINS(got_, fragment);                                                \
 		free(got_);                                                                        \
 	} while (0)
 
@@ -629,8 +618,8 @@ static void test_unchanged_toast_becomes_placeholder_or_old_value(void)
 						&value, &topic, w.err, sizeof(w.err)),
 			      0);
 	char *after = row_text(&value, "after");
-	ASSERT_TEXT(after,
-		    "{\"id\":1,\"name\":\"alice2\",\"big\":\"__debezium_unavailable_value\"}");
+	SL_ASSERT_TEXT(after,
+		       "{\"id\":1,\"name\":\"alice2\",\"big\":\"__debezium_unavailable_value\"}");
 	free(after);
 
 	/* with the old row at hand (REPLICA IDENTITY FULL) its value is used */
@@ -641,7 +630,7 @@ static void test_unchanged_toast_becomes_placeholder_or_old_value(void)
 						&value, &topic, w.err, sizeof(w.err)),
 			      0);
 	after = row_text(&value, "after");
-	ASSERT_TEXT(after, "{\"id\":1,\"name\":\"alice2\",\"big\":\"xxxx\"}");
+	SL_ASSERT_TEXT(after, "{\"id\":1,\"name\":\"alice2\",\"big\":\"xxxx\"}");
 	free(after);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -661,7 +650,8 @@ static void test_truncate_event_has_null_key_and_op_t(void)
 	CU_ASSERT_EQUAL(key.kind, SL_VALUE_NULL);
 	CU_ASSERT_STRING_EQUAL(topic, "pg.inventory.customers");
 	char *v = as_json(&value);
-	ASSERT_TEXT(v, "{\"schema\":" CUSTOMER_ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
+	SL_ASSERT_TEXT(v,
+		       "{\"schema\":" CUSTOMER_ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
 		       "\"after\":null,\"source\":" CUSTOMER_SOURCE ",\"transaction\":null,\"op\":"
 		       "\"t\",\"ts_ms\":1,\"ts_us\":2,\"ts_ns\":3}}");
 	free(v);
@@ -684,26 +674,27 @@ static void test_message_event_has_prefix_key_and_base64_content(void)
 			      0);
 	CU_ASSERT_STRING_EQUAL(topic, "pg.message");
 	char *k = as_json(&key), *v = as_json(&value);
-	ASSERT_TEXT(k, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
+	SL_ASSERT_TEXT(k,
+		       "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
 		       "\"optional\":true,\"field\":\"prefix\"}],\"optional\":false,\"name\":\"io."
 		       "debezium.connector.postgresql.MessageKey\",\"version\":1},\"payload\":{"
 		       "\"prefix\":\"tx-prefix\"}}");
-	ASSERT_TEXT(v,
-		    "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
-		    "\"optional\":false,\"field\":\"op\"},{\"type\":\"int64\",\"optional\":true,"
-		    "\"field\":\"ts_ms\"}," SOURCE_SCHEMA "," TRANSACTION_SCHEMA ",{\"type\":"
-		    "\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":"
-		    "\"prefix\"},{\"type\":\"bytes\",\"optional\":true,\"field\":\"content\"}],"
-		    "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\","
-		    "\"version\":1,\"field\":\"message\"}],\"optional\":false,\"name\":\"io."
-		    "debezium.connector.postgresql.MessageValue\",\"version\":1},\"payload\":{"
-		    "\"op\":\"m\",\"ts_ms\":1,\"source\":{\"version\":\"3.6.1.Final\","
-		    "\"connector\":\"postgresql\",\"name\":\"pg\",\"ts_ms\":1795624729167,"
-		    "\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"22245376\\\","
-		    "\\\"22245952\\\"]\",\"ts_us\":1795624729167781,\"ts_ns\":"
-		    "1795624729167781000,\"schema\":\"\",\"table\":\"\",\"txId\":731,\"lsn\":"
-		    "22245952,\"xmin\":null},\"transaction\":null,\"message\":{\"prefix\":"
-		    "\"tx-prefix\",\"content\":\"aGVsbG8=\"}}}");
+	SL_ASSERT_TEXT(
+		v, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
+		   "\"optional\":false,\"field\":\"op\"},{\"type\":\"int64\",\"optional\":true,"
+		   "\"field\":\"ts_ms\"}," SOURCE_SCHEMA "," TRANSACTION_SCHEMA ",{\"type\":"
+		   "\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":"
+		   "\"prefix\"},{\"type\":\"bytes\",\"optional\":true,\"field\":\"content\"}],"
+		   "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\","
+		   "\"version\":1,\"field\":\"message\"}],\"optional\":false,\"name\":\"io."
+		   "debezium.connector.postgresql.MessageValue\",\"version\":1},\"payload\":{"
+		   "\"op\":\"m\",\"ts_ms\":1,\"source\":{\"version\":\"3.6.1.Final\","
+		   "\"connector\":\"postgresql\",\"name\":\"pg\",\"ts_ms\":1795624729167,"
+		   "\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"22245376\\\","
+		   "\\\"22245952\\\"]\",\"ts_us\":1795624729167781,\"ts_ns\":"
+		   "1795624729167781000,\"schema\":\"\",\"table\":\"\",\"txId\":731,\"lsn\":"
+		   "22245952,\"xmin\":null},\"transaction\":null,\"message\":{\"prefix\":"
+		   "\"tx-prefix\",\"content\":\"aGVsbG8=\"}}}");
 	free(k);
 	free(v);
 	sl_value_clear(&key);
@@ -744,7 +735,7 @@ static void test_schemas_and_topic_are_cached_until_the_relation_changes(void)
 			  sizeof(w.err));
 	CU_ASSERT_PTR_NOT_EQUAL(value.schema, schema);
 	char *s = column_schema_text(&value, "email");
-	ASSERT_CONTAINS(s, "io.debezium.data.Json");
+	SL_ASSERT_CONTAINS(s, "io.debezium.data.Json");
 	free(s);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -782,7 +773,7 @@ static void test_table_without_key_columns_has_null_key_and_clean_topic(void)
 	CU_ASSERT_EQUAL(sl_pg_event_build(w.b, &rel, 'x', NULL, &tup, &SRC, &key, &value, &topic,
 					  w.err, sizeof(w.err)),
 			-1);
-	ASSERT_CONTAINS(w.err, "op 'x'");
+	SL_ASSERT_CONTAINS(w.err, "op 'x'");
 	sl_value_clear(&key);
 	sl_value_clear(&value);
 	world_free(&w);
@@ -815,7 +806,7 @@ static void test_types_catalog_knows_builtins_and_resolves_domains(void)
 						&topic, w.err, sizeof(w.err)),
 			      0);
 	char *s = column_schema_text(&value, "c");
-	ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"field\":\"c\"}");
+	SL_ASSERT_TEXT(s, "{\"type\":\"int32\",\"optional\":true,\"field\":\"c\"}");
 	free(s);
 	sl_value_clear(&key);
 	sl_value_clear(&value);

@@ -7,16 +7,6 @@
 #include "pg_sink_sql.h"
 #include "runner.h"
 
-#define ASSERT_STR(got, want)                                                                      \
-	do {                                                                                       \
-		const char *g_ = (got), *w_ = (want);                                              \
-		CU_ASSERT_PTR_NOT_NULL(g_);                                                        \
-		if (g_ && strcmp(g_, w_)) {                                                        \
-			fprintf(stderr, "\n  got      %s\n  expected %s\n", g_, w_);               \
-			CU_FAIL("strings differ");                                                 \
-		}                                                                                  \
-	} while (0)
-
 static const char *const k_envelope_schema =
 	"{\"type\":\"struct\",\"name\":\"srv.public.orders.Envelope\",\"optional\":false,"
 	"\"fields\":["
@@ -87,13 +77,13 @@ static void test_quote_ident_doubles_quotes_of_hostile_names(void)
 	sl_buf_t b = {0};
 
 	sl_pg_quote_ident(&b, "a\"b; DROP TABLE x");
-	ASSERT_STR(b.data, "\"a\"\"b; DROP TABLE x\"");
+	SL_ASSERT_TEXT(b.data, "\"a\"\"b; DROP TABLE x\"");
 	sl_buf_reset(&b);
 	sl_pg_quote_ident(&b, "\"\"");
-	ASSERT_STR(b.data, "\"\"\"\"\"\"");
+	SL_ASSERT_TEXT(b.data, "\"\"\"\"\"\"");
 	sl_buf_reset(&b);
 	sl_pg_quote_ident(&b, "MixedCase ünï");
-	ASSERT_STR(b.data, "\"MixedCase ünï\"");
+	SL_ASSERT_TEXT(b.data, "\"MixedCase ünï\"");
 	sl_buf_free(&b);
 }
 
@@ -101,15 +91,15 @@ static void test_table_name_is_last_topic_segment_by_default(void)
 {
 	char *t;
 
-	ASSERT_STR(t = sl_pg_table_name(NULL, "srv.public.orders"), "orders");
+	SL_ASSERT_TEXT(t = sl_pg_table_name(NULL, "srv.public.orders"), "orders");
 	free(t);
-	ASSERT_STR(t = sl_pg_table_name("${topic}", "plain"), "plain");
+	SL_ASSERT_TEXT(t = sl_pg_table_name("${topic}", "plain"), "plain");
 	free(t);
-	ASSERT_STR(t = sl_pg_table_name("kafka_${topic}_${topic}", "t"), "kafka_t_t");
+	SL_ASSERT_TEXT(t = sl_pg_table_name("kafka_${topic}_${topic}", "t"), "kafka_t_t");
 	free(t);
-	ASSERT_STR(t = sl_pg_table_name("a\"b; DROP TABLE x", "srv"), "a\"b; DROP TABLE x");
+	SL_ASSERT_TEXT(t = sl_pg_table_name("a\"b; DROP TABLE x", "srv"), "a\"b; DROP TABLE x");
 	free(t);
-	ASSERT_STR(t = sl_pg_table_name("fixed", "srv.public.orders"), "fixed");
+	SL_ASSERT_TEXT(t = sl_pg_table_name("fixed", "srv.public.orders"), "fixed");
 	free(t);
 }
 
@@ -122,13 +112,13 @@ static void test_upsert_statement_shape(void)
 	sl_buf_t b = {0};
 
 	sl_pg_sql_insert(&b, s, 2, true);
-	ASSERT_STR(b.data, "INSERT INTO \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\") VALUES "
-			   "($1,$2),($3,$4) ON CONFLICT (\"id\") DO UPDATE SET "
-			   "\"na\"\"me\"=EXCLUDED.\"na\"\"me\"");
+	SL_ASSERT_TEXT(b.data, "INSERT INTO \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\") VALUES "
+			       "($1,$2),($3,$4) ON CONFLICT (\"id\") DO UPDATE SET "
+			       "\"na\"\"me\"=EXCLUDED.\"na\"\"me\"");
 	sl_buf_reset(&b);
 	sl_pg_sql_insert(&b, s, 1, false);
-	ASSERT_STR(b.data,
-		   "INSERT INTO \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\") VALUES ($1,$2)");
+	SL_ASSERT_TEXT(b.data,
+		       "INSERT INTO \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\") VALUES ($1,$2)");
 	sl_buf_free(&b);
 	free_shape(s);
 }
@@ -140,9 +130,9 @@ static void test_upsert_of_key_only_table_does_nothing_on_conflict(void)
 	sl_buf_t b = {0};
 
 	sl_pg_sql_insert(&b, s, 1, true);
-	ASSERT_STR(b.data,
-		   "INSERT INTO \"t\" (\"a\",\"b\") VALUES ($1,$2) ON CONFLICT (\"a\",\"b\") "
-		   "DO NOTHING");
+	SL_ASSERT_TEXT(b.data,
+		       "INSERT INTO \"t\" (\"a\",\"b\") VALUES ($1,$2) ON CONFLICT (\"a\",\"b\") "
+		       "DO NOTHING");
 	sl_buf_free(&b);
 	free_shape(s);
 }
@@ -154,14 +144,14 @@ static void test_update_delete_truncate_statement_shapes(void)
 	sl_buf_t b = {0};
 
 	CU_ASSERT_TRUE(sl_pg_sql_update(&b, s));
-	ASSERT_STR(b.data, "UPDATE \"t\" SET \"v\"=$3 WHERE \"k1\"=$1 AND \"k2\"=$2");
+	SL_ASSERT_TEXT(b.data, "UPDATE \"t\" SET \"v\"=$3 WHERE \"k1\"=$1 AND \"k2\"=$2");
 	sl_buf_reset(&b);
 	s->op = SL_PG_OP_DELETE;
 	sl_pg_sql_delete(&b, s, 2);
-	ASSERT_STR(b.data, "DELETE FROM \"t\" WHERE (\"k1\",\"k2\") IN (($1,$2),($3,$4))");
+	SL_ASSERT_TEXT(b.data, "DELETE FROM \"t\" WHERE (\"k1\",\"k2\") IN (($1,$2),($3,$4))");
 	sl_buf_reset(&b);
 	sl_pg_sql_truncate(&b, "x\"y");
-	ASSERT_STR(b.data, "TRUNCATE TABLE \"x\"\"y\"");
+	SL_ASSERT_TEXT(b.data, "TRUNCATE TABLE \"x\"\"y\"");
 	sl_buf_reset(&b);
 	s->npk = 3; /* nothing but the key: no UPDATE */
 	CU_ASSERT_FALSE(sl_pg_sql_update(&b, s));
@@ -178,12 +168,13 @@ static void test_copy_statement_and_rows_escape_text_format(void)
 	sl_buf_t b = {0};
 
 	sl_pg_sql_copy(&b, s);
-	ASSERT_STR(b.data, "COPY \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\",\"v\") FROM STDIN");
+	SL_ASSERT_TEXT(b.data,
+		       "COPY \"a\"\"b; DROP TABLE x\" (\"id\",\"na\"\"me\",\"v\") FROM STDIN");
 	sl_buf_reset(&b);
 	sl_pg_copy_row(&b, s, row1);
 	sl_pg_copy_row(&b, s, row2);
-	ASSERT_STR(b.data, "1\ttab\\there\\nnew\\rcr\t\\N\n"
-			   "2\tback\\\\slash \\\\N\t\\\\x00ff\n");
+	SL_ASSERT_TEXT(b.data, "1\ttab\\there\\nnew\\rcr\t\\N\n"
+			       "2\tback\\\\slash \\\\N\t\\\\x00ff\n");
 	sl_buf_free(&b);
 	free_shape(s);
 }
@@ -197,8 +188,8 @@ static void test_create_table_has_types_not_null_and_primary_key(void)
 
 	s->nullable[1] = false;
 	sl_pg_sql_create(&b, s);
-	ASSERT_STR(b.data, "CREATE TABLE IF NOT EXISTS \"T\" (\"id\" bigint NOT NULL, \"when\" "
-			   "timestamp NOT NULL, \"a\"\"b\" text, PRIMARY KEY (\"id\"))");
+	SL_ASSERT_TEXT(b.data, "CREATE TABLE IF NOT EXISTS \"T\" (\"id\" bigint NOT NULL, \"when\" "
+			       "timestamp NOT NULL, \"a\"\"b\" text, PRIMARY KEY (\"id\"))");
 	sl_buf_free(&b);
 	free_shape(s);
 }
@@ -229,34 +220,39 @@ static const char *type_of(const char *schema_json)
 
 static void test_schema_to_column_type(void)
 {
-	ASSERT_STR(type_of("{\"type\":\"int8\"}"), "smallint");
-	ASSERT_STR(type_of("{\"type\":\"int16\"}"), "smallint");
-	ASSERT_STR(type_of("{\"type\":\"int32\"}"), "integer");
-	ASSERT_STR(type_of("{\"type\":\"int64\"}"), "bigint");
-	ASSERT_STR(type_of("{\"type\":\"float\"}"), "real");
-	ASSERT_STR(type_of("{\"type\":\"double\"}"), "double precision");
-	ASSERT_STR(type_of("{\"type\":\"boolean\"}"), "boolean");
-	ASSERT_STR(type_of("{\"type\":\"string\"}"), "text");
-	ASSERT_STR(type_of("{\"type\":\"bytes\"}"), "bytea");
-	ASSERT_STR(type_of("{\"type\":\"struct\",\"fields\":[]}"), "jsonb");
-	ASSERT_STR(
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int8\"}"), "smallint");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int16\"}"), "smallint");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int32\"}"), "integer");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int64\"}"), "bigint");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"float\"}"), "real");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"double\"}"), "double precision");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"boolean\"}"), "boolean");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"string\"}"), "text");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"bytes\"}"), "bytea");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"struct\",\"fields\":[]}"), "jsonb");
+	SL_ASSERT_TEXT(
 		type_of("{\"type\":\"bytes\",\"name\":\"org.apache.kafka.connect.data.Decimal\"}"),
 		"numeric");
-	ASSERT_STR(type_of("{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data.Date\"}"),
-		   "date");
-	ASSERT_STR(type_of("{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data.Time\"}"),
-		   "time");
-	ASSERT_STR(type_of("{\"type\":\"int64\",\"name\":\"org.apache.kafka.connect.data."
-			   "Timestamp\"}"),
-		   "timestamp");
-	ASSERT_STR(type_of("{\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTimestamp\"}"),
-		   "timestamp");
-	ASSERT_STR(type_of("{\"type\":\"string\",\"name\":\"io.debezium.time.ZonedTimestamp\"}"),
-		   "timestamptz");
-	ASSERT_STR(type_of("{\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTime\"}"), "time");
-	ASSERT_STR(type_of("{\"type\":\"string\",\"name\":\"io.debezium.data.Json\"}"), "jsonb");
-	ASSERT_STR(type_of("{\"type\":\"string\",\"name\":\"io.debezium.data.Uuid\"}"), "uuid");
-	ASSERT_STR(type_of("{\"type\":\"string\",\"name\":\"some.unknown.Name\"}"), "text");
+	SL_ASSERT_TEXT(
+		type_of("{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data.Date\"}"),
+		"date");
+	SL_ASSERT_TEXT(
+		type_of("{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data.Time\"}"),
+		"time");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int64\",\"name\":\"org.apache.kafka.connect.data."
+			       "Timestamp\"}"),
+		       "timestamp");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTimestamp\"}"),
+		       "timestamp");
+	SL_ASSERT_TEXT(
+		type_of("{\"type\":\"string\",\"name\":\"io.debezium.time.ZonedTimestamp\"}"),
+		"timestamptz");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTime\"}"),
+		       "time");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"string\",\"name\":\"io.debezium.data.Json\"}"),
+		       "jsonb");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"string\",\"name\":\"io.debezium.data.Uuid\"}"), "uuid");
+	SL_ASSERT_TEXT(type_of("{\"type\":\"string\",\"name\":\"some.unknown.Name\"}"), "text");
 	CU_ASSERT_PTR_NULL(type_of("{\"type\":\"nonsense\"}"));
 }
 
@@ -281,7 +277,7 @@ static char *text_of(const char *value, const char *schema)
 #define ASSERT_TEXT(value, schema, want)                                                           \
 	do {                                                                                       \
 		char *t_ = text_of(value, schema);                                                 \
-		ASSERT_STR(t_, want);                                                              \
+		SL_ASSERT_TEXT(t_, want);                                                          \
 		free(t_);                                                                          \
 	} while (0)
 
@@ -340,14 +336,14 @@ static void test_debezium_create_unwraps_after_with_key_from_record_key(void)
 		    k_envelope_schema);
 	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &row, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(row.shape->op, SL_PG_OP_UPSERT);
-	ASSERT_STR(row.shape->table, "orders");
+	SL_ASSERT_TEXT(row.shape->table, "orders");
 	CU_ASSERT_EQUAL(row.shape->npk, 1);
 	CU_ASSERT_EQUAL(row.shape->ncols, 2); /* id from the key, not twice */
-	ASSERT_STR(row.shape->cols[0], "id");
-	ASSERT_STR(row.shape->cols[1], "name");
-	ASSERT_STR(row.shape->types[0], "integer");
-	ASSERT_STR(row.vals[0], "7");
-	ASSERT_STR(row.vals[1], "x'); DROP TABLE y; --");
+	SL_ASSERT_TEXT(row.shape->cols[0], "id");
+	SL_ASSERT_TEXT(row.shape->cols[1], "name");
+	SL_ASSERT_TEXT(row.shape->types[0], "integer");
+	SL_ASSERT_TEXT(row.vals[0], "7");
+	SL_ASSERT_TEXT(row.vals[1], "x'); DROP TABLE y; --");
 	sl_pg_row_free(&row);
 	sl_record_clear(&r);
 	sl_pg_mapper_free(m);
@@ -367,7 +363,7 @@ static void test_debezium_delete_and_tombstone_delete_by_key(void)
 	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &row, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(row.shape->op, SL_PG_OP_DELETE);
 	CU_ASSERT_EQUAL(row.shape->ncols, 1);
-	ASSERT_STR(row.vals[0], "9");
+	SL_ASSERT_TEXT(row.vals[0], "9");
 	sl_record_clear(&r);
 	make_record(&r, "srv.public.orders", 9, NULL, NULL); /* tombstone */
 	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &row2, err, sizeof(err)), 1);
@@ -409,7 +405,7 @@ static void test_debezium_truncate_truncates_with_delete_enabled(void)
 		    NULL);
 	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &row, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(row.shape->op, SL_PG_OP_TRUNCATE);
-	ASSERT_STR(row.shape->table, "orders");
+	SL_ASSERT_TEXT(row.shape->table, "orders");
 	sl_pg_row_free(&row);
 	sl_record_clear(&r);
 	sl_pg_mapper_free(m);
@@ -431,9 +427,9 @@ static void test_flat_struct_with_record_value_key(void)
 	make_record(&r, "flat", -1, "{\"a\":1,\"b\":\"k\",\"c\":null}", NULL);
 	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &row, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(row.shape->npk, 1);
-	ASSERT_STR(row.shape->cols[0], "b"); /* key first, then the rest in order */
-	ASSERT_STR(row.shape->cols[1], "a");
-	ASSERT_STR(row.shape->cols[2], "c");
+	SL_ASSERT_TEXT(row.shape->cols[0], "b"); /* key first, then the rest in order */
+	SL_ASSERT_TEXT(row.shape->cols[1], "a");
+	SL_ASSERT_TEXT(row.shape->cols[2], "c");
 	CU_ASSERT_PTR_NULL(row.vals[2]);
 	sl_pg_row_free(&row);
 	sl_record_clear(&r);

@@ -58,13 +58,6 @@ static const char *decode_err(sl_pg_decoder_t *d, const uint8_t *p, size_t len)
 	return err;
 }
 
-#define ASSERT_CONTAINS(haystack, needle)                                                          \
-	do {                                                                                       \
-		if (!strstr((haystack), (needle)))                                                 \
-			fprintf(stderr, "\n    \"%s\" lacks \"%s\"\n", (haystack), (needle));      \
-		CU_ASSERT_PTR_NOT_NULL(strstr((haystack), (needle)));                              \
-	} while (0)
-
 static bool datum_is(const sl_pg_datum_t *dt, const char *text)
 {
 	return dt->kind == SL_PG_TEXT && dt->len == strlen(text) &&
@@ -330,7 +323,7 @@ static void test_change_of_unknown_relation_is_an_error(void)
 	size_t len;
 	uint8_t *p = unhex(FIX_INS_FULLROW, &len);
 
-	ASSERT_CONTAINS(decode_err(d, p, len), "relation oid 16405 was not described");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "relation oid 16405 was not described");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -390,8 +383,8 @@ static void test_truncated_insert_error_names_message_field_and_offset(void)
 	size_t len;
 	uint8_t *p = unhex(FIX_INS_FULLROW, &len);
 
-	ASSERT_CONTAINS(decode_err(d, p, len - 1),
-			"pgoutput Insert message truncated: field column value at byte 19");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len - 1),
+			   "pgoutput Insert message truncated: field column value at byte 19");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -403,8 +396,8 @@ static void test_unknown_message_type_is_an_error(void)
 	uint8_t *p = unhex(FIX_BEGIN, &len);
 
 	p[0] = 'Z';
-	ASSERT_CONTAINS(decode_err(d, p, len), "unknown type 0x5a");
-	ASSERT_CONTAINS(decode_err(d, p, 0), "empty");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "unknown type 0x5a");
+	SL_ASSERT_CONTAINS(decode_err(d, p, 0), "empty");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -417,7 +410,7 @@ static void test_huge_column_length_is_refused(void)
 
 	/* I oid(4) N ncols(2) 't' len(4): the first length is at byte 9 */
 	memcpy(p + 9, "\xff\xff\xff\xf0", 4);
-	ASSERT_CONTAINS(decode_err(d, p, len), "needs 4294967280 bytes");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "needs 4294967280 bytes");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -429,7 +422,8 @@ static void test_tuple_column_count_mismatch_is_an_error(void)
 	uint8_t *p = unhex(FIX_INS_FULLROW, &len);
 
 	p[7] = 3; /* ncols low byte: 2 -> 3 */
-	ASSERT_CONTAINS(decode_err(d, p, len), "tuple has 3 columns but relation public.fullrow");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len),
+			   "tuple has 3 columns but relation public.fullrow");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -441,14 +435,14 @@ static void test_bad_column_kind_and_tuple_kind_are_errors(void)
 	uint8_t *p = unhex(FIX_INS_FULLROW, &len);
 
 	p[8] = 'x';
-	ASSERT_CONTAINS(decode_err(d, p, len), "unknown column kind 0x78 for column id");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "unknown column kind 0x78 for column id");
 	p[8] = 't';
 	p[5] = 'K'; /* an insert carries only a new tuple */
-	ASSERT_CONTAINS(decode_err(d, p, len), "expected new tuple 'N' at byte 5");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "expected new tuple 'N' at byte 5");
 	free(p);
 	p = unhex(FIX_DEL_CUSTOMERS_KEY, &len);
 	p[5] = 'N'; /* a delete needs the old tuple */
-	ASSERT_CONTAINS(decode_err(d, p, len), "expected old tuple 'K' or 'O'");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "expected old tuple 'K' or 'O'");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -460,18 +454,18 @@ static void test_huge_counts_are_refused_before_allocating(void)
 	uint8_t *p = unhex(FIX_TRUNCATE_TWO, &len);
 
 	memcpy(p + 1, "\x7f\xff\xff\xff", 4);
-	ASSERT_CONTAINS(decode_err(d, p, len), "relation oids");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "relation oids");
 	free(p);
 	p = unhex(FIX_REL_FULLROW, &len);
 	/* R oid "public\0" "fullrow\0" ident: ncols at byte 21 */
 	memcpy(p + 21, "\xff\xff", 2);
-	ASSERT_CONTAINS(decode_err(d, p, len), "column count 65535 is out of range");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "column count 65535 is out of range");
 	memcpy(p + 21, "\x06\x00", 2);
-	ASSERT_CONTAINS(decode_err(d, p, len), "field columns");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "field columns");
 	free(p);
 	p = unhex(FIX_MSG_TRANSACTIONAL, &len);
 	memcpy(p + 20, "\xff\xff\xff\xff", 4); /* content length */
-	ASSERT_CONTAINS(decode_err(d, p, len), "field content");
+	SL_ASSERT_CONTAINS(decode_err(d, p, len), "field content");
 	free(p);
 	sl_pg_decoder_free(d);
 }
@@ -485,7 +479,8 @@ static void test_trailing_bytes_are_an_error(void)
 
 	memcpy(longer, p, len);
 	longer[len] = 0;
-	ASSERT_CONTAINS(decode_err(d, longer, len + 1), "1 unexpected trailing bytes at byte 21");
+	SL_ASSERT_CONTAINS(decode_err(d, longer, len + 1),
+			   "1 unexpected trailing bytes at byte 21");
 	free(longer);
 	free(p);
 	sl_pg_decoder_free(d);
