@@ -45,7 +45,8 @@ static void text_table(FILE *out, const char *title, const sl_option_t *table)
 		if (o->ignored)
 			fprintf(out, "      accepted for compatibility and not used: %s\n",
 				o->ignored);
-		fprintf(out, "      %s\n", o->doc);
+		if (o->doc) /* an ignored option may say only why */
+			fprintf(out, "      %s\n", o->doc);
 	}
 }
 
@@ -91,7 +92,7 @@ void sl_describe_markdown_table(FILE *out, const sl_option_t *table)
 		if (def[0])
 			fprintf(out, "`%s`", def);
 		fprintf(out, " | %s | ", o->required ? "yes" : "no");
-		md_escape(out, o->doc);
+		md_escape(out, o->doc ? o->doc : "");
 		if (o->ignored) {
 			fputs(" **Accepted for compatibility and not used:** ", out);
 			md_escape(out, o->ignored);

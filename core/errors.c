@@ -16,20 +16,45 @@ static const rd_kafka_message_t *origin_of(const sl_task_ctx_t *t, const sl_reco
 	return t->cur_msg;
 }
 
+/* Where a bad input sits in Kafka: its message's topic, partition and
+ * offset, or, for a sink record reported after its put returned (a
+ * connector that keeps what it was given until the far side answers), the
+ * record's own. False for source records and input without a place. */
+typedef struct origin {
+	const char *topic;
+	int partition;
+	long long offset;
+} origin_t;
+
+static bool origin_where(const rd_kafka_message_t *m, const sl_record_t *rec, origin_t *o)
+{
+	if (m) {
+		*o = (origin_t){rd_kafka_topic_name(m->rkt), (int)m->partition,
+				(long long)m->offset};
+		return true;
+	}
+	if (!rec || !rec->topic || rec->offset < 0 || rec->source_partition)
+		return false;
+	*o = (origin_t){rec->topic, (int)rec->partition, (long long)rec->offset};
+	return true;
+}
+
 static void add_header(rd_kafka_headers_t *h, const char *name, const char *value)
 {
 	rd_kafka_header_add(h, name, -1, value, -1);
 }
 
 static void add_context_headers(sl_task_ctx_t *t, rd_kafka_headers_t *h,
-				const rd_kafka_message_t *m, const char *stage, const char *reason)
+				const rd_kafka_message_t *m, const sl_record_t *rec,
+				const char *stage, const char *reason)
 {
 	char num[32];
-	if (m) {
-		add_header(h, "__connect.errors.topic", rd_kafka_topic_name(m->rkt));
-		snprintf(num, sizeof(num), "%d", (int)m->partition);
+	origin_t o;
+	if (origin_where(m, rec, &o)) {
+		add_header(h, "__connect.errors.topic", o.topic);
+		snprintf(num, sizeof(num), "%d", o.partition);
 		add_header(h, "__connect.errors.partition", num);
-		snprintf(num, sizeof(num), "%lld", (long long)m->offset);
+		snprintf(num, sizeof(num), "%lld", o.offset);
 		add_header(h, "__connect.errors.offset", num);
 	}
 	add_header(h, "__connect.errors.connector.name", t->env.settings->name);
@@ -133,6 +158,8 @@ static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
 	const rd_kafka_message_t *m = origin_of(t, rec);
 	rd_kafka_headers_t *h = rd_kafka_headers_new(12);
 	rd_kafka_headers_t *orig = NULL;
+	origin_t o;
+	bool late_sink = !m && origin_where(NULL, rec, &o);
 	if (m && rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		const char *name;
 		const void *val;
@@ -140,13 +167,20 @@ static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
 		for (size_t i = 0; !rd_kafka_header_get_all(orig, i, &name, &val, &len); i++)
 			rd_kafka_header_add(h, name, -1, val, (ssize_t)len);
 	}
+	for (size_t i = 0; late_sink && i < rec->header_count; i++)
+		rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
+				    rec->headers[i].value ? (ssize_t)rec->headers[i].len : 0);
 	if (s->dlq_context_headers)
-		add_context_headers(t, h, m, stage, reason);
+		add_context_headers(t, h, m, rec, stage, reason);
 	sl_dlq_copy_t c = {0};
 	if (m)
 		c = (sl_dlq_copy_t){m->key, m->key_len, m->payload, m->len};
 	else if (copy)
 		c = *copy;
+	/* a late sink record: its key as the record holds it (string or bytes) */
+	if (late_sink && !c.key &&
+	    (rec->key.kind == SL_VALUE_STRING || rec->key.kind == SL_VALUE_BYTES))
+		c.key = rec->key.data, c.key_len = rec->key.len;
 	fit_copy(t, rk, h, &c, reason);
 	rd_kafka_resp_err_t e = rd_kafka_producev(
 		rk, RD_KAFKA_V_TOPIC(s->dlq_topic), RD_KAFKA_V_KEY(c.key, c.key_len),
@@ -167,6 +201,8 @@ static void log_error(sl_task_ctx_t *t, const char *stage, const sl_record_t *re
 {
 	const sl_connector_settings_t *s = t->env.settings;
 	const rd_kafka_message_t *m = origin_of(t, rec);
+	origin_t o;
+	bool placed = origin_where(m, rec, &o);
 	if (!s->errors_log_enable) {
 		/* Kafka Connect is silent here; say at least that records are
 		 * being skipped, now and then. */
@@ -179,13 +215,11 @@ static void log_error(sl_task_ctx_t *t, const char *stage, const sl_record_t *re
 	}
 	if (m && s->errors_log_include_messages)
 		SL_ERROR(t->tag, "error in stage %s: %s (topic %s partition %d offset %lld: %.*s)",
-			 stage, reason, rd_kafka_topic_name(m->rkt), (int)m->partition,
-			 (long long)m->offset, (int)(m->len > 512 ? 512 : m->len),
-			 (const char *)m->payload);
-	else if (m)
+			 stage, reason, o.topic, o.partition, o.offset,
+			 (int)(m->len > 512 ? 512 : m->len), (const char *)m->payload);
+	else if (placed)
 		SL_ERROR(t->tag, "error in stage %s: %s (topic %s partition %d offset %lld)", stage,
-			 reason, rd_kafka_topic_name(m->rkt), (int)m->partition,
-			 (long long)m->offset);
+			 reason, o.topic, o.partition, o.offset);
 	else
 		SL_ERROR(t->tag, "error in stage %s: %s", stage, reason);
 }
@@ -196,13 +230,12 @@ sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_recor
 	ctx->errors_total++;
 	const sl_connector_settings_t *s = ctx->env.settings;
 	if (s->errors_tolerance == 0) {
-		const rd_kafka_message_t *m = origin_of(ctx, rec);
-		if (m)
+		origin_t o;
+		if (origin_where(origin_of(ctx, rec), rec, &o))
 			sl_task_fail(ctx,
 				     "Tolerance exceeded in error handler: stage %s: %s (topic %s "
 				     "partition %d offset %lld)",
-				     stage, reason, rd_kafka_topic_name(m->rkt), (int)m->partition,
-				     (long long)m->offset);
+				     stage, reason, o.topic, o.partition, o.offset);
 		else
 			sl_task_fail(ctx, "Tolerance exceeded in error handler: stage %s: %s",
 				     stage, reason);

@@ -231,6 +231,37 @@ int http_client_prepare(http_client_t *c, CURL *easy, struct curl_slist **header
 	return 0;
 }
 
+void http_client_prepare_anonymous(http_client_t *c, CURL *easy)
+{
+	setup_transport(c->cfg, easy);
+}
+
+/* The origin of url as "scheme://host:port" (malloc()ed), or NULL. */
+static char *origin_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		out = sl_asprintf("%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+bool http_same_origin(const char *a, const char *b)
+{
+	char *oa = origin_of(a), *ob = origin_of(b);
+	bool same = oa && ob && strcasecmp(oa, ob) == 0;
+	free(oa);
+	free(ob);
+	return same;
+}
+
 /* ---- responses ------------------------------------------------------------- */
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)

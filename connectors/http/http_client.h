@@ -178,6 +178,14 @@ void http_client_free(http_client_t *c);
  * errstr saying why. */
 int http_client_prepare(http_client_t *c, CURL *easy, struct curl_slist **headers, char *errstr,
 			size_t errstr_size);
+/* As http_client_prepare without credentials, for a URL the server chose
+ * that leads to another origin (a next-page link to another host): the
+ * credentials of one API must not reach another. */
+void http_client_prepare_anonymous(http_client_t *c, CURL *easy);
+/* Whether URLs a and b have the same origin (scheme, host, port; the
+ * scheme's default port when none is given); false when either does not
+ * parse as an absolute http(s) URL. */
+bool http_same_origin(const char *a, const char *b);
 /* Forgets the OAuth2 token (the server answered 401): the next prepare
  * fetches a new one. */
 void http_client_token_invalidate(http_client_t *c);

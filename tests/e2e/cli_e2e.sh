@@ -185,6 +185,9 @@ check "validate accepts a good connector config" "$SLUICE" validate "$T/good.pro
 check "validate accepts the example configs" "$SLUICE" validate config/worker.conf \
 	config/file-source.conf config/file-sink.conf config/file-source.properties \
 	config/file-sink.json
+check "validate accepts the HTTP example configs (secrets from the environment)" \
+	env SHOP_API_TOKEN=t GITHUB_WEBHOOK_SECRET=s API_CLIENT_SECRET=c "$SLUICE" validate \
+	config/http-source.properties config/webhook-source.properties config/http-sink.properties
 
 # Kafka Connect's own worker files run unchanged: keys sluice does not use
 # are logged as ignored, keys no one defines are still errors.

@@ -137,6 +137,28 @@ need()
 	done
 }
 
+# npm_tool PACKAGE VERSION BIN: prints the path of BIN of an npm package,
+# installing PACKAGE@VERSION once into the cache
+# (${XDG_CACHE_HOME:-~/.cache}/sluice/npm/PACKAGE-VERSION); fails with a
+# message on stderr when npm is missing or the install fails.
+npm_tool()
+{
+	local pkg=$1 ver=$2 bin=$3
+	local dir=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/npm/$pkg-$ver
+	if [[ ! -x $dir/node_modules/.bin/$bin ]]; then
+		command -v npm >/dev/null 2>&1 || {
+			echo "npm_tool: npm is missing (Debian: nodejs npm)" >&2
+			return 1
+		}
+		mkdir -p "$dir"
+		npm install --prefix "$dir" --no-audit --no-fund --silent "$pkg@$ver" >&2 || {
+			echo "npm_tool: npm install $pkg@$ver failed" >&2
+			return 1
+		}
+	fi
+	echo "$dir/node_modules/.bin/$bin"
+}
+
 # forget_pid PID: drops a background process that was already reaped.
 forget_pid()
 {

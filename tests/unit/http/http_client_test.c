@@ -273,6 +273,17 @@ static void test_validate_names_keys_each_auth_type_needs(void)
 	sl_config_free(cfg);
 }
 
+static void test_same_origin_compares_scheme_host_and_port(void)
+{
+	CU_ASSERT_TRUE(http_same_origin("https://api.example/a?x=1", "https://API.example:443/b"));
+	CU_ASSERT_TRUE(http_same_origin("http://h:8080/a", "http://h:8080/page/2"));
+	CU_ASSERT_FALSE(http_same_origin("https://api.example/a", "https://evil.example/a"));
+	CU_ASSERT_FALSE(http_same_origin("https://api.example/a", "http://api.example/a"));
+	CU_ASSERT_FALSE(http_same_origin("http://h:8080/a", "http://h:8081/a"));
+	CU_ASSERT_FALSE(http_same_origin("http://h/a", "/relative"));
+	CU_ASSERT_FALSE(http_same_origin("not a url", "not a url"));
+}
+
 void http_client_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -284,6 +295,8 @@ void http_client_test_register(void)
 		 test_oauth2_refusal_is_fatal_and_outage_transient},
 		{"response_captures_headers_and_limits_body",
 		 test_response_captures_headers_and_limits_body},
+		{"same_origin_compares_scheme_host_and_port",
+		 test_same_origin_compares_scheme_host_and_port},
 		{"validate_names_keys_each_auth_type_needs",
 		 test_validate_names_keys_each_auth_type_needs},
 		CU_TEST_INFO_NULL,

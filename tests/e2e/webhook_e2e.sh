@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# End-to-end test of webhook-source against one real Kafka broker:
+# E2E_WEBHOOK_REQUESTS (default 20,000) POSTs from concurrent keep-alive
+# clients while the worker is SIGKILLed and restarted: every request that
+# got a 200 is in Kafka (by the unique id in its body). Then a flood past
+# webhook.max.inflight (wrk) gets 429s, bad requests get their status
+# each, and the worker keeps running and stops cleanly.
+source "$(dirname "$0")/lib.sh"
+
+N=${E2E_WEBHOOK_REQUESTS:-20000}
+CLIENTS=${E2E_WEBHOOK_CLIENTS:-16}
+KILL_AT=$((N / 4))
+
+# wrk comes from Debian; installed here like scripts/install-deps.sh does.
+if ! command -v wrk >/dev/null 2>&1; then
+	sudo=()
+	((EUID != 0)) && command -v sudo >/dev/null 2>&1 && sudo=(sudo)
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q \
+		--no-install-recommends wrk >/dev/null 2>&1 || true
+fi
+need kcat python3 curl wrk
+if [[ ! -x $SLUICE ]]; then
+	fail "sluice binary $SLUICE is missing (build first)"
+	e2e_finish
+fi
+start_kafka || {
+	fail "start a Kafka broker"
+	e2e_finish
+}
+
+free_port()
+{
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# The client: N POSTs of {"id": "r<n>"} from CLIENTS threads with
+# keep-alive connections; each id is sent once. Writes the ids answered
+# 200 to OK_FILE, progress (answered 200 so far) to PROGRESS_FILE, and a
+# summary of statuses (0: no answer, the connection failed) to stdout.
+write_client()
+{
+	cat >"$1" <<'EOF'
+import http.client, json, os, sys, threading, time
+port, path, n, nthreads, ok_file, progress = sys.argv[1:7]
+port, n, nthreads = int(port), int(n), int(nthreads)
+lock = threading.Lock()
+state = {"next": 0, "ok": 0}
+status = [None] * n
+
+def take():
+    with lock:
+        i = state["next"]
+        if i >= n:
+            return None
+        state["next"] = i + 1
+        return i
+
+def run():
+    conn = None
+    while True:
+        i = take()
+        if i is None:
+            break
+        body = json.dumps({"id": "r%07d" % i, "pad": "x" * 100})
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", path, body, {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            st = r.status
+            if r.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+        except Exception:
+            st = 0
+            if conn is not None:
+                conn.close()
+            conn = None
+            time.sleep(0.02)
+        status[i] = st
+        if st == 200:
+            with lock:
+                state["ok"] += 1
+                if state["ok"] % 250 == 0:
+                    with open(progress + ".tmp", "w") as f:
+                        f.write("%d\n" % state["ok"])
+                    os.replace(progress + ".tmp", progress)
+
+threads = [threading.Thread(target=run) for _ in range(nthreads)]
+t0 = time.time()
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+with open(ok_file, "w") as f:
+    for i, st in enumerate(status):
+        if st == 200:
+            f.write("r%07d\n" % i)
+counts = {}
+for st in status:
+    counts[st] = counts.get(st, 0) + 1
+print("seconds=%.1f %s" % (time.time() - t0,
+      " ".join("status_%s=%d" % (k, v) for k, v in sorted(counts.items(), key=str))))
+EOF
+}
+
+# ids_in TOPIC OUT: the "id" of every record of TOPIC, one a line.
+ids_in()
+{
+	kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -f '%s\n' 2>/dev/null |
+		python3 -c 'import json,sys
+for l in sys.stdin:
+    l = l.strip()
+    if l:
+        print(json.loads(l).get("id", "?"))' >"$2"
+}
+
+# missing_from OK SEEN: prints how many ids of OK are not in SEEN.
+missing_from()
+{
+	awk 'NR == FNR { seen[$0] = 1; next } !($0 in seen) { m++ } END { print m + 0 }' "$2" "$1"
+}
+
+progress_at_least()
+{
+	[[ -f $1 ]] && (($(cat "$1") >= $2))
+}
+
+listening()
+{
+	curl -s -o /dev/null "http://127.0.0.1:$1/"
+}
+
+d=$E2E_TMP
+PORT_A=$(free_port)
+PORT_B=$(free_port)
+worker_conf "$d/worker.properties" "$d/offsets"
+props "$d/a.properties" "name=e2e-hooks" "connector.class=webhook-source" "tasks.max=1" \
+	"listener.port=$PORT_A" "listener.path=/hooks" "kafka.topic=e2e-hooks" \
+	"topic.creation.default.partitions=3" "topic.creation.default.replication.factor=1"
+props "$d/b.properties" "name=e2e-flood" "connector.class=webhook-source" "tasks.max=1" \
+	"listener.port=$PORT_B" "kafka.topic=e2e-flood" "webhook.max.inflight=8" \
+	"webhook.split=true" "webhook.max.body.bytes=1024" "webhook.signature.secret=s3cret" \
+	"topic.creation.default.partitions=1" "topic.creation.default.replication.factor=1"
+confs=("$d/worker.properties" "$d/a.properties" "$d/b.properties")
+write_client "$d/client.py"
+
+# ---- 1. N requests, the worker SIGKILLed and restarted during the run ----
+start_worker w "${confs[@]}"
+check "listener A is up" wait_for 30 listening "$PORT_A"
+python3 "$d/client.py" "$PORT_A" /hooks "$N" "$CLIENTS" "$d/ok.txt" "$d/progress" \
+	>"$d/client.out" 2>"$d/client.err" &
+client=$!
+E2E_PIDS+=("$client")
+if wait_for 60 progress_at_least "$d/progress" "$KILL_AT"; then
+	kill_worker w KILL
+	log "worker SIGKILLed after $(cat "$d/progress") requests answered 200"
+	sleep 1
+	start_worker w "${confs[@]}"
+else
+	fail "the client reached $KILL_AT answered requests within 60 s"
+fi
+wait "$client"
+forget_pid "$client"
+log "client: $(cat "$d/client.out")"
+ok=$(line_count "$d/ok.txt")
+check "most requests were answered 200 ($ok of $N)" test "$ok" -ge $((N * 8 / 10))
+check "requests during the kill were not answered 200" \
+	test "$(line_count "$d/ok.txt")" -lt "$N"
+ids_in e2e-hooks "$d/ids.txt"
+log "kafka holds $(line_count "$d/ids.txt") records of $N requests"
+missing=$(missing_from "$d/ok.txt" "$d/ids.txt")
+check "every request answered 200 is in Kafka (missing $missing)" test "$missing" -eq 0
+
+# ---- 2. a flood past webhook.max.inflight, bad requests ------------------
+cat >"$d/flood.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = '[{"flood":1},{"flood":2}]'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Hub-Signature-256"] = "sha256=SIG"
+EOF
+sig=$(printf '%s' '[{"flood":1},{"flood":2}]' |
+	openssl dgst -sha256 -hmac s3cret -r | cut -d' ' -f1)
+sed -i "s/SIG/$sig/" "$d/flood.lua"
+check "listener B is up" wait_for 30 listening "$PORT_B"
+wrk -t 2 -c 200 -d 4s -s "$d/flood.lua" "http://127.0.0.1:$PORT_B/" >"$d/wrk.out" 2>&1
+log "wrk: $(grep -E 'Requests/sec|Non-2xx' "$d/wrk.out" | tr -s ' ' | tr '\n' ' ')"
+non2xx=$(awk '/Non-2xx/ { print $NF }' "$d/wrk.out")
+check "the flood got non-2xx answers (${non2xx:-0})" test "${non2xx:-0}" -gt 0
+# A burst of 64 signed POSTs at once on fresh connections: past
+# webhook.max.inflight (8) they get 429 with Retry-After, the rest 200.
+cat >"$d/burst.py" <<'EOF'
+import http.client, sys, threading
+port, sig = int(sys.argv[1]), sys.argv[2]
+body = '[{"flood":1},{"flood":2}]'
+barrier = threading.Barrier(64)
+out, lock = {}, threading.Lock()
+
+def one():
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.connect()
+        barrier.wait()
+        c.request("POST", "/", body, {"Content-Type": "application/json",
+                                      "X-Hub-Signature-256": "sha256=" + sig})
+        r = c.getresponse()
+        r.read()
+        key = "%d%s" % (r.status, "+retry-after" if r.getheader("Retry-After") else "")
+    except Exception:
+        key = "error"
+    with lock:
+        out[key] = out.get(key, 0) + 1
+
+ts = [threading.Thread(target=one) for _ in range(64)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(" ".join("%s=%d" % kv for kv in sorted(out.items())))
+EOF
+python3 "$d/burst.py" "$PORT_B" "$sig" >"$d/burst.out" 2>&1
+log "64 concurrent signed POSTs, webhook.max.inflight 8: $(cat "$d/burst.out")"
+burst_ok()
+{
+	python3 -c 'import sys
+kv = dict(x.split("=") for x in open(sys.argv[1]).read().split())
+ok = set(kv) <= {"200", "429+retry-after"}
+sys.exit(0 if ok and int(kv.get("429+retry-after", 0)) > 0 and int(kv.get("200", 0)) > 0 else 1)' "$1"
+}
+check "the burst got 200s and 429s with Retry-After, nothing else" burst_ok "$d/burst.out"
+code()
+{
+	curl -s -o /dev/null -w '%{http_code}' -X POST "$@"
+}
+big=$(python3 -c 'print("[" + ",".join(["1"] * 1000) + "]")')
+check "a body past webhook.max.body.bytes gets 413" \
+	test "$(code -H 'Content-Type: application/json' --data "$big" "http://127.0.0.1:$PORT_B/")" = 413
+bad_sig=$(printf '%s' '[{"x":1' | openssl dgst -sha256 -hmac s3cret -r | cut -d' ' -f1)
+check "malformed JSON gets 400" \
+	test "$(code -H 'Content-Type: application/json' -H "X-Hub-Signature-256: sha256=$bad_sig" \
+		--data '[{"x":1' "http://127.0.0.1:$PORT_B/")" = 400
+check "a wrong signature gets 401" \
+	test "$(code -H 'Content-Type: application/json' -H "X-Hub-Signature-256: sha256=00" \
+		--data '[{"x":1}]' "http://127.0.0.1:$PORT_B/")" = 401
+check "a missing signature gets 401" \
+	test "$(code -H 'Content-Type: application/json' --data '[{"x":1}]' \
+		"http://127.0.0.1:$PORT_B/")" = 401
+check "XML gets 415" \
+	test "$(code -H 'Content-Type: application/xml' --data '<a/>' "http://127.0.0.1:$PORT_B/")" = 415
+check "the worker survived the flood and the bad requests" worker_alive w
+last_sig=$(printf '%s' '[{"id":"last"}]' | openssl dgst -sha256 -hmac s3cret -r | cut -d' ' -f1)
+check "a good request after all that gets 200" \
+	test "$(code -H 'Content-Type: application/json' -H "X-Hub-Signature-256: sha256=$last_sig" \
+		--data '[{"id":"last"}]' "http://127.0.0.1:$PORT_B/")" = 200
+ids_in e2e-flood "$d/flood_ids.txt"
+check "and its record is in Kafka" grep -qx last "$d/flood_ids.txt"
+check "the other connector still answers" \
+	test "$(code -H 'Content-Type: application/json' --data '{"id":"after"}' \
+		"http://127.0.0.1:$PORT_A/hooks")" = 200
+check "worker exits 0 on SIGTERM" stop_worker w
+e2e_finish
