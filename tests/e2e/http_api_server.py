@@ -18,10 +18,13 @@ badly the first --bad-times times (first a body that is not UTF-8, then one
 that is not JSON). --delay-ms slows every page.
 
 Every request is logged to --log as "<unix time> <status> <path>" (one
-line, flushed). The chosen port is written to --port-file."""
+line, flushed). The chosen port (--port, else a free one) is written to
+--port-file. --tls-cert / --tls-key serve HTTPS; --tls-client-ca then
+requires a client certificate signed by that CA."""
 import argparse
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -133,10 +136,22 @@ def main():
     p.add_argument("--big-bytes", type=int, default=10 * 1024 * 1024)
     p.add_argument("--log")
     p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--tls-client-ca")
     args = p.parse_args()
     Handler.state = State(args)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ThreadingHTTPServer.allow_reuse_address = True
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.tls_client_ca)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(args.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     os.rename(args.port_file + ".tmp", args.port_file)
