@@ -2,7 +2,8 @@
 # End-to-end test of webhook-source against one real Kafka broker:
 # E2E_WEBHOOK_REQUESTS (default 20,000) POSTs from concurrent keep-alive
 # clients while the worker is SIGKILLed and restarted: every request that
-# got a 200 is in Kafka (by the unique id in its body). Then a flood past
+# got a 200 is in Kafka (by the unique id in its body); then the same
+# while the Kafka broker is SIGKILLed and restarted. Then a flood past
 # webhook.max.inflight (wrk) gets 429s, bad requests get their status
 # each, and the worker keeps running and stops cleanly.
 source "$(dirname "$0")/lib.sh"
@@ -42,6 +43,7 @@ write_client()
 	cat >"$1" <<'EOF'
 import http.client, json, os, sys, threading, time
 port, path, n, nthreads, ok_file, progress = sys.argv[1:7]
+prefix = sys.argv[7] if len(sys.argv) > 7 else "r"
 port, n, nthreads = int(port), int(n), int(nthreads)
 lock = threading.Lock()
 state = {"next": 0, "ok": 0}
@@ -61,7 +63,7 @@ def run():
         i = take()
         if i is None:
             break
-        body = json.dumps({"id": "r%07d" % i, "pad": "x" * 100})
+        body = json.dumps({"id": "%s%07d" % (prefix, i), "pad": "x" * 100})
         try:
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -96,7 +98,7 @@ for t in threads:
 with open(ok_file, "w") as f:
     for i, st in enumerate(status):
         if st == 200:
-            f.write("r%07d\n" % i)
+            f.write("%s%07d\n" % (prefix, i))
 counts = {}
 for st in status:
     counts[st] = counts.get(st, 0) + 1
@@ -172,6 +174,32 @@ ids_in e2e-hooks "$d/ids.txt"
 log "kafka holds $(line_count "$d/ids.txt") records of $N requests"
 missing=$(missing_from "$d/ok.txt" "$d/ids.txt")
 check "every request answered 200 is in Kafka (missing $missing)" test "$missing" -eq 0
+
+# ---- 1b. the Kafka broker SIGKILLed and restarted during a run ----------
+NK=$((N / 5))
+python3 "$d/client.py" "$PORT_A" /hooks "$NK" "$CLIENTS" "$d/ok-k.txt" "$d/progress-k" k \
+	>"$d/client-k.out" 2>"$d/client-k.err" &
+client=$!
+E2E_PIDS+=("$client")
+if wait_for 60 progress_at_least "$d/progress-k" $((NK / 4)); then
+	kill -KILL "$(cat "$E2E_TMP/kafka/kafka.pid")"
+	log "broker SIGKILLed after $(cat "$d/progress-k") requests answered 200"
+	sleep 3
+	check "the broker restarts on its port" eval "\"$KAFKA_SH\" start \"$E2E_TMP/kafka\" >/dev/null"
+else
+	fail "the client reached $((NK / 4)) answered requests within 60 s"
+fi
+wait "$client"
+forget_pid "$client"
+log "client during the broker restart: $(cat "$d/client-k.out")"
+ok=$(line_count "$d/ok-k.txt")
+check "requests were answered 200 across the broker restart ($ok of $NK)" \
+	test "$ok" -ge $((NK / 2))
+ids_in e2e-hooks "$d/ids-k.txt"
+missing=$(missing_from "$d/ok-k.txt" "$d/ids-k.txt")
+check "every request answered 200 across the broker restart is in Kafka (missing $missing)" \
+	test "$missing" -eq 0
+check "the worker rode out the broker restart" worker_alive w
 
 # ---- 2. a flood past webhook.max.inflight, bad requests ------------------
 cat >"$d/flood.lua" <<'EOF'
