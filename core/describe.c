@@ -106,6 +106,10 @@ void sl_describe_markdown(FILE *out, const sl_connector_t *p)
 {
 	fprintf(out, "### `%s` options\n\n", p->name);
 	sl_describe_markdown_table(out, p->options);
+	for (size_t i = 0; p->producer_defaults && p->producer_defaults[i]; i += 2)
+		fprintf(out, "%s`producer.%s=%s`%s", i ? ", " : "\nIts producer starts from ",
+			p->producer_defaults[i], p->producer_defaults[i + 1],
+			p->producer_defaults[i + 2] ? "" : " (producer.override.* changes it).\n");
 	fprintf(out,
 		"\nAlso accepted: the %s options and the common connector options "
 		"(docs/configuration.md).\n",

@@ -102,8 +102,8 @@ static int conf_apply(rd_kafka_conf_t *conf, const sl_config_t *cfg, const char 
 }
 
 rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
-			       const sl_config_t *overrides, const char *client_id, char *errstr,
-			       size_t errstr_size)
+			       const char *const *defaults, const sl_config_t *overrides,
+			       const char *client_id, char *errstr, size_t errstr_size)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char rderr[512];
@@ -119,6 +119,13 @@ rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
 			rd_kafka_conf_set(conf, "fetch.queue.backoff.ms", "10", rderr,
 					  sizeof(rderr));
 	}
+	for (size_t i = 0; defaults && defaults[i] && defaults[i + 1]; i += 2)
+		if (rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], rderr, sizeof(rderr)) !=
+		    RD_KAFKA_CONF_OK) {
+			sl_seterr(errstr, errstr_size, "connector default %s=%s: %s", defaults[i],
+				  defaults[i + 1], rderr);
+			goto fail;
+		}
 	const sl_config_t *mine = kind == SL_CLIENT_PRODUCER   ? k->producer
 				  : kind == SL_CLIENT_CONSUMER ? k->consumer
 							       : k->admin;
@@ -176,7 +183,8 @@ static int check_passthrough(sl_kafka_t *k, char *errstr, size_t errstr_size)
 	static const sl_client_kind_t kinds[] = {SL_CLIENT_PRODUCER, SL_CLIENT_CONSUMER,
 						 SL_CLIENT_ADMIN};
 	for (size_t i = 0; i < SL_ARRAY_LEN(kinds); i++) {
-		rd_kafka_conf_t *c = sl_kafka_conf(k, kinds[i], NULL, NULL, errstr, errstr_size);
+		rd_kafka_conf_t *c =
+			sl_kafka_conf(k, kinds[i], NULL, NULL, NULL, errstr, errstr_size);
 		if (!c)
 			return -1;
 		rd_kafka_conf_destroy(c);

@@ -31,13 +31,15 @@ const char *sl_kafka_bootstrap(const sl_kafka_t *k);
 bool sl_kafka_is_embedded(const sl_kafka_t *k);
 
 /* A librdkafka configuration for a client of kind: sluice's defaults, then
- * the worker's passthrough keys, then overrides (keys without prefix, e.g.
- * from a connector's producer.override.*; may be NULL), then client_id.
+ * defaults ("key", "value", ..., NULL; a connector's producer_defaults; may
+ * be NULL), then the worker's passthrough keys, then overrides (keys
+ * without prefix, e.g. from a connector's producer.override.*; may be
+ * NULL), then client_id.
  * The caller owns the result (give it to sl_kafka_client_new). NULL with
  * errstr on a bad key. */
 rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
-			       const sl_config_t *overrides, const char *client_id, char *errstr,
-			       size_t errstr_size);
+			       const char *const *defaults, const sl_config_t *overrides,
+			       const char *client_id, char *errstr, size_t errstr_size);
 
 /* Creates a client of kind (a consumer for SL_CLIENT_CONSUMER, else a
  * producer handle) from conf, which it takes in every case: the client

@@ -324,7 +324,10 @@ rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, co
 	char err[512];
 	sl_config_t *ov = sl_config_subset(t->env.connector_config, override_prefix[kind], true);
 	char *cid = sl_task_client_id(t, role);
-	rd_kafka_conf_t *conf = sl_kafka_conf(t->env.kafka, kind, ov, cid, err, sizeof(err));
+	const char *const *defaults =
+		kind == SL_CLIENT_PRODUCER ? t->env.plugin->producer_defaults : NULL;
+	rd_kafka_conf_t *conf =
+		sl_kafka_conf(t->env.kafka, kind, defaults, ov, cid, err, sizeof(err));
 	free(cid);
 	sl_config_free(ov);
 	if (!conf)

@@ -567,9 +567,10 @@ static void check_overrides(const sl_config_t *cfg, sl_errlist_t *errs)
 
 	for (size_t i = 0; k && i < SL_ARRAY_LEN(kinds); i++) {
 		sl_config_t *ov = sl_config_subset(cfg, kinds[i].prefix, true);
-		rd_kafka_conf_t *conf = sl_config_count(ov) ? sl_kafka_conf(k, kinds[i].kind, NULL,
-									    NULL, err, sizeof(err))
-							    : NULL;
+		rd_kafka_conf_t *conf = sl_config_count(ov)
+						? sl_kafka_conf(k, kinds[i].kind, NULL, NULL, NULL,
+								err, sizeof(err))
+						: NULL;
 		for (size_t j = 0; conf && j < sl_config_count(ov); j++) {
 			const sl_config_entry_t *e = sl_config_at(ov, j);
 			if (rd_kafka_conf_set(conf, e->key, e->value, err, sizeof(err)) ==

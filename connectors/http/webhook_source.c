@@ -493,9 +493,15 @@ static const sl_source_ops_t webhook_ops = {
 	.stop = webhook_stop,
 };
 
+/* Every request waits for its records' acknowledgement: batching in the
+ * producer (sluice's default linger.ms is 5) would add that much to each
+ * answer and, with a fixed number of callers, divide the throughput. */
+static const char *const webhook_producer_defaults[] = {"linger.ms", "0", NULL};
+
 const sl_connector_t webhook_source_connector = {
 	.name = "webhook-source",
 	.kind = SL_SOURCE,
+	.producer_defaults = webhook_producer_defaults,
 	.doc = "Listens for HTTP POSTs (webhooks) and writes each body, or each element of a "
 	       "JSON array body with webhook.split, as a record to kafka.topic, with a key from a "
 	       "JSON Pointer or a header and chosen request headers as record headers. A "

@@ -1,7 +1,9 @@
 /* Unit tests of a task's retry loop (transient failures retried with backoff) and
  * of the error policy's tolerance decision, without Kafka. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "runner.h"
 #include "task.h"
 
@@ -139,6 +141,50 @@ static void test_task_tag_names_connector_and_task(void)
 	sl_task_stop_and_free(t);
 }
 
+/* linger.ms of the producer a task of plugin gets, with the worker's and
+ * the connector's own keys (NULL: unset). */
+static int64_t producer_linger(const sl_connector_t *plugin, const char *worker_linger,
+			       const char *override_linger)
+{
+	sl_config_t *wcfg = sl_config_new(), *ccfg = sl_config_new();
+	sl_config_set(wcfg, "bootstrap.servers", "127.0.0.1:1", NULL, 0);
+	if (worker_linger)
+		sl_config_set(wcfg, "producer.linger.ms", worker_linger, NULL, 0);
+	if (override_linger)
+		sl_config_set(ccfg, "producer.override.linger.ms", override_linger, NULL, 0);
+	char err[256] = "", val[64] = "";
+	size_t len = sizeof(val);
+	sl_kafka_t *k = sl_kafka_new(wcfg, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	sl_connector_settings_t s = {.name = "unit", .connector_class = (char *)plugin->name};
+	sl_task_env_t env = {
+		.settings = &s, .kafka = k, .plugin = plugin, .connector_config = ccfg};
+	sl_task_ctx_t *t = sl_task_new(&env, 0, ccfg);
+	rd_kafka_conf_t *conf = sl_task_client_conf(t, SL_CLIENT_PRODUCER, "producer");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_EQUAL(rd_kafka_conf_get(conf, "linger.ms", val, &len), RD_KAFKA_CONF_OK);
+	rd_kafka_conf_destroy(conf);
+	sl_task_stop_and_free(t);
+	sl_kafka_free(k);
+	sl_config_free(wcfg);
+	sl_config_free(ccfg);
+	return strtoll(val, NULL, 10);
+}
+
+/* A connector's producer defaults sit over sluice's and under what the
+ * user set: the worker file's producer.* and the connector's overrides. */
+static void test_connector_producer_defaults_yield_to_user_keys(void)
+{
+	static const char *const quick[] = {"linger.ms", "0", NULL};
+	static const sl_connector_t plain = {.name = "plain", .kind = SL_SOURCE};
+	static const sl_connector_t eager = {
+		.name = "eager", .kind = SL_SOURCE, .producer_defaults = quick};
+	CU_ASSERT_EQUAL(producer_linger(&plain, NULL, NULL), 5);
+	CU_ASSERT_EQUAL(producer_linger(&eager, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(producer_linger(&eager, "20", NULL), 20);
+	CU_ASSERT_EQUAL(producer_linger(&eager, "20", "2"), 2);
+}
+
 void task_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -154,6 +200,8 @@ void task_test_register(void)
 		 test_tolerance_none_fails_the_task_with_stage_and_reason},
 		{"tolerance_all_skips_and_counts", test_tolerance_all_skips_and_counts},
 		{"task_tag_names_connector_and_task", test_task_tag_names_connector_and_task},
+		{"connector_producer_defaults_yield_to_user_keys",
+		 test_connector_producer_defaults_yield_to_user_keys},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("task", NULL, NULL, tests);

@@ -211,6 +211,12 @@ typedef struct sl_connector {
 	 * every non-NULL out[i], so a half-built out[] needs no cleanup. */
 	int (*task_configs)(const sl_config_t *config, int max_tasks, sl_config_t **out,
 			    char *errstr, size_t errstr_size);
+	/* Optional, sources: librdkafka producer settings ("key", "value",
+	 * ..., NULL) this connector's tasks start from, over sluice's
+	 * defaults; the worker file's producer.* keys and the connector's
+	 * producer.override.* keys still win. For a connector whose caller
+	 * waits for each acknowledgement (webhook-source: linger.ms 0). */
+	const char *const *producer_defaults;
 	const sl_source_ops_t *source; /* set when kind is SL_SOURCE */
 	const sl_sink_ops_t *sink;     /* set when kind is SL_SINK */
 } sl_connector_t;
