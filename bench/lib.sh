@@ -189,7 +189,10 @@ stop_timed()
 
 # start_watcher WATCH TARGET N: starts the watcher of a run (WPID) and waits
 # until it is ready; its report goes to RUN_DIR/watch.out. WATCH exit has no
-# watcher: the contestant's exit is the end.
+# watcher: the contestant's exit is the end; WATCH func runs the shell
+# function TARGET with N as the watcher (a workload's own server or load
+# generator: it prints "ready", then "first=T done=T" and, when it counted
+# them itself, "n=RECORDS bytes=BYTES" on the same line).
 start_watcher()
 {
 	local watch=$1 target=$2 n=$3 wout=$RUN_DIR/watch.out i
@@ -198,6 +201,7 @@ start_watcher()
 	file) "$KBENCH" - wait-file "$target" "$n" "$BENCH_TIMEOUT" ;;
 	rows) "$PGPROBE" "$PG_CONNINFO" wait-rows "$target" "$n" "$BENCH_TIMEOUT" ;;
 	exit) echo ready ;;
+	func) "$target" "$n" ;;
 	*) die "unknown watch '$watch'" ;;
 	esac >"$wout" 2>"$RUN_DIR/watch.err" &
 	WPID=$!
@@ -212,8 +216,10 @@ start_watcher()
 # measure [--daemon] [--with FUNC] ROW WATCH TARGET N BYTES -- CMD...
 #   ROW     "workload<TAB>direction<TAB>contestant<TAB>rep" of the result row
 #   WATCH   topic (TARGET is a topic), file (TARGET is the output file),
-#           rows (TARGET is a table of PG_CONNINFO, done at max(id) = N) or
+#           rows (TARGET is a table of PG_CONNINFO, done at max(id) = N),
 #           exit (a one-shot CMD; done when it exits, no first-record time)
+#           or func (TARGET is a shell function, see start_watcher; the N
+#           and BYTES it reports replace the given ones)
 #   N       records that make the run complete; BYTES their payload bytes
 #   --daemon: CMD runs until stopped (a worker); else it exits by itself.
 #   --with FUNC: FUNC runs in the background once CMD has started (a load
@@ -289,6 +295,9 @@ measure()
 	broker=$(awk -v a="$b0" -v b="$(broker_cpu)" 'BEGIN { printf "%.2f", b - a }')
 	others=$(others_since "$RUN_DIR/others.snap" "${PG_PID:-}")
 	res=$(tail -n 1 "$wout")
+	local counted
+	counted=$(kv n "$res") && n=$counted
+	counted=$(kv bytes "$res") && bytes=$counted
 	read -r -a t <"$RUN_DIR/time.out"
 	# GNU time writes "Command exited with non-zero status N" first when
 	# the command failed; a JVM stopped by SIGTERM exits 143.

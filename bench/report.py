@@ -29,6 +29,17 @@ PACED_DIRECTIONS = ("latency",)
 # the broker (the watcher and the harness use a few tenths) above which the
 # run is reported as disturbed.
 DISTURBED_CPU_S = 1.0
+# What the latency table of a kind measures.
+LATENCY_TEXT = {
+    "postgres": "Commit to Kafka: the broker's append time of each change event "
+                "(LogAppendTime topic) minus its transaction's commit time "
+                "(`source.ts_ms`), in ms, over every event of a run at a paced load; "
+                "**median** [min–max] over the runs.",
+    "http": "Webhook request latency: from wrk sending a request to its answer, in ms "
+            "(wrk's percentiles over every request of a run, at the load the connections "
+            "make); sluice answers after Kafka acknowledged the record, the limit right "
+            "after handing it to librdkafka; **median** [min–max] over the runs.",
+}
 
 
 def read_tsv(path):
@@ -65,8 +76,12 @@ def summarize(runs):
 
 def fmt(v, kind):
     if kind == "rps":
+        if v < 1e4:  # slow directions (a webhook answered after the ack)
+            return f"{v:,.0f}" if v < 1000 else f"{v / 1000:,.1f}k"
         return f"{v / 1000:,.0f}k" if v < 1e7 else f"{v / 1e6:,.1f}M"
     if kind in ("mbps", "rss"):
+        if v < 1:
+            return f"{v:.2f}"
         return f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
     if kind == "first":
         return f"{v * 1000:,.0f} ms" if v < 1 else f"{v:,.2f} s"
@@ -147,6 +162,11 @@ def build(rows, wls):
     return lines, ratios, desc, plot, disturbed, exits
 
 
+def fmt_ms(v):
+    """Milliseconds: whole above 10, else with the decimals that matter."""
+    return f"{v:.0f}" if v >= 10 else f"{v:.1f}" if v >= 1 else f"{v:.2f}"
+
+
 def latency_table(rows, wls):
     """The latency percentiles (latency.tsv rows of one kind) as a table."""
     by = {}
@@ -161,7 +181,8 @@ def latency_table(rows, wls):
         cells = []
         for k in ("p50_ms", "p99_ms", "max_ms"):
             vals = [m[k] for m in runs]
-            cells.append(f"**{statistics.median(vals):.0f}** [{min(vals):.0f}–{max(vals):.0f}]")
+            cells.append(f"**{fmt_ms(statistics.median(vals))}** "
+                         f"[{fmt_ms(min(vals))}–{fmt_ms(max(vals))}]")
         out.append(f"| {wl} | {d} | {label(wls.get(wl, {}), c, d)} | {' | '.join(cells)} "
                    f"| {len(runs)} |")
     return out
@@ -225,11 +246,8 @@ def section(out_dir, kind, rows, lat_rows, wls, machine):
                  "(their CPU and RSS still count): " + "; ".join(exits) + ".")
     lat = latency_table(lat_rows, wls)
     if lat:
-        lat = ["#### Latency", "",
-               "Commit to Kafka: the broker's append time of each change event "
-               "(LogAppendTime topic) minus its transaction's commit time "
-               "(`source.ts_ms`), in ms, over every event of a run at a paced load; "
-               "**median** [min–max] over the runs.", "", *lat, ""]
+        lat = ["#### Latency", "", LATENCY_TEXT.get(kind, LATENCY_TEXT["postgres"]), "",
+               *lat, ""]
     print("\n".join(lines + ["", note, ""] + ratios + [""] + lat))
     try:
         print(f"chart: {draw(out_dir, kind, plot)}")
