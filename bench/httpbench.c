@@ -48,20 +48,7 @@
 #include "fetch_wake.h"
 #include "probe.h"
 
-/* sluice's producer and consumer defaults (core/kafka.c), as in kbench.c. */
-static const char *const producer_conf[][2] = {
-	{"enable.idempotence", "true"},         {"acks", "all"},
-	{"partitioner", "murmur2_random"},      {"linger.ms", "5"},
-	{"batch.num.messages", "10000"},        {"queue.buffering.max.messages", "50000"},
-	{"queue.buffering.max.kbytes", "8192"}, {"message.timeout.ms", "300000"},
-	{"compression.type", "none"},
-};
-static const char *const consumer_conf[][2] = {
-	{"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
-	{"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
-	{"queued.min.messages", "50000"},  {"queued.max.messages.kbytes", "8192"},
-	{"fetch.wait.max.ms", "100"},
-};
+#include "client_conf.h"
 
 static void *xrealloc(void *p, size_t n)
 {

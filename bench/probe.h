@@ -1,4 +1,4 @@
-/* What the benchmark's C tools (kbench.c, pgprobe.c) share: dying with a
+/* What the benchmark's C tools (kbench.c, pgprobe.c, httpbench.c) share: dying with a
  * message prefixed by the tool's name (PROBE_NAME, defined before the
  * include), the wall clock, and the watchers' poll interval. */
 #ifndef SL_BENCH_PROBE_H
