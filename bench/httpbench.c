@@ -6,7 +6,7 @@
  *                                     epoll thread, keep-alive, 100-continue,
  *                                     chunked bodies) answering 200 to every
  *                                     request; the watcher of the sink runs
- *   httpbench BOOTSTRAP post TOPIC GROUP N URL BATCH INFLIGHT
+ *   httpbench BOOTSTRAP post TOPIC GROUP N URL BATCH INFLIGHT [ordered]
  *                                     the bare sink: N records of TOPIC as
  *                                     POSTs of BATCH values joined by '\n'
  *                                     (libcurl multi, INFLIGHT at a time)
@@ -362,7 +362,8 @@ typedef struct {
 	CURL *easy;
 	char *body;
 	size_t len, cap;
-	bool busy;
+	bool busy;    /* its request is in flight */
+	bool claimed; /* a body is being built in it */
 } slot_t;
 
 typedef struct {
@@ -411,8 +412,10 @@ static slot_t *poster_slot(poster_t *pp)
 {
 	for (;;) {
 		for (int i = 0; i < pp->nslots; i++)
-			if (!pp->slots[i].busy)
+			if (!pp->slots[i].busy && !pp->slots[i].claimed) {
+				pp->slots[i].claimed = true;
 				return &pp->slots[i];
+			}
 		poster_drive(pp, 100);
 	}
 }
@@ -423,6 +426,7 @@ static void poster_send(poster_t *pp, slot_t *sl, long records)
 	curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sl->len);
 	curl_multi_add_handle(pp->multi, sl->easy);
 	sl->busy = true;
+	sl->claimed = false;
 	pp->running++;
 	pp->posted += records;
 	poster_drive(pp, 0);
@@ -489,11 +493,53 @@ static rd_kafka_t *subscribe(const char *bootstrap, const char *topic, const cha
 	return rk;
 }
 
+#define POST_MAX_PARTITIONS 256
+
+/* The order a partition's records reach the server in: with ordered, each
+ * partition has bodies of its own and at most one request in flight (what
+ * http-sink promises); without, records of every partition share the
+ * bodies and INFLIGHT requests run at once in any order. */
+typedef struct {
+	bool ordered;
+	slot_t *cur[POST_MAX_PARTITIONS];       /* the body being built */
+	long in_body[POST_MAX_PARTITIONS];      /* records in it */
+	slot_t *in_flight[POST_MAX_PARTITIONS]; /* its previous request */
+} post_order_t;
+
+/* Sends partition p's body, after its previous request when ordered. */
+static void post_send(poster_t *pp, post_order_t *o, int p)
+{
+	while (o->ordered && o->in_flight[p] && o->in_flight[p]->busy)
+		poster_drive(pp, 1);
+	poster_send(pp, o->cur[p], o->in_body[p]);
+	o->in_flight[p] = o->cur[p];
+	o->cur[p] = NULL;
+	o->in_body[p] = 0;
+}
+
+/* Appends one record to its body, sending the body once it holds batch. */
+static void post_add(poster_t *pp, post_order_t *o, const rd_kafka_message_t *m, long batch)
+{
+	int p = o->ordered ? (int)m->partition : 0;
+	if (p < 0 || p >= POST_MAX_PARTITIONS)
+		die("partition %d: at most %d", p, POST_MAX_PARTITIONS);
+	if (!o->cur[p]) {
+		o->cur[p] = poster_slot(pp);
+		o->cur[p]->len = 0;
+	}
+	if (o->in_body[p])
+		append(o->cur[p], "\n", 1);
+	append(o->cur[p], m->payload, m->len);
+	if (++o->in_body[p] == batch)
+		post_send(pp, o, p);
+}
+
 /* Consumes WANT records like kbench's consumer (batches of up to 2000, the
  * fetch wake) and posts them in batches of BATCH values joined by '\n',
- * INFLIGHT requests at a time; commits the offsets once all are answered. */
+ * INFLIGHT requests at a time (ordered: per partition, one at a time each);
+ * commits the offsets once all are answered. */
 static int cmd_post(const char *bootstrap, const char *topic, const char *group, long long want,
-		    const char *url, long batch, int inflight)
+		    const char *url, long batch, int inflight, bool ordered)
 {
 	rd_kafka_t *rk = subscribe(bootstrap, topic, group);
 	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
@@ -502,8 +548,10 @@ static int cmd_post(const char *bootstrap, const char *topic, const char *group,
 	poster_init(&pp, url, inflight);
 	rd_kafka_message_t *msgs[2000];
 	long long got = 0;
-	long in_body = 0;
-	slot_t *sl = NULL;
+	post_order_t *order = calloc(1, sizeof(*order));
+	if (!order)
+		die("out of memory");
+	order->ordered = ordered;
 	double deadline = now() + 600;
 	while (got < want) {
 		ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, 2000);
@@ -525,24 +573,17 @@ static int cmd_post(const char *bootstrap, const char *topic, const char *group,
 				fprintf(stderr, "httpbench: consumer: %s\n",
 					rd_kafka_message_errstr(m));
 			} else if (got < want) {
-				if (!sl) {
-					sl = poster_slot(&pp);
-					sl->len = 0;
-				}
-				if (in_body)
-					append(sl, "\n", 1);
-				append(sl, m->payload, m->len);
+				post_add(&pp, order, m, batch);
 				got++;
-				if (++in_body == batch || got == want) {
-					poster_send(&pp, sl, in_body);
-					sl = NULL;
-					in_body = 0;
-				}
 			}
 			rd_kafka_message_destroy(m);
 		}
 		poster_drive(&pp, 0);
 	}
+	for (int p = 0; p < POST_MAX_PARTITIONS; p++)
+		if (order->cur[p])
+			post_send(&pp, order, p);
+	free(order);
 	poster_free(&pp);
 	sl_fetch_wake_free(wake);
 	rd_kafka_queue_destroy(q);
@@ -680,15 +721,15 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr,
 			"usage: httpbench - serve PORT N SECS | BOOTSTRAP post TOPIC GROUP N "
-			"URL BATCH INFLIGHT | BOOTSTRAP webhook TOPIC PORT\n");
+			"URL BATCH INFLIGHT [ordered] | BOOTSTRAP webhook TOPIC PORT\n");
 		return 2;
 	}
 	const char *bootstrap = argv[1], *mode = argv[2];
 	if (!strcmp(mode, "serve") && argc == 6)
 		return cmd_serve(atoi(argv[3]), atoll(argv[4]), atof(argv[5]));
-	if (!strcmp(mode, "post") && argc == 9)
+	if (!strcmp(mode, "post") && (argc == 9 || (argc == 10 && !strcmp(argv[9], "ordered"))))
 		return cmd_post(bootstrap, argv[3], argv[4], atoll(argv[5]), argv[6], atol(argv[7]),
-				atoi(argv[8]));
+				atoi(argv[8]), argc == 10);
 	if (!strcmp(mode, "webhook") && argc == 5)
 		return cmd_webhook(bootstrap, argv[3], atoi(argv[4]));
 	fprintf(stderr, "httpbench: bad arguments for %s\n", mode);

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The HTTP workloads. The spec is "http:sink:PARTITIONS" or "http:webhook":
+# The HTTP workloads. The spec is "http:sink:PARTITIONS[:ordered]" or
+# "http:webhook":
 #
 #   sink      (workload http-sink-<PARTITIONS>p) BENCH_HTTP_RECORDS records of
 #             200 B from a topic of PARTITIONS (filled once by the bare producer) as
@@ -14,9 +15,14 @@
 #                      apache-kafka) is not on Maven Central (no version
 #                      resolves, not even its maven-metadata.xml), only on
 #                      GitHub releases, out of this machine's reach;
+#                      With ":ordered" (workload http-sink-<P>p-ordered) the
+#                      limit keeps what http-sink promises: bodies per
+#                      partition and one request per partition in flight,
+#                      so a partition's records reach the server in order;
+#                      without, it keeps no order.
 #               sluice http-sink, max.in.flight BENCH_HTTP_INFLIGHT (it keeps
 #                      one request in flight per partition, for their order:
-#                      with 1 partition, one at a time; the limit does not).
+#                      with 1 partition, one at a time).
 #   webhook   (workload webhook-source) wrk POSTing a small JSON body for
 #             BENCH_WEBHOOK_SECS s with 1 and with 64 connections (directions
 #             1-client and 64-clients); requests/s and wrk's p50/p99/max
@@ -29,7 +35,7 @@
 #               anchor none: Kafka Connect has no webhook source;
 #               sluice webhook-source, answering after Kafka's ack.
 
-BENCH_DEFAULT_WORKLOADS+=("http:sink:1" "http:sink:4" "http:webhook")
+BENCH_DEFAULT_WORKLOADS+=("http:sink:1" "http:sink:1:ordered" "http:sink:4" "http:webhook")
 BENCH_HTTP_RECORDS=${BENCH_HTTP_RECORDS:-1000000}
 BENCH_HTTP_BATCH=${BENCH_HTTP_BATCH:-500}
 BENCH_HTTP_INFLIGHT=${BENCH_HTTP_INFLIGHT:-4}
@@ -63,17 +69,19 @@ http_prepare()
 	case $1 in
 	http:sink:[1-9]*) http_prepare_sink "${1#http:sink:}" ;;
 	http:webhook) http_prepare_webhook ;;
-	*) die "unknown http workload '$1' (http:sink:PARTITIONS or http:webhook)" ;;
+	*) die "unknown http workload '$1' (http:sink:PARTITIONS[:ordered] or http:webhook)" ;;
 	esac
 }
 
 http_prepare_sink()
 {
-	local n=$BENCH_HTTP_RECORDS parts=$1
-	WL_NAME=http-sink-${parts}p
+	local n=$BENCH_HTTP_RECORDS parts=${1%%:*}
+	HTTP_ORDERED=
+	[[ $1 == *:ordered ]] && HTTP_ORDERED=ordered
+	WL_NAME=http-sink-${parts}p${HTTP_ORDERED:+-ordered}
 	WL_DIRECTIONS=(sink)
 	WL_DESC="$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$n") records of $HTTP_RECORD_BYTES B, $parts partition$( ((parts > 1)) && echo s), POSTed in batches of $BENCH_HTTP_BATCH (\"\\n\"-separated) to a loopback server; max.in.flight $BENCH_HTTP_INFLIGHT (sluice: one request per partition at a time)"
-	WL_LIMIT="librdkafka + libcurl multi (bench/httpbench.c post)"
+	WL_LIMIT="librdkafka + libcurl multi (bench/httpbench.c post${HTTP_ORDERED:+ ordered: one request per partition at a time})"
 	WL_ANCHOR="none: Aiven's HTTP sink (io.aiven:http-connector-for-apache-kafka) is not on Maven Central (no version resolves), only on GitHub releases"
 	HTTP_INPUT=$(file_data "$HTTP_RECORD_BYTES" "$n")
 	HTTP_SINK_TOPIC=bench-$WL_NAME-$RUN_ID
@@ -123,7 +131,7 @@ http_sink_run()
 	limit)
 		daemon=
 		CMD=("$HTTPBENCH" "$BOOTSTRAP" post "$HTTP_SINK_TOPIC" "connect-$name" "$n" "$url"
-			"$BENCH_HTTP_BATCH" "$BENCH_HTTP_INFLIGHT")
+			"$BENCH_HTTP_BATCH" "$BENCH_HTTP_INFLIGHT" $HTTP_ORDERED)
 		;;
 	anchor)
 		return 2 # Aiven's HTTP sink is not on Maven Central (see the top)
