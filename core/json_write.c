@@ -51,6 +51,19 @@ static size_t utf8_valid(const unsigned char *s, size_t n, size_t *skip)
 	return 0;
 }
 
+bool sl_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t skip;
+	for (size_t i = 0; i < len;) {
+		size_t n = u[i] < 0x80 ? 1 : utf8_valid(u + i, len - i, &skip);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 /* Writes Jackson's escape of the ASCII byte c at p; returns the new end. */
 static char *put_escape(char *p, unsigned char c)
 {

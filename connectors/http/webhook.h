@@ -167,7 +167,5 @@ bool webhook_sig_check(webhook_sig_format_t fmt, const char *secret, const char 
  * secret into out (65 bytes): for tests and for signing. */
 void webhook_hmac_hex(const char *secret, const void *a, size_t alen, const void *b, size_t blen,
 		      char out[65]);
-/* Whether p holds len bytes of valid UTF-8. */
-bool webhook_utf8_valid(const char *p, size_t len);
 
 #endif

@@ -248,7 +248,7 @@ static int check_body(webhook_task_t *st, webhook_req_t *r, const char **why)
 		if (!r->root)
 			return *why = "the body is not valid JSON", 400;
 		sl_buf_free(&r->body);
-	} else if (!r->as_bytes && !webhook_utf8_valid(body, r->body.len)) {
+	} else if (!r->as_bytes && !sl_utf8_valid(body, r->body.len)) {
 		if (st->cfg.value_format == WEBHOOK_VALUE_STRING)
 			return *why = "the body is not UTF-8 text", 400;
 		r->as_bytes = true;

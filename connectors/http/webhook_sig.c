@@ -1,6 +1,6 @@
 /* Pure checks of webhook-source: HMAC-SHA256 signatures in the GitHub,
  * Stripe and plain hex formats (constant-time compare), media types
- * against the allowed list, and UTF-8 text. */
+ * against the allowed list. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,51 +81,6 @@ bool webhook_media_is_text(const char *content_type)
 
 	media_type(content_type, mt, sizeof(mt));
 	return !strncmp(mt, "text/", 5);
-}
-
-/* ---- UTF-8 ----------------------------------------------------------------- */
-
-/* The length of the UTF-8 sequence at p (n bytes left), 0 when invalid
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-bool webhook_utf8_valid(const char *p, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)p;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(u + i, len - i);
-		if (!n)
-			return false;
-		i += n;
-	}
-	return true;
 }
 
 /* ---- signatures ------------------------------------------------------------ */

@@ -101,6 +101,18 @@ static void test_atomic_write_then_read_gives_the_bytes_back(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot create"));
 }
 
+static void test_utf8_validation_refuses_broken_overlong_and_surrogates(void)
+{
+	CU_ASSERT(sl_utf8_valid("", 0));
+	CU_ASSERT(sl_utf8_valid("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
+	CU_ASSERT_FALSE(sl_utf8_valid("\xc3", 1));             /* cut short */
+	CU_ASSERT_FALSE(sl_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	CU_ASSERT_FALSE(sl_utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
+	CU_ASSERT_FALSE(sl_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	CU_ASSERT_FALSE(sl_utf8_valid("\xff", 1));
+	CU_ASSERT(sl_utf8_valid("a\0b", 3)); /* NUL is UTF-8 */
+}
+
 void util_test_register(void)
 {
 	CU_TestInfo tests[] = {
@@ -108,6 +120,8 @@ void util_test_register(void)
 		 test_buf_stays_terminated_and_steal_empties_it},
 		{"errlist keeps every message in order", test_errlist_keeps_every_message_in_order},
 		{"parse takes whole values only", test_parse_takes_whole_values_only},
+		{"utf8 validation refuses broken, overlong and surrogate sequences",
+		 test_utf8_validation_refuses_broken_overlong_and_surrogates},
 		{"backoff grows within its cap and repeats with a seed",
 		 test_backoff_grows_within_its_cap_and_repeats_with_a_seed},
 		{"atomic write then read gives the bytes back",

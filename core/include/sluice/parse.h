@@ -16,6 +16,9 @@ int sl_parse_double(const char *s, double *out);
 /* Formats v as the shortest decimal text that reads back as the same double
  * ("0.1", "1e+20", "3") into buf (at least 32 bytes). Returns buf. */
 const char *sl_format_double_shortest(double v, char *buf, size_t size);
+/* Whether s holds len bytes of valid UTF-8 (overlong forms, surrogates
+ * and code points past U+10FFFF refused; NUL is valid). */
+bool sl_utf8_valid(const char *s, size_t len);
 /* The value of the hex digit c (either case), or -1. */
 int sl_hex_digit(char c);
 

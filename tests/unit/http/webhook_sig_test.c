@@ -135,18 +135,6 @@ static void test_media_types_match_exact_wildcard_and_suffix_patterns(void)
 	CU_ASSERT_FALSE(webhook_media_is_text("application/json"));
 }
 
-static void test_utf8_validation_refuses_broken_overlong_and_surrogates(void)
-{
-	CU_ASSERT(webhook_utf8_valid("", 0));
-	CU_ASSERT(webhook_utf8_valid("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
-	CU_ASSERT_FALSE(webhook_utf8_valid("\xc3", 1));             /* cut short */
-	CU_ASSERT_FALSE(webhook_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
-	CU_ASSERT_FALSE(webhook_utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
-	CU_ASSERT_FALSE(webhook_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
-	CU_ASSERT_FALSE(webhook_utf8_valid("\xff", 1));
-	CU_ASSERT(webhook_utf8_valid("a\0b", 3)); /* NUL is UTF-8 */
-}
-
 void webhook_sig_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -158,8 +146,6 @@ void webhook_sig_test_register(void)
 		{"hex_format_is_the_bare_digest", test_hex_format_is_the_bare_digest},
 		{"media_types_match_exact_wildcard_and_suffix_patterns",
 		 test_media_types_match_exact_wildcard_and_suffix_patterns},
-		{"utf8_validation_refuses_broken_overlong_and_surrogates",
-		 test_utf8_validation_refuses_broken_overlong_and_surrogates},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("webhook_sig", NULL, NULL, tests);
