@@ -72,16 +72,18 @@ static void add_context_headers(sl_task_ctx_t *t, rd_kafka_headers_t *h,
 
 void sl_task_dlq_delivered(sl_task_ctx_t *t, const rd_kafka_message_t *m)
 {
-	if (t->dlq_in_flight)
-		t->dlq_in_flight--;
-	if (!m->err || t->dlq_failed)
+	if (t->side_in_flight)
+		t->side_in_flight--;
+	if (!m->err || t->side_failed)
 		return;
-	t->dlq_failed = true;
+	t->side_failed = true;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	bool dlq = t->env.settings->dlq_topic && !strcmp(topic, t->env.settings->dlq_topic);
 	sl_task_fail(t,
-		     "dead letter queue topic %s refused a record of %zu bytes: %s; nothing is "
-		     "committed past the record it carried (fix the topic, e.g. its "
-		     "max.message.bytes, and restart the task)",
-		     t->env.settings->dlq_topic, m->len, rd_kafka_err2str(m->err));
+		     "%s topic %s refused a record of %zu bytes: %s; nothing is committed past "
+		     "the record it carried (fix the topic, e.g. its max.message.bytes, and "
+		     "restart the task)",
+		     dlq ? "dead letter queue" : "report", topic, m->len, rd_kafka_err2str(m->err));
 	SL_ERROR(t->tag, "%s", t->fail_reason);
 }
 
@@ -92,8 +94,9 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
 	sl_task_dlq_delivered(opaque, m);
 }
 
-/* The producer for dead letter queue records: a source task's own (its
- * delivery callback routes them here), or one made for a sink task. */
+/* The producer for dead letter queue records (and a sink task's
+ * sl_task_produce): a source task's own (its delivery callback routes them
+ * here), or one made for a sink task. */
 static rd_kafka_t *dlq_producer(sl_task_ctx_t *t, char *err, size_t err_size)
 {
 	if (t->producer)
@@ -144,7 +147,7 @@ static void fit_copy(sl_task_ctx_t *t, rd_kafka_t *rk, rd_kafka_headers_t *h, sl
 /* Sends a copy of the failed input to the dead letter queue. A record may
  * move past only once its copy is acknowledged: a sink task flushes this
  * producer before each commit and fails when a copy was refused
- * (t->dlq_failed); a source task stores offsets only while no copy is in
+ * (t->side_failed); a source task stores offsets only while no copy is in
  * flight and none was refused. -1 with err when the copy cannot even be
  * queued. */
 static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
@@ -191,7 +194,7 @@ static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
 		snprintf(err, err_size, "%s", rd_kafka_err2str(e));
 		return -1;
 	}
-	t->dlq_in_flight++;
+	t->side_in_flight++;
 	rd_kafka_poll(rk, 0); /* serve earlier reports */
 	return 0;
 }
@@ -245,7 +248,7 @@ sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_recor
 	if (!s->dlq_topic || !*s->dlq_topic)
 		return SL_OK;
 	char err[1024];
-	if (ctx->dlq_failed) /* the reason is recorded: no record moves past it */
+	if (ctx->side_failed) /* the reason is recorded: no record moves past it */
 		return SL_FAIL;
 	if (dlq_send(ctx, stage, rec, copy, reason, err, sizeof(err)) != 0) {
 		sl_task_fail(ctx,
@@ -267,4 +270,54 @@ sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_rec
 	va_end(ap);
 	sl_dlq_copy_t copy = {.value = raw, .value_len = raw ? raw_len : 0};
 	return sl_task_report_bad(ctx, stage, rec, &copy, reason);
+}
+
+sl_rc_t sl_task_produce(sl_task_ctx_t *ctx, const sl_record_t *rec, int partitions,
+			int replication_factor)
+{
+	char err[512];
+	if (ctx->env.plugin->kind != SL_SINK) {
+		sl_task_fail(ctx, "sl_task_produce is for sink tasks (topic %s)", rec->topic);
+		return SL_FAIL;
+	}
+	if (ctx->side_failed)
+		return SL_FAIL; /* the reason is recorded */
+	rd_kafka_t *rk = dlq_producer(ctx, err, sizeof(err));
+	if (!rk) {
+		sl_task_fail(ctx, "no producer for topic %s: %s", rec->topic, err);
+		return SL_FAIL;
+	}
+	sl_task_ensure_topic(ctx, rk, rec->topic, partitions, replication_factor);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(rec->header_count ? rec->header_count : 1);
+	for (size_t i = 0; i < rec->header_count; i++)
+		rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
+				    rec->headers[i].value ? (ssize_t)rec->headers[i].len : 0);
+	const sl_value_t *k = &rec->key, *v = &rec->value;
+	bool has_key = k->kind == SL_VALUE_STRING || k->kind == SL_VALUE_BYTES;
+	bool has_value = v->kind == SL_VALUE_STRING || v->kind == SL_VALUE_BYTES;
+	int32_t partition = rec->partition < 0 ? RD_KAFKA_PARTITION_UA : rec->partition;
+	rd_kafka_resp_err_t e;
+	/* a full queue drains as Kafka acknowledges: wait up to 10 s */
+	for (int tries = 0;; tries++) {
+		e = rd_kafka_producev(
+			rk, RD_KAFKA_V_TOPIC(rec->topic), RD_KAFKA_V_PARTITION(partition),
+			RD_KAFKA_V_KEY(has_key ? k->data : NULL, has_key ? k->len : 0),
+			RD_KAFKA_V_VALUE(has_value ? (void *)v->data : NULL,
+					 has_value ? v->len : 0),
+			RD_KAFKA_V_TIMESTAMP(rec->timestamp), RD_KAFKA_V_HEADERS(h),
+			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(NULL),
+			RD_KAFKA_V_END);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries == 100)
+			break;
+		rd_kafka_poll(rk, 100);
+	}
+	if (e) {
+		rd_kafka_headers_destroy(h);
+		sl_task_fail(ctx, "could not produce to topic %s: %s", rec->topic,
+			     rd_kafka_err2str(e));
+		return SL_FAIL;
+	}
+	ctx->side_in_flight++;
+	rd_kafka_poll(rk, 0); /* serve earlier reports */
+	return SL_OK;
 }

@@ -67,22 +67,23 @@ static sl_rc_t do_flush(sl_task_ctx_t *t, void *arg)
 	return t->env.plugin->sink->flush(t);
 }
 
-/* Waits until Kafka acknowledged every dead letter queue copy sent so far:
- * a skipped record is committed only after its copy is in Kafka. SL_FAIL
- * with the reason recorded when a copy was refused or not acknowledged in
- * time. */
-static sl_rc_t dlq_flush(sl_task_ctx_t *t)
+/* Waits until Kafka acknowledged every dead letter queue copy and every
+ * sl_task_produce record sent so far: a skipped record is committed only
+ * after its copy is in Kafka, a delivered one only after its report.
+ * SL_FAIL with the reason recorded when one was refused or not
+ * acknowledged in time. */
+static sl_rc_t side_flush(sl_task_ctx_t *t)
 {
 	if (!t->producer)
 		return SL_OK;
 	rd_kafka_resp_err_t err = rd_kafka_flush(t->producer, 30000);
-	if (t->dlq_failed)
+	if (t->side_failed)
 		return SL_FAIL;
 	if (err) {
 		sl_task_fail(t,
-			     "dead letter queue topic %s: %zu record(s) not acknowledged within "
+			     "%zu dead letter queue or report record(s) not acknowledged within "
 			     "30 s (%s); nothing is committed past them",
-			     t->env.settings->dlq_topic, t->dlq_in_flight, rd_kafka_err2str(err));
+			     t->side_in_flight, rd_kafka_err2str(err));
 		return SL_FAIL;
 	}
 	return SL_OK;
@@ -94,11 +95,13 @@ static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
 {
 	if (!st->dirty)
 		return SL_OK;
-	if (dlq_flush(t) != SL_OK)
-		return SL_FAIL;
 	sl_rc_t rc = sl_task_with_retry(t, "flush", do_flush, NULL);
 	if (rc != SL_OK)
 		return rc;
+	/* after the connector's flush: what it reported while finishing its
+	 * writes (late errors, outcome reports) is in Kafka before the commit */
+	if (side_flush(t) != SL_OK)
+		return SL_FAIL;
 	st->dirty = false;
 	if (st->pending->cnt == 0)
 		return SL_OK;

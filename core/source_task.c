@@ -37,7 +37,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	sl_offset_slot_t *slot = m->_private;
 	if (!slot) { /* a dead letter queue record */
 		sl_task_dlq_delivered(t, m);
-		if (t->dlq_failed)
+		if (t->side_failed)
 			atomic_store(&t->producer_fatal, true);
 		return;
 	}
@@ -282,9 +282,9 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 static bool dlq_settled(sl_task_ctx_t *t, int64_t ms)
 {
 	int64_t deadline = sl_now_ms() + ms;
-	while (t->dlq_in_flight && !t->dlq_failed && sl_now_ms() < deadline)
+	while (t->side_in_flight && !t->side_failed && sl_now_ms() < deadline)
 		rd_kafka_poll(t->producer, 10);
-	return !t->dlq_in_flight && !t->dlq_failed;
+	return !t->side_in_flight && !t->side_failed;
 }
 
 /* Stores what the tracker says is storable, then tells the connector.
@@ -295,7 +295,7 @@ static bool dlq_settled(sl_task_ctx_t *t, int64_t ms)
 static int commit_offsets(sl_task_ctx_t *t)
 {
 	if (!dlq_settled(t, 1000))
-		return t->dlq_failed ? 0 : -1;
+		return t->side_failed ? 0 : -1;
 	json_t *fresh = sl_offset_tracker_committable(t->tracker);
 	if (fresh && t->unstored) {
 		json_object_update(t->unstored, fresh);
@@ -397,7 +397,7 @@ static void run_loop(sl_task_ctx_t *t)
 static void drain_and_commit(sl_task_ctx_t *t)
 {
 	int64_t deadline = sl_now_ms() + t->env.offset_flush_timeout_ms;
-	while (sl_offset_tracker_in_flight(t->tracker) + t->dlq_in_flight > 0 &&
+	while (sl_offset_tracker_in_flight(t->tracker) + t->side_in_flight > 0 &&
 	       sl_now_ms() < deadline && !atomic_load(&t->producer_fatal))
 		rd_kafka_poll(t->producer, 50);
 	size_t left = sl_offset_tracker_in_flight(t->tracker);

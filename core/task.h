@@ -99,9 +99,12 @@ struct sl_task_ctx {
 	size_t known_count, known_cap;
 	size_t last_known; /* 1 + index of the topic asked for last; 0: none */
 	atomic_bool producer_fatal;
-	void *runner;            /* the source/sink runner's own state */
-	size_t dlq_in_flight;    /* DLQ messages not yet acknowledged */
-	bool dlq_failed;         /* a DLQ copy was refused: nothing moves past it */
+	void *runner; /* the source/sink runner's own state */
+	/* Records of the dead letter queue and of sl_task_produce not yet
+	 * acknowledged, and whether Kafka refused one (nothing then moves
+	 * past it). */
+	size_t side_in_flight;
+	bool side_failed;
 	json_t *unstored;        /* source: offsets moved past, not yet stored */
 	unsigned store_failures; /* source: failed offset stores in a row */
 };
@@ -121,8 +124,9 @@ typedef struct sl_dlq_copy {
  * the dead letter queue cannot take the copy. */
 sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
 			   const sl_dlq_copy_t *copy, const char *reason);
-/* A delivery report of a dead letter queue record: counts it down and, when
- * Kafka refused it, fails the task (t->dlq_failed, reason recorded). */
+/* A delivery report of a dead letter queue record or of one from
+ * sl_task_produce: counts it down and, when Kafka refused it, fails the
+ * task (t->side_failed, reason recorded). */
 void sl_task_dlq_delivered(sl_task_ctx_t *t, const rd_kafka_message_t *m);
 
 /* Creates a task context; the thread is started by sl_task_start. */

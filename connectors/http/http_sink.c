@@ -26,6 +26,7 @@
 #include "http_client.h"
 #include "http_sink_batch.h"
 #include "http_sink_config.h"
+#include "http_sink_report.h"
 #include "sluice/connector.h"
 
 /* Records waiting (queued or in flight) past which put waits for
@@ -41,8 +42,9 @@
 #define HSINK_RETRY_AFTER_CAP_MS 120000
 /* libcurl's upload buffer of a request (see set_method). */
 #define HSINK_UPLOAD_BUFFER (512L * 1024)
-/* Response bytes kept for messages. */
+/* Response bytes kept for messages, and for result reports. */
 #define HSINK_RESPONSE_MAX 4096
+#define HSINK_REPORT_RESPONSE_MAX (1024 * 1024)
 #define HSINK_EXCERPT 256
 /* A flush that waits this long logs what it waits for. */
 #define HSINK_FLUSH_LOG_MS 30000
@@ -91,6 +93,8 @@ typedef struct hsink_task {
 	bool flushing, fatal;
 	uint64_t rng;
 	sl_buf_t scratch;
+	hsink_reporter_t reporter;
+	bool keep_keys; /* a report is on: records keep their keys */
 } hsink_task_t;
 
 static const char *const hsink_aliases[] = {
@@ -137,6 +141,7 @@ static void rec_free(hsink_rec_t *r)
 	if (r->url_owned)
 		free((char *)r->url);
 	free(r->body);
+	free(r->key);
 }
 
 static void part_free(hsink_part_t *p)
@@ -184,10 +189,45 @@ static void part_pop(hsink_task_t *st, hsink_part_t *p, size_t n)
 
 /* ---- the error policy --------------------------------------------------------- */
 
-/* Sends one record that failed for good through behavior.on.error. */
-static void hsink_policy(hsink_task_t *st, const hsink_part_t *p, const hsink_rec_t *r,
-			 const char *why)
+/* What a report says of record r of p. */
+static hsink_report_in_t report_in(const hsink_part_t *p, const hsink_rec_t *r)
 {
+	return (hsink_report_in_t){.topic = p->topic,
+				   .partition = p->partition,
+				   .offset = r->offset,
+				   .timestamp = r->timestamp,
+				   .key = r->key,
+				   .key_len = r->key_len,
+				   .payload = r->body,
+				   .payload_len = r->body_len};
+}
+
+/* What the server said, from request q (NULL when none was made). */
+static hsink_report_out_t report_out(const hsink_req_t *q, const hsink_rec_t *front,
+				     const char *why)
+{
+	hsink_report_out_t o = {.url = front->url, .why = why};
+	if (q) {
+		o.status = q->resp.status;
+		o.response = q->resp.body.data;
+		o.response_len = q->resp.body.len;
+	}
+	return o;
+}
+
+/* Sends one record that failed for good to the error report and through
+ * behavior.on.error; q is its request (NULL when none was made). */
+static void hsink_policy(hsink_task_t *st, const hsink_part_t *p, const hsink_rec_t *r,
+			 const hsink_req_t *q, const char *why)
+{
+	if (st->reporter.error_topic) {
+		hsink_report_in_t in = report_in(p, r);
+		hsink_report_out_t out = report_out(q, &p->recs[p->head], why);
+		if (hsink_report_error(st->ctx, &st->reporter, &in, &out) != SL_OK) {
+			st->fatal = true;
+			return;
+		}
+	}
 	if (st->cfg.on_error == HSINK_ERROR_IGNORE) {
 		SL_TASK_DEBUG(st->ctx, "skipped (behavior.on.error=ignore): %s", why);
 		return;
@@ -239,10 +279,11 @@ static void describe(const hsink_task_t *st, const hsink_req_t *q, bool transpor
 /* ---- outcomes ------------------------------------------------------------------ */
 
 /* The front n records of p failed for good. */
-static void fail_front(hsink_task_t *st, hsink_part_t *p, size_t n, const char *why)
+static void fail_front(hsink_task_t *st, hsink_part_t *p, size_t n, const hsink_req_t *q,
+		       const char *why)
 {
 	for (size_t i = 0; i < n && !st->fatal; i++)
-		hsink_policy(st, p, &p->recs[p->head + i], why);
+		hsink_policy(st, p, &p->recs[p->head + i], q, why);
 	if (st->fatal)
 		return; /* the task fails; nothing more is committed */
 	part_pop(st, p, n);
@@ -250,10 +291,25 @@ static void fail_front(hsink_task_t *st, hsink_part_t *p, size_t n, const char *
 	p->attempt = 0;
 }
 
-/* Acts on the outcome of p's front batch of n records. */
-static void settle(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_outcome_t o, long status,
-		   const char *retry_after, const char *why)
+/* The front n records of p were delivered by request q: their result
+ * reports. */
+static void report_delivered(hsink_task_t *st, hsink_part_t *p, size_t n, const hsink_req_t *q)
 {
+	hsink_report_out_t out = report_out(q, &p->recs[p->head], NULL);
+	for (size_t i = 0; i < n && !st->fatal; i++) {
+		hsink_report_in_t in = report_in(p, &p->recs[p->head + i]);
+		if (hsink_report_result(st->ctx, &st->reporter, &in, &out) != SL_OK)
+			st->fatal = true;
+	}
+}
+
+/* Acts on the outcome of p's front batch of n records; q is its request
+ * (NULL when none could be made). */
+static void settle(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_outcome_t o,
+		   const hsink_req_t *q, const char *why)
+{
+	long status = q ? q->resp.status : 0;
+	const char *retry_after = q ? q->resp.retry_after : NULL;
 	char final[1024];
 	if (o == HSINK_RETRY && p->attempt >= st->cfg.max_retries) {
 		/* a 4xx of retry.on.status.codes is a refusal after all: split */
@@ -265,6 +321,11 @@ static void settle(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_outcome_t 
 	}
 	switch (o) {
 	case HSINK_DELIVERED:
+		if (st->reporter.result_topic) {
+			report_delivered(st, p, n, q);
+			if (st->fatal)
+				return; /* the task fails; nothing more is committed */
+		}
 		part_pop(st, p, n);
 		hsink_plan_done(&p->plan);
 		p->attempt = 0;
@@ -292,10 +353,10 @@ static void settle(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_outcome_t 
 			p->attempt = 0;
 			return;
 		}
-		fail_front(st, p, n, why);
+		fail_front(st, p, n, q, why);
 		return;
 	case HSINK_FAILED:
-		fail_front(st, p, n, why);
+		fail_front(st, p, n, q, why);
 		return;
 	}
 }
@@ -337,7 +398,7 @@ static void start_request(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_req
 			st->fatal = true;
 			return;
 		}
-		settle(st, p, n, HSINK_RETRY, 0, NULL, err);
+		settle(st, p, n, HSINK_RETRY, NULL, err);
 		return;
 	}
 	for (size_t i = 0; st->headers[i]; i++)
@@ -383,12 +444,14 @@ static void finish_request(hsink_task_t *st, hsink_req_t *q, CURLcode cc)
 	if (!transport && q->resp.status == 401 && oauth2)
 		http_client_token_invalidate(&st->client);
 	if (o == HSINK_DELIVERED) {
-		settle(st, p, q->n, o, q->resp.status, NULL, NULL);
+		settle(st, p, q->n, o, q, NULL);
 		return;
 	}
+	if (transport)
+		q->resp.status = 0;
 	describe(st, q, transport, cc, &p->recs[p->head], &st->scratch);
 	char *why = sl_buf_steal(&st->scratch);
-	settle(st, p, q->n, o, transport ? 0 : q->resp.status, q->resp.retry_after, why);
+	settle(st, p, q->n, o, q, why);
 	free(why);
 }
 
@@ -547,9 +610,18 @@ static sl_rc_t enqueue(hsink_task_t *st, const sl_record_t *rec)
 	r->url_owned = owned;
 	r->is_delete = null;
 	r->offset = rec->offset;
+	r->timestamp = rec->timestamp;
 	if (!null) {
 		r->body = memdup_nul(st->scratch.data, st->scratch.len);
 		r->body_len = st->scratch.len;
+	}
+	if (st->keep_keys && rec->key.kind != SL_VALUE_NULL) {
+		sl_buf_reset(&st->scratch);
+		if (hsink_render_value(&st->scratch, &rec->key, HSINK_FORMAT_STRING, err,
+				       sizeof(err)) == 0) {
+			r->key = memdup_nul(st->scratch.data, st->scratch.len);
+			r->key_len = st->scratch.len;
+		}
 	}
 	st->waiting++;
 	st->waiting_bytes += r->body_len;
@@ -653,8 +725,28 @@ static void task_free(hsink_task_t *st)
 	http_codes_free(&st->retry_codes);
 	sl_strlist_free(st->headers);
 	sl_buf_free(&st->scratch);
+	hsink_reporter_free(&st->reporter);
 	sl_options_free(hsink_options, &st->cfg);
 	free(st);
+}
+
+/* Confluent's reporter, from the options: which reports are on. */
+static void reporter_init(hsink_task_t *st, const sl_config_t *config)
+{
+	hsink_reporter_t *r = &st->reporter;
+	const char *name = sl_task_connector_name(st->ctx);
+	r->result_topic = hsink_report_topic(&st->cfg, config, "result", name);
+	r->error_topic = hsink_report_topic(&st->cfg, config, "error", name);
+	r->result_partitions = (int)st->cfg.result_partitions;
+	r->result_rf = (int)st->cfg.result_rf;
+	r->error_partitions = (int)st->cfg.error_partitions;
+	r->error_rf = (int)st->cfg.error_rf;
+	r->errors_as_response = st->cfg.errors_as == HSINK_ERRORS_AS_RESPONSE;
+	st->keep_keys = r->result_topic || r->error_topic;
+	if (st->keep_keys)
+		SL_TASK_INFO(st->ctx, "reporting results to %s and errors to %s",
+			     r->result_topic ? r->result_topic : "(off)",
+			     r->error_topic ? r->error_topic : "(off)");
 }
 
 /* The libcurl side: the multi handle and one easy handle per slot. */
@@ -667,7 +759,8 @@ static void setup_curl(hsink_task_t *st)
 	st->reqs = sl_calloc(n, sizeof(hsink_req_t));
 	for (size_t i = 0; i < n; i++) {
 		st->reqs[i].easy = curl_easy_init();
-		st->reqs[i].resp.max_body = HSINK_RESPONSE_MAX;
+		st->reqs[i].resp.max_body =
+			st->reporter.result_topic ? HSINK_REPORT_RESPONSE_MAX : HSINK_RESPONSE_MAX;
 	}
 }
 
@@ -702,6 +795,7 @@ static sl_rc_t hsink_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 	if (st->waiting_max < HSINK_WAITING_MIN_RECORDS)
 		st->waiting_max = HSINK_WAITING_MIN_RECORDS;
 	st->rng = (uint64_t)sl_now_ms() * 2654435761u + (uint64_t)sl_task_id(ctx) + 1;
+	reporter_init(st, config);
 	setup_curl(st);
 	sl_task_set_sink_headers(ctx, false);
 	SL_TASK_INFO(ctx, "sending to %s (%s, batches of up to %lld, %lld request(s) in flight)",

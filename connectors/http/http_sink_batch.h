@@ -34,6 +34,9 @@ typedef struct hsink_rec {
 	char *body;     /* the rendered value (malloc()ed), NULL for a delete */
 	size_t body_len;
 	int64_t offset;
+	int64_t timestamp;
+	char *key; /* the key as text, kept for reports only (malloc()ed) */
+	size_t key_len;
 } hsink_rec_t;
 
 /* How a batch's records are joined into one body. */

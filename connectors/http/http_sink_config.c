@@ -11,11 +11,7 @@ static const char *const hsink_formats[] = {"string", "json", NULL};
 static const char *const hsink_on_nulls[] = {"ignore", "delete", "log", "fail", NULL};
 static const char *const hsink_on_errors[] = {"fail", "log", "ignore", NULL};
 static const char *const hsink_policies[] = {"CONSTANT_VALUE", "EXPONENTIAL_WITH_JITTER", NULL};
-
-#define HSINK_REPORTER_WHY                                                                         \
-	"reporting to Kafka topics needs a producer in the connector API; use the dead letter "    \
-	"queue (errors.deadletterqueue.topic.name): refused records reach it with the status and " \
-	"an excerpt of the response"
+static const char *const hsink_errors_as[] = {"error_string", "http_response", NULL};
 #define HSINK_IGNORED(key, why)                                                                    \
 	{                                                                                          \
 		.name = key, .type = SL_OPT_STRING, .ignored = why                                 \
@@ -145,14 +141,66 @@ const sl_option_t hsink_options[] = {
 		"in flight, which keeps its records in order.",
 	 SL_OPT_AT(hsink_config_t, max_in_flight)},
 	HTTP_CLIENT_OPTIONS(hsink_config_t, http, NULL, NULL, NULL),
-	HSINK_IGNORED("reporter.bootstrap.servers", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("reporter.result.topic.name", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("reporter.result.topic.replication.factor", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("reporter.result.topic.partitions", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("reporter.error.topic.name", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("reporter.error.topic.replication.factor", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("reporter.error.topic.partitions", HSINK_REPORTER_WHY),
-	HSINK_IGNORED("report.errors.as", HSINK_REPORTER_WHY),
+	{.name = "reporter.bootstrap.servers",
+	 .type = SL_OPT_STRING,
+	 .doc = "Turns Confluent's reporter on (result and error topics under their default "
+		"names). The reports go to the worker's Kafka cluster, through the producer of "
+		"the connector's dead letter queue, whatever servers this names.",
+	 SL_OPT_AT(hsink_config_t, reporter_servers)},
+	{.name = "reporter.result.topic.name",
+	 .type = SL_OPT_STRING,
+	 .def = "${connector}-success",
+	 .doc = "Where each delivered record is reported, once its request got a 2xx: key the "
+		"record's key, value the response body as a JSON string, headers "
+		"input_record_topic, input_record_partition, input_record_offset and "
+		"input_record_timestamp. ${connector} is the connector's name. Written when "
+		"reporter.bootstrap.servers or this key is set; empty turns it off. The consumer "
+		"offsets are committed only after Kafka acknowledged the reports.",
+	 SL_OPT_AT(hsink_config_t, result_topic)},
+	{.name = "reporter.result.topic.partitions",
+	 .type = SL_OPT_INT,
+	 .def = "1",
+	 SL_OPT_MIN(1),
+	 .doc = "Partitions of the result topic when it is created.",
+	 SL_OPT_AT(hsink_config_t, result_partitions)},
+	{.name = "reporter.result.topic.replication.factor",
+	 .type = SL_OPT_INT,
+	 .def = "-1",
+	 SL_OPT_MIN(-1),
+	 .doc = "Replication factor of the result topic when it is created (-1: the broker's "
+		"default.replication.factor; Confluent's default is 3).",
+	 SL_OPT_AT(hsink_config_t, result_rf)},
+	{.name = "reporter.error.topic.name",
+	 .type = SL_OPT_STRING,
+	 .def = "${connector}-error",
+	 .doc = "Where each record whose request failed for good is reported (whatever "
+		"behavior.on.error says): key the record's key, value as report.errors.as says, "
+		"headers input_record_topic, input_record_partition, input_record_offset, "
+		"input_record_timestamp, error_message, status_code, url, response_content and "
+		"payload (the record as sent). Written when reporter.bootstrap.servers or this key "
+		"is set; empty turns it off.",
+	 SL_OPT_AT(hsink_config_t, error_topic)},
+	{.name = "reporter.error.topic.partitions",
+	 .type = SL_OPT_INT,
+	 .def = "1",
+	 SL_OPT_MIN(1),
+	 .doc = "Partitions of the error topic when it is created.",
+	 SL_OPT_AT(hsink_config_t, error_partitions)},
+	{.name = "reporter.error.topic.replication.factor",
+	 .type = SL_OPT_INT,
+	 .def = "-1",
+	 SL_OPT_MIN(-1),
+	 .doc = "Replication factor of the error topic when it is created (-1: the broker's "
+		"default).",
+	 SL_OPT_AT(hsink_config_t, error_rf)},
+	{.name = "report.errors.as",
+	 .type = SL_OPT_ENUM,
+	 .def = "error_string",
+	 .enums = hsink_errors_as,
+	 .doc = "The value of an error report: error_string, a sentence naming the URL, the "
+		"status and the response; http_response, the response body. Either as a JSON "
+		"string, as Confluent's reporter writes them.",
+	 SL_OPT_AT(hsink_config_t, errors_as)},
 	HSINK_IGNORED("batch.key.pattern",
 		      "batches follow the URL: records of one partition with the same expanded "
 		      "http.api.url go together"),
@@ -189,6 +237,27 @@ int hsink_resolve(const hsink_config_t *c, const sl_config_t *config, sl_errlist
 				src);
 	http_client_validate(config, errs);
 	return errs->count > before ? -1 : 0;
+}
+
+char *hsink_report_topic(const hsink_config_t *c, const sl_config_t *config, const char *kind,
+			 const char *connector)
+{
+	bool result = !strcmp(kind, "result");
+	const char *key = result ? "reporter.result.topic.name" : "reporter.error.topic.name";
+	const char *name = result ? c->result_topic : c->error_topic;
+	bool on = (c->reporter_servers && *c->reporter_servers) || sl_config_get(config, key);
+	if (!on || !name || !*name)
+		return NULL;
+	sl_buf_t b = {0};
+	for (const char *s = name; *s;) {
+		if (!strncmp(s, "${connector}", 12)) {
+			sl_buf_append_str(&b, connector);
+			s += 12;
+		} else {
+			sl_buf_append_char(&b, *s++);
+		}
+	}
+	return sl_buf_steal(&b);
 }
 
 int hsink_validate(const sl_config_t *config, sl_errlist_t *errs)

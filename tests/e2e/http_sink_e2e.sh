@@ -8,7 +8,9 @@
 # and the server is SIGKILLed and restarted; every record arrives (the
 # server's log of accepted records compared as sets: duplicates allowed,
 # none missing), and the poisoned record alone lands in the dead letter
-# queue, with the status and the server's answer in its headers.
+# queue, with the status and the server's answer in its headers. With
+# Confluent's reporter keys set, every delivered record has a result
+# report naming it and the poisoned one an error report.
 source "$(dirname "$0")/lib.sh"
 
 N=${E2E_RECORDS:-200000}
@@ -104,7 +106,8 @@ props "$d/sink.properties" "name=hs" "connector.class=io.confluent.connect.http.
 	"retry.backoff.ms=100" "max.retries=10" "http.request.timeout.ms=1000" \
 	"errors.tolerance=all" "errors.deadletterqueue.topic.name=hs-dlq" \
 	"errors.deadletterqueue.context.headers.enable=true" \
-	"reporter.result.topic.name=ignored-results"
+	"reporter.bootstrap.servers=$BOOTSTRAP" "reporter.result.topic.name=hs-success" \
+	"reporter.error.topic.name=\${connector}-errors"
 t0=$SECONDS
 
 # 1. the first half, a worker SIGKILLed a third of the way through
@@ -148,8 +151,24 @@ check "its headers carry the status and the server's answer" \
 	grep -q 'exception.message=POST http://127.0.0.1:[0-9]*/ingest/hs-in/[0-3] answered 400: {"error":"record poison-' "$d/dlq.txt"
 check "its headers name where it was in Kafka (topic, partition, offset)" \
 	grep -Eq '__connect.errors.topic=hs-in,__connect.errors.partition=[0-3],__connect.errors.offset=[0-9]+' "$d/dlq.txt"
-check "the reporter key is accepted and named as not used" \
-	grep -q "reporter.result.topic.name is accepted for compatibility and not used" "$d/w.log"
+
+# 5. Confluent's reporter: a result report for every delivered record (the
+# server's answer as a JSON string, the input record in headers), an error
+# report for the poisoned one
+kcat -b "$BOOTSTRAP" -C -t hs-success -e -q -f '%s\t%h\n' >"$d/success.txt" 2>/dev/null
+sed -n 's/.*input_record_offset=\([0-9]*\),.*input_record_partition=\([0-9]*\),.*/\2:\1/p' \
+	"$d/success.txt" | sort -u >"$d/reported.txt"
+check "every delivered record has a result report ($(line_count "$d/reported.txt") of $((N - 1)))" \
+	test "$(line_count "$d/reported.txt")" -eq $((N - 1))
+check "result reports carry the answer as a JSON string and the input topic" \
+	grep -q '^"ok"	.*input_record_topic=hs-in' "$d/success.txt"
+kcat -b "$BOOTSTRAP" -C -t hs-errors -e -q -f '%s\t%h\n' >"$d/errors.txt" 2>/dev/null
+check "the poisoned record alone has an error report, in \${connector}-errors" \
+	test "$(grep -o 'payload=[a-z]*-[0-9]*' "$d/errors.txt" | sort -u)" = \
+	"payload=poison-$(printf '%010d' "$POISON_AT")"
+check "the error report names status, URL and answer" \
+	grep -q '^"POST http://127.0.0.1:[0-9]*/ingest/hs-in/[0-3] answered 400: .*status_code=400,url=http://' \
+	"$d/errors.txt"
 for code in 500 429 503; do
 	check "the server answered $code at times ($(grep -c "answered $code" "$d/server.log"))" \
 		grep -q "answered $code" "$d/server.log"

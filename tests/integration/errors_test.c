@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "sluice/connector.h"
+#include "task.h"
 
 static char *dir;
 static rd_kafka_mock_cluster_t *mock;
@@ -20,8 +22,79 @@ static char *path_in(const char *name)
 	return sl_asprintf("%s/%s", dir, name);
 }
 
+/* A sink that reports each record it took to a topic of its own with
+ * sl_task_produce, in flush (as a connector does that reports outcomes
+ * once the far side answered): key the record's value, value "done:" and
+ * the value, header input_record_offset. */
+#define RT_MAX 64
+static struct {
+	const char *topic;
+	char *values[RT_MAX];
+	int64_t offsets[RT_MAX];
+	int count;
+} rt;
+
+static sl_rc_t rt_start(sl_task_ctx_t *ctx, const sl_config_t *config)
+{
+	return SL_OK;
+}
+
+static sl_rc_t rt_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t count)
+{
+	for (size_t i = 0; i < count && rt.count < RT_MAX; i++, rt.count++) {
+		rt.values[rt.count] = sl_strndup(records[i].value.data, records[i].value.len);
+		rt.offsets[rt.count] = records[i].offset;
+	}
+	return SL_OK;
+}
+
+static sl_rc_t rt_flush(sl_task_ctx_t *ctx)
+{
+	sl_rc_t rc = SL_OK;
+	for (int i = 0; i < rt.count; i++) {
+		char num[32], *value = sl_asprintf("done:%s", rt.values[i]);
+		snprintf(num, sizeof(num), "%lld", (long long)rt.offsets[i]);
+		sl_record_t r;
+		sl_record_init(&r);
+		r.topic = rt.topic;
+		sl_value_set_string_ref(&r.key, rt.values[i], strlen(rt.values[i]));
+		sl_value_set_string_ref(&r.value, value, strlen(value));
+		sl_record_add_header(&r, "input_record_offset", num, strlen(num));
+		if (rc == SL_OK)
+			rc = sl_task_produce(ctx, &r, 1, -1);
+		sl_record_clear(&r);
+		free(value);
+		free(rt.values[i]);
+	}
+	rt.count = 0;
+	return rc;
+}
+
+static void rt_stop(sl_task_ctx_t *ctx)
+{
+	for (int i = 0; i < rt.count; i++)
+		free(rt.values[i]);
+	rt.count = 0;
+}
+
+static const sl_sink_ops_t rt_ops = {
+	.start = rt_start,
+	.put = rt_put,
+	.flush = rt_flush,
+	.stop = rt_stop,
+};
+static const sl_option_t rt_options[] = {SL_OPT_END};
+static const sl_connector_t report_test_connector = {
+	.name = "report-test-sink",
+	.kind = SL_SINK,
+	.doc = "Reports every record it takes to a topic of its own.",
+	.options = rt_options,
+	.sink = &rt_ops,
+};
+
 static int suite_init(void)
 {
+	sl_plugins_register_extra(&report_test_connector);
 	int rc = itest_env_open(&env, true, NULL);
 	dir = env.dir;
 	worker = env.worker;
@@ -342,6 +415,62 @@ static void test_offsets_that_could_not_be_stored_are_stored_once_the_store_work
 	free(out);
 }
 
+/* Reports a sink produces (here in its flush) reach Kafka with key, value
+ * and headers, and the consumer offsets are committed after them. */
+static void test_sink_reports_reach_kafka_before_offsets_are_committed(void)
+{
+	char *out = path_in("ra-report.out");
+	rd_kafka_mock_topic_create(mock, "ra", 1, 1);
+	const char *values[] = {"a", "b", "c", NULL};
+	produce("ra", values);
+	rt.topic = "ra-report";
+	const char *snk[] = {"name", "ra-sink", "connector.class", "report-test-sink", "topics",
+			     "ra",   NULL};
+	itest_add(worker, snk);
+	const char *reader[] = {
+		"name", "ra-reader", "connector.class", "file-sink", "topics", "ra-report",
+		"file", out,         "format",          "json",      NULL};
+	itest_add(worker, reader);
+	CU_ASSERT_FATAL(itest_wait_lines(out, 3, 30000));
+	char *text = sl_file_read_all(out, NULL);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "\"key\":\"b\""));
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "\"value\":\"done:b\""));
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "\"input_record_offset\":\"1\""));
+	free(text);
+	int64_t end = sl_now_ms() + 10000;
+	while (committed("ra-sink", "ra") != 3 && sl_now_ms() < end)
+		sl_sleep_ms(100);
+	CU_ASSERT_EQUAL(committed("ra-sink", "ra"), 3);
+	itest_remove(worker, "ra-reader");
+	itest_remove(worker, "ra-sink");
+	free(out);
+}
+
+/* A report Kafka refuses fails the task, naming the topic, and nothing is
+ * committed past what it reported, although the sink's flush succeeded:
+ * the reports produced in flush are waited for before the commit. */
+static void test_refused_sink_report_fails_task_and_commits_nothing(void)
+{
+	char *trace = NULL;
+	rd_kafka_mock_topic_create(mock, "rb", 1, 1);
+	rd_kafka_mock_topic_create(mock, "rb-report", 1, 1);
+	const char *values[] = {"x", "y", NULL};
+	produce("rb", values);
+	rt.topic = "rb-report";
+	rd_kafka_mock_push_request_errors(mock, 0 /* Produce */, 1,
+					  RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+	const char *snk[] = {"name", "rb-sink", "connector.class", "report-test-sink", "topics",
+			     "rb",   NULL};
+	itest_add(worker, snk);
+	CU_ASSERT_FATAL(itest_wait_state(worker, "rb-sink", "FAILED", 30000));
+	free(itest_task_state(worker, "rb-sink", &trace));
+	CU_ASSERT_PTR_NOT_NULL(trace && strstr(trace, "report topic rb-report"));
+	free(trace);
+	sl_sleep_ms(500);
+	CU_ASSERT_EQUAL(committed("rb-sink", "rb"), RD_KAFKA_OFFSET_INVALID);
+	itest_remove(worker, "rb-sink");
+}
+
 void errors_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -355,6 +484,10 @@ void errors_test_register(void)
 		 test_too_large_source_record_fails_task_naming_size_and_limit},
 		{"offsets_that_could_not_be_stored_are_stored_once_the_store_works",
 		 test_offsets_that_could_not_be_stored_are_stored_once_the_store_works},
+		{"sink_reports_reach_kafka_before_offsets_are_committed",
+		 test_sink_reports_reach_kafka_before_offsets_are_committed},
+		{"refused_sink_report_fails_task_and_commits_nothing",
+		 test_refused_sink_report_fails_task_and_commits_nothing},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("errors", suite_init, suite_cleanup, tests);

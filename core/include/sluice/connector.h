@@ -111,6 +111,21 @@ void sl_task_fail(sl_task_ctx_t *ctx, const char *fmt, ...) SL_PRINTF(2, 3);
 sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
 			     const void *raw, size_t raw_len, const char *fmt, ...) SL_PRINTF(6, 7);
 
+/* Sink tasks: writes a record of the task's own to a Kafka topic of the
+ * worker's cluster (an outcome report, such as Confluent's reporter result
+ * and error topics), through the producer of the task's dead letter queue.
+ * rec's topic, partition (-1: any), key and value (BYTES or STRING; NULL
+ * for none) and headers are copied; timestamp 0 is now. The topic is made
+ * sure of once (created with partitions and replication_factor when
+ * missing; -1 for the broker's defaults). The worker commits no consumer
+ * offset of a flush before Kafka acknowledged every such record produced
+ * up to the end of that flush, and fails the task when Kafka refused one:
+ * a report is durable before the offset of what it reports. SL_OK when
+ * queued; SL_FAIL with the reason recorded when it cannot be (a source
+ * task, a producer that cannot be made, a full queue). */
+sl_rc_t sl_task_produce(sl_task_ctx_t *ctx, const sl_record_t *rec, int partitions,
+			int replication_factor);
+
 /* Logging with the task's tag. */
 #define SL_TASK_LOG(level, ctx, ...) SL_LOG(level, sl_task_tag(ctx), __VA_ARGS__)
 #define SL_TASK_ERROR(ctx, ...) SL_TASK_LOG(SL_LOG_ERROR, ctx, __VA_ARGS__)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http_sink_config.h"
 #include "kit.h"
 #include "runner.h"
 
@@ -629,6 +630,49 @@ static void test_validate_refuses_bad_combinations(void)
 	kit_free(kit);
 }
 
+/* The reporter's topics: off unless reporter.bootstrap.servers or the
+ * topic key is set; ${connector} expanded; an empty name turns one off. */
+static void test_reporter_topics_follow_confluent_switches(void)
+{
+	static const struct {
+		const char *kv[6];
+		const char *result, *error;
+	} cases[] = {
+		{{NULL}, NULL, NULL},
+		{{"reporter.bootstrap.servers", "k:9092", NULL}, "orders-success", "orders-error"},
+		{{"reporter.result.topic.name", "${connector}.ok.${connector}", NULL},
+		 "orders.ok.orders",
+		 NULL},
+		{{"reporter.bootstrap.servers", "k:9092", "reporter.error.topic.name", "", NULL},
+		 "orders-success",
+		 NULL},
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		sl_config_t *config = sl_config_new();
+		sl_config_set(config, "http.api.url", "http://h/", NULL, 0);
+		for (size_t k = 0; cases[i].kv[k]; k += 2)
+			sl_config_set(config, cases[i].kv[k], cases[i].kv[k + 1], NULL, 0);
+		hsink_config_t c;
+		sl_errlist_t errs = {0};
+		CU_ASSERT_EQUAL_FATAL(sl_options_load(hsink_options, config, &c, &errs), 0);
+		char *result = hsink_report_topic(&c, config, "result", "orders");
+		char *error = hsink_report_topic(&c, config, "error", "orders");
+		if (cases[i].result)
+			SL_ASSERT_TEXT(result, cases[i].result);
+		else
+			CU_ASSERT_PTR_NULL(result);
+		if (cases[i].error)
+			SL_ASSERT_TEXT(error, cases[i].error);
+		else
+			CU_ASSERT_PTR_NULL(error);
+		free(result);
+		free(error);
+		sl_options_free(hsink_options, &c);
+		sl_errlist_free(&errs);
+		sl_config_free(config);
+	}
+}
+
 void http_sink_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -662,6 +706,8 @@ void http_sink_test_register(void)
 		{"large 2xx answer counts as delivered", test_large_2xx_answer_counts_as_delivered},
 		{"oauth2 token fetched again after 401", test_oauth2_token_fetched_again_after_401},
 		{"validate refuses bad combinations", test_validate_refuses_bad_combinations},
+		{"reporter topics follow Confluent's switches",
+		 test_reporter_topics_follow_confluent_switches},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("http_sink", NULL, NULL, tests);
