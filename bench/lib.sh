@@ -109,9 +109,13 @@ connect_cmd()
 }
 
 # sluice_cmd WORKER CONNECTOR...: sets CMD to the sluice command line.
+# BENCH_SLUICE_PREFIX: a command sluice runs under, for profiling (e.g.
+# "perf record -g -o /tmp/sluice.perf --"); empty by default.
 sluice_cmd()
 {
-	CMD=("$SLUICE" run -w "$@")
+	local prefix
+	read -ra prefix <<<"${BENCH_SLUICE_PREFIX:-}"
+	CMD=("${prefix[@]}" "$SLUICE" run -w "$@")
 }
 
 free_port()

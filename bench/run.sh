@@ -15,7 +15,7 @@
 # 300), BENCH_QUIET_WAIT (seconds to wait before each run for other work on
 # the machine to end, default 15), BENCH_DOC (default docs/benchmarks.md),
 # BENCH_CONTESTANTS (default "limit anchor sluice"; fewer for experiments),
-# KAFKA_VERSION.
+# BENCH_SLUICE_PREFIX (a command sluice runs under: a profiler), KAFKA_VERSION.
 #
 # Adding a workload: bench/workloads/NAME.sh appends its specs
 # ("NAME:...") to BENCH_DEFAULT_WORKLOADS and defines NAME_prepare SPEC
