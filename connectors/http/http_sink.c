@@ -2,7 +2,8 @@
  * with Confluent's HTTP sink keys, over libcurl's multi interface.
  *
  * Positions, per Kafka partition: records are queued in put (copied:
- * rendered body, URL, offset) in their Kafka order. The front of each
+ * the value rendered straight into the queue's bytes, URL, offset) in
+ * their Kafka order. The front of each
  * queue is the only batch of that partition in flight (at most one request
  * per partition, max.in.flight over all): a record leaves its queue only
  * when its request got a 2xx or it went through the error policy, so
@@ -46,6 +47,8 @@
 #define HSINK_RESPONSE_MAX 4096
 #define HSINK_REPORT_RESPONSE_MAX (1024 * 1024)
 #define HSINK_EXCERPT 256
+/* A queue's bytes are moved down once records gone hold this many. */
+#define HSINK_BYTES_COMPACT (256 * 1024)
 /* A flush that waits this long logs what it waits for. */
 #define HSINK_FLUSH_LOG_MS 30000
 
@@ -56,6 +59,7 @@ typedef struct hsink_part {
 	char *url;         /* its URL when http.api.url uses no ${key} */
 	hsink_rec_t *recs; /* waiting: recs[head, tail) */
 	size_t head, tail, cap;
+	sl_buf_t bytes; /* the rendered values of recs, in order */
 	hsink_plan_t plan;
 	bool busy;        /* its front batch is in flight */
 	int attempt;      /* retries of the front batch so far */
@@ -140,7 +144,6 @@ static void rec_free(hsink_rec_t *r)
 {
 	if (r->url_owned)
 		free((char *)r->url);
-	free(r->body);
 	free(r->key);
 }
 
@@ -149,6 +152,7 @@ static void part_free(hsink_part_t *p)
 	for (size_t i = p->head; i < p->tail; i++)
 		rec_free(&p->recs[i]);
 	free(p->recs);
+	sl_buf_free(&p->bytes);
 	hsink_plan_free(&p->plan);
 	free(p->url);
 	free(p->topic);
@@ -183,8 +187,25 @@ static void part_pop(hsink_task_t *st, hsink_part_t *p, size_t n)
 	}
 	p->head += n;
 	st->waiting -= n;
-	if (p->head == p->tail)
+	if (p->head == p->tail) {
 		p->head = p->tail = 0;
+		p->bytes.len = 0;
+		return;
+	}
+	/* give back the bytes of the records gone once they are most of it */
+	size_t gone = p->recs[p->head].body_at;
+	if (gone >= HSINK_BYTES_COMPACT && gone > p->bytes.len / 2) {
+		memmove(p->bytes.data, p->bytes.data + gone, p->bytes.len - gone);
+		p->bytes.len -= gone;
+		for (size_t i = p->head; i < p->tail; i++)
+			p->recs[i].body_at -= gone;
+	}
+}
+
+/* The rendered value of r, one of p's records. */
+static const char *rec_body(const hsink_part_t *p, const hsink_rec_t *r)
+{
+	return p->bytes.data + r->body_at;
 }
 
 /* ---- the error policy --------------------------------------------------------- */
@@ -198,7 +219,7 @@ static hsink_report_in_t report_in(const hsink_part_t *p, const hsink_rec_t *r)
 				   .timestamp = r->timestamp,
 				   .key = r->key,
 				   .key_len = r->key_len,
-				   .payload = r->body,
+				   .payload = r->body_len ? rec_body(p, r) : NULL,
 				   .payload_len = r->body_len};
 }
 
@@ -246,8 +267,8 @@ static void hsink_policy(hsink_task_t *st, const hsink_part_t *p, const hsink_re
 	rec.topic = p->topic;
 	rec.partition = p->partition;
 	rec.offset = r->offset;
-	if (sl_task_report_error(st->ctx, "TASK_PUT", &rec, r->body, r->body_len, "%s", why) !=
-	    SL_OK)
+	if (sl_task_report_error(st->ctx, "TASK_PUT", &rec, r->body_len ? rec_body(p, r) : NULL,
+				 r->body_len, "%s", why) != SL_OK)
 		st->fatal = true;
 }
 
@@ -413,7 +434,7 @@ static void start_request(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_req
 	curl_easy_setopt(e, CURLOPT_URL, front->url);
 	sl_buf_reset(&q->body);
 	if (!front->is_delete)
-		hsink_body_build(&q->body, &st->fmt, front, n);
+		hsink_body_build(&q->body, &st->fmt, p->bytes.data, front, n);
 	set_method(st, e, front, &q->body);
 	http_response_attach(&q->resp, e);
 	q->err[0] = '\0';
@@ -584,8 +605,9 @@ static const char *rec_url(hsink_task_t *st, const hsink_part_t *p, const sl_rec
 	return sl_buf_steal(&u);
 }
 
-/* Copies what the sink needs of rec into its partition's queue, or sends
- * rec through the error policy when it cannot be rendered. */
+/* Copies what the sink needs of rec into its partition's queue (the value
+ * rendered straight into the queue's bytes), or sends rec through the
+ * error policy when it cannot be rendered. */
 static sl_rc_t enqueue(hsink_task_t *st, const sl_record_t *rec)
 {
 	const sl_value_t *v = &rec->value;
@@ -594,27 +616,29 @@ static sl_rc_t enqueue(hsink_task_t *st, const sl_record_t *rec)
 
 	if (null && st->cfg.on_null != HSINK_NULL_DELETE)
 		return null_value(st, rec);
-	sl_buf_reset(&st->scratch);
-	if (!null && hsink_render_value(&st->scratch, v, (hsink_body_format_t)st->cfg.body_format,
-					err, sizeof(err)) != 0)
+	hsink_part_t *p = part_get(st, rec->topic, rec->partition);
+	size_t at = p->bytes.len;
+	if (!null && hsink_render_value(&p->bytes, v, (hsink_body_format_t)st->cfg.body_format, err,
+					sizeof(err)) != 0) {
+		p->bytes.len = at;
 		return sl_task_report_error(st->ctx, "TASK_PUT", rec, v->data,
 					    v->kind == SL_VALUE_JSON ? 0 : v->len, "%s", err);
-	hsink_part_t *p = part_get(st, rec->topic, rec->partition);
+	}
 	bool owned;
 	const char *url = rec_url(st, p, rec, &owned, err, sizeof(err));
-	if (!url)
+	if (!url) {
+		p->bytes.len = at;
 		return sl_task_report_error(st->ctx, "TASK_PUT", rec, v->data,
 					    v->kind == SL_VALUE_JSON ? 0 : v->len, "%s", err);
+	}
 	hsink_rec_t *r = part_push(p);
 	r->url = url;
 	r->url_owned = owned;
 	r->is_delete = null;
 	r->offset = rec->offset;
 	r->timestamp = rec->timestamp;
-	if (!null) {
-		r->body = memdup_nul(st->scratch.data, st->scratch.len);
-		r->body_len = st->scratch.len;
-	}
+	r->body_at = at;
+	r->body_len = p->bytes.len - at;
 	if (st->keep_keys && rec->key.kind != SL_VALUE_NULL) {
 		sl_buf_reset(&st->scratch);
 		if (hsink_render_value(&st->scratch, &rec->key, HSINK_FORMAT_STRING, err,

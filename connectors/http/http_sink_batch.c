@@ -115,8 +115,8 @@ int hsink_url_scope(const char *tmpl)
 
 /* ---- batches --------------------------------------------------------------- */
 
-void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const hsink_rec_t *recs,
-		      size_t n)
+void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const char *bytes,
+		      const hsink_rec_t *recs, size_t n)
 {
 	const char *pre = fmt->json_array ? "[" : fmt->prefix ? fmt->prefix : "";
 	const char *sep = fmt->json_array ? "," : fmt->separator ? fmt->separator : "";
@@ -129,7 +129,7 @@ void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const hsink_r
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sl_buf_append(out, sep, sep_len);
-		sl_buf_append(out, recs[i].body, recs[i].body_len);
+		sl_buf_append(out, bytes + recs[i].body_at, recs[i].body_len);
 	}
 	sl_buf_append_str(out, suf);
 }

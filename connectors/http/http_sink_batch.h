@@ -30,9 +30,9 @@ typedef enum hsink_backoff_policy {
 typedef struct hsink_rec {
 	const char *url; /* owned when url_owned, else the task's or partition's */
 	bool url_owned;
-	bool is_delete; /* a null value sent as a DELETE of its own, no body */
-	char *body;     /* the rendered value (malloc()ed), NULL for a delete */
-	size_t body_len;
+	bool is_delete;  /* a null value sent as a DELETE of its own, no body */
+	size_t body_at;  /* where the rendered value starts in its queue's bytes */
+	size_t body_len; /* 0 for a delete */
 	int64_t offset;
 	int64_t timestamp;
 	char *key; /* the key as text, kept for reports only (malloc()ed) */
@@ -64,9 +64,10 @@ int hsink_url_expand(const char *tmpl, const char *topic, int32_t partition, con
  * (one URL per partition), 2 ${key} (one per record). */
 int hsink_url_scope(const char *tmpl);
 
-/* Appends the body of records recs[0, n) (none a delete) to out. */
-void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const hsink_rec_t *recs,
-		      size_t n);
+/* Appends the body of records recs[0, n) (none a delete), whose rendered
+ * values lie in bytes (at their body_at), to out. */
+void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const char *bytes,
+		      const hsink_rec_t *recs, size_t n);
 
 /* How many records from recs[0] (count of them waiting) go into the next
  * batch: at most max, all with recs[0]'s URL, a delete alone. When the

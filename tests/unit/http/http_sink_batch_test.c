@@ -95,14 +95,18 @@ static void test_url_scope_tells_constant_partition_and_record_urls(void)
 	CU_ASSERT_EQUAL(hsink_url_scope("http://h/${topic}/${key}"), 2);
 }
 
-/* n records with bodies "r0", "r1", ... all to url. */
+/* n records with bodies "r0", "r1", ... (in recs_bytes) all to url. */
+static char recs_bytes[4096];
 static hsink_rec_t *recs_new(size_t n, const char *url)
 {
 	hsink_rec_t *r = calloc(n, sizeof(*r));
+	size_t at = 0;
 	for (size_t i = 0; i < n; i++) {
 		r[i].url = url;
-		r[i].body = sl_asprintf("r%zu", i);
-		r[i].body_len = strlen(r[i].body);
+		r[i].body_at = at;
+		r[i].body_len =
+			(size_t)snprintf(recs_bytes + at, sizeof(recs_bytes) - at, "r%zu", i);
+		at += r[i].body_len;
 		r[i].offset = (int64_t)i;
 	}
 	return r;
@@ -110,8 +114,6 @@ static hsink_rec_t *recs_new(size_t n, const char *url)
 
 static void recs_free(hsink_rec_t *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(r[i].body);
 	free(r);
 }
 
@@ -119,7 +121,7 @@ static void assert_body(const hsink_batch_fmt_t *fmt, const hsink_rec_t *r, size
 			const char *want)
 {
 	sl_buf_t out = {0};
-	hsink_body_build(&out, fmt, r, n);
+	hsink_body_build(&out, fmt, recs_bytes, r, n);
 	SL_ASSERT_TEXT(out.data, want);
 	sl_buf_free(&out);
 }

@@ -567,6 +567,47 @@ static void test_partitions_in_parallel_each_in_order(void)
 	srv_stop(s);
 }
 
+/* A partition's queue keeps the rendered values in one buffer whose
+ * delivered front is given back while records still wait and more are
+ * put (put waits past 10,000 waiting records): 3 MB through one
+ * partition, every record arrives whole and in order. */
+static void test_long_queue_delivers_every_byte_in_order(void)
+{
+	enum {
+		N = 30000,
+		PAD = 100,
+		CHUNK = 500
+	};
+	srv_t *s = srv_start();
+	s->delay_ms = 1;
+	sl_kit_t *kit = sink_kit(s, "/q");
+	kit_set(kit, "batch.max.size", "100");
+	kit_set(kit, "batch.separator", "\n");
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	sl_record_t *r = records(N, "", 0);
+	char pad[PAD + 1];
+	memset(pad, 'x', PAD);
+	pad[PAD] = '\0';
+	for (size_t i = 0; i < N; i++) {
+		char *v = sl_asprintf("%06zu%s", i, pad);
+		sl_value_clear(&r[i].value);
+		sl_value_take_string(&r[i].value, v, strlen(v));
+	}
+	for (size_t i = 0; i < N; i += CHUNK)
+		CU_ASSERT_EQUAL(kit_put(kit, r + i, CHUNK), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	size_t next = 0, bad = 0;
+	char *text = s->accepted.data;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), next++)
+		bad += strlen(line) != 6 + PAD || (size_t)atoi(line) != next ||
+		       strspn(line + 6, "x") != PAD;
+	CU_ASSERT_EQUAL(next, N);
+	CU_ASSERT_EQUAL(bad, 0);
+	records_free(r, N);
+	kit_free(kit);
+	srv_stop(s);
+}
+
 static void test_large_2xx_answer_counts_as_delivered(void)
 {
 	srv_t *s = srv_start();
@@ -704,6 +745,8 @@ void http_sink_test_register(void)
 		{"partitions in parallel, each in order",
 		 test_partitions_in_parallel_each_in_order},
 		{"large 2xx answer counts as delivered", test_large_2xx_answer_counts_as_delivered},
+		{"long queue delivers every byte in order",
+		 test_long_queue_delivers_every_byte_in_order},
 		{"oauth2 token fetched again after 401", test_oauth2_token_fetched_again_after_401},
 		{"validate refuses bad combinations", test_validate_refuses_bad_combinations},
 		{"reporter topics follow Confluent's switches",
