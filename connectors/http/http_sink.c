@@ -384,21 +384,22 @@ static void settle(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_outcome_t 
 
 /* ---- requests ------------------------------------------------------------------ */
 
+/* The method and body of the request: the handle is reused without a
+ * reset (which would make libcurl allocate its upload buffer again, 512
+ * KiB of fresh pages per request), so what the last request set is
+ * replaced here. */
 static void set_method(const hsink_task_t *st, CURL *e, const hsink_rec_t *front,
 		       const sl_buf_t *body)
 {
 	if (front->is_delete) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); /* no body */
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
 		return;
 	}
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body->data ? body->data : "");
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-	/* libcurl sends a body in pieces of its upload buffer (64 KiB), one
-	 * piece per curl_multi_perform: a batch of 500 records of 200 B took
-	 * two calls, the second only after the next put. */
-	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, HSINK_UPLOAD_BUFFER);
-	if (st->cfg.method != HSINK_POST)
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, hsink_methods[st->cfg.method]);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+			 st->cfg.method != HSINK_POST ? hsink_methods[st->cfg.method] : NULL);
 }
 
 /* Starts p's front batch of n records on the free slot q. */
@@ -408,7 +409,6 @@ static void start_request(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_req
 	char err[512];
 	CURL *e = q->easy;
 
-	curl_easy_reset(e);
 	q->hdrs = NULL;
 	int prc = http_client_prepare(&st->client, e, &q->hdrs, err, sizeof(err));
 	if (prc != 0) {
@@ -783,6 +783,11 @@ static void setup_curl(hsink_task_t *st)
 	st->reqs = sl_calloc(n, sizeof(hsink_req_t));
 	for (size_t i = 0; i < n; i++) {
 		st->reqs[i].easy = curl_easy_init();
+		/* libcurl sends a body in pieces of its upload buffer (64 KiB),
+		 * one piece per curl_multi_perform: a batch of 500 records of
+		 * 200 B took two calls, the second only after the next put. Set
+		 * once: setting it frees the buffer. */
+		curl_easy_setopt(st->reqs[i].easy, CURLOPT_UPLOAD_BUFFERSIZE, HSINK_UPLOAD_BUFFER);
 		st->reqs[i].resp.max_body =
 			st->reporter.result_topic ? HSINK_REPORT_RESPONSE_MAX : HSINK_RESPONSE_MAX;
 	}
