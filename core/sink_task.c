@@ -19,9 +19,13 @@
 
 typedef struct sink_state {
 	rd_kafka_topic_partition_list_t *pending; /* next offsets, put but uncommitted */
-	bool dirty;                               /* put since the last flush */
-	rd_kafka_queue_t *queue;                  /* the consumer's queue */
-	sl_fetch_wake_t *wake;                    /* NULL on librdkafka >= 2.2 */
+	/* The partitions assigned, as the rebalance callback handed them to
+	 * librdkafka: rd_kafka_assignment is a round trip to librdkafka's main
+	 * thread, too slow for caught_up() on every batch. */
+	rd_kafka_topic_partition_list_t *assigned;
+	bool dirty;              /* put since the last flush */
+	rd_kafka_queue_t *queue; /* the consumer's queue */
+	sl_fetch_wake_t *wake;   /* NULL on librdkafka >= 2.2 */
 	rd_kafka_message_t *msgs[SINK_BATCH_MAX];
 	sl_record_t records[SINK_BATCH_MAX];
 	size_t count;
@@ -225,10 +229,19 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		SL_INFO(t->tag, "assigned %d partition(s)", parts->cnt);
 		set_start_offsets(t, rk, parts);
-		if (cooperative)
+		if (cooperative) {
 			rd_kafka_incremental_assign(rk, parts);
-		else
+		} else {
 			rd_kafka_assign(rk, parts);
+			rd_kafka_topic_partition_list_destroy(st->assigned);
+			st->assigned = rd_kafka_topic_partition_list_new(parts->cnt);
+		}
+		for (int i = 0; i < parts->cnt; i++)
+			if (!rd_kafka_topic_partition_list_find(st->assigned, parts->elems[i].topic,
+								parts->elems[i].partition))
+				rd_kafka_topic_partition_list_add(st->assigned,
+								  parts->elems[i].topic,
+								  parts->elems[i].partition);
 		if (atomic_load(&t->paused))
 			apply_pause(t, st, true);
 		return;
@@ -247,10 +260,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		}
 	}
 	drop_pending_of(st, parts);
-	if (cooperative)
+	if (cooperative) {
 		rd_kafka_incremental_unassign(rk, parts);
-	else
+		for (int i = 0; i < parts->cnt; i++)
+			rd_kafka_topic_partition_list_del(st->assigned, parts->elems[i].topic,
+							  parts->elems[i].partition);
+	} else {
 		rd_kafka_assign(rk, NULL);
+		rd_kafka_topic_partition_list_destroy(st->assigned);
+		st->assigned = rd_kafka_topic_partition_list_new(8);
+	}
 }
 
 /* ---- messages to records ---- */
@@ -461,15 +480,17 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 
 /* Whether the task has caught up with its partitions: every assigned
  * partition's position is at the newest offset the broker reported (the
- * high watermark of its latest fetch; local lookups, no request). A batch
+ * high watermark of its latest fetch; the assignment is the task's own copy
+ * and the rest local lookups: no request, no round trip to librdkafka's
+ * main thread). A batch
  * short of full is not enough: with large records the prefetch queue runs
  * dry between fetches, and a stream in full flow would then flush (and
  * fsync) every SINK_CAUGHT_UP_FLUSH_MS. */
-static bool caught_up(const sl_task_ctx_t *t)
+static bool caught_up(const sl_task_ctx_t *t, const sink_state_t *st)
 {
-	rd_kafka_topic_partition_list_t *a = NULL;
-	if (rd_kafka_assignment(t->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+	if (!st->assigned->cnt)
 		return true;
+	rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_copy(st->assigned);
 	bool at_end = true;
 	if (rd_kafka_position(t->consumer, a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		for (int i = 0; i < a->cnt && at_end; i++) {
@@ -497,7 +518,7 @@ static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool batch
 	if (now >= t->next_offset_flush || (t->flush_requested && st->dirty))
 		return true;
 	return st->dirty && !batch_full && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS &&
-	       caught_up(t);
+	       caught_up(t, st);
 }
 
 /* How long to wait for the first message of the next batch: no longer
@@ -559,6 +580,7 @@ void *sl_sink_task_run(void *arg)
 	const sl_sink_ops_t *ops = t->env.plugin->sink;
 	sink_state_t *st = sl_calloc(1, sizeof(*st));
 	st->pending = rd_kafka_topic_partition_list_new(8);
+	st->assigned = rd_kafka_topic_partition_list_new(8);
 	t->runner = st;
 	bool started = false;
 	if (sl_task_make_converters(t) != 0 || make_consumer(t) != 0) {
@@ -601,6 +623,7 @@ out:
 		t->producer = NULL;
 	}
 	rd_kafka_topic_partition_list_destroy(st->pending);
+	rd_kafka_topic_partition_list_destroy(st->assigned);
 	free(st);
 	t->runner = NULL;
 	sl_converter_free(t->key_conv);
