@@ -321,3 +321,8 @@ sl_rc_t sl_task_produce(sl_task_ctx_t *ctx, const sl_record_t *rec, int partitio
 	rd_kafka_poll(rk, 0); /* serve earlier reports */
 	return SL_OK;
 }
+
+size_t sl_task_side_pending(const sl_task_ctx_t *ctx)
+{
+	return ctx->side_in_flight;
+}

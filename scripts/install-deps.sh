@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libconfig-dev
       libcunit1-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libpq-dev postgresql postgresql-client kcat clang-format
-      valgrind
+      valgrind mosquitto mosquitto-clients
       jq python3)
 command -v java >/dev/null 2>&1 || pkgs+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || pkgs+=(maven)

@@ -188,6 +188,8 @@ check "validate accepts the example configs" "$SLUICE" validate config/worker.co
 check "validate accepts the HTTP example configs (secrets from the environment)" \
 	env SHOP_API_TOKEN=t GITHUB_WEBHOOK_SECRET=s API_CLIENT_SECRET=c "$SLUICE" validate \
 	config/http-source.properties config/webhook-source.properties config/http-sink.properties
+check "validate accepts the MQTT example configs" env MQTT_PASSWORD=p "$SLUICE" validate \
+	config/mqtt-source.properties config/mqtt-sink.properties
 
 # Kafka Connect's own worker files run unchanged: keys sluice does not use
 # are logged as ignored, keys no one defines are still errors.

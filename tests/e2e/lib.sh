@@ -20,6 +20,7 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SLUICE=${SLUICE:-$E2E_ROOT/build/sluice}
 KAFKA_SH=$E2E_ROOT/scripts/kafka.sh
 PG_SH=$E2E_ROOT/scripts/postgres.sh
+MQ_SH=$E2E_ROOT/scripts/mosquitto.sh
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_DONE=0
@@ -27,6 +28,7 @@ declare -A E2E_WORKERS=() # worker name -> pid
 E2E_PIDS=()               # other background processes (writers, ...)
 E2E_KAFKA_DIRS=()         # brokers started by start_kafka
 E2E_PG_DIRS=()            # PostgreSQL servers started by start_pg
+E2E_MQ_DIRS=()            # Mosquitto brokers started by start_mosquitto
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e.XXXXXX")
 
 log()
@@ -78,6 +80,10 @@ e2e_stop_all()
 		"$PG_SH" stop "$d" >/dev/null 2>&1 || true
 	done
 	E2E_PG_DIRS=()
+	for d in "${E2E_MQ_DIRS[@]}"; do
+		"$MQ_SH" stop "$d" >/dev/null 2>&1 || true
+	done
+	E2E_MQ_DIRS=()
 }
 
 e2e_summary()
@@ -137,26 +143,35 @@ need()
 	done
 }
 
-# npm_tool PACKAGE VERSION BIN: prints the path of BIN of an npm package,
-# installing PACKAGE@VERSION once into the cache
+# npm_pkg PACKAGE VERSION: prints the directory PACKAGE@VERSION is
+# installed under (its node_modules), installing it once into the cache
 # (${XDG_CACHE_HOME:-~/.cache}/sluice/npm/PACKAGE-VERSION); fails with a
 # message on stderr when npm is missing or the install fails.
-npm_tool()
+npm_pkg()
 {
-	local pkg=$1 ver=$2 bin=$3
+	local pkg=$1 ver=$2
 	local dir=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/npm/$pkg-$ver
-	if [[ ! -x $dir/node_modules/.bin/$bin ]]; then
+	if [[ ! -f $dir/node_modules/$pkg/package.json ]]; then
 		command -v npm >/dev/null 2>&1 || {
-			echo "npm_tool: npm is missing (Debian: nodejs npm)" >&2
+			echo "npm_pkg: npm is missing (Debian: nodejs npm)" >&2
 			return 1
 		}
 		mkdir -p "$dir"
 		npm install --prefix "$dir" --no-audit --no-fund --silent "$pkg@$ver" >&2 || {
-			echo "npm_tool: npm install $pkg@$ver failed" >&2
+			echo "npm_pkg: npm install $pkg@$ver failed" >&2
 			return 1
 		}
 	fi
-	echo "$dir/node_modules/.bin/$bin"
+	echo "$dir"
+}
+
+# npm_tool PACKAGE VERSION BIN: prints the path of BIN of an npm package
+# (installed by npm_pkg).
+npm_tool()
+{
+	local dir
+	dir=$(npm_pkg "$1" "$2") || return 1
+	echo "$dir/node_modules/.bin/$3"
 }
 
 # forget_pid PID: drops a background process that was already reaped.
@@ -188,6 +203,18 @@ start_pg()
 	port=$("$PG_SH" start "$dir") || return 1
 	printf -v "$2" '%s' "$port"
 	log "postgres at 127.0.0.1:$port"
+}
+
+# start_mosquitto NAME VAR: starts a Mosquitto broker (scripts/mosquitto.sh)
+# in $E2E_TMP/NAME, stopped by PID on exit, and sets VAR to its port. Again
+# after "$MQ_SH" stop/kill: the same port and saved state.
+start_mosquitto()
+{
+	local dir=$E2E_TMP/$1 port
+	[[ " ${E2E_MQ_DIRS[*]} " == *" $dir "* ]] || E2E_MQ_DIRS+=("$dir")
+	port=$("$MQ_SH" start "$dir") || return 1
+	printf -v "$2" '%s' "$port"
+	log "mosquitto at 127.0.0.1:$port"
 }
 
 # props FILE KEY=VALUE...: writes a .properties file, one pair a line.

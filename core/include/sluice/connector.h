@@ -126,6 +126,13 @@ sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_rec
 sl_rc_t sl_task_produce(sl_task_ctx_t *ctx, const sl_record_t *rec, int partitions,
 			int replication_factor);
 
+/* Dead letter queue copies and sl_task_produce records of this task that
+ * Kafka has not acknowledged yet (0 once every one is in Kafka). A source
+ * that acknowledges its input upstream (an MQTT PUBACK) after sending it
+ * through the error policy waits for 0 first, so that the copy is durable
+ * before the input is given up. */
+size_t sl_task_side_pending(const sl_task_ctx_t *ctx);
+
 /* Logging with the task's tag. */
 #define SL_TASK_LOG(level, ctx, ...) SL_LOG(level, sl_task_tag(ctx), __VA_ARGS__)
 #define SL_TASK_ERROR(ctx, ...) SL_TASK_LOG(SL_LOG_ERROR, ctx, __VA_ARGS__)
