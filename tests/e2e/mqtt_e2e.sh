@@ -67,15 +67,16 @@ wait_in_kafka()
 	done
 }
 
-# probe TOPIC KAFKA_TOPIC: publishes a probe and waits until it is in Kafka:
-# the worker's session and subscription exist from then on.
+# probe TOPIC KAFKA_TOPIC: publishes a probe (again every second: one
+# published before the worker subscribed reaches no one) until one is in
+# Kafka: the worker's session and subscription exist from then on.
 probe()
 {
-	echo "probe-$1" | mosquitto_pub -p "$MQPORT" -q 1 -t "$1" -l 2>>"$d/pub.log"
 	local deadline=$((SECONDS + 60))
 	until consume "$2" "$d/probe.txt" && grep -q "^probe-$1\$" "$d/probe.txt"; do
 		((SECONDS >= deadline)) && return 1
-		sleep 0.5
+		echo "probe-$1" | mosquitto_pub -p "$MQPORT" -q 1 -t "$1" -l 2>>"$d/pub.log"
+		sleep 1
 	done
 }
 
@@ -219,12 +220,25 @@ dlq_has()
 check "a payload that is not JSON lands in the dead letter queue" wait_for 30 dlq_has
 printf '%s\n' '{"ok":1}' '{"ok":2}' >"$d/want5.txt"
 check "its neighbours are in Kafka" wait_in_kafka mq.json "$d/want5.txt" 30
+# an oversized payload: valid JSON of 2 MB, over Kafka's record size
+python3 -c 'import sys; sys.stdout.write("{\"big\":\"" + "x" * 2000000 + "\"}")' >"$d/big.json"
+mosquitto_pub -p "$MQPORT" -q 1 -t json/big -f "$d/big.json" 2>>"$d/pub.log"
+big_in_dlq()
+{
+	kcat -b "$BOOTSTRAP" -C -t mq-dlq -e -q -f '%h\n' 2>/dev/null |
+		grep -Eq 'value.original.bytes=20000[0-9]{2}'
+}
+check "an oversized payload goes to the dead letter queue (cut, its size in a header)" \
+	wait_for 30 big_in_dlq
+echo '{"ok":3}' | mosquitto_pub -p "$MQPORT" -q 1 -t json/a -l 2>>"$d/pub.log"
+printf '%s\n' '{"ok":1}' '{"ok":2}' '{"ok":3}' >"$d/want5.txt"
+check "the task goes on after it" wait_in_kafka mq.json "$d/want5.txt" 30
 stop_worker w
-# the bad message was acknowledged: a new session of the same client gets nothing again
+# the bad messages were acknowledged: a new session of the same client gets nothing again
 start_worker w "$d/worker.properties" "$d/json.properties"
 sleep 3
-check "the refused message was acknowledged (not sent again)" \
-	test "$(kcat -b "$BOOTSTRAP" -C -t mq-dlq -e -q -f '%s\n' 2>/dev/null | grep -cx 'not json')" = 1
+check "the refused messages were acknowledged (not sent again)" \
+	test "$(kcat -b "$BOOTSTRAP" -C -t mq-dlq -e -q -f '%s\n' 2>/dev/null | wc -l)" = 2
 stop_worker w
 
 # wrong credentials: a broker with a password file

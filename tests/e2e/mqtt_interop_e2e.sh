@@ -38,10 +38,13 @@ props "$d/src.properties" "name=ae-src" "connector.class=mqtt-source" \
 	"mqtt.server.uri=tcp://127.0.0.1:$PORT" "mqtt.version=3.1.1" "mqtt.topics=dev/#" \
 	"kafka.topic=ae.in" "mqtt.qos=1" "value.converter=string" "mqtt.payload.format=string"
 start_worker w "$d/worker.properties" "$d/src.properties"
-echo probe | mosquitto_pub -p "$PORT" -V mqttv311 -q 1 -t dev/probe -l 2>>"$d/pub.log"
+# a probe, again every second until one is in Kafka (one published before
+# the worker subscribed reaches no one)
 probe_in()
 {
-	kcat -b "$BOOTSTRAP" -C -t ae.in -e -q -f '%s\n' 2>/dev/null | grep -qx probe
+	kcat -b "$BOOTSTRAP" -C -t ae.in -e -q -f '%s\n' 2>/dev/null | grep -qx probe && return 0
+	echo probe | mosquitto_pub -p "$PORT" -V mqttv311 -q 1 -t dev/probe -l 2>>"$d/pub.log"
+	return 1
 }
 check "the source subscribed on aedes (a probe reached Kafka)" wait_for 60 probe_in
 kcat -b "$BOOTSTRAP" -C -t ae.in -f '%s\n' -q -u >"$d/live.txt" 2>>"$d/kcat.log" &

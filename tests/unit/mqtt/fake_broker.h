@@ -2,10 +2,7 @@
  * loopback port (TLS when given a certificate) that takes one connection
  * at a time, records every packet the client sends, answers CONNECT,
  * SUBSCRIBE, PUBLISH, PUBREL and PINGREQ as its configuration says, and
- * sends, drops or corrupts what the test asks for.
- *
- * tests/unit's CMake glob builds only *_test.c files, so mqtt_client_test.c
- * compiles fake_broker.c by including it. */
+ * sends, drops or corrupts what the test asks for. */
 #ifndef SL_FAKE_BROKER_H
 #define SL_FAKE_BROKER_H
 

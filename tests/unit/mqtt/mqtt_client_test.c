@@ -592,6 +592,27 @@ static void test_connack_refusals_v5_are_fatal(void)
 	fx_free(&f, c);
 }
 
+/* A subscription the broker refuses fails the client, naming the filter
+ * and the code (3.1.1: 0x80 Failure; 5: the reason code's name). */
+static void test_suback_refusal_is_fatal(void)
+{
+	fx_t f;
+	fx_init(&f, MQTT_V311);
+	fb_lock(f.b)->suback_code = 0x80;
+	fb_unlock(f.b);
+	mqtt_client_t *c = fx_client(&f);
+	CU_ASSERT_EQUAL(run_until_fails(&f, c), -1);
+	SL_ASSERT_CONTAINS(f.err, "SUBACK refused 'in/#': 0x80");
+	fx_free(&f, c);
+	fx_init(&f, MQTT_V5);
+	fb_lock(f.b)->suback_code = MQTT_RC_NOT_AUTHORIZED;
+	fb_unlock(f.b);
+	c = fx_client(&f);
+	CU_ASSERT_EQUAL(run_until_fails(&f, c), -1);
+	SL_ASSERT_CONTAINS(f.err, "0x87 Not authorized");
+	fx_free(&f, c);
+}
+
 static void test_server_unavailable_is_retried(void)
 {
 	fx_t f;
@@ -814,6 +835,7 @@ void mqtt_client_test_register(void)
 		{"publish refused is reported", test_publish_refused_is_reported},
 		{"connack refusals v3.1.1 are fatal", test_connack_refusals_v311_are_fatal},
 		{"connack refusals v5 are fatal", test_connack_refusals_v5_are_fatal},
+		{"suback refusal is fatal", test_suback_refusal_is_fatal},
 		{"server unavailable is retried", test_server_unavailable_is_retried},
 		{"server disconnect reconnects or fails",
 		 test_server_disconnect_reconnects_or_fails},
