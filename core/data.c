@@ -400,3 +400,24 @@ json_t *sl_schema_timestamp(bool optional)
 {
 	return schema_logical("int64", optional, SL_LOGICAL_TIMESTAMP);
 }
+
+bool sl_value_text(sl_buf_t *out, const sl_value_t *v)
+{
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+	case SL_VALUE_BYTES:
+		sl_buf_append(out, v->data, v->len);
+		return true;
+	case SL_VALUE_JSON:
+		if (!v->json || json_is_null(v->json))
+			return false;
+		if (json_is_string(v->json))
+			sl_buf_append(out, json_string_value(v->json), json_string_length(v->json));
+		else
+			sl_json_write(out, v->json, v->schema);
+		return true;
+	case SL_VALUE_NULL:
+		break;
+	}
+	return false;
+}

@@ -44,6 +44,14 @@ static void add_header(rd_kafka_headers_t *h, const char *name, const char *valu
 	rd_kafka_header_add(h, name, -1, value, -1);
 }
 
+/* Adds a record's headers (a null value stays null). */
+static void add_record_headers(rd_kafka_headers_t *h, const sl_record_t *rec)
+{
+	for (size_t i = 0; i < rec->header_count; i++)
+		rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
+				    rec->headers[i].value ? (ssize_t)rec->headers[i].len : 0);
+}
+
 static void add_context_headers(sl_task_ctx_t *t, rd_kafka_headers_t *h,
 				const rd_kafka_message_t *m, const sl_record_t *rec,
 				const char *stage, const char *reason)
@@ -170,9 +178,8 @@ static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
 		for (size_t i = 0; !rd_kafka_header_get_all(orig, i, &name, &val, &len); i++)
 			rd_kafka_header_add(h, name, -1, val, (ssize_t)len);
 	}
-	for (size_t i = 0; late_sink && i < rec->header_count; i++)
-		rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
-				    rec->headers[i].value ? (ssize_t)rec->headers[i].len : 0);
+	if (late_sink)
+		add_record_headers(h, rec);
 	if (s->dlq_context_headers)
 		add_context_headers(t, h, m, rec, stage, reason);
 	sl_dlq_copy_t c = {0};
@@ -289,9 +296,7 @@ sl_rc_t sl_task_produce(sl_task_ctx_t *ctx, const sl_record_t *rec, int partitio
 	}
 	sl_task_ensure_topic(ctx, rk, rec->topic, partitions, replication_factor);
 	rd_kafka_headers_t *h = rd_kafka_headers_new(rec->header_count ? rec->header_count : 1);
-	for (size_t i = 0; i < rec->header_count; i++)
-		rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
-				    rec->headers[i].value ? (ssize_t)rec->headers[i].len : 0);
+	add_record_headers(h, rec);
 	const sl_value_t *k = &rec->key, *v = &rec->value;
 	bool has_key = k->kind == SL_VALUE_STRING || k->kind == SL_VALUE_BYTES;
 	bool has_value = v->kind == SL_VALUE_STRING || v->kind == SL_VALUE_BYTES;

@@ -23,23 +23,8 @@ static void append_json_string(sl_buf_t *out, const char *s, size_t len)
 /* The value as FileStreamSink prints it. */
 static void append_value_text(sl_buf_t *out, const sl_value_t *v)
 {
-	switch (v->kind) {
-	case SL_VALUE_STRING:
-	case SL_VALUE_BYTES:
-		sl_buf_append(out, v->data, v->len);
-		return;
-	case SL_VALUE_JSON:
-		if (!v->json || json_is_null(v->json))
-			break;
-		if (json_is_string(v->json))
-			sl_buf_append(out, json_string_value(v->json), json_string_length(v->json));
-		else
-			sl_json_write(out, v->json, v->schema);
-		return;
-	case SL_VALUE_NULL:
-		break;
-	}
-	sl_buf_append_str(out, "null");
+	if (!sl_value_text(out, v))
+		sl_buf_append_str(out, "null");
 }
 
 /* The value as a JSON value: string, base64 string, payload or null. */

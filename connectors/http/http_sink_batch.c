@@ -13,25 +13,14 @@
 
 /* ---- rendering ------------------------------------------------------------- */
 
-/* A JSON value as text: a string as its text, anything else compact. */
-static void json_as_text(sl_buf_t *out, const sl_value_t *v)
-{
-	if (json_is_string(v->json))
-		sl_buf_append(out, json_string_value(v->json), json_string_length(v->json));
-	else
-		sl_json_write(out, v->json, v->schema);
-}
-
 int hsink_render_value(sl_buf_t *out, const sl_value_t *v, hsink_body_format_t format, char *errstr,
 		       size_t errstr_size)
 {
 	if (v->kind == SL_VALUE_NULL || (v->kind == SL_VALUE_JSON && !v->json))
 		return sl_seterr(errstr, errstr_size, "the value is null");
 	if (format == HSINK_FORMAT_STRING) {
-		if (v->kind == SL_VALUE_JSON)
-			json_as_text(out, v);
-		else
-			sl_buf_append(out, v->data, v->len);
+		if (!sl_value_text(out, v))
+			sl_buf_append_str(out, "null"); /* a JSON null, as JSON text */
 		return 0;
 	}
 	switch (v->kind) {
@@ -77,14 +66,11 @@ static int url_lookup(void *arg, const char *name, size_t len, sl_buf_t *out)
 			a->no_key = true;
 			return 0;
 		}
-		if (k->kind == SL_VALUE_JSON) {
-			sl_buf_t text = {0};
-			json_as_text(&text, k);
-			http_url_escape_append(out, text.data ? text.data : "", text.len);
-			sl_buf_free(&text);
-		} else {
-			http_url_escape_append(out, k->data ? k->data : "", k->len);
-		}
+		sl_buf_t text = {0};
+		if (!sl_value_text(&text, k))
+			sl_buf_append_str(&text, "null"); /* a JSON null */
+		http_url_escape_append(out, text.data ? text.data : "", text.len);
+		sl_buf_free(&text);
 	} else {
 		return -1;
 	}

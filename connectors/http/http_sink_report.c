@@ -41,13 +41,24 @@ static void json_text(sl_buf_t *out, const char *text, size_t len)
 	free(copy);
 }
 
-/* A report record about in, with Confluent's input_record_* headers and
- * text as its value, written as a JSON string. */
+/* Error reports' headers: what the server said. */
+static void add_error_headers(sl_record_t *rec, const hsink_report_in_t *in,
+			      const hsink_report_out_t *out)
+{
+	add_text(rec, "error_message", out->why, out->why ? strlen(out->why) : 0);
+	if (out->status > 0)
+		add_num(rec, "status_code", out->status);
+	add_text(rec, "url", out->url, out->url ? strlen(out->url) : 0);
+	add_text(rec, "response_content", out->response, out->response_len);
+	add_text(rec, "payload", in->payload, in->payload_len);
+}
+
+/* A report record about in on topic, with Confluent's input_record_*
+ * headers (and the error headers of err, when given) and text as its
+ * value, written as a JSON string. */
 static sl_rc_t produce(sl_task_ctx_t *ctx, const char *topic, int partitions, int rf,
 		       const hsink_report_in_t *in, const char *text, size_t text_len,
-		       void (*more)(sl_record_t *, const hsink_report_in_t *,
-				    const hsink_report_out_t *),
-		       const hsink_report_out_t *out)
+		       const hsink_report_out_t *err)
 {
 	sl_record_t rec;
 	sl_record_init(&rec);
@@ -61,8 +72,8 @@ static sl_rc_t produce(sl_task_ctx_t *ctx, const char *topic, int partitions, in
 	add_num(&rec, "input_record_timestamp", (long long)in->timestamp);
 	add_num(&rec, "input_record_partition", (long long)in->partition);
 	add_text(&rec, "input_record_topic", in->topic, in->topic ? strlen(in->topic) : 0);
-	if (more)
-		more(&rec, in, out);
+	if (err)
+		add_error_headers(&rec, in, err);
 	sl_rc_t rc = sl_task_produce(ctx, &rec, partitions, rf);
 	sl_record_clear(&rec);
 	sl_buf_free(&value);
@@ -75,18 +86,7 @@ sl_rc_t hsink_report_result(sl_task_ctx_t *ctx, const hsink_reporter_t *r,
 	if (!r->result_topic)
 		return SL_OK;
 	return produce(ctx, r->result_topic, r->result_partitions, r->result_rf, in, out->response,
-		       out->response_len, NULL, out);
-}
-
-static void error_headers(sl_record_t *rec, const hsink_report_in_t *in,
-			  const hsink_report_out_t *out)
-{
-	add_text(rec, "error_message", out->why, out->why ? strlen(out->why) : 0);
-	if (out->status > 0)
-		add_num(rec, "status_code", out->status);
-	add_text(rec, "url", out->url, out->url ? strlen(out->url) : 0);
-	add_text(rec, "response_content", out->response, out->response_len);
-	add_text(rec, "payload", in->payload, in->payload_len);
+		       out->response_len, NULL);
 }
 
 sl_rc_t hsink_report_error(sl_task_ctx_t *ctx, const hsink_reporter_t *r,
@@ -96,8 +96,7 @@ sl_rc_t hsink_report_error(sl_task_ctx_t *ctx, const hsink_reporter_t *r,
 		return SL_OK;
 	const char *text = r->errors_as_response ? out->response : out->why;
 	size_t len = r->errors_as_response ? out->response_len : (out->why ? strlen(out->why) : 0);
-	return produce(ctx, r->error_topic, r->error_partitions, r->error_rf, in, text, len,
-		       error_headers, out);
+	return produce(ctx, r->error_topic, r->error_partitions, r->error_rf, in, text, len, out);
 }
 
 void hsink_reporter_free(hsink_reporter_t *r)

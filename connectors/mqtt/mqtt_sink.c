@@ -80,29 +80,6 @@ typedef struct msink_task {
 
 static const char *const msink_aliases[] = {"io.confluent.connect.mqtt.MqttSinkConnector", NULL};
 
-/* Appends v as text: strings and bytes as they are, JSON as compact JSON
- * (a JSON string as its text). Returns -1 for a null. */
-static int value_text(sl_buf_t *out, const sl_value_t *v)
-{
-	switch (v->kind) {
-	case SL_VALUE_NULL:
-		return -1;
-	case SL_VALUE_BYTES:
-	case SL_VALUE_STRING:
-		sl_buf_append(out, v->data, v->len);
-		return 0;
-	case SL_VALUE_JSON:
-		if (!v->json)
-			return -1;
-		if (json_is_string(v->json))
-			sl_buf_append(out, json_string_value(v->json), json_string_length(v->json));
-		else
-			sl_json_write(out, v->json, v->schema);
-		return 0;
-	}
-	return -1;
-}
-
 /* The MQTT topic of rec; -1 with err. */
 static int render_topic(msink_task_t *st, const sl_record_t *rec, char *err, size_t errlen)
 {
@@ -115,7 +92,7 @@ static int render_topic(msink_task_t *st, const sl_record_t *rec, char *err, siz
 			sl_buf_appendf(&st->topic, "%d", (int)rec->partition);
 			p += 12;
 		} else if (!strncmp(p, "${key}", 6)) {
-			if (value_text(&st->topic, &rec->key) != 0) {
+			if (!sl_value_text(&st->topic, &rec->key)) {
 				snprintf(err, errlen,
 					 "the record has no key for ${key} in mqtt.topic");
 				return -1;
@@ -162,8 +139,7 @@ static sl_rc_t publish(msink_task_t *st, const sl_record_t *rec)
 	if (render_topic(st, rec, err, sizeof(err)) != 0)
 		return sl_task_report_error(st->ctx, "TASK_PUT", rec, NULL, 0, "%s", err);
 	sl_buf_reset(&st->payload);
-	if (value_text(&st->payload, &rec->value) != 0)
-		sl_buf_reset(&st->payload); /* a null value: an empty payload */
+	sl_value_text(&st->payload, &rec->value); /* a null value: an empty payload */
 	mqtt_props_t props = {0};
 	if (st->cfg.user_props && st->cfg.conn.version == 1 && rec->header_count) {
 		if (rec->header_count > st->props_cap) {

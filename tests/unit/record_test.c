@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "runner.h"
+#include "sluice/data.h"
 #include "sluice/record.h"
 #include "sluice/util.h"
 
@@ -76,6 +77,32 @@ static void test_headers_keep_null_and_binary_values(void)
 	CU_ASSERT_EQUAL(r.header_count, 0);
 }
 
+/* A value as text: strings and bytes as they are, a JSON string as its
+ * text, other JSON compact; nulls append nothing. */
+static void test_value_text_of_each_kind(void)
+{
+	sl_value_t v = {0};
+	sl_buf_t out = {0};
+	sl_value_set_string(&v, "a\"b", 3);
+	CU_ASSERT_TRUE(sl_value_text(&out, &v));
+	sl_value_clear(&v);
+	sl_value_set_json(&v, json_string("s"), NULL);
+	CU_ASSERT_TRUE(sl_value_text(&out, &v));
+	sl_value_clear(&v);
+	sl_value_set_json(&v, json_pack("{s:i}", "n", 1), NULL);
+	CU_ASSERT_TRUE(sl_value_text(&out, &v));
+	sl_value_clear(&v);
+	sl_buf_append(&out, "", 0);
+	SL_ASSERT_TEXT(out.data, "a\"bs{\"n\":1}");
+	size_t len = out.len;
+	CU_ASSERT_FALSE(sl_value_text(&out, &v)); /* SL_VALUE_NULL */
+	sl_value_set_json(&v, json_null(), NULL);
+	CU_ASSERT_FALSE(sl_value_text(&out, &v));
+	sl_value_clear(&v);
+	CU_ASSERT_EQUAL(out.len, len);
+	sl_buf_free(&out);
+}
+
 void record_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -84,6 +111,7 @@ void record_test_register(void)
 		{"batch_copy_larger_than_a_chunk", test_batch_copy_larger_than_a_chunk},
 		{"batch_reset_empties_and_reuses", test_batch_reset_empties_and_reuses},
 		{"headers_keep_null_and_binary_values", test_headers_keep_null_and_binary_values},
+		{"value_text_of_each_kind", test_value_text_of_each_kind},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("record", NULL, NULL, tests);

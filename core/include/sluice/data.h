@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "sluice/record.h"
 #include "sluice/util.h"
 
 /* Kafka Connect logical type names (the "name" of their schemas). */
@@ -22,6 +23,12 @@
  * doubles as Java's Double.toString. schema (may be NULL) is used to write
  * float32 fields as Java's Float.toString. */
 void sl_json_write(sl_buf_t *out, const json_t *json, const json_t *schema);
+
+/* Appends a value as text, as a sink writes it where no format is asked
+ * for: strings and bytes as they are, a JSON string as its text, other JSON
+ * compact as JsonConverter writes it. Returns false (appending nothing)
+ * for a null: SL_VALUE_NULL, a JSON value without json, JSON null. */
+bool sl_value_text(sl_buf_t *out, const sl_value_t *v);
 
 /* ---- base64 (standard alphabet, padded) ---- */
 /* Results malloc()ed. */
