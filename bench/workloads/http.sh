@@ -36,7 +36,10 @@
 #               sluice webhook-source, answering after Kafka's ack.
 
 BENCH_DEFAULT_WORKLOADS+=("http:sink:1" "http:sink:1:ordered" "http:sink:4" "http:webhook")
-BENCH_HTTP_RECORDS=${BENCH_HTTP_RECORDS:-1000000}
+# 5 M records: a run of 1 M lasted about 0.3 s, and its rate moved by a
+# third from one run to the next (the limit 1.8-3.4 M records/s in one
+# series); 5 M take about 2 s.
+BENCH_HTTP_RECORDS=${BENCH_HTTP_RECORDS:-5000000}
 BENCH_HTTP_BATCH=${BENCH_HTTP_BATCH:-500}
 BENCH_HTTP_INFLIGHT=${BENCH_HTTP_INFLIGHT:-4}
 BENCH_WEBHOOK_SECS=${BENCH_WEBHOOK_SECS:-10}

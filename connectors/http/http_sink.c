@@ -47,8 +47,10 @@
 #define HSINK_RESPONSE_MAX 4096
 #define HSINK_REPORT_RESPONSE_MAX (1024 * 1024)
 #define HSINK_EXCERPT 256
-/* A queue's bytes are moved down once records gone hold this many. */
-#define HSINK_BYTES_COMPACT (256 * 1024)
+/* The size of a queue's blocks of rendered values (hsink_block_t), and how
+ * many emptied ones a queue keeps for reuse (fresh ones cost page faults). */
+#define HSINK_BLOCK_BYTES (1024 * 1024)
+#define HSINK_SPARE_BLOCKS 8
 /* A flush that waits this long logs what it waits for. */
 #define HSINK_FLUSH_LOG_MS 30000
 
@@ -59,7 +61,10 @@ typedef struct hsink_part {
 	char *url;         /* its URL when http.api.url uses no ${key} */
 	hsink_rec_t *recs; /* waiting: recs[head, tail) */
 	size_t head, tail, cap;
-	sl_buf_t bytes; /* the rendered values of recs, in order */
+	/* The rendered values of recs, in order: blocks from first to last
+	 * (the newest), and emptied ones kept for reuse. */
+	hsink_block_t *first, *last, *spare;
+	size_t nspare;
 	hsink_plan_t plan;
 	bool busy;        /* its front batch is in flight */
 	int attempt;      /* retries of the front batch so far */
@@ -70,7 +75,8 @@ typedef struct hsink_part {
 typedef struct hsink_req {
 	CURL *easy;
 	struct curl_slist *hdrs;
-	sl_buf_t body;
+	hsink_body_reader_t body; /* the body, read from part's blocks */
+	const hsink_batch_fmt_t *fmt;
 	http_response_t resp;
 	hsink_part_t *part;
 	size_t n; /* records of the batch: part's front */
@@ -147,12 +153,28 @@ static void rec_free(hsink_rec_t *r)
 	free(r->key);
 }
 
+static void block_free(hsink_block_t *b)
+{
+	if (b)
+		sl_buf_free(&b->bytes);
+	free(b);
+}
+
 static void part_free(hsink_part_t *p)
 {
 	for (size_t i = p->head; i < p->tail; i++)
 		rec_free(&p->recs[i]);
 	free(p->recs);
-	sl_buf_free(&p->bytes);
+	while (p->first) {
+		hsink_block_t *b = p->first;
+		p->first = b->next;
+		block_free(b);
+	}
+	while (p->spare) {
+		hsink_block_t *b = p->spare;
+		p->spare = b->next;
+		block_free(b);
+	}
 	hsink_plan_free(&p->plan);
 	free(p->url);
 	free(p->topic);
@@ -187,25 +209,46 @@ static void part_pop(hsink_task_t *st, hsink_part_t *p, size_t n)
 	}
 	p->head += n;
 	st->waiting -= n;
-	if (p->head == p->tail) {
+	if (p->head == p->tail)
 		p->head = p->tail = 0;
-		p->bytes.len = 0;
-		return;
-	}
-	/* give back the bytes of the records gone once they are most of it */
-	size_t gone = p->recs[p->head].body_at;
-	if (gone >= HSINK_BYTES_COMPACT && gone > p->bytes.len / 2) {
-		memmove(p->bytes.data, p->bytes.data + gone, p->bytes.len - gone);
-		p->bytes.len -= gone;
-		for (size_t i = p->head; i < p->tail; i++)
-			p->recs[i].body_at -= gone;
+	/* the blocks before the front record's are done with */
+	const hsink_block_t *front = p->head < p->tail ? p->recs[p->head].block : NULL;
+	while (p->first && p->first != front) {
+		hsink_block_t *b = p->first;
+		p->first = b->next;
+		if (!p->first)
+			p->last = NULL;
+		if (p->nspare == HSINK_SPARE_BLOCKS) {
+			block_free(b);
+			continue;
+		}
+		b->bytes.len = 0;
+		b->next = p->spare;
+		p->spare = b;
+		p->nspare++;
 	}
 }
 
-/* The rendered value of r, one of p's records. */
-static const char *rec_body(const hsink_part_t *p, const hsink_rec_t *r)
+/* The block the next value of p goes into: the newest while it has room. */
+static hsink_block_t *part_block(hsink_part_t *p)
 {
-	return p->bytes.data + r->body_at;
+	if (p->last && p->last->bytes.len < HSINK_BLOCK_BYTES)
+		return p->last;
+	hsink_block_t *b = p->spare;
+	if (b) {
+		p->spare = b->next;
+		p->nspare--;
+		b->next = NULL;
+	} else {
+		b = sl_calloc(1, sizeof(*b));
+		sl_buf_reserve(&b->bytes, HSINK_BLOCK_BYTES);
+	}
+	if (p->last)
+		p->last->next = b;
+	else
+		p->first = b;
+	p->last = b;
+	return b;
 }
 
 /* ---- the error policy --------------------------------------------------------- */
@@ -219,7 +262,7 @@ static hsink_report_in_t report_in(const hsink_part_t *p, const hsink_rec_t *r)
 				   .timestamp = r->timestamp,
 				   .key = r->key,
 				   .key_len = r->key_len,
-				   .payload = r->body_len ? rec_body(p, r) : NULL,
+				   .payload = r->body_len ? hsink_rec_body(r) : NULL,
 				   .payload_len = r->body_len};
 }
 
@@ -267,7 +310,7 @@ static void hsink_policy(hsink_task_t *st, const hsink_part_t *p, const hsink_re
 	rec.topic = p->topic;
 	rec.partition = p->partition;
 	rec.offset = r->offset;
-	if (sl_task_report_error(st->ctx, "TASK_PUT", &rec, r->body_len ? rec_body(p, r) : NULL,
+	if (sl_task_report_error(st->ctx, "TASK_PUT", &rec, r->body_len ? hsink_rec_body(r) : NULL,
 				 r->body_len, "%s", why) != SL_OK)
 		st->fatal = true;
 }
@@ -384,20 +427,41 @@ static void settle(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_outcome_t 
 
 /* ---- requests ------------------------------------------------------------------ */
 
+/* libcurl's read callback: the next bytes of q's body, read from the
+ * records of its batch (the front of its partition's queue) where they
+ * lie, so a body is never assembled. */
+static size_t read_body(char *buf, size_t size, size_t nitems, void *arg)
+{
+	hsink_req_t *q = arg;
+	const hsink_part_t *p = q->part;
+	return hsink_body_read(&q->body, q->fmt, &p->recs[p->head], q->n, buf, size * nitems);
+}
+
+/* libcurl's seek callback: back to the start, to send the body again (a
+ * reused connection that turned out closed, a redirect). */
+static int seek_body(void *arg, curl_off_t offset, int origin)
+{
+	hsink_req_t *q = arg;
+	if (offset != 0 || origin != SEEK_SET)
+		return CURL_SEEKFUNC_CANTSEEK;
+	q->body = (hsink_body_reader_t){0};
+	return CURL_SEEKFUNC_OK;
+}
+
 /* The method and body of the request: the handle is reused without a
  * reset (which would make libcurl allocate its upload buffer again, 512
  * KiB of fresh pages per request), so what the last request set is
  * replaced here. */
-static void set_method(const hsink_task_t *st, CURL *e, const hsink_rec_t *front,
-		       const sl_buf_t *body)
+static void set_method(const hsink_task_t *st, CURL *e, const hsink_rec_t *front, size_t n)
 {
 	if (front->is_delete) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); /* no body */
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
 		return;
 	}
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body->data ? body->data : "");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+	curl_easy_setopt(e, CURLOPT_POST, 1L); /* the body from read_body */
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)hsink_body_size(&st->fmt, front, n));
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
 			 st->cfg.method != HSINK_POST ? hsink_methods[st->cfg.method] : NULL);
 }
@@ -432,10 +496,8 @@ static void start_request(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_req
 	q->hdrs = curl_slist_append(q->hdrs, "Expect:");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs);
 	curl_easy_setopt(e, CURLOPT_URL, front->url);
-	sl_buf_reset(&q->body);
-	if (!front->is_delete)
-		hsink_body_build(&q->body, &st->fmt, p->bytes.data, front, n);
-	set_method(st, e, front, &q->body);
+	q->body = (hsink_body_reader_t){0};
+	set_method(st, e, front, n);
 	http_response_attach(&q->resp, e);
 	q->err[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->err);
@@ -617,17 +679,18 @@ static sl_rc_t enqueue(hsink_task_t *st, const sl_record_t *rec)
 	if (null && st->cfg.on_null != HSINK_NULL_DELETE)
 		return null_value(st, rec);
 	hsink_part_t *p = part_get(st, rec->topic, rec->partition);
-	size_t at = p->bytes.len;
-	if (!null && hsink_render_value(&p->bytes, v, (hsink_body_format_t)st->cfg.body_format, err,
+	hsink_block_t *b = part_block(p);
+	size_t at = b->bytes.len;
+	if (!null && hsink_render_value(&b->bytes, v, (hsink_body_format_t)st->cfg.body_format, err,
 					sizeof(err)) != 0) {
-		p->bytes.len = at;
+		b->bytes.len = at;
 		return sl_task_report_error(st->ctx, "TASK_PUT", rec, v->data,
 					    v->kind == SL_VALUE_JSON ? 0 : v->len, "%s", err);
 	}
 	bool owned;
 	const char *url = rec_url(st, p, rec, &owned, err, sizeof(err));
 	if (!url) {
-		p->bytes.len = at;
+		b->bytes.len = at;
 		return sl_task_report_error(st->ctx, "TASK_PUT", rec, v->data,
 					    v->kind == SL_VALUE_JSON ? 0 : v->len, "%s", err);
 	}
@@ -637,8 +700,9 @@ static sl_rc_t enqueue(hsink_task_t *st, const sl_record_t *rec)
 	r->is_delete = null;
 	r->offset = rec->offset;
 	r->timestamp = rec->timestamp;
+	r->block = b;
 	r->body_at = at;
-	r->body_len = p->bytes.len - at;
+	r->body_len = b->bytes.len - at;
 	if (st->keep_keys && rec->key.kind != SL_VALUE_NULL) {
 		sl_buf_reset(&st->scratch);
 		if (hsink_render_value(&st->scratch, &rec->key, HSINK_FORMAT_STRING, err,
@@ -736,7 +800,6 @@ static void task_free(hsink_task_t *st)
 		if (q->easy)
 			curl_easy_cleanup(q->easy);
 		curl_slist_free_all(q->hdrs);
-		sl_buf_free(&q->body);
 		http_response_free(&q->resp);
 	}
 	free(st->reqs);
@@ -782,7 +845,13 @@ static void setup_curl(hsink_task_t *st)
 	curl_multi_setopt(st->multi, CURLMOPT_MAXCONNECTS, (long)n);
 	st->reqs = sl_calloc(n, sizeof(hsink_req_t));
 	for (size_t i = 0; i < n; i++) {
-		st->reqs[i].easy = curl_easy_init();
+		hsink_req_t *q = &st->reqs[i];
+		q->easy = curl_easy_init();
+		q->fmt = &st->fmt;
+		curl_easy_setopt(q->easy, CURLOPT_READFUNCTION, read_body);
+		curl_easy_setopt(q->easy, CURLOPT_READDATA, q);
+		curl_easy_setopt(q->easy, CURLOPT_SEEKFUNCTION, seek_body);
+		curl_easy_setopt(q->easy, CURLOPT_SEEKDATA, q);
 		/* libcurl sends a body in pieces of its upload buffer (64 KiB),
 		 * one piece per curl_multi_perform: a batch of 500 records of
 		 * 200 B took two calls, the second only after the next put. Set

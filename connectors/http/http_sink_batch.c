@@ -101,23 +101,72 @@ int hsink_url_scope(const char *tmpl)
 
 /* ---- batches --------------------------------------------------------------- */
 
-void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const char *bytes,
-		      const hsink_rec_t *recs, size_t n)
+/* The texts around and between a batch's values. */
+typedef struct {
+	const char *pre, *sep, *suf;
+	size_t pre_len, sep_len, suf_len;
+} joints_t;
+
+static joints_t joints(const hsink_batch_fmt_t *fmt)
 {
-	const char *pre = fmt->json_array ? "[" : fmt->prefix ? fmt->prefix : "";
-	const char *sep = fmt->json_array ? "," : fmt->separator ? fmt->separator : "";
-	const char *suf = fmt->json_array ? "]" : fmt->suffix ? fmt->suffix : "";
-	size_t sep_len = strlen(sep), total = strlen(pre) + strlen(suf);
+	joints_t j = {
+		.pre = fmt->json_array ? "["
+		       : fmt->prefix   ? fmt->prefix
+				       : "",
+		.sep = fmt->json_array  ? ","
+		       : fmt->separator ? fmt->separator
+					: "",
+		.suf = fmt->json_array ? "]"
+		       : fmt->suffix   ? fmt->suffix
+				       : "",
+	};
+	j.pre_len = strlen(j.pre);
+	j.sep_len = strlen(j.sep);
+	j.suf_len = strlen(j.suf);
+	return j;
+}
+
+size_t hsink_body_size(const hsink_batch_fmt_t *fmt, const hsink_rec_t *recs, size_t n)
+{
+	if (!n)
+		return 0;
+	joints_t j = joints(fmt);
+	size_t total = j.pre_len + j.suf_len + (n - 1) * j.sep_len;
 	for (size_t i = 0; i < n; i++)
-		total += recs[i].body_len + sep_len;
-	sl_buf_reserve(out, total);
-	sl_buf_append_str(out, pre);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sl_buf_append(out, sep, sep_len);
-		sl_buf_append(out, bytes + recs[i].body_at, recs[i].body_len);
+		total += recs[i].body_len;
+	return total;
+}
+
+size_t hsink_body_read(hsink_body_reader_t *rd, const hsink_batch_fmt_t *fmt,
+		       const hsink_rec_t *recs, size_t n, char *out, size_t room)
+{
+	joints_t j = joints(fmt);
+	size_t pieces = n ? 2 * n + 1 : 0, done = 0;
+	while (done < room && rd->piece < pieces) {
+		size_t i = rd->piece, len;
+		const char *s;
+		if (i % 2) {
+			len = recs[i / 2].body_len;
+			s = len ? hsink_rec_body(&recs[i / 2]) : "";
+		} else if (i == 0) {
+			s = j.pre, len = j.pre_len;
+		} else if (i / 2 < n) {
+			s = j.sep, len = j.sep_len;
+		} else {
+			s = j.suf, len = j.suf_len;
+		}
+		size_t k = len - rd->at;
+		if (k > room - done)
+			k = room - done;
+		memcpy(out + done, s + rd->at, k);
+		done += k;
+		rd->at += k;
+		if (rd->at == len) {
+			rd->piece++;
+			rd->at = 0;
+		}
 	}
-	sl_buf_append_str(out, suf);
+	return done;
 }
 
 size_t hsink_batch_extent(const hsink_rec_t *recs, size_t count, size_t max, bool *partial)

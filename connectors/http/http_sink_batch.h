@@ -1,6 +1,6 @@
 /* The pure decisions of http-sink, apart from libcurl and the worker: how
  * a record's value and key are rendered, its URL expanded, a batch's body
- * assembled, a response classified (delivered, retried, refused, failed),
+ * read, a response classified (delivered, retried, refused, failed),
  * how long a retry waits, and the plan of batch sizes that splits a
  * refused batch in halves down to the records the server refuses. */
 #ifndef SL_HTTP_SINK_BATCH_H
@@ -25,14 +25,24 @@ typedef enum hsink_backoff_policy {
 	HSINK_BACKOFF_EXPONENTIAL,
 } hsink_backoff_policy_t;
 
+/* A piece of a partition queue's bytes. Values are rendered into the
+ * newest block; an older one stays where it is until its records are gone,
+ * so a request in flight reads its records where they lie (a block's data
+ * may move only while it is the newest and grows: records keep offsets). */
+typedef struct hsink_block {
+	sl_buf_t bytes;
+	struct hsink_block *next;
+} hsink_block_t;
+
 /* One record waiting for its 2xx, as the sink keeps it (copied from the
  * borrowed record in put). */
 typedef struct hsink_rec {
 	const char *url; /* owned when url_owned, else the task's or partition's */
 	bool url_owned;
-	bool is_delete;  /* a null value sent as a DELETE of its own, no body */
-	size_t body_at;  /* where the rendered value starts in its queue's bytes */
-	size_t body_len; /* 0 for a delete */
+	bool is_delete;       /* a null value sent as a DELETE of its own, no body */
+	hsink_block_t *block; /* where its rendered value lies, */
+	size_t body_at;       /* starting here */
+	size_t body_len;      /* 0 for a delete */
 	int64_t offset;
 	int64_t timestamp;
 	char *key; /* the key as text, kept for reports only (malloc()ed) */
@@ -64,10 +74,26 @@ int hsink_url_expand(const char *tmpl, const char *topic, int32_t partition, con
  * (one URL per partition), 2 ${key} (one per record). */
 int hsink_url_scope(const char *tmpl);
 
-/* Appends the body of records recs[0, n) (none a delete), whose rendered
- * values lie in bytes (at their body_at), to out. */
-void hsink_body_build(sl_buf_t *out, const hsink_batch_fmt_t *fmt, const char *bytes,
-		      const hsink_rec_t *recs, size_t n);
+/* The rendered value of r (body_len bytes). */
+static inline const char *hsink_rec_body(const hsink_rec_t *r)
+{
+	return r->block->bytes.data + r->body_at;
+}
+
+/* Where a reading of a batch's body stands; zeroed: at the start. The body
+ * is read straight from the records' blocks (prefix, values joined by the
+ * separator, suffix), never assembled. */
+typedef struct hsink_body_reader {
+	size_t piece; /* 0 prefix, 2k+1 value k, 2k+2 separator after it or suffix */
+	size_t at;    /* bytes of the piece read */
+} hsink_body_reader_t;
+
+/* The size of the body of records recs[0, n) (none a delete). */
+size_t hsink_body_size(const hsink_batch_fmt_t *fmt, const hsink_rec_t *recs, size_t n);
+/* Copies the next bytes of that body, up to room, to out; returns how many
+ * (0 once all were read). */
+size_t hsink_body_read(hsink_body_reader_t *rd, const hsink_batch_fmt_t *fmt,
+		       const hsink_rec_t *recs, size_t n, char *out, size_t room);
 
 /* How many records from recs[0] (count of them waiting) go into the next
  * batch: at most max, all with recs[0]'s URL, a delete alone. When the

@@ -97,12 +97,14 @@ static void test_url_scope_tells_constant_partition_and_record_urls(void)
 
 /* n records with bodies "r0", "r1", ... (in recs_bytes) all to url. */
 static char recs_bytes[4096];
+static hsink_block_t recs_block = {.bytes = {.data = recs_bytes, .cap = sizeof(recs_bytes)}};
 static hsink_rec_t *recs_new(size_t n, const char *url)
 {
 	hsink_rec_t *r = calloc(n, sizeof(*r));
 	size_t at = 0;
 	for (size_t i = 0; i < n; i++) {
 		r[i].url = url;
+		r[i].block = &recs_block;
 		r[i].body_at = at;
 		r[i].body_len =
 			(size_t)snprintf(recs_bytes + at, sizeof(recs_bytes) - at, "r%zu", i);
@@ -120,10 +122,23 @@ static void recs_free(hsink_rec_t *r, size_t n)
 static void assert_body(const hsink_batch_fmt_t *fmt, const hsink_rec_t *r, size_t n,
 			const char *want)
 {
-	sl_buf_t out = {0};
-	hsink_body_build(&out, fmt, recs_bytes, r, n);
-	SL_ASSERT_TEXT(out.data, want);
-	sl_buf_free(&out);
+	/* read at once, and in pieces of every size up to 5 bytes */
+	size_t size = hsink_body_size(fmt, r, n);
+	CU_ASSERT_EQUAL(size, strlen(want));
+	for (size_t room = 1; room <= 6; room++) {
+		char out[256];
+		size_t len = 0, got, calls = 0;
+		hsink_body_reader_t rd = {0};
+		size_t step = room == 6 ? sizeof(out) : room;
+		while ((got = hsink_body_read(&rd, fmt, r, n, out + len, step)) > 0) {
+			CU_ASSERT(got <= step);
+			len += got;
+			calls++;
+		}
+		out[len] = '\0';
+		SL_ASSERT_TEXT(out, want);
+		CU_ASSERT(calls >= (size + step - 1) / step);
+	}
 }
 
 static void test_body_joins_records_with_prefix_separator_suffix(void)

@@ -28,7 +28,9 @@ typedef struct srv_req {
 } srv_req_t;
 
 /* The scripted server: script[i] is the status of request i (0 or past
- * the end: 400 when the body holds "poison", else 200). */
+ * the end: 400 when the body holds "poison", else 200; SRV_DROP: the
+ * connection is closed without an answer). */
+#define SRV_DROP (-1)
 typedef struct srv {
 	struct MHD_Daemon *d;
 	int port;
@@ -93,6 +95,10 @@ static enum MHD_Result srv_answer(void *cls, struct MHD_Connection *conn, const 
 	free(r->body);
 	r->body = sl_strdup(b->data ? b->data : "");
 	r->status = status;
+	if (status == SRV_DROP) {
+		pthread_mutex_unlock(&s->mu);
+		return MHD_NO;
+	}
 	if (++s->in_flight > s->max_in_flight)
 		s->max_in_flight = s->in_flight;
 	int delay = s->delay_ms;
@@ -303,6 +309,31 @@ static void test_5xx_and_429_are_retried_until_2xx(void)
 	SL_ASSERT_TEXT(s->accepted.data, "v0,v1,v2\n");
 	CU_ASSERT_EQUAL(kit_errors(kit), 0);
 	records_free(r, 3);
+	kit_free(kit);
+	srv_stop(s);
+}
+
+/* A kept-alive connection the server closed without answering: libcurl
+ * sends the request again on a new one, which means reading the body
+ * from its start again (no retry of the sink's own: max.retries 0). */
+static void test_body_is_sent_again_on_a_new_connection(void)
+{
+	srv_t *s = srv_start();
+	s->script[1] = SRV_DROP;
+	s->nscript = 2;
+	sl_kit_t *kit = sink_kit(s, "/in");
+	kit_set(kit, "batch.max.size", "2");
+	kit_set(kit, "max.retries", "0");
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	sl_record_t *r = records(4, "v", 0);
+	CU_ASSERT_EQUAL(kit_put(kit, r, 4), SL_OK);
+	CU_ASSERT_EQUAL(kit_flush(kit), SL_OK);
+	CU_ASSERT_EQUAL(s->nreqs, 3);
+	SL_ASSERT_TEXT(s->reqs[1].body, "v2,v3");
+	SL_ASSERT_TEXT(s->reqs[2].body, "v2,v3");
+	SL_ASSERT_TEXT(s->accepted.data, "v0,v1\nv2,v3\n");
+	CU_ASSERT_EQUAL(kit_errors(kit), 0);
+	records_free(r, 4);
 	kit_free(kit);
 	srv_stop(s);
 }
@@ -725,6 +756,8 @@ void http_sink_test_register(void)
 		{"url template per topic, partition, key",
 		 test_url_template_per_topic_partition_key},
 		{"5xx and 429 are retried until 2xx", test_5xx_and_429_are_retried_until_2xx},
+		{"a body is sent again on a new connection",
+		 test_body_is_sent_again_on_a_new_connection},
 		{"retry-after is honoured", test_retry_after_is_honoured},
 		{"flush fails after max.retries with reason",
 		 test_flush_fails_after_max_retries_with_reason},
