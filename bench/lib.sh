@@ -50,7 +50,7 @@ sluice_worker()
 {
 	printf '%s\n' \
 		"bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$RUN_DIR/sluice.offsets" \
+		"offset.storage.file.filename=$RUN_DIR/sluice.offsets" "listeners=http://127.0.0.1:0" \
 		"offset.flush.interval.ms=$OFFSET_FLUSH_MS" \
 		"key.converter=org.apache.kafka.connect.storage.StringConverter" \
 		"value.converter=org.apache.kafka.connect.storage.StringConverter" \

@@ -87,6 +87,8 @@ void sl_task_dlq_delivered(sl_task_ctx_t *t, const rd_kafka_message_t *m)
 	t->side_failed = true;
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	bool dlq = t->env.settings->dlq_topic && !strcmp(topic, t->env.settings->dlq_topic);
+	if (dlq)
+		atomic_fetch_add(&t->metrics.dlq_failures, 1);
 	sl_task_fail(t,
 		     "%s topic %s refused a record of %zu bytes: %s; nothing is committed past "
 		     "the record it carried (fix the topic, e.g. its max.message.bytes, and "
@@ -196,7 +198,9 @@ static int dlq_send(sl_task_ctx_t *t, const char *stage, const sl_record_t *rec,
 		rk, RD_KAFKA_V_TOPIC(s->dlq_topic), RD_KAFKA_V_KEY(c.key, c.key_len),
 		RD_KAFKA_V_VALUE((void *)c.value, c.value_len), RD_KAFKA_V_HEADERS(h),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+	atomic_fetch_add(&t->metrics.dlq_requests, 1);
 	if (e) {
+		atomic_fetch_add(&t->metrics.dlq_failures, 1);
 		rd_kafka_headers_destroy(h);
 		snprintf(err, err_size, "%s", rd_kafka_err2str(e));
 		return -1;
@@ -223,6 +227,7 @@ static void log_error(sl_task_ctx_t *t, const char *stage, const sl_record_t *re
 				(unsigned long long)t->errors_total, stage, reason);
 		return;
 	}
+	atomic_fetch_add(&t->metrics.errors_logged, 1);
 	if (m && s->errors_log_include_messages)
 		SL_ERROR(t->tag, "error in stage %s: %s (topic %s partition %d offset %lld: %.*s)",
 			 stage, reason, o.topic, o.partition, o.offset,
@@ -232,6 +237,27 @@ static void log_error(sl_task_ctx_t *t, const char *stage, const sl_record_t *re
 			 reason, o.topic, o.partition, o.offset);
 	else
 		SL_ERROR(t->tag, "error in stage %s: %s", stage, reason);
+}
+
+/* A tolerated bad record: SL_OK once its dead letter queue copy (when
+ * there is a dead letter queue) is queued; SL_FAIL when it cannot be. */
+static sl_rc_t tolerate(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
+			const sl_dlq_copy_t *copy, const char *reason)
+{
+	const sl_connector_settings_t *s = ctx->env.settings;
+	if (!s->dlq_topic || !*s->dlq_topic)
+		return SL_OK;
+	char err[1024];
+	if (ctx->side_failed) /* the reason is recorded: no record moves past it */
+		return SL_FAIL;
+	if (dlq_send(ctx, stage, rec, copy, reason, err, sizeof(err)) != 0) {
+		sl_task_fail(ctx,
+			     "cannot send a bad record (stage %s: %s) to the dead letter queue "
+			     "topic %s: %s",
+			     stage, reason, s->dlq_topic, err);
+		return SL_FAIL;
+	}
+	return SL_OK;
 }
 
 sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,
@@ -249,22 +275,13 @@ sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_recor
 		else
 			sl_task_fail(ctx, "Tolerance exceeded in error handler: stage %s: %s",
 				     stage, reason);
+		sl_task_metrics_error(&ctx->metrics, false);
 		return SL_FAIL;
 	}
 	log_error(ctx, stage, rec, reason);
-	if (!s->dlq_topic || !*s->dlq_topic)
-		return SL_OK;
-	char err[1024];
-	if (ctx->side_failed) /* the reason is recorded: no record moves past it */
-		return SL_FAIL;
-	if (dlq_send(ctx, stage, rec, copy, reason, err, sizeof(err)) != 0) {
-		sl_task_fail(ctx,
-			     "cannot send a bad record (stage %s: %s) to the dead letter queue "
-			     "topic %s: %s",
-			     stage, reason, s->dlq_topic, err);
-		return SL_FAIL;
-	}
-	return SL_OK;
+	sl_rc_t rc = tolerate(ctx, stage, rec, copy, reason);
+	sl_task_metrics_error(&ctx->metrics, rc == SL_OK);
+	return rc;
 }
 
 sl_rc_t sl_task_report_error(sl_task_ctx_t *ctx, const char *stage, const sl_record_t *rec,

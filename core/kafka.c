@@ -378,3 +378,175 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 		topic, partitions, replication_factor);
 	return 0;
 }
+
+/* ---- consumer group offsets ---------------------------------------------- */
+
+/* Waits for the answer of an admin request sent to q; NULL with errstr
+ * when it did not come or failed as a whole. */
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, const char *group,
+				    int timeout_ms, char *errstr, size_t errstr_size)
+{
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	if (!ev) {
+		sl_seterr(errstr, errstr_size, "consumer group %s: %s timed out", group, what);
+		return NULL;
+	}
+	if (rd_kafka_event_error(ev)) {
+		sl_seterr(errstr, errstr_size, "consumer group %s: %s failed: %s", group, what,
+			  rd_kafka_event_error_string(ev));
+		rd_kafka_event_destroy(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+/* 0 when the group's result and each of its partitions has no error. */
+static int group_result_ok(const rd_kafka_group_result_t **res, size_t n, const char *what,
+			   const char *group, char *errstr, size_t errstr_size)
+{
+	const rd_kafka_error_t *gerr = n ? rd_kafka_group_result_error(res[0]) : NULL;
+	if (gerr)
+		return sl_seterr(errstr, errstr_size, "consumer group %s: %s failed: %s", group,
+				 what, rd_kafka_error_string(gerr));
+	const rd_kafka_topic_partition_list_t *parts =
+		n ? rd_kafka_group_result_partitions(res[0]) : NULL;
+	for (int i = 0; parts && i < parts->cnt; i++)
+		if (parts->elems[i].err)
+			return sl_seterr(errstr, errstr_size,
+					 "consumer group %s: %s failed for %s-%d: %s", group, what,
+					 parts->elems[i].topic, (int)parts->elems[i].partition,
+					 rd_kafka_err2str(parts->elems[i].err));
+	return 0;
+}
+
+static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, int timeout_ms)
+{
+	char rderr[256];
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY);
+	rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms, rderr, sizeof(rderr));
+	return o;
+}
+
+int sl_kafka_group_offsets(rd_kafka_t *rk, const char *group, int timeout_ms, json_t **out,
+			   char *errstr, size_t errstr_size)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = admin_options(rk, timeout_ms);
+	rd_kafka_ListConsumerGroupOffsets_t *req =
+		rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
+	rd_kafka_ListConsumerGroupOffsets_destroy(req);
+	int rc = -1;
+	rd_kafka_event_t *ev =
+		admin_wait(q, "ListConsumerGroupOffsets", group, timeout_ms, errstr, errstr_size);
+	size_t n = 0;
+	const rd_kafka_group_result_t **res =
+		ev ? rd_kafka_ListConsumerGroupOffsets_result_groups(
+			     rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n)
+		   : NULL;
+	if (!ev ||
+	    group_result_ok(res, n, "ListConsumerGroupOffsets", group, errstr, errstr_size) != 0)
+		goto out;
+	*out = json_array();
+	const rd_kafka_topic_partition_list_t *parts =
+		n ? rd_kafka_group_result_partitions(res[0]) : NULL;
+	for (int i = 0; parts && i < parts->cnt; i++) {
+		const rd_kafka_topic_partition_t *p = &parts->elems[i];
+		if (p->offset < 0)
+			continue; /* no committed offset */
+		json_array_append_new(*out,
+				      json_pack("{s:{s:s,s:i},s:{s:I}}", "partition", "kafka_topic",
+						p->topic, "kafka_partition", (int)p->partition,
+						"offset", "kafka_offset", (json_int_t)p->offset));
+	}
+	rc = 0;
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+int sl_kafka_group_alter_offsets(rd_kafka_t *rk, const char *group,
+				 const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+				 char *errstr, size_t errstr_size)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = admin_options(rk, timeout_ms);
+	rd_kafka_AlterConsumerGroupOffsets_t *req =
+		rd_kafka_AlterConsumerGroupOffsets_new(group, parts);
+	rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
+	rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+	rd_kafka_event_t *ev =
+		admin_wait(q, "AlterConsumerGroupOffsets", group, timeout_ms, errstr, errstr_size);
+	int rc = -1;
+	if (ev) {
+		size_t n = 0;
+		const rd_kafka_group_result_t **res =
+			rd_kafka_AlterConsumerGroupOffsets_result_groups(
+				rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+		rc = group_result_ok(res, n, "AlterConsumerGroupOffsets", group, errstr,
+				     errstr_size);
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+int sl_kafka_group_delete_offsets(rd_kafka_t *rk, const char *group,
+				  const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+				  char *errstr, size_t errstr_size)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = admin_options(rk, timeout_ms);
+	rd_kafka_DeleteConsumerGroupOffsets_t *req =
+		rd_kafka_DeleteConsumerGroupOffsets_new(group, parts);
+	rd_kafka_DeleteConsumerGroupOffsets(rk, &req, 1, o, q);
+	rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+	rd_kafka_event_t *ev =
+		admin_wait(q, "DeleteConsumerGroupOffsets", group, timeout_ms, errstr, errstr_size);
+	int rc = -1;
+	if (ev) {
+		size_t n = 0;
+		const rd_kafka_group_result_t **res =
+			rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+				rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
+		rc = group_result_ok(res, n, "DeleteConsumerGroupOffsets", group, errstr,
+				     errstr_size);
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+int sl_kafka_group_delete(rd_kafka_t *rk, const char *group, int timeout_ms, char *errstr,
+			  size_t errstr_size)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = admin_options(rk, timeout_ms);
+	rd_kafka_DeleteGroup_t *req = rd_kafka_DeleteGroup_new(group);
+	rd_kafka_DeleteGroups(rk, &req, 1, o, q);
+	rd_kafka_DeleteGroup_destroy(req);
+	rd_kafka_event_t *ev =
+		admin_wait(q, "DeleteGroups", group, timeout_ms, errstr, errstr_size);
+	int rc = -1;
+	if (ev) {
+		size_t n = 0;
+		const rd_kafka_group_result_t **res = rd_kafka_DeleteGroups_result_groups(
+			rd_kafka_event_DeleteGroups_result(ev), &n);
+		const rd_kafka_error_t *gerr = n ? rd_kafka_group_result_error(res[0]) : NULL;
+		rd_kafka_resp_err_t code = gerr ? rd_kafka_error_code(gerr) : 0;
+		if (code && code != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
+			sl_seterr(errstr, errstr_size, "consumer group %s: DeleteGroups failed: %s",
+				  group, rd_kafka_error_string(gerr));
+		else
+			rc = 0;
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}

@@ -5,6 +5,7 @@
 #ifndef SL_KAFKA_H
 #define SL_KAFKA_H
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 
@@ -67,5 +68,28 @@ size_t sl_kafka_max_message_bytes(rd_kafka_t *rk);
  * takes, in bytes) as the broker reports it through DescribeConfigs, or -1
  * when it cannot be learned (the mock cluster, no permission, timeout). */
 int64_t sl_kafka_topic_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms);
+
+/* ---- consumer group offsets (a sink connector's connect-<name>) ----
+ * rk is an admin client (any handle made by sl_kafka_client_new); each call
+ * waits up to timeout_ms. On failure -1 with errstr naming the group and
+ * Kafka's reason. */
+
+/* The group's committed offsets as a new JSON array of KIP-875 entries:
+ * {"partition":{"kafka_topic","kafka_partition"},"offset":{"kafka_offset"}}. */
+int sl_kafka_group_offsets(rd_kafka_t *rk, const char *group, int timeout_ms, json_t **out,
+			   char *errstr, size_t errstr_size);
+/* Commits the offsets of parts (each partition's .offset) for group; the
+ * group must have no active member. */
+int sl_kafka_group_alter_offsets(rd_kafka_t *rk, const char *group,
+				 const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+				 char *errstr, size_t errstr_size);
+/* Removes the committed offsets of parts for group. */
+int sl_kafka_group_delete_offsets(rd_kafka_t *rk, const char *group,
+				  const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+				  char *errstr, size_t errstr_size);
+/* Deletes the group and every offset it has; a group that does not exist
+ * counts as deleted. */
+int sl_kafka_group_delete(rd_kafka_t *rk, const char *group, int timeout_ms, char *errstr,
+			  size_t errstr_size);
 
 #endif

@@ -14,14 +14,17 @@
 #include "describe.h"
 #include "kafka.h"
 #include "offsets.h"
+#include "sdnotify.h"
+#include "rest.h"
 #include "sluice/config.h"
 #include "sluice/connector.h"
 #include "sluice/log.h"
+#include "supervisor.h"
 #include "worker.h"
 
 static void usage(FILE *out)
 {
-	fputs("usage: sluice run [-w WORKER_CONFIG] CONNECTOR_CONFIG...\n"
+	fputs("usage: sluice run [-w WORKER_CONFIG] [CONNECTOR_CONFIG...]\n"
 	      "       sluice validate [-w WORKER_CONFIG] FILE...\n"
 	      "       sluice plugins [--describe NAME] [--markdown "
 	      "NAME|worker|worker-ignored|connector-common|...]\n"
@@ -30,7 +33,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "Config files are libconfig (.conf), Kafka Connect .properties or REST-style\n"
 	      ".json ({\"name\":...,\"config\":{...}}), chosen by extension. Without -w the\n"
-	      "worker uses its defaults (bootstrap.servers=localhost:9092).\n",
+	      "worker uses its defaults (bootstrap.servers=localhost:9092). Without\n"
+	      "connector files the worker starts empty, to be managed over its REST API\n"
+	      "(listeners, default http://127.0.0.1:8083).\n",
 	      out);
 }
 
@@ -66,6 +71,11 @@ static sl_config_t *load_worker(const char *path)
 	print_errors(&errs);
 	sl_errlist_free(&errs);
 	if (cfg) {
+		/* before anything is logged: every line in the chosen format */
+		const char *fmt = sl_config_get(cfg, "log.format");
+		sl_log_format_t lf;
+		if (fmt && sl_log_format_parse(fmt, &lf) == 0)
+			sl_log_set_format(lf);
 		log_worker_notices(cfg);
 		sl_worker_config_drop_ignored(cfg);
 	}
@@ -156,33 +166,62 @@ static void *stop_worker(void *arg)
 
 static void log_sighup(void)
 {
-	SL_WARN(NULL, "SIGHUP received: configuration reload is not supported yet; ignoring");
+	SL_WARN(NULL, "SIGHUP received while stopping: ignored");
 }
 
-/* Waits for SIGINT or SIGTERM; a SIGHUP is logged and waited past. */
-static int wait_stop_signal(const sigset_t *set)
+/* Applies connector.config.dir (files added, changed or removed there) and
+ * logs every problem; a file that fails leaves its connector as it was. */
+static void reload_config_dir(sl_worker_t *w)
+{
+	sl_errlist_t errs = {0};
+	int changed = sl_worker_apply_config_dir(w, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		SL_ERROR(NULL, "connector.config.dir: %s", errs.items[i]);
+	if (sl_worker_settings(w)->connector_config_dir)
+		SL_INFO(NULL,
+			"connector.config.dir applied: %d connector(s) added, changed or "
+			"removed, %zu problem(s)",
+			changed, errs.count);
+	sl_errlist_free(&errs);
+}
+
+/* Waits for SIGINT or SIGTERM; a SIGHUP reloads connector.config.dir (or
+ * is logged when that is not set). */
+static int wait_stop_signal(sl_worker_t *w, const sigset_t *set)
 {
 	for (;;) {
 		int sig = 0;
-		if (sigwait(set, &sig) != 0 || sig == SIGHUP) {
-			if (sig == SIGHUP)
-				log_sighup();
+		if (sigwait(set, &sig) != 0)
 			continue;
+		if (sig != SIGHUP)
+			return sig;
+		if (sl_worker_settings(w)->connector_config_dir) {
+			SL_INFO(NULL, "SIGHUP received: applying connector.config.dir");
+			sl_sd_notify_reloading();
+			reload_config_dir(w);
+			sl_sd_notify("READY=1");
+		} else {
+			SL_WARN(NULL, "SIGHUP received: nothing to reload (connector.config.dir "
+				      "is not set); ignoring");
 		}
-		return sig;
 	}
 }
 
 /* Waits for SIGINT/SIGTERM, stops the worker on a helper thread so that a
  * second one can still end the process at once. */
-static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
+static int wait_and_stop(sl_worker_t *w, sl_rest_t *rest, sl_supervisor_t *sup,
+			 const sigset_t *set)
 {
-	int sig = wait_stop_signal(set);
+	int sig = wait_stop_signal(w, set);
+	sl_sd_notifyf("STOPPING=1\nSTATUS=stopping on %s", strsignal(sig));
+	sl_supervisor_stop(sup); /* no task restarted while the worker stops */
 	SL_INFO(NULL,
 		"%s received: stopping tasks and storing offsets (send it again to exit "
 		"at once)",
 		strsignal(sig));
 	int64_t deadline = sl_now_ms() + sl_worker_shutdown_timeout_ms(w);
+	/* No request may reach the worker while it is freed. */
+	sl_rest_stop(rest);
 	stopper_t s = {.worker = w};
 	pthread_t th;
 	pthread_create(&th, NULL, stop_worker, &s);
@@ -207,27 +246,66 @@ static int wait_and_stop(sl_worker_t *w, const sigset_t *set)
 	return 0;
 }
 
-/* Starts a worker with every connector and runs until a stop signal.
- * When a connector cannot be added, the others are stopped (storing their
- * offsets) and 1 is returned. */
+/* Whether the connector of cfg is already running from
+ * connector.config.dir: the stored one (changed over the REST API) wins
+ * over the file given on the command line. */
+static bool stored_already(sl_worker_t *w, const sl_config_t *cfg, const char *path)
+{
+	const char *name = sl_config_get(cfg, "name");
+	if (!name || sl_worker_target_state(w, name) < 0)
+		return false;
+	SL_INFO(name,
+		"%s: not loaded: connector.config.dir holds this connector (changed over "
+		"the REST API), which is used instead",
+		path);
+	return true;
+}
+
+/* Starts a worker, its REST API, the connectors of connector.config.dir
+ * and every connector file, and runs until a stop signal. When a
+ * connector file cannot be added, or the API cannot listen, the others
+ * are stopped (storing their offsets) and 1 is returned. */
 static int run_worker(const sl_config_t *wcfg, sl_config_t **conns, char **paths, int n,
 		      const sigset_t *set)
 {
 	char err[1024];
+	sl_rest_t *rest = NULL;
 	sl_worker_t *w = sl_worker_new(wcfg, err, sizeof(err));
 
 	if (!w) {
 		fprintf(stderr, "error: %s\n", err);
 		return 1;
 	}
+	if (sl_rest_start(w, &rest, err, sizeof(err)) != 0) {
+		SL_ERROR(NULL, "%s; stopping", err);
+		sl_worker_free(w);
+		return 1;
+	}
+	reload_config_dir(w);
 	for (int i = 0; i < n; i++) {
+		if (stored_already(w, conns[i], paths[i]))
+			continue;
 		if (sl_worker_add_connector(w, conns[i], err, sizeof(err)) != 0) {
 			SL_ERROR(NULL, "%s: %s; stopping", paths[i], err);
+			sl_rest_stop(rest);
 			sl_worker_free(w);
 			return 1;
 		}
 	}
-	return wait_and_stop(w, set);
+	sl_supervisor_t *sup = sl_supervisor_start(w, wcfg, err, sizeof(err));
+	if (!sup && err[0]) {
+		SL_ERROR(NULL, "%s; stopping", err);
+		sl_rest_stop(rest);
+		sl_worker_free(w);
+		return 1;
+	}
+	sl_rest_set_started(rest);
+	sl_sd_notify("READY=1");
+	if (sl_sd_watchdog_start() < 0)
+		SL_WARN(NULL, "watchdog: cannot start its thread: %s", strerror(errno));
+	int rc = wait_and_stop(w, rest, sup, set);
+	sl_sd_watchdog_stop();
+	return rc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -243,11 +321,6 @@ static int cmd_run(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "sluice run: no connector config given\n");
-		usage(stderr);
-		return 2;
-	}
 	/* Signals go to this thread only (tasks and librdkafka's threads
 	 * inherit the blocked mask), and are held from now on so that one
 	 * that comes while the files load is not lost. */
@@ -262,7 +335,8 @@ static int cmd_run(int argc, char **argv)
 	if (!wcfg)
 		return 1;
 	int n = argc - optind, rc = 1;
-	sl_config_t **conns = load_connectors(argv + optind, n, wcfg);
+	sl_config_t **conns =
+		n ? load_connectors(argv + optind, n, wcfg) : sl_calloc(1, sizeof(*conns));
 	if (conns)
 		rc = run_worker(wcfg, conns, argv + optind, n, &set);
 	free_connectors(conns, n);

@@ -32,7 +32,9 @@ typedef struct sink_state {
 	/* What one consume call returned, before it joins msgs: the rebalance
 	 * callback runs inside that call and edits msgs meanwhile. */
 	rd_kafka_message_t *fresh[SINK_BATCH_MAX];
-	uint64_t revocations; /* revocations seen so far */
+	uint64_t revocations;   /* revocations seen so far */
+	uint64_t uncommitted;   /* records consumed since the last commit */
+	int64_t next_lag_check; /* when the lag gauge is next brought up to date */
 	bool pause_applied;
 	bool failed; /* a flush inside a rebalance callback failed */
 } sink_state_t;
@@ -94,11 +96,9 @@ static sl_rc_t side_flush(sl_task_ctx_t *t)
 }
 
 /* Flushes the connector and, once it says the data is durable, commits the
- * offsets after everything put. */
-static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
+ * offsets after everything put. SL_RETRY: Kafka refused the commit. */
+static sl_rc_t flush_then_commit(sl_task_ctx_t *t, sink_state_t *st)
 {
-	if (!st->dirty)
-		return SL_OK;
 	sl_rc_t rc = sl_task_with_retry(t, "flush", do_flush, NULL);
 	if (rc != SL_OK)
 		return rc;
@@ -115,12 +115,36 @@ static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
 		 * case is that they are delivered again. */
 		SL_WARN(t->tag, "offset commit failed (records may be delivered again): %s",
 			rd_kafka_err2str(err));
-		return SL_OK;
+		return SL_RETRY;
 	}
 	SL_DEBUG(t->tag, "committed offsets of %d partition(s)", st->pending->cnt);
 	rd_kafka_topic_partition_list_destroy(st->pending);
 	st->pending = rd_kafka_topic_partition_list_new(8);
 	return SL_OK;
+}
+
+/* flush_then_commit when something was put since the last flush, counted
+ * as Kafka Connect counts commits: one with nothing new is skipped (and a
+ * success); a commit Kafka refused is a failure, not fatal. */
+static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
+{
+	sl_task_metrics_t *m = &t->metrics;
+	if (!st->dirty) {
+		atomic_fetch_add_explicit(&m->commit_skip_total, 1, memory_order_relaxed);
+		sl_task_metrics_commit(m, true, 0);
+		return SL_OK;
+	}
+	int64_t start = sl_now_ms();
+	sl_rc_t rc = flush_then_commit(t, st);
+	sl_task_metrics_commit(m, rc == SL_OK, sl_now_ms() - start);
+	if (rc == SL_OK) {
+		atomic_fetch_add_explicit(&m->commit_completion_total, 1, memory_order_relaxed);
+		st->uncommitted = 0;
+		atomic_store_explicit(&m->sink_active, 0, memory_order_relaxed);
+	}
+	if (rc == SL_RETRY && !st->dirty)
+		return SL_OK; /* the commit failed, the flush did not */
+	return rc;
 }
 
 /* ---- rebalance ---- */
@@ -409,16 +433,20 @@ static size_t consume(sl_task_ctx_t *t, sink_state_t *st, int timeout_ms, size_t
 	size_t n = (size_t)got;
 	if (st->revocations != revocations)
 		n = keep_assigned(t, st->fresh, n);
+	uint64_t read = 0;
 	for (size_t i = 0; i < n; i++) {
 		rd_kafka_message_t *m = st->fresh[i];
 		if (!m->err) {
 			st->msgs[st->count++] = m;
+			st->uncommitted++;
+			read++;
 			continue;
 		}
 		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 			SL_WARN(t->tag, "consumer: %s", rd_kafka_message_errstr(m));
 		rd_kafka_message_destroy(m);
 	}
+	atomic_fetch_add_explicit(&t->metrics.read_total, read, memory_order_relaxed);
 	return (size_t)got;
 }
 
@@ -464,8 +492,14 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 	t->cur_records = st->records;
 	t->cur_msgs = st->msgs;
 	t->cur_count = n;
-	if (rc == SL_OK && n)
+	if (rc == SL_OK && n) {
+		int64_t start = sl_now_ms();
 		rc = sl_task_with_retry(t, "put", do_put, &n);
+		if (rc == SL_OK) {
+			atomic_fetch_add_explicit(&t->metrics.send_total, n, memory_order_relaxed);
+			sl_task_metrics_batch(&t->metrics, n, sl_now_ms() - start);
+		}
+	}
 	t->cur_records = NULL;
 	t->cur_msgs = NULL;
 	t->cur_count = 0;
@@ -478,6 +512,51 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 	return SL_OK;
 }
 
+/* The largest lag of an assigned partition: the high watermark of its
+ * latest fetch minus the task's position (a partition whose position or
+ * watermark is not known yet counts as 0). With first_only it stops at
+ * the first partition that lags; otherwise it sets the lag gauge. */
+static int64_t lag_max(sl_task_ctx_t *t, const sink_state_t *st, bool first_only)
+{
+	int64_t max = 0;
+	if (st->assigned->cnt) {
+		rd_kafka_topic_partition_list_t *a =
+			rd_kafka_topic_partition_list_copy(st->assigned);
+		if (rd_kafka_position(t->consumer, a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			for (int i = 0; i < a->cnt && !(first_only && max > 0); i++) {
+				int64_t lo, hi;
+				const rd_kafka_topic_partition_t *p = &a->elems[i];
+				if (p->offset >= 0 &&
+				    rd_kafka_get_watermark_offsets(t->consumer, p->topic,
+								   p->partition, &lo, &hi) ==
+					    RD_KAFKA_RESP_ERR_NO_ERROR &&
+				    hi >= 0 && p->offset < hi && hi - p->offset > max)
+					max = hi - p->offset;
+			}
+		}
+		rd_kafka_topic_partition_list_destroy(a);
+	}
+	if (!first_only)
+		atomic_store_explicit(&t->metrics.lag_max, max, memory_order_relaxed);
+	return max;
+}
+
+/* Brings the gauges read from the task's own state up to date; the lag
+ * (a walk over the assignment) at most once a second. */
+static void note_gauges(sl_task_ctx_t *t, sink_state_t *st)
+{
+	sl_task_metrics_t *m = &t->metrics;
+	atomic_store_explicit(&m->sink_active, st->uncommitted, memory_order_relaxed);
+	atomic_store_explicit(&m->partition_count, st->assigned->cnt, memory_order_relaxed);
+	atomic_store_explicit(&m->producer_queue, t->producer ? rd_kafka_outq_len(t->producer) : -1,
+			      memory_order_relaxed);
+	int64_t now = sl_now_ms();
+	if (now >= st->next_lag_check) {
+		lag_max(t, st, false);
+		st->next_lag_check = now + 1000;
+	}
+}
+
 /* Whether the task has caught up with its partitions: every assigned
  * partition's position is at the newest offset the broker reported (the
  * high watermark of its latest fetch; the assignment is the task's own copy
@@ -486,33 +565,16 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
  * short of full is not enough: with large records the prefetch queue runs
  * dry between fetches, and a stream in full flow would then flush (and
  * fsync) every SINK_CAUGHT_UP_FLUSH_MS. */
-static bool caught_up(const sl_task_ctx_t *t, const sink_state_t *st)
+static bool caught_up(sl_task_ctx_t *t, const sink_state_t *st)
 {
-	if (!st->assigned->cnt)
-		return true;
-	rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_copy(st->assigned);
-	bool at_end = true;
-	if (rd_kafka_position(t->consumer, a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		for (int i = 0; i < a->cnt && at_end; i++) {
-			int64_t lo, hi;
-			const rd_kafka_topic_partition_t *p = &a->elems[i];
-			if (p->offset >= 0 &&
-			    rd_kafka_get_watermark_offsets(t->consumer, p->topic, p->partition, &lo,
-							   &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-			    hi >= 0 && p->offset < hi)
-				at_end = false;
-		}
-	}
-	rd_kafka_topic_partition_list_destroy(a);
-	return at_end;
+	return lag_max(t, st, true) == 0;
 }
 
 /* Whether it is time to flush: the interval is up, the connector asked for
  * it, or the task has unflushed records, the last flush is
  * SINK_CAUGHT_UP_FLUSH_MS old, the batch was short of full and the task
  * caught up with its partitions (looked at only then). */
-static bool flush_due(const sl_task_ctx_t *t, const sink_state_t *st, bool batch_full,
-		      int64_t last_flush)
+static bool flush_due(sl_task_ctx_t *t, const sink_state_t *st, bool batch_full, int64_t last_flush)
 {
 	int64_t now = sl_now_ms();
 	if (now >= t->next_offset_flush || (t->flush_requested && st->dirty))
@@ -556,6 +618,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			failed = true;
 		if (rc != SL_OK)
 			break; /* SL_RETRY: stopping in the middle of retries */
+		note_gauges(t, st);
 		if (flush_due(t, st, batch_full, last_flush)) {
 			failed = flush_and_commit(t, st) == SL_FAIL;
 			t->flush_requested = false;
@@ -629,6 +692,8 @@ out:
 	sl_converter_free(t->key_conv);
 	sl_converter_free(t->value_conv);
 	t->key_conv = t->value_conv = NULL;
+	atomic_store(&t->metrics.partition_count, 0);
+	atomic_store(&t->metrics.producer_queue, -1);
 	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
 		sl_task_set_state(t, SL_TASK_STOPPED, NULL);
 	SL_INFO(t->tag, "sink task stopped");

@@ -62,6 +62,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_FAILED);
 		return;
 	}
+	atomic_fetch_add_explicit(&t->metrics.write_total, 1, memory_order_relaxed);
 	outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_DELIVERED);
 }
 
@@ -292,7 +293,7 @@ static bool dlq_settled(sl_task_ctx_t *t, int64_t ms)
  * source partition) and tried again at every call until the store takes
  * them. Nothing is stored past a bad record whose dead letter queue copy
  * is in flight or was refused. Returns 0 when nothing is left unstored. */
-static int commit_offsets(sl_task_ctx_t *t)
+static int store_offsets(sl_task_ctx_t *t)
 {
 	if (!dlq_settled(t, 1000))
 		return t->side_failed ? 0 : -1;
@@ -329,6 +330,25 @@ static int commit_offsets(sl_task_ctx_t *t)
 	return 0;
 }
 
+/* store_offsets, counted as Kafka Connect counts offset commits: an
+ * interval with nothing new to store is a successful commit too. */
+static int commit_offsets(sl_task_ctx_t *t)
+{
+	int64_t start = sl_now_ms();
+	int rc = store_offsets(t);
+	sl_task_metrics_commit(&t->metrics, rc == 0 && !t->side_failed, sl_now_ms() - start);
+	return rc;
+}
+
+/* Sets the gauges read from the task thread's own state. */
+static void note_gauges(sl_task_ctx_t *t)
+{
+	atomic_store_explicit(&t->metrics.active, sl_offset_tracker_in_flight(t->tracker),
+			      memory_order_relaxed);
+	atomic_store_explicit(&t->metrics.producer_queue, rd_kafka_outq_len(t->producer),
+			      memory_order_relaxed);
+}
+
 static sl_rc_t do_poll(sl_task_ctx_t *t, void *arg)
 {
 	return t->env.plugin->source->poll(t, arg);
@@ -352,6 +372,14 @@ static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs
 	return SL_OK;
 }
 
+/* A poll that returned n records after ms (Kafka Connect counts only
+ * polls that returned records). */
+static void note_poll(sl_task_ctx_t *t, size_t n, int64_t ms)
+{
+	atomic_fetch_add_explicit(&t->metrics.poll_total, n, memory_order_relaxed);
+	sl_task_metrics_batch(&t->metrics, n, ms);
+}
+
 static void run_loop(sl_task_ctx_t *t)
 {
 	sl_batch_t batch = {0};
@@ -367,7 +395,10 @@ static void run_loop(sl_task_ctx_t *t)
 			rd_kafka_poll(t->producer, 0);
 			sl_task_wait(t, 100);
 		} else {
+			int64_t start = sl_now_ms();
 			sl_rc_t rc = sl_task_with_retry(t, "poll", do_poll, &batch);
+			if (rc == SL_OK && batch.count)
+				note_poll(t, batch.count, sl_now_ms() - start);
 			if (rc != SL_OK) /* failed, or stopped while retrying */
 				drop_unsent(t, &batch, 0);
 			if (rc == SL_FAIL ||
@@ -379,6 +410,7 @@ static void run_loop(sl_task_ctx_t *t)
 			sl_batch_reset(&batch);
 			rd_kafka_poll(t->producer, 0);
 		}
+		note_gauges(t);
 		if (sl_now_ms() >= t->next_offset_flush) {
 			commit_offsets(t);
 			t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
@@ -400,6 +432,7 @@ static void drain_and_commit(sl_task_ctx_t *t)
 	while (sl_offset_tracker_in_flight(t->tracker) + t->side_in_flight > 0 &&
 	       sl_now_ms() < deadline && !atomic_load(&t->producer_fatal))
 		rd_kafka_poll(t->producer, 50);
+	note_gauges(t);
 	size_t left = sl_offset_tracker_in_flight(t->tracker);
 	if (left)
 		SL_WARN(t->tag,
@@ -448,6 +481,8 @@ out:
 	if (t->producer)
 		rd_kafka_destroy(t->producer);
 	t->producer = NULL;
+	atomic_store(&t->metrics.active, 0);
+	atomic_store(&t->metrics.producer_queue, -1);
 	sl_offset_tracker_free(t->tracker);
 	t->tracker = NULL;
 	json_decref(t->unstored);

@@ -106,6 +106,7 @@ sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *
 	pthread_cond_init(&t->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	t->state = SL_TASK_UNASSIGNED;
+	sl_task_metrics_init(&t->metrics);
 	return t;
 }
 
@@ -137,6 +138,7 @@ void sl_task_stop_and_free(sl_task_ctx_t *t)
 	sl_config_free(t->config);
 	free(t->trace);
 	free(t->tag);
+	sl_task_metrics_destroy(&t->metrics);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -221,6 +223,7 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
 				retries == 1 ? "y" : "ies", (long long)(sl_now_ms() - start));
 		if (rc != SL_RETRY || atomic_load(&t->stop))
 			return rc;
+		atomic_fetch_add(&t->metrics.retries, 1);
 		int64_t delay = sl_backoff_next(&bo);
 		SL_WARN(t->tag,
 			"%s failed (retriable)%s%s; waiting %lld ms before retry %u (failing for "

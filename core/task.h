@@ -10,6 +10,7 @@
 
 #include "convert.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "offsets.h"
 #include "sluice/connector.h"
 
@@ -105,8 +106,9 @@ struct sl_task_ctx {
 	 * past it). */
 	size_t side_in_flight;
 	bool side_failed;
-	json_t *unstored;        /* source: offsets moved past, not yet stored */
-	unsigned store_failures; /* source: failed offset stores in a row */
+	json_t *unstored;          /* source: offsets moved past, not yet stored */
+	unsigned store_failures;   /* source: failed offset stores in a row */
+	sl_task_metrics_t metrics; /* read by the REST thread: see metrics.h */
 };
 
 /* What the dead letter queue gets of a bad record that has no Kafka

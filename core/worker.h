@@ -23,6 +23,15 @@ typedef struct sl_worker_settings {
 	char *value_converter;
 	int log_level;
 	char *security_protocol;
+	char *listeners;          /* REST API: "http://host:port"; "" turns it off */
+	char *rest_host_name;     /* used when listeners is not set */
+	int64_t rest_port;        /* used when listeners is not set */
+	char *rest_users_file;    /* basic auth: "user:password" lines; NULL: none */
+	char *rest_ssl_cert_file; /* PEM certificate of an https:// listener */
+	char *rest_ssl_key_file;  /* PEM private key of an https:// listener */
+	int64_t rest_max_body_bytes;
+	int64_t rest_max_connections;
+	char *connector_config_dir; /* connectors created over REST; NULL: kept in memory */
 } sl_worker_settings_t;
 
 /* Option tables: the worker file, keys every connector has, and those of
@@ -102,6 +111,116 @@ int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr, 
 int sl_worker_restart_task(sl_worker_t *w, const char *name, int task, char *errstr,
 			   size_t errstr_size);
 
+/* What a connector should be doing: Kafka Connect's target states. STOPPED
+ * keeps the config and runs no task (offsets may then be changed). */
+typedef enum sl_target_state {
+	SL_TARGET_RUNNING = 0,
+	SL_TARGET_PAUSED,
+	SL_TARGET_STOPPED,
+} sl_target_state_t;
+
+/* "RUNNING", "PAUSED", "STOPPED"; and the reverse (-1 when unknown). */
+const char *sl_target_state_name(sl_target_state_t s);
+int sl_target_state_parse(const char *s);
+
+/* Why a worker call below failed, so that the REST API can answer with the
+ * right status; the message is in errstr / errs. */
+typedef enum sl_worker_err {
+	SL_WERR_NONE = 0,
+	SL_WERR_NOT_FOUND, /* no such connector or task */
+	SL_WERR_CONFLICT,  /* the name is taken */
+	SL_WERR_INVALID,   /* the config or request is not valid */
+	SL_WERR_STATE,     /* not allowed in the connector's current state */
+	SL_WERR_FAILED,    /* Kafka or the offset store failed */
+} sl_worker_err_t;
+
+/* Creates or replaces a connector from raw, the config as a user gave it
+ * (config provider references not resolved: they are resolved for the
+ * tasks, and the raw text is what the API shows and what is persisted).
+ * The config is validated first, every problem added to errs
+ * (SL_WERR_INVALID). A new connector starts in initial; a replaced one
+ * keeps its target state and restarts its tasks with the new config.
+ * With replace false an existing name is SL_WERR_CONFLICT. *created (may
+ * be NULL) says whether the connector is new. A connector created or
+ * replaced here is written to connector.config.dir when it is set. */
+sl_worker_err_t sl_worker_put_connector(sl_worker_t *w, const sl_config_t *raw,
+					sl_target_state_t initial, bool replace, bool *created,
+					sl_errlist_t *errs);
+/* Stops the connector's tasks and keeps its config (target STOPPED). */
+sl_worker_err_t sl_worker_stop_connector(sl_worker_t *w, const char *name, char *errstr,
+					 size_t errstr_size);
+/* Kafka Connect's restart: the connector (with only_failed: only when it
+ * FAILED; sluice's connector has nothing running of its own, so this
+ * splits it into tasks again only when that split had failed) and, with
+ * include_tasks, its tasks (with only_failed: the FAILED ones). When
+ * status_out is not NULL it gets the status from before the restart with
+ * what is restarted marked RESTARTING (a new reference; NULL when
+ * unknown). */
+sl_worker_err_t sl_worker_restart(sl_worker_t *w, const char *name, bool include_tasks,
+				  bool only_failed, json_t **status_out, char *errstr,
+				  size_t errstr_size);
+/* Removes the connector and its file in connector.config.dir. */
+sl_worker_err_t sl_worker_delete_connector(sl_worker_t *w, const char *name, char *errstr,
+					   size_t errstr_size);
+
+/* The connector's config as a new JSON object of strings, as the API shows
+ * it: a value that came from a config provider is shown as its ${...}
+ * reference, a secret without one as "[hidden]". NULL when unknown. */
+json_t *sl_worker_connector_config(sl_worker_t *w, const char *name);
+/* The config as given (a copy; secrets included: for the worker's own use,
+ * e.g. PATCH). NULL when unknown. */
+sl_config_t *sl_worker_connector_raw_config(sl_worker_t *w, const char *name);
+/* {"name","config","tasks":[{"connector","task"}],"type"}; NULL when
+ * unknown. */
+json_t *sl_worker_connector_info(sl_worker_t *w, const char *name);
+/* [{"id":{"connector","task"},"config":{...}}] of the running tasks
+ * (secrets hidden as above); NULL when unknown. */
+json_t *sl_worker_task_configs(sl_worker_t *w, const char *name);
+/* {"id","state","worker_id","trace"?} of one task; NULL when unknown. */
+json_t *sl_worker_task_status(sl_worker_t *w, const char *name, int task);
+/* The connector's target state; -1 when unknown. */
+int sl_worker_target_state(sl_worker_t *w, const char *name);
+/* The topics the connector used since it was created or its topics were
+ * reset, as a new JSON array; NULL when unknown. A sink's are its topics;
+ * a source's those its tasks wrote to (known when a task stops) and the
+ * topic its config names. */
+json_t *sl_worker_connector_topics(sl_worker_t *w, const char *name);
+sl_worker_err_t sl_worker_reset_topics(sl_worker_t *w, const char *name, char *errstr,
+				       size_t errstr_size);
+
+/* Offsets in KIP-875's shape {"offsets":[{"partition":{},"offset":{}}]}:
+ * a source connector's from the offset store, a sink's from its consumer
+ * group connect-<name> ({"kafka_topic","kafka_partition"} ->
+ * {"kafka_offset"}). *out is a new reference on SL_WERR_NONE. */
+sl_worker_err_t sl_worker_get_offsets(sl_worker_t *w, const char *name, json_t **out, char *errstr,
+				      size_t errstr_size);
+/* Alters offsets (the "offsets" array of KIP-875's request; a null offset
+ * removes one) or, with offsets NULL, removes every offset of the
+ * connector (a sink's consumer group is deleted). The connector must be
+ * STOPPED (SL_WERR_STATE otherwise). */
+sl_worker_err_t sl_worker_alter_offsets(sl_worker_t *w, const char *name, const json_t *offsets,
+					char *errstr, size_t errstr_size);
+
+/* The Kafka cluster's id (malloc()ed), or NULL when it cannot be learned
+ * within timeout_ms. */
+char *sl_worker_kafka_cluster_id(sl_worker_t *w, int timeout_ms);
+const char *sl_worker_id(const sl_worker_t *w);
+const sl_worker_settings_t *sl_worker_settings(const sl_worker_t *w);
+/* Counts over every connector: tasks FAILED, and connectors that should
+ * run (target RUNNING) but have a task or the connector not RUNNING (the
+ * first such name in *waiting, malloc()ed, when waiting is not NULL). */
+void sl_worker_health(sl_worker_t *w, int *failed, int *not_running, char **waiting);
+
+/* Applies the connector files of connector.config.dir (nothing when it is
+ * not set): a new file adds its connector in its state, a changed config
+ * replaces the connector's (its tasks restart), a changed state alone
+ * moves it, an unchanged file touches nothing, and a connector that came
+ * from the directory whose file is gone is removed. Called at start and on
+ * SIGHUP. Every problem (a file that does not parse, an invalid config) is
+ * added to errs, and the other files still apply. Returns the number of
+ * connectors added, changed or removed. */
+int sl_worker_apply_config_dir(sl_worker_t *w, sl_errlist_t *errs);
+
 /* Status in Kafka Connect's REST shape:
  * {"name","connector":{"state","worker_id"},"tasks":[{"id","state","worker_id",
  * "trace"?}],"type":"source"|"sink"}; new reference, NULL when unknown. */
@@ -110,5 +229,16 @@ json_t *sl_worker_connector_status(sl_worker_t *w, const char *name);
 json_t *sl_worker_connector_names(sl_worker_t *w);
 /* True while at least one task of any connector is RUNNING or PAUSED. */
 bool sl_worker_any_task_alive(sl_worker_t *w);
+
+/* Calls fn for every task of every connector, under the worker's lock (fn
+ * must be quick and call no worker function): with the connector's name,
+ * plugin and state ("RUNNING", "PAUSED", "STOPPED", "FAILED"), the task's
+ * id and context; once with task -1 and t NULL for a connector without
+ * tasks. Connectors come one after the other, their tasks in id order.
+ * Everything is borrowed for the call. For the metrics (core/metrics.c). */
+void sl_worker_each_task(sl_worker_t *w,
+			 void (*fn)(void *arg, const char *connector, const sl_connector_t *plugin,
+				    const char *state, int task, sl_task_ctx_t *t),
+			 void *arg);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "convert.h"
 #include "kafka.h"
+#include "rest.h"
 #include "task.h"
 #include "worker.h"
 
@@ -42,6 +43,7 @@ static bool check_dlq_topic(const char *value, char *why, size_t why_size)
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", "trace", NULL};
 static const char *const tolerances[] = {"none", "all", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
 
 const sl_option_t sl_worker_options[] = {
 	{.name = "bootstrap.servers",
@@ -95,6 +97,32 @@ const sl_option_t sl_worker_options[] = {
 	 .enums = log_levels,
 	 .doc = "Most verbose log level printed.",
 	 SL_OPT_AT(sl_worker_settings_t, log_level)},
+	{.name = "log.format",
+	 .type = SL_OPT_ENUM,
+	 .def = "text",
+	 .enums = log_formats,
+	 .doc = "Log line format on stderr: text, or json (one object per line with ts, level, "
+		"tag and msg, for log shippers). Under systemd's journal text lines carry the "
+		"syslog priority instead of a time stamp."},
+	{.name = "tasks.restart.on.failure",
+	 .type = SL_OPT_BOOL,
+	 .def = "false",
+	 .doc = "Restart FAILED tasks by themselves, after a backoff (Kafka Connect leaves them "
+		"failed until restarted through its REST API). The reason and the attempt are "
+		"logged."},
+	{.name = "tasks.restart.backoff.initial.ms",
+	 .type = SL_OPT_INT,
+	 .def = "1000",
+	 .doc = "Wait before the first automatic restart of a failed task; it doubles with "
+		"each restart in a row, with jitter (between half and all of it).",
+	 SL_OPT_MIN(1)},
+	{.name = "tasks.restart.backoff.max.ms",
+	 .type = SL_OPT_INT,
+	 .def = "60000",
+	 .doc = "Longest wait between automatic restarts of a failed task. A task that has "
+		"run this long since its restart waits tasks.restart.backoff.initial.ms again "
+		"when it next fails.",
+	 SL_OPT_MIN(1)},
 	{.name = "config.providers",
 	 .type = SL_OPT_LIST,
 	 .doc = "Names of the config providers that ${name:...} references in this file may "
@@ -105,6 +133,61 @@ const sl_option_t sl_worker_options[] = {
 	 .type = SL_OPT_STRING,
 	 .doc = "Passed to every Kafka client, like sasl.* and ssl.* keys.",
 	 SL_OPT_AT(sl_worker_settings_t, security_protocol)},
+	{.name = "listeners",
+	 .type = SL_OPT_STRING,
+	 .check = sl_rest_check_listener,
+	 .doc = "Where the REST API listens: http://HOST:PORT or https://HOST:PORT (an empty "
+		"HOST: every interface; port 0: any free port). Of a comma separated list only "
+		"the first is used. Unset: http://<rest.host.name>:<rest.port>; empty: no REST "
+		"API.",
+	 SL_OPT_AT(sl_worker_settings_t, listeners)},
+	{.name = "rest.host.name",
+	 .type = SL_OPT_STRING,
+	 .def = "127.0.0.1",
+	 .doc = "The REST API's address when listeners is not set (Kafka Connect's older key). "
+		"sluice listens on the loopback address unless told otherwise.",
+	 SL_OPT_AT(sl_worker_settings_t, rest_host_name)},
+	{.name = "rest.port",
+	 .type = SL_OPT_INT,
+	 .def = "8083",
+	 SL_OPT_MIN(0),
+	 SL_OPT_MAX(65535),
+	 .doc = "The REST API's port when listeners is not set.",
+	 SL_OPT_AT(sl_worker_settings_t, rest_port)},
+	{.name = "rest.auth.basic.users.file",
+	 .type = SL_OPT_STRING,
+	 .doc = "Turns on HTTP basic authentication of the REST API: a file of user:password "
+		"lines (# starts a comment). Read at start. Every request but GET /health and "
+		"GET /ready then needs a listed user (401 otherwise).",
+	 SL_OPT_AT(sl_worker_settings_t, rest_users_file)},
+	{.name = "rest.ssl.cert.file",
+	 .type = SL_OPT_STRING,
+	 .doc = "PEM certificate (chain) of an https:// listener; sluice takes PEM files where "
+		"Kafka Connect takes listeners.https.ssl.keystore.*.",
+	 SL_OPT_AT(sl_worker_settings_t, rest_ssl_cert_file)},
+	{.name = "rest.ssl.key.file",
+	 .type = SL_OPT_STRING,
+	 .doc = "PEM private key (unencrypted) of an https:// listener.",
+	 SL_OPT_AT(sl_worker_settings_t, rest_ssl_key_file)},
+	{.name = "rest.max.body.bytes",
+	 .type = SL_OPT_INT,
+	 .def = "1048576",
+	 SL_OPT_MIN(1024),
+	 .doc = "Largest request body the REST API reads; a larger one is answered 413.",
+	 SL_OPT_AT(sl_worker_settings_t, rest_max_body_bytes)},
+	{.name = "rest.max.connections",
+	 .type = SL_OPT_INT,
+	 .def = "1024",
+	 SL_OPT_MIN(1),
+	 .doc = "Most connections the REST API serves at once (a thread each).",
+	 SL_OPT_AT(sl_worker_settings_t, rest_max_connections)},
+	{.name = "connector.config.dir",
+	 .type = SL_OPT_STRING,
+	 .doc = "Directory where connectors created or changed over the REST API are stored, "
+		"one <name>.json each ({\"name\",\"config\",\"initial_state\"}); they come back "
+		"in their state after a restart, and files added, changed or removed there are "
+		"applied on SIGHUP. Unset: such connectors live until the worker stops.",
+	 SL_OPT_AT(sl_worker_settings_t, connector_config_dir)},
 	SL_OPT_END,
 };
 
@@ -114,7 +197,7 @@ const char *const sl_worker_prefixes[] = {"producer.",      "consumer.",        
 
 /* Why Kafka Connect worker keys sluice has no use for are ignored; the
  * notice reads "worker key 'K' is Kafka Connect's; <why>: ignored". */
-#define WHY_REST "sluice has no REST API yet"
+#define WHY_REST "sluice's REST API does not use it"
 #define WHY_GROUP "sluice has no distributed mode yet and runs standalone"
 #define WHY_TOPICS                                                                                 \
 	"sluice runs standalone: offsets live in offset.storage.file.filename, connector "         \
@@ -155,9 +238,6 @@ const sl_option_t sl_worker_ignored_options[] = {
 	IGNORED("inter.worker.signature.algorithm", WHY_GROUP),
 	IGNORED("inter.worker.verification.algorithms", WHY_GROUP),
 	IGNORED("exactly.once.source.support", "sluice has no exactly-once source support yet"),
-	IGNORED("listeners", WHY_REST),
-	IGNORED("rest.host.name", WHY_REST),
-	IGNORED("rest.port", WHY_REST),
 	IGNORED("rest.advertised.host.name", WHY_REST),
 	IGNORED("rest.advertised.port", WHY_REST),
 	IGNORED("rest.advertised.listener.protocol", WHY_REST),
@@ -202,7 +282,9 @@ const sl_worker_ignored_prefix_t sl_worker_ignored_prefixes[] = {
 	{"internal.key.converter.", WHY_INTERNAL},
 	{"internal.value.converter.", WHY_INTERNAL},
 	{"header.converter.", "sluice has no header converters yet: headers pass as bytes"},
-	{"listeners.", WHY_REST},
+	{"listeners.",
+	 "sluice's REST API takes PEM files (rest.ssl.cert.file, rest.ssl.key.file) where Kafka "
+	 "Connect takes keystores"},
 	{"admin.listeners.", WHY_REST},
 	{"metrics.context.", WHY_METRICS},
 	{NULL, NULL},

@@ -61,6 +61,12 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 [[ -n ${addr:-} ]] && echo "embedded Kafka at $addr (read along: kcat -b $addr -C -t demo)"
+for _ in $(seq 50); do
+	api=$(grep -o 'REST API listening on http://[0-9.:]*' "$DIR/worker.log" 2>/dev/null | awk '{print $5}' || true)
+	[[ -n $api ]] && break
+	sleep 0.1
+done
+[[ -n ${api:-} ]] && echo "status page: $api/ui (REST API: curl $api/connectors?expand=status)"
 
 # The writer: one line every half second for the first two thirds of the run.
 (

@@ -34,6 +34,7 @@ typedef struct file_source_file {
 	sl_tail_t *tail;
 	json_t *partition; /* {"filename": path}, shared by every record of the file */
 	bool matched;      /* matched by the latest glob expansion */
+	int64_t position;  /* after the latest line read (for the bytes-behind gauge) */
 } file_source_file_t;
 
 typedef struct file_source_task {
@@ -43,6 +44,7 @@ typedef struct file_source_task {
 	size_t nfiles, cap;
 	size_t next; /* the file the next poll starts with (round robin) */
 	int64_t next_scan_ms;
+	int64_t next_gauge_ms; /* when the bytes-behind gauge is next set */
 } file_source_task_t;
 
 static const char *const file_source_aliases[] = {
@@ -219,6 +221,7 @@ static sl_rc_t add_file(sl_task_ctx_t *ctx, file_source_task_t *st, const char *
 	SL_TASK_DEBUG(ctx, "file %s: stored position %lld, inode %llu", path, (long long)pos,
 		      (unsigned long long)inode);
 	f->tail = sl_tail_open(path, pos, inode, &params);
+	f->position = pos;
 	return SL_OK;
 }
 
@@ -378,6 +381,7 @@ static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source
 				last = batch->count - 1;
 				last_pos = it.position;
 				last_ino = it.inode;
+				f->position = it.position;
 			}
 		} else if ((rc = handle_item(ctx, st, f, &it)) != SL_OK) {
 			break;
@@ -464,6 +468,27 @@ out:
 	return rc;
 }
 
+/* Sets the gauge of bytes written to the task's regular files and not
+ * read yet (size minus the position after the latest line read; a file
+ * being rotated counts by its new one), at most once a second: a stat per
+ * file. */
+static void note_bytes_behind(sl_task_ctx_t *ctx, file_source_task_t *st)
+{
+	int64_t now = sl_now_ms(), behind = 0;
+	if (now < st->next_gauge_ms)
+		return;
+	st->next_gauge_ms = now + 1000;
+	for (size_t i = 0; i < st->nfiles; i++) {
+		struct stat sb;
+		const file_source_file_t *f = &st->files[i];
+		if (f->tail && stat(f->path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_size > f->position)
+			behind += sb.st_size - f->position;
+	}
+	sl_task_metric_set(ctx, "file_source_bytes_behind",
+			   "Bytes of the task's regular files not read yet.", (double)behind);
+}
+
 /* Returns within the task timeout whatever the input does: reading stops
  * at the deadline or a stop request, each tail read is bounded (max_read),
  * and a poll that found nothing to read at once sleeps poll.interval.ms,
@@ -482,6 +507,7 @@ static sl_rc_t file_source_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 		st->next_scan_ms = sl_now_ms() + st->cfg.poll_interval_ms;
 	}
 	rc = read_all(ctx, st, batch, deadline, &more);
+	note_bytes_behind(ctx, st);
 	if (rc == SL_OK && batch->count == 0 && !more)
 		sl_task_wait(ctx, st->cfg.poll_interval_ms < timeout ? st->cfg.poll_interval_ms
 								     : timeout);

@@ -513,6 +513,11 @@ static void start_request(hsink_task_t *st, hsink_part_t *p, size_t n, hsink_req
 static void finish_request(hsink_task_t *st, hsink_req_t *q, CURLcode cc)
 {
 	hsink_part_t *p = q->part;
+	curl_off_t us = 0;
+	if (curl_easy_getinfo(q->easy, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
+		sl_task_metric_observe(st->ctx, "http_sink_request_duration_seconds",
+				       "Time of an http-sink request, answered or not.",
+				       (double)us / 1e6);
 	curl_multi_remove_handle(st->multi, q->easy);
 	curl_slist_free_all(q->hdrs);
 	q->hdrs = NULL;

@@ -385,6 +385,11 @@ static sl_rc_t request_finish(sl_task_ctx_t *ctx, http_source_task_t *st, CURLco
 {
 	char reason[1024];
 	long status = st->resp.status;
+	curl_off_t us = 0;
+	if (curl_easy_getinfo(st->easy, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
+		sl_task_metric_observe(ctx, "http_source_request_duration_seconds",
+				       "Time of an http-source request, answered or not.",
+				       (double)us / 1e6);
 	if (cc != CURLE_OK) {
 		if (st->resp.body_truncated) {
 			snprintf(reason, sizeof(reason),

@@ -259,6 +259,10 @@ static sl_rc_t msrc_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 	}
 	if (st->fatal)
 		return SL_FAIL;
+	sl_task_metric_set(ctx, "mqtt_source_messages_unacked",
+			   "Messages received and not yet acknowledged to the broker (waiting for "
+			   "Kafka).",
+			   (double)mqtt_client_unacked(st->client));
 	const char *why = mqtt_client_last_error(st->client);
 	if (strcmp(why, st->last_error)) {
 		if (*why)

@@ -336,6 +336,17 @@ static int read_wait_ms(const sl_pg_source_t *st, const sl_batch_t *batch, int64
 	return w < 0 ? 0 : (int)w;
 }
 
+/* The replication slot's lag: the server's WAL end as it last said minus
+ * the LSN confirmed to it (the slot's confirmed_flush_lsn): the WAL the
+ * server keeps for this connector. */
+static void note_slot_lag(sl_task_ctx_t *ctx, const sl_pg_source_t *st)
+{
+	uint64_t end = st->server_wal_end, confirmed = st->repl.confirmed;
+	sl_task_metric_set(ctx, "postgres_slot_lag_bytes",
+			   "WAL bytes between the server's end and the LSN confirmed to the slot.",
+			   end > confirmed && confirmed ? (double)(end - confirmed) : 0);
+}
+
 static sl_rc_t stream_poll(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch)
 {
 	int64_t deadline = sl_now_ms() + sl_task_timeout_ms(ctx);
@@ -359,9 +370,12 @@ static sl_rc_t stream_poll(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *b
 				break;
 			continue;
 		}
+		if (m.wal_end > st->server_wal_end)
+			st->server_wal_end = m.wal_end;
 		if ((rc = sl_pg_stream_handle(ctx, st, &m, batch)) != SL_OK)
 			break;
 	}
+	note_slot_lag(ctx, st);
 	if (rc == SL_RETRY) { /* the reason is recorded already */
 		drop_open_txn(st, batch);
 		teardown(st);

@@ -100,6 +100,7 @@ typedef struct sl_pg_source {
 	uint64_t stream_from;
 	uint64_t skip_before;
 	uint64_t safe_lsn;
+	uint64_t server_wal_end; /* the newest WAL end the server sent (slot lag gauge) */
 	int64_t last_txid, last_ts_usec;
 	uint64_t last_commit_lsn; /* for source.sequence */
 

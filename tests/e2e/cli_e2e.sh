@@ -156,7 +156,7 @@ check "run refuses an empty connector file (exit 1)" test $? -eq 1
 check "run names the empty file" grep -qF "$T/empty.properties: option 'name' is required" \
 	<<<"$out"
 props "$T/dup-w.properties" "bootstrap.servers=embedded" \
-	"offset.storage.file.filename=$T/dup-offsets.json"
+	"offset.storage.file.filename=$T/dup-offsets.json" "listeners=http://127.0.0.1:0"
 props "$T/dup1.properties" "name=dup" "connector.class=file-sink" "topics=t" "file=$T/dup.out"
 printf '{"name": "dup", "config": {"connector.class": "file-source", "file": "%s", "topic": "t"}}' \
 	"$T/in.txt" >"$T/dup2.json"
@@ -197,7 +197,7 @@ out=$("$SLUICE" validate config/kafka-connect-standalone.properties \
 	config/kafka-connect-distributed.properties 2>&1)
 check "validate accepts Kafka Connect's standalone and distributed worker files" test $? -eq 0
 check "an ignored worker key gets a notice saying why" grep -q \
-	"worker key 'rest.advertised.host.name' is Kafka Connect's; sluice has no REST API yet: ignored" \
+	"worker key 'rest.advertised.host.name' is Kafka Connect's; sluice's REST API does not use it: ignored" \
 	<<<"$out"
 check "group.id says the worker runs standalone" \
 	grep -q "worker key 'group.id' .* this worker runs standalone" <<<"$out"
@@ -233,9 +233,9 @@ printf 'string' >"$T/secrets/converter"
 # Kafka Connect worker keys sluice ignores run too (admin.listeners is no
 # librdkafka admin.* key), and a provider reference is resolved.
 props "$T/w.properties" "bootstrap.servers=embedded" \
-	"offset.storage.file.filename=$T/offsets.json" "offset.flush.interval.ms=200" \
+	"offset.storage.file.filename=$T/offsets.json" "listeners=http://127.0.0.1:0" "offset.flush.interval.ms=200" \
 	"value.converter=\${dir:$T/secrets:converter}" "group.id=connect-cluster" \
-	"rest.port=8083" "admin.listeners=http://localhost:8084" "plugin.path=/usr/share/java"
+	"rest.advertised.port=8083" "admin.listeners=http://localhost:8084" "plugin.path=/usr/share/java"
 props "$T/src.properties" "name=cli-src" "connector.class=file-source" \
 	"file=$T/in.txt" "topic=cli"
 props "$T/snk.properties" "name=cli-sink" "connector.class=file-sink" \
@@ -256,7 +256,7 @@ check "offsets reset is refused while the worker runs" \
 	grep -q 'in use by another sluice process' <<<"$out"
 kill -HUP "${E2E_WORKERS[cli]}"
 check "SIGHUP is logged as ignored" wait_for 10 grep -qF \
-	"SIGHUP received: configuration reload is not supported yet; ignoring" "$T/cli.log"
+	"SIGHUP received: nothing to reload (connector.config.dir is not set); ignoring" "$T/cli.log"
 sleep 0.5
 check "the worker keeps running after SIGHUP" worker_alive cli
 check "worker exits 0 on SIGTERM" stop_worker cli 30

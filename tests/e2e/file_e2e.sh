@@ -286,7 +286,7 @@ scenario_caught_up_flush()
 	local d=$E2E_TMP/e
 	mkdir -p "$d"
 	props "$d/worker.properties" "bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$d/offsets" "offset.flush.interval.ms=60000" \
+		"offset.storage.file.filename=$d/offsets" "listeners=http://127.0.0.1:0" "offset.flush.interval.ms=60000" \
 		"key.converter=string" "value.converter=string" \
 		"consumer.topic.metadata.refresh.interval.ms=1000"
 	sink_conf "$d/sink.properties" e2e-e-sink e2e-e "$d/out.txt" value
@@ -337,7 +337,7 @@ PY
 	kcat -b "$BOOTSTRAP" -t e2e-e2 -P -X linger.ms=50 <"$d/big.txt" 2>"$d/kcat.err" ||
 		fail "e: kcat could not produce the bulk records: $(head -c 300 "$d/kcat.err")"
 	props "$d/worker2.properties" "bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$d/offsets2" "offset.flush.interval.ms=60000" \
+		"offset.storage.file.filename=$d/offsets2" "listeners=http://127.0.0.1:0" "offset.flush.interval.ms=60000" \
 		"key.converter=string" "value.converter=string" "log.level=debug"
 	sink_conf "$d/sink2.properties" e2e-e2-sink e2e-e2 "$d/big-out.txt" value
 	start_worker e2 "$d/worker2.properties" "$d/sink2.properties"

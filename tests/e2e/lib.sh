@@ -241,7 +241,8 @@ worker_conf()
 		"value.converter.schemas.enable=false" \
 		"consumer.session.timeout.ms=6000" \
 		"consumer.heartbeat.interval.ms=1000" \
-		"consumer.topic.metadata.refresh.interval.ms=1000"
+		"consumer.topic.metadata.refresh.interval.ms=1000" \
+		"listeners=http://127.0.0.1:0"
 }
 
 # gen_lines FILE N [PREFIX]: N numbered lines PREFIX-0000000001 ... (sorted

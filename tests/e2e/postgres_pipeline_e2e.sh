@@ -187,7 +187,7 @@ SQL
 worker_conf() { # FILE OFFSETS
 	props "$1" \
 		"bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$2" \
+		"offset.storage.file.filename=$2" "listeners=http://127.0.0.1:0" \
 		"offset.flush.interval.ms=500" \
 		"key.converter=json" "key.converter.schemas.enable=true" \
 		"value.converter=json" "value.converter.schemas.enable=true" \

@@ -109,7 +109,7 @@ produce() { # TOPIC FILE
 worker_conf() { # FILE
 	props "$1" \
 		"bootstrap.servers=$BOOTSTRAP" \
-		"offset.storage.file.filename=$E2E_TMP/offsets.json" \
+		"offset.storage.file.filename=$E2E_TMP/offsets.json" "listeners=http://127.0.0.1:0" \
 		"offset.flush.interval.ms=1000" \
 		"key.converter=json" "key.converter.schemas.enable=true" \
 		"value.converter=json" "value.converter.schemas.enable=true" \

@@ -33,7 +33,7 @@ sql()
 
 worker_conf()
 {
-	props "$1" "bootstrap.servers=$BOOTSTRAP" "offset.storage.file.filename=$2" \
+	props "$1" "bootstrap.servers=$BOOTSTRAP" "offset.storage.file.filename=$2" "listeners=http://127.0.0.1:0" \
 		"offset.flush.interval.ms=300" \
 		"key.converter=org.apache.kafka.connect.json.JsonConverter" \
 		"value.converter=org.apache.kafka.connect.json.JsonConverter"

@@ -381,15 +381,17 @@ static char *notices_of(const char *text)
 
 static void test_ignored_worker_keys_get_one_notice_each(void)
 {
-	char *n = notices_of("rest.port=8083\nplugin.path=/opt\nbootstrap.servers=b:9092\n"
+	char *n = notices_of("rest.advertised.port=8083\nplugin.path=/opt\nbootstrap.servers=b:9092\n"
 			     "listeners.https.ssl.keystore.location=/k\n"
 			     "listeners.https.ssl.keystore.password=hunter2\ngroup.id=g\n");
 	CU_ASSERT_STRING_EQUAL(
 		n,
-		"worker key 'rest.port' is Kafka Connect's; sluice has no REST API yet: ignored\n"
+		"worker key 'rest.advertised.port' is Kafka Connect's; sluice's REST API does not use "
+		"it: ignored\n"
 		"worker key 'plugin.path' is Kafka Connect's; every connector is built into "
 		"sluice: ignored\n"
-		"worker keys 'listeners.*' are Kafka Connect's; sluice has no REST API yet: "
+		"worker keys 'listeners.*' are Kafka Connect's; sluice's REST API takes PEM files "
+		"(rest.ssl.cert.file, rest.ssl.key.file) where Kafka Connect takes keystores: "
 		"ignored\n"
 		"worker key 'group.id' names a Kafka Connect distributed cluster; sluice has no "
 		"distributed mode yet: this worker runs standalone, with the connector files "
@@ -405,7 +407,7 @@ static void test_ignored_worker_keys_are_dropped_before_use(void)
 {
 	sl_errlist_t errs = {0};
 	sl_config_t *cfg = sl_config_parse_properties(
-		"admin.listeners=http://:8084\nbootstrap.servers=b:9092\nrest.port=1\n"
+		"admin.listeners=http://:8084\nbootstrap.servers=b:9092\nrest.advertised.port=1\n"
 		"admin.client.id=x\nlisteners.https.ssl.key.password=p\n",
 		"w.properties", &errs);
 

@@ -133,6 +133,21 @@ sl_rc_t sl_task_produce(sl_task_ctx_t *ctx, const sl_record_t *rec, int partitio
  * before the input is given up. */
 size_t sl_task_side_pending(const sl_task_ctx_t *ctx);
 
+/* Metrics of the connector's own (GET /metrics), rendered as
+ * sluice_<name>{connector="...",task="..."}: name is the rest of a
+ * Prometheus name in snake case with its unit ("postgres_slot_lag_bytes",
+ * "http_request_duration_seconds"); characters Prometheus does not allow
+ * become '_'. help is the text of its # HELP line (copied on first use).
+ * A name is a gauge or a histogram for the task's life: a call with the
+ * other kind is ignored. Cheap (a lock and a short lookup): fine per
+ * request, better not per record. */
+/* Sets a gauge to value. */
+void sl_task_metric_set(sl_task_ctx_t *ctx, const char *name, const char *help, double value);
+/* Adds one observation to a histogram with fixed buckets from 1 ms to
+ * 10 s (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+ * 5, 10, +Inf): value in seconds. */
+void sl_task_metric_observe(sl_task_ctx_t *ctx, const char *name, const char *help, double value);
+
 /* Logging with the task's tag. */
 #define SL_TASK_LOG(level, ctx, ...) SL_LOG(level, sl_task_tag(ctx), __VA_ARGS__)
 #define SL_TASK_ERROR(ctx, ...) SL_TASK_LOG(SL_LOG_ERROR, ctx, __VA_ARGS__)

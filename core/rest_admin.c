@@ -1,0 +1,406 @@
+/* The REST API's worker-level resources: / (version and Kafka cluster),
+ * /health (KIP-1017), /ready, /metrics and /ui (rendered elsewhere),
+ * /connector-plugins (Kafka Connect's ConnectorPluginsResource, from the
+ * option tables) and /admin/loggers (sluice's one log level as "root"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "rest_priv.h"
+#include "sluice/log.h"
+#include "ui.h"
+
+/* How long GET / waits to learn the Kafka cluster id. */
+#define CLUSTER_ID_TIMEOUT_MS 5000
+
+/* ---- /, /health, /ready, /metrics, /ui ----------------------------------- */
+
+void sl_rest_root(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	sl_rest_t *r = req->rest;
+	pthread_mutex_lock(&r->lock);
+	char *id = r->cluster_id ? sl_strdup(r->cluster_id) : NULL;
+	pthread_mutex_unlock(&r->lock);
+	if (!id) {
+		id = sl_worker_kafka_cluster_id(req->worker, CLUSTER_ID_TIMEOUT_MS);
+		pthread_mutex_lock(&r->lock);
+		if (id && !r->cluster_id)
+			r->cluster_id = sl_strdup(id);
+		pthread_mutex_unlock(&r->lock);
+	}
+	json_t *o = json_pack("{s:s,s:s}", "version", SLUICE_VERSION, "commit",
+#ifdef SLUICE_COMMIT
+			      SLUICE_COMMIT
+#else
+			      "unknown"
+#endif
+	);
+	json_object_set_new(o, "kafka_cluster_id", id ? json_string(id) : json_null());
+	free(id);
+	sl_rest_json(resp, 200, o);
+}
+
+void sl_rest_health(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	int failed, waiting;
+	sl_worker_health(req->worker, &failed, &waiting, NULL);
+	if (!atomic_load(&req->rest->started))
+		sl_rest_json(resp, 503,
+			     json_pack("{s:s,s:s}", "status", "starting", "message",
+				       "Worker is still starting up."));
+	else if (failed)
+		sl_rest_json(resp, 500,
+			     json_pack("{s:s,s:s+}", "status", "unhealthy", "message",
+				       "A connector or task has FAILED; see GET ",
+				       "/connectors?expand=status"));
+	else
+		sl_rest_json(resp, 200,
+			     json_pack("{s:s,s:s}", "status", "healthy", "message",
+				       "Worker has completed startup and is ready to handle "
+				       "requests."));
+}
+
+void sl_rest_ready(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	int failed, waiting;
+	char *first = NULL;
+	sl_worker_health(req->worker, &failed, &waiting, &first);
+	if (!atomic_load(&req->rest->started))
+		sl_rest_json(resp, 503,
+			     json_pack("{s:s,s:s}", "status", "starting", "message",
+				       "Worker is still starting up."));
+	else if (waiting)
+		sl_rest_json(resp, 503,
+			     json_pack("{s:s,s:o}", "status", "not ready", "message",
+				       json_sprintf("%d connector(s) that should run are not "
+						    "RUNNING yet (first: %s)",
+						    waiting, first)));
+	else
+		sl_rest_json(resp, 200,
+			     json_pack("{s:s,s:s}", "status", "ready", "message",
+				       "Every connector that should run is RUNNING."));
+	free(first);
+}
+
+void sl_rest_metrics(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	char *text = sl_metrics_render(req->worker);
+	resp->status = 200;
+	resp->text = text;
+	resp->text_len = text ? strlen(text) : 0;
+	resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void sl_rest_ui(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	size_t len = 0;
+	(void)req;
+	resp->status = 200;
+	resp->text = (char *)sl_ui_page(&len);
+	resp->text_len = len;
+	resp->text_static = true;
+	resp->ctype = "text/html; charset=utf-8";
+}
+
+/* ---- /connector-plugins --------------------------------------------------- */
+
+/* sluice's converters, as Kafka Connect lists its converter plugins. */
+static const struct {
+	const char *name, *cls;
+} converters[] = {
+	{"json", "org.apache.kafka.connect.json.JsonConverter"},
+	{"string", "org.apache.kafka.connect.storage.StringConverter"},
+	{"bytes", "org.apache.kafka.connect.converters.ByteArrayConverter"},
+};
+
+static void add_plugin(json_t *list, const char *cls, const char *type)
+{
+	json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "class", cls, "type", type,
+					      "version", SLUICE_VERSION));
+}
+
+void sl_rest_plugins(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	char *only = sl_rest_query(req, "connectorsOnly");
+	bool connectors_only = !only || strcasecmp(only, "false");
+	free(only);
+	json_t *list = json_array();
+	for (const sl_connector_t *const *it = sl_plugins_all(); *it; it++) {
+		const char *type = (*it)->kind == SL_SOURCE ? "source" : "sink";
+		add_plugin(list, (*it)->name, type);
+		for (const char *const *a = (*it)->aliases; a && *a; a++)
+			add_plugin(list, *a, type);
+	}
+	for (size_t i = 0; !connectors_only && i < SL_ARRAY_LEN(converters); i++) {
+		add_plugin(list, converters[i].name, "converter");
+		add_plugin(list, converters[i].cls, "converter");
+	}
+	sl_rest_json(resp, 200, list);
+}
+
+/* Kafka Connect's ConfigDef type name of an option. */
+static const char *type_name(const sl_option_t *o)
+{
+	static const char *const names[] = {
+		[SL_OPT_STRING] = "STRING",     [SL_OPT_INT] = "LONG",    [SL_OPT_BOOL] = "BOOLEAN",
+		[SL_OPT_DOUBLE] = "DOUBLE",     [SL_OPT_ENUM] = "STRING", [SL_OPT_LIST] = "LIST",
+		[SL_OPT_PASSWORD] = "PASSWORD",
+	};
+	return names[o->type];
+}
+
+/* Kafka Connect's ConfigKeyInfo of an option. */
+static json_t *key_info(const sl_option_t *o, const char *group, int order)
+{
+	json_t *k = json_pack("{s:s,s:s,s:b}", "name", o->name, "type", type_name(o), "required",
+			      o->required);
+	json_object_set_new(k, "default_value",
+			    o->def && o->type != SL_OPT_PASSWORD ? json_string(o->def)
+								 : json_null());
+	json_object_set_new(k, "importance", json_string(o->required ? "HIGH" : "MEDIUM"));
+	json_object_set_new(k, "documentation", json_string(o->doc ? o->doc : ""));
+	json_object_set_new(k, "group", group ? json_string(group) : json_null());
+	json_object_set_new(k, "width", json_string("NONE"));
+	json_object_set_new(k, "display_name", json_string(o->name));
+	json_object_set_new(k, "dependents", json_array());
+	json_object_set_new(k, "order", json_integer(order));
+	return k;
+}
+
+static bool shown_option(const sl_option_t *o)
+{
+	return !o->internal;
+}
+
+void sl_rest_plugin_config(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	const sl_connector_t *p = sl_plugins_find(req->params[0]);
+	if (!p) {
+		sl_rest_error(resp, 404, "Unknown plugin %s.", req->params[0]);
+		return;
+	}
+	json_t *list = json_array();
+	int order = 1;
+	for (const sl_option_t *o = p->options; o && o->name; o++)
+		if (shown_option(o))
+			json_array_append_new(list, key_info(o, NULL, order++));
+	sl_rest_json(resp, 200, list);
+}
+
+/* ---- validate ------------------------------------------------------------- */
+
+/* The key a validation message is about: the first 'quoted' word that is
+ * a key of cfg or an option of the tables; NULL when none is. */
+static char *key_of_message(const char *msg, const sl_config_t *cfg,
+			    const sl_option_t *const *tables)
+{
+	for (const char *q = strchr(msg, '\''); q; q = strchr(q + 1, '\'')) {
+		const char *end = strchr(q + 1, '\'');
+		if (!end)
+			break;
+		char *k = sl_strndup(q + 1, (size_t)(end - q - 1));
+		bool known = sl_config_get(cfg, k) != NULL;
+		for (size_t i = 0; tables[i] && !known; i++)
+			known = sl_options_find(tables[i], k) != NULL;
+		if (known)
+			return k;
+		free(k);
+		q = end;
+	}
+	return NULL;
+}
+
+/* The value entry of a config key: its value (hidden for passwords),
+ * errors and visibility. */
+static json_t *value_info(const char *name, const sl_option_t *o, const sl_config_t *cfg)
+{
+	const char *v = sl_config_get(cfg, name);
+	if (!v && o)
+		v = o->def;
+	json_t *val = json_pack("{s:s}", "name", name);
+	if (v && o && (o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(name)))
+		json_object_set_new(val, "value", json_string("[hidden]"));
+	else
+		json_object_set_new(val, "value", v ? json_string(v) : json_null());
+	json_t *rec = json_array();
+	for (const char *const *e = o ? o->enums : NULL; e && *e; e++)
+		json_array_append_new(rec, json_string(*e));
+	json_object_set_new(val, "recommended_values", rec);
+	json_object_set_new(val, "errors", json_array());
+	json_object_set_new(val, "visible", json_true());
+	return val;
+}
+
+/* configs[] entries of every option of the tables, by name. */
+static void add_table_configs(json_t *by_name, const sl_option_t *table, const char *group,
+			      const sl_config_t *cfg, int *order)
+{
+	for (const sl_option_t *o = table; o && o->name; o++) {
+		if (!shown_option(o) || json_object_get(by_name, o->name))
+			continue;
+		json_object_set_new(by_name, o->name,
+				    json_pack("{s:o,s:o}", "definition",
+					      key_info(o, group, (*order)++), "value",
+					      value_info(o->name, o, cfg)));
+	}
+}
+
+/* Puts each message of errs on the entry of the key it names (a new entry
+ * when the key has none; "connector.class" when it names none). */
+static void attach_errors(json_t *by_name, const sl_errlist_t *errs, const sl_config_t *cfg,
+			  const sl_option_t *const *tables, int *order)
+{
+	for (size_t i = 0; i < errs->count; i++) {
+		char *k = key_of_message(errs->items[i], cfg, tables);
+		const char *key = k ? k : "connector.class";
+		json_t *entry = json_object_get(by_name, key);
+		if (!entry) {
+			sl_option_t bare = {.name = key, .type = SL_OPT_STRING};
+			entry = json_pack("{s:o,s:o}", "definition",
+					  key_info(&bare, NULL, (*order)++), "value",
+					  value_info(key, NULL, cfg));
+			json_object_set_new(by_name, key, entry);
+		}
+		json_array_append_new(json_object_get(json_object_get(entry, "value"), "errors"),
+				      json_string(sl_rest_strip_origin(errs->items[i])));
+		free(k);
+	}
+}
+
+/* Kafka Connect's ConfigInfos for cfg validated as a connector of p. */
+static json_t *config_infos(const char *plugin_name, const sl_connector_t *p,
+			    const sl_config_t *cfg)
+{
+	sl_errlist_t errs = {0};
+	sl_connector_config_validate(cfg, &errs);
+	const sl_option_t *kind_table =
+		p->kind == SL_SOURCE ? sl_source_common_options : sl_sink_common_options;
+	const sl_option_t *const tables[] = {sl_connector_common_options, kind_table, p->options,
+					     NULL};
+	json_t *by_name = json_object();
+	int order = 1;
+	add_table_configs(by_name, sl_connector_common_options, "Common", cfg, &order);
+	add_table_configs(by_name, kind_table, "Common", cfg, &order);
+	add_table_configs(by_name, p->options, NULL, cfg, &order);
+	attach_errors(by_name, &errs, cfg, tables, &order);
+	json_t *configs = json_array(), *e;
+	const char *k;
+	json_object_foreach(by_name, k, e)
+		json_array_append(configs, e);
+	json_t *out = json_pack("{s:s,s:i,s:[s],s:o}", "name", plugin_name, "error_count",
+				(int)errs.count, "groups", "Common", "configs", configs);
+	json_decref(by_name);
+	sl_errlist_free(&errs);
+	return out;
+}
+
+void sl_rest_validate(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	const char *plugin = req->params[0];
+	const sl_connector_t *p = sl_plugins_find(plugin);
+	if (!p) {
+		sl_rest_error(resp, 400,
+			      "Failed to find any class that implements Connector and which name "
+			      "matches %s (sluice plugins lists them)",
+			      plugin);
+		return;
+	}
+	json_t *body = sl_rest_body_json(req, resp);
+	if (!body)
+		return;
+	sl_config_t *cfg = sl_config_new();
+	sl_config_set_source(cfg, SL_REST_ORIGIN);
+	const char *k;
+	json_t *v;
+	bool ok = json_is_object(body);
+	json_object_foreach(body, k, v) {
+		if (!json_is_string(v)) {
+			ok = false;
+			break;
+		}
+		sl_config_set(cfg, k, json_string_value(v), SL_REST_ORIGIN, 0);
+	}
+	const char *cls = sl_config_get(cfg, "connector.class");
+	if (!ok)
+		sl_rest_error(resp, 400, "the body must be a JSON object of string values");
+	else if (cls && sl_plugins_find(cls) != p)
+		sl_rest_error(resp, 400,
+			      "Included connector type %s does not match request type %s", cls,
+			      plugin);
+	else {
+		sl_config_set(cfg, "connector.class", plugin, SL_REST_ORIGIN, 0);
+		sl_rest_json(resp, 200, config_infos(plugin, p, cfg));
+	}
+	sl_config_free(cfg);
+	json_decref(body);
+}
+
+/* ---- /admin/loggers ------------------------------------------------------- */
+
+/* sluice has one log level, the worker's: the API shows it as the logger
+ * "root". */
+#define ROOT_LOGGER "root"
+
+static json_t *logger_level(sl_rest_t *r)
+{
+	static const char *const names[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+	json_t *o = json_pack("{s:s}", "level", names[sl_log_get_level()]);
+	pthread_mutex_lock(&r->lock);
+	if (r->log_level_changed_ms)
+		json_object_set_new(o, "last_modified", json_integer(r->log_level_changed_ms));
+	pthread_mutex_unlock(&r->lock);
+	return o;
+}
+
+void sl_rest_loggers(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	sl_rest_json(resp, 200, json_pack("{s:o}", ROOT_LOGGER, logger_level(req->rest)));
+}
+
+void sl_rest_logger(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	if (strcmp(req->params[0], ROOT_LOGGER))
+		sl_rest_error(resp, 404, "Logger %s not found.", req->params[0]);
+	else
+		sl_rest_json(resp, 200, logger_level(req->rest));
+}
+
+/* log4j's level names sluice maps onto its own. */
+static int parse_level(const char *s)
+{
+	sl_log_level_t l;
+	if (!s)
+		return -1;
+	if (!strcasecmp(s, "FATAL"))
+		return SL_LOG_ERROR;
+	if (!strcasecmp(s, "ALL"))
+		return SL_LOG_TRACE;
+	return sl_log_level_parse(s, &l) == 0 ? (int)l : -1;
+}
+
+void sl_rest_set_logger(sl_rest_req_t *req, sl_rest_resp_t *resp)
+{
+	json_t *body = sl_rest_body_json(req, resp);
+	if (!body)
+		return;
+	const char *level = json_string_value(json_object_get(body, "level"));
+	int l = parse_level(level);
+	if (!level)
+		sl_rest_error(resp, 400, "Desired 'level' parameter was not specified in request.");
+	else if (l < 0)
+		sl_rest_error(resp, 400, "Invalid log level '%s'.", level);
+	else if (strcmp(req->params[0], ROOT_LOGGER))
+		sl_rest_error(resp, 400,
+			      "sluice has one log level for the whole worker: set it on the "
+			      "logger '" ROOT_LOGGER "' (PUT /admin/loggers/" ROOT_LOGGER ")");
+	else {
+		sl_log_set_level((sl_log_level_t)l);
+		pthread_mutex_lock(&req->rest->lock);
+		req->rest->log_level_changed_ms = sl_wallclock_ms();
+		pthread_mutex_unlock(&req->rest->lock);
+		SL_INFO(NULL, "log level set to %s over the REST API", level);
+		sl_rest_json(resp, 200, json_pack("[s]", ROOT_LOGGER));
+	}
+	json_decref(body);
+}
