@@ -14,8 +14,8 @@
 #include "describe.h"
 #include "kafka.h"
 #include "offsets.h"
-#include "sdnotify.h"
 #include "rest.h"
+#include "sdnotify.h"
 #include "sluice/config.h"
 #include "sluice/connector.h"
 #include "sluice/log.h"
@@ -209,8 +209,7 @@ static int wait_stop_signal(sl_worker_t *w, const sigset_t *set)
 
 /* Waits for SIGINT/SIGTERM, stops the worker on a helper thread so that a
  * second one can still end the process at once. */
-static int wait_and_stop(sl_worker_t *w, sl_rest_t *rest, sl_supervisor_t *sup,
-			 const sigset_t *set)
+static int wait_and_stop(sl_worker_t *w, sl_rest_t *rest, sl_supervisor_t *sup, const sigset_t *set)
 {
 	int sig = wait_stop_signal(w, set);
 	sl_sd_notifyf("STOPPING=1\nSTATUS=stopping on %s", strsignal(sig));

@@ -2,6 +2,8 @@
  * /health (KIP-1017), /ready, /metrics and /ui (rendered elsewhere),
  * /connector-plugins (Kafka Connect's ConnectorPluginsResource, from the
  * option tables) and /admin/loggers (sluice's one log level as "root"). */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,20 +128,23 @@ void sl_rest_plugins(sl_rest_req_t *req, sl_rest_resp_t *resp)
 	bool connectors_only = !only || strcasecmp(only, "false");
 	free(only);
 	json_t *list = json_array();
+	/* Each connector once by sluice's name and once by each Java class
+	 * name it stands in for; short aliases (FileStreamSource) are names
+	 * of those classes, which Kafka Connect does not list either. */
 	for (const sl_connector_t *const *it = sl_plugins_all(); *it; it++) {
 		const char *type = (*it)->kind == SL_SOURCE ? "source" : "sink";
 		add_plugin(list, (*it)->name, type);
 		for (const char *const *a = (*it)->aliases; a && *a; a++)
-			add_plugin(list, *a, type);
+			if (strchr(*a, '.'))
+				add_plugin(list, *a, type);
 	}
-	for (size_t i = 0; !connectors_only && i < SL_ARRAY_LEN(converters); i++) {
-		add_plugin(list, converters[i].name, "converter");
+	for (size_t i = 0; !connectors_only && i < SL_ARRAY_LEN(converters); i++)
 		add_plugin(list, converters[i].cls, "converter");
-	}
 	sl_rest_json(resp, 200, list);
 }
 
-/* Kafka Connect's ConfigDef type name of an option. */
+/* Kafka Connect's ConfigDef type name of an option: INT for integers
+ * bounded within 32 bits (Java's int), else LONG. */
 static const char *type_name(const sl_option_t *o)
 {
 	static const char *const names[] = {
@@ -147,24 +152,75 @@ static const char *type_name(const sl_option_t *o)
 		[SL_OPT_DOUBLE] = "DOUBLE",     [SL_OPT_ENUM] = "STRING", [SL_OPT_LIST] = "LIST",
 		[SL_OPT_PASSWORD] = "PASSWORD",
 	};
+	if (o->type == SL_OPT_INT && (!o->has_max || o->max <= INT32_MAX) &&
+	    (!o->has_min || o->min >= INT32_MIN))
+		return "INT";
 	return names[o->type];
 }
 
-/* Kafka Connect's ConfigKeyInfo of an option. */
-static json_t *key_info(const sl_option_t *o, const char *group, int order)
+/* How Kafka Connect's ConnectorConfig / SinkConnectorConfig describe the
+ * keys every connector has (ConfigKeyInfo's metadata), so that tools that
+ * render forms from them show the same; the rest (a connector's own keys)
+ * get ConfigDef's defaults for keys without metadata. */
+static const struct common_key {
+	const char *name, *type, *importance, *group, *width, *display;
+	int order;
+} common_keys[] = {
+	{"name", NULL, "HIGH", "Common", "MEDIUM", "Connector name", 1},
+	{"connector.class", NULL, "HIGH", "Common", "LONG", "Connector class", 2},
+	{"tasks.max", "INT", "HIGH", "Common", "SHORT", "Tasks max", 4},
+	{"key.converter", "CLASS", "LOW", "Common", "SHORT", "Key converter class", 6},
+	{"value.converter", "CLASS", "LOW", "Common", "SHORT", "Value converter class", 8},
+	{"topics", NULL, "HIGH", "Common", "LONG", "Topics", 4},
+	{"topics.regex", NULL, "HIGH", "Common", "LONG", "Topics regex", 4},
+	{"errors.retry.timeout", "LONG", "MEDIUM", "Error Handling", "MEDIUM",
+	 "Retry Timeout for Errors", 1},
+	{"errors.retry.delay.max.ms", "LONG", "MEDIUM", "Error Handling", "MEDIUM",
+	 "Maximum Delay Between Retries for Errors", 2},
+	{"errors.tolerance", NULL, "MEDIUM", "Error Handling", "SHORT", "Error Tolerance", 3},
+	{"errors.log.enable", NULL, "MEDIUM", "Error Handling", "SHORT", "Log Errors", 4},
+	{"errors.log.include.messages", NULL, "MEDIUM", "Error Handling", "SHORT",
+	 "Log Error Details", 5},
+	{"errors.deadletterqueue.topic.name", NULL, "MEDIUM", "Error Handling", "MEDIUM",
+	 "Dead Letter Queue Topic Name", 6},
+	{"errors.deadletterqueue.topic.replication.factor", "SHORT", "MEDIUM", "Error Handling",
+	 "MEDIUM", "Dead Letter Queue Topic Replication Factor", 7},
+	{"errors.deadletterqueue.context.headers.enable", NULL, "MEDIUM", "Error Handling",
+	 "MEDIUM", "Enable Error Context Headers", 8},
+};
+
+static const struct common_key *common_key(const char *name)
 {
-	json_t *k = json_pack("{s:s,s:s,s:b}", "name", o->name, "type", type_name(o), "required",
-			      o->required);
-	json_object_set_new(k, "default_value",
-			    o->def && o->type != SL_OPT_PASSWORD ? json_string(o->def)
-								 : json_null());
-	json_object_set_new(k, "importance", json_string(o->required ? "HIGH" : "MEDIUM"));
+	for (size_t i = 0; i < SL_ARRAY_LEN(common_keys); i++)
+		if (!strcmp(common_keys[i].name, name))
+			return &common_keys[i];
+	return NULL;
+}
+
+/* Kafka Connect's ConfigKeyInfo of an option; def overrides the option's
+ * default (the worker's converters), NULL keeps it. */
+static json_t *key_info(const sl_option_t *o, const char *group, const char *def)
+{
+	const struct common_key *m = common_key(o->name);
+	json_t *k = json_pack("{s:s,s:s,s:b}", "name", o->name, "type",
+			      m && m->type ? m->type : type_name(o), "required", o->required);
+	if (!def && o->type != SL_OPT_PASSWORD)
+		def = o->def;
+	if (!def && o->type == SL_OPT_LIST && m)
+		def = ""; /* ConfigDef's empty list */
+	json_object_set_new(k, "default_value", def ? json_string(def) : json_null());
+	/* a key without a default is one users must think about */
+	json_object_set_new(k, "importance",
+			    json_string(m                        ? m->importance
+					: o->required || !o->def ? "HIGH"
+								 : "LOW"));
 	json_object_set_new(k, "documentation", json_string(o->doc ? o->doc : ""));
+	group = m ? m->group : group;
 	json_object_set_new(k, "group", group ? json_string(group) : json_null());
-	json_object_set_new(k, "width", json_string("NONE"));
-	json_object_set_new(k, "display_name", json_string(o->name));
+	json_object_set_new(k, "width", json_string(m ? m->width : "NONE"));
+	json_object_set_new(k, "display_name", json_string(m ? m->display : o->name));
 	json_object_set_new(k, "dependents", json_array());
-	json_object_set_new(k, "order", json_integer(order));
+	json_object_set_new(k, "order", json_integer(m ? m->order : -1));
 	return k;
 }
 
@@ -180,11 +236,16 @@ void sl_rest_plugin_config(sl_rest_req_t *req, sl_rest_resp_t *resp)
 		sl_rest_error(resp, 404, "Unknown plugin %s.", req->params[0]);
 		return;
 	}
+	/* the connector's own keys, then those every connector has, as
+	 * Kafka Connect 4.x lists them */
+	const sl_option_t *const tables[] = {p->options, sl_connector_common_options,
+					     p->kind == SL_SOURCE ? sl_source_common_options
+								  : sl_sink_common_options};
 	json_t *list = json_array();
-	int order = 1;
-	for (const sl_option_t *o = p->options; o && o->name; o++)
-		if (shown_option(o))
-			json_array_append_new(list, key_info(o, NULL, order++));
+	for (size_t t = 0; t < SL_ARRAY_LEN(tables); t++)
+		for (const sl_option_t *o = tables[t]; o && o->name; o++)
+			if (shown_option(o))
+				json_array_append_new(list, key_info(o, t ? "Common" : NULL, NULL));
 	sl_rest_json(resp, 200, list);
 }
 
@@ -211,13 +272,37 @@ static char *key_of_message(const char *msg, const sl_config_t *cfg,
 	return NULL;
 }
 
-/* The value entry of a config key: its value (hidden for passwords),
- * errors and visibility. */
-static json_t *value_info(const char *name, const sl_option_t *o, const sl_config_t *cfg)
+/* The Java class name of a converter the worker names (json, string,
+ * bytes or a class name), as Kafka Connect shows converter defaults. */
+static const char *converter_class(const char *name)
+{
+	for (size_t i = 0; name && i < SL_ARRAY_LEN(converters); i++)
+		if (!strcasecmp(name, converters[i].name) || !strcmp(name, converters[i].cls))
+			return converters[i].cls;
+	return name;
+}
+
+/* The default a validation shows for o: the worker's converter for
+ * key.converter / value.converter (the one a connector without its own
+ * gets), else the option's. */
+static const char *shown_default(const sl_option_t *o, const sl_worker_t *w)
+{
+	const sl_worker_settings_t *ws = sl_worker_settings(w);
+	if (!strcmp(o->name, "key.converter"))
+		return converter_class(ws->key_converter);
+	if (!strcmp(o->name, "value.converter"))
+		return converter_class(ws->value_converter);
+	return o->type == SL_OPT_PASSWORD ? NULL : o->def;
+}
+
+/* The value entry of a config key: its value (hidden for passwords; def
+ * when unset), errors and visibility. */
+static json_t *value_info(const char *name, const sl_option_t *o, const char *def,
+			  const sl_config_t *cfg)
 {
 	const char *v = sl_config_get(cfg, name);
-	if (!v && o)
-		v = o->def;
+	if (!v)
+		v = def;
 	json_t *val = json_pack("{s:s}", "name", name);
 	if (v && o && (o->type == SL_OPT_PASSWORD || sl_config_key_is_secret(name)))
 		json_object_set_new(val, "value", json_string("[hidden]"));
@@ -234,22 +319,39 @@ static json_t *value_info(const char *name, const sl_option_t *o, const sl_confi
 
 /* configs[] entries of every option of the tables, by name. */
 static void add_table_configs(json_t *by_name, const sl_option_t *table, const char *group,
-			      const sl_config_t *cfg, int *order)
+			      const sl_config_t *cfg, const sl_worker_t *w)
 {
 	for (const sl_option_t *o = table; o && o->name; o++) {
 		if (!shown_option(o) || json_object_get(by_name, o->name))
 			continue;
+		const char *def = shown_default(o, w);
 		json_object_set_new(by_name, o->name,
-				    json_pack("{s:o,s:o}", "definition",
-					      key_info(o, group, (*order)++), "value",
-					      value_info(o->name, o, cfg)));
+				    json_pack("{s:o,s:o}", "definition", key_info(o, group, def),
+					      "value", value_info(o->name, o, def, cfg)));
 	}
+}
+
+/* Whether text is a value of a definition's type that Kafka Connect would
+ * have parsed (it shows null for a value it could not). */
+static bool parses_as(const char *type, const char *text)
+{
+	if (!text)
+		return false;
+	if (!strcmp(type, "BOOLEAN"))
+		return !strcasecmp(text, "true") || !strcasecmp(text, "false");
+	if (strcmp(type, "INT") && strcmp(type, "LONG") && strcmp(type, "SHORT") &&
+	    strcmp(type, "DOUBLE"))
+		return true;
+	char *end;
+	errno = 0;
+	(void)strtod(text, &end);
+	return *text && !*end && !errno;
 }
 
 /* Puts each message of errs on the entry of the key it names (a new entry
  * when the key has none; "connector.class" when it names none). */
 static void attach_errors(json_t *by_name, const sl_errlist_t *errs, const sl_config_t *cfg,
-			  const sl_option_t *const *tables, int *order)
+			  const sl_option_t *const *tables)
 {
 	for (size_t i = 0; i < errs->count; i++) {
 		char *k = key_of_message(errs->items[i], cfg, tables);
@@ -257,20 +359,24 @@ static void attach_errors(json_t *by_name, const sl_errlist_t *errs, const sl_co
 		json_t *entry = json_object_get(by_name, key);
 		if (!entry) {
 			sl_option_t bare = {.name = key, .type = SL_OPT_STRING};
-			entry = json_pack("{s:o,s:o}", "definition",
-					  key_info(&bare, NULL, (*order)++), "value",
-					  value_info(key, NULL, cfg));
+			entry = json_pack("{s:o,s:o}", "definition", key_info(&bare, NULL, NULL),
+					  "value", value_info(key, NULL, NULL, cfg));
 			json_object_set_new(by_name, key, entry);
 		}
-		json_array_append_new(json_object_get(json_object_get(entry, "value"), "errors"),
+		json_t *value = json_object_get(entry, "value");
+		json_array_append_new(json_object_get(value, "errors"),
 				      json_string(sl_rest_strip_origin(errs->items[i])));
+		const char *type = json_string_value(
+			json_object_get(json_object_get(entry, "definition"), "type"));
+		if (type && !parses_as(type, json_string_value(json_object_get(value, "value"))))
+			json_object_set_new(value, "value", json_null());
 		free(k);
 	}
 }
 
 /* Kafka Connect's ConfigInfos for cfg validated as a connector of p. */
 static json_t *config_infos(const char *plugin_name, const sl_connector_t *p,
-			    const sl_config_t *cfg)
+			    const sl_config_t *cfg, const sl_worker_t *w)
 {
 	sl_errlist_t errs = {0};
 	sl_connector_config_validate(cfg, &errs);
@@ -279,17 +385,17 @@ static json_t *config_infos(const char *plugin_name, const sl_connector_t *p,
 	const sl_option_t *const tables[] = {sl_connector_common_options, kind_table, p->options,
 					     NULL};
 	json_t *by_name = json_object();
-	int order = 1;
-	add_table_configs(by_name, sl_connector_common_options, "Common", cfg, &order);
-	add_table_configs(by_name, kind_table, "Common", cfg, &order);
-	add_table_configs(by_name, p->options, NULL, cfg, &order);
-	attach_errors(by_name, &errs, cfg, tables, &order);
+	add_table_configs(by_name, sl_connector_common_options, "Common", cfg, w);
+	add_table_configs(by_name, kind_table, "Common", cfg, w);
+	add_table_configs(by_name, p->options, NULL, cfg, w);
+	attach_errors(by_name, &errs, cfg, tables);
 	json_t *configs = json_array(), *e;
 	const char *k;
 	json_object_foreach(by_name, k, e)
 		json_array_append(configs, e);
-	json_t *out = json_pack("{s:s,s:i,s:[s],s:o}", "name", plugin_name, "error_count",
-				(int)errs.count, "groups", "Common", "configs", configs);
+	json_t *out = json_pack("{s:s,s:i,s:[s,s],s:o}", "name", plugin_name, "error_count",
+				(int)errs.count, "groups", "Common", "Error Handling", "configs",
+				configs);
 	json_decref(by_name);
 	sl_errlist_free(&errs);
 	return out;
@@ -329,8 +435,12 @@ void sl_rest_validate(sl_rest_req_t *req, sl_rest_resp_t *resp)
 			      "Included connector type %s does not match request type %s", cls,
 			      plugin);
 	else {
-		sl_config_set(cfg, "connector.class", plugin, SL_REST_ORIGIN, 0);
-		sl_rest_json(resp, 200, config_infos(plugin, p, cfg));
+		/* Kafka Connect names the result after the body's class */
+		if (!cls)
+			sl_config_set(cfg, "connector.class", plugin, SL_REST_ORIGIN, 0);
+		sl_rest_json(
+			resp, 200,
+			config_infos(sl_config_get(cfg, "connector.class"), p, cfg, req->worker));
 	}
 	sl_config_free(cfg);
 	json_decref(body);
@@ -347,8 +457,9 @@ static json_t *logger_level(sl_rest_t *r)
 	static const char *const names[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
 	json_t *o = json_pack("{s:s}", "level", names[sl_log_get_level()]);
 	pthread_mutex_lock(&r->lock);
-	if (r->log_level_changed_ms)
-		json_object_set_new(o, "last_modified", json_integer(r->log_level_changed_ms));
+	json_object_set_new(o, "last_modified",
+			    r->log_level_changed_ms ? json_integer(r->log_level_changed_ms)
+						    : json_null());
 	pthread_mutex_unlock(&r->lock);
 	return o;
 }
@@ -388,8 +499,8 @@ void sl_rest_set_logger(sl_rest_req_t *req, sl_rest_resp_t *resp)
 	int l = parse_level(level);
 	if (!level)
 		sl_rest_error(resp, 400, "Desired 'level' parameter was not specified in request.");
-	else if (l < 0)
-		sl_rest_error(resp, 400, "Invalid log level '%s'.", level);
+	else if (l < 0) /* Kafka Connect's answer to an unknown level: 404 */
+		sl_rest_error(resp, 404, "invalid log level '%s'.", level);
 	else if (strcmp(req->params[0], ROOT_LOGGER))
 		sl_rest_error(resp, 400,
 			      "sluice has one log level for the whole worker: set it on the "

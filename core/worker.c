@@ -658,15 +658,30 @@ json_t *sl_worker_connector_info(sl_worker_t *w, const char *name)
 	return o;
 }
 
+/* A task's "task.class", as Kafka Connect names it: the connector class
+ * the config gives with "Connector" turned into "Task" (Kafka Connect's
+ * convention: FileStreamSourceConnector runs FileStreamSourceTask), else
+ * sluice's connector name with "-task". */
+static json_t *task_class(const conn_t *c)
+{
+	const char *cls = sl_config_get(c->config, "connector.class");
+	size_t n = cls ? strlen(cls) : 0, suffix = strlen("Connector");
+	if (n > suffix && !strcmp(cls + n - suffix, "Connector"))
+		return json_sprintf("%.*sTask", (int)(n - suffix), cls);
+	return json_sprintf("%s-task", c->plugin->name);
+}
+
 json_t *sl_worker_task_configs(sl_worker_t *w, const char *name)
 {
 	pthread_mutex_lock(&w->lock);
 	conn_t *c = find(w, name);
 	json_t *a = c ? json_array() : NULL;
-	for (int i = 0; c && i < c->task_count; i++)
+	for (int i = 0; c && i < c->task_count; i++) {
+		json_t *cfg = shown_config(c, c->tasks[i]->config);
+		json_object_set_new(cfg, "task.class", task_class(c));
 		json_array_append_new(a, json_pack("{s:{s:s,s:i},s:o}", "id", "connector", c->name,
-						   "task", i, "config",
-						   shown_config(c, c->tasks[i]->config)));
+						   "task", i, "config", cfg));
+	}
 	pthread_mutex_unlock(&w->lock);
 	return a;
 }
@@ -675,8 +690,8 @@ static json_t *task_status(sl_worker_t *w, sl_task_ctx_t *t, int id)
 {
 	char *trace = NULL;
 	sl_task_state_t s = sl_task_get_state(t, &trace);
-	json_t *tj = json_pack("{s:i,s:s,s:s}", "id", id, "state", sl_task_state_name(s),
-			       "worker_id", w->worker_id);
+	json_t *tj = json_pack("{s:i,s:s,s:s,s:s}", "id", id, "state", sl_task_state_name(s),
+			       "worker_id", w->worker_id, "version", SLUICE_VERSION);
 	if (trace && s == SL_TASK_FAILED)
 		json_object_set_new(tj, "trace", json_string(trace));
 	free(trace);
@@ -716,7 +731,8 @@ json_t *sl_worker_connector_status(sl_worker_t *w, const char *name)
 	json_t *out = NULL;
 	if (!c)
 		goto out;
-	json_t *conn = json_pack("{s:s,s:s}", "state", conn_state(c), "worker_id", w->worker_id);
+	json_t *conn = json_pack("{s:s,s:s,s:s}", "state", conn_state(c), "worker_id", w->worker_id,
+				 "version", SLUICE_VERSION);
 	if (c->trace)
 		json_object_set_new(conn, "trace", json_string(c->trace));
 	json_t *tasks = json_array();

@@ -381,12 +381,14 @@ static char *notices_of(const char *text)
 
 static void test_ignored_worker_keys_get_one_notice_each(void)
 {
-	char *n = notices_of("rest.advertised.port=8083\nplugin.path=/opt\nbootstrap.servers=b:9092\n"
-			     "listeners.https.ssl.keystore.location=/k\n"
-			     "listeners.https.ssl.keystore.password=hunter2\ngroup.id=g\n");
+	char *n =
+		notices_of("rest.advertised.port=8083\nplugin.path=/opt\nbootstrap.servers=b:9092\n"
+			   "listeners.https.ssl.keystore.location=/k\n"
+			   "listeners.https.ssl.keystore.password=hunter2\ngroup.id=g\n");
 	CU_ASSERT_STRING_EQUAL(
 		n,
-		"worker key 'rest.advertised.port' is Kafka Connect's; sluice's REST API does not use "
+		"worker key 'rest.advertised.port' is Kafka Connect's; sluice's REST API does not "
+		"use "
 		"it: ignored\n"
 		"worker key 'plugin.path' is Kafka Connect's; every connector is built into "
 		"sluice: ignored\n"
