@@ -213,6 +213,8 @@ enum {
 	V_LAST_ERROR,
 	V_RETRIES,
 	V_PRODUCER_QUEUE,
+	V_RUNNING_RATIO,
+	V_PAUSE_RATIO,
 	V_COUNT
 };
 
@@ -306,6 +308,10 @@ static void collect(void *arg, const char *connector, const sl_connector_t *plug
 	if (!t)
 		return;
 	s->state = sl_task_get_state(t, NULL);
+	int64_t running, paused, total;
+	sl_task_state_times(t, &running, &paused, &total);
+	s->v[V_RUNNING_RATIO] = total > 0 ? (double)running / (double)total : 0;
+	s->v[V_PAUSE_RATIO] = total > 0 ? (double)paused / (double)total : 0;
 	copy_counters(s, &t->metrics);
 	copy_locked(s, &t->metrics);
 }
@@ -442,6 +448,10 @@ static const task_family_t task_families[] = {
 	 "Offset commits that completed."},
 	{SNK "offset_commit_skip_total", "counter", FOR_SINK, V_COMMIT_SKIP,
 	 "Offset commits skipped: nothing new to commit."},
+	{CTM "running_ratio", "gauge", FOR_ALL, V_RUNNING_RATIO,
+	 "Fraction of its life the task has spent RUNNING (0 to 1)."},
+	{CTM "pause_ratio", "gauge", FOR_ALL, V_PAUSE_RATIO,
+	 "Fraction of its life the task has spent PAUSED (0 to 1)."},
 	{CTM "batch_size_avg", "gauge", FOR_ALL, V_BATCH_SIZE_AVG,
 	 "Average records per poll (source) or put (sink) (last 30-60 s)."},
 	{CTM "batch_size_max", "gauge", FOR_ALL, V_BATCH_SIZE_MAX,
@@ -610,6 +620,59 @@ static int count_tasks(const snaps_t *ss, size_t first, const char *state)
 	return n;
 }
 
+static atomic_uint_least64_t startups[SL_STARTUP_EVENTS];
+
+void sl_metrics_startup(sl_startup_event_t e)
+{
+	atomic_fetch_add(&startups[e], 1);
+}
+
+/* connect-worker-metrics' connector-startup-* and task-startup-*. */
+static void put_startups(sl_buf_t *b)
+{
+	static const struct {
+		const char *what, *title;
+		sl_startup_event_t attempt, success, failure;
+	} kinds[] = {
+		{"connector", "Connector", SL_STARTUP_CONNECTOR_ATTEMPT,
+		 SL_STARTUP_CONNECTOR_SUCCESS, SL_STARTUP_CONNECTOR_FAILURE},
+		{"task", "Task", SL_STARTUP_TASK_ATTEMPT, SL_STARTUP_TASK_SUCCESS,
+		 SL_STARTUP_TASK_FAILURE},
+	};
+	for (size_t k = 0; k < SL_ARRAY_LEN(kinds); k++) {
+		double v[3] = {(double)atomic_load(&startups[kinds[k].attempt]),
+			       (double)atomic_load(&startups[kinds[k].success]),
+			       (double)atomic_load(&startups[kinds[k].failure])};
+		static const char *const suffix[] = {"attempts_total", "success_total",
+						     "failure_total"};
+		for (size_t i = 0; i < 3; i++) {
+			char *name =
+				sl_asprintf("kafka_connect_connect_worker_metrics_%s_startup_%s",
+					    kinds[k].what, suffix[i]);
+			char *help = sl_asprintf("%s starts %s.", kinds[k].title,
+						 i == 0   ? "attempted"
+						 : i == 1 ? "that succeeded"
+							  : "that failed");
+			put_family(b, name, "counter", help);
+			put_sample(b, name, "aggregate", -1, NULL, NULL, v[i]);
+			free(name);
+			free(help);
+		}
+		/* Kafka Connect's percentages are fractions (0 to 1) */
+		for (size_t i = 1; i < 3; i++) {
+			char *name = sl_asprintf(
+				"kafka_connect_connect_worker_metrics_%s_startup_%s_percentage",
+				kinds[k].what, i == 1 ? "success" : "failure");
+			put_family(b, name, "gauge",
+				   i == 1 ? "Share of starts that succeeded (0 to 1)."
+					  : "Share of starts that failed (0 to 1).");
+			put_sample(b, name, "aggregate", -1, NULL, NULL,
+				   v[0] > 0 ? v[i] / v[0] : 0);
+			free(name);
+		}
+	}
+}
+
 static void put_worker(sl_buf_t *b, const snaps_t *ss)
 {
 	int connectors = 0, tasks = 0;
@@ -623,6 +686,7 @@ static void put_worker(sl_buf_t *b, const snaps_t *ss)
 	put_sample(b, cc, "aggregate", -1, NULL, NULL, connectors);
 	put_family(b, tc, "gauge", "Tasks on this worker.");
 	put_sample(b, tc, "aggregate", -1, NULL, NULL, tasks);
+	put_startups(b);
 	if (!ss->count)
 		return;
 	for (size_t k = 0; k < SL_ARRAY_LEN(conn_counts); k++) {

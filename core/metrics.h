@@ -103,6 +103,19 @@ void sl_task_metrics_commit(sl_task_metrics_t *m, bool ok, int64_t ms);
 /* Task thread: one record error; skipped when the policy tolerated it. */
 void sl_task_metrics_error(sl_task_metrics_t *m, bool skipped);
 
+/* Kafka Connect's worker startup counters (connect-worker-metrics'
+ * connector-startup-* and task-startup-*): counted for the process. */
+typedef enum sl_startup_event {
+	SL_STARTUP_CONNECTOR_ATTEMPT,
+	SL_STARTUP_CONNECTOR_SUCCESS,
+	SL_STARTUP_CONNECTOR_FAILURE,
+	SL_STARTUP_TASK_ATTEMPT,
+	SL_STARTUP_TASK_SUCCESS,
+	SL_STARTUP_TASK_FAILURE,
+	SL_STARTUP_EVENTS
+} sl_startup_event_t;
+void sl_metrics_startup(sl_startup_event_t e);
+
 /* The exposition text of every metric of w (malloc()ed; the caller
  * frees). Never fails. Takes the worker's lock once, briefly: the
  * tasks' values are copied under it and rendered after. */

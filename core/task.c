@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "sluice/array.h"
 #include "sluice/log.h"
 
@@ -106,6 +108,7 @@ sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *
 	pthread_cond_init(&t->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	t->state = SL_TASK_UNASSIGNED;
+	t->created_ms = t->state_since_ms = sl_now_ms();
 	sl_task_metrics_init(&t->metrics);
 	return t;
 }
@@ -114,10 +117,13 @@ int sl_task_start(sl_task_ctx_t *t, char *errstr, size_t errstr_size)
 {
 	void *(*run)(void *) =
 		t->env.plugin->kind == SL_SOURCE ? sl_source_task_run : sl_sink_task_run;
+	sl_metrics_startup(SL_STARTUP_TASK_ATTEMPT);
 	int rc = pthread_create(&t->thread, NULL, run, t);
-	if (rc != 0)
+	if (rc != 0) {
+		sl_metrics_startup(SL_STARTUP_TASK_FAILURE);
 		return sl_seterr(errstr, errstr_size, "%s: cannot start thread: %s", t->tag,
 				 strerror(rc));
+	}
 	t->thread_started = true;
 	return 0;
 }
@@ -144,12 +150,40 @@ void sl_task_stop_and_free(sl_task_ctx_t *t)
 	free(t);
 }
 
+/* Moves t to state s, adding the time spent in the state it leaves to its
+ * running / paused time; a task leaving UNASSIGNED started (RUNNING or
+ * PAUSED) or failed to (FAILED). Called with t->lock held. */
+static void change_state(sl_task_ctx_t *t, sl_task_state_t s)
+{
+	int64_t now = sl_now_ms(), spent = now - t->state_since_ms;
+	if (t->state == SL_TASK_RUNNING)
+		t->running_ms += spent;
+	else if (t->state == SL_TASK_PAUSED)
+		t->paused_ms += spent;
+	if (t->state == SL_TASK_UNASSIGNED && s != SL_TASK_UNASSIGNED)
+		sl_metrics_startup(s == SL_TASK_FAILED ? SL_STARTUP_TASK_FAILURE
+						       : SL_STARTUP_TASK_SUCCESS);
+	t->state_since_ms = now;
+	t->state = s;
+}
+
+void sl_task_state_times(sl_task_ctx_t *t, int64_t *running_ms, int64_t *paused_ms,
+			 int64_t *total_ms)
+{
+	pthread_mutex_lock(&t->lock);
+	int64_t now = sl_now_ms(), spent = now - t->state_since_ms;
+	*running_ms = t->running_ms + (t->state == SL_TASK_RUNNING ? spent : 0);
+	*paused_ms = t->paused_ms + (t->state == SL_TASK_PAUSED ? spent : 0);
+	*total_ms = now - t->created_ms;
+	pthread_mutex_unlock(&t->lock);
+}
+
 void sl_task_set_paused(sl_task_ctx_t *t, bool paused)
 {
 	pthread_mutex_lock(&t->lock);
 	atomic_store(&t->paused, paused);
 	if (t->state == SL_TASK_RUNNING || t->state == SL_TASK_PAUSED)
-		t->state = paused ? SL_TASK_PAUSED : SL_TASK_RUNNING;
+		change_state(t, paused ? SL_TASK_PAUSED : SL_TASK_RUNNING);
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -169,7 +203,7 @@ void sl_task_set_state(sl_task_ctx_t *t, sl_task_state_t s, const char *trace)
 	pthread_mutex_lock(&t->lock);
 	if (s == SL_TASK_RUNNING && atomic_load(&t->paused))
 		s = SL_TASK_PAUSED;
-	t->state = s;
+	change_state(t, s);
 	if (trace) {
 		free(t->trace);
 		t->trace = sl_strdup(trace);
@@ -317,6 +351,57 @@ char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind)
 	return sl_asprintf("connector-%s-%s-%d", kind, t->env.settings->name, t->id);
 }
 
+/* How often a task's producer and consumer report librdkafka's statistics
+ * (for the broker round trip in /metrics) unless their config sets it. */
+#define TASK_STATS_INTERVAL_MS "15000"
+
+/* librdkafka's statistics callback (on the task thread, inside a poll or
+ * consume call): the slowest broker's average round trip, as a gauge. */
+static int on_stats(rd_kafka_t *rk, char *text, size_t len, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	json_t *j = json_loadb(text, len, 0, NULL);
+	json_t *b;
+	const char *name;
+	double worst = -1;
+	json_object_foreach(json_object_get(j, "brokers"), name, b) {
+		json_t *avg = json_object_get(json_object_get(b, "rtt"), "avg");
+		/* the coordinator's and bootstrap entries have nodeid -1 */
+		const char *state = json_string_value(json_object_get(b, "state"));
+		if (json_integer_value(json_object_get(b, "nodeid")) < 0 || !state ||
+		    strcmp(state, "UP") || !json_is_integer(avg))
+			continue;
+		if ((double)json_integer_value(avg) > worst)
+			worst = (double)json_integer_value(avg);
+	}
+	json_decref(j);
+	if (worst >= 0) {
+		bool producer = rd_kafka_type(rk) == RD_KAFKA_PRODUCER;
+		sl_task_metric_set(t,
+				   producer ? "kafka_producer_broker_rtt_seconds"
+					    : "kafka_consumer_broker_rtt_seconds",
+				   producer ? "The task's producer: the slowest broker's average "
+					      "request round trip (librdkafka's statistics)."
+					    : "The task's consumer: the slowest broker's average "
+					      "request round trip (librdkafka's statistics).",
+				   worst / 1e6);
+	}
+	return 0; /* librdkafka frees text */
+}
+
+/* Statistics for on_stats, every TASK_STATS_INTERVAL_MS unless set. */
+static void ask_stats(sl_task_ctx_t *t, rd_kafka_conf_t *conf)
+{
+	char v[32], err[256];
+	size_t size = sizeof(v);
+	if (rd_kafka_conf_get(conf, "statistics.interval.ms", v, &size) == RD_KAFKA_CONF_OK &&
+	    !strcmp(v, "0"))
+		rd_kafka_conf_set(conf, "statistics.interval.ms", TASK_STATS_INTERVAL_MS, err,
+				  sizeof(err));
+	rd_kafka_conf_set_stats_cb(conf, on_stats);
+	rd_kafka_conf_set_opaque(conf, t);
+}
+
 rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, const char *role)
 {
 	static const char *const override_prefix[] = {
@@ -335,5 +420,7 @@ rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, co
 	sl_config_free(ov);
 	if (!conf)
 		sl_task_fail(t, "%s configuration: %s", role, err);
+	else if (kind != SL_CLIENT_ADMIN)
+		ask_stats(t, conf);
 	return conf;
 }

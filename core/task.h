@@ -78,6 +78,10 @@ struct sl_task_ctx {
 	pthread_cond_t cond;
 	sl_task_state_t state;
 	char *trace; /* why it FAILED */
+	/* Time spent RUNNING and PAUSED before state_since_ms (monotonic),
+	 * and when the task was made: Kafka Connect's running-ratio and
+	 * pause-ratio (under lock). */
+	int64_t created_ms, state_since_ms, running_ms, paused_ms;
 	atomic_bool stop;
 	atomic_bool paused;
 	char fail_reason[1024]; /* set by sl_task_fail on the task thread */
@@ -141,6 +145,9 @@ void sl_task_set_paused(sl_task_ctx_t *t, bool paused);
 sl_task_state_t sl_task_get_state(sl_task_ctx_t *t, char **trace_out);
 
 /* Internal to the runners. */
+/* Milliseconds t spent RUNNING and PAUSED so far, and since it was made. */
+void sl_task_state_times(sl_task_ctx_t *t, int64_t *running_ms, int64_t *paused_ms,
+			 int64_t *total_ms);
 void sl_task_set_state(sl_task_ctx_t *t, sl_task_state_t s, const char *trace);
 /* Marks the task FAILED with the recorded fail reason (or fallback). */
 void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback);

@@ -165,6 +165,7 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 	int max = (int)c->settings.tasks_max;
 	sl_config_t **cfgs = sl_calloc((size_t)max, sizeof(*cfgs));
 	int n = 1;
+	sl_metrics_startup(SL_STARTUP_CONNECTOR_ATTEMPT);
 	if (c->plugin->task_configs)
 		n = c->plugin->task_configs(c->config, max, cfgs, errstr, errstr_size);
 	else
@@ -179,8 +180,10 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 		c->trace = sl_strdup(errstr);
 		pthread_mutex_unlock(&w->lock);
 		free(cfgs);
+		sl_metrics_startup(SL_STARTUP_CONNECTOR_FAILURE);
 		return -1;
 	}
+	sl_metrics_startup(SL_STARTUP_CONNECTOR_SUCCESS);
 	sl_task_env_t env = {
 		.kafka = w->kafka,
 		.offsets = w->offsets,

@@ -4,7 +4,8 @@
 # dashboards read (as the JMX exporter names them) match N, the lag drops
 # to 0, a pause shows in the connector's status and task counts, a
 # connector name with a quote is escaped, every sample has its TYPE line,
-# and an http-sink reports its request latency histogram.
+# the clients report the broker round trip, and an http-sink reports its
+# request latency histogram.
 source "$(dirname "$0")/lib.sh"
 
 need curl python3
@@ -21,6 +22,9 @@ N=5000
 T=$E2E_TMP
 gen_lines "$T/in.txt" "$N" m
 worker_conf "$T/w.properties" "$T/offsets.json"
+# librdkafka's statistics (the broker round trip) every half second
+printf '%s\n' producer.statistics.interval.ms=500 consumer.statistics.interval.ms=500 \
+	>>"$T/w.properties"
 props "$T/src.properties" "name=src" "connector.class=file-source" "file=$T/in.txt" \
 	"topic=e2e-metrics"
 props "$T/snk.properties" "name=snk" "connector.class=file-sink" "topics=e2e-metrics" \
@@ -79,6 +83,18 @@ check "the worker counts 2 connectors" wait_for 10 metric_is \
 check "file-source bytes behind is 0 at the end of the file" wait_for 10 metric_is \
 	sluice_file_source_bytes_behind "$src" 0
 
+# positive: a round trip to a real broker takes some microseconds
+rtt_positive()
+{
+	local v
+	v=$(metric "$(scrape)" "$1" "$2") || return 1
+	awk -v v="$v" 'BEGIN { exit !(v > 0 && v < 10) }'
+}
+check "the source's producer reports the broker round trip" wait_for 20 rtt_positive \
+	sluice_kafka_producer_broker_rtt_seconds "$src"
+check "the sink's consumer reports the broker round trip" wait_for 20 rtt_positive \
+	sluice_kafka_consumer_broker_rtt_seconds "$snk"
+
 # More lines move the counters on.
 gen_lines "$T/more.txt" 100 n
 cat "$T/more.txt" >>"$T/in.txt"
@@ -90,9 +106,36 @@ check "a paused connector shows status paused" wait_for 10 metric_is \
 	kafka_connect_connector_metrics 'connector="src",status="paused"' 1
 check "and one paused task" wait_for 10 metric_is \
 	kafka_connect_connect_worker_metrics_connector_paused_task_count 'connector="src"' 1
+# ratios: some of the paused second shows in pause_ratio; the rest ran
+ratio_above()
+{
+	local v
+	v=$(metric "$(scrape)" "kafka_connect_connector_task_metrics_$1" "$src") || return 1
+	awk -v v="$v" -v min="$2" 'BEGIN { exit !(v > min && v <= 1) }'
+}
+check "pause_ratio grows while paused" wait_for 10 ratio_above pause_ratio 0
+check "running_ratio holds the rest" ratio_above running_ratio 0.3
 curl -s -o /dev/null -X PUT "$API/connectors/src/resume"
 check "resumed: status running again" wait_for 10 metric_is \
 	kafka_connect_connector_metrics 'connector="src",status="running"' 1
+
+started_at_least()
+{
+	local v
+	v=$(metric "$(scrape)" "kafka_connect_connect_worker_metrics_$1" 'connector="aggregate"') ||
+		return 1
+	awk -v v="$v" -v min="$2" 'BEGIN { exit !(v >= min) }'
+}
+check "two connector starts counted" started_at_least connector_startup_success_total 2
+check "two task starts counted" started_at_least task_startup_success_total 2
+no_failed_start()
+{
+	local v
+	v=$(metric "$(scrape)" kafka_connect_connect_worker_metrics_task_startup_failure_total \
+		'connector="aggregate"') || return 1
+	awk -v v="$v" 'BEGIN { exit !(v == 0) }'
+}
+check "no task start failed" no_failed_start
 
 # A name with a quote and a backslash is escaped in label values.
 body=$(python3 -c 'import json,sys; print(json.dumps({"name": "q\"b\\s", "config": {

@@ -262,6 +262,14 @@ static void test_empty_worker_renders_zero_counts(void)
 {
 	fake_worker_t w = {0};
 	char *text = render(&w);
+	/* the worker's counts, then only the process' start counters */
+	const char *startups = strstr(text, "# HELP kafka_connect_connect_worker_metrics_connector_"
+					    "startup_attempts_total");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(startups);
+	CU_ASSERT_PTR_NULL(strstr(startups, "task_metrics"));
+	SL_ASSERT_CONTAINS(startups, "# TYPE kafka_connect_connect_worker_metrics_task_startup_"
+				     "failure_total counter\n");
+	text[startups - text] = '\0';
 	SL_ASSERT_TEXT(text, "# HELP kafka_connect_connect_worker_metrics_connector_count "
 			     "Connectors on this worker.\n"
 			     "# TYPE kafka_connect_connect_worker_metrics_connector_count gauge\n"
