@@ -96,9 +96,11 @@ static sl_rc_t side_flush(sl_task_ctx_t *t)
 }
 
 /* Flushes the connector and, once it says the data is durable, commits the
- * offsets after everything put. SL_RETRY: Kafka refused the commit. */
-static sl_rc_t flush_then_commit(sl_task_ctx_t *t, sink_state_t *st)
+ * offsets after everything put; *committed says whether Kafka took the
+ * commit (a refusal is not an error: see below). */
+static sl_rc_t flush_then_commit(sl_task_ctx_t *t, sink_state_t *st, bool *committed)
 {
+	*committed = false;
 	sl_rc_t rc = sl_task_with_retry(t, "flush", do_flush, NULL);
 	if (rc != SL_OK)
 		return rc;
@@ -107,6 +109,7 @@ static sl_rc_t flush_then_commit(sl_task_ctx_t *t, sink_state_t *st)
 	if (side_flush(t) != SL_OK)
 		return SL_FAIL;
 	st->dirty = false;
+	*committed = true;
 	if (st->pending->cnt == 0)
 		return SL_OK;
 	rd_kafka_resp_err_t err = rd_kafka_commit(t->consumer, st->pending, 0);
@@ -115,7 +118,8 @@ static sl_rc_t flush_then_commit(sl_task_ctx_t *t, sink_state_t *st)
 		 * case is that they are delivered again. */
 		SL_WARN(t->tag, "offset commit failed (records may be delivered again): %s",
 			rd_kafka_err2str(err));
-		return SL_RETRY;
+		*committed = false;
+		return SL_OK;
 	}
 	SL_DEBUG(t->tag, "committed offsets of %d partition(s)", st->pending->cnt);
 	rd_kafka_topic_partition_list_destroy(st->pending);
@@ -135,15 +139,14 @@ static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
 		return SL_OK;
 	}
 	int64_t start = sl_now_ms();
-	sl_rc_t rc = flush_then_commit(t, st);
-	sl_task_metrics_commit(m, rc == SL_OK, sl_now_ms() - start);
-	if (rc == SL_OK) {
+	bool committed;
+	sl_rc_t rc = flush_then_commit(t, st, &committed);
+	sl_task_metrics_commit(m, committed, sl_now_ms() - start);
+	if (committed) {
 		atomic_fetch_add_explicit(&m->commit_completion_total, 1, memory_order_relaxed);
 		st->uncommitted = 0;
 		atomic_store_explicit(&m->sink_active, 0, memory_order_relaxed);
 	}
-	if (rc == SL_RETRY && !st->dirty)
-		return SL_OK; /* the commit failed, the flush did not */
 	return rc;
 }
 
