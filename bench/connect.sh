@@ -27,50 +27,12 @@ die() { echo "connect.sh: $*" >&2; exit 1; }
 # shellcheck source=scripts/maven-classpath.sh
 source "$(dirname "$0")/../scripts/maven-classpath.sh"
 
-# The pom: the worker runtime, the file connectors, the JSON converter and
-# the log4j2 backend with the slf4j 1.x binding (what Kafka's bin scripts
-# ship). CONNECT_ARTIFACTS, EXTRA_DEPS and MANAGED_DEPS let fetch-debezium
-# reuse it.
+# The pom (connect_pom); CONNECT_ARTIFACTS, EXTRA_DEPS and MANAGED_DEPS
+# let fetch-debezium change it.
 CONNECT_ARTIFACTS="connect-runtime connect-file connect-json"
 EXTRA_DEPS=""
 MANAGED_DEPS=""
-write_pom() {
-	local a deps=""
-	# Connect first: Maven keeps the nearest, first declared version of a
-	# jar, so these win over the versions the connectors were built with.
-	for a in $CONNECT_ARTIFACTS; do
-		deps+="
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>$a</artifactId>
-      <version>$CONNECT_VERSION</version>
-    </dependency>"
-	done
-	for a in log4j-core log4j-slf4j-impl; do
-		deps+="
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>$a</artifactId>
-      <version>$LOG4J_VERSION</version>
-    </dependency>"
-	done
-	cat >"$CACHE/pom.xml" <<POM
-<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>sluice.bench</groupId>
-  <artifactId>kafka-connect-classpath</artifactId>
-  <version>$CONNECT_VERSION</version>
-  <packaging>pom</packaging>
-  <dependencyManagement>
-    <dependencies>$MANAGED_DEPS
-    </dependencies>
-  </dependencyManagement>
-  <dependencies>$deps$EXTRA_DEPS
-  </dependencies>
-</project>
-POM
-}
+write_pom() { connect_pom "$CACHE"; }
 
 # Debezium's PostgreSQL source connector. Debezium 3.6 is built against
 # connect-api 4.3 and Jackson 2.21: Connect's own 4.1.1 jars win (declared

@@ -33,42 +33,10 @@ die() { echo "connect.sh: $*" >&2; exit 1; }
 # shellcheck source=scripts/maven-classpath.sh
 source "$(dirname "$0")/maven-classpath.sh"
 
-# The pom: the worker runtime, the file connectors, the JSON converter and
-# the log4j2 backend with the slf4j 1.x binding (what Kafka's bin scripts
-# ship). The same artifacts as bench/connect.sh's, so the cached classpath
-# serves both. Connect comes first: Maven keeps the first declared version
-# of a jar.
-write_pom() {
-	local a deps=""
-	for a in connect-runtime connect-file connect-json; do
-		deps+="
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>$a</artifactId>
-      <version>$CONNECT_VERSION</version>
-    </dependency>"
-	done
-	for a in log4j-core log4j-slf4j-impl; do
-		deps+="
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>$a</artifactId>
-      <version>$LOG4J_VERSION</version>
-    </dependency>"
-	done
-	cat >"$CACHE/pom.xml" <<POM
-<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>sluice.test</groupId>
-  <artifactId>kafka-connect-classpath</artifactId>
-  <version>$CONNECT_VERSION</version>
-  <packaging>pom</packaging>
-  <dependencies>$deps
-  </dependencies>
-</project>
-POM
-}
+# The pom: the worker runtime, the file connectors and the JSON converter
+# (connect_pom's defaults), the same as bench/connect.sh's, so the cached
+# classpath serves both.
+write_pom() { connect_pom "$CACHE"; }
 
 cmd_fetch() {
 	maven_classpath "$CACHE" "Kafka Connect $CONNECT_VERSION (org.apache.kafka:connect-runtime)" write_pom ||
