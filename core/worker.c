@@ -758,21 +758,6 @@ json_t *sl_worker_connector_names(sl_worker_t *w)
 	return a;
 }
 
-bool sl_worker_any_task_alive(sl_worker_t *w)
-{
-	bool alive = false;
-	pthread_mutex_lock(&w->lock);
-	for (conn_t *c = w->conns; c && !alive; c = c->next) {
-		for (int i = 0; i < c->task_count && !alive; i++) {
-			sl_task_state_t s = sl_task_get_state(c->tasks[i], NULL);
-			alive = s == SL_TASK_RUNNING || s == SL_TASK_PAUSED ||
-				s == SL_TASK_UNASSIGNED;
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	return alive;
-}
-
 void sl_worker_health(sl_worker_t *w, int *failed, int *not_running, char **waiting)
 {
 	*failed = *not_running = 0;

@@ -227,8 +227,6 @@ int sl_worker_apply_config_dir(sl_worker_t *w, sl_errlist_t *errs);
 json_t *sl_worker_connector_status(sl_worker_t *w, const char *name);
 /* Names of every connector, as a new JSON array. */
 json_t *sl_worker_connector_names(sl_worker_t *w);
-/* True while at least one task of any connector is RUNNING or PAUSED. */
-bool sl_worker_any_task_alive(sl_worker_t *w);
 
 /* Calls fn for every task of every connector, under the worker's lock (fn
  * must be quick and call no worker function): with the connector's name,
