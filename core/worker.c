@@ -781,11 +781,6 @@ void sl_worker_health(sl_worker_t *w, int *failed, int *not_running, char **wait
 	pthread_mutex_unlock(&w->lock);
 }
 
-const char *sl_worker_id(const sl_worker_t *w)
-{
-	return w->worker_id;
-}
-
 const sl_worker_settings_t *sl_worker_settings(const sl_worker_t *w)
 {
 	return &w->settings;

@@ -204,7 +204,6 @@ sl_worker_err_t sl_worker_alter_offsets(sl_worker_t *w, const char *name, const 
 /* The Kafka cluster's id (malloc()ed), or NULL when it cannot be learned
  * within timeout_ms. */
 char *sl_worker_kafka_cluster_id(sl_worker_t *w, int timeout_ms);
-const char *sl_worker_id(const sl_worker_t *w);
 const sl_worker_settings_t *sl_worker_settings(const sl_worker_t *w);
 /* Counts over every connector: tasks FAILED, and connectors that should
  * run (target RUNNING) but have a task or the connector not RUNNING (the
