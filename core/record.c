@@ -59,11 +59,22 @@ void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema)
 	v->schema = schema;
 }
 
+/* Field by field rather than a memset, which GCC makes a "rep stos" that
+ * cost a sink more than the rest of a record's conversion (records are
+ * cleared once per message). A field added to sl_record_t belongs here. */
 void sl_record_init(sl_record_t *r)
 {
-	memset(r, 0, sizeof(*r));
+	r->topic = NULL;
 	r->partition = -1;
 	r->offset = -1;
+	r->timestamp = 0;
+	r->key = (sl_value_t){0};
+	r->value = (sl_value_t){0};
+	r->headers = NULL;
+	r->header_count = 0;
+	r->source_partition = NULL;
+	r->source_offset = NULL;
+	r->ack_data = NULL;
 }
 
 void sl_record_clear(sl_record_t *r)

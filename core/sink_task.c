@@ -16,6 +16,12 @@
  * (a database sink commits) within about this long of arriving, while a
  * task that is behind keeps its large flush interval for throughput. */
 #define SINK_CAUGHT_UP_FLUSH_MS 100
+/* After a look found the task behind, the next look at whether it caught
+ * up waits this long: the look (positions and watermarks under
+ * librdkafka's locks) cost more than the rest of a small batch's way
+ * through the loop, and a stream in full flow comes round every few
+ * microseconds with a dozen records. */
+#define SINK_CAUGHT_UP_CHECK_MS 10
 
 typedef struct sink_state {
 	rd_kafka_topic_partition_list_t *pending; /* next offsets, put but uncommitted */
@@ -32,9 +38,10 @@ typedef struct sink_state {
 	/* What one consume call returned, before it joins msgs: the rebalance
 	 * callback runs inside that call and edits msgs meanwhile. */
 	rd_kafka_message_t *fresh[SINK_BATCH_MAX];
-	uint64_t revocations;   /* revocations seen so far */
-	uint64_t uncommitted;   /* records consumed since the last commit */
-	int64_t next_lag_check; /* when the lag gauge is next brought up to date */
+	uint64_t revocations;         /* revocations seen so far */
+	uint64_t uncommitted;         /* records consumed since the last commit */
+	int64_t next_lag_check;       /* when the lag gauge is next brought up to date */
+	int64_t next_caught_up_check; /* when caught_up() may look again */
 	bool pause_applied;
 	bool failed; /* a flush inside a rebalance callback failed */
 } sink_state_t;
@@ -313,13 +320,13 @@ static void copy_headers(const rd_kafka_message_t *m, sl_record_t *r)
 		sl_record_add_header(r, name, val, len);
 }
 
-/* Fills r from m; returns SL_OK with *skip when a bad record was tolerated. */
+/* Fills r (clear: process() clears every record it used) from m; returns
+ * SL_OK with *skip when a bad record was tolerated. */
 static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_record_t *r, bool *skip)
 {
 	char err[512];
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	*skip = false;
-	sl_record_init(r);
 	r->topic = topic; /* borrowed from the message, alive until put returns */
 	r->partition = m->partition;
 	r->offset = m->offset;
@@ -471,11 +478,12 @@ static sl_rc_t do_put(sl_task_ctx_t *t, void *arg)
 	return t->env.plugin->sink->put(t, (sl_record_t *)t->cur_records, *n);
 }
 
-/* Converts the collected messages and puts them. Offsets move only after
- * put succeeded (skipped bad records move with them). SL_FAIL ends the
- * task; SL_RETRY means the task is stopping mid-retry and nothing of this
- * batch may be committed. */
-static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
+/* Converts the collected messages and puts them (the put started at
+ * start, *now when it returned). Offsets move only after put succeeded
+ * (skipped bad records move with them). SL_FAIL ends the task; SL_RETRY
+ * means the task is stopping mid-retry and nothing of this batch may be
+ * committed. Leaves every record clear. */
+static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st, int64_t start, int64_t *now)
 {
 	size_t n = 0;
 	sl_rc_t rc = SL_OK;
@@ -496,11 +504,11 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st)
 	t->cur_msgs = st->msgs;
 	t->cur_count = n;
 	if (rc == SL_OK && n) {
-		int64_t start = sl_now_ms();
 		rc = sl_task_with_retry(t, "put", do_put, &n);
+		*now = sl_now_ms();
 		if (rc == SL_OK) {
 			atomic_fetch_add_explicit(&t->metrics.send_total, n, memory_order_relaxed);
-			sl_task_metrics_batch(&t->metrics, n, sl_now_ms() - start);
+			sl_task_metrics_batch(&t->metrics, n, *now - start);
 		}
 	}
 	t->cur_records = NULL;
@@ -546,14 +554,13 @@ static int64_t lag_max(sl_task_ctx_t *t, const sink_state_t *st, bool first_only
 
 /* Brings the gauges read from the task's own state up to date; the lag
  * (a walk over the assignment) at most once a second. */
-static void note_gauges(sl_task_ctx_t *t, sink_state_t *st)
+static void note_gauges(sl_task_ctx_t *t, sink_state_t *st, int64_t now)
 {
 	sl_task_metrics_t *m = &t->metrics;
 	atomic_store_explicit(&m->sink_active, st->uncommitted, memory_order_relaxed);
 	atomic_store_explicit(&m->partition_count, st->assigned->cnt, memory_order_relaxed);
 	atomic_store_explicit(&m->producer_queue, t->producer ? rd_kafka_outq_len(t->producer) : -1,
 			      memory_order_relaxed);
-	int64_t now = sl_now_ms();
 	if (now >= st->next_lag_check) {
 		lag_max(t, st, false);
 		st->next_lag_check = now + 1000;
@@ -567,36 +574,47 @@ static void note_gauges(sl_task_ctx_t *t, sink_state_t *st)
  * main thread). A batch
  * short of full is not enough: with large records the prefetch queue runs
  * dry between fetches, and a stream in full flow would then flush (and
- * fsync) every SINK_CAUGHT_UP_FLUSH_MS. */
-static bool caught_up(sl_task_ctx_t *t, const sink_state_t *st)
+ * fsync) every SINK_CAUGHT_UP_FLUSH_MS. After a look that found it behind,
+ * says no for SINK_CAUGHT_UP_CHECK_MS without looking. */
+static bool caught_up(sl_task_ctx_t *t, sink_state_t *st, int64_t now)
 {
-	return lag_max(t, st, true) == 0;
+	if (now < st->next_caught_up_check)
+		return false;
+	if (lag_max(t, st, true) == 0)
+		return true;
+	st->next_caught_up_check = now + SINK_CAUGHT_UP_CHECK_MS;
+	return false;
 }
 
 /* Whether it is time to flush: the interval is up, the connector asked for
  * it, or the task has unflushed records, the last flush is
  * SINK_CAUGHT_UP_FLUSH_MS old, the batch was short of full and the task
  * caught up with its partitions (looked at only then). */
-static bool flush_due(sl_task_ctx_t *t, const sink_state_t *st, bool batch_full, int64_t last_flush)
+static bool flush_due(sl_task_ctx_t *t, sink_state_t *st, bool batch_full, int64_t last_flush,
+		      int64_t now)
 {
-	int64_t now = sl_now_ms();
 	if (now >= t->next_offset_flush || (t->flush_requested && st->dirty))
 		return true;
 	return st->dirty && !batch_full && now - last_flush >= SINK_CAUGHT_UP_FLUSH_MS &&
-	       caught_up(t, st);
+	       caught_up(t, st, now);
 }
 
 /* How long to wait for the first message of the next batch: no longer
  * than until the caught-up flush falls due when there is something to
  * flush (otherwise the last records before a quiet spell would wait the
- * whole timeout to become durable and visible). */
-static int wait_ms(const sl_task_ctx_t *t, const sink_state_t *st, bool paused, int64_t last_flush)
+ * whole timeout to become durable and visible), or, once it is due, until
+ * caught_up() looks again. Not 0 while a look found the task behind: the
+ * loop would spin through empty batches until the next record came. */
+static int wait_ms(const sl_task_ctx_t *t, const sink_state_t *st, bool paused, int64_t last_flush,
+		   int64_t now)
 {
 	int ms = paused ? 100 : sl_task_timeout_ms(t);
 	if (st->dirty) {
-		int64_t due = last_flush + SINK_CAUGHT_UP_FLUSH_MS - sl_now_ms();
-		if (due < ms)
-			ms = due > 0 ? (int)due : 0;
+		int64_t due = last_flush + SINK_CAUGHT_UP_FLUSH_MS;
+		if (due < st->next_caught_up_check)
+			due = st->next_caught_up_check;
+		if (due - now < ms)
+			ms = due > now ? (int)(due - now) : 0;
 	}
 	return ms;
 }
@@ -604,16 +622,19 @@ static int wait_ms(const sl_task_ctx_t *t, const sink_state_t *st, bool paused, 
 static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 {
 	bool failed = false;
-	int64_t last_flush = sl_now_ms();
+	int64_t last_flush = sl_now_ms(), now = last_flush;
 	t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 	while (!atomic_load(&t->stop) && !st->failed && !failed) {
 		bool paused = atomic_load(&t->paused);
 		if (paused != st->pause_applied)
 			apply_pause(t, st, paused);
-		collect(t, st, wait_ms(t, st, paused, last_flush));
+		collect(t, st, wait_ms(t, st, paused, last_flush, now));
 		sl_fetch_wake_check(st->wake, st->msgs, st->count);
 		bool batch_full = st->count >= SINK_BATCH_MAX;
-		sl_rc_t rc = st->count ? process(t, st) : SL_OK;
+		/* one clock reading before the put and one after it serve the
+		 * whole turn of the loop */
+		now = sl_now_ms();
+		sl_rc_t rc = st->count ? process(t, st, now, &now) : SL_OK;
 		for (size_t i = 0; i < st->count; i++)
 			rd_kafka_message_destroy(st->msgs[i]);
 		st->count = 0;
@@ -621,11 +642,11 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			failed = true;
 		if (rc != SL_OK)
 			break; /* SL_RETRY: stopping in the middle of retries */
-		note_gauges(t, st);
-		if (flush_due(t, st, batch_full, last_flush)) {
+		note_gauges(t, st, now);
+		if (flush_due(t, st, batch_full, last_flush, now)) {
 			failed = flush_and_commit(t, st) == SL_FAIL;
 			t->flush_requested = false;
-			last_flush = sl_now_ms();
+			now = last_flush = sl_now_ms();
 			t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 		}
 	}
@@ -647,6 +668,8 @@ void *sl_sink_task_run(void *arg)
 	sink_state_t *st = sl_calloc(1, sizeof(*st));
 	st->pending = rd_kafka_topic_partition_list_new(8);
 	st->assigned = rd_kafka_topic_partition_list_new(8);
+	for (size_t i = 0; i < SINK_BATCH_MAX; i++)
+		sl_record_init(&st->records[i]);
 	t->runner = st;
 	bool started = false;
 	if (sl_task_make_converters(t) != 0 || make_consumer(t) != 0) {

@@ -49,7 +49,7 @@
 #define HSINK_EXCERPT 256
 /* The size of a queue's blocks of rendered values (hsink_block_t), and how
  * many emptied ones a queue keeps for reuse (fresh ones cost page faults). */
-#define HSINK_BLOCK_BYTES (1024 * 1024)
+#define HSINK_BLOCK_BYTES (128 * 1024)
 #define HSINK_SPARE_BLOCKS 8
 /* A flush that waits this long logs what it waits for. */
 #define HSINK_FLUSH_LOG_MS 30000

@@ -72,6 +72,7 @@ typedef struct sl_record {
 	 * became of the record (delivered, skipped, failed, dropped); NULL
 	 * when the task wants no callback for it. */
 	void *ack_data;
+	/* A new field: sl_record_init sets every field by name. */
 } sl_record_t;
 
 /* ---- values ---- */
