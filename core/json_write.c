@@ -97,6 +97,23 @@ static char *put_escape(char *p, unsigned char c)
 	return p;
 }
 
+/* Writes the character outside the Basic Multilingual Plane whose 4-byte
+ * UTF-8 sequence is at u as Jackson's UTF8JsonGenerator does: the escaped
+ * UTF-16 surrogate pair ("\uD83D\uDE80"), 12 bytes. Returns the new end. */
+static char *put_surrogates(char *p, const unsigned char *u)
+{
+	uint32_t cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+		      (uint32_t)(u[2] & 0x3F) << 6 | (uint32_t)(u[3] & 0x3F);
+	uint32_t v = cp - 0x10000, units[2] = {0xD800 | v >> 10, 0xDC00 | (v & 0x3FF)};
+	for (int k = 0; k < 2; k++) {
+		memcpy(p, "\\u", 2);
+		for (int d = 0; d < 4; d++)
+			p[2 + d] = hex_upper[(units[k] >> (12 - 4 * d)) & 15];
+		p += 6;
+	}
+	return p;
+}
+
 /* True when none of the 8 bytes in x needs escaping or UTF-8 checking
  * (bitwise tests for bytes < 0x20, '"', '\\' and >= 0x80). */
 static inline bool word_is_plain(uint64_t x)
@@ -137,7 +154,10 @@ void sl_json_write_string(sl_buf_t *out, const char *s, size_t len)
 			} else if (c < 0x80) {
 				p = put_escape(p, c);
 				i++;
-			} else if ((n = utf8_valid(u + i, len - i, &skip))) {
+			} else if ((n = utf8_valid(u + i, len - i, &skip)) == 4) {
+				p = put_surrogates(p, u + i);
+				i += 4;
+			} else if (n) {
 				memcpy(p, u + i, n);
 				p += n;
 				i += n;
