@@ -41,14 +41,21 @@ write_pom() { connect_pom "$CACHE"; }
 # jars carry META-INF/services, so plugin.discovery=service_load finds the
 # connector. The driver (org.postgresql:postgresql) comes with it. Debezium's
 # JDBC sink (io.debezium:debezium-connector-jdbc) is not served by Maven
-# Central here (3.6.1.Final: not found), so it is not in the pom.
+# Central here (3.6.1.Final: not found), so it is not in the pom. Its
+# transforms (ExtractNewRecordState, ByLogicalTableRouter) are in
+# debezium-connect-plugins since 3.6.
 debezium_deps() {
-	CACHE=$CACHE-debezium-$DEBEZIUM_VERSION
+	CACHE=$CACHE-debezium-smt-$DEBEZIUM_VERSION
 	CONNECT_ARTIFACTS="connect-runtime connect-json"
 	EXTRA_DEPS="
     <dependency>
       <groupId>io.debezium</groupId>
       <artifactId>debezium-connector-postgres</artifactId>
+      <version>$DEBEZIUM_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>io.debezium</groupId>
+      <artifactId>debezium-connect-plugins</artifactId>
       <version>$DEBEZIUM_VERSION</version>
     </dependency>"
 	MANAGED_DEPS="

@@ -20,7 +20,7 @@
 /* What is cached per relation; rebuilt when the relation changes. */
 typedef struct rel_entry {
 	uint32_t oid;
-	char *topic;
+	const char *topic;  /* in the builder's topics */
 	char *label;        /* "schema.table", for messages */
 	json_t *key_schema; /* NULL: no key columns */
 	json_t *env_schema;
@@ -36,6 +36,11 @@ struct sl_pg_event_builder {
 	const sl_pg_types_t *types;
 	rel_entry_t **rels; /* sorted by oid */
 	size_t nrels, caprels;
+	/* Every topic name handed out, kept until the builder is freed: the
+	 * records of a batch point at them, and a Relation message in the same
+	 * poll rebuilds (frees) the entry they came from. */
+	char **topics;
+	size_t ntopics, captopics;
 	/* shared pieces, built once */
 	json_t *source_field;      /* source schema with "field" */
 	json_t *transaction_field; /* event.block schema with "field" */
@@ -47,6 +52,7 @@ struct sl_pg_event_builder {
 	json_t *source;
 	sl_pg_source_info_t source_info;      /* .snapshot points to source_snapshot */
 	char source_snapshot[8];              /* "false", "true", "first", "last" */
+	char *source_origin;                  /* .origin points here (or NULL) */
 	json_t *source_schema, *source_table; /* held, so their addresses stay unique */
 	const char *placeholder;
 	/* message events */
@@ -106,6 +112,9 @@ static json_t *source_schema(void)
 	json_array_append_new(f, prim("int64", true, "txId"));
 	json_array_append_new(f, prim("int64", true, "lsn"));
 	json_array_append_new(f, prim("int64", true, "xmin"));
+	/* Debezium 3.6: the transaction's replication origin, if any */
+	json_array_append_new(f, prim("string", true, "origin"));
+	json_array_append_new(f, prim("int64", true, "origin_lsn"));
 	return with_field(struct_schema(f, false, SOURCE_SCHEMA_NAME, 1), "source");
 }
 
@@ -174,7 +183,6 @@ static void entry_free(rel_entry_t *e)
 	}
 	free(e->convs);
 	free(e->cols);
-	free(e->topic);
 	free(e->label);
 	json_decref(e->key_schema);
 	json_decref(e->env_schema);
@@ -190,6 +198,9 @@ void sl_pg_event_builder_free(sl_pg_event_builder_t *b)
 	for (size_t i = 0; i < b->nrels; i++)
 		entry_free(b->rels[i]);
 	free(b->rels);
+	for (size_t i = 0; i < b->ntopics; i++)
+		free(b->topics[i]);
+	free(b->topics);
 	json_decref(b->source_field);
 	json_decref(b->transaction_field);
 	json_decref(b->version_str);
@@ -202,6 +213,7 @@ void sl_pg_event_builder_free(sl_pg_event_builder_t *b)
 	json_decref(b->source);
 	json_decref(b->source_schema);
 	json_decref(b->source_table);
+	free(b->source_origin);
 	free(b->message_topic);
 	json_decref(b->message_key_schema);
 	json_decref(b->message_value_schema);
@@ -244,6 +256,20 @@ static bool entry_matches(const rel_entry_t *e, const sl_pg_relation_t *rel)
 	return true;
 }
 
+/* The builder's copy of topic (taking it): the same string for the same
+ * name, so rebuilding an entry keeps what earlier records point at. */
+static const char *intern_topic(sl_pg_event_builder_t *b, char *topic)
+{
+	for (size_t i = 0; i < b->ntopics; i++)
+		if (!strcmp(b->topics[i], topic)) {
+			free(topic);
+			return b->topics[i];
+		}
+	SL_ARRAY_RESERVE(b->topics, b->ntopics + 1, b->captopics);
+	b->topics[b->ntopics++] = topic;
+	return topic;
+}
+
 /* The envelope schema: before, after, source, transaction, op, ts_*. */
 static json_t *envelope_schema(sl_pg_event_builder_t *b, json_t *row, const char *name)
 {
@@ -268,7 +294,7 @@ static rel_entry_t *entry_build(sl_pg_event_builder_t *b, const sl_pg_relation_t
 	char *name;
 
 	e->oid = rel->oid;
-	e->topic = topic_name(b->cfg->topic_prefix, rel->schema, rel->table);
+	e->topic = intern_topic(b, topic_name(b->cfg->topic_prefix, rel->schema, rel->table));
 	e->label = sl_asprintf("%s.%s", rel->schema, rel->table);
 	e->schema_str = json_string(rel->schema);
 	e->table_str = json_string(rel->table);
@@ -473,13 +499,24 @@ static json_t *source_json(sl_pg_event_builder_t *b, json_t *schema, json_t *tab
 				    src->txid >= 0 ? json_integer(src->txid) : json_null());
 	json_object_set_new_nocheck(s, "lsn", lsn_or_null(src->lsn));
 	json_object_set_new_nocheck(s, "xmin", json_null());
+	json_object_set_new_nocheck(s, "origin",
+				    src->origin ? json_string(src->origin) : json_null());
+	json_object_set_new_nocheck(s, "origin_lsn",
+				    src->origin ? json_integer((json_int_t)src->origin_lsn)
+						: json_null());
 	return s;
+}
+
+static bool same_origin(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
 }
 
 static bool same_source(const sl_pg_source_info_t *a, const sl_pg_source_info_t *b)
 {
 	return a->ts_ms == b->ts_ms && a->ts_us == b->ts_us && a->txid == b->txid &&
 	       a->lsn == b->lsn && a->last_commit_lsn == b->last_commit_lsn &&
+	       same_origin(a->origin, b->origin) && a->origin_lsn == b->origin_lsn &&
 	       !strcmp(a->snapshot ? a->snapshot : "false", b->snapshot ? b->snapshot : "false");
 }
 
@@ -498,6 +535,10 @@ static json_t *shared_source(sl_pg_event_builder_t *b, json_t *schema, json_t *t
 		snprintf(b->source_snapshot, sizeof(b->source_snapshot), "%s",
 			 src->snapshot ? src->snapshot : "false");
 		b->source_info.snapshot = b->source_snapshot;
+		/* src->origin is the decoder's, gone after the next message */
+		free(b->source_origin);
+		b->source_origin = src->origin ? sl_strdup(src->origin) : NULL;
+		b->source_info.origin = b->source_origin;
 		b->source_schema = json_incref(schema);
 		b->source_table = json_incref(table);
 	}

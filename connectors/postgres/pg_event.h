@@ -60,10 +60,18 @@ typedef struct sl_pg_source_info {
 	/* CHANGED: added. The same time in microseconds (source.ts_us/ts_ns;
 	 * Begin's commit_time_us). 0: ts_ms * 1000. */
 	int64_t ts_us;
-	const char *snapshot;     /* Debezium's: "false", "true", "first", "last" */
-	int64_t txid;             /* -1: none */
-	uint64_t lsn;             /* 0: none */
-	uint64_t last_commit_lsn; /* for "sequence": ["<last commit>","<lsn>"] */
+	const char *snapshot; /* Debezium's: "false", "true", "first", "last" */
+	int64_t txid;         /* -1: none */
+	uint64_t lsn;         /* 0: none */
+	/* The first element of "sequence": the end of the last transaction
+	 * streamed before this event's (Debezium's lastCommitLsn: the WAL
+	 * position PostgreSQL sends the Commit message at, its end_lsn). 0:
+	 * none yet (null). */
+	uint64_t last_commit_lsn;
+	/* The replication origin of the transaction (pgoutput's Origin
+	 * message), or NULL: source.origin and source.origin_lsn. */
+	const char *origin;
+	uint64_t origin_lsn;
 } sl_pg_source_info_t;
 
 typedef struct sl_pg_event_builder sl_pg_event_builder_t;

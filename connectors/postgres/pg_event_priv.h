@@ -25,6 +25,7 @@ typedef enum sl_pgv_kind {
 	SL_PGV_TS_MS,      /* int64 milliseconds since the epoch */
 	SL_PGV_ZONED_TS,   /* ISO-8601 string in UTC */
 	SL_PGV_ZONED_TIME, /* ISO-8601 time string in UTC */
+	SL_PGV_INTERVAL,   /* int64 microseconds (io.debezium.time.MicroDuration) */
 	SL_PGV_ARRAY,      /* one-dimensional array of elem */
 } sl_pgv_kind_t;
 

@@ -3,6 +3,7 @@
  * to the JsonConverter payload. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,17 @@ static json_t *resolve_temporal(const sl_pg_event_config_t *cfg, uint32_t oid, i
 	}
 }
 
+/* Fraction digits of a timestamptz(typmod) as Debezium's ZonedTimestamp
+ * writes them: exactly the column's precision (6 when it has none, so
+ * 01:04:05 is "01:04:05.000000Z"); precision 0 falls back to ISO-8601's
+ * as few as needed. */
+static int zoned_width(int32_t typmod)
+{
+	if (typmod < 0 || typmod > 6)
+		return 6;
+	return typmod == 0 ? -1 : typmod;
+}
+
 /* Built-in scalar types by oid; NULL when oid is not one of them. */
 static json_t *resolve_builtin(const sl_pg_event_config_t *cfg, uint32_t oid, int32_t typmod,
 			       bool optional, sl_pgv_conv_t *c)
@@ -159,11 +171,16 @@ static json_t *resolve_builtin(const sl_pg_event_config_t *cfg, uint32_t oid, in
 		return resolve_temporal(cfg, oid, typmod, optional, c);
 	case 1184:
 		c->kind = SL_PGV_ZONED_TS;
-		c->width = typmod >= 0 && typmod <= 6 ? typmod : -1;
+		c->width = zoned_width(typmod);
 		return schema_named("string", optional, "io.debezium.time.ZonedTimestamp");
 	case 1266:
 		c->kind = SL_PGV_ZONED_TIME;
 		return schema_named("string", optional, "io.debezium.time.ZonedTime");
+	case 1186: /* interval.handling.mode=numeric, Debezium's default */
+		c->kind = SL_PGV_INTERVAL;
+		return schema_named("int64", optional, "io.debezium.time.MicroDuration");
+	case 3614:
+		return schema_named("string", optional, "io.debezium.data.Tsvector");
 	case 2950:
 		return schema_named("string", optional, "io.debezium.data.Uuid");
 	case 114:
@@ -709,6 +726,99 @@ static int parse_time(const sl_pgv_conv_t *c, const char *s, size_t len, json_t 
 	return 0;
 }
 
+/* ---- intervals ---------------------------------------------------------- */
+
+/* Debezium's months of an interval: 365.25 / 12 days each. */
+#define DAYS_PER_MONTH_AVG 30.4375
+
+/* The interval's parts as PostgreSQL's default output (IntervalStyle
+ * postgres) gives them: "1 year 2 mons -3 days +04:05:06.5". */
+typedef struct interval_parts {
+	int64_t years, months, days, hours, minutes;
+	double seconds;
+} interval_parts_t;
+
+static bool interval_unit(interval_parts_t *iv, int64_t n, const char *unit, size_t len)
+{
+	if (len >= 4 && !strncmp(unit, "year", 4))
+		iv->years = n;
+	else if (len >= 3 && !strncmp(unit, "mon", 3))
+		iv->months = n;
+	else if (len >= 3 && !strncmp(unit, "day", 3))
+		iv->days = n;
+	else
+		return false;
+	return true;
+}
+
+/* [+-]H+:MM:SS[.ffffff]; a minus applies to every part. */
+static bool interval_time(interval_parts_t *iv, const char *s, size_t len)
+{
+	scan_t sc = {s, len, 0};
+	int64_t h, m, sec, f = 0;
+	int sign = 1;
+	size_t start;
+
+	if (scan_char(&sc, '-'))
+		sign = -1;
+	else
+		scan_char(&sc, '+');
+	if (!scan_digits(&sc, 1, 10, &h) || !scan_char(&sc, ':') || !scan_digits(&sc, 2, 2, &m) ||
+	    !scan_char(&sc, ':') || !scan_digits(&sc, 2, 2, &sec))
+		return false;
+	start = sc.i + 1;
+	if (scan_char(&sc, '.')) {
+		if (!scan_digits(&sc, 1, 6, &f))
+			return false;
+		for (size_t k = sc.i - start; k < 6; k++)
+			f *= 10;
+	}
+	if (sc.i != len)
+		return false;
+	iv->hours = sign * h;
+	iv->minutes = sign * m;
+	iv->seconds = sign * ((double)sec + (double)f / 1e6);
+	return true;
+}
+
+static int parse_interval(const char *s, size_t len, json_t **out)
+{
+	interval_parts_t iv = {0};
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start = i, end;
+		int64_t n;
+
+		while (i < len && s[i] != ' ')
+			i++;
+		end = i;
+		while (i < len && s[i] == ' ')
+			i++;
+		if (memchr(s + start, ':', end - start)) {
+			if (!interval_time(&iv, s + start, end - start))
+				return -1;
+			continue;
+		}
+		size_t unit = i;
+		while (i < len && s[i] != ' ')
+			i++;
+		if (parse_int(s + start, end - start, INT32_MIN, INT32_MAX, &n) < 0 ||
+		    !interval_unit(&iv, n, s + unit, i - unit))
+			return -1;
+		while (i < len && s[i] == ' ')
+			i++;
+	}
+	/* as PgJDBC's PGInterval keeps the seconds (whole and rounded
+	 * microseconds) and Debezium's MicroDuration adds them up, in doubles */
+	int64_t us = (int64_t)floor(iv.seconds * 1e6 + 0.5);
+	double secs = (double)(us / 1000000) + (double)(us % 1000000) / 1e6;
+	double days = (double)(iv.years * 12 + iv.months) * DAYS_PER_MONTH_AVG + (double)iv.days;
+	double total = ((days * 24 + (double)iv.hours) * 60 + (double)iv.minutes) * 60 + secs;
+	*out = json_integer((json_int_t)(total * 1e6));
+	return 0;
+}
+
 /* ---- arrays ------------------------------------------------------------- */
 
 static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out);
@@ -846,6 +956,8 @@ static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_
 		return parse_timestamp(c, s, len, out);
 	case SL_PGV_ZONED_TS:
 		return parse_zoned_timestamp(c, s, len, out);
+	case SL_PGV_INTERVAL:
+		return parse_interval(s, len, out);
 	case SL_PGV_ARRAY:
 		return -1; /* nested arrays are refused */
 	case SL_PGV_STRING:

@@ -27,8 +27,8 @@ struct sl_pg_snapshot {
 	int64_t rows, table_rows;
 	double estimate;
 	int64_t started_ms, next_progress_ms;
-	int64_t ts_ms; /* source.ts_ms of every snapshot record */
-	bool first_done;
+	int64_t ts_ms;  /* source.ts_ms of every snapshot record */
+	int64_t txid;   /* source.txId: the snapshot transaction's id */
 	json_t *offset; /* {"lsn", "snapshot": true, "last_snapshot_record": false} */
 };
 
@@ -137,11 +137,35 @@ out:
 	return rv;
 }
 
-static json_t *snapshot_offset(uint64_t lsn, bool last)
+/* The id of the snapshot transaction, which Debezium gives its snapshot
+ * events as source.txId: it asks the same (an id is assigned to the read
+ * only transaction), 0 on a standby, where none can be. */
+static int read_txid(sl_pg_snapshot_t *s, char *errstr, size_t errstr_size)
+{
+	const char *q =
+		PQserverVersion(s->conn) >= 130000
+			? "SELECT CASE WHEN pg_is_in_recovery() THEN '0'::xid8 "
+			  "ELSE pg_current_xact_id() END"
+			: "SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE txid_current() END";
+	PGresult *r = PQexec(s->conn, q);
+	int rv = 0;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		sl_seterr(errstr, errstr_size, "reading the snapshot transaction's id failed: %s",
+			  PQerrorMessage(s->conn));
+		rv = sl_pg_failure(s->conn, r);
+	} else {
+		s->txid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	}
+	PQclear(r);
+	return rv;
+}
+
+static json_t *snapshot_offset(uint64_t lsn, int64_t txid, bool last)
 {
 	sl_pg_offset_t o = {
 		.lsn = lsn,
-		.txid = -1,
+		.txid = txid,
 		.ts_usec = sl_wallclock_ms() * 1000,
 		.snapshot = true,
 		.last_snapshot_record = last,
@@ -175,14 +199,15 @@ sl_pg_snapshot_t *sl_pg_snapshot_begin(sl_task_ctx_t *ctx, sl_pg_source_t *st,
 			       errstr_size) != 0)
 			goto fail;
 	}
-	if ((rv = list_tables(s, st, errstr, errstr_size)) != 0) {
+	if ((rv = read_txid(s, errstr, errstr_size)) != 0 ||
+	    (rv = list_tables(s, st, errstr, errstr_size)) != 0) {
 		*transient = rv == SL_PG_TRANSIENT;
 		goto fail;
 	}
 	s->started_ms = sl_now_ms();
 	s->next_progress_ms = s->started_ms + SL_PG_PROGRESS_EVERY_MS;
 	s->ts_ms = sl_wallclock_ms();
-	s->offset = snapshot_offset(lsn, false);
+	s->offset = snapshot_offset(lsn, s->txid, false);
 	SL_TASK_INFO(ctx, "snapshot of %zu table(s), about %.0f rows, at LSN %llX/%llX%s",
 		     s->ntables, s->estimate, (unsigned long long)(lsn >> 32),
 		     (unsigned long long)(lsn & 0xffffffff),
@@ -265,6 +290,17 @@ static void log_progress(sl_task_ctx_t *ctx, sl_pg_snapshot_t *s)
 		     rate > 0 ? left / rate : 0);
 }
 
+/* source.snapshot of a row as Debezium marks it: "first" for the first
+ * row of the first table, "first_in_data_collection" for the first of the
+ * others, "true" for the rest; the last row of a table and of the whole
+ * snapshot are marked when they are known (mark_record). */
+static const char *row_marker(const sl_pg_snapshot_t *s)
+{
+	if (s->table_rows > 0)
+		return "true";
+	return s->next == 1 ? "first" : "first_in_data_collection";
+}
+
 /* Turns one fetched row into an 'r' record. */
 static sl_rc_t add_row(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapshot_t *s, PGresult *r,
 		       int row, sl_pg_datum_t *datums, sl_batch_t *batch)
@@ -272,8 +308,8 @@ static sl_rc_t add_row(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapshot_t 
 	sl_pg_tuple_t tup = {.ncols = s->rel->ncols, .cols = datums};
 	sl_pg_source_info_t src = {
 		.ts_ms = s->ts_ms,
-		.snapshot = s->first_done ? "true" : "first",
-		.txid = -1,
+		.snapshot = row_marker(s),
+		.txid = s->txid,
 		.lsn = s->lsn,
 		.last_commit_lsn = 0,
 	};
@@ -298,7 +334,6 @@ static sl_rc_t add_row(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapshot_t 
 	sl_record_set_topic(rec, topic);
 	rec->source_partition = json_incref(st->partition);
 	rec->source_offset = json_incref(s->offset);
-	s->first_done = true;
 	s->rows++;
 	s->table_rows++;
 	return SL_OK;
@@ -363,25 +398,44 @@ static sl_rc_t fetch_batch(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapsho
 	return rc;
 }
 
-/* Marks the batch's last record as the end of the snapshot. Its source
- * block is shared with the batch's other records (sl_pg_event_build), so it
- * gets a copy of its own. */
-static void mark_last(sl_pg_snapshot_t *s, sl_batch_t *batch)
+/* Sets source.snapshot of the batch's last record (the last row read so
+ * far: the previous poll's is held back into this batch) to marker. Its
+ * source block is shared with the batch's other records
+ * (sl_pg_event_build), so it gets a copy of its own. A table's last row
+ * that is also the snapshot's first stays "first", as in Debezium. */
+static sl_record_t *mark_record(sl_batch_t *batch, const char *marker)
 {
 	sl_record_t *rec;
 	json_t *source;
+	const char *was;
 
 	if (!batch->count)
-		return;
+		return NULL;
 	rec = &batch->records[batch->count - 1];
-	if (rec->value.kind == SL_VALUE_JSON && rec->value.json &&
-	    (source = json_copy(json_object_get(rec->value.json, "source"))) != NULL) {
-		json_object_set_new(source, "snapshot", json_string("last"));
-		json_object_set_new(rec->value.json, "source", source);
-	}
+	source = rec->value.kind == SL_VALUE_JSON && rec->value.json
+			 ? json_object_get(rec->value.json, "source")
+			 : NULL;
+	if (!source)
+		return rec;
+	was = json_string_value(json_object_get(source, "snapshot"));
+	if (strcmp(marker, "last") && was && !strcmp(was, "first"))
+		return rec;
+	source = json_copy(source);
+	json_object_set_new(source, "snapshot", json_string(marker));
+	json_object_set_new(rec->value.json, "source", source);
+	return rec;
+}
+
+/* Marks the batch's last record as the end of the snapshot. */
+static void mark_last(sl_pg_snapshot_t *s, sl_batch_t *batch)
+{
+	sl_record_t *rec = mark_record(batch, "last");
+
+	if (!rec)
+		return;
 	if (rec->source_offset)
 		json_decref(rec->source_offset);
-	rec->source_offset = snapshot_offset(s->lsn, true);
+	rec->source_offset = snapshot_offset(s->lsn, s->txid, true);
 }
 
 sl_rc_t sl_pg_snapshot_step(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *batch, bool *done)
@@ -406,6 +460,8 @@ sl_rc_t sl_pg_snapshot_step(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_t *
 		sl_rc_t rc = fetch_batch(ctx, st, s, batch, &eof);
 		if (rc != SL_OK)
 			return rc;
+		if (eof && s->table_rows > 0)
+			mark_record(batch, "last_in_data_collection");
 		int rv = eof ? close_table(ctx, s, err, sizeof(err)) : 0;
 
 		if (rv != 0) {

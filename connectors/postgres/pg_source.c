@@ -253,6 +253,10 @@ static sl_rc_t setup(sl_task_ctx_t *ctx, sl_pg_source_t *st, bool first)
 		has_offset = st->has_stored;
 		if (has_offset)
 			st->repl.confirmed = st->repl.reported = off.lsn;
+		/* A streaming offset's lsn is the end of the last stored
+		 * transaction: source.sequence's "last commit" until the next. */
+		if (has_offset && !off.snapshot)
+			st->last_commit_lsn = off.lsn;
 		snap = sl_pg_need_snapshot(st->cfg.snapshot_mode, has_offset,
 					   sl_pg_offset_snapshot_done(&off), slot.exists,
 					   slot.confirmed_flush, off.lsn);
@@ -460,6 +464,7 @@ static void free_task(sl_pg_source_t *st)
 	if (st->partition)
 		json_decref(st->partition);
 	free(st->heartbeat_topic);
+	free(st->origin);
 	free((char *)st->ci.port);
 	free((char *)st->ci.application_name);
 	sl_options_free(sl_pg_source_options, &st->cfg);

@@ -102,7 +102,9 @@ typedef struct sl_pg_source {
 	uint64_t safe_lsn;
 	uint64_t server_wal_end; /* the newest WAL end the server sent (slot lag gauge) */
 	int64_t last_txid, last_ts_usec;
-	uint64_t last_commit_lsn; /* for source.sequence */
+	uint64_t last_commit_lsn; /* for source.sequence: the last transaction's end_lsn */
+	char *origin;             /* the open transaction's replication origin, or NULL */
+	uint64_t origin_lsn;
 
 	/* The open transaction. */
 	bool in_txn, skip_txn;

@@ -122,6 +122,8 @@ static sl_pg_source_info_t change_source(const sl_pg_source_t *st, uint64_t lsn)
 		.txid = st->xid,
 		.lsn = lsn,
 		.last_commit_lsn = st->last_commit_lsn,
+		.origin = st->origin,
+		.origin_lsn = st->origin_lsn,
 	};
 	return src;
 }
@@ -273,6 +275,11 @@ static sl_rc_t on_message(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_ms
 	if (msg->transactional && (!st->in_txn || st->skip_txn))
 		return SL_OK;
 	if (!msg->transactional) {
+		/* Debezium takes a message outside a transaction as a commit of
+		 * its own: it is the last commit of its own sequence and of the
+		 * events after it. */
+		st->last_commit_lsn = msg->lsn;
+		src.last_commit_lsn = msg->lsn;
 		src.ts_ms = sl_wallclock_ms();
 		src.txid = -1;
 	}
@@ -292,6 +299,10 @@ static void on_begin(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *
 {
 	st->in_txn = true;
 	st->xid = msg->xid;
+	/* An Origin message follows when the transaction has one. */
+	free(st->origin);
+	st->origin = NULL;
+	st->origin_lsn = 0;
 	st->final_lsn = msg->final_lsn;
 	st->commit_time_us = msg->commit_time_us;
 	st->txn_records = 0;
@@ -333,10 +344,23 @@ static void on_commit(sl_pg_source_t *st, const sl_pg_msg_t *msg, sl_batch_t *ba
 		st->skip_before = msg->end_lsn;
 	if (msg->end_lsn > st->safe_lsn)
 		st->safe_lsn = msg->end_lsn;
-	st->last_commit_lsn = msg->commit_lsn;
+	/* Debezium's lastCommitLsn is the position the Commit message comes
+	 * at, which PostgreSQL sets to the transaction's end (end_lsn), not
+	 * the commit record's start (commit_lsn). */
+	st->last_commit_lsn = msg->end_lsn;
 	st->in_txn = false;
 	st->skip_txn = false;
 	st->txn_records = 0;
+}
+
+/* The open transaction was replayed from another server (a subscription,
+ * pg_replication_origin_xact_setup): its events carry the origin's name
+ * and LSN in source.origin and source.origin_lsn. */
+static void on_origin(sl_pg_source_t *st, const sl_pg_msg_t *msg)
+{
+	free(st->origin);
+	st->origin = sl_strdup(msg->origin_name ? msg->origin_name : "");
+	st->origin_lsn = msg->lsn;
 }
 
 static sl_rc_t on_relation(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg)
@@ -384,7 +408,10 @@ static sl_rc_t on_xlogdata(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_c
 		return on_truncate(ctx, st, &msg, m->wal_start, batch);
 	case 'M':
 		return on_message(ctx, st, &msg, batch);
-	default: /* 'Y' type, 'O' origin: nothing to emit */
+	case 'O':
+		on_origin(st, &msg);
+		return SL_OK;
+	default: /* 'Y' type: nothing to emit */
 		return SL_OK;
 	}
 }

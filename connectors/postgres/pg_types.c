@@ -36,9 +36,10 @@ static const struct builtin {
 	{1114, "timestamp", 0},   {1115, "_timestamp", 1114},
 	{1182, "_date", 1082},    {1183, "_time", 1083},
 	{1184, "timestamptz", 0}, {1185, "_timestamptz", 1184},
-	{1231, "_numeric", 1700}, {1266, "timetz", 0},
-	{1270, "_timetz", 1266},  {1700, "numeric", 0},
-	{2950, "uuid", 0},        {2951, "_uuid", 2950},
+	{1186, "interval", 0},    {1231, "_numeric", 1700},
+	{1266, "timetz", 0},      {1270, "_timetz", 1266},
+	{1700, "numeric", 0},     {2950, "uuid", 0},
+	{2951, "_uuid", 2950},    {3614, "tsvector", 0},
 	{3802, "jsonb", 0},       {3807, "_jsonb", 3802},
 };
 

@@ -186,7 +186,10 @@ static sl_pg_tuple_t tuple2(sl_pg_datum_t *cols, const char *a, const char *b)
 	"\"ts_ns\"},{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"},{\"type\":"      \
 	"\"string\",\"optional\":false,\"field\":\"table\"},{\"type\":\"int64\",\"optional\":"     \
 	"true,\"field\":\"txId\"},{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"},{"      \
-	"\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}],\"optional\":false,\"name\":"   \
+	"\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"},{\"type\":\"string\","           \
+	"\"optional\":"                                                                            \
+	"true,\"field\":\"origin\"},{\"type\":\"int64\",\"optional\":true,\"field\":\"origin_"     \
+	"lsn\"}],\"optional\":false,\"name\":"                                                     \
 	"\"io.debezium.connector.postgresql.Source\",\"version\":1,\"field\":\"source\"}"
 
 #define TRANSACTION_SCHEMA                                                                         \
@@ -217,7 +220,7 @@ static sl_pg_tuple_t tuple2(sl_pg_datum_t *cols, const char *a, const char *b)
 	"1795624729167,\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"22245376\\"  \
 	"\",\\\"22245952\\\"]\",\"ts_us\":1795624729167781,\"ts_ns\":1795624729167781000,"         \
 	"\"schema\":\"inventory\",\"table\":\"customers\",\"txId\":731,\"lsn\":22245952,\"xmin\":" \
-	"null}"
+	"null,\"origin\":null,\"origin_lsn\":null}"
 
 static void test_insert_key_and_envelope_have_debezium_3_shape(void)
 {
@@ -285,11 +288,12 @@ static void test_snapshot_read_without_txid_or_lsn_has_null_source_fields(void)
 						&value, &topic, w.err, sizeof(w.err)),
 			      0);
 	char *v = as_json(&value);
-	SL_ASSERT_CONTAINS(v,
-			   "\"ts_ms\":1000,\"snapshot\":\"last\",\"db\":\"postgres\",\"sequence\":"
-			   "\"[null,null]\",\"ts_us\":1000000,\"ts_ns\":1000000000,\"schema\":"
-			   "\"inventory\",\"table\":\"customers\",\"txId\":null,\"lsn\":null,"
-			   "\"xmin\":null},\"transaction\":null,\"op\":\"r\"");
+	SL_ASSERT_CONTAINS(
+		v, "\"ts_ms\":1000,\"snapshot\":\"last\",\"db\":\"postgres\",\"sequence\":"
+		   "\"[null,null]\",\"ts_us\":1000000,\"ts_ns\":1000000000,\"schema\":"
+		   "\"inventory\",\"table\":\"customers\",\"txId\":null,\"lsn\":null,"
+		   "\"xmin\":null,\"origin\":null,\"origin_lsn\":null},\"transaction\":null,"
+		   "\"op\":\"r\"");
 	free(v);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -527,14 +531,38 @@ static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const
 
 static void test_zoned_timestamps_convert_offsets_to_utc_with_column_precision(void)
 {
-	ASSERT_VALUE(1184, -1, "2026-11-25 10:00:00+05:30", "\"2026-11-25T04:30:00Z\"");
-	ASSERT_VALUE(1184, -1, "2026-01-01 01:00:00.5-02", "\"2026-01-01T03:00:00.5Z\"");
+	/* Debezium's ZonedTimestamp: exactly the column's precision in
+	 * fraction digits, 6 without one, even when they are zeros */
+	ASSERT_VALUE(1184, -1, "2024-01-02 03:04:05+02", "\"2024-01-02T01:04:05.000000Z\"");
+	ASSERT_VALUE(1184, -1, "2026-11-25 10:00:00+05:30", "\"2026-11-25T04:30:00.000000Z\"");
+	ASSERT_VALUE(1184, -1, "2026-01-01 01:00:00.5-02", "\"2026-01-01T03:00:00.500000Z\"");
+	ASSERT_VALUE(1184, 6, "2026-01-01 01:00:00.123456+00", "\"2026-01-01T01:00:00.123456Z\"");
 	ASSERT_VALUE(1184, 3, "2026-01-01 01:00:00.5+00", "\"2026-01-01T01:00:00.500Z\"");
+	ASSERT_VALUE(1184, 3, "2026-01-01 01:00:00+00", "\"2026-01-01T01:00:00.000Z\"");
+	ASSERT_VALUE(1184, 1, "2026-01-01 01:00:00+00", "\"2026-01-01T01:00:00.0Z\"");
+	/* precision 0: ISO-8601 without a fraction */
 	ASSERT_VALUE(1184, 0, "2026-01-01 00:00:00+00", "\"2026-01-01T00:00:00Z\"");
-	ASSERT_VALUE(1184, -1, "2000-01-01 00:30:00+01", "\"1999-12-31T23:30:00Z\"");
-	ASSERT_VALUE(1184, -1, "0001-01-01 00:00:00+00 BC", "\"0000-01-01T00:00:00Z\"");
+	ASSERT_VALUE(1184, -1, "2000-01-01 00:30:00+01", "\"1999-12-31T23:30:00.000000Z\"");
+	ASSERT_VALUE(1184, -1, "0001-01-01 00:00:00+00 BC", "\"0000-01-01T00:00:00.000000Z\"");
 	ASSERT_VALUE(1266, -1, "01:00:00.25-03:30", "\"04:30:00.25Z\"");
 	ASSERT_VALUE(1266, -1, "01:00:00+02", "\"23:00:00Z\"");
+}
+
+static void test_intervals_are_micro_durations_with_average_months(void)
+{
+	/* Debezium's MicroDuration: months of 30.4375 days, in doubles */
+	ASSERT_VALUE(1186, -1, "1 day 02:03:04.5", "93784500000");
+	ASSERT_VALUE(1186, -1, "1 year 2 mons 3 days 04:05:06", "37091106000000");
+	ASSERT_VALUE(1186, -1, "1 mon", "2629800000000");
+	ASSERT_VALUE(1186, -1, "-1 days +02:00:00", "-79200000000");
+	ASSERT_VALUE(1186, -1, "-00:00:01.5", "-1500000");
+	ASSERT_VALUE(1186, -1, "-00:00:00.000001", "-1");
+	ASSERT_VALUE(1186, -1, "100:00:00", "360000000000");
+	ASSERT_VALUE(1186, -1, "00:00:00", "0");
+	ASSERT_VALUE(1186, -1, "1 fortnight",
+		     "ERROR table s.t, column c (interval): value "
+		     "\"1 fortnight\" is not a valid interval");
+	ASSERT_VALUE(3614, -1, "'a' 'cat' 'fat'", "\"'a' 'cat' 'fat'\"");
 }
 
 static void test_timestamps_before_1970_and_midnight_24(void)
@@ -693,12 +721,86 @@ static void test_message_event_has_prefix_key_and_base64_content(void)
 		   "\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"22245376\\\","
 		   "\\\"22245952\\\"]\",\"ts_us\":1795624729167781,\"ts_ns\":"
 		   "1795624729167781000,\"schema\":\"\",\"table\":\"\",\"txId\":731,\"lsn\":"
-		   "22245952,\"xmin\":null},\"transaction\":null,\"message\":{\"prefix\":"
+		   "22245952,\"xmin\":null,\"origin\":null,\"origin_lsn\":null},"
+		   "\"transaction\":null,\"message\":{\"prefix\":"
 		   "\"tx-prefix\",\"content\":\"aGVsbG8=\"}}}");
 	free(k);
 	free(v);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
+	world_free(&w);
+}
+
+static void test_topic_outlives_a_relation_change_in_the_same_batch(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "1", NULL);
+	sl_value_t key = {0}, value = {0};
+	const char *topic, *again;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key,
+						&value, &topic, w.err, sizeof(w.err)),
+			      0);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	/* a Relation message for the table comes before the batch is sent:
+	 * the records already in it still point at their topic */
+	sl_pg_event_builder_invalidate(w.b, customers.oid);
+	CU_ASSERT_STRING_EQUAL(topic, "pg.inventory.customers");
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &customers, 'c', NULL, &after, &SRC, &key,
+						&value, &again, w.err, sizeof(w.err)),
+			      0);
+	CU_ASSERT_PTR_EQUAL(again, topic);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+/* ---- source.origin ------------------------------------------------------ */
+
+/* The source block of the insert of customers row 1 with src. Free it. */
+static char *source_text(world_t *w, const sl_pg_source_info_t *src)
+{
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "1", NULL);
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	sl_buf_t out = {0};
+
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w->b, &customers, 'c', NULL, &after, src, &key,
+						&value, &topic, w->err, sizeof(w->err)),
+			      0);
+	sl_json_write(&out, json_object_get(value.json, "source"), NULL);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	return sl_buf_steal(&out);
+}
+
+static void test_source_carries_the_replication_origin_and_its_lsn(void)
+{
+	world_t w;
+	sl_pg_source_info_t src = SRC;
+	char name[16] = "sub_a";
+	char *a, *b, *c;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	src.origin = name;
+	src.origin_lsn = 0x3000060;
+	a = source_text(&w, &src);
+	SL_ASSERT_CONTAINS(a, "\"xmin\":null,\"origin\":\"sub_a\",\"origin_lsn\":50331744}");
+	/* the decoder reuses the name's memory for the next transaction's
+	 * origin: the shared source block must not be the old one */
+	memcpy(name, "sub_b", 6);
+	b = source_text(&w, &src);
+	SL_ASSERT_CONTAINS(b, "\"origin\":\"sub_b\",\"origin_lsn\":50331744}");
+	src.origin = NULL;
+	c = source_text(&w, &src);
+	SL_ASSERT_CONTAINS(c, "\"origin\":null,\"origin_lsn\":null}");
+	free(a);
+	free(b);
+	free(c);
 	world_free(&w);
 }
 
@@ -832,6 +934,8 @@ void pg_event_test_register(void)
 		{"special values nan, infinity and bc", test_special_values_nan_infinity_and_bc},
 		{"zoned timestamps convert offsets to utc with column precision",
 		 test_zoned_timestamps_convert_offsets_to_utc_with_column_precision},
+		{"intervals are micro durations with average months",
+		 test_intervals_are_micro_durations_with_average_months},
 		{"timestamps before 1970 and midnight 24",
 		 test_timestamps_before_1970_and_midnight_24},
 		{"arrays parse quotes, escapes and nulls",
@@ -850,6 +954,10 @@ void pg_event_test_register(void)
 		 test_table_without_key_columns_has_null_key_and_clean_topic},
 		{"types catalog knows builtins and resolves domains",
 		 test_types_catalog_knows_builtins_and_resolves_domains},
+		{"topic outlives a relation change in the same batch",
+		 test_topic_outlives_a_relation_change_in_the_same_batch},
+		{"source carries the replication origin and its lsn",
+		 test_source_carries_the_replication_origin_and_its_lsn},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("pg_event", NULL, NULL, tests);
