@@ -1,5 +1,6 @@
-/* Helpers shared by the converters (convert.c) and the Jackson-compatible
- * JSON writer (json_write.c) and no one else. */
+/* Helpers shared by the converters (convert.c), the Jackson-compatible
+ * JSON writer (json_write.c) and the transforms (core/transforms/), and no
+ * one else. */
 #ifndef SL_CONVERT_PRIV_H
 #define SL_CONVERT_PRIV_H
 

@@ -70,7 +70,8 @@ static void add_context_headers(sl_task_ctx_t *t, rd_kafka_headers_t *h,
 	add_header(h, "__connect.errors.task.id", num);
 	add_header(h, "__connect.errors.stage", stage);
 	add_header(h, "__connect.errors.class.name", t->env.settings->connector_class);
-	bool conversion = strstr(stage, "CONVERTER") != NULL;
+	/* Kafka's converters and transforms throw DataException */
+	bool conversion = strstr(stage, "CONVERTER") != NULL || !strcmp(stage, "TRANSFORMATION");
 	add_header(h, "__connect.errors.exception.class.name",
 		   conversion ? "org.apache.kafka.connect.errors.DataException"
 			      : "org.apache.kafka.connect.errors.ConnectException");

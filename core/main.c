@@ -1,4 +1,4 @@
-/* The sluice command line: run, validate, plugins, offsets. */
+/* The sluice command line: run, validate, plugins, offsets, transform. */
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -20,6 +20,7 @@
 #include "sluice/connector.h"
 #include "sluice/log.h"
 #include "supervisor.h"
+#include "transform_cli.h"
 #include "worker.h"
 
 static void usage(FILE *out)
@@ -28,7 +29,9 @@ static void usage(FILE *out)
 	      "       sluice validate [-w WORKER_CONFIG] FILE...\n"
 	      "       sluice plugins [--describe NAME] [--markdown "
 	      "NAME|worker|worker-ignored|connector-common|...]\n"
+	      "               [--markdown-transform TRANSFORM|PREDICATE]\n"
 	      "       sluice offsets list|reset [-w WORKER_CONFIG] [--connector NAME]\n"
+	      "       sluice transform -c CONNECTOR_CONFIG [-w WORKER_CONFIG] <records.jsonl\n"
 	      "       sluice --version | --help\n"
 	      "\n"
 	      "Config files are libconfig (.conf), Kafka Connect .properties or REST-style\n"
@@ -454,12 +457,21 @@ static bool describe_tables(const char *name)
 
 static int cmd_plugins(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"describe", required_argument, NULL, 'd'},
-						 {"markdown", required_argument, NULL, 'm'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		{"describe", required_argument, NULL, 'd'},
+		{"markdown", required_argument, NULL, 'm'},
+		{"markdown-transform", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0}};
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opt == 't' && sl_transform_cli_markdown(stdout, optarg) == 0)
+			return 0;
+		if (opt == 't') {
+			fprintf(stderr, "sluice plugins: unknown transform or predicate '%s'\n",
+				optarg);
+			return 1;
+		}
 		if (opt != 'd' && opt != 'm')
 			return 2;
 		if (opt == 'm' && describe_tables(optarg))
@@ -584,6 +596,8 @@ int main(int argc, char **argv)
 		return cmd_plugins(argc - 1, argv + 1);
 	if (!strcmp(cmd, "offsets"))
 		return cmd_offsets(argc - 1, argv + 1);
+	if (!strcmp(cmd, "transform"))
+		return sl_transform_cli_main(argc - 1, argv + 1);
 	fprintf(stderr, "sluice: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -1,7 +1,8 @@
 /* The REST API's worker-level resources: / (version and Kafka cluster),
  * /health (KIP-1017), /ready, /metrics and /ui (rendered elsewhere),
  * /connector-plugins (Kafka Connect's ConnectorPluginsResource, from the
- * option tables) and /admin/loggers (sluice's one log level as "root"). */
+ * option tables: connectors, converters, transformations, predicates)
+ * and /admin/loggers (sluice's one log level as "root"). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "metrics.h"
 #include "rest_priv.h"
 #include "sluice/log.h"
+#include "transform.h"
 #include "ui.h"
 
 /* How long GET / waits to learn the Kafka cluster id. */
@@ -122,6 +124,32 @@ static void add_plugin(json_t *list, const char *cls, const char *type)
 					      "version", SLUICE_VERSION));
 }
 
+/* The transformations and predicates, by their Java class names as Kafka
+ * Connect lists them: one with $Key / $Value variants once for each (the
+ * class without a suffix is abstract, not a plugin). */
+static void add_transforms(json_t *list)
+{
+	for (size_t i = 0; i < sl_transform_def_count; i++) {
+		const sl_transform_def_t *d = sl_transform_defs[i];
+		for (const char *const *c = d ? d->classes : NULL; c && *c; c++) {
+			if (!d->variants) {
+				add_plugin(list, *c, "transformation");
+				continue;
+			}
+			for (int k = 0; k < 2; k++) {
+				char *cls = sl_asprintf("%s$%s", *c, k ? "Value" : "Key");
+				add_plugin(list, cls, "transformation");
+				free(cls);
+			}
+		}
+	}
+	for (size_t i = 0; i < sl_predicate_def_count; i++) {
+		const sl_predicate_def_t *d = sl_predicate_defs[i];
+		for (const char *const *c = d ? d->classes : NULL; c && *c; c++)
+			add_plugin(list, *c, "predicate");
+	}
+}
+
 void sl_rest_plugins(sl_rest_req_t *req, sl_rest_resp_t *resp)
 {
 	char *only = sl_rest_query(req, "connectorsOnly");
@@ -138,8 +166,11 @@ void sl_rest_plugins(sl_rest_req_t *req, sl_rest_resp_t *resp)
 			if (strchr(*a, '.'))
 				add_plugin(list, *a, type);
 	}
-	for (size_t i = 0; !connectors_only && i < SL_ARRAY_LEN(converters); i++)
-		add_plugin(list, converters[i].cls, "converter");
+	if (!connectors_only) {
+		for (size_t i = 0; i < SL_ARRAY_LEN(converters); i++)
+			add_plugin(list, converters[i].cls, "converter");
+		add_transforms(list);
+	}
 	sl_rest_json(resp, 200, list);
 }
 
@@ -173,6 +204,8 @@ static const struct common_key {
 	{"value.converter", "CLASS", "LOW", "Common", "SHORT", "Value converter class", 8},
 	{"topics", NULL, "HIGH", "Common", "LONG", "Topics", 4},
 	{"topics.regex", NULL, "HIGH", "Common", "LONG", "Topics regex", 4},
+	{"transforms", "LIST", "LOW", "Transforms", "LONG", "Transforms", 12},
+	{"predicates", "LIST", "LOW", "Predicates", "LONG", "Predicates", 13},
 	{"errors.retry.timeout", "LONG", "MEDIUM", "Error Handling", "MEDIUM",
 	 "Retry Timeout for Errors", 1},
 	{"errors.retry.delay.max.ms", "LONG", "MEDIUM", "Error Handling", "MEDIUM",
@@ -229,9 +262,30 @@ static bool shown_option(const sl_option_t *o)
 	return !o->internal;
 }
 
+/* The keys of a transformation or predicate, as Kafka Connect lists a
+ * plugin's own ConfigDef (no group, no order); false when name is
+ * neither (a transform with variants needs its $Key / $Value). */
+static bool transform_config(const char *name, sl_rest_resp_t *resp)
+{
+	sl_tx_part_t part;
+	const sl_transform_def_t *t = sl_transform_find(name, &part);
+	const sl_predicate_def_t *p = t ? NULL : sl_predicate_find(name);
+	const sl_option_t *o = t ? t->options : p ? p->options : NULL;
+	if (!t && !p)
+		return false;
+	json_t *list = json_array();
+	for (; o && o->name; o++)
+		if (shown_option(o))
+			json_array_append_new(list, key_info(o, NULL, NULL));
+	sl_rest_json(resp, 200, list);
+	return true;
+}
+
 void sl_rest_plugin_config(sl_rest_req_t *req, sl_rest_resp_t *resp)
 {
 	const sl_connector_t *p = sl_plugins_find(req->params[0]);
+	if (!p && transform_config(req->params[0], resp))
+		return;
 	if (!p) {
 		sl_rest_error(resp, 404, "Unknown plugin %s.", req->params[0]);
 		return;

@@ -343,11 +343,25 @@ static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_recor
 		*skip = true;
 		return sl_task_report_error(t, "VALUE_CONVERTER", NULL, NULL, 0, "%s", err);
 	}
-	/* Only for a task that reads them: librdkafka 2.0.2 allocates and frees
-	 * a parse buffer to find out that a message has no headers. */
-	if (!t->sink_headers_off)
+	/* Only for a task or a transform that reads them: librdkafka 2.0.2
+	 * allocates and frees a parse buffer to find out that a message has no
+	 * headers. */
+	if (!t->sink_headers_off || t->chain)
 		copy_headers(m, r);
 	return SL_OK;
+}
+
+/* Applies the connector's transforms to a converted record; *skip when it
+ * is not put (dropped by a transform, or failed in one and tolerated by
+ * the error policy): its offset moves on with the batch. */
+static sl_rc_t transform(sl_task_ctx_t *t, sl_record_t *r, bool *skip)
+{
+	char err[1024];
+	sl_tx_result_t res = sl_transform_chain_apply(t->chain, r, err, sizeof(err));
+	*skip = res != SL_TX_KEEP;
+	if (res != SL_TX_ERROR)
+		return SL_OK;
+	return sl_task_report_error(t, "TRANSFORMATION", NULL, NULL, 0, "%s", err);
 }
 
 /* ---- setup ---- */
@@ -491,6 +505,8 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st, int64_t start, int64_
 		bool skip;
 		rd_kafka_message_t *m = st->msgs[i];
 		rc = to_record(t, m, &st->records[n], &skip);
+		if (rc == SL_OK && !skip && t->chain)
+			rc = transform(t, &st->records[n], &skip);
 		if (rc != SL_OK || skip) {
 			sl_record_clear(&st->records[n]);
 			continue;
@@ -718,6 +734,8 @@ out:
 	sl_converter_free(t->key_conv);
 	sl_converter_free(t->value_conv);
 	t->key_conv = t->value_conv = NULL;
+	sl_transform_chain_free(t->chain);
+	t->chain = NULL;
 	atomic_store(&t->metrics.partition_count, 0);
 	atomic_store(&t->metrics.producer_queue, -1);
 	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)

@@ -249,6 +249,33 @@ static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offs
 	}
 }
 
+/* Registers the record in the tracker, which takes its source offset and
+ * ack_data. */
+static sl_offset_slot_t *submit(sl_task_ctx_t *t, sl_record_t *r)
+{
+	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
+							  r->source_offset, r->ack_data);
+	r->source_offset = NULL; /* the tracker owns it now, and ack_data */
+	r->ack_data = NULL;
+	return slot;
+}
+
+/* Applies the connector's transforms; false when the record goes no
+ * further: dropped by a transform (its offset moves on like a skipped
+ * record's), or failed in one and handed to the error policy, whose
+ * verdict is *rc. */
+static bool transform(sl_task_ctx_t *t, sl_record_t *r, sl_rc_t *rc)
+{
+	char err[1024];
+	sl_tx_result_t res = sl_transform_chain_apply(t->chain, r, err, sizeof(err));
+	if (res == SL_TX_KEEP)
+		return true;
+	*rc = res == SL_TX_DROP ? SL_OK
+				: sl_task_report_error(t, "TRANSFORMATION", r, NULL, 0, "%s", err);
+	give_up_or_skip(t, submit(t, r), *rc);
+	return false;
+}
+
 /* Hands one record to the producer. The tracker slot is registered first:
  * the slot's place in submission order is what keeps offsets in order. */
 static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
@@ -257,16 +284,16 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 		sl_task_fail(t, "connector produced a record without a topic");
 		return SL_FAIL; /* not in the tracker: dropped with the batch's rest */
 	}
+	sl_rc_t rc;
+	if (t->chain && !transform(t, r, &rc))
+		return rc;
 	const sl_connector_settings_t *s = t->env.settings;
 	const sl_known_topic_t *topic =
 		sl_task_ensure_topic(t, t->producer, r->topic, (int)s->topic_partitions,
 				     (int)s->topic_replication_factor);
 	bool skip;
-	sl_rc_t rc = convert(t, r, b, &skip);
-	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
-							  r->source_offset, r->ack_data);
-	r->source_offset = NULL; /* the tracker owns it now, and ack_data */
-	r->ack_data = NULL;
+	rc = convert(t, r, b, &skip);
+	sl_offset_slot_t *slot = submit(t, r);
 	if (rc == SL_OK && !skip && too_large_for_topic(b, topic, r)) {
 		rc = refused_by_topic(t, r, b, topic);
 		skip = true;
@@ -490,6 +517,8 @@ out:
 	sl_converter_free(t->key_conv);
 	sl_converter_free(t->value_conv);
 	t->key_conv = t->value_conv = NULL;
+	sl_transform_chain_free(t->chain);
+	t->chain = NULL;
 	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
 		sl_task_set_state(t, SL_TASK_STOPPED, NULL);
 	SL_INFO(t->tag, "source task stopped");

@@ -337,13 +337,29 @@ static sl_converter_t *make_converter(sl_task_ctx_t *t, bool is_key)
 	return c;
 }
 
+/* The connector's transform chain (validated with the connector's config
+ * already; a failure here is a config changed under the task). */
+static int make_chain(sl_task_ctx_t *t)
+{
+	sl_errlist_t errs = {0};
+	bool failed = false;
+	t->chain = sl_transform_chain_new(t->env.connector_config, &errs, &failed);
+	if (failed)
+		sl_task_fail(t, "transforms: %s%s", errs.count ? errs.items[0] : "invalid",
+			     errs.count > 1 ? " (and more)" : "");
+	sl_errlist_free(&errs);
+	return failed ? -1 : 0;
+}
+
 int sl_task_make_converters(sl_task_ctx_t *t)
 {
 	t->key_conv = make_converter(t, true);
 	if (!t->key_conv)
 		return -1;
 	t->value_conv = make_converter(t, false);
-	return t->value_conv ? 0 : -1;
+	if (!t->value_conv)
+		return -1;
+	return t->env.connector_config ? make_chain(t) : 0;
 }
 
 char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind)

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "offsets.h"
 #include "sluice/connector.h"
+#include "transform.h"
 
 typedef enum sl_task_state {
 	SL_TASK_UNASSIGNED = 0,
@@ -87,6 +88,9 @@ struct sl_task_ctx {
 	char fail_reason[1024]; /* set by sl_task_fail on the task thread */
 
 	sl_converter_t *key_conv, *value_conv;
+	/* The connector's transforms (NULL: none), made with the converters
+	 * and freed with them; only the task thread uses it. */
+	sl_transform_chain_t *chain;
 	rd_kafka_t *producer; /* source tasks; also DLQ for sinks */
 	rd_kafka_t *consumer; /* sink tasks */
 	sl_offset_tracker_t *tracker;
@@ -168,7 +172,10 @@ const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, c
  * the reason and sets producer_fatal, which ends a source task; anything
  * else is logged as a warning (librdkafka retries it). */
 void sl_task_on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
-/* Creates the converters from the connector's or the worker's settings. */
+/* Creates the converters from the connector's or the worker's settings,
+ * and the connector's transform chain (t->chain). -1 with the task's fail
+ * reason set; the caller frees what was made (sl_converter_free,
+ * sl_transform_chain_free) when the task ends, also after a failure. */
 int sl_task_make_converters(sl_task_ctx_t *t);
 /* Builds the client id "connector-<kind>-<name>-<id>". */
 char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind);

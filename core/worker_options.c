@@ -10,6 +10,7 @@
 #include "kafka.h"
 #include "rest.h"
 #include "task.h"
+#include "transform.h"
 #include "worker.h"
 
 /* Kafka Connect's rule for connector names (ConfigDef's
@@ -436,6 +437,18 @@ const sl_option_t sl_connector_common_options[] = {
 	 .type = SL_OPT_LIST,
 	 .doc = "Config providers this file declares for its own ${name:...} references, as "
 		"in the worker file; without it the worker's providers serve the connector."},
+	{.name = "transforms",
+	 .type = SL_OPT_LIST,
+	 .def = "",
+	 .doc = "Aliases of the single message transforms applied to each record, in order "
+		"(sources: before the converters; sinks: after them); each is configured "
+		"under transforms.<alias>. (type, its options, predicate, negate). See "
+		"docs/transforms.md."},
+	{.name = "predicates",
+	 .type = SL_OPT_LIST,
+	 .def = "",
+	 .doc = "Aliases of the predicates transforms name in transforms.<alias>.predicate; "
+		"each is configured under predicates.<alias>. (type and its options)."},
 	SL_OPT_END,
 };
 
@@ -471,13 +484,10 @@ const sl_option_t sl_sink_common_options[] = {
 	SL_OPT_END,
 };
 
-const char *const sl_connector_prefixes[] = {"key.converter.",
-					     "value.converter.",
-					     "producer.override.",
-					     "consumer.override.",
-					     "admin.override.",
-					     "config.providers.",
-					     NULL};
+const char *const sl_connector_prefixes[] = {
+	"key.converter.",     "value.converter.", "producer.override.",
+	"consumer.override.", "admin.override.",  "config.providers.",
+	"transforms.",        "predicates.",      NULL};
 
 /* Where key was set in cfg ("file:line"), else cfg's file. */
 static const char *where_of(const sl_config_t *cfg, const char *key, char *buf, size_t size)
@@ -782,5 +792,7 @@ int sl_connector_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 	check_converter(cfg, true, false, errs);
 	check_converter(cfg, false, false, errs);
 	check_overrides(cfg, errs);
+	/* transforms.* and predicates.* keys are the chain's to judge */
+	sl_transform_chain_check(cfg, errs);
 	return errs->count == before ? 0 : -1;
 }

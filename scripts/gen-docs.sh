@@ -4,7 +4,9 @@
 #   <!-- BEGIN GENERATED: sluice plugins --markdown NAME -->
 #   ...
 #   <!-- END GENERATED -->
-# and everything between the markers is replaced by that command's output.
+# (or --markdown-transform NAME: one transform or predicate, by its simple
+# name) and everything between the markers is replaced by that command's
+# output.
 #   scripts/gen-docs.sh          rewrite docs/ in place
 #   scripts/gen-docs.sh --check  exit 1 (and show the diff) when docs/ is stale
 set -euo pipefail
@@ -13,12 +15,13 @@ sluice=${SLUICE:-build/sluice}
 [ -x "$sluice" ] || { echo "gen-docs: $sluice not built" >&2; exit 2; }
 
 regen() { # file -> stdout
-	local line name
+	local line flag name
 	while IFS= read -r line || [ -n "$line" ]; do
-		if [[ $line =~ ^'<!-- BEGIN GENERATED: sluice plugins --markdown '([a-z-]+)' -->'$ ]]; then
-			name=${BASH_REMATCH[1]}
+		if [[ $line =~ ^'<!-- BEGIN GENERATED: sluice plugins '(--markdown|--markdown-transform)' '([A-Za-z-]+)' -->'$ ]]; then
+			flag=${BASH_REMATCH[1]}
+			name=${BASH_REMATCH[2]}
 			printf '%s\n' "$line"
-			"$sluice" plugins --markdown "$name"
+			"$sluice" plugins "$flag" "$name"
 			while IFS= read -r line && [ "$line" != '<!-- END GENERATED -->' ]; do :; done
 			printf '%s\n' '<!-- END GENERATED -->'
 		else

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libconfig-dev
-      libcunit1-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libpq-dev postgresql postgresql-client kcat clang-format
+      libcunit1-dev libmicrohttpd-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libpq-dev postgresql postgresql-client kcat clang-format
       valgrind mosquitto mosquitto-clients
       jq python3 chromium)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -9,6 +9,13 @@
 #
 # A workload is "file:BYTES:PARTITIONS:LINES": LINES lines whose record
 # (the line without its newline) is BYTES long, one topic of PARTITIONS.
+# "file:BYTES:PARTITIONS:LINES:transforms" (workload file-<B>B-<P>p-tx,
+# source direction only) runs the same with a transform chain in the
+# connector file, run alike by Kafka Connect and sluice: HoistField$Value
+# (the line becomes a struct {line}), InsertField$Value (a static field
+# origin=bench) and RegexRouter (the records written to "<topic>-raw"
+# land in "<topic>"), values as schemaless JSON; the plain workload in the
+# same run is the one without.
 # Sourced by bench/run.sh, which calls file_prepare SPEC, then file_run
 # DIRECTION CONTESTANT REP for each run, then file_cleanup.
 
@@ -39,12 +46,22 @@ file_data()
 file_prepare()
 {
 	local spec=$1
-	IFS=: read -r _ FILE_BYTES FILE_PARTS FILE_LINES <<<"$spec"
+	IFS=: read -r _ FILE_BYTES FILE_PARTS FILE_LINES FILE_TX <<<"$spec"
 	WL_NAME=file-${FILE_BYTES}B-${FILE_PARTS}p
 	WL_DIRECTIONS=(source sink)
+	case ${FILE_TX:-} in
+	"") ;;
+	transforms)
+		WL_NAME+=-tx
+		WL_DIRECTIONS=(source)
+		;;
+	*) die "unknown file workload variant '$FILE_TX' (transforms)" ;;
+	esac
 	WL_RECORDS=$FILE_LINES
 	WL_BYTES=$((FILE_LINES * FILE_BYTES))
 	WL_DESC="$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$FILE_LINES") lines of $FILE_BYTES B, $FILE_PARTS partition$( ((FILE_PARTS > 1)) && echo s)"
+	[[ -n ${FILE_TX:-} ]] &&
+		WL_DESC+=", transforms HoistField + InsertField + RegexRouter, schemaless JSON values (the limit: no transforms)"
 	WL_LIMIT="librdkafka (bench/kbench.c)"
 	WL_ANCHOR="Kafka Connect $CONNECT_VERSION (FileStreamSource, FileStreamSink)"
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch) || die "could not fetch Kafka Connect"
@@ -68,6 +85,23 @@ file_connector()
 	printf '%s\n' "$@" >"$f"
 }
 
+# file_transforms FILE TOPIC: makes the source connector file write to
+# TOPIC-raw through the transforms workload's chain, which routes back to
+# TOPIC.
+file_transforms()
+{
+	sed -i "s/^topic=.*/topic=$2-raw/" "$1"
+	printf '%s\n' "value.converter=org.apache.kafka.connect.json.JsonConverter" \
+		"value.converter.schemas.enable=false" \
+		"transforms=hoist,origin,route" \
+		"transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField\$Value" \
+		"transforms.hoist.field=line" \
+		"transforms.origin.type=org.apache.kafka.connect.transforms.InsertField\$Value" \
+		"transforms.origin.static.field=origin" "transforms.origin.static.value=bench" \
+		"transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter" \
+		"transforms.route.regex=(.*)-raw" "transforms.route.replacement=\$1" >>"$1"
+}
+
 # file_run DIRECTION CONTESTANT REP: one measured run in RUN_DIR.
 file_run()
 {
@@ -80,6 +114,7 @@ file_run()
 		file_connector "$RUN_DIR/connector.properties" "name=$name" \
 			"connector.class=FileStreamSource" "tasks.max=1" "file=$FILE_INPUT" \
 			"topic=$topic" "batch.size=10000"
+		[[ -n ${FILE_TX:-} ]] && file_transforms "$RUN_DIR/connector.properties" "$topic"
 	else
 		out=$RUN_DIR/out.txt
 		file_connector "$RUN_DIR/connector.properties" "name=$name" \

@@ -10,6 +10,9 @@
 #                      its exit at the end of the changes (--endpos);
 #               anchor Debezium's PostgresConnector on Kafka Connect;
 #               sluice postgres-source, running the very same connector file.
+#   cdc-unwrap the same changes and contestants as cdc, with Debezium's
+#             ExtractNewRecordState (transforms=unwrap, its defaults: a delete
+#             becomes a tombstone) in the connector file; no limit (cdc's).
 #   latency   inserts paced at BENCH_PG_LATENCY_RATE rows/s for
 #             BENCH_PG_LATENCY_SECS s (BENCH_PG_LATENCY_TX rows per
 #             transaction) while the connector streams; commit-to-Kafka
@@ -102,12 +105,17 @@ postgres_prepare()
 # transaction written after it.
 postgres_data_cdc()
 {
-	local rep who
+	local rep who slot slots=()
 	for ((rep = 1; rep <= BENCH_REPS; rep++)); do
 		for who in limit anchor sluice; do
-			psql_q -c "SELECT pg_create_logical_replication_slot('cdc_${who}_$rep', 'pgoutput')" \
-				>/dev/null || return 1
+			slots+=("cdc_${who}_$rep")
+			[[ $who != limit && " ${WL_DIRECTIONS[*]} " == *" cdc-unwrap "* ]] &&
+				slots+=("cdcu_${who}_$rep")
 		done
+	done
+	for slot in "${slots[@]}"; do
+		psql_q -c "SELECT pg_create_logical_replication_slot('$slot', 'pgoutput')" \
+			>/dev/null || return 1
 	done
 	local n=$BENCH_PG_CHANGES ins upd del
 	ins=$((n * 6 / 10)) upd=$((n * 3 / 10))
@@ -233,11 +241,12 @@ latency_load()
 postgres_run()
 {
 	local dir=$1 who=$2 rep=$3
-	if [[ ,$PG_PREPARED, != *",$dir,"* ]]; then # once, when the direction has data
-		if declare -F "postgres_data_$dir" >/dev/null; then
-			"postgres_data_$dir" || die "preparing the $dir data failed"
+	local data=${dir%-unwrap} # cdc-unwrap streams cdc's changes
+	if [[ ,$PG_PREPARED, != *",$data,"* ]]; then # once, when the direction has data
+		if declare -F "postgres_data_$data" >/dev/null; then
+			"postgres_data_$data" || die "preparing the $data data failed"
 		fi
-		PG_PREPARED+=,$dir
+		PG_PREPARED+=,$data
 	fi
 	local row="$WL_NAME	$dir	$who	$rep" name=bench-pg-$dir-$who-$rep-$RUN_ID
 	local rc=0 topic slot prefix n daemon=--daemon
@@ -254,6 +263,15 @@ postgres_run()
 		fi
 		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_cdc cdc \
 			"$prefix" no_data
+		;;
+	cdc-unwrap)
+		[[ $who == limit ]] && return 2
+		n=$BENCH_PG_CHANGES slot=cdcu_${who}_$rep topic=$prefix.public.cdc
+		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_cdc cdc \
+			"$prefix" no_data
+		printf '%s\n' "transforms=unwrap" \
+			"transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState" \
+			>>"$RUN_DIR/connector.properties"
 		;;
 	latency)
 		[[ $who == limit ]] && return 2

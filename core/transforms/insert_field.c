@@ -1,0 +1,281 @@
+/* InsertField: adds the record's topic, partition, offset (sink records),
+ * timestamp and a static string to the key or value, as Kafka Connect's
+ * org.apache.kafka.connect.transforms.InsertField does: optional fields
+ * appended to a struct's schema (or required ones, with a '!' suffix on the
+ * configured name), or entries added to a schemaless map. A null key or
+ * value passes through unchanged. The widened schema depends only on the
+ * input schema: it is built once per input schema object and cached. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "defs.h"
+#include "sluice/data.h"
+#include "sluice/mem.h"
+#include "sluice/util.h"
+#include "tx_struct.h"
+
+#define IF_PURPOSE "field insertion"
+
+/* The five things InsertField can add, in the order it adds them. */
+enum {
+	INS_TOPIC,
+	INS_PARTITION,
+	INS_OFFSET,
+	INS_TIMESTAMP,
+	INS_STATIC,
+	INS_COUNT
+};
+
+typedef struct if_conf {
+	char *spec[INS_COUNT]; /* as configured: "name", "name?" or "name!" */
+	char *static_value;
+	bool replace_null;
+} if_conf_t;
+
+typedef struct if_field {
+	char *name; /* NULL: not inserted */
+	bool optional;
+} if_field_t;
+
+typedef struct if_state {
+	if_conf_t conf;
+	sl_tx_part_t part;
+	if_field_t ins[INS_COUNT];
+	sl_txs_cache_t cache; /* input schema -> the widened schema */
+} if_state_t;
+
+#define IF_OPTIONALITY                                                                             \
+	" Suffix with ! to make this a required field, or ? to keep it optional (the default)."
+
+static const sl_option_t if_options[] = {
+	{.name = "topic.field",
+	 .type = SL_OPT_STRING,
+	 .doc = "Field name for the Kafka topic." IF_OPTIONALITY,
+	 SL_OPT_AT(if_conf_t, spec[INS_TOPIC])},
+	{.name = "partition.field",
+	 .type = SL_OPT_STRING,
+	 .doc = "Field name for the Kafka partition." IF_OPTIONALITY,
+	 SL_OPT_AT(if_conf_t, spec[INS_PARTITION])},
+	{.name = "offset.field",
+	 .type = SL_OPT_STRING,
+	 .doc = "Field name for the Kafka offset: sink connectors only (a source record has "
+		"none and fails)." IF_OPTIONALITY,
+	 SL_OPT_AT(if_conf_t, spec[INS_OFFSET])},
+	{.name = "timestamp.field",
+	 .type = SL_OPT_STRING,
+	 .doc = "Field name for the record timestamp (a Timestamp in a struct, milliseconds "
+		"since the epoch in a map)." IF_OPTIONALITY,
+	 SL_OPT_AT(if_conf_t, spec[INS_TIMESTAMP])},
+	{.name = "static.field",
+	 .type = SL_OPT_STRING,
+	 .doc = "Field name for the static value (static.value)." IF_OPTIONALITY,
+	 SL_OPT_AT(if_conf_t, spec[INS_STATIC])},
+	{.name = "static.value",
+	 .type = SL_OPT_STRING,
+	 .doc = "Static field value, if static.field is set.",
+	 SL_OPT_AT(if_conf_t, static_value)},
+	{.name = "replace.null.with.default",
+	 .type = SL_OPT_BOOL,
+	 .def = "true",
+	 .doc = "Whether a null struct field that has a default value in its schema is copied "
+		"as that default (true) or as null (false).",
+	 SL_OPT_AT(if_conf_t, replace_null)},
+	SL_OPT_END,
+};
+
+static void if_destroy(void *p)
+{
+	if_state_t *st = p;
+
+	if (!st)
+		return;
+	sl_txs_cache_free(&st->cache);
+	for (int i = 0; i < INS_COUNT; i++)
+		free(st->ins[i].name);
+	sl_options_free(if_options, &st->conf);
+	free(st);
+}
+
+/* "name?" and "name" are optional, "name!" required (InsertionSpec.parse). */
+static void parse_spec(const char *spec, if_field_t *f)
+{
+	size_t len = spec ? strlen(spec) : 0;
+
+	if (!spec)
+		return;
+	f->optional = !(len && spec[len - 1] == '!');
+	if (len && (spec[len - 1] == '!' || spec[len - 1] == '?'))
+		len--;
+	f->name = sl_strndup(spec, len);
+}
+
+static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *errs)
+{
+	if_state_t *st = sl_calloc(1, sizeof(*st));
+	int rc = sl_options_load(if_options, cfg, &st->conf, errs);
+	bool any = false;
+
+	st->part = part;
+	for (int i = 0; i < INS_COUNT; i++) {
+		parse_spec(st->conf.spec[i], &st->ins[i]);
+		any |= st->ins[i].name != NULL;
+	}
+	if (!rc && !any) {
+		sl_errlist_addf(errs, "No field insertion configured: set at least one of "
+				      "topic.field, partition.field, offset.field, timestamp.field "
+				      "and static.field");
+		rc = -1;
+	}
+	if (!rc && st->ins[INS_STATIC].name && !st->conf.static_value) {
+		sl_errlist_addf(errs, "static.value: No value specified for static field: %s",
+				st->ins[INS_STATIC].name);
+		rc = -1;
+	}
+	if (rc) {
+		if_destroy(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* ---- schemas ---------------------------------------------------------- */
+
+/* The entry of an inserted field: a string, int32 or int64, or a
+ * Timestamp (Kafka's Timestamp.SCHEMA, or its optional builder). */
+static json_t *inserted_entry(int what, const if_field_t *f)
+{
+	static const char *const types[INS_COUNT] = {"string", "int32", "int64", "int64", "string"};
+	json_t *logical = what == INS_TIMESTAMP ? sl_schema_timestamp(f->optional) : NULL;
+	sl_txs_schema_t spec = {
+		.type = types[what], .optional = f->optional, .basics = logical, .field = f->name};
+	json_t *e = sl_txs_schema_new(&spec);
+
+	json_decref(logical);
+	return e;
+}
+
+/* The input struct schema with the inserted fields appended: its name,
+ * version, doc and parameters kept, not optional, no default (Kafka's
+ * copySchemaBasics). NULL with err when an inserted name is taken. */
+static json_t *widened_schema(void *state, const json_t *schema, char *err, size_t size)
+{
+	const if_state_t *st = state;
+	json_t *fields = json_copy(json_object_get(schema, "fields"));
+
+	for (int i = 0; i < INS_COUNT; i++) {
+		const if_field_t *f = &st->ins[i];
+		if (!f->name)
+			continue;
+		if (sl_txs_fields_find(fields, f->name)) {
+			sl_seterr(err, size,
+				  "Cannot create field because of field name duplication %s",
+				  f->name);
+			json_decref(fields);
+			return NULL;
+		}
+		json_array_append_new(fields, inserted_entry(i, f));
+	}
+	sl_txs_schema_t spec = {.type = "struct", .fields = fields, .basics = schema};
+	return sl_txs_schema_new(&spec);
+}
+
+/* The widened schema for input schema, borrowed from the cache; NULL with
+ * err when it cannot be built. */
+static json_t *output_schema(if_state_t *st, json_t *schema, char *err, size_t size)
+{
+	return sl_txs_cache_derive(&st->cache, schema, widened_schema, st, err, size);
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+/* Adds the record's metadata and the static value to obj (a copy the
+ * caller owns), in Kafka's order; -1 with err for an offset on a source
+ * record. Absent metadata (no partition, no timestamp) is not added. */
+static int insert_values(const if_state_t *st, const sl_record_t *r, json_t *obj, char *err,
+			 size_t size)
+{
+	const if_field_t *ins = st->ins;
+
+	if (ins[INS_TOPIC].name)
+		json_object_set_new(obj, ins[INS_TOPIC].name,
+				    json_string(r->topic ? r->topic : ""));
+	if (ins[INS_PARTITION].name && r->partition >= 0)
+		json_object_set_new(obj, ins[INS_PARTITION].name, json_integer(r->partition));
+	if (ins[INS_OFFSET].name) {
+		if (r->offset < 0)
+			return sl_seterr(err, size,
+					 "Only SinkRecord supported for [" IF_PURPOSE "], found: "
+					 "org.apache.kafka.connect.source.SourceRecord");
+		json_object_set_new(obj, ins[INS_OFFSET].name, json_integer(r->offset));
+	}
+	if (ins[INS_TIMESTAMP].name && sl_txs_has_timestamp(r))
+		json_object_set_new(obj, ins[INS_TIMESTAMP].name, json_integer(r->timestamp));
+	if (ins[INS_STATIC].name)
+		json_object_set_new(obj, ins[INS_STATIC].name, json_string(st->conf.static_value));
+	return 0;
+}
+
+/* The struct's fields copied in schema order (a null one as its default
+ * when replace.null.with.default), then null for each inserted field, so
+ * that a field the record has no value for is written as null. */
+static json_t *copy_struct(const if_state_t *st, json_t *payload, const json_t *schema)
+{
+	json_t *out = json_object();
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(json_object_get(schema, "fields"), i, f) {
+		const char *name = json_string_value(json_object_get(f, "field"));
+		json_t *v = sl_txs_field_value(payload, f, st->conf.replace_null);
+		json_object_set(out, name, v ? v : json_null());
+	}
+	for (int k = 0; k < INS_COUNT; k++)
+		if (st->ins[k].name)
+			json_object_set_new(out, st->ins[k].name, json_null());
+	return out;
+}
+
+static sl_tx_result_t if_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, char *err,
+			       size_t err_size)
+{
+	if_state_t *st = state;
+	sl_value_t *v = sl_txs_operand(r, st->part);
+	json_t *schema = NULL, *obj;
+
+	(void)cx;
+	if (sl_txs_is_null(v))
+		return SL_TX_KEEP; /* a tombstone (or null key) passes through */
+	if (sl_txs_schemaless(v)) {
+		if (!sl_txs_require_map(v, IF_PURPOSE, err, err_size))
+			return SL_TX_ERROR;
+		obj = json_copy(v->json);
+	} else {
+		if (!sl_txs_require_struct(v, IF_PURPOSE, err, err_size) ||
+		    !(schema = output_schema(st, v->schema, err, err_size)))
+			return SL_TX_ERROR;
+		obj = copy_struct(st, v->json, v->schema);
+	}
+	if (insert_values(st, r, obj, err, err_size)) {
+		json_decref(obj);
+		return SL_TX_ERROR;
+	}
+	sl_value_set_json(v, obj, json_incref(schema));
+	return SL_TX_KEEP;
+}
+
+static const char *const if_classes[] = {"org.apache.kafka.connect.transforms.InsertField", NULL};
+
+const sl_transform_def_t sl_tx_insert_field = {
+	.name = "InsertField",
+	.classes = if_classes,
+	.variants = true,
+	.options = if_options,
+	.doc = "Inserts the record's topic, partition, offset (sink connectors only), timestamp "
+	       "and a static string into the key or value: as optional fields appended to a "
+	       "struct's schema (required ones with a ! suffix; the timestamp as a Timestamp), "
+	       "or as entries of a schemaless map. A null key or value (a tombstone) passes "
+	       "through unchanged. At least one field must be configured.",
+	.create = if_create,
+	.apply = if_apply,
+	.destroy = if_destroy,
+};
