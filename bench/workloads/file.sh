@@ -14,8 +14,10 @@
 # connector file, run alike by Kafka Connect and sluice: HoistField$Value
 # (the line becomes a struct {line}), InsertField$Value (a static field
 # origin=bench) and RegexRouter (the records written to "<topic>-raw"
-# land in "<topic>"), values as schemaless JSON; the plain workload in the
-# same run is the one without.
+# land in "<topic>"), values as schemaless JSON. "...:json" (workload
+# file-<B>B-<P>p-json, source only) is the same without the transforms:
+# the line as a schemaless JSON string, written to "<topic>" itself; run
+# both for the cost of the chain.
 # Sourced by bench/run.sh, which calls file_prepare SPEC, then file_run
 # DIRECTION CONTESTANT REP for each run, then file_cleanup.
 
@@ -55,13 +57,19 @@ file_prepare()
 		WL_NAME+=-tx
 		WL_DIRECTIONS=(source)
 		;;
-	*) die "unknown file workload variant '$FILE_TX' (transforms)" ;;
+	json)
+		WL_NAME+=-json
+		WL_DIRECTIONS=(source)
+		;;
+	*) die "unknown file workload variant '$FILE_TX' (transforms or json)" ;;
 	esac
 	WL_RECORDS=$FILE_LINES
 	WL_BYTES=$((FILE_LINES * FILE_BYTES))
 	WL_DESC="$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$FILE_LINES") lines of $FILE_BYTES B, $FILE_PARTS partition$( ((FILE_PARTS > 1)) && echo s)"
-	[[ -n ${FILE_TX:-} ]] &&
+	[[ ${FILE_TX:-} == transforms ]] &&
 		WL_DESC+=", transforms HoistField + InsertField + RegexRouter, schemaless JSON values (the limit: no transforms)"
+	[[ ${FILE_TX:-} == json ]] &&
+		WL_DESC+=", schemaless JSON values, no transforms"
 	WL_LIMIT="librdkafka (bench/kbench.c)"
 	WL_ANCHOR="Kafka Connect $CONNECT_VERSION (FileStreamSource, FileStreamSink)"
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch) || die "could not fetch Kafka Connect"
@@ -85,15 +93,21 @@ file_connector()
 	printf '%s\n' "$@" >"$f"
 }
 
+# file_json_values FILE: schemaless JSON values in the connector file.
+file_json_values()
+{
+	printf '%s\n' "value.converter=org.apache.kafka.connect.json.JsonConverter" \
+		"value.converter.schemas.enable=false" >>"$1"
+}
+
 # file_transforms FILE TOPIC: makes the source connector file write to
 # TOPIC-raw through the transforms workload's chain, which routes back to
 # TOPIC.
 file_transforms()
 {
 	sed -i "s/^topic=.*/topic=$2-raw/" "$1"
-	printf '%s\n' "value.converter=org.apache.kafka.connect.json.JsonConverter" \
-		"value.converter.schemas.enable=false" \
-		"transforms=hoist,origin,route" \
+	file_json_values "$1"
+	printf '%s\n' "transforms=hoist,origin,route" \
 		"transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField\$Value" \
 		"transforms.hoist.field=line" \
 		"transforms.origin.type=org.apache.kafka.connect.transforms.InsertField\$Value" \
@@ -114,7 +128,10 @@ file_run()
 		file_connector "$RUN_DIR/connector.properties" "name=$name" \
 			"connector.class=FileStreamSource" "tasks.max=1" "file=$FILE_INPUT" \
 			"topic=$topic" "batch.size=10000"
-		[[ -n ${FILE_TX:-} ]] && file_transforms "$RUN_DIR/connector.properties" "$topic"
+		case ${FILE_TX:-} in
+		transforms) file_transforms "$RUN_DIR/connector.properties" "$topic" ;;
+		json) file_json_values "$RUN_DIR/connector.properties" ;;
+		esac
 	else
 		out=$RUN_DIR/out.txt
 		file_connector "$RUN_DIR/connector.properties" "name=$name" \

@@ -636,7 +636,7 @@ static sl_tx_result_t header_from_schemaless(header_from_t *h, sl_record_t *r, s
 				 NULL, &h->text);
 	if (h->cfg.operation == OP_COPY)
 		return SL_TX_KEEP;
-	json_t *out = json_copy(v->json);
+	json_t *out = sl_txs_writable(v->json);
 	for (size_t i = 0; h->cfg.fields[i]; i++)
 		json_object_del(out, h->cfg.fields[i]);
 	sl_value_set_json(v, out, NULL);

@@ -41,6 +41,7 @@ typedef struct if_state {
 	if_conf_t conf;
 	sl_tx_part_t part;
 	if_field_t ins[INS_COUNT];
+	json_t *static_json;  /* static.value, shared by every record */
 	sl_txs_cache_t cache; /* input schema -> the widened schema */
 } if_state_t;
 
@@ -90,6 +91,7 @@ static void if_destroy(void *p)
 	if (!st)
 		return;
 	sl_txs_cache_free(&st->cache);
+	json_decref(st->static_json);
 	for (int i = 0; i < INS_COUNT; i++)
 		free(st->ins[i].name);
 	sl_options_free(if_options, &st->conf);
@@ -135,6 +137,8 @@ static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 		if_destroy(st);
 		return NULL;
 	}
+	if (st->conf.static_value)
+		st->static_json = json_string(st->conf.static_value);
 	return st;
 }
 
@@ -211,7 +215,7 @@ static int insert_values(const if_state_t *st, const sl_record_t *r, json_t *obj
 	if (ins[INS_TIMESTAMP].name && sl_txs_has_timestamp(r))
 		json_object_set_new(obj, ins[INS_TIMESTAMP].name, json_integer(r->timestamp));
 	if (ins[INS_STATIC].name)
-		json_object_set_new(obj, ins[INS_STATIC].name, json_string(st->conf.static_value));
+		json_object_set(obj, ins[INS_STATIC].name, st->static_json);
 	return 0;
 }
 
@@ -229,6 +233,37 @@ static json_t *copy_struct(const if_state_t *st, json_t *payload, const json_t *
 		json_t *v = sl_txs_field_value(payload, f, st->conf.replace_null);
 		json_object_set(out, name, v ? v : json_null());
 	}
+	return out;
+}
+
+/* Whether payload may take the new fields in place of a copy: only its
+ * record holds it, and its keys are already the schema's fields in their
+ * order with no null a default would replace (what copy_struct would make
+ * of it). */
+static bool struct_as_copied(const if_state_t *st, json_t *payload, const json_t *schema)
+{
+	const json_t *fields = json_object_get(schema, "fields");
+	size_t i = 0;
+
+	if (payload->refcount != 1)
+		return false;
+	for (void *it = json_object_iter(payload); it; it = json_object_iter_next(payload, it)) {
+		const json_t *f = json_array_get(fields, i++);
+		const char *name = json_string_value(json_object_get(f, "field"));
+		if (!name || strcmp(name, json_object_iter_key(it)) ||
+		    (st->conf.replace_null && json_is_null(json_object_iter_value(it)) &&
+		     json_object_get(f, "default")))
+			return false;
+	}
+	return i == json_array_size(fields);
+}
+
+/* The struct to insert into, with a null in each new field's place (in
+ * the order of the widened schema) until insert_values fills it. */
+static json_t *struct_to_fill(const if_state_t *st, json_t *payload, const json_t *schema)
+{
+	json_t *out = struct_as_copied(st, payload, schema) ? json_incref(payload)
+							    : copy_struct(st, payload, schema);
 	for (int k = 0; k < INS_COUNT; k++)
 		if (st->ins[k].name)
 			json_object_set_new(out, st->ins[k].name, json_null());
@@ -248,12 +283,12 @@ static sl_tx_result_t if_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 	if (sl_txs_schemaless(v)) {
 		if (!sl_txs_require_map(v, IF_PURPOSE, err, err_size))
 			return SL_TX_ERROR;
-		obj = json_copy(v->json);
+		obj = sl_txs_writable(v->json);
 	} else {
 		if (!sl_txs_require_struct(v, IF_PURPOSE, err, err_size) ||
 		    !(schema = output_schema(st, v->schema, err, err_size)))
 			return SL_TX_ERROR;
-		obj = copy_struct(st, v->json, v->schema);
+		obj = struct_to_fill(st, v->json, v->schema);
 	}
 	if (insert_values(st, r, obj, err, err_size)) {
 		json_decref(obj);

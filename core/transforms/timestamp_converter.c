@@ -418,8 +418,8 @@ static sl_tx_result_t apply_field_schemaless(tsc_t *t, sl_value_t *v, char *err,
 	json_t *nv;
 	if (!convert(t, json_object_get(v->json, t->cfg.field), -1, &nv, err, err_size))
 		return SL_TX_ERROR;
-	/* A copy of the map with the field put (a null when it was missing). */
-	json_t *out = json_copy(v->json);
+	/* The map with the field put (a null when it was missing). */
+	json_t *out = sl_txs_writable(v->json);
 	json_object_set_new(out, t->cfg.field, null_to_json(nv));
 	sl_value_set_json(v, out, NULL);
 	return SL_TX_KEEP;

@@ -311,3 +311,8 @@ json_t *sl_txs_cache_derive(sl_txs_cache_t *c, json_t *in, sl_txs_derive_fn deri
 		sl_txs_cache_put(c, in, out);
 	return out;
 }
+
+json_t *sl_txs_writable(json_t *j)
+{
+	return j->refcount == 1 ? json_incref(j) : json_copy(j);
+}

@@ -93,6 +93,14 @@ const char *sl_txs_type_upper(const json_t *s, char *buf, size_t size);
  * NULL for a null): strings as they are, bytes in base64. */
 json_t *sl_txs_payload(const sl_value_t *v);
 
+/* The top-level object j, to change: j itself when the value holding it
+ * holds the only reference (no other record shares the tree), else a
+ * shallow copy; either way a reference the caller owns, to hand to
+ * sl_value_set_json (which drops the value's own). A chain of transforms
+ * on a schemaless map then changes one map instead of copying it at each
+ * step. Only the top level may be changed: members may be shared. */
+json_t *sl_txs_writable(json_t *j);
+
 /* The Java class Kafka Connect would see for a value of v's kind, as
  * sl_txs_java_class. */
 const char *sl_txs_value_class(const sl_value_t *v);

@@ -603,6 +603,51 @@ static void test_insert_schemaless_entries(void)
 	sl_tx_insert_field.destroy(st);
 }
 
+/* A map or struct that only its record holds is changed in place, not
+ * copied: a chain of transforms makes one object. */
+static void test_insert_changes_an_unshared_map_in_place(void)
+{
+	void *st = make(&sl_tx_insert_field, SL_TX_VALUE, "static.field", "s", "static.value", "v",
+			NULL);
+	sl_record_t r;
+	char err[256] = "";
+
+	init_record(&r, false);
+	set_raw(&r.value, "{\"a\":1}", NULL);
+	const json_t *before = r.value.json;
+	CU_ASSERT_EQUAL_FATAL(sl_tx_insert_field.apply(st, &r, NULL, err, sizeof(err)), SL_TX_KEEP);
+	CU_ASSERT_PTR_EQUAL(r.value.json, before);
+	CU_ASSERT_EQUAL(r.value.json->refcount, 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r.value.json, "s")), "v");
+	sl_record_clear(&r);
+
+	/* a struct whose keys are its schema's fields in order: in place too */
+	static const char schema[] = "{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+				     "\"optional\":false,\"field\":\"a\"},{\"type\":\"int32\","
+				     "\"optional\":false,\"field\":\"b\"}],\"optional\":false}";
+	init_record(&r, false);
+	set_raw(&r.value, "{\"a\":1,\"b\":2}", schema);
+	before = r.value.json;
+	CU_ASSERT_EQUAL_FATAL(sl_tx_insert_field.apply(st, &r, NULL, err, sizeof(err)), SL_TX_KEEP);
+	CU_ASSERT_PTR_EQUAL(r.value.json, before);
+	char *text = text_of(r.value.json);
+	CU_ASSERT_STRING_EQUAL(text, "{\"a\":1,\"b\":2,\"s\":\"v\"}");
+	free(text);
+	sl_record_clear(&r);
+
+	/* out of the schema's order: copied into its order, as Kafka writes it */
+	init_record(&r, false);
+	set_raw(&r.value, "{\"b\":2,\"a\":1}", schema);
+	before = r.value.json;
+	CU_ASSERT_EQUAL_FATAL(sl_tx_insert_field.apply(st, &r, NULL, err, sizeof(err)), SL_TX_KEEP);
+	CU_ASSERT_PTR_NOT_EQUAL(r.value.json, before);
+	text = text_of(r.value.json);
+	CU_ASSERT_STRING_EQUAL(text, "{\"a\":1,\"b\":2,\"s\":\"v\"}");
+	free(text);
+	sl_record_clear(&r);
+	sl_tx_insert_field.destroy(st);
+}
+
 /* No partition (-1) and no timestamp (0, sluice's none, or -1, a sink
  * record's from a message without one) insert nothing. */
 static void test_insert_skips_absent_partition_and_timestamp(void)
@@ -850,6 +895,7 @@ static CU_TestInfo insert_tests[] = {
 	{"every field into a sink struct", test_insert_every_field_into_a_sink_struct},
 	{"required fields into a source struct", test_insert_required_fields_into_a_source_struct},
 	{"schemaless entries", test_insert_schemaless_entries},
+	{"changes an unshared map in place", test_insert_changes_an_unshared_map_in_place},
 	{"absent partition and timestamp", test_insert_skips_absent_partition_and_timestamp},
 	{"tombstone passes through", test_insert_tombstone_passes_through},
 	{"refuses what Kafka refuses", test_insert_refuses_what_kafka_refuses},
