@@ -379,14 +379,19 @@ static json_t *required_fallback(const sl_pgv_conv_t *conv)
 		return json_string("AA=="); /* unscaled 0 */
 	case SL_PGV_VSDECIMAL:
 		return json_pack("{s:i,s:s}", "scale", 0, "value", "AA==");
-	case SL_PGV_STRING:
 	case SL_PGV_NUM_STRING:
+		/* Debezium's money in string mode: "0.00" */
+		return json_string(conv->text == SL_PGV_TEXT_MONEY ? "0.00" : "");
+	case SL_PGV_STRING:
 	case SL_PGV_BYTES:
 	case SL_PGV_ZONED_TS:
 	case SL_PGV_ZONED_TIME:
 		return json_string("");
 	case SL_PGV_ARRAY:
 		return json_array();
+	case SL_PGV_POINT: /* Debezium's Point.createValue(0, 0) */
+		return json_pack("{s:f,s:f,s:s,s:n}", "x", 0.0, "y", 0.0, "wkb",
+				 "AQEAAAAAAAAAAAAAAAAAAAAAAAAA", "srid");
 	default:
 		return json_integer(0); /* ints, dates, times, timestamps */
 	}

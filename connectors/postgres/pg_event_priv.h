@@ -27,11 +27,21 @@ typedef enum sl_pgv_kind {
 	SL_PGV_ZONED_TIME, /* ISO-8601 time string in UTC */
 	SL_PGV_INTERVAL,   /* int64 microseconds (io.debezium.time.MicroDuration) */
 	SL_PGV_ARRAY,      /* one-dimensional array of elem */
+	SL_PGV_POINT,      /* io.debezium.data.geometry.Point {x, y, wkb, srid} */
 } sl_pgv_kind_t;
+
+/* The text form a column's value comes in, when it is not the one kind
+ * implies: money and bit strings are written as numbers, bytes or booleans. */
+typedef enum sl_pgv_text {
+	SL_PGV_TEXT_NATIVE = 0, /* the form of kind itself */
+	SL_PGV_TEXT_MONEY,      /* "$1,234.56", "-$0.05" */
+	SL_PGV_TEXT_BITS,       /* "0101", most significant bit first */
+} sl_pgv_text_t;
 
 /* How one column's text turns into its payload. */
 typedef struct sl_pgv_conv {
 	sl_pgv_kind_t kind;
+	sl_pgv_text_t text;
 	int scale;                /* DECIMAL: the scale */
 	int width;                /* ZONED_TS: fraction digits, -1 as few as needed */
 	struct sl_pgv_conv *elem; /* ARRAY: the element (owned) */

@@ -92,6 +92,70 @@ static json_t *resolve_numeric(const sl_pg_event_config_t *cfg, int32_t typmod, 
 	return schema_decimal(precision, scale, optional);
 }
 
+/* Debezium's money.fraction.digits default: money's scale as a Decimal. */
+#define MONEY_SCALE 2
+
+/* money: a Decimal of MONEY_SCALE, a double or a string by
+ * decimal.handling.mode, parsed from the server's currency text. */
+static json_t *resolve_money(const sl_pg_event_config_t *cfg, bool optional, sl_pgv_conv_t *c)
+{
+	c->text = SL_PGV_TEXT_MONEY;
+	switch (cfg->decimal_mode) {
+	case SL_PG_DECIMAL_DOUBLE:
+		c->kind = SL_PGV_NUM_DOUBLE;
+		return schema_named("double", optional, NULL);
+	case SL_PG_DECIMAL_STRING:
+		c->kind = SL_PGV_NUM_STRING;
+		return schema_named("string", optional, NULL);
+	case SL_PG_DECIMAL_PRECISE:
+	default:
+		c->kind = SL_PGV_DECIMAL;
+		c->scale = MONEY_SCALE;
+		return sl_schema_decimal(MONEY_SCALE, optional);
+	}
+}
+
+/* bit(n), varbit(n): typmod is n (-1 for a varbit without one, which
+ * PgJDBC reports as its unknown length, INT32_MAX). Debezium makes a
+ * single bit a boolean and longer strings io.debezium.data.Bits. */
+static json_t *resolve_bits(int32_t typmod, bool optional, sl_pgv_conv_t *c)
+{
+	char len[16];
+
+	c->text = SL_PGV_TEXT_BITS;
+	if (typmod == 1) {
+		c->kind = SL_PGV_BOOL;
+		return schema_named("boolean", optional, NULL);
+	}
+	c->kind = SL_PGV_BYTES;
+	json_t *s = schema_named("bytes", optional, "io.debezium.data.Bits");
+	snprintf(len, sizeof(len), "%" PRId32, typmod < 0 ? INT32_MAX : typmod);
+	json_object_set_new(s, "parameters", json_pack("{s:s}", "length", len));
+	return s;
+}
+
+static json_t *schema_point(bool optional)
+{
+	json_t *s = json_object();
+	json_t *fields = json_array();
+
+	json_array_append_new(
+		fields, json_pack("{s:s,s:b,s:s}", "type", "double", "optional", 0, "field", "x"));
+	json_array_append_new(
+		fields, json_pack("{s:s,s:b,s:s}", "type", "double", "optional", 0, "field", "y"));
+	json_array_append_new(
+		fields, json_pack("{s:s,s:b,s:s}", "type", "bytes", "optional", 1, "field", "wkb"));
+	json_array_append_new(fields, json_pack("{s:s,s:b,s:s}", "type", "int32", "optional", 1,
+						"field", "srid"));
+	json_object_set_new(s, "type", json_string("struct"));
+	json_object_set_new(s, "fields", fields);
+	json_object_set_new(s, "optional", json_boolean(optional));
+	json_object_set_new(s, "name", json_string("io.debezium.data.geometry.Point"));
+	json_object_set_new(s, "version", json_integer(1));
+	json_object_set_new(s, "doc", json_string("Geometry (POINT)"));
+	return s;
+}
+
 /* time, timestamp: typmod is the fractional precision (-1: 6). */
 static json_t *resolve_temporal(const sl_pg_event_config_t *cfg, uint32_t oid, int32_t typmod,
 				bool optional, sl_pgv_conv_t *c)
@@ -188,6 +252,14 @@ static json_t *resolve_builtin(const sl_pg_event_config_t *cfg, uint32_t oid, in
 		return schema_named("string", optional, "io.debezium.data.Json");
 	case 142:
 		return schema_named("string", optional, "io.debezium.data.Xml");
+	case 790:
+		return resolve_money(cfg, optional, c);
+	case 1560: /* bit */
+	case 1562: /* varbit */
+		return resolve_bits(typmod, optional, c);
+	case 600:
+		c->kind = SL_PGV_POINT;
+		return schema_point(optional);
 	default:
 		return NULL;
 	}
@@ -451,6 +523,176 @@ static int parse_bytea(const char *s, size_t len, json_t **out)
 fail:
 	free(raw);
 	return -1;
+}
+
+/* ---- money, bit strings, points ----------------------------------------- */
+
+/* money text as the server's lc_monetary writes it ("$1,234.56",
+ * "-$1,234.56", "($5.00)"): a sign or parentheses, the currency symbol,
+ * digits with group separators, a '.' fraction. Into buf goes the plain
+ * decimal ("-1234.56"), *frac gets its fraction digit count. As Debezium,
+ * anything before the first digit but the sign is the symbol. */
+static bool money_plain(const char *s, size_t len, sl_buf_t *buf, int *frac)
+{
+	size_t i = 0;
+	bool paren = len > 0 && s[0] == '(', digits = false;
+	int f = -1;
+
+	if (paren) {
+		if (s[len - 1] != ')')
+			return false;
+		i++;
+		len--;
+	}
+	if (paren || (i < len && s[i] == '-')) {
+		sl_buf_append_char(buf, '-');
+		i += !paren;
+	}
+	while (i < len && !is_digit(s[i]) && s[i] != '-' && s[i] != '.')
+		i++; /* the currency symbol */
+	for (; i < len; i++) {
+		if (is_digit(s[i])) {
+			digits = true;
+			f += f >= 0;
+		} else if (s[i] == '.' && f < 0 && digits) {
+			f = 0;
+		} else if (s[i] != ',' || f >= 0 || !digits) {
+			return false;
+		} else {
+			continue;
+		}
+		sl_buf_append_char(buf, s[i]);
+	}
+	*frac = f < 0 ? 0 : f;
+	return digits && f != 0;
+}
+
+/* Rounds the plain decimal in buf (frac fraction digits) half up to scale
+ * digits, as BigDecimal.setScale(scale, HALF_UP) does; a no-op when it
+ * has no more than that. */
+static void round_half_up(sl_buf_t *buf, int frac, int scale)
+{
+	if (frac <= scale)
+		return;
+	bool up = buf->data[buf->len - (size_t)(frac - scale)] >= '5';
+	buf->len -= (size_t)(frac - scale) + (scale == 0); /* and the '.' */
+	buf->data[buf->len] = '\0';
+	for (size_t i = buf->len; up && i-- > 0;) {
+		if (buf->data[i] == '.')
+			continue;
+		if (buf->data[i] == '-')
+			break;
+		up = buf->data[i] == '9';
+		buf->data[i] = up ? '0' : (char)(buf->data[i] + 1);
+	}
+	if (up) { /* 9.99 -> 10.00: one more digit in front */
+		size_t at = buf->data[0] == '-';
+		sl_buf_append_char(buf, '0');
+		memmove(buf->data + at + 1, buf->data + at, buf->len - at - 1);
+		buf->data[at] = '1';
+	}
+}
+
+static int parse_money(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	sl_buf_t buf = {0};
+	char *b64 = NULL;
+	int frac, rc = -1;
+
+	if (!money_plain(s, len, &buf, &frac))
+		goto out;
+	if (c->kind == SL_PGV_NUM_STRING) {
+		*out = json_string(buf.data);
+		rc = 0;
+	} else if (c->kind == SL_PGV_NUM_DOUBLE) {
+		*out = json_real(strtod(buf.data, NULL));
+		rc = 0;
+	} else {
+		round_half_up(&buf, frac, c->scale);
+		if (sl_decimal_to_base64(buf.data, c->scale, &b64) == 0) {
+			*out = json_string(b64);
+			rc = 0;
+		}
+	}
+out:
+	free(b64);
+	sl_buf_free(&buf);
+	return rc;
+}
+
+/* A bit string ("0101", most significant first) as Debezium packs it: a
+ * boolean for bit(1); else the bits little-endian (the last character is
+ * bit 0 of byte 0), in as few bytes as the highest set bit needs. */
+static int parse_bits(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '0' && s[i] != '1')
+			return -1;
+	if (c->kind == SL_PGV_BOOL) {
+		*out = json_boolean(memchr(s, '1', len) != NULL);
+		return len ? 0 : -1;
+	}
+	unsigned char *raw = sl_calloc(len / 8 + 1, 1);
+	size_t n = 0;
+	for (size_t bit = 0; bit < len; bit++) {
+		if (s[len - 1 - bit] == '1') {
+			raw[bit / 8] |= (unsigned char)(1u << (bit % 8));
+			n = bit / 8 + 1;
+		}
+	}
+	char *b64 = sl_base64_encode(raw, n);
+	*out = json_string(b64);
+	free(b64);
+	free(raw);
+	return 0;
+}
+
+static void put_le(unsigned char *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A double of a point's text as a JSON value (NaN and the infinities as
+ * Jackson's strings) and in *d. */
+static bool point_coord(const char *s, size_t len, json_t **out, double *d)
+{
+	char buf[64];
+
+	if (len == 0 || len >= sizeof(buf) || parse_double(s, len, out) < 0)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	*d = strtod(buf, NULL);
+	return true;
+}
+
+/* "(x,y)" -> {x, y, wkb, srid}: wkb is the point's OGC WKB (little-endian,
+ * type 1), srid null, as Debezium's Point.createValue gives them. */
+static int parse_point(const char *s, size_t len, json_t **out)
+{
+	const char *comma = len > 2 ? memchr(s, ',', len) : NULL;
+	json_t *x = NULL, *y = NULL;
+	unsigned char wkb[21];
+	uint64_t bits;
+	double dx, dy;
+
+	if (!comma || s[0] != '(' || s[len - 1] != ')' ||
+	    !point_coord(s + 1, (size_t)(comma - s - 1), &x, &dx) ||
+	    !point_coord(comma + 1, (size_t)(s + len - 1 - comma - 1), &y, &dy)) {
+		json_decref(x);
+		return -1;
+	}
+	wkb[0] = 1; /* little-endian */
+	put_le(wkb + 1, 1, 4);
+	memcpy(&bits, &dx, sizeof(bits));
+	put_le(wkb + 5, bits, 8);
+	memcpy(&bits, &dy, sizeof(bits));
+	put_le(wkb + 13, bits, 8);
+	char *b64 = sl_base64_encode(wkb, sizeof(wkb));
+	*out = json_pack("{s:o,s:o,s:s,s:n}", "x", x, "y", y, "wkb", b64, "srid");
+	free(b64);
+	return 0;
 }
 
 /* ---- dates and times ---------------------------------------------------- */
@@ -927,6 +1169,10 @@ static int parse_integer(const sl_pgv_conv_t *c, const char *s, size_t len, json
 
 static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
 {
+	if (c->text == SL_PGV_TEXT_MONEY)
+		return parse_money(c, s, len, out);
+	if (c->text == SL_PGV_TEXT_BITS)
+		return parse_bits(c, s, len, out);
 	switch (c->kind) {
 	case SL_PGV_BOOL:
 		return parse_bool(s, len, out);
@@ -958,6 +1204,8 @@ static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_
 		return parse_zoned_timestamp(c, s, len, out);
 	case SL_PGV_INTERVAL:
 		return parse_interval(s, len, out);
+	case SL_PGV_POINT:
+		return parse_point(s, len, out);
 	case SL_PGV_ARRAY:
 		return -1; /* nested arrays are refused */
 	case SL_PGV_STRING:

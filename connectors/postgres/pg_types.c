@@ -41,6 +41,8 @@ static const struct builtin {
 	{1700, "numeric", 0},     {2950, "uuid", 0},
 	{2951, "_uuid", 2950},    {3614, "tsvector", 0},
 	{3802, "jsonb", 0},       {3807, "_jsonb", 3802},
+	{600, "point", 0},        {790, "money", 0},
+	{1560, "bit", 0},         {1562, "varbit", 0},
 };
 
 /* Index of oid, or where it would go (*found false). */

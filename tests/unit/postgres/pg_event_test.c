@@ -492,9 +492,11 @@ static void test_special_values_nan_infinity_and_bc(void)
 	world_free(&w);
 }
 
-/* One column of type oid/typmod with text; returns the payload JSON or the
- * error. Free the result. */
-static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const char *text)
+/* One column of type oid/typmod with text under the modes dm and tm;
+ * returns the payload JSON (or the column's schema when schema is true),
+ * or the error. Free the result. */
+static char *one_column(sl_pg_decimal_mode_t dm, sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod,
+			const char *text, bool schema)
 {
 	world_t w;
 	sl_pg_column_t col = {.name = "c", .type_oid = oid, .type_mod = typmod, .optional = true};
@@ -505,10 +507,12 @@ static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const
 	const char *topic;
 	char *out;
 
-	world_init(&w, SL_PG_DECIMAL_PRECISE, tm);
+	world_init(&w, dm, tm);
 	if (sl_pg_event_build(w.b, &rel, 'c', NULL, &tup, &SRC, &key, &value, &topic, w.err,
 			      sizeof(w.err)) < 0) {
 		out = sl_asprintf("ERROR %s", w.err);
+	} else if (schema) {
+		out = column_schema_text(&value, "c");
 	} else {
 		sl_buf_t b = {0};
 		const json_t *after = json_array_get(json_object_get(value.schema, "fields"), 1);
@@ -520,6 +524,11 @@ static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const
 	sl_value_clear(&value);
 	world_free(&w);
 	return out;
+}
+
+static char *one_value(sl_pg_time_mode_t tm, uint32_t oid, int32_t typmod, const char *text)
+{
+	return one_column(SL_PG_DECIMAL_PRECISE, tm, oid, typmod, text, false);
 }
 
 #define ASSERT_VALUE(oid, typmod, text, want)                                                      \
@@ -631,6 +640,80 @@ static void test_values_that_do_not_parse_name_table_column_and_value(void)
 }
 
 /* ---- TOAST, truncate, messages ------------------------------------------ */
+
+#define ASSERT_MODE(dm, oid, typmod, text, want_schema, want)                                      \
+	do {                                                                                       \
+		char *got_ = one_column(dm, SL_PG_TIME_ADAPTIVE, oid, typmod, text, true);         \
+		SL_ASSERT_TEXT(got_, want_schema);                                                 \
+		free(got_);                                                                        \
+		got_ = one_column(dm, SL_PG_TIME_ADAPTIVE, oid, typmod, text, false);              \
+		SL_ASSERT_TEXT(got_, want);                                                        \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_money_is_a_scale_2_decimal_double_or_string(void)
+{
+	const char *dec = "{\"type\":\"bytes\",\"optional\":true,\"name\":\"org.apache.kafka."
+			  "connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\"},"
+			  "\"field\":\"c\"}";
+
+	/* 1234 unscaled: 0x04d2 */
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 790, -1, "$12.34", dec, "\"BNI=\"");
+	/* -123456 unscaled: 0xfe1dc0 */
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 790, -1, "-$1,234.56", dec, "\"/h3A\"");
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 790, -1, "($1,234.56)", dec, "\"/h3A\"");
+	/* fewer fraction digits are scaled up, more rounded half up */
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 790, -1, "$5", dec, "\"AfQ=\"");
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 790, -1, "$9.995", dec, "\"A+g=\"");
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 790, -1, "$0.00", dec, "\"AA==\"");
+	ASSERT_MODE(SL_PG_DECIMAL_DOUBLE, 790, -1, "-$1,234.56",
+		    "{\"type\":\"double\",\"optional\":true,\"field\":\"c\"}", "-1234.56");
+	ASSERT_MODE(SL_PG_DECIMAL_STRING, 790, -1, "$1,234.50",
+		    "{\"type\":\"string\",\"optional\":true,\"field\":\"c\"}", "\"1234.50\"");
+	ASSERT_REFUSED(790, -1, "$1.2.3", "(money): value \"$1.2.3\" is not a valid money");
+	ASSERT_REFUSED(790, -1, "1,234,56 EUR", "not a valid money");
+}
+
+static void test_bit_strings_are_little_endian_bits_or_a_boolean(void)
+{
+	const char *bits3 =
+		"{\"type\":\"bytes\",\"optional\":true,\"name\":\"io.debezium.data."
+		"Bits\",\"version\":1,\"parameters\":{\"length\":\"3\"},\"field\":\"c\"}";
+
+	/* the last character is bit 0: 101 -> 0x05, 011 -> 0x03 */
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 1560, 3, "101", bits3, "\"BQ==\"");
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 1560, 3, "011", bits3, "\"Aw==\"");
+	/* as few bytes as the highest set bit needs, none for zeros */
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 1560, 3, "000", bits3, "\"\"");
+	/* 1 0000 0000 0010 -> 0x02 0x10 */
+	ASSERT_VALUE(1562, 16, "1000000000010", "\"AhA=\"");
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 1562, -1, "11",
+		    "{\"type\":\"bytes\",\"optional\":true,\"name\":\"io.debezium.data.Bits\","
+		    "\"version\":1,\"parameters\":{\"length\":\"2147483647\"},\"field\":\"c\"}",
+		    "\"Aw==\"");
+	ASSERT_MODE(SL_PG_DECIMAL_PRECISE, 1560, 1, "1",
+		    "{\"type\":\"boolean\",\"optional\":true,\"field\":\"c\"}", "true");
+	ASSERT_VALUE(1562, 1, "0", "false");
+	ASSERT_REFUSED(1560, 3, "102", "(bit): value \"102\" is not a valid bit");
+}
+
+static void test_point_is_a_geometry_point_with_its_wkb(void)
+{
+	ASSERT_MODE(
+		SL_PG_DECIMAL_PRECISE, 600, -1, "(1,2)",
+		"{\"type\":\"struct\",\"fields\":[{\"type\":\"double\",\"optional\":false,"
+		"\"field\":\"x\"},{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},{"
+		"\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},{\"type\":\"int32\","
+		"\"optional\":true,\"field\":\"srid\"}],\"optional\":true,\"name\":\"io.debezium."
+		"data.geometry.Point\",\"version\":1,\"doc\":\"Geometry (POINT)\",\"field\":\"c\"}",
+		/* 01, type 1 LE, 1.0 LE, 2.0 LE */
+		"{\"x\":1.0,\"y\":2.0,\"wkb\":\"AQEAAAAAAAAAAADwPwAAAAAAAABA\",\"srid\":null}");
+	ASSERT_VALUE(600, -1, "(-1.5,1e+100)",
+		     "{\"x\":-1.5,\"y\":1.0E100,\"wkb\":\"AQEAAAAAAAAAAAD4v33DlCWtSbJU\",\"srid\":"
+		     "null}");
+	ASSERT_REFUSED(600, -1, "(1;2)", "(point): value \"(1;2)\" is not a valid point");
+	ASSERT_REFUSED(600, -1, "(1,2", "not a valid point");
+}
 
 static void test_unchanged_toast_becomes_placeholder_or_old_value(void)
 {
@@ -958,6 +1041,12 @@ void pg_event_test_register(void)
 		 test_topic_outlives_a_relation_change_in_the_same_batch},
 		{"source carries the replication origin and its lsn",
 		 test_source_carries_the_replication_origin_and_its_lsn},
+		{"money is a scale 2 decimal, double or string",
+		 test_money_is_a_scale_2_decimal_double_or_string},
+		{"bit strings are little-endian bits or a boolean",
+		 test_bit_strings_are_little_endian_bits_or_a_boolean},
+		{"point is a geometry point with its wkb",
+		 test_point_is_a_geometry_point_with_its_wkb},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("pg_event", NULL, NULL, tests);
