@@ -391,7 +391,15 @@ static sl_rc_t do_start(sl_task_ctx_t *t, void *arg)
 static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs)
 {
 	for (size_t i = 0; i < batch->count; i++) {
-		if (send_record(t, &batch->records[i], bufs) != SL_OK) {
+		sl_record_t *r = &batch->records[i];
+		sl_rc_t rc = send_record(t, r, bufs);
+		/* The producer copied the bytes (or the record went through the
+		 * error policy): its key and value are freed now, while the
+		 * allocator can hand their blocks to the next record, not with
+		 * the whole batch. */
+		sl_value_clear(&r->key);
+		sl_value_clear(&r->value);
+		if (rc != SL_OK) {
 			drop_unsent(t, batch, i);
 			return SL_FAIL;
 		}
