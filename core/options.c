@@ -462,7 +462,8 @@ static known_key_t *sorted_keys(const sl_option_t *const *tables, size_t *count,
 				add_known(&keys, &n, &cap, o->alias, o);
 		}
 	}
-	qsort(keys, n, sizeof(*keys), cmp_str);
+	if (n) /* qsort's base may not be NULL, even for no elements */
+		qsort(keys, n, sizeof(*keys), cmp_str);
 	*users = sl_malloc((n ? n : 1) * sizeof(**users));
 	for (size_t i = 0; i < n; i++) {
 		if (out && !strcmp(keys[out - 1].name, keys[i].name))

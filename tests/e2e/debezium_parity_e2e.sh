@@ -119,32 +119,11 @@ slot_streaming()
 	[[ $(sql "SELECT active FROM pg_replication_slots WHERE slot_name = '$1'") == t ]]
 }
 
-# topic_count TOPIC: the number of messages in the topic (0 when missing).
-topic_count()
-{
-	kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l
-}
-
-# wait_count TOPIC N SECONDS: until the topic holds >= N messages.
-wait_count()
-{
-	local deadline=$((SECONDS + $3)) n
-	while :; do
-		n=$(topic_count "$1")
-		((n >= $2)) && return 0
-		((SECONDS >= deadline)) && {
-			echo "wait_count: $n of $2 messages in $1" >&2
-			return 1
-		}
-		sleep 0.5
-	done
-}
-
 # snapshot_done PREFIX: the prefix's topics hold the snapshot's rows.
 snapshot_done()
 {
-	wait_count "$1.parity.alltypes" 3 120 && wait_count "$1.parity.toasty" 2 30 &&
-		wait_count "$1.parity.fullrow" 2 30 && wait_count "$1.parity.others" 2 30
+	wait_topic_count "$1.parity.alltypes" 3 120 && wait_topic_count "$1.parity.toasty" 2 30 &&
+		wait_topic_count "$1.parity.fullrow" 2 30 && wait_topic_count "$1.parity.others" 2 30
 }
 
 # changes_done PREFIX: the prefix's topics hold every event of the
@@ -153,9 +132,9 @@ snapshot_done()
 # 1 u, 1 d + tombstone, 1 t; others: 2 r, 1 c; message: 2.
 changes_done()
 {
-	wait_count "$1.parity.alltypes" 13 90 && wait_count "$1.parity.toasty" 6 30 &&
-		wait_count "$1.parity.fullrow" 6 30 && wait_count "$1.parity.others" 3 30 &&
-		wait_count "$1.message" 2 30
+	wait_topic_count "$1.parity.alltypes" 13 90 && wait_topic_count "$1.parity.toasty" 6 30 &&
+		wait_topic_count "$1.parity.fullrow" 6 30 && wait_topic_count "$1.parity.others" 3 30 &&
+		wait_topic_count "$1.message" 2 30
 }
 
 both_streaming()

@@ -329,6 +329,28 @@ wait_for()
 	done
 }
 
+# topic_count TOPIC: the number of messages in TOPIC (0 when missing).
+topic_count()
+{
+	kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l
+}
+
+# wait_topic_count TOPIC N SECONDS: waits until TOPIC holds at least N
+# messages; fails after SECONDS, saying how many it holds.
+wait_topic_count()
+{
+	local deadline=$((SECONDS + $3)) n
+	while :; do
+		n=$(topic_count "$1")
+		((n >= $2)) && return 0
+		((SECONDS >= deadline)) && {
+			echo "wait_topic_count: $n of $2 messages in $1" >&2
+			return 1
+		}
+		sleep 0.5
+	done
+}
+
 line_count()
 {
 	if [[ -f $1 ]]; then

@@ -80,27 +80,6 @@ both_streaming()
 	slot_streaming slot_raw && slot_streaming slot_chain
 }
 
-# topic_count TOPIC: the number of messages in the topic (0 when missing).
-topic_count()
-{
-	kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l
-}
-
-# wait_count TOPIC N SECONDS: until the topic holds >= N messages.
-wait_count()
-{
-	local deadline=$((SECONDS + $3)) n
-	while :; do
-		n=$(topic_count "$1")
-		((n >= $2)) && return 0
-		((SECONDS >= deadline)) && {
-			echo "wait_count: $n of $2 messages in $1" >&2
-			return 1
-		}
-		sleep 0.5
-	done
-}
-
 # read_topic TOPIC OUT: the topic's records as the transform input's JSON
 # lines (topic, partition, offset, timestamp, key, value, headers).
 read_topic()
@@ -167,7 +146,7 @@ if ! check "both connectors stream from their slots" wait_for 60 both_streaming;
 fi
 sql "$STREAM_SQL" >/dev/null
 check "pg-raw writes the $RAW_EVENTS change events to $RAW_TOPIC" \
-	wait_count "$RAW_TOPIC" "$RAW_EVENTS" 60
+	wait_topic_count "$RAW_TOPIC" "$RAW_EVENTS" 60
 read_topic "$RAW_TOPIC" "$d/raw.jsonl"
 check "pg-raw's events are Debezium's: snapshot, creates, updates, key change, delete" \
 	python3 - "$d/raw.jsonl" <<'PY'
@@ -216,7 +195,7 @@ check "sluice transform's records are Kafka Connect's, byte for byte" \
 
 # 2. The chain in the worker: pg-chain's topic against the reference.
 want=$(grep -vc '"dropped":true' "$d/ref.out")
-check "pg-chain writes $want records to $CHAIN_TOPIC" wait_count "$CHAIN_TOPIC" "$want" 60
+check "pg-chain writes $want records to $CHAIN_TOPIC" wait_topic_count "$CHAIN_TOPIC" "$want" 60
 sleep 1 # a record too many would come now
 read_topic "$CHAIN_TOPIC" "$d/chain.jsonl"
 check "pg-chain's records are the reference's (topic, partition, key, value, headers)" \
