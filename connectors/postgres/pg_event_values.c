@@ -67,8 +67,9 @@ static json_t *schema_decimal(int precision, int scale, bool optional)
 
 /* numeric: typmod - 4 holds precision << 16 | scale (scale may be negative
  * since PostgreSQL 15: 11 bits, sign extended). */
-static json_t *resolve_numeric(const sl_pg_event_config_t *cfg, int32_t typmod, bool optional,
-			       sl_pgv_conv_t *c)
+/* The double or string decimal.handling.mode asks for a decimal value
+ * (numeric, money) to be written as; NULL when it asks for precise. */
+static json_t *resolve_imprecise(const sl_pg_event_config_t *cfg, bool optional, sl_pgv_conv_t *c)
 {
 	switch (cfg->decimal_mode) {
 	case SL_PG_DECIMAL_DOUBLE:
@@ -79,8 +80,16 @@ static json_t *resolve_numeric(const sl_pg_event_config_t *cfg, int32_t typmod, 
 		return schema_named("string", optional, NULL);
 	case SL_PG_DECIMAL_PRECISE:
 	default:
-		break;
+		return NULL;
 	}
+}
+
+static json_t *resolve_numeric(const sl_pg_event_config_t *cfg, int32_t typmod, bool optional,
+			       sl_pgv_conv_t *c)
+{
+	json_t *imprecise = resolve_imprecise(cfg, optional, c);
+	if (imprecise)
+		return imprecise;
 	if (typmod < 4) {
 		c->kind = SL_PGV_VSDECIMAL;
 		return schema_vsdecimal(optional);
@@ -100,19 +109,12 @@ static json_t *resolve_numeric(const sl_pg_event_config_t *cfg, int32_t typmod, 
 static json_t *resolve_money(const sl_pg_event_config_t *cfg, bool optional, sl_pgv_conv_t *c)
 {
 	c->text = SL_PGV_TEXT_MONEY;
-	switch (cfg->decimal_mode) {
-	case SL_PG_DECIMAL_DOUBLE:
-		c->kind = SL_PGV_NUM_DOUBLE;
-		return schema_named("double", optional, NULL);
-	case SL_PG_DECIMAL_STRING:
-		c->kind = SL_PGV_NUM_STRING;
-		return schema_named("string", optional, NULL);
-	case SL_PG_DECIMAL_PRECISE:
-	default:
-		c->kind = SL_PGV_DECIMAL;
-		c->scale = MONEY_SCALE;
-		return sl_schema_decimal(MONEY_SCALE, optional);
-	}
+	json_t *imprecise = resolve_imprecise(cfg, optional, c);
+	if (imprecise)
+		return imprecise;
+	c->kind = SL_PGV_DECIMAL;
+	c->scale = MONEY_SCALE;
+	return sl_schema_decimal(MONEY_SCALE, optional);
 }
 
 /* bit(n), varbit(n): typmod is n (-1 for a varbit without one, which
