@@ -245,9 +245,10 @@ static int json_from_json(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out,
 			  char *errstr, size_t errstr_size)
 {
 	const json_t *payload = json_payload(v);
+	bool fields = v->kind == SL_VALUE_FIELDS;
 	size_t start = out->len;
 
-	if (!payload && !v->schema) {
+	if (!fields && !payload && !v->schema) {
 		*is_null = true; /* JsonConverter: no schema, no value */
 		return 0;
 	}
@@ -259,8 +260,9 @@ static int json_from_json(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out,
 			sl_buf_append(out, "null", 4);
 		sl_buf_append_str(out, ",\"payload\":");
 	}
-	if (sl_json_write_payload(out, payload, v->schema, c->decimal_numeric, errstr,
-				  errstr_size) < 0) {
+	if ((fields ? sl_json_write_fields(out, v, c->decimal_numeric, errstr, errstr_size)
+		    : sl_json_write_payload(out, payload, v->schema, c->decimal_numeric, errstr,
+					    errstr_size)) < 0) {
 		out->len = start;
 		if (out->data)
 			out->data[start] = '\0';
@@ -288,6 +290,7 @@ static int json_from_value(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out
 		sl_buf_append_char(out, '"');
 		break;
 	case SL_VALUE_JSON:
+	case SL_VALUE_FIELDS:
 		return json_from_json(c, v, out, is_null, errstr, errstr_size);
 	case SL_VALUE_NULL:
 	default:
@@ -370,6 +373,16 @@ int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value
 			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size)
 {
 	*is_null = false;
+	if (v->kind == SL_VALUE_FIELDS && c->kind != CONV_JSON) {
+		/* the JSON converter writes a transform's fields as they are;
+		 * the others take them in JSON form */
+		sl_value_t tree = {
+			.kind = SL_VALUE_JSON, .json = sl_value_payload(v), .schema = v->schema};
+		int rc =
+			sl_converter_from_value(c, topic, &tree, out, is_null, errstr, errstr_size);
+		json_decref(tree.json);
+		return rc;
+	}
 	switch (c->kind) {
 	case CONV_JSON:
 		return json_from_value(c, v, out, is_null, errstr, errstr_size);

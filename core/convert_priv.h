@@ -22,6 +22,10 @@ void sl_json_write_string(sl_buf_t *out, const char *s, size_t len);
  * must discard. */
 int sl_json_write_payload(sl_buf_t *out, const json_t *json, const json_t *schema,
 			  bool decimal_numeric, char *errstr, size_t errstr_size);
+/* The payload of FIELDS value v under its schema, as the JSON form of it
+ * (sl_value_payload) would be written. */
+int sl_json_write_fields(sl_buf_t *out, const sl_value_t *v, bool decimal_numeric, char *errstr,
+			 size_t errstr_size);
 
 /* Java's Double.toString / Float.toString of v into buf (at least
  * SL_NUMBER_BUF_SIZE bytes): the shortest digits that read back as v,

@@ -416,6 +416,12 @@ bool sl_value_text(sl_buf_t *out, const sl_value_t *v)
 		else
 			sl_json_write(out, v->json, v->schema);
 		return true;
+	case SL_VALUE_FIELDS: {
+		json_t *payload = sl_value_payload(v);
+		sl_json_write(out, payload, v->schema);
+		json_decref(payload);
+		return true;
+	}
 	case SL_VALUE_NULL:
 		break;
 	}

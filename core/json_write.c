@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "convert_priv.h"
+#include "sluice/mem.h"
 #include "sluice/util.h"
 
 /* Input bytes escaped per buffer reservation (bounds the reservation). */
@@ -56,12 +57,41 @@ bool sl_utf8_valid(const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t skip;
 	for (size_t i = 0; i < len;) {
+		uint64_t word;
+		if (i + 8 <= len && (memcpy(&word, u + i, 8), !(word & 0x8080808080808080ull))) {
+			i += 8; /* eight ASCII bytes */
+			continue;
+		}
 		size_t n = u[i] < 0x80 ? 1 : utf8_valid(u + i, len - i, &skip);
 		if (!n)
 			return false;
 		i += n;
 	}
 	return true;
+}
+
+char *sl_utf8_replace_invalid(const char *s, size_t len, size_t *out_len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	/* a replaced byte (1) becomes 3: at most 3 times as long */
+	char *out = sl_malloc(len * 3 + 1), *p = out;
+	size_t skip;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = u[i] < 0x80 ? 1 : utf8_valid(u + i, len - i, &skip);
+		if (n) {
+			memcpy(p, u + i, n);
+			p += n;
+			i += n;
+		} else {
+			memcpy(p, "\xEF\xBF\xBD", 3); /* U+FFFD */
+			p += 3;
+			i += skip;
+		}
+	}
+	*p = '\0';
+	*out_len = (size_t)(p - out);
+	return out;
 }
 
 /* Writes Jackson's escape of the ASCII byte c at p; returns the new end. */
@@ -518,11 +548,10 @@ static void write_number(json_writer_t *w, const json_t *j, const json_t *schema
 		put_char(w->out, '"');
 }
 
-static int write_string(json_writer_t *w, const json_t *j, const json_t *schema)
+/* Text, or under a Decimal schema with decimal.format NUMERIC the number
+ * its base64 holds. */
+static int write_text(json_writer_t *w, const char *s, size_t len, const json_t *schema)
 {
-	const char *s = json_string_value(j);
-	size_t len = json_string_length(j);
-
 	if (!w->decimal_numeric || !sl_schema_is(schema, SL_LOGICAL_DECIMAL)) {
 		sl_json_write_string(w->out, s, len);
 		return 0;
@@ -535,6 +564,11 @@ static int write_string(json_writer_t *w, const json_t *j, const json_t *schema)
 				 "base64 of an integer or its schema has no scale",
 				 s);
 	return 0;
+}
+
+static int write_string(json_writer_t *w, const json_t *j, const json_t *schema)
+{
+	return write_text(w, json_string_value(j), json_string_length(j), schema);
 }
 
 /* A null under a schema with a default is written as the default, as
@@ -572,6 +606,70 @@ static int write_value(json_writer_t *w, const json_t *j, const json_t *schema)
 	default:
 		return write_null(w, schema);
 	}
+}
+
+/* ---- FIELDS values: written as their JSON form would be ---- */
+
+static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *schema);
+
+static int write_field_value(json_writer_t *w, const sl_value_t *v, const json_t *schema)
+{
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+		return write_text(w, v->data, v->len, schema);
+	case SL_VALUE_BYTES:
+		put_char(w->out, '"');
+		sl_base64_append(w->out, v->data, v->len);
+		put_char(w->out, '"');
+		return 0;
+	case SL_VALUE_JSON:
+		return v->json ? write_value(w, v->json, schema) : write_null(w, schema);
+	case SL_VALUE_FIELDS:
+		return write_fields(w, v->fields, schema);
+	case SL_VALUE_NULL:
+	default:
+		return write_null(w, schema);
+	}
+}
+
+/* Like write_object: a field's schema is the struct's field of that name
+ * (the field's own schema is not consulted, as for a JSON tree). */
+static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *schema)
+{
+	const char *type = sl_schema_type(schema);
+	const json_t *fields = NULL, *values = NULL;
+	size_t cursor = 0;
+
+	if (type_is(type, "struct"))
+		fields = json_object_get(schema, "fields");
+	else if (type_is(type, "map"))
+		values = json_object_get(schema, "values");
+	put_char(w->out, '{');
+	for (size_t i = 0; i < fs->count; i++) {
+		const sl_field_t *f = &fs->f[i];
+		if (i)
+			put_char(w->out, ',');
+		sl_json_write_string(w->out, f->name, f->name_len);
+		put_char(w->out, ':');
+		const json_t *sub = fields ? field_schema(fields, f->name, &cursor) : values;
+		if (write_field_value(w, &f->value, sub) < 0)
+			return -1;
+	}
+	put_char(w->out, '}');
+	return 0;
+}
+
+int sl_json_write_fields(sl_buf_t *out, const sl_value_t *v, bool decimal_numeric, char *errstr,
+			 size_t errstr_size)
+{
+	json_writer_t w = {
+		.out = out,
+		.decimal_numeric = decimal_numeric,
+		.errstr = errstr,
+		.errstr_size = errstr_size,
+	};
+
+	return write_fields(&w, v->fields, v->schema);
 }
 
 int sl_json_write_payload(sl_buf_t *out, const json_t *json, const json_t *schema,

@@ -4,7 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sluice/data.h"
+#include "sluice/mem.h"
+#include "sluice/parse.h"
 #include "sluice/util.h"
+
+static void fields_free(sl_fields_t *f)
+{
+	for (size_t i = 0; i < f->count; i++)
+		sl_value_clear(&f->f[i].value);
+	free(f);
+}
 
 void sl_value_clear(sl_value_t *v)
 {
@@ -14,6 +24,8 @@ void sl_value_clear(sl_value_t *v)
 		json_decref(v->json);
 	if (v->schema)
 		json_decref(v->schema);
+	if (v->fields)
+		fields_free(v->fields);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -57,6 +69,86 @@ void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema)
 	v->kind = SL_VALUE_JSON;
 	v->json = json;
 	v->schema = schema;
+}
+
+void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema)
+{
+	sl_value_clear(v);
+	cap = cap ? cap : 1;
+	v->fields = sl_malloc(sizeof(*v->fields) + cap * sizeof(v->fields->f[0]));
+	v->fields->count = 0;
+	v->fields->cap = cap;
+	v->kind = SL_VALUE_FIELDS;
+	v->schema = schema;
+}
+
+sl_value_t *sl_value_field_put(sl_value_t *v, const char *name, size_t name_len)
+{
+	sl_fields_t *f = v->fields;
+
+	for (size_t i = 0; i < f->count; i++)
+		if (f->f[i].name_len == name_len && !memcmp(f->f[i].name, name, name_len)) {
+			sl_value_clear(&f->f[i].value);
+			return &f->f[i].value;
+		}
+	if (f->count == f->cap) {
+		f->cap *= 2;
+		f = v->fields = sl_realloc(f, sizeof(*f) + f->cap * sizeof(f->f[0]));
+	}
+	sl_field_t *slot = &f->f[f->count++];
+	slot->name = name;
+	slot->name_len = name_len;
+	slot->value = (sl_value_t){0};
+	return &slot->value;
+}
+
+static json_t *text_payload(const char *s, size_t len)
+{
+	if (sl_utf8_valid(s, len))
+		return json_stringn_nocheck(s, len);
+	size_t n;
+	char *fixed = sl_utf8_replace_invalid(s, len, &n);
+	json_t *j = json_stringn_nocheck(fixed, n);
+	free(fixed);
+	return j;
+}
+
+json_t *sl_value_payload(const sl_value_t *v)
+{
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+		return text_payload(v->data, v->len);
+	case SL_VALUE_BYTES: {
+		char *b64 = sl_base64_encode(v->data, v->len);
+		json_t *j = json_string_nocheck(b64);
+		free(b64);
+		return j;
+	}
+	case SL_VALUE_JSON:
+		return v->json && !json_is_null(v->json) ? json_incref(v->json) : NULL;
+	case SL_VALUE_FIELDS: {
+		json_t *obj = json_object();
+		for (size_t i = 0; i < v->fields->count; i++) {
+			const sl_field_t *f = &v->fields->f[i];
+			json_t *sub = sl_value_payload(&f->value);
+			json_object_setn_new_nocheck(obj, f->name, f->name_len,
+						     sub ? sub : json_null());
+		}
+		return obj;
+	}
+	case SL_VALUE_NULL:
+	default:
+		return NULL;
+	}
+}
+
+void sl_value_materialize(sl_value_t *v)
+{
+	if (v->kind != SL_VALUE_FIELDS)
+		return;
+	json_t *payload = sl_value_payload(v), *schema = v->schema;
+	v->schema = NULL;
+	sl_value_set_json(v, payload, schema);
 }
 
 /* Field by field rather than a memset, which GCC makes a "rep stos" that

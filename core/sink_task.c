@@ -358,6 +358,9 @@ static sl_rc_t transform(sl_task_ctx_t *t, sl_record_t *r, bool *skip)
 {
 	char err[1024];
 	sl_tx_result_t res = sl_transform_chain_apply(t->chain, r, err, sizeof(err));
+	/* a connector gets JSON, never a transform's FIELDS */
+	sl_value_materialize(&r->key);
+	sl_value_materialize(&r->value);
 	*skip = res != SL_TX_KEEP;
 	if (res != SL_TX_ERROR)
 		return SL_OK;

@@ -558,6 +558,10 @@ sl_tx_result_t sl_transform_chain_apply(sl_transform_chain_t *c, sl_record_t *r,
 		 * predicate's answer differs from negate */
 		if (tx->pred && tx->pred->def->test(tx->pred->state, r) == tx->negate)
 			continue;
+		if (!tx->def->takes_fields) {
+			sl_value_materialize(&r->key);
+			sl_value_materialize(&r->value);
+		}
 		char why[512];
 		why[0] = '\0';
 		sl_tx_result_t res = tx->def->apply(tx->state, r, &c->cx, why, sizeof(why));

@@ -46,6 +46,12 @@ static void append_value_json(sl_buf_t *out, const sl_value_t *v)
 			break;
 		sl_json_write(out, v->json, v->schema);
 		return;
+	case SL_VALUE_FIELDS: {
+		json_t *payload = sl_value_payload(v);
+		sl_json_write(out, payload, v->schema);
+		json_decref(payload);
+		return;
+	}
 	case SL_VALUE_NULL:
 		break;
 	}

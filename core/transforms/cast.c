@@ -657,7 +657,7 @@ static sl_tx_result_t apply_whole(cast_t *c, sl_value_t *v, char *err, size_t er
 			return SL_TX_ERROR;
 	}
 	/* strings as they are, bytes in base64, as cast_value reads them */
-	json_t *j = sl_txs_payload(v);
+	json_t *j = sl_value_payload(v);
 	out = cast_value(j, v->schema, raw, c->whole, err, err_size);
 	json_decref(j);
 	if (!out)

@@ -36,6 +36,7 @@ const sl_transform_def_t sl_tx_filter = {
 	       "This is intended to be used conditionally to filter out records matching (or not "
 	       "matching) a particular predicate.",
 	.create = filter_create,
+	.takes_fields = true, /* reads neither key nor value */
 	.apply = filter_apply,
 	.destroy = filter_destroy,
 };

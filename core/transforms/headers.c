@@ -84,6 +84,7 @@ const sl_transform_def_t sl_tx_drop_headers = {
 	.options = drop_headers_options,
 	.doc = "Removes one or more headers from each record.",
 	.create = drop_headers_create,
+	.takes_fields = true, /* reads neither key nor value */
 	.apply = drop_headers_apply,
 	.destroy = drop_headers_destroy,
 };
@@ -475,6 +476,7 @@ const sl_transform_def_t sl_tx_insert_header = {
 	.options = insert_header_options,
 	.doc = "Add a header to each record.",
 	.create = insert_header_create,
+	.takes_fields = true, /* reads neither key nor value */
 	.apply = insert_header_apply,
 	.destroy = insert_header_destroy,
 };

@@ -15,8 +15,13 @@ typedef struct hf_conf {
 	char *field;
 } hf_conf_t;
 
+/* Fields the new struct has room for before it grows: the one hoisted and
+ * a few an InsertField after it adds. */
+#define HF_FIELDS_ROOM 4
+
 typedef struct hf_state {
 	hf_conf_t conf;
+	size_t field_len;
 	sl_tx_part_t part;
 	sl_txs_cache_t cache; /* input schema -> the struct schema around it */
 	/* The schemas Kafka Connect's StringConverter and ByteArrayConverter
@@ -59,6 +64,7 @@ static void *hf_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 		hf_destroy(st);
 		return NULL;
 	}
+	st->field_len = strlen(st->conf.field);
 	return st;
 }
 
@@ -111,9 +117,12 @@ static sl_tx_result_t hf_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 		}
 		schema = json_incref(output_schema(st, in));
 	}
-	json_t *payload = sl_txs_payload(v), *obj = json_object();
-	json_object_set_new(obj, st->conf.field, payload ? payload : json_null());
-	sl_value_set_json(v, obj, schema);
+	/* the value moves into the one field as it is: a string stays text
+	 * (no JSON tree, no copy) until a converter writes it */
+	sl_value_t inner = *v;
+	*v = (sl_value_t){0};
+	sl_value_set_fields(v, HF_FIELDS_ROOM, schema);
+	*sl_value_field_put(v, st->conf.field, st->field_len) = inner;
 	return SL_TX_KEEP;
 }
 
@@ -123,6 +132,7 @@ const sl_transform_def_t sl_tx_hoist_field = {
 	.name = "HoistField",
 	.classes = hf_classes,
 	.variants = true,
+	.takes_fields = true,
 	.options = hf_options,
 	.doc = "Wraps the key or value in a struct with one field (field) when it has a schema "
 	       "(the struct's only field has the value's schema), or in a map with one entry "

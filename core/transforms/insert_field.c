@@ -34,6 +34,7 @@ typedef struct if_conf {
 
 typedef struct if_field {
 	char *name; /* NULL: not inserted */
+	size_t name_len;
 	bool optional;
 } if_field_t;
 
@@ -109,6 +110,7 @@ static void parse_spec(const char *spec, if_field_t *f)
 	if (len && (spec[len - 1] == '!' || spec[len - 1] == '?'))
 		len--;
 	f->name = sl_strndup(spec, len);
+	f->name_len = len;
 }
 
 static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *errs)
@@ -192,30 +194,43 @@ static json_t *output_schema(if_state_t *st, json_t *schema, char *err, size_t s
 
 /* ---- values ----------------------------------------------------------- */
 
-/* Adds the record's metadata and the static value to obj (a copy the
+/* Where insert_values puts a field: a JSON object or a FIELDS value;
+ * takes val's reference. */
+typedef void (*if_put_fn)(void *target, const if_field_t *f, json_t *val);
+
+static void put_json(void *obj, const if_field_t *f, json_t *val)
+{
+	json_object_set_new(obj, f->name, val);
+}
+
+static void put_field(void *v, const if_field_t *f, json_t *val)
+{
+	sl_value_set_json(sl_value_field_put(v, f->name, f->name_len), val, NULL);
+}
+
+/* Adds the record's metadata and the static value to target (a copy the
  * caller owns), in Kafka's order; -1 with err for an offset on a source
  * record. Absent metadata (no partition, no timestamp) is not added. */
-static int insert_values(const if_state_t *st, const sl_record_t *r, json_t *obj, char *err,
-			 size_t size)
+static int insert_values(const if_state_t *st, const sl_record_t *r, if_put_fn put, void *target,
+			 char *err, size_t size)
 {
 	const if_field_t *ins = st->ins;
 
 	if (ins[INS_TOPIC].name)
-		json_object_set_new(obj, ins[INS_TOPIC].name,
-				    json_string(r->topic ? r->topic : ""));
+		put(target, &ins[INS_TOPIC], json_string(r->topic ? r->topic : ""));
 	if (ins[INS_PARTITION].name && r->partition >= 0)
-		json_object_set_new(obj, ins[INS_PARTITION].name, json_integer(r->partition));
+		put(target, &ins[INS_PARTITION], json_integer(r->partition));
 	if (ins[INS_OFFSET].name) {
 		if (r->offset < 0)
 			return sl_seterr(err, size,
 					 "Only SinkRecord supported for [" IF_PURPOSE "], found: "
 					 "org.apache.kafka.connect.source.SourceRecord");
-		json_object_set_new(obj, ins[INS_OFFSET].name, json_integer(r->offset));
+		put(target, &ins[INS_OFFSET], json_integer(r->offset));
 	}
 	if (ins[INS_TIMESTAMP].name && sl_txs_has_timestamp(r))
-		json_object_set_new(obj, ins[INS_TIMESTAMP].name, json_integer(r->timestamp));
+		put(target, &ins[INS_TIMESTAMP], json_integer(r->timestamp));
 	if (ins[INS_STATIC].name)
-		json_object_set(obj, ins[INS_STATIC].name, st->static_json);
+		put(target, &ins[INS_STATIC], json_incref(st->static_json));
 	return 0;
 }
 
@@ -270,14 +285,73 @@ static json_t *struct_to_fill(const if_state_t *st, json_t *payload, const json_
 	return out;
 }
 
+/* Whether a FIELDS struct takes the new fields as it is: its fields are the
+ * schema's in their order, none a null a default would replace (as
+ * struct_as_copied for a JSON one). */
+static bool fields_as_copied(const if_state_t *st, const sl_fields_t *fs, const json_t *schema)
+{
+	const json_t *fields = json_object_get(schema, "fields");
+
+	if (fs->count != json_array_size(fields))
+		return false;
+	for (size_t i = 0; i < fs->count; i++) {
+		const json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "field"));
+		const sl_field_t *have = &fs->f[i];
+		if (!name || strlen(name) != have->name_len ||
+		    memcmp(name, have->name, have->name_len) ||
+		    (st->conf.replace_null && sl_txs_is_null(&have->value) &&
+		     json_object_get(f, "default")))
+			return false;
+	}
+	return true;
+}
+
+/* InsertField on a FIELDS value (HoistField's, typically): the fields are
+ * added to it without a JSON tree. false when it must take the JSON path
+ * (a struct whose fields are not its schema's as they are). */
+static bool apply_fields(if_state_t *st, const sl_record_t *r, sl_value_t *v, sl_tx_result_t *res,
+			 char *err, size_t err_size)
+{
+	json_t *schema = NULL;
+
+	if (v->schema) {
+		if (!sl_txs_is_struct(v->schema) || !fields_as_copied(st, v->fields, v->schema))
+			return false;
+		if (!(schema = output_schema(st, v->schema, err, err_size))) {
+			*res = SL_TX_ERROR;
+			return true;
+		}
+		for (int k = 0; k < INS_COUNT; k++) /* each new field's place */
+			if (st->ins[k].name)
+				sl_value_field_put(v, st->ins[k].name, st->ins[k].name_len);
+	}
+	if (insert_values(st, r, put_field, v, err, err_size)) {
+		*res = SL_TX_ERROR;
+		return true;
+	}
+	if (schema) {
+		json_decref(v->schema);
+		v->schema = json_incref(schema);
+	}
+	*res = SL_TX_KEEP;
+	return true;
+}
+
 static sl_tx_result_t if_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, char *err,
 			       size_t err_size)
 {
 	if_state_t *st = state;
 	sl_value_t *v = sl_txs_operand(r, st->part);
 	json_t *schema = NULL, *obj;
+	sl_tx_result_t res;
 
 	(void)cx;
+	if (v->kind == SL_VALUE_FIELDS) {
+		if (apply_fields(st, r, v, &res, err, err_size))
+			return res;
+		sl_value_materialize(v);
+	}
 	if (sl_txs_is_null(v))
 		return SL_TX_KEEP; /* a tombstone (or null key) passes through */
 	if (sl_txs_schemaless(v)) {
@@ -290,7 +364,7 @@ static sl_tx_result_t if_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 			return SL_TX_ERROR;
 		obj = struct_to_fill(st, v->json, v->schema);
 	}
-	if (insert_values(st, r, obj, err, err_size)) {
+	if (insert_values(st, r, put_json, obj, err, err_size)) {
 		json_decref(obj);
 		return SL_TX_ERROR;
 	}
@@ -304,6 +378,7 @@ const sl_transform_def_t sl_tx_insert_field = {
 	.name = "InsertField",
 	.classes = if_classes,
 	.variants = true,
+	.takes_fields = true,
 	.options = if_options,
 	.doc = "Inserts the record's topic, partition, offset (sink connectors only), timestamp "
 	       "and a static string into the key or value: as optional fields appended to a "

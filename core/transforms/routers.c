@@ -132,6 +132,7 @@ const sl_transform_def_t sl_tx_regex_router = {
 	       "string. The regex must match the whole topic name; the topic becomes the first "
 	       "match replaced (Java's Matcher.replaceFirst).",
 	.create = regex_router_create,
+	.takes_fields = true, /* reads neither key nor value */
 	.apply = regex_router_apply,
 	.destroy = regex_router_destroy,
 };
@@ -247,6 +248,7 @@ const sl_transform_def_t sl_tx_timestamp_router = {
 	.doc = "Update the record's topic field as a function of the original topic value and the "
 	       "record timestamp (in UTC). A record without a timestamp is an error.",
 	.create = timestamp_router_create,
+	.takes_fields = true, /* reads neither key nor value */
 	.apply = timestamp_router_apply,
 	.destroy = timestamp_router_destroy,
 };

@@ -153,24 +153,6 @@ const char *sl_txs_type_upper(const json_t *s, char *buf, size_t size)
 	return buf;
 }
 
-json_t *sl_txs_payload(const sl_value_t *v)
-{
-	switch (v->kind) {
-	case SL_VALUE_STRING:
-		return json_stringn(v->data, v->len);
-	case SL_VALUE_BYTES: {
-		char *b64 = sl_base64_encode(v->data, v->len);
-		json_t *j = json_string(b64);
-		free(b64);
-		return j;
-	}
-	case SL_VALUE_JSON:
-		return v->json && !json_is_null(v->json) ? json_incref(v->json) : NULL;
-	default:
-		return NULL;
-	}
-}
-
 const char *sl_txs_java_class(const json_t *json, const json_t *schema)
 {
 	const char *type = sl_schema_type(schema);

@@ -89,10 +89,6 @@ json_t *sl_txs_field_schema(const json_t *f);
  * buf. */
 const char *sl_txs_type_upper(const json_t *s, char *buf, size_t size);
 
-/* v as a JSON payload, as JsonConverter would write it (a new reference;
- * NULL for a null): strings as they are, bytes in base64. */
-json_t *sl_txs_payload(const sl_value_t *v);
-
 /* The top-level object j, to change: j itself when the value holding it
  * holds the only reference (no other record shares the tree), else a
  * shallow copy; either way a reference the caller owns, to hand to

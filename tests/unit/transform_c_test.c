@@ -83,16 +83,20 @@ static char *text_of(const sl_value_t *v)
 		sl_buf_append_str(&out, "BYTES");
 		break;
 	case SL_VALUE_JSON:
+	case SL_VALUE_FIELDS: { /* a transform's FIELDS as their JSON form */
+		json_t *payload = sl_value_payload(v);
 		if (v->schema)
 			sl_json_write(&out, v->schema, NULL);
 		else
 			sl_buf_append_str(&out, "null");
 		sl_buf_append_char(&out, '|');
-		if (v->json)
-			sl_json_write(&out, v->json, v->schema);
+		if (v->kind == SL_VALUE_FIELDS || v->json)
+			sl_json_write(&out, payload, v->schema);
 		else
 			sl_buf_append_str(&out, "(none)");
+		json_decref(payload);
 		break;
+	}
 	}
 	return sl_buf_steal(&out);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "runner.h"
 #include "transform.h"
 #include "transforms/defs.h"
@@ -638,6 +639,195 @@ static void test_regex_bad_pattern_says_where(void)
 	CU_ASSERT_NOT_EQUAL(err[0], '\0');
 }
 
+/* ---- FIELDS: values HoistField and InsertField build without a tree ---- */
+
+static sl_converter_t *json_conv(bool schemas)
+{
+	char err[256] = "";
+	sl_config_t *props = sl_config_new();
+	sl_config_set(props, "schemas.enable", schemas ? "true" : "false", NULL, 0);
+	sl_converter_t *c = sl_converter_new("json", false, props, err, sizeof(err));
+	sl_config_free(props);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	return c;
+}
+
+/* What conv writes for v (malloc()ed; "NULL" for none). */
+static char *converted(sl_converter_t *conv, const sl_value_t *v)
+{
+	sl_buf_t out = {0};
+	bool is_null = false;
+	char err[256] = "";
+	CU_ASSERT_EQUAL(sl_converter_from_value(conv, "t", v, &out, &is_null, err, sizeof(err)), 0);
+	if (is_null)
+		sl_buf_append_str(&out, "NULL");
+	sl_buf_append_str(&out, "");
+	return sl_buf_steal(&out);
+}
+
+/* Applies kv's chain to a record holding value (len bytes; bytes when
+ * as_bytes) and checks that the JSON converter writes the FIELDS result
+ * exactly as its JSON form (sl_value_materialize), which a transform
+ * without FIELDS support would have built; returns that text. */
+static char *fields_text(const char *const *kv, const char *value, size_t len, bool as_bytes,
+			 bool schemas)
+{
+	sl_transform_chain_t *ch = chain_of(kv);
+	sl_converter_t *conv = json_conv(schemas);
+	sl_record_t r;
+
+	record_on(&r, "orders", NULL);
+	r.partition = 3;
+	r.timestamp = 1700000000123;
+	if (as_bytes)
+		sl_value_set_bytes(&r.value, value, len);
+	else
+		sl_value_set_string(&r.value, value, len);
+	char err[512] = "";
+	sl_tx_result_t res = sl_transform_chain_apply(ch, &r, err, sizeof(err));
+	if (res != SL_TX_KEEP)
+		fprintf(stderr, "\n    %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(res, SL_TX_KEEP);
+	CU_ASSERT_EQUAL(r.value.kind, SL_VALUE_FIELDS);
+	char *direct = converted(conv, &r.value);
+	sl_value_materialize(&r.value);
+	CU_ASSERT_EQUAL(r.value.kind, SL_VALUE_JSON);
+	char *tree = converted(conv, &r.value);
+	CU_ASSERT_STRING_EQUAL(direct, tree);
+	free(tree);
+	sl_record_clear(&r);
+	sl_converter_free(conv);
+	sl_transform_chain_free(ch);
+	return direct;
+}
+
+static void expect_fields(const char *const *kv, const char *value, size_t len, bool as_bytes,
+			  bool schemas, const char *want)
+{
+	char *got = fields_text(kv, value, len, as_bytes, schemas);
+	if (strcmp(got, want))
+		fprintf(stderr, "\n    got  %s\n    want %s\n", got, want);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	free(got);
+}
+
+static void test_hoist_and_insert_build_fields_written_as_their_json(void)
+{
+	const char *kv[] = {"transforms",
+			    "hoist,ins",
+			    "transforms.hoist.type",
+			    "HoistField$Value",
+			    "transforms.hoist.field",
+			    "line",
+			    "transforms.ins.type",
+			    "InsertField$Value",
+			    "transforms.ins.static.field",
+			    "origin",
+			    "transforms.ins.static.value",
+			    "bench",
+			    "transforms.ins.topic.field",
+			    "t",
+			    "transforms.ins.partition.field",
+			    "p!",
+			    "transforms.ins.timestamp.field",
+			    "ts",
+			    NULL};
+	expect_fields(kv, "a \"quoted\"\tline", 15, false, false,
+		      "{\"line\":\"a \\\"quoted\\\"\\tline\",\"t\":\"orders\",\"p\":3,"
+		      "\"ts\":1700000000123,\"origin\":\"bench\"}");
+	/* invalid UTF-8 is replaced as Java's decoder replaces it, in the
+	 * text and in the JSON form alike (the JSON form once was null) */
+	expect_fields(kv,
+		      "a\xff"
+		      "b",
+		      3, false, false,
+		      "{\"line\":\"a\xEF\xBF\xBD"
+		      "b\",\"t\":\"orders\",\"p\":3,"
+		      "\"ts\":1700000000123,\"origin\":\"bench\"}");
+	/* outside the BMP: Jackson's escaped surrogate pair */
+	expect_fields(kv, "\xF0\x9F\x9A\x80", 4, false, false,
+		      "{\"line\":\"\\uD83D\\uDE80\",\"t\":\"orders\",\"p\":3,"
+		      "\"ts\":1700000000123,\"origin\":\"bench\"}");
+	/* bytes are base64 */
+	expect_fields(kv, "\x01\x02", 2, true, false,
+		      "{\"line\":\"AQI=\",\"t\":\"orders\",\"p\":3,\"ts\":1700000000123,"
+		      "\"origin\":\"bench\"}");
+	/* with schemas: the struct HoistField builds around the string, the
+	 * fields InsertField appends */
+	char *got = fields_text(kv, "x", 1, false, true);
+	SL_ASSERT_CONTAINS(got, "\"payload\":{\"line\":\"x\",\"t\":\"orders\",\"p\":3,"
+				"\"ts\":1700000000123,\"origin\":\"bench\"}}");
+	SL_ASSERT_CONTAINS(got, "{\"type\":\"int32\",\"optional\":false,\"field\":\"p\"}");
+	free(got);
+}
+
+/* A schemaless value hoisted is a map: InsertField replaces a field it
+ * has in its place (a struct refuses the name, as in Kafka). */
+static void test_insert_replaces_a_hoisted_map_field_in_place(void)
+{
+	const char *kv[] = {"transforms",
+			    "hoist,ins",
+			    "transforms.hoist.type",
+			    "HoistField$Value",
+			    "transforms.hoist.field",
+			    "line",
+			    "transforms.ins.type",
+			    "InsertField$Value",
+			    "transforms.ins.static.field",
+			    "line",
+			    "transforms.ins.static.value",
+			    "replaced",
+			    "transforms.ins.topic.field",
+			    "topic",
+			    NULL};
+	sl_transform_chain_t *ch = chain_of(kv);
+	sl_converter_t *conv = json_conv(false);
+	sl_record_t r;
+	record_on(&r, "t", NULL);
+	sl_value_set_json(&r.value, json_integer(5), NULL);
+	CU_ASSERT_EQUAL(sl_transform_chain_apply(ch, &r, NULL, 0), SL_TX_KEEP);
+	CU_ASSERT_EQUAL(r.value.kind, SL_VALUE_FIELDS);
+	char *got = converted(conv, &r.value);
+	CU_ASSERT_STRING_EQUAL(got, "{\"line\":\"replaced\",\"topic\":\"t\"}");
+	free(got);
+	sl_record_clear(&r);
+	char err[512] = "";
+	record_on(&r, "t", "text");
+	CU_ASSERT_EQUAL(sl_transform_chain_apply(ch, &r, err, sizeof(err)), SL_TX_ERROR);
+	SL_ASSERT_CONTAINS(err, "Cannot create field because of field name duplication line");
+	sl_record_clear(&r);
+	sl_converter_free(conv);
+	sl_transform_chain_free(ch);
+}
+
+/* A transform that does not take FIELDS gets the JSON form. */
+static void test_a_transform_after_hoist_sees_json(void)
+{
+	const char *kv[] = {"transforms",
+			    "hoist,pick",
+			    "transforms.hoist.type",
+			    "HoistField$Value",
+			    "transforms.hoist.field",
+			    "line",
+			    "transforms.pick.type",
+			    "ExtractField$Value",
+			    "transforms.pick.field",
+			    "line",
+			    NULL};
+	sl_transform_chain_t *ch = chain_of(kv);
+	sl_converter_t *conv = json_conv(false);
+	sl_record_t r;
+	record_on(&r, "t", "text\xfe");
+	CU_ASSERT_EQUAL(sl_transform_chain_apply(ch, &r, NULL, 0), SL_TX_KEEP);
+	CU_ASSERT_EQUAL(r.value.kind, SL_VALUE_JSON);
+	char *got = converted(conv, &r.value);
+	CU_ASSERT_STRING_EQUAL(got, "\"text\xEF\xBF\xBD\"");
+	free(got);
+	sl_record_clear(&r);
+	sl_converter_free(conv);
+	sl_transform_chain_free(ch);
+}
+
 void transform_chain_test_register(void)
 {
 	CU_TestInfo tests[] = {
@@ -663,6 +853,11 @@ void transform_chain_test_register(void)
 		 test_regex_replace_expands_groups_like_java},
 		{"regex_replace_refuses_bad_references", test_regex_replace_refuses_bad_references},
 		{"regex_bad_pattern_says_where", test_regex_bad_pattern_says_where},
+		{"hoist_and_insert_build_fields_written_as_their_json",
+		 test_hoist_and_insert_build_fields_written_as_their_json},
+		{"insert_replaces_a_hoisted_map_field_in_place",
+		 test_insert_replaces_a_hoisted_map_field_in_place},
+		{"a_transform_after_hoist_sees_json", test_a_transform_after_hoist_sees_json},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("transform_chain", suite_init, NULL, tests);

@@ -19,6 +19,10 @@ const char *sl_format_double_shortest(double v, char *buf, size_t size);
 /* Whether s holds len bytes of valid UTF-8 (overlong forms, surrogates
  * and code points past U+10FFFF refused; NUL is valid). */
 bool sl_utf8_valid(const char *s, size_t len);
+/* A malloc()ed, NUL-terminated copy of s with each invalid sequence
+ * replaced by U+FFFD as Java's UTF-8 decoder replaces it; *out_len its
+ * length. */
+char *sl_utf8_replace_invalid(const char *s, size_t len, size_t *out_len);
 /* The value of the hex digit c (either case), or -1. */
 int sl_hex_digit(char c);
 

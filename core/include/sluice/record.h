@@ -11,6 +11,13 @@
  *           schema is the Kafka Connect schema in JsonConverter's schema
  *           JSON form ({"type":"struct","fields":[...],"optional":false,
  *           "name":...}) or NULL when the value is schemaless.
+ *   FIELDS  a struct (schema set) or map (schema NULL) a transform built out
+ *           of other values without a JSON tree (HoistField, InsertField):
+ *           fields, in order, each a value of any kind. Only transforms and
+ *           converters meet one: the transform chain hands every other
+ *           transform, and a sink connector, the JSON form
+ *           (sl_value_materialize). Field names are borrowed from the
+ *           transform that set them.
  *
  * Ownership: a value owns data (unless borrowed is set: then something else,
  * e.g. the Kafka message it came from, keeps it alive), and holds one
@@ -30,7 +37,10 @@ typedef enum sl_value_kind {
 	SL_VALUE_BYTES,
 	SL_VALUE_STRING,
 	SL_VALUE_JSON,
+	SL_VALUE_FIELDS,
 } sl_value_kind_t;
+
+typedef struct sl_fields sl_fields_t;
 
 typedef struct sl_value {
 	sl_value_kind_t kind;
@@ -39,7 +49,19 @@ typedef struct sl_value {
 	size_t len;
 	json_t *json;
 	json_t *schema;
+	sl_fields_t *fields; /* FIELDS */
 } sl_value_t;
+
+typedef struct sl_field {
+	const char *name; /* borrowed */
+	size_t name_len;
+	sl_value_t value;
+} sl_field_t;
+
+struct sl_fields {
+	size_t count, cap;
+	sl_field_t f[];
+};
 
 typedef struct sl_header {
 	char *key;
@@ -89,6 +111,19 @@ void sl_value_take_string(sl_value_t *v, char *s, size_t len);
 /* Structured value; steals one reference of json and of schema (either may
  * be NULL: a NULL json with a schema is a null of that schema). */
 void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
+/* An empty FIELDS value with room for cap fields; steals schema's
+ * reference (NULL: a map). */
+void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema);
+/* The slot of field name in FIELDS value v: the existing one, cleared, in
+ * its place, or a new one at the end (name is borrowed). */
+sl_value_t *sl_value_field_put(sl_value_t *v, const char *name, size_t name_len);
+/* The value's payload in JSON form, a new reference (NULL for none): text
+ * as a JSON string (invalid UTF-8 replaced by U+FFFD as Java decodes it),
+ * bytes as base64, FIELDS as an object of their payloads. */
+json_t *sl_value_payload(const sl_value_t *v);
+/* Turns a FIELDS value into the same JSON value (schema kept); any other
+ * value is left as it is. */
+void sl_value_materialize(sl_value_t *v);
 
 /* ---- records ---- */
 void sl_record_init(sl_record_t *r);  /* zero, partition -1, offset -1 */
