@@ -632,6 +632,24 @@ static int write_field_value(json_writer_t *w, const sl_value_t *v, const json_t
 	}
 }
 
+/* Whether v is written differently under some schema: text is not (but
+ * for a Decimal written as a number), a null may be a default, a number
+ * a float. */
+static bool schema_matters(const json_writer_t *w, const sl_value_t *v)
+{
+	if (w->decimal_numeric)
+		return true;
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+	case SL_VALUE_BYTES:
+		return false;
+	case SL_VALUE_JSON:
+		return !json_is_string(v->json);
+	default:
+		return true;
+	}
+}
+
 /* Like write_object: a field's schema is the struct's field of that name
  * (the field's own schema is not consulted, as for a JSON tree). */
 static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *schema)
@@ -651,7 +669,9 @@ static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *s
 			put_char(w->out, ',');
 		sl_json_write_string(w->out, f->name, f->name_len);
 		put_char(w->out, ':');
-		const json_t *sub = fields ? field_schema(fields, f->name, &cursor) : values;
+		const json_t *sub = values;
+		if (fields && schema_matters(w, &f->value))
+			sub = field_schema(fields, f->name, &cursor);
 		if (write_field_value(w, &f->value, sub) < 0)
 			return -1;
 	}

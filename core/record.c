@@ -18,6 +18,12 @@ static void fields_free(sl_fields_t *f)
 
 void sl_value_clear(sl_value_t *v)
 {
+	if (!v->data && !v->json && !v->schema && !v->fields) {
+		v->kind = SL_VALUE_NULL; /* nothing to release */
+		v->borrowed = false;
+		v->len = 0;
+		return;
+	}
 	if (!v->borrowed)
 		free((void *)v->data);
 	if (v->json)

@@ -38,12 +38,28 @@ typedef struct if_field {
 	bool optional;
 } if_field_t;
 
+/* A field of an input struct schema, as a FIELDS value's field is checked
+ * against it. */
+typedef struct if_in_field {
+	const char *name;
+	size_t len;
+	bool has_default;
+} if_in_field_t;
+
 typedef struct if_state {
 	if_conf_t conf;
 	sl_tx_part_t part;
 	if_field_t ins[INS_COUNT];
 	json_t *static_json;  /* static.value, shared by every record */
 	sl_txs_cache_t cache; /* input schema -> the widened schema */
+	/* The struct schema of the last FIELDS value (a reference), its
+	 * fields and its widened schema (a reference: the cache may drop
+	 * it): records come in runs of one schema. */
+	struct {
+		json_t *in, *out;
+		if_in_field_t *fields;
+		size_t count;
+	} last;
 } if_state_t;
 
 #define IF_OPTIONALITY                                                                             \
@@ -92,6 +108,9 @@ static void if_destroy(void *p)
 	if (!st)
 		return;
 	sl_txs_cache_free(&st->cache);
+	json_decref(st->last.in);
+	json_decref(st->last.out);
+	free(st->last.fields);
 	json_decref(st->static_json);
 	for (int i = 0; i < INS_COUNT; i++)
 		free(st->ins[i].name);
@@ -285,23 +304,53 @@ static json_t *struct_to_fill(const if_state_t *st, json_t *payload, const json_
 	return out;
 }
 
-/* Whether a FIELDS struct takes the new fields as it is: its fields are the
- * schema's in their order, none a null a default would replace (as
- * struct_as_copied for a JSON one). */
-static bool fields_as_copied(const if_state_t *st, const sl_fields_t *fs, const json_t *schema)
+/* Remembers struct schema in, its fields and its widened schema as
+ * st->last; false (st->last empty) when in is no struct, with *res set
+ * when the widened schema cannot be built. */
+static bool remember_schema(if_state_t *st, json_t *in, sl_tx_result_t *res, char *err,
+			    size_t err_size)
 {
-	const json_t *fields = json_object_get(schema, "fields");
+	json_decref(st->last.in);
+	json_decref(st->last.out);
+	st->last.in = st->last.out = NULL;
+	st->last.count = 0;
+	if (!sl_txs_is_struct(in))
+		return false;
+	json_t *out = output_schema(st, in, err, err_size), *f;
+	if (!out) {
+		*res = SL_TX_ERROR;
+		return false;
+	}
+	const json_t *fields = json_object_get(in, "fields");
+	size_t i;
+	st->last.fields = sl_realloc(st->last.fields,
+				     (json_array_size(fields) + 1) * sizeof(*st->last.fields));
+	json_array_foreach(fields, i, f) {
+		const char *name = json_string_value(json_object_get(f, "field"));
+		st->last.fields[i] = (if_in_field_t){
+			.name = name ? name : "",
+			.len = name ? strlen(name) : 0,
+			.has_default = json_object_get(f, "default") != NULL,
+		};
+	}
+	st->last.count = json_array_size(fields);
+	st->last.in = json_incref(in);
+	st->last.out = json_incref(out);
+	return true;
+}
 
-	if (fs->count != json_array_size(fields))
+/* Whether a FIELDS struct takes the new fields as it is: its fields are
+ * those of its schema (st->last) in their order, none a null a default
+ * would replace (as struct_as_copied for a JSON one). */
+static bool fields_as_copied(const if_state_t *st, const sl_fields_t *fs)
+{
+	if (fs->count != st->last.count)
 		return false;
 	for (size_t i = 0; i < fs->count; i++) {
-		const json_t *f = json_array_get(fields, i);
-		const char *name = json_string_value(json_object_get(f, "field"));
+		const if_in_field_t *want = &st->last.fields[i];
 		const sl_field_t *have = &fs->f[i];
-		if (!name || strlen(name) != have->name_len ||
-		    memcmp(name, have->name, have->name_len) ||
-		    (st->conf.replace_null && sl_txs_is_null(&have->value) &&
-		     json_object_get(f, "default")))
+		if (want->len != have->name_len || memcmp(want->name, have->name, want->len) ||
+		    (st->conf.replace_null && want->has_default && sl_txs_is_null(&have->value)))
 			return false;
 	}
 	return true;
@@ -313,15 +362,12 @@ static bool fields_as_copied(const if_state_t *st, const sl_fields_t *fs, const 
 static bool apply_fields(if_state_t *st, const sl_record_t *r, sl_value_t *v, sl_tx_result_t *res,
 			 char *err, size_t err_size)
 {
-	json_t *schema = NULL;
-
+	*res = SL_TX_KEEP;
 	if (v->schema) {
-		if (!sl_txs_is_struct(v->schema) || !fields_as_copied(st, v->fields, v->schema))
+		if (v->schema != st->last.in && !remember_schema(st, v->schema, res, err, err_size))
+			return *res == SL_TX_ERROR;
+		if (!fields_as_copied(st, v->fields))
 			return false;
-		if (!(schema = output_schema(st, v->schema, err, err_size))) {
-			*res = SL_TX_ERROR;
-			return true;
-		}
 		for (int k = 0; k < INS_COUNT; k++) /* each new field's place */
 			if (st->ins[k].name)
 				sl_value_field_put(v, st->ins[k].name, st->ins[k].name_len);
@@ -330,11 +376,10 @@ static bool apply_fields(if_state_t *st, const sl_record_t *r, sl_value_t *v, sl
 		*res = SL_TX_ERROR;
 		return true;
 	}
-	if (schema) {
+	if (v->schema) {
 		json_decref(v->schema);
-		v->schema = json_incref(schema);
+		v->schema = json_incref(st->last.out);
 	}
-	*res = SL_TX_KEEP;
 	return true;
 }
 
