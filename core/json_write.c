@@ -157,10 +157,30 @@ static inline bool word_is_plain(uint64_t x)
 	return !((ctl | quote | bslash | x) & highs);
 }
 
+/* Whether the len bytes at u need no escaping or UTF-8 checking. */
+static inline bool short_is_plain(const unsigned char *u, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (u[i] < 0x20 || u[i] >= 0x80 || u[i] == '"' || u[i] == '\\')
+			return false;
+	return true;
+}
+
 void sl_json_write_string(sl_buf_t *out, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
+
+	/* names and short values (a struct's keys): one check, one copy */
+	if (len <= 32 && out->cap - out->len > len + 2 && short_is_plain(u, len)) {
+		char *p = out->data + out->len;
+		p[0] = '"';
+		memcpy(p + 1, s, len);
+		p[len + 1] = '"';
+		p[len + 2] = '\0';
+		out->len += len + 2;
+		return;
+	}
 
 	do {
 		size_t end = len - i > SL_ESCAPE_CHUNK ? i + SL_ESCAPE_CHUNK : len;
@@ -654,14 +674,10 @@ static bool schema_matters(const json_writer_t *w, const sl_value_t *v)
  * (the field's own schema is not consulted, as for a JSON tree). */
 static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *schema)
 {
-	const char *type = sl_schema_type(schema);
 	const json_t *fields = NULL, *values = NULL;
+	bool looked = false; /* at the schema: not before a field needs it */
 	size_t cursor = 0;
 
-	if (type_is(type, "struct"))
-		fields = json_object_get(schema, "fields");
-	else if (type_is(type, "map"))
-		values = json_object_get(schema, "values");
 	put_char(w->out, '{');
 	for (size_t i = 0; i < fs->count; i++) {
 		const sl_field_t *f = &fs->f[i];
@@ -669,9 +685,18 @@ static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *s
 			put_char(w->out, ',');
 		sl_json_write_string(w->out, f->name, f->name_len);
 		put_char(w->out, ':');
-		const json_t *sub = values;
-		if (fields && schema_matters(w, &f->value))
-			sub = field_schema(fields, f->name, &cursor);
+		const json_t *sub = NULL;
+		if (schema && schema_matters(w, &f->value)) {
+			if (!looked) {
+				const char *type = sl_schema_type(schema);
+				if (type_is(type, "struct"))
+					fields = json_object_get(schema, "fields");
+				else if (type_is(type, "map"))
+					values = json_object_get(schema, "values");
+				looked = true;
+			}
+			sub = fields ? field_schema(fields, f->name, &cursor) : values;
+		}
 		if (write_field_value(w, &f->value, sub) < 0)
 			return -1;
 	}
