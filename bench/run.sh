@@ -9,11 +9,15 @@
 #   BENCH_WORKLOADS="file:100:1:1000000" bench/run.sh    chosen workloads
 #
 # Environment: BENCH_REPS (default 3), BENCH_WORKLOADS (specs, see the
-# workload scripts), BENCH_LINES / BENCH_LINES_6P / BENCH_LINES_1K (sizes of
-# the file workloads), BENCH_PG_* (sizes of the PostgreSQL workload, see
-# bench/workloads/postgres.sh), BENCH_TIMEOUT (seconds one run may take, default
-# 300), BENCH_QUIET_WAIT (seconds to wait before each run for other work on
-# the machine to end, default 15), BENCH_DOC (default docs/benchmarks.md),
+# workload scripts; a spec listed more than once runs each time, its runs
+# reported together: "A B A B" with BENCH_REPS=1 alternates two workloads),
+# BENCH_LINES / BENCH_LINES_6P / BENCH_LINES_1K (sizes of the file
+# workloads), BENCH_PG_* (sizes of the PostgreSQL workload, see
+# bench/workloads/postgres.sh), BENCH_TIMEOUT (seconds one run may take,
+# default 300), BENCH_WARMUP_RECORDS (records produced and consumed once
+# against a new broker before any run, default 2000000), BENCH_QUIET_WAIT
+# (seconds to wait before each run for other work on the machine to end,
+# default 15), BENCH_DOC (default docs/benchmarks.md),
 # BENCH_CONTESTANTS (default "limit anchor sluice"; fewer for experiments),
 # BENCH_SLUICE_PREFIX (a command sluice runs under: a profiler), KAFKA_VERSION.
 #
@@ -118,12 +122,15 @@ start_broker()
 	BROKER_PID=$(cat "$KAFKA_DIR/kafka/kafka.pid")
 	log "Kafka $KAFKA_VERSION at $BOOTSTRAP (pid $BROKER_PID)"
 	# Warm-up (not measured): the first idempotent producer and the first
-	# consumer group (which creates __consumer_offsets) pay one-off costs.
-	local w=$OUT/warmup.txt
-	seq -f 'warmup-%06.0f' 1 100000 >"$w"
+	# consumer group (which creates __consumer_offsets) pay one-off costs,
+	# and the broker's JIT takes millions of records to settle (with
+	# 100,000 the first workload's first runs cost the broker twice the
+	# CPU of later ones).
+	local w=$OUT/warmup.txt n=${BENCH_WARMUP_RECORDS:-2000000}
+	seq -f 'warmup-%07.0f' 1 "$n" >"$w"
 	"$KBENCH" "$BOOTSTRAP" create-topic bench-warmup 1 &&
 		"$KBENCH" "$BOOTSTRAP" produce "$w" bench-warmup 2>/dev/null &&
-		"$KBENCH" "$BOOTSTRAP" consume bench-warmup bench-warmup 100000 "$w.out" ||
+		"$KBENCH" "$BOOTSTRAP" consume bench-warmup bench-warmup "$n" "$w.out" ||
 		die "warm-up against the broker failed"
 	"$KBENCH" "$BOOTSTRAP" delete-topic bench-warmup
 	rm -f "$w" "$w.out"
@@ -172,8 +179,11 @@ main()
 	echo "$RESULTS_HEADER" >"$RESULTS"
 	printf 'kind\tname\tdescription\tlimit\tanchor\n' >"$OUT/workloads.tsv"
 	rm -rf "$OUT/runs" "$OUT/settings" "$OUT/latency.tsv"
-	local spec kind dir rep who failed=0 rc
+	local spec kind dir rep n who failed=0 rc
+	local -A reps_done=() # per workload name: a spec listed again goes on counting
+	local run_id=$RUN_ID nth=0
 	for spec in "${specs[@]}"; do
+		RUN_ID=$run_id-$((nth++)) # the topics of each spec's runs are its own
 		kind=${spec%%:*}
 		declare -F "${kind}_prepare" >/dev/null || die "unknown workload kind in '$spec'"
 		log "workload $spec: preparing"
@@ -181,20 +191,22 @@ main()
 		printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
 		for dir in "${WL_DIRECTIONS[@]}"; do
 			for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+				n=$((${reps_done[$WL_NAME/$dir]:-0} + rep))
 				# Each rep starts with the next contestant, so none
 				# is always the one after the others' runs.
 				local order=(${BENCH_CONTESTANTS:-limit anchor sluice})
-				local r=$(((rep - 1) % ${#order[@]}))
+				local r=$(((n - 1) % ${#order[@]}))
 				for who in "${order[@]:r}" "${order[@]:0:r}"; do
-					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$rep
+					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$n
 					mkdir -p "$RUN_DIR"
-					"${kind}_run" "$dir" "$who" "$rep"
+					"${kind}_run" "$dir" "$who" "$n"
 					rc=$?
 					((rc == 2)) && continue
 					((rc == 0)) || failed=$((failed + 1))
 					keep_settings "$who" "$dir"
 				done
 			done
+			reps_done[$WL_NAME/$dir]=$n
 		done
 		"${kind}_cleanup"
 	done

@@ -683,8 +683,7 @@ static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *s
 		const sl_field_t *f = &fs->f[i];
 		if (i)
 			put_char(w->out, ',');
-		sl_json_write_string(w->out, f->name, f->name_len);
-		put_char(w->out, ':');
+		sl_buf_append(w->out, f->name->json, f->name->json_len);
 		const json_t *sub = NULL;
 		if (schema && schema_matters(w, &f->value)) {
 			if (!looked) {
@@ -695,7 +694,7 @@ static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *s
 					values = json_object_get(schema, "values");
 				looked = true;
 			}
-			sub = fields ? field_schema(fields, f->name, &cursor) : values;
+			sub = fields ? field_schema(fields, f->name->name, &cursor) : values;
 		}
 		if (write_field_value(w, &f->value, sub) < 0)
 			return -1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_priv.h"
 #include "sluice/data.h"
 #include "sluice/mem.h"
 #include "sluice/parse.h"
@@ -88,24 +89,52 @@ void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema)
 	v->schema = schema;
 }
 
-sl_value_t *sl_value_field_put(sl_value_t *v, const char *name, size_t name_len)
+sl_value_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name)
 {
 	sl_fields_t *f = v->fields;
 
-	for (size_t i = 0; i < f->count; i++)
-		if (f->f[i].name_len == name_len && !memcmp(f->f[i].name, name, name_len)) {
-			sl_value_clear(&f->f[i].value);
-			return &f->f[i].value;
-		}
 	if (f->count == f->cap) {
 		f->cap *= 2;
 		f = v->fields = sl_realloc(f, sizeof(*f) + f->cap * sizeof(f->f[0]));
 	}
 	sl_field_t *slot = &f->f[f->count++];
 	slot->name = name;
-	slot->name_len = name_len;
 	slot->value = (sl_value_t){0};
 	return &slot->value;
+}
+
+sl_value_t *sl_value_field_put(sl_value_t *v, const sl_field_name_t *name)
+{
+	sl_fields_t *f = v->fields;
+
+	for (size_t i = 0; i < f->count; i++) {
+		const sl_field_name_t *have = f->f[i].name;
+		if (have == name ||
+		    (have->len == name->len && !memcmp(have->name, name->name, name->len))) {
+			sl_value_clear(&f->f[i].value);
+			return &f->f[i].value;
+		}
+	}
+	return sl_value_field_append(v, name);
+}
+
+void sl_field_name_init(sl_field_name_t *n, const char *name, size_t len)
+{
+	sl_buf_t key = {0};
+
+	n->name = sl_strndup(name, len);
+	n->len = len;
+	sl_json_write_string(&key, name, len);
+	sl_buf_append_char(&key, ':');
+	n->json_len = key.len;
+	n->json = sl_buf_steal(&key);
+}
+
+void sl_field_name_free(sl_field_name_t *n)
+{
+	free(n->name);
+	free(n->json);
+	*n = (sl_field_name_t){0};
 }
 
 static json_t *text_payload(const char *s, size_t len)
@@ -137,7 +166,7 @@ json_t *sl_value_payload(const sl_value_t *v)
 		for (size_t i = 0; i < v->fields->count; i++) {
 			const sl_field_t *f = &v->fields->f[i];
 			json_t *sub = sl_value_payload(&f->value);
-			json_object_setn_new_nocheck(obj, f->name, f->name_len,
+			json_object_setn_new_nocheck(obj, f->name->name, f->name->len,
 						     sub ? sub : json_null());
 		}
 		return obj;

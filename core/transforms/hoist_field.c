@@ -21,7 +21,7 @@ typedef struct hf_conf {
 
 typedef struct hf_state {
 	hf_conf_t conf;
-	size_t field_len;
+	sl_field_name_t field;
 	sl_tx_part_t part;
 	sl_txs_cache_t cache; /* input schema -> the struct schema around it */
 	/* The schemas Kafka Connect's StringConverter and ByteArrayConverter
@@ -47,6 +47,7 @@ static void hf_destroy(void *p)
 	if (!st)
 		return;
 	sl_txs_cache_free(&st->cache);
+	sl_field_name_free(&st->field);
 	json_decref(st->string_schema);
 	json_decref(st->bytes_schema);
 	sl_options_free(hf_options, &st->conf);
@@ -64,7 +65,7 @@ static void *hf_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 		hf_destroy(st);
 		return NULL;
 	}
-	st->field_len = strlen(st->conf.field);
+	sl_field_name_init(&st->field, st->conf.field, strlen(st->conf.field));
 	return st;
 }
 
@@ -122,7 +123,7 @@ static sl_tx_result_t hf_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 	sl_value_t inner = *v;
 	*v = (sl_value_t){0};
 	sl_value_set_fields(v, HF_FIELDS_ROOM, schema);
-	*sl_value_field_put(v, st->conf.field, st->field_len) = inner;
+	*sl_value_field_append(v, &st->field) = inner;
 	return SL_TX_KEEP;
 }
 

@@ -34,8 +34,8 @@ typedef struct if_conf {
 
 typedef struct if_field {
 	char *name; /* NULL: not inserted */
-	size_t name_len;
 	bool optional;
+	sl_field_name_t key; /* the name in a FIELDS value */
 } if_field_t;
 
 /* A field of an input struct schema, as a FIELDS value's field is checked
@@ -50,7 +50,8 @@ typedef struct if_state {
 	if_conf_t conf;
 	sl_tx_part_t part;
 	if_field_t ins[INS_COUNT];
-	json_t *static_json;  /* static.value, shared by every record */
+	json_t *static_json; /* static.value, shared by every record */
+	size_t static_len;
 	sl_txs_cache_t cache; /* input schema -> the widened schema */
 	/* The struct schema of the last FIELDS value (a reference), its
 	 * fields and its widened schema (a reference: the cache may drop
@@ -112,8 +113,10 @@ static void if_destroy(void *p)
 	json_decref(st->last.out);
 	free(st->last.fields);
 	json_decref(st->static_json);
-	for (int i = 0; i < INS_COUNT; i++)
+	for (int i = 0; i < INS_COUNT; i++) {
 		free(st->ins[i].name);
+		sl_field_name_free(&st->ins[i].key);
+	}
 	sl_options_free(if_options, &st->conf);
 	free(st);
 }
@@ -129,7 +132,7 @@ static void parse_spec(const char *spec, if_field_t *f)
 	if (len && (spec[len - 1] == '!' || spec[len - 1] == '?'))
 		len--;
 	f->name = sl_strndup(spec, len);
-	f->name_len = len;
+	sl_field_name_init(&f->key, spec, len);
 }
 
 static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *errs)
@@ -158,8 +161,10 @@ static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 		if_destroy(st);
 		return NULL;
 	}
-	if (st->conf.static_value)
+	if (st->conf.static_value) {
 		st->static_json = json_string(st->conf.static_value);
+		st->static_len = strlen(st->conf.static_value);
+	}
 	return st;
 }
 
@@ -213,43 +218,62 @@ static json_t *output_schema(if_state_t *st, json_t *schema, char *err, size_t s
 
 /* ---- values ----------------------------------------------------------- */
 
-/* Where insert_values puts a field: a JSON object or a FIELDS value;
- * takes val's reference. */
-typedef void (*if_put_fn)(void *target, const if_field_t *f, json_t *val);
-
-static void put_json(void *obj, const if_field_t *f, json_t *val)
+/* -1 with err for an offset on a source record, which has none. */
+static int check_offset(const if_state_t *st, const sl_record_t *r, char *err, size_t size)
 {
-	json_object_set_new(obj, f->name, val);
+	if (st->ins[INS_OFFSET].name && r->offset < 0)
+		return sl_seterr(err, size,
+				 "Only SinkRecord supported for [" IF_PURPOSE "], found: "
+				 "org.apache.kafka.connect.source.SourceRecord");
+	return 0;
 }
 
-static void put_field(void *v, const if_field_t *f, json_t *val)
+/* Whether the record has what field k holds: not a partition or a
+ * timestamp it lacks. */
+static bool has_value(const sl_record_t *r, int k)
 {
-	sl_value_set_json(sl_value_field_put(v, f->name, f->name_len), val, NULL);
+	return (k != INS_PARTITION || r->partition >= 0) &&
+	       (k != INS_TIMESTAMP || sl_txs_has_timestamp(r));
 }
 
-/* Adds the record's metadata and the static value to target (a copy the
+/* The value of field k as JSON (a new reference); has_value holds. */
+static json_t *inserted_json(const if_state_t *st, const sl_record_t *r, int k)
+{
+	switch (k) {
+	case INS_TOPIC:
+		return json_string(r->topic ? r->topic : "");
+	case INS_PARTITION:
+		return json_integer(r->partition);
+	case INS_OFFSET:
+		return json_integer(r->offset);
+	case INS_TIMESTAMP:
+		return json_integer(r->timestamp);
+	default:
+		return json_incref(st->static_json);
+	}
+}
+
+/* The same into a FIELDS value's slot: the static value as text that
+ * borrows the configured string. */
+static void inserted_value(const if_state_t *st, const sl_record_t *r, int k, sl_value_t *slot)
+{
+	if (k == INS_STATIC)
+		sl_value_set_string_ref(slot, st->conf.static_value, st->static_len);
+	else
+		sl_value_set_json(slot, inserted_json(st, r, k), NULL);
+}
+
+/* Adds the record's metadata and the static value to obj (a copy the
  * caller owns), in Kafka's order; -1 with err for an offset on a source
  * record. Absent metadata (no partition, no timestamp) is not added. */
-static int insert_values(const if_state_t *st, const sl_record_t *r, if_put_fn put, void *target,
-			 char *err, size_t size)
+static int insert_values(const if_state_t *st, const sl_record_t *r, json_t *obj, char *err,
+			 size_t size)
 {
-	const if_field_t *ins = st->ins;
-
-	if (ins[INS_TOPIC].name)
-		put(target, &ins[INS_TOPIC], json_string(r->topic ? r->topic : ""));
-	if (ins[INS_PARTITION].name && r->partition >= 0)
-		put(target, &ins[INS_PARTITION], json_integer(r->partition));
-	if (ins[INS_OFFSET].name) {
-		if (r->offset < 0)
-			return sl_seterr(err, size,
-					 "Only SinkRecord supported for [" IF_PURPOSE "], found: "
-					 "org.apache.kafka.connect.source.SourceRecord");
-		put(target, &ins[INS_OFFSET], json_integer(r->offset));
-	}
-	if (ins[INS_TIMESTAMP].name && sl_txs_has_timestamp(r))
-		put(target, &ins[INS_TIMESTAMP], json_integer(r->timestamp));
-	if (ins[INS_STATIC].name)
-		put(target, &ins[INS_STATIC], json_incref(st->static_json));
+	if (check_offset(st, r, err, size))
+		return -1;
+	for (int k = 0; k < INS_COUNT; k++)
+		if (st->ins[k].name && has_value(r, k))
+			json_object_set_new(obj, st->ins[k].name, inserted_json(st, r, k));
 	return 0;
 }
 
@@ -349,7 +373,8 @@ static bool fields_as_copied(const if_state_t *st, const sl_fields_t *fs)
 	for (size_t i = 0; i < fs->count; i++) {
 		const if_in_field_t *want = &st->last.fields[i];
 		const sl_field_t *have = &fs->f[i];
-		if (want->len != have->name_len || memcmp(want->name, have->name, want->len) ||
+		if (want->len != have->name->len ||
+		    memcmp(want->name, have->name->name, want->len) ||
 		    (st->conf.replace_null && want->has_default && sl_txs_is_null(&have->value)))
 			return false;
 	}
@@ -368,13 +393,22 @@ static bool apply_fields(if_state_t *st, const sl_record_t *r, sl_value_t *v, sl
 			return *res == SL_TX_ERROR;
 		if (!fields_as_copied(st, v->fields))
 			return false;
-		for (int k = 0; k < INS_COUNT; k++) /* each new field's place */
-			if (st->ins[k].name)
-				sl_value_field_put(v, st->ins[k].name, st->ins[k].name_len);
 	}
-	if (insert_values(st, r, put_field, v, err, err_size)) {
+	if (check_offset(st, r, err, err_size)) {
 		*res = SL_TX_ERROR;
 		return true;
+	}
+	for (int k = 0; k < INS_COUNT; k++) {
+		const if_field_t *f = &st->ins[k];
+		if (!f->name)
+			continue;
+		if (v->schema) { /* a new field of the struct: null without a value */
+			sl_value_t *slot = sl_value_field_append(v, &f->key);
+			if (has_value(r, k))
+				inserted_value(st, r, k, slot);
+		} else if (has_value(r, k)) { /* a map's entry, replaced in place */
+			inserted_value(st, r, k, sl_value_field_put(v, &f->key));
+		}
 	}
 	if (v->schema) {
 		json_decref(v->schema);
@@ -409,7 +443,7 @@ static sl_tx_result_t if_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 			return SL_TX_ERROR;
 		obj = struct_to_fill(st, v->json, v->schema);
 	}
-	if (insert_values(st, r, put_json, obj, err, err_size)) {
+	if (insert_values(st, r, obj, err, err_size)) {
 		json_decref(obj);
 		return SL_TX_ERROR;
 	}

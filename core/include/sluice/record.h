@@ -52,9 +52,17 @@ typedef struct sl_value {
 	sl_fields_t *fields; /* FIELDS */
 } sl_value_t;
 
+/* A field name as a transform configures it once: the name and its JSON
+ * key text ("\"name\":"), written as it is for every record. */
+typedef struct sl_field_name {
+	char *name;
+	size_t len;
+	char *json;
+	size_t json_len;
+} sl_field_name_t;
+
 typedef struct sl_field {
-	const char *name; /* borrowed */
-	size_t name_len;
+	const sl_field_name_t *name; /* borrowed */
 	sl_value_t value;
 } sl_field_t;
 
@@ -116,7 +124,12 @@ void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
 void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema);
 /* The slot of field name in FIELDS value v: the existing one, cleared, in
  * its place, or a new one at the end (name is borrowed). */
-sl_value_t *sl_value_field_put(sl_value_t *v, const char *name, size_t name_len);
+sl_value_t *sl_value_field_put(sl_value_t *v, const sl_field_name_t *name);
+/* A new slot at the end, for a name v is known not to have. */
+sl_value_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name);
+/* Sets n to name (copied) and its JSON key; sl_field_name_free releases. */
+void sl_field_name_init(sl_field_name_t *n, const char *name, size_t len);
+void sl_field_name_free(sl_field_name_t *n);
 /* The value's payload in JSON form, a new reference (NULL for none): text
  * as a JSON string (invalid UTF-8 replaced by U+FFFD as Java decodes it),
  * bytes as base64, FIELDS as an object of their payloads. */
