@@ -157,13 +157,23 @@ static inline bool word_is_plain(uint64_t x)
 	return !((ctl | quote | bslash | x) & highs);
 }
 
-/* Whether the len bytes at u need no escaping or UTF-8 checking. */
+/* Whether the len bytes at u need no escaping or UTF-8 checking, a word
+ * at a time (the last one padded with a plain byte). */
 static inline bool short_is_plain(const unsigned char *u, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (u[i] < 0x20 || u[i] >= 0x80 || u[i] == '"' || u[i] == '\\')
+	uint64_t word;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&word, u + i, 8);
+		if (!word_is_plain(word))
 			return false;
-	return true;
+	}
+	if (i == len)
+		return true;
+	word = 0x6161616161616161ull; /* "aaaaaaaa" */
+	memcpy(&word, u + i, len - i);
+	return word_is_plain(word);
 }
 
 void sl_json_write_string(sl_buf_t *out, const char *s, size_t len)

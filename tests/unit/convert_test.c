@@ -602,6 +602,44 @@ static void test_string_invalid_utf8_becomes_replacement_like_java(void)
 	sl_buf_free(&out);
 }
 
+/* Short strings into a buffer with room take a word-at-a-time path: a
+ * byte that needs escaping or checking is found at every position. */
+static void test_string_short_with_room_escapes_at_every_position(void)
+{
+	static const struct {
+		const char *in, *out;
+	} specials[] = {
+		{"\"", "\\\""},      {"\\", "\\\\"},           {"\n", "\\n"},
+		{"\x01", "\\u0001"}, {"\xc3\xa9", "\xc3\xa9"}, {"\xff", "\xef\xbf\xbd"},
+	};
+	sl_buf_t out = {0};
+
+	sl_buf_reserve(&out, 4096);
+	for (size_t k = 0; k < SL_ARRAY_LEN(specials); k++)
+		for (size_t n = 0; n <= 33; n++)
+			for (size_t at = 0; at <= n; at++) {
+				/* n plain bytes, the special one before byte at */
+				char in[64], want[96];
+				size_t sl = strlen(specials[k].in);
+				memset(in, 'x', at);
+				memcpy(in + at, specials[k].in, sl);
+				memset(in + at + sl, 'y', n - at);
+				snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)at, in,
+					 specials[k].out, (int)(n - at), in + at + sl);
+				out.len = 0;
+				sl_json_write_string(&out, in, n + sl);
+				if (strcmp(out.data, want))
+					fprintf(stderr, "\n    %zu/%zu/%zu: %s\n", k, n, at,
+						out.data);
+				CU_ASSERT_STRING_EQUAL(out.data, want);
+			}
+	out.len = 0;
+	sl_json_write_string(&out, "plain", 5);
+	sl_json_write_string(&out, "", 0);
+	CU_ASSERT_STRING_EQUAL(out.data, "\"plain\"\"\"");
+	sl_buf_free(&out);
+}
+
 static void test_string_long_input_escapes_across_chunks(void)
 {
 	size_t n = 20000;
@@ -1393,6 +1431,8 @@ static CU_TestInfo text_tests[] = {
 	 test_string_unicode_raw_but_surrogate_pairs_escaped},
 	{"invalid UTF-8 becomes U+FFFD as in Java",
 	 test_string_invalid_utf8_becomes_replacement_like_java},
+	{"short strings with room escape at every position",
+	 test_string_short_with_room_escapes_at_every_position},
 	{"long input escapes across chunks", test_string_long_input_escapes_across_chunks},
 	{"a special byte is escaped at every offset of a word",
 	 test_string_special_byte_at_every_word_offset},
