@@ -695,7 +695,12 @@ static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *s
 			put_char(w->out, ',');
 		sl_buf_append(w->out, f->name->json, f->name->json_len);
 		const json_t *sub = NULL;
-		if (schema && schema_matters(w, &f->value)) {
+		bool matters = schema_matters(w, &f->value);
+		if (f->json && !matters) {
+			sl_buf_append(w->out, f->json, f->json_len);
+			continue;
+		}
+		if (schema && matters) {
 			if (!looked) {
 				const char *type = sl_schema_type(schema);
 				if (type_is(type, "struct"))

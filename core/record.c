@@ -10,11 +10,25 @@
 #include "sluice/parse.h"
 #include "sluice/util.h"
 
-static void fields_free(sl_fields_t *f)
+void sl_fields_free(sl_fields_t *f)
 {
-	for (size_t i = 0; i < f->count; i++)
-		sl_value_clear(&f->f[i].value);
+	if (f)
+		for (size_t i = 0; i < f->count; i++)
+			sl_value_clear(&f->f[i].value);
 	free(f);
+}
+
+/* Clears a FIELDS value's block: back home when home is empty. */
+static void fields_release(sl_fields_t *f)
+{
+	if (f->home && !*f->home) {
+		for (size_t i = 0; i < f->count; i++)
+			sl_value_clear(&f->f[i].value);
+		f->count = 0;
+		*f->home = f;
+		return;
+	}
+	sl_fields_free(f);
 }
 
 void sl_value_clear(sl_value_t *v)
@@ -32,7 +46,7 @@ void sl_value_clear(sl_value_t *v)
 	if (v->schema)
 		json_decref(v->schema);
 	if (v->fields)
-		fields_free(v->fields);
+		fields_release(v->fields);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -78,18 +92,26 @@ void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema)
 	v->schema = schema;
 }
 
-void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema)
+void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema, sl_fields_t **home)
 {
+	sl_fields_t *f = home ? *home : NULL;
+
 	sl_value_clear(v);
 	cap = cap ? cap : 1;
-	v->fields = sl_malloc(sizeof(*v->fields) + cap * sizeof(v->fields->f[0]));
-	v->fields->count = 0;
-	v->fields->cap = cap;
+	if (f && f->cap >= cap) {
+		*home = NULL;
+	} else {
+		f = sl_malloc(sizeof(*f) + cap * sizeof(f->f[0]));
+		f->cap = cap;
+	}
+	f->count = 0;
+	f->home = home;
+	v->fields = f;
 	v->kind = SL_VALUE_FIELDS;
 	v->schema = schema;
 }
 
-sl_value_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name)
+sl_field_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name)
 {
 	sl_fields_t *f = v->fields;
 
@@ -99,20 +121,24 @@ sl_value_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name)
 	}
 	sl_field_t *slot = &f->f[f->count++];
 	slot->name = name;
+	slot->json = NULL;
+	slot->json_len = 0;
 	slot->value = (sl_value_t){0};
-	return &slot->value;
+	return slot;
 }
 
-sl_value_t *sl_value_field_put(sl_value_t *v, const sl_field_name_t *name)
+sl_field_t *sl_value_field_put(sl_value_t *v, const sl_field_name_t *name)
 {
 	sl_fields_t *f = v->fields;
 
 	for (size_t i = 0; i < f->count; i++) {
-		const sl_field_name_t *have = f->f[i].name;
-		if (have == name ||
-		    (have->len == name->len && !memcmp(have->name, name->name, name->len))) {
-			sl_value_clear(&f->f[i].value);
-			return &f->f[i].value;
+		sl_field_t *have = &f->f[i];
+		if (have->name == name || (have->name->len == name->len &&
+					   !memcmp(have->name->name, name->name, name->len))) {
+			sl_value_clear(&have->value);
+			have->json = NULL;
+			have->json_len = 0;
+			return have;
 		}
 	}
 	return sl_value_field_append(v, name);

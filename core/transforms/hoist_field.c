@@ -22,6 +22,7 @@ typedef struct hf_conf {
 typedef struct hf_state {
 	hf_conf_t conf;
 	sl_field_name_t field;
+	sl_fields_t *spare; /* a block for the next record's struct */
 	sl_tx_part_t part;
 	sl_txs_cache_t cache; /* input schema -> the struct schema around it */
 	/* The schemas Kafka Connect's StringConverter and ByteArrayConverter
@@ -48,6 +49,7 @@ static void hf_destroy(void *p)
 		return;
 	sl_txs_cache_free(&st->cache);
 	sl_field_name_free(&st->field);
+	sl_fields_free(st->spare);
 	json_decref(st->string_schema);
 	json_decref(st->bytes_schema);
 	sl_options_free(hf_options, &st->conf);
@@ -122,8 +124,8 @@ static sl_tx_result_t hf_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 	 * (no JSON tree, no copy) until a converter writes it */
 	sl_value_t inner = *v;
 	*v = (sl_value_t){0};
-	sl_value_set_fields(v, HF_FIELDS_ROOM, schema);
-	*sl_value_field_append(v, &st->field) = inner;
+	sl_value_set_fields(v, HF_FIELDS_ROOM, schema, &st->spare);
+	sl_value_field_append(v, &st->field)->value = inner;
 	return SL_TX_KEEP;
 }
 

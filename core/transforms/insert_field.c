@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_priv.h"
 #include "defs.h"
 #include "sluice/data.h"
 #include "sluice/mem.h"
@@ -33,9 +34,8 @@ typedef struct if_conf {
 } if_conf_t;
 
 typedef struct if_field {
-	char *name; /* NULL: not inserted */
+	sl_field_name_t key; /* key.name NULL: not inserted */
 	bool optional;
-	sl_field_name_t key; /* the name in a FIELDS value */
 } if_field_t;
 
 /* A field of an input struct schema, as a FIELDS value's field is checked
@@ -52,6 +52,7 @@ typedef struct if_state {
 	if_field_t ins[INS_COUNT];
 	json_t *static_json; /* static.value, shared by every record */
 	size_t static_len;
+	sl_buf_t static_text; /* its JSON text */
 	sl_txs_cache_t cache; /* input schema -> the widened schema */
 	/* The struct schema of the last FIELDS value (a reference), its
 	 * fields and its widened schema (a reference: the cache may drop
@@ -113,10 +114,9 @@ static void if_destroy(void *p)
 	json_decref(st->last.out);
 	free(st->last.fields);
 	json_decref(st->static_json);
-	for (int i = 0; i < INS_COUNT; i++) {
-		free(st->ins[i].name);
+	sl_buf_free(&st->static_text);
+	for (int i = 0; i < INS_COUNT; i++)
 		sl_field_name_free(&st->ins[i].key);
-	}
 	sl_options_free(if_options, &st->conf);
 	free(st);
 }
@@ -131,7 +131,6 @@ static void parse_spec(const char *spec, if_field_t *f)
 	f->optional = !(len && spec[len - 1] == '!');
 	if (len && (spec[len - 1] == '!' || spec[len - 1] == '?'))
 		len--;
-	f->name = sl_strndup(spec, len);
 	sl_field_name_init(&f->key, spec, len);
 }
 
@@ -144,7 +143,7 @@ static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 	st->part = part;
 	for (int i = 0; i < INS_COUNT; i++) {
 		parse_spec(st->conf.spec[i], &st->ins[i]);
-		any |= st->ins[i].name != NULL;
+		any |= st->ins[i].key.name != NULL;
 	}
 	if (!rc && !any) {
 		sl_errlist_addf(errs, "No field insertion configured: set at least one of "
@@ -152,9 +151,9 @@ static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 				      "and static.field");
 		rc = -1;
 	}
-	if (!rc && st->ins[INS_STATIC].name && !st->conf.static_value) {
+	if (!rc && st->ins[INS_STATIC].key.name && !st->conf.static_value) {
 		sl_errlist_addf(errs, "static.value: No value specified for static field: %s",
-				st->ins[INS_STATIC].name);
+				st->ins[INS_STATIC].key.name);
 		rc = -1;
 	}
 	if (rc) {
@@ -164,6 +163,7 @@ static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 	if (st->conf.static_value) {
 		st->static_json = json_string(st->conf.static_value);
 		st->static_len = strlen(st->conf.static_value);
+		sl_json_write_string(&st->static_text, st->conf.static_value, st->static_len);
 	}
 	return st;
 }
@@ -176,8 +176,10 @@ static json_t *inserted_entry(int what, const if_field_t *f)
 {
 	static const char *const types[INS_COUNT] = {"string", "int32", "int64", "int64", "string"};
 	json_t *logical = what == INS_TIMESTAMP ? sl_schema_timestamp(f->optional) : NULL;
-	sl_txs_schema_t spec = {
-		.type = types[what], .optional = f->optional, .basics = logical, .field = f->name};
+	sl_txs_schema_t spec = {.type = types[what],
+				.optional = f->optional,
+				.basics = logical,
+				.field = f->key.name};
 	json_t *e = sl_txs_schema_new(&spec);
 
 	json_decref(logical);
@@ -194,12 +196,12 @@ static json_t *widened_schema(void *state, const json_t *schema, char *err, size
 
 	for (int i = 0; i < INS_COUNT; i++) {
 		const if_field_t *f = &st->ins[i];
-		if (!f->name)
+		if (!f->key.name)
 			continue;
-		if (sl_txs_fields_find(fields, f->name)) {
+		if (sl_txs_fields_find(fields, f->key.name)) {
 			sl_seterr(err, size,
 				  "Cannot create field because of field name duplication %s",
-				  f->name);
+				  f->key.name);
 			json_decref(fields);
 			return NULL;
 		}
@@ -221,7 +223,7 @@ static json_t *output_schema(if_state_t *st, json_t *schema, char *err, size_t s
 /* -1 with err for an offset on a source record, which has none. */
 static int check_offset(const if_state_t *st, const sl_record_t *r, char *err, size_t size)
 {
-	if (st->ins[INS_OFFSET].name && r->offset < 0)
+	if (st->ins[INS_OFFSET].key.name && r->offset < 0)
 		return sl_seterr(err, size,
 				 "Only SinkRecord supported for [" IF_PURPOSE "], found: "
 				 "org.apache.kafka.connect.source.SourceRecord");
@@ -253,14 +255,17 @@ static json_t *inserted_json(const if_state_t *st, const sl_record_t *r, int k)
 	}
 }
 
-/* The same into a FIELDS value's slot: the static value as text that
- * borrows the configured string. */
-static void inserted_value(const if_state_t *st, const sl_record_t *r, int k, sl_value_t *slot)
+/* The same into a FIELDS value's field: the static value as text that
+ * borrows the configured string, with its JSON text made once. */
+static void inserted_value(const if_state_t *st, const sl_record_t *r, int k, sl_field_t *f)
 {
-	if (k == INS_STATIC)
-		sl_value_set_string_ref(slot, st->conf.static_value, st->static_len);
-	else
-		sl_value_set_json(slot, inserted_json(st, r, k), NULL);
+	if (k == INS_STATIC) {
+		sl_value_set_string_ref(&f->value, st->conf.static_value, st->static_len);
+		f->json = st->static_text.data;
+		f->json_len = st->static_text.len;
+	} else {
+		sl_value_set_json(&f->value, inserted_json(st, r, k), NULL);
+	}
 }
 
 /* Adds the record's metadata and the static value to obj (a copy the
@@ -272,8 +277,8 @@ static int insert_values(const if_state_t *st, const sl_record_t *r, json_t *obj
 	if (check_offset(st, r, err, size))
 		return -1;
 	for (int k = 0; k < INS_COUNT; k++)
-		if (st->ins[k].name && has_value(r, k))
-			json_object_set_new(obj, st->ins[k].name, inserted_json(st, r, k));
+		if (st->ins[k].key.name && has_value(r, k))
+			json_object_set_new(obj, st->ins[k].key.name, inserted_json(st, r, k));
 	return 0;
 }
 
@@ -323,8 +328,8 @@ static json_t *struct_to_fill(const if_state_t *st, json_t *payload, const json_
 	json_t *out = struct_as_copied(st, payload, schema) ? json_incref(payload)
 							    : copy_struct(st, payload, schema);
 	for (int k = 0; k < INS_COUNT; k++)
-		if (st->ins[k].name)
-			json_object_set_new(out, st->ins[k].name, json_null());
+		if (st->ins[k].key.name)
+			json_object_set_new(out, st->ins[k].key.name, json_null());
 	return out;
 }
 
@@ -400,10 +405,10 @@ static bool apply_fields(if_state_t *st, const sl_record_t *r, sl_value_t *v, sl
 	}
 	for (int k = 0; k < INS_COUNT; k++) {
 		const if_field_t *f = &st->ins[k];
-		if (!f->name)
+		if (!f->key.name)
 			continue;
 		if (v->schema) { /* a new field of the struct: null without a value */
-			sl_value_t *slot = sl_value_field_append(v, &f->key);
+			sl_field_t *slot = sl_value_field_append(v, &f->key);
 			if (has_value(r, k))
 				inserted_value(st, r, k, slot);
 		} else if (has_value(r, k)) { /* a map's entry, replaced in place */

@@ -800,6 +800,57 @@ static void test_insert_replaces_a_hoisted_map_field_in_place(void)
 	sl_transform_chain_free(ch);
 }
 
+/* HoistField keeps a cleared record's block for the next one: records in
+ * turn, and several alive at once (a sink's batch), each come out whole;
+ * a constant's JSON text goes when another value replaces it. */
+static void test_fields_blocks_are_reused_and_constants_replaced(void)
+{
+	const char *kv[] = {"transforms",
+			    "hoist,ins,over",
+			    "transforms.hoist.type",
+			    "HoistField$Value",
+			    "transforms.hoist.field",
+			    "line",
+			    "transforms.ins.type",
+			    "InsertField$Value",
+			    "transforms.ins.static.field",
+			    "origin",
+			    "transforms.ins.static.value",
+			    "bench",
+			    "transforms.over.type",
+			    "InsertField$Value",
+			    "transforms.over.topic.field",
+			    "origin",
+			    NULL};
+	sl_transform_chain_t *ch = chain_of(kv);
+	sl_converter_t *conv = json_conv(false);
+	sl_record_t r[3];
+	char text[32], want[96];
+
+	for (int round = 0; round < 2; round++) {
+		size_t alive = round ? 3 : 1; /* one at a time, then three at once */
+		for (int n = 0; n < 4; n++) {
+			for (size_t i = 0; i < alive; i++) {
+				snprintf(text, sizeof(text), "line-%d-%zu", n, i);
+				record_on(&r[i], "t", NULL);
+				sl_value_set_json(&r[i].value, json_string(text), NULL);
+				CU_ASSERT_EQUAL(sl_transform_chain_apply(ch, &r[i], NULL, 0),
+						SL_TX_KEEP);
+			}
+			for (size_t i = 0; i < alive; i++) {
+				snprintf(want, sizeof(want),
+					 "{\"line\":\"line-%d-%zu\",\"origin\":\"t\"}", n, i);
+				char *got = converted(conv, &r[i].value);
+				CU_ASSERT_STRING_EQUAL(got, want);
+				free(got);
+				sl_record_clear(&r[i]);
+			}
+		}
+	}
+	sl_converter_free(conv);
+	sl_transform_chain_free(ch);
+}
+
 /* A transform that does not take FIELDS gets the JSON form. */
 static void test_a_transform_after_hoist_sees_json(void)
 {
@@ -858,6 +909,8 @@ void transform_chain_test_register(void)
 		{"insert_replaces_a_hoisted_map_field_in_place",
 		 test_insert_replaces_a_hoisted_map_field_in_place},
 		{"a_transform_after_hoist_sees_json", test_a_transform_after_hoist_sees_json},
+		{"fields_blocks_are_reused_and_constants_replaced",
+		 test_fields_blocks_are_reused_and_constants_replaced},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("transform_chain", suite_init, NULL, tests);

@@ -63,11 +63,18 @@ typedef struct sl_field_name {
 
 typedef struct sl_field {
 	const sl_field_name_t *name; /* borrowed */
+	/* The value's JSON text when whoever set the value made it once (a
+	 * configured constant), written as it is; NULL otherwise. */
+	const char *json;
+	size_t json_len;
 	sl_value_t value;
 } sl_field_t;
 
 struct sl_fields {
 	size_t count, cap;
+	/* Where the block goes when its value is cleared, if that slot is
+	 * empty (a transform's spare block for its next record); else freed. */
+	sl_fields_t **home;
 	sl_field_t f[];
 };
 
@@ -120,13 +127,17 @@ void sl_value_take_string(sl_value_t *v, char *s, size_t len);
  * be NULL: a NULL json with a schema is a null of that schema). */
 void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
 /* An empty FIELDS value with room for cap fields; steals schema's
- * reference (NULL: a map). */
-void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema);
-/* The slot of field name in FIELDS value v: the existing one, cleared, in
- * its place, or a new one at the end (name is borrowed). */
-sl_value_t *sl_value_field_put(sl_value_t *v, const sl_field_name_t *name);
-/* A new slot at the end, for a name v is known not to have. */
-sl_value_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name);
+ * reference (NULL: a map). Its block is *home's when that holds one (which
+ * it then no longer does), and goes back there when the value is cleared
+ * and *home is empty; home may be NULL. The owner of *home frees what it
+ * holds (sl_fields_free) after the last value it gave out is cleared. */
+void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema, sl_fields_t **home);
+void sl_fields_free(sl_fields_t *f);
+/* The field name of FIELDS value v: the existing one, its value cleared,
+ * in its place, or a new one at the end (name is borrowed). */
+sl_field_t *sl_value_field_put(sl_value_t *v, const sl_field_name_t *name);
+/* A new field at the end, for a name v is known not to have. */
+sl_field_t *sl_value_field_append(sl_value_t *v, const sl_field_name_t *name);
 /* Sets n to name (copied) and its JSON key; sl_field_name_free releases. */
 void sl_field_name_init(sl_field_name_t *n, const char *name, size_t len);
 void sl_field_name_free(sl_field_name_t *n);
