@@ -233,6 +233,16 @@ void sl_json_write_string(sl_buf_t *out, const char *s, size_t len)
 	out->data[out->len] = '\0';
 }
 
+/* sl_buf_append without the call, for text made once (keys, constants). */
+static inline void put_bytes(sl_buf_t *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		sl_buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 /* sl_buf_append_char without the call for the writer's many small writes. */
 static inline void put_char(sl_buf_t *b, char c)
 {
@@ -693,11 +703,11 @@ static int write_fields(json_writer_t *w, const sl_fields_t *fs, const json_t *s
 		const sl_field_t *f = &fs->f[i];
 		if (i)
 			put_char(w->out, ',');
-		sl_buf_append(w->out, f->name->json, f->name->json_len);
+		put_bytes(w->out, f->name->json, f->name->json_len);
 		const json_t *sub = NULL;
 		bool matters = schema_matters(w, &f->value);
 		if (f->json && !matters) {
-			sl_buf_append(w->out, f->json, f->json_len);
+			put_bytes(w->out, f->json, f->json_len);
 			continue;
 		}
 		if (schema && matters) {

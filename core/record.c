@@ -31,12 +31,32 @@ static void fields_release(sl_fields_t *f)
 	sl_fields_free(f);
 }
 
+/* Whether v holds nothing to release (a value's setters skip the call
+ * to sl_value_clear then: a record's values are set a few times each). */
+static inline bool holds_nothing(const sl_value_t *v)
+{
+	return !v->data && !v->json && !v->schema && !v->fields;
+}
+
+static inline void forget(sl_value_t *v)
+{
+	v->kind = SL_VALUE_NULL;
+	v->borrowed = false;
+	v->len = 0;
+}
+
+static inline void reset(sl_value_t *v)
+{
+	if (holds_nothing(v))
+		forget(v);
+	else
+		sl_value_clear(v);
+}
+
 void sl_value_clear(sl_value_t *v)
 {
-	if (!v->data && !v->json && !v->schema && !v->fields) {
-		v->kind = SL_VALUE_NULL; /* nothing to release */
-		v->borrowed = false;
-		v->len = 0;
+	if (holds_nothing(v)) {
+		forget(v);
 		return;
 	}
 	if (!v->borrowed)
@@ -57,7 +77,7 @@ void sl_value_set_string(sl_value_t *v, const char *s, size_t len)
 
 void sl_value_set_bytes(sl_value_t *v, const void *p, size_t len)
 {
-	sl_value_clear(v);
+	reset(v);
 	char *d = sl_malloc(len + 1);
 	if (len)
 		memcpy(d, p, len);
@@ -69,7 +89,7 @@ void sl_value_set_bytes(sl_value_t *v, const void *p, size_t len)
 
 void sl_value_set_string_ref(sl_value_t *v, const char *s, size_t len)
 {
-	sl_value_clear(v);
+	reset(v);
 	v->kind = SL_VALUE_STRING;
 	v->borrowed = true;
 	v->data = s;
@@ -78,7 +98,7 @@ void sl_value_set_string_ref(sl_value_t *v, const char *s, size_t len)
 
 void sl_value_take_string(sl_value_t *v, char *s, size_t len)
 {
-	sl_value_clear(v);
+	reset(v);
 	v->kind = SL_VALUE_STRING;
 	v->data = s;
 	v->len = len;
@@ -86,7 +106,7 @@ void sl_value_take_string(sl_value_t *v, char *s, size_t len)
 
 void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema)
 {
-	sl_value_clear(v);
+	reset(v);
 	v->kind = SL_VALUE_JSON;
 	v->json = json;
 	v->schema = schema;
@@ -96,7 +116,7 @@ void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema, sl_fields_t 
 {
 	sl_fields_t *f = home ? *home : NULL;
 
-	sl_value_clear(v);
+	reset(v);
 	cap = cap ? cap : 1;
 	if (f && f->cap >= cap) {
 		*home = NULL;
