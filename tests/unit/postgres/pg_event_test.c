@@ -715,6 +715,63 @@ static void test_point_is_a_geometry_point_with_its_wkb(void)
 	ASSERT_REFUSED(600, -1, "(1,2", "not a valid point");
 }
 
+/* The "after" value of a NOT NULL column that came without a value (a
+ * delete's old row under REPLICA IDENTITY DEFAULT carries only the key):
+ * Debezium's fallback for the column's schema, not a null a required
+ * field cannot hold. */
+static char *required_null(sl_pg_decimal_mode_t dm, uint32_t oid, int32_t typmod)
+{
+	world_t w;
+	sl_pg_column_t col = {.name = "c", .type_oid = oid, .type_mod = typmod, .optional = false};
+	sl_pg_relation_t rel = {.oid = 1, .schema = "s", .table = "t", .ncols = 1, .cols = &col};
+	sl_pg_datum_t dt = {SL_PG_NULL, NULL, 0};
+	sl_pg_tuple_t tup = {1, &dt};
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	char *out;
+
+	world_init(&w, dm, SL_PG_TIME_ADAPTIVE);
+	if (sl_pg_event_build(w.b, &rel, 'c', NULL, &tup, &SRC, &key, &value, &topic, w.err,
+			      sizeof(w.err)) < 0) {
+		out = sl_asprintf("ERROR %s", w.err);
+	} else {
+		sl_buf_t b = {0};
+		sl_json_write(&b, json_object_get(json_object_get(value.json, "after"), "c"), NULL);
+		out = sl_buf_steal(&b);
+	}
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+	return out;
+}
+
+#define ASSERT_FALLBACK(dm, oid, typmod, want)                                                     \
+	do {                                                                                       \
+		char *got_ = required_null(dm, oid, typmod);                                       \
+		SL_ASSERT_TEXT(got_, want);                                                        \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_required_column_without_value_gets_debezium_fallback(void)
+{
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 16, -1, "false");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 23, -1, "0");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 701, -1, "0.0");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 25, -1, "\"\"");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 1007, -1, "[]");
+	/* numeric without a scale: a VariableScaleDecimal of 0 */
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 1700, -1, "{\"scale\":0,\"value\":\"AA==\"}");
+	/* money: a Decimal of 0, 0.0, or "0.00" as the mode has it */
+	ASSERT_FALLBACK(SL_PG_DECIMAL_PRECISE, 790, -1, "\"AA==\"");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_DOUBLE, 790, -1, "0.0");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_STRING, 790, -1, "\"0.00\"");
+	ASSERT_FALLBACK(SL_PG_DECIMAL_STRING, 1700, -1, "\"\"");
+	/* point: Debezium's Point.createValue(0, 0) */
+	ASSERT_FALLBACK(
+		SL_PG_DECIMAL_PRECISE, 600, -1,
+		"{\"x\":0.0,\"y\":0.0,\"wkb\":\"AQEAAAAAAAAAAAAAAAAAAAAAAAAA\",\"srid\":null}");
+}
+
 static void test_unchanged_toast_becomes_placeholder_or_old_value(void)
 {
 	world_t w;
@@ -1047,6 +1104,8 @@ void pg_event_test_register(void)
 		 test_bit_strings_are_little_endian_bits_or_a_boolean},
 		{"point is a geometry point with its wkb",
 		 test_point_is_a_geometry_point_with_its_wkb},
+		{"a required column without a value gets Debezium's fallback",
+		 test_required_column_without_value_gets_debezium_fallback},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("pg_event", NULL, NULL, tests);
