@@ -243,8 +243,10 @@ bool sl_kafka_is_embedded(const sl_kafka_t *k)
 }
 
 /* 1: exists, 0: missing, -1: metadata failed. */
-static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
-			size_t errstr_size)
+/* The topic's partition count, 0 when it does not exist, -1 with errstr
+ * when the cluster does not answer. */
+static int topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+			    size_t errstr_size)
 {
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
@@ -256,7 +258,7 @@ static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char 
 	int found = 0;
 	for (int i = 0; i < md->topic_cnt; i++) {
 		if (!strcmp(md->topics[i].topic, topic) && !md->topics[i].err) {
-			found = 1;
+			found = md->topics[i].partition_cnt;
 			break;
 		}
 	}
@@ -264,8 +266,22 @@ static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char 
 	return found;
 }
 
-static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int rf, int timeout_ms,
-			char *errstr, size_t errstr_size)
+int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+	char err[256];
+	return topic_partitions(rk, topic, timeout_ms, err, sizeof(err));
+}
+
+static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+			size_t errstr_size)
+{
+	int n = topic_partitions(rk, topic, timeout_ms, errstr, errstr_size);
+	return n < 0 ? -1 : n > 0;
+}
+
+static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int rf,
+			const char *const *configs, int timeout_ms, char *errstr,
+			size_t errstr_size)
 {
 	char rderr[512];
 	int rc = -1;
@@ -273,6 +289,8 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 		rd_kafka_NewTopic_new(topic, partitions, rf, rderr, sizeof(rderr));
 	if (!nt)
 		return sl_seterr(errstr, errstr_size, "topic %s: %s", topic, rderr);
+	for (; configs && configs[0]; configs += 2)
+		rd_kafka_NewTopic_set_config(nt, configs[0], configs[1]);
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	rd_kafka_AdminOptions_t *opts =
 		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
@@ -358,6 +376,14 @@ int64_t sl_kafka_topic_max_message_bytes(rd_kafka_t *rk, const char *topic, int 
 int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
 			  int replication_factor, int timeout_ms, char *errstr, size_t errstr_size)
 {
+	return sl_kafka_ensure_topic_configs(k, rk, topic, partitions, replication_factor, NULL,
+					     timeout_ms, errstr, errstr_size);
+}
+
+int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
+				  int replication_factor, const char *const *configs,
+				  int timeout_ms, char *errstr, size_t errstr_size)
+{
 	int exists = topic_exists(rk, topic, timeout_ms, errstr, errstr_size);
 	if (exists != 0)
 		return exists > 0 ? 0 : -1;
@@ -370,7 +396,7 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 					 rd_kafka_err2str(err));
 		return 0;
 	}
-	if (create_topic(rk, topic, partitions, replication_factor, timeout_ms, errstr,
+	if (create_topic(rk, topic, partitions, replication_factor, configs, timeout_ms, errstr,
 			 errstr_size) != 0)
 		return -1;
 	SL_INFO(NULL,

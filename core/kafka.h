@@ -61,6 +61,16 @@ void sl_kafka_describe_defaults(FILE *out);
 int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
 			  int replication_factor, int timeout_ms, char *errstr, size_t errstr_size);
 
+/* sl_kafka_ensure_topic creating the topic with configs ("name", "value",
+ * ..., NULL; e.g. cleanup.policy=compact); a topic that exists is taken as
+ * it is. */
+int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
+				  int replication_factor, const char *const *configs,
+				  int timeout_ms, char *errstr, size_t errstr_size);
+/* The topic's partition count; 0 when it does not exist, -1 when the
+ * cluster did not answer within timeout_ms. */
+int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms);
+
 /* The client's message.max.bytes: the largest record it sends. */
 size_t sl_kafka_max_message_bytes(rd_kafka_t *rk);
 

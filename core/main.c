@@ -529,11 +529,26 @@ static int cmd_offsets(int argc, char **argv)
 	const char *path = sl_config_get(wcfg, "offset.storage.file.filename");
 	if (!path)
 		path = sl_options_find(sl_worker_options, "offset.storage.file.filename")->def;
+	const char *topic = sl_config_get(wcfg, "offset.storage.topic");
 	char err[1024];
 	int rc = 1;
-	/* Lenient: list shows malformed entries (marked "malformed") and reset
-	 * removes them, where the worker refuses the file. */
-	sl_offset_store_t *s = sl_offset_store_open_lenient(path, true, err, sizeof(err));
+	sl_kafka_t *kafka = NULL;
+	sl_offset_store_t *s = NULL;
+	if (topic) {
+		/* the topic as the worker reads it (malformed records listed
+		 * and removable: the store reads them all) */
+		kafka = sl_kafka_new(wcfg, err, sizeof(err));
+		const char *p = sl_config_get(wcfg, "offset.storage.partitions");
+		const char *r = sl_config_get(wcfg, "offset.storage.replication.factor");
+		if (kafka)
+			s = sl_offset_store_open_kafka(kafka, topic, p ? atoi(p) : 25,
+						       r ? atoi(r) : 3, err, sizeof(err));
+		path = topic;
+	} else {
+		/* Lenient: list shows malformed entries (marked "malformed")
+		 * and reset removes them, where the worker refuses the file. */
+		s = sl_offset_store_open_lenient(path, true, err, sizeof(err));
+	}
 	if (!s) {
 		fprintf(stderr, "error: %s\n", err);
 		goto out;
@@ -563,6 +578,7 @@ static int cmd_offsets(int argc, char **argv)
 	}
 	sl_offset_store_close(s);
 out:
+	sl_kafka_free(kafka);
 	sl_config_free(wcfg);
 	return rc;
 }

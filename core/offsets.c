@@ -1,6 +1,7 @@
 /* Source offset tracking (acknowledged-prefix per source partition) and the
  * standalone offset file store. */
 #include "offsets.h"
+#include "offsets_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -249,23 +250,6 @@ size_t sl_offset_tracker_memory(const sl_offset_tracker_t *t)
 /* How much of a malformed entry a message quotes. */
 #define ENTRY_TEXT_MAX 160
 
-struct sl_offset_store {
-	pthread_mutex_t lock;
-	char *path;
-	int lock_fd;
-	/* "<canonical [connector, partition]>" -> {"key": [...], "value": {...}} */
-	json_t *entries;
-	/* Entries that do not parse, in file order: {"index": n in the file's
-	 * "offsets" array, "connector": name (when the key names one),
-	 * "malformed": why, "entry": the entry as found}. Written back as they
-	 * were until a reset removes them. */
-	json_t *malformed;
-	/* Why the whole file is not an offset file (not JSON, not version 1,
-	 * no "offsets" array), or NULL. While set, only a reset of every
-	 * connector writes the file. */
-	char *unreadable;
-};
-
 static char *store_key(const char *connector, const json_t *partition)
 {
 	json_t *k = json_pack("[sO]", connector, partition);
@@ -337,8 +321,7 @@ static json_t *document_offsets(const char *text, size_t len, json_t **root, cha
 	return NULL;
 }
 
-/* Takes entry index of the file's "offsets" array into the store. */
-static void load_entry(sl_offset_store_t *s, size_t index, json_t *e)
+void sl_offset_store_load_entry(sl_offset_store_t *s, size_t index, json_t *e)
 {
 	const char *connector;
 	bool tombstone;
@@ -355,6 +338,16 @@ static void load_entry(sl_offset_store_t *s, size_t index, json_t *e)
 		return;
 	}
 	k = sl_offset_partition_key(key);
+	/* a later record of a key replaces a malformed one before it (a
+	 * topic's records come in order; a file's keys are unique) */
+	for (size_t i = json_array_size(s->malformed); i-- > 0;) {
+		json_t *bad = json_object_get(
+			json_object_get(json_array_get(s->malformed, i), "entry"), "key");
+		char *bk = bad ? sl_offset_partition_key(bad) : NULL;
+		if (bk && !strcmp(bk, k))
+			json_array_remove(s->malformed, i);
+		free(bk);
+	}
 	if (tombstone)
 		json_object_del(s->entries, k);
 	else
@@ -391,21 +384,27 @@ static int store_load(sl_offset_store_t *s, char *errstr, size_t errstr_size)
 		s->unreadable = sl_strdup(why);
 	}
 	json_array_foreach(list, i, e) {
-		load_entry(s, i, e);
+		sl_offset_store_load_entry(s, i, e);
 	}
 	json_decref(root);
 	return 0;
 }
 
-sl_offset_store_t *sl_offset_store_open_lenient(const char *path, bool lock, char *errstr,
-						size_t errstr_size)
+sl_offset_store_t *sl_offset_store_alloc(const char *where)
 {
 	sl_offset_store_t *s = sl_calloc(1, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
-	s->path = sl_strdup(path);
+	s->path = sl_strdup(where);
 	s->lock_fd = -1;
 	s->entries = json_object();
 	s->malformed = json_array();
+	return s;
+}
+
+sl_offset_store_t *sl_offset_store_open_lenient(const char *path, bool lock, char *errstr,
+						size_t errstr_size)
+{
+	sl_offset_store_t *s = sl_offset_store_alloc(path);
 	if (lock) {
 		char *lp = sl_asprintf("%s.lock", path);
 		s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -449,6 +448,7 @@ void sl_offset_store_close(sl_offset_store_t *s)
 		return;
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	sl_offsets_kafka_free(s->kafka);
 	json_decref(s->entries);
 	json_decref(s->malformed);
 	free(s->unreadable);
@@ -601,17 +601,24 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_
 		return rc;
 	}
 	const char *pk;
-	json_t *po;
+	json_t *po, *changed = json_array();
 	json_object_foreach((json_t *)offsets, pk, po) {
 		json_t *partition = json_object_get(po, "partition");
 		json_t *offset = json_object_get(po, "offset");
 		char *k = store_key(connector, partition);
-		json_object_set_new(
-			s->entries, k,
-			json_pack("{s:[sO],s:O}", "key", connector, partition, "value", offset));
+		/* a key read from a topic keeps its text (its key order): the
+		 * same bytes are the same key to compaction */
+		json_t *old = json_object_get(s->entries, k);
+		json_t *key = old ? json_incref(json_object_get(old, "key"))
+				  : json_pack("[sO]", connector, partition);
+		json_t *e = json_pack("{s:o,s:O}", "key", key, "value", offset);
+		json_array_append(changed, e);
+		json_object_set_new(s->entries, k, e);
 		free(k);
 	}
-	int rc = store_write(s, errstr, errstr_size);
+	int rc = s->kafka ? sl_offsets_kafka_send(s->kafka, changed, errstr, errstr_size)
+			  : store_write(s, errstr, errstr_size);
+	json_decref(changed);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -637,6 +644,7 @@ int sl_offset_store_reset(sl_offset_store_t *s, const char *connector, char *err
 	const char *k;
 	json_t *e;
 	void *tmp;
+	size_t i;
 	if (unreadable && connector) {
 		sl_seterr(errstr, errstr_size,
 			  "%s is not a sluice offset file (%s), so the offsets of connector %s "
@@ -647,23 +655,50 @@ int sl_offset_store_reset(sl_offset_store_t *s, const char *connector, char *err
 	}
 	s->unreadable = NULL;
 	removed += unreadable != NULL;
+	/* what goes, kept until it is gone for good: Kafka Connect's
+	 * tombstones (a null value) for a topic */
+	json_t *gone = json_object(), *gone_bad = json_array();
 	json_object_foreach_safe(s->entries, tmp, k, e) {
 		if (entry_of(e, connector)) {
+			json_object_set(gone, k, e);
 			json_object_del(s->entries, k);
 			removed++;
 		}
 	}
-	for (size_t i = json_array_size(s->malformed); i-- > 0;) {
+	for (i = json_array_size(s->malformed); i-- > 0;) {
 		if (entry_of(json_array_get(s->malformed, i), connector)) {
+			json_array_append(gone_bad, json_array_get(s->malformed, i));
 			json_array_remove(s->malformed, i);
 			removed++;
 		}
 	}
-	rc = store_write(s, errstr, errstr_size);
-	if (rc != 0) /* the file still is what it was */
+	if (s->kafka) {
+		json_t *tombstones = json_array();
+		json_object_foreach(gone, k, e) {
+			json_array_append_new(
+				tombstones,
+				json_pack("{s:O,s:n}", "key", json_object_get(e, "key"), "value"));
+		}
+		json_array_foreach(gone_bad, i, e) {
+			json_t *key = json_object_get(json_object_get(e, "entry"), "key");
+			if (key) /* a key that parsed as JSON */
+				json_array_append_new(tombstones,
+						      json_pack("{s:O,s:n}", "key", key, "value"));
+		}
+		rc = sl_offsets_kafka_send(s->kafka, tombstones, errstr, errstr_size);
+		json_decref(tombstones);
+	} else {
+		rc = store_write(s, errstr, errstr_size);
+	}
+	if (rc != 0) { /* the store still is what it was */
 		s->unreadable = unreadable;
-	else
+		json_object_update(s->entries, gone);
+		json_array_extend(s->malformed, gone_bad);
+	} else {
 		free(unreadable);
+	}
+	json_decref(gone);
+	json_decref(gone_bad);
 out:
 	pthread_mutex_unlock(&s->lock);
 	return rc == 0 ? removed : -1;

@@ -74,6 +74,16 @@ typedef struct sl_offset_store sl_offset_store_t;
  * and saying how to recover (sl_offset_store_verify's message). */
 sl_offset_store_t *sl_offset_store_open(const char *path, bool lock, char *errstr,
 					size_t errstr_size);
+/* Opens the offset store kept in Kafka topic (offset.storage.topic), as
+ * Kafka Connect's distributed workers keep theirs: created when missing
+ * (compacted, with partitions and replication_factor; -1: the broker's
+ * default), then read to its end. Writes wait until Kafka has them. The
+ * rest of this API works on it as on a file; malformed records are
+ * refused as a file's malformed entries are. NULL with errstr. */
+typedef struct sl_kafka sl_kafka_t;
+sl_offset_store_t *sl_offset_store_open_kafka(sl_kafka_t *k, const char *topic, int partitions,
+					      int replication_factor, char *errstr,
+					      size_t errstr_size);
 /* Like sl_offset_store_open, but opens a file that is not an offset file
  * or holds malformed entries, for `sluice offsets list|reset`: malformed
  * entries are listed (marked "malformed") and removed by a reset, and a

@@ -61,14 +61,27 @@ sl_worker_t *sl_worker_new(const sl_config_t *cfg, char *errstr, size_t errstr_s
 	w->kafka = sl_kafka_new(w->config, errstr, errstr_size);
 	if (!w->kafka)
 		goto fail;
-	w->offsets = sl_offset_store_open(w->settings.offset_file, true, errstr, errstr_size);
+	const sl_worker_settings_t *ws = &w->settings;
+	if (ws->offset_topic) {
+		w->offsets = sl_offset_store_open_kafka(
+			w->kafka, ws->offset_topic, (int)ws->offset_topic_partitions,
+			(int)ws->offset_topic_replication_factor, errstr, errstr_size);
+		/* a record that does not parse would lose its position */
+		if (w->offsets && sl_offset_store_verify(w->offsets, errstr, errstr_size) != 0) {
+			sl_offset_store_close(w->offsets);
+			w->offsets = NULL;
+		}
+	} else {
+		w->offsets = sl_offset_store_open(ws->offset_file, true, errstr, errstr_size);
+	}
 	if (!w->offsets)
 		goto fail;
 	char host[256] = "localhost";
 	gethostname(host, sizeof(host) - 1);
 	w->worker_id = sl_asprintf("%s:%ld", host, (long)getpid());
-	SL_INFO(NULL, "worker %s: Kafka at %s, offsets in %s", w->worker_id,
-		sl_kafka_bootstrap(w->kafka), w->settings.offset_file);
+	SL_INFO(NULL, "worker %s: Kafka at %s, offsets in %s%s", w->worker_id,
+		sl_kafka_bootstrap(w->kafka), ws->offset_topic ? "topic " : "",
+		ws->offset_topic ? ws->offset_topic : ws->offset_file);
 	return w;
 fail:
 	sl_worker_free(w);

@@ -16,6 +16,9 @@ typedef struct sl_worker sl_worker_t;
 typedef struct sl_worker_settings {
 	char *bootstrap_servers;
 	char *offset_file;
+	char *offset_topic; /* offset.storage.topic: offsets in Kafka; NULL: the file */
+	int64_t offset_topic_partitions;
+	int64_t offset_topic_replication_factor;
 	int64_t offset_flush_interval_ms;
 	int64_t offset_flush_timeout_ms;
 	int64_t shutdown_timeout_ms;

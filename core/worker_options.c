@@ -59,6 +59,27 @@ const sl_option_t sl_worker_options[] = {
 	 .doc = "File holding source connector offsets (standalone mode). Replaced atomically "
 		"on each flush and locked while a worker runs.",
 	 SL_OPT_AT(sl_worker_settings_t, offset_file)},
+	{.name = "offset.storage.topic",
+	 .type = SL_OPT_STRING,
+	 .doc = "Kafka topic holding source connector offsets, in Kafka Connect's format (keys "
+		"[\"<connector>\",{partition}], JSON offsets, compacted): a connector moved from "
+		"a Kafka Connect cluster sharing the topic resumes where that cluster stopped, "
+		"and the other way round. Created when missing. When set, "
+		"offset.storage.file.filename is not used.",
+	 SL_OPT_AT(sl_worker_settings_t, offset_topic)},
+	{.name = "offset.storage.partitions",
+	 .type = SL_OPT_INT,
+	 .def = "25",
+	 SL_OPT_MIN(1),
+	 .doc = "Partitions of offset.storage.topic when sluice creates it.",
+	 SL_OPT_AT(sl_worker_settings_t, offset_topic_partitions)},
+	{.name = "offset.storage.replication.factor",
+	 .type = SL_OPT_INT,
+	 .def = "3",
+	 SL_OPT_MIN(-1),
+	 .doc = "Replication factor of offset.storage.topic when sluice creates it (-1: the "
+		"broker's default).",
+	 SL_OPT_AT(sl_worker_settings_t, offset_topic_replication_factor)},
 	{.name = "offset.flush.interval.ms",
 	 .type = SL_OPT_INT,
 	 .def = "10000",
@@ -201,8 +222,8 @@ const char *const sl_worker_prefixes[] = {"producer.",      "consumer.",        
 #define WHY_REST "sluice's REST API does not use it"
 #define WHY_GROUP "sluice has no distributed mode yet and runs standalone"
 #define WHY_TOPICS                                                                                 \
-	"sluice runs standalone: offsets live in offset.storage.file.filename, connector "         \
-	"configs in files, and there are no internal topics"
+	"sluice runs standalone: connector configs live in files and statuses in the worker "      \
+	"(offsets in offset.storage.topic or offset.storage.file.filename)"
 #define WHY_CLIENT                                                                                 \
 	"it sets the clients of Kafka Connect's group and internal topics, which sluice does "     \
 	"not have (producer.*, consumer.* and admin.* set sluice's clients)"
@@ -220,9 +241,6 @@ const sl_option_t sl_worker_ignored_options[] = {
 	IGNORED("group.id", WHY_GROUP),
 	IGNORED("config.storage.topic", WHY_TOPICS),
 	IGNORED("config.storage.replication.factor", WHY_TOPICS),
-	IGNORED("offset.storage.topic", WHY_TOPICS),
-	IGNORED("offset.storage.partitions", WHY_TOPICS),
-	IGNORED("offset.storage.replication.factor", WHY_TOPICS),
 	IGNORED("status.storage.topic", WHY_TOPICS),
 	IGNORED("status.storage.partitions", WHY_TOPICS),
 	IGNORED("status.storage.replication.factor", WHY_TOPICS),

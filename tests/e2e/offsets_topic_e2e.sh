@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# End-to-end tests of offsets kept in a Kafka topic (offset.storage.topic)
+# against a real broker and a real Kafka Connect distributed worker (jars
+# from Maven Central, as bench/connect.sh fetches them):
+#   a. a file source SIGKILLed mid-stream resumes from the topic: every line
+#      arrives; the topic is compacted and holds Kafka Connect's keys
+#   b. Kafka Connect's FileStreamSource stops, sluice runs the same
+#      connector on the same offset topic: it goes on where Kafka Connect
+#      stopped (nothing read twice)
+#   c. and back: Kafka Connect resumes where sluice stopped
+source "$(dirname "$0")/lib.sh"
+
+CONNECT_SH=$E2E_ROOT/bench/connect.sh
+N=${E2E_LINES:-200000}
+M=20000
+
+need kcat python3 java curl seq awk sort
+if [[ ! -x $SLUICE ]]; then
+	fail "sluice binary $SLUICE is missing (build first)"
+	e2e_finish
+fi
+start_kafka || {
+	fail "start a Kafka broker"
+	e2e_finish
+}
+
+# topic_worker FILE TOPIC: a worker keeping its offsets in TOPIC.
+topic_worker()
+{
+	worker_conf "$1" "$E2E_TMP/unused.offsets"
+	printf '%s\n' "offset.storage.topic=$2" "offset.storage.partitions=5" \
+		"offset.storage.replication.factor=1" >>"$1"
+}
+
+# topic_config TOPIC: the topic's configs as the broker describes them.
+topic_config()
+{
+	local cp
+	cp=$("$KAFKA_SH" classpath) || return 1
+	java -cp "$cp" kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --describe \
+		--entity-type topics --entity-name "$1" 2>/dev/null
+}
+
+# distinct_count TOPIC: distinct values in TOPIC.
+distinct_count()
+{
+	kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -f '%s\n' 2>/dev/null | sort -u | wc -l
+}
+
+scenario_kill_resume()
+{
+	local d=$E2E_TMP/a
+	mkdir -p "$d"
+	# the file grows for a few seconds, so the kill lands mid-stream
+	gen_lines "$d/all.txt" "$N"
+	: >"$d/in.txt"
+	IN=$d/in.txt split -n l/20 --filter='cat >>"$IN"; sleep 0.5' "$d/all.txt" &
+	local writer=$!
+	E2E_PIDS+=("$writer")
+	topic_worker "$d/worker.properties" e2e-o-offsets-a
+	props "$d/source.properties" "name=e2e-o-a" "connector.class=file-source" \
+		"file=$d/in.txt" "topic=e2e-o-a" "batch.size=500" \
+		"topic.creation.default.partitions=1" "topic.creation.default.replication.factor=1"
+	start_worker a "$d/worker.properties" "$d/source.properties"
+	check "a: records flow before the kill" wait_topic_count e2e-o-a $((N / 4)) 60
+	kill_worker a KILL
+	local before
+	before=$(topic_count e2e-o-a)
+	log "a: SIGKILL with $before of $N lines in the topic"
+	check "a: the worker died mid-stream" test "$before" -gt 0 -a "$before" -lt "$N"
+	start_worker a "$d/worker.properties" "$d/source.properties"
+	wait "$writer"
+	forget_pid "$writer"
+	check "a: every line arrives after the restart" wait_topic_count e2e-o-a "$N" 120
+	sleep 2
+	local total distinct
+	total=$(topic_count e2e-o-a)
+	distinct=$(distinct_count e2e-o-a)
+	log "a: $total records, $distinct distinct, of $N lines"
+	check "a: nothing lost" test "$distinct" -eq "$N"
+	check "a: resumed from the stored offset (not from the start)" \
+		test "$total" -lt $((N + before))
+	check "a: worker exits 0 on SIGTERM" stop_worker a
+	check "a: the offset topic is compacted" grep -q "cleanup.policy=compact" \
+		<(topic_config e2e-o-offsets-a)
+	local key value
+	key=$(kcat -b "$BOOTSTRAP" -C -t e2e-o-offsets-a -o beginning -e -q -f '%k\n' | tail -1)
+	value=$(kcat -b "$BOOTSTRAP" -C -t e2e-o-offsets-a -o beginning -e -q -f '%s\n' | tail -1)
+	check "a: Kafka Connect's key [connector, partition]" \
+		test "$key" == "[\"e2e-o-a\",{\"filename\":\"$d/in.txt\"}]"
+	check "a: the last offset is the file's end" \
+		test "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["position"])' "$value")" \
+		-eq "$(stat -c %s "$d/in.txt")"
+}
+
+# Kafka Connect distributed (one worker) with the given offset topic.
+start_connect()
+{
+	local d=$E2E_TMP/connect cp
+	mkdir -p "$d"
+	cp=$("$CONNECT_SH" fetch) || return 1
+	CONNECT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	props "$d/worker.properties" "bootstrap.servers=$BOOTSTRAP" \
+		"listeners=http://127.0.0.1:$CONNECT_PORT" "group.id=e2e-o-connect" \
+		"offset.storage.topic=$1" "offset.storage.replication.factor=1" \
+		"offset.storage.partitions=5" \
+		"config.storage.topic=e2e-o-configs" "config.storage.replication.factor=1" \
+		"status.storage.topic=e2e-o-status" "status.storage.replication.factor=1" \
+		"offset.flush.interval.ms=500" \
+		"key.converter=org.apache.kafka.connect.storage.StringConverter" \
+		"value.converter=org.apache.kafka.connect.storage.StringConverter"
+	cat >"$d/log4j2.properties" <<'LOG'
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${sys:connect.log.file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+LOG
+	setsid nice -n 10 java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+		-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+		-Dconnect.log.file="$E2E_TMP/connect.log" \
+		-Dlog4j2.configurationFile="file:$d/log4j2.properties" \
+		-cp "$cp" org.apache.kafka.connect.cli.ConnectDistributed "$d/worker.properties" \
+		>>"$d/stdout.log" 2>&1 </dev/null &
+	CONNECT_PID=$!
+	E2E_PIDS+=("$CONNECT_PID")
+	log "kafka connect (distributed): pid $CONNECT_PID, REST on $CONNECT_PORT"
+	wait_for 90 curl -sf "http://127.0.0.1:$CONNECT_PORT/connectors" >/dev/null
+}
+
+stop_connect()
+{
+	local i
+	[[ -n ${CONNECT_PID:-} ]] || return 0
+	kill -TERM "$CONNECT_PID" 2>/dev/null
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$CONNECT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$CONNECT_PID" 2>/dev/null
+	wait "$CONNECT_PID" 2>/dev/null
+	forget_pid "$CONNECT_PID"
+	CONNECT_PID=
+}
+
+# The connector both run: Kafka Connect's FileStreamSource config, which
+# sluice takes as it is.
+FILE_CONNECTOR_CLASS=org.apache.kafka.connect.file.FileStreamSourceConnector
+
+scenario_connect_and_back()
+{
+	local d=$E2E_TMP/b in
+	mkdir -p "$d"
+	in=$d/in.txt
+	gen_lines "$in" "$M" first
+	if ! start_connect e2e-o-offsets-b; then
+		fail "b: Kafka Connect (distributed) starts"
+		return
+	fi
+	curl -sf -X PUT -H 'Content-Type: application/json' \
+		"http://127.0.0.1:$CONNECT_PORT/connectors/e2e-o-b/config" \
+		-d "{\"connector.class\":\"$FILE_CONNECTOR_CLASS\",\"file\":\"$in\",\"topic\":\"e2e-o-b\",\"tasks.max\":\"1\"}" \
+		>/dev/null
+	check "b: Kafka Connect copies the first $M lines" wait_topic_count e2e-o-b "$M" 120
+	sleep 3 # its offsets flushed (every 500 ms)
+	stop_connect
+	check "b: Kafka Connect stored its offset in the topic" \
+		grep -q '"e2e-o-b"' <(kcat -b "$BOOTSTRAP" -C -t e2e-o-offsets-b -o beginning -e -q -f '%k\n')
+
+	gen_lines "$d/more.txt" "$M" second
+	cat "$d/more.txt" >>"$in"
+	topic_worker "$d/worker.properties" e2e-o-offsets-b
+	props "$d/source.properties" "name=e2e-o-b" "connector.class=$FILE_CONNECTOR_CLASS" \
+		"file=$in" "topic=e2e-o-b" "tasks.max=1"
+	start_worker b "$d/worker.properties" "$d/source.properties"
+	check "b: sluice goes on with the next $M lines" wait_topic_count e2e-o-b $((2 * M)) 60
+	sleep 2
+	local total
+	total=$(topic_count e2e-o-b)
+	log "b: $total records after sluice (Kafka Connect wrote $M)"
+	check "b: sluice read nothing Kafka Connect had sent" test "$total" -eq $((2 * M))
+	check "b: sluice exits 0 on SIGTERM (its offsets stored)" stop_worker b
+
+	gen_lines "$d/more.txt" "$M" third
+	cat "$d/more.txt" >>"$in"
+	if ! start_connect e2e-o-offsets-b; then
+		fail "c: Kafka Connect (distributed) starts again"
+		return
+	fi
+	check "c: Kafka Connect resumes with the last $M lines" \
+		wait_topic_count e2e-o-b $((3 * M)) 120
+	sleep 2
+	total=$(topic_count e2e-o-b)
+	log "c: $total records after Kafka Connect again"
+	check "c: Kafka Connect read nothing sluice had sent" test "$total" -eq $((3 * M))
+	check "c: every line once" test "$(distinct_count e2e-o-b)" -eq $((3 * M))
+	stop_connect
+}
+
+scenario_kill_resume
+scenario_connect_and_back
+e2e_finish
