@@ -102,6 +102,9 @@ int sl_pg_offset_from_json(const json_t *j, sl_pg_offset_t *o, char *errstr, siz
 	o->lsn = (uint64_t)json_integer_value(lsn);
 	if (json_is_integer(tx))
 		o->txid = json_integer_value(tx);
+	const json_t *proc = json_object_get(j, "lsn_proc");
+	if (json_is_integer(proc) && json_integer_value(proc) > 0)
+		o->lsn_proc = (uint64_t)json_integer_value(proc);
 	if (json_is_integer(ts))
 		o->ts_usec = json_integer_value(ts);
 	o->last_snapshot_record = json_is_true(json_object_get(j, "last_snapshot_record"));

@@ -14,7 +14,10 @@ typedef struct sl_pg_offset {
 	/* The position: where streaming resumes. Transactions whose commit
 	 * record starts before it are already done (see pg_source.c). */
 	uint64_t lsn;
-	int64_t txid;              /* -1: none */
+	int64_t txid; /* -1: none */
+	/* Debezium's lsn_proc: the last event processed, in transaction txid
+	 * (0: none). sluice writes the commit's end, as lsn. */
+	uint64_t lsn_proc;
 	int64_t ts_usec;           /* commit (or snapshot) time, µs since the epoch */
 	bool snapshot;             /* written by the snapshot */
 	bool last_snapshot_record; /* the snapshot's last record */

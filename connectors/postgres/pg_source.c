@@ -257,6 +257,11 @@ static sl_rc_t setup(sl_task_ctx_t *ctx, sl_pg_source_t *st, bool first)
 		 * transaction: source.sequence's "last commit" until the next. */
 		if (has_offset && !off.snapshot)
 			st->last_commit_lsn = off.lsn;
+		st->resume_xid = -1;
+		if (has_offset && !off.snapshot && off.txid >= 0 && off.lsn_proc) {
+			st->resume_xid = off.txid;
+			st->resume_lsn = off.lsn_proc;
+		}
 		snap = sl_pg_need_snapshot(st->cfg.snapshot_mode, has_offset,
 					   sl_pg_offset_snapshot_done(&off), slot.exists,
 					   slot.confirmed_flush, off.lsn);

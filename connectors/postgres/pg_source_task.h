@@ -99,6 +99,11 @@ typedef struct sl_pg_source {
 	 * (what a heartbeat's offset may say). */
 	uint64_t stream_from;
 	uint64_t skip_before;
+	/* Resuming from an offset Debezium wrote: its last processed event
+	 * (lsn_proc) in transaction resume_xid (-1: none). PostgreSQL sends
+	 * that transaction again; its events up to that one are skipped. */
+	int64_t resume_xid;
+	uint64_t resume_lsn;
 	uint64_t safe_lsn;
 	uint64_t server_wal_end; /* the newest WAL end the server sent (slot lag gauge) */
 	int64_t last_txid, last_ts_usec;

@@ -213,13 +213,20 @@ static sl_rc_t on_key_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg
 	return emit_change(ctx, st, msg->rel, 'c', NULL, &msg->new_tuple, &src, batch);
 }
 
+/* An event of the transaction the stored offset is in, at or before the
+ * last one Debezium processed (Debezium resumes inside a transaction). */
+static bool replayed(const sl_pg_source_t *st, uint64_t lsn)
+{
+	return st->resume_xid >= 0 && st->xid == (uint64_t)st->resume_xid && lsn <= st->resume_lsn;
+}
+
 static sl_rc_t on_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_msg_t *msg,
 			 uint64_t lsn, sl_batch_t *batch)
 {
 	char op = msg->type == 'I' ? 'c' : msg->type == 'U' ? 'u' : 'd';
 	const sl_pg_tuple_t *before = NULL, *after = NULL;
 
-	if (!st->in_txn || st->skip_txn || op_skipped(st, op) ||
+	if (!st->in_txn || st->skip_txn || replayed(st, lsn) || op_skipped(st, op) ||
 	    !sl_pg_filter_match(st->filter, msg->rel->schema, msg->rel->table))
 		return SL_OK;
 	if (op == 'u' && msg->has_old)
@@ -239,7 +246,7 @@ static sl_rc_t on_truncate(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_m
 {
 	sl_pg_source_info_t src = change_source(st, lsn);
 
-	if (!st->in_txn || st->skip_txn || op_skipped(st, 't'))
+	if (!st->in_txn || st->skip_txn || replayed(st, lsn) || op_skipped(st, 't'))
 		return SL_OK;
 	for (int i = 0; i < msg->nrelids; i++) {
 		const sl_pg_relation_t *rel = sl_pg_decoder_relation(st->dec, msg->relids[i]);
@@ -272,7 +279,7 @@ static sl_rc_t on_message(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_ms
 	sl_record_t *rec;
 	char err[512];
 
-	if (msg->transactional && (!st->in_txn || st->skip_txn))
+	if (msg->transactional && (!st->in_txn || st->skip_txn || replayed(st, msg->lsn)))
 		return SL_OK;
 	if (!msg->transactional) {
 		/* Debezium takes a message outside a transaction as a commit of
@@ -348,6 +355,8 @@ static void on_commit(sl_pg_source_t *st, const sl_pg_msg_t *msg, sl_batch_t *ba
 	 * at, which PostgreSQL sets to the transaction's end (end_lsn), not
 	 * the commit record's start (commit_lsn). */
 	st->last_commit_lsn = msg->end_lsn;
+	if (st->resume_xid >= 0 && st->xid == (uint64_t)st->resume_xid)
+		st->resume_xid = -1; /* past the stored transaction */
 	st->in_txn = false;
 	st->skip_txn = false;
 	st->txn_records = 0;

@@ -8,13 +8,22 @@
 #      connector on the same offset topic: it goes on where Kafka Connect
 #      stopped (nothing read twice)
 #   c. and back: Kafka Connect resumes where sluice stopped
+#   d. Debezium's PostgreSQL connector on Kafka Connect snapshots and
+#      streams a table, stops; sluice runs the same config on the same
+#      offset topic: it streams on from Debezium's position, with no new
+#      snapshot, every change once
+# E2E_SCENARIOS picks some of "a b d" (b runs c).
 source "$(dirname "$0")/lib.sh"
 
 CONNECT_SH=$E2E_ROOT/bench/connect.sh
 N=${E2E_LINES:-200000}
 M=20000
 
-need kcat python3 java curl seq awk sort
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+DEBEZIUM_VERSION=${DEBEZIUM_VERSION:-3.6.1.Final}
+export DEBEZIUM_VERSION
+
+need kcat python3 java curl seq awk sort split "$PG_BIN/psql"
 if [[ ! -x $SLUICE ]]; then
 	fail "sluice binary $SLUICE is missing (build first)"
 	e2e_finish
@@ -93,12 +102,14 @@ scenario_kill_resume()
 		-eq "$(stat -c %s "$d/in.txt")"
 }
 
-# Kafka Connect distributed (one worker) with the given offset topic.
+# start_connect OFFSET_TOPIC [fetch-debezium]: Kafka Connect distributed
+# (one worker) with the given offset topic (the FileStream connectors, or
+# Debezium's PostgreSQL connector).
 start_connect()
 {
 	local d=$E2E_TMP/connect cp
 	mkdir -p "$d"
-	cp=$("$CONNECT_SH" fetch) || return 1
+	cp=$("$CONNECT_SH" "${2:-fetch}") || return 1
 	CONNECT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	props "$d/worker.properties" "bootstrap.servers=$BOOTSTRAP" \
 		"listeners=http://127.0.0.1:$CONNECT_PORT" "group.id=e2e-o-connect" \
@@ -106,9 +117,11 @@ start_connect()
 		"offset.storage.partitions=5" \
 		"config.storage.topic=e2e-o-configs" "config.storage.replication.factor=1" \
 		"status.storage.topic=e2e-o-status" "status.storage.replication.factor=1" \
-		"offset.flush.interval.ms=500" \
-		"key.converter=org.apache.kafka.connect.storage.StringConverter" \
-		"value.converter=org.apache.kafka.connect.storage.StringConverter"
+		"offset.flush.interval.ms=500" "plugin.discovery=service_load" \
+		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false"
+	local conv=org.apache.kafka.connect.storage.StringConverter # lines as they are
+	[[ ${2:-} == fetch-debezium ]] && conv=org.apache.kafka.connect.json.JsonConverter
+	printf '%s\n' "key.converter=$conv" "value.converter=$conv" >>"$d/worker.properties"
 	cat >"$d/log4j2.properties" <<'LOG'
 status = warn
 appender.file.type = File
@@ -200,6 +213,85 @@ scenario_connect_and_back()
 	stop_connect
 }
 
-scenario_kill_resume
-scenario_connect_and_back
+sql()
+{
+	"$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
+		-c "$*"
+}
+
+# The Debezium connector's config as key=value lines (the same for both).
+DBZ_PROPS=(
+	"connector.class=io.debezium.connector.postgresql.PostgresConnector" "tasks.max=1"
+	"database.hostname=127.0.0.1" "database.user=postgres" "database.password=unused"
+	"database.dbname=postgres" "plugin.name=pgoutput" "slot.name=mig_slot"
+	"publication.name=mig_pub" "publication.autocreate.mode=disabled"
+	"schema.include.list=mig" "topic.prefix=mig" "snapshot.mode=initial"
+)
+
+# events: the ops and ids of mig.t's change events, "op:id" per line.
+events()
+{
+	kcat -b "$BOOTSTRAP" -C -t mig.mig.t -o beginning -e -q -f '%s\n' 2>/dev/null |
+		python3 -c 'import json,sys
+for l in sys.stdin:
+    if l.strip() in ("", "null"): continue
+    e = json.loads(l)
+    row = e["after"] or e["before"]
+    print("%s:%s" % (e["op"], row["id"]))'
+}
+
+scenario_debezium_moves_to_sluice()
+{
+	local d=$E2E_TMP/d
+	mkdir -p "$d"
+	if ! start_pg pg PGPORT; then
+		fail "d: start PostgreSQL"
+		return
+	fi
+	sql "CREATE SCHEMA mig; CREATE TABLE mig.t (id int PRIMARY KEY, v text);
+		INSERT INTO mig.t SELECT g, 'snap-' || g FROM generate_series(1, 3) g;
+		CREATE PUBLICATION mig_pub FOR TABLE mig.t;"
+	stop_connect
+	if ! start_connect e2e-o-offsets-d fetch-debezium; then
+		fail "d: Kafka Connect with Debezium starts"
+		return
+	fi
+	local json
+	json=$(printf '%s\n' "${DBZ_PROPS[@]}" "database.port=$PGPORT" | python3 -c 'import json,sys
+print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
+	curl -sf -X PUT -H 'Content-Type: application/json' \
+		"http://127.0.0.1:$CONNECT_PORT/connectors/e2e-o-d/config" -d "$json" >/dev/null
+	check "d: Debezium snapshots the table" wait_topic_count mig.mig.t 3 120
+	sql "INSERT INTO mig.t VALUES (4, 'dbz-4'); INSERT INTO mig.t VALUES (5, 'dbz-5');"
+	check "d: Debezium streams two inserts" wait_topic_count mig.mig.t 5 60
+	sleep 3 # its offsets flushed (every 500 ms)
+	stop_connect
+	log "d: Debezium's offset: $(kcat -b "$BOOTSTRAP" -C -t e2e-o-offsets-d -o beginning -e -q \
+		-f '%k %s\n' 2>/dev/null | tail -1)"
+	log "d: slot: $(sql "SELECT confirmed_flush_lsn, restart_lsn FROM pg_replication_slots")"
+	log "d: lsn now: $(sql "SELECT pg_current_wal_lsn()")"
+
+	sql "INSERT INTO mig.t VALUES (6, 'sl-6'); UPDATE mig.t SET v = 'sl' WHERE id = 1;
+		DELETE FROM mig.t WHERE id = 2;"
+	topic_worker "$d/worker.properties" e2e-o-offsets-d
+	printf '%s\n' "key.converter=json" "value.converter=json" >>"$d/worker.properties"
+	sed -i '/^key.converter=string$/d; /^value.converter=string$/d' "$d/worker.properties"
+	props "$d/source.properties" "name=e2e-o-d" "${DBZ_PROPS[@]}" "database.port=$PGPORT"
+	start_worker d "$d/worker.properties" "$d/source.properties"
+	# 3 r + 2 c by Debezium; c, u, d (+ its tombstone) by sluice
+	check "d: sluice streams the changes made after Debezium stopped" \
+		wait_topic_count mig.mig.t 9 60
+	sleep 2
+	local got want
+	got=$(events | tr '\n' ' ')
+	want="r:1 r:2 r:3 c:4 c:5 c:6 u:1 d:2 "
+	log "d: events $got"
+	check "d: no new snapshot, every change once, in order" test "$got" == "$want"
+	check "d: sluice exits 0 on SIGTERM" stop_worker d
+}
+
+SCENARIOS=${E2E_SCENARIOS:-a b d}
+[[ $SCENARIOS == *a* ]] && scenario_kill_resume
+[[ $SCENARIOS == *b* ]] && scenario_connect_and_back
+[[ $SCENARIOS == *d* ]] && scenario_debezium_moves_to_sluice
 e2e_finish
