@@ -17,10 +17,15 @@
 #                                 /health answers 200
 #   scripts/connect.sh stop DIR   stop the worker started in DIR (by PID)
 #
+# With group.id among the KEY=VALUE pairs the worker runs in distributed
+# mode (ConnectDistributed), as Kafka Connect decides by its config file;
+# its internal topics are then set by the pairs too.
+#
 # Environment: CONNECT_VERSION (default: KAFKA_VERSION, else 4.1.1, the
 # broker's version), LOG4J_VERSION (default 2.24.3), CONNECT_HEAP (default
 # -Xms64m -Xmx256m), CONNECT_START_TIMEOUT seconds (default 90),
-# XDG_CACHE_HOME.
+# CONNECT_CLASSPATH (a classpath to run instead of the FileStream one, e.g.
+# bench/connect.sh fetch-debezium's), XDG_CACHE_HOME.
 set -euo pipefail
 
 CONNECT_VERSION=${CONNECT_VERSION:-${KAFKA_VERSION:-4.1.1}}
@@ -54,13 +59,16 @@ free_port() {
 # their META-INF/services entries on the classpath without scanning jars
 # (a faster start). A later KEY=VALUE wins over an earlier one.
 write_config() {
-	local dir=$1 bootstrap=$2 port=$3
+	local dir=$1 bootstrap=$2 port=$3 offsets="offset.storage.file.filename=$dir/connect.offsets"
 	shift 3
+	# a distributed worker takes other offset.storage.* keys as configs of
+	# its offsets topic (and refuses file.filename)
+	[[ " $* " == *" group.id="* ]] && offsets="offset.storage.partitions=25"
 	{
 		printf '%s\n' \
 			"bootstrap.servers=$bootstrap" \
 			"listeners=http://127.0.0.1:$port" \
-			"offset.storage.file.filename=$dir/connect.offsets" \
+			"$offsets" \
 			"offset.flush.interval.ms=500" \
 			"key.converter=org.apache.kafka.connect.storage.StringConverter" \
 			"value.converter=org.apache.kafka.connect.storage.StringConverter" \
@@ -104,8 +112,9 @@ cmd_start() {
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	alive "$dir" && die "a Kafka Connect worker already runs from $dir (pid $(cat "$dir/connect.pid"))"
-	local cp port url heap
-	cp=$(cmd_fetch)
+	local cp port url heap main=ConnectStandalone
+	cp=${CONNECT_CLASSPATH:-$(cmd_fetch)}
+	[[ " $* " == *" group.id="* ]] && main=ConnectDistributed
 	port=$(free_port)
 	url=http://127.0.0.1:$port
 	write_config "$dir" "$bootstrap" "$port" "$@"
@@ -117,8 +126,8 @@ cmd_start() {
 		-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
 		-Dconnect.log.file="$dir/connect.log" \
 		-Dlog4j2.configurationFile="file:$dir/log4j2.properties" \
-		-cp "$cp" org.apache.kafka.connect.cli.ConnectStandalone "$dir/worker.properties" \
-		>"$dir/stdout.log" 2>&1 </dev/null &
+		-cp "$cp" "org.apache.kafka.connect.cli.$main" "$dir/worker.properties" \
+		>>"$dir/stdout.log" 2>&1 </dev/null &
 	echo $! >"$dir/connect.pid"
 	echo "$url" >"$dir/url"
 

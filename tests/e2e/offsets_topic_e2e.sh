@@ -102,59 +102,34 @@ scenario_kill_resume()
 		-eq "$(stat -c %s "$d/in.txt")"
 }
 
-# start_connect OFFSET_TOPIC [fetch-debezium]: Kafka Connect distributed
-# (one worker) with the given offset topic (the FileStream connectors, or
-# Debezium's PostgreSQL connector).
+# start_connect OFFSET_TOPIC [debezium]: a Kafka Connect distributed
+# worker (scripts/connect.sh; one worker) with the given offset topic and
+# the FileStream connectors (string converters), or Debezium's PostgreSQL
+# connector (JSON converters without schemas). Sets CONNECT_URL.
 start_connect()
 {
-	local d=$E2E_TMP/connect cp
-	mkdir -p "$d"
-	cp=$("$CONNECT_SH" "${2:-fetch}") || return 1
-	CONNECT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	props "$d/worker.properties" "bootstrap.servers=$BOOTSTRAP" \
-		"listeners=http://127.0.0.1:$CONNECT_PORT" "group.id=e2e-o-connect" \
-		"offset.storage.topic=$1" "offset.storage.replication.factor=1" \
-		"offset.storage.partitions=5" \
+	local cp="" conv=org.apache.kafka.connect.storage.StringConverter
+	if [[ ${2:-} == debezium ]]; then
+		cp=$("$CONNECT_SH" fetch-debezium) || return 1
+		conv=org.apache.kafka.connect.json.JsonConverter
+	fi
+	CONNECT_URL=$(CONNECT_CLASSPATH=$cp "$E2E_ROOT/scripts/connect.sh" start "$E2E_TMP/connect" \
+		"$BOOTSTRAP" "group.id=e2e-o-connect" "offset.storage.topic=$1" \
+		"offset.storage.replication.factor=1" "offset.storage.partitions=5" \
 		"config.storage.topic=e2e-o-configs" "config.storage.replication.factor=1" \
 		"status.storage.topic=e2e-o-status" "status.storage.replication.factor=1" \
-		"offset.flush.interval.ms=500" "plugin.discovery=service_load" \
-		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false"
-	local conv=org.apache.kafka.connect.storage.StringConverter # lines as they are
-	[[ ${2:-} == fetch-debezium ]] && conv=org.apache.kafka.connect.json.JsonConverter
-	printf '%s\n' "key.converter=$conv" "value.converter=$conv" >>"$d/worker.properties"
-	cat >"$d/log4j2.properties" <<'LOG'
-status = warn
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = ${sys:connect.log.file}
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = file
-LOG
-	setsid nice -n 10 java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-		-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-		-Dconnect.log.file="$E2E_TMP/connect.log" \
-		-Dlog4j2.configurationFile="file:$d/log4j2.properties" \
-		-cp "$cp" org.apache.kafka.connect.cli.ConnectDistributed "$d/worker.properties" \
-		>>"$d/stdout.log" 2>&1 </dev/null &
-	CONNECT_PID=$!
+		"key.converter=$conv" "value.converter=$conv" \
+		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false") ||
+		return 1
+	CONNECT_PID=$(cat "$E2E_TMP/connect/connect.pid")
 	E2E_PIDS+=("$CONNECT_PID")
-	log "kafka connect (distributed): pid $CONNECT_PID, REST on $CONNECT_PORT"
-	wait_for 90 curl -sf "http://127.0.0.1:$CONNECT_PORT/connectors" >/dev/null
+	log "kafka connect (distributed): pid $CONNECT_PID at $CONNECT_URL"
 }
 
 stop_connect()
 {
-	local i
 	[[ -n ${CONNECT_PID:-} ]] || return 0
-	kill -TERM "$CONNECT_PID" 2>/dev/null
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$CONNECT_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$CONNECT_PID" 2>/dev/null
-	wait "$CONNECT_PID" 2>/dev/null
+	"$E2E_ROOT/scripts/connect.sh" stop "$E2E_TMP/connect"
 	forget_pid "$CONNECT_PID"
 	CONNECT_PID=
 }
@@ -174,7 +149,7 @@ scenario_connect_and_back()
 		return
 	fi
 	curl -sf -X PUT -H 'Content-Type: application/json' \
-		"http://127.0.0.1:$CONNECT_PORT/connectors/e2e-o-b/config" \
+		"$CONNECT_URL/connectors/e2e-o-b/config" \
 		-d "{\"connector.class\":\"$FILE_CONNECTOR_CLASS\",\"file\":\"$in\",\"topic\":\"e2e-o-b\",\"tasks.max\":\"1\"}" \
 		>/dev/null
 	check "b: Kafka Connect copies the first $M lines" wait_topic_count e2e-o-b "$M" 120
@@ -252,7 +227,7 @@ scenario_debezium_moves_to_sluice()
 		INSERT INTO mig.t SELECT g, 'snap-' || g FROM generate_series(1, 3) g;
 		CREATE PUBLICATION mig_pub FOR TABLE mig.t;"
 	stop_connect
-	if ! start_connect e2e-o-offsets-d fetch-debezium; then
+	if ! start_connect e2e-o-offsets-d debezium; then
 		fail "d: Kafka Connect with Debezium starts"
 		return
 	fi
@@ -260,7 +235,7 @@ scenario_debezium_moves_to_sluice()
 	json=$(printf '%s\n' "${DBZ_PROPS[@]}" "database.port=$PGPORT" | python3 -c 'import json,sys
 print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
 	curl -sf -X PUT -H 'Content-Type: application/json' \
-		"http://127.0.0.1:$CONNECT_PORT/connectors/e2e-o-d/config" -d "$json" >/dev/null
+		"$CONNECT_URL/connectors/e2e-o-d/config" -d "$json" >/dev/null
 	check "d: Debezium snapshots the table" wait_topic_count mig.mig.t 3 120
 	sql "INSERT INTO mig.t VALUES (4, 'dbz-4'); INSERT INTO mig.t VALUES (5, 'dbz-5');"
 	check "d: Debezium streams two inserts" wait_topic_count mig.mig.t 5 60
