@@ -252,6 +252,44 @@ static void set_start_offsets(sl_task_ctx_t *t, rd_kafka_t *rk,
 	rd_kafka_topic_partition_list_destroy(c);
 }
 
+typedef struct open_call {
+	sl_topic_partition_t *parts;
+	size_t count;
+} open_call_t;
+
+static sl_rc_t call_open(sl_task_ctx_t *t, void *arg)
+{
+	open_call_t *c = arg;
+	for (size_t i = 0; i < c->count; i++)
+		c->parts[i].offset = -1; /* a retry starts afresh */
+	return t->env.plugin->sink->open(t, c->parts, c->count);
+}
+
+/* The connector's open: where it keeps its own positions, they win over
+ * the group's. false when it failed. */
+static bool open_partitions(sl_task_ctx_t *t, rd_kafka_topic_partition_list_t *parts)
+{
+	const sl_sink_ops_t *ops = t->env.plugin->sink;
+	if (!ops->open || !parts->cnt)
+		return true;
+	sl_topic_partition_t *tp = sl_calloc((size_t)parts->cnt, sizeof(*tp));
+	for (int i = 0; i < parts->cnt; i++)
+		tp[i] = (sl_topic_partition_t){
+			.topic = parts->elems[i].topic,
+			.partition = parts->elems[i].partition,
+		};
+	open_call_t call = {tp, (size_t)parts->cnt};
+	sl_rc_t rc = sl_task_with_retry(t, "open", call_open, &call);
+	for (int i = 0; rc == SL_OK && i < parts->cnt; i++)
+		if (tp[i].offset >= 0) {
+			SL_INFO(t->tag, "%s-%d starts at %lld, the position the connector kept",
+				tp[i].topic, (int)tp[i].partition, (long long)tp[i].offset);
+			parts->elems[i].offset = tp[i].offset;
+		}
+	free(tp);
+	return rc == SL_OK;
+}
+
 /* Called from rd_kafka_consumer_poll on the task thread. On revocation the
  * connector flushes and offsets are committed before the partitions go. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -263,6 +301,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		SL_INFO(t->tag, "assigned %d partition(s)", parts->cnt);
 		set_start_offsets(t, rk, parts);
+		if (!st->failed && !open_partitions(t, parts))
+			st->failed = true; /* the loop fails the task */
 		if (cooperative) {
 			rd_kafka_incremental_assign(rk, parts);
 		} else {

@@ -30,7 +30,16 @@ typedef struct pg_sink_config {
 	bool auto_create;
 	bool delete_enabled;
 	int64_t batch_size;
+	char *offsets_table;
 } pg_sink_config_t;
+
+/* The next Kafka offset of a partition whose records the open transaction
+ * holds (offsets.table). */
+typedef struct pg_position {
+	char *topic;
+	int32_t partition;
+	int64_t next;
+} pg_position_t;
 
 typedef struct pg_sink_task {
 	pg_sink_config_t cfg;
@@ -62,6 +71,9 @@ typedef struct pg_sink_task {
 	size_t params_cap;
 	size_t *idx;
 	size_t idx_cap;
+	/* offsets.table: the positions written with the next COMMIT */
+	pg_position_t *positions;
+	size_t npositions, positions_cap;
 } pg_sink_task_t;
 
 static const char *const pg_sink_aliases[] = {
@@ -132,6 +144,15 @@ static const sl_option_t pg_sink_options[] = {
 		"schema, with the primary key columns as PRIMARY KEY. Columns of optional "
 		"fields are nullable, the others NOT NULL. Existing tables are not altered.",
 	 SL_OPT_AT(pg_sink_config_t, auto_create)},
+	{.name = "offsets.table",
+	 .type = SL_OPT_STRING,
+	 .doc = "Exactly once: a table (created when missing; a name or schema.name of "
+		"letters, digits and _) where the task keeps its Kafka positions (connector, "
+		"topic, kafka_partition, next_offset), written in the same transaction as the "
+		"rows. On assignment the task reads from those positions instead of the "
+		"consumer group's, so rows are never written twice after a crash, even in "
+		"insert mode. Unset: the group's offsets (at least once).",
+	 SL_OPT_AT(pg_sink_config_t, offsets_table)},
 	{.name = "delete.enabled",
 	 .type = SL_OPT_BOOL,
 	 .def = "false",
@@ -157,6 +178,24 @@ static const sl_option_t pg_sink_options[] = {
 
 /* Checks what the table cannot (its aliases, Debezium JDBC sink's names,
  * are the table's): returns 0 or adds to errs. */
+/* A plain identifier or schema.identifier: written into SQL as it is. */
+static bool offsets_table_ok(const char *t)
+{
+	int dots = 0;
+	size_t n = strlen(t);
+
+	if (!n || t[0] == '.' || t[n - 1] == '.')
+		return false;
+	for (; *t; t++) {
+		if (*t == '.')
+			dots++;
+		else if (!(*t == '_' || (*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
+			   (*t >= '0' && *t <= '9')))
+			return false;
+	}
+	return dots <= 1;
+}
+
 static int resolve_config(pg_sink_config_t *c, const sl_config_t *config, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
@@ -169,6 +208,11 @@ static int resolve_config(pg_sink_config_t *c, const sl_config_t *config, sl_err
 		sl_errlist_addf(errs, "delete.enabled=true needs pk.mode=record_key");
 	if (c->pk_mode == SL_PG_PK_RECORD_VALUE && !(c->pk_fields && c->pk_fields[0]))
 		sl_errlist_addf(errs, "pk.mode=record_value needs pk.fields");
+	if (c->offsets_table && !offsets_table_ok(c->offsets_table))
+		sl_errlist_addf(errs,
+				"offsets.table '%s' is not a table name: letters, digits and _, "
+				"with at most one '.' between schema and table",
+				c->offsets_table);
 	if (c->url && !strncmp(c->url, "jdbc:", 5))
 		memmove(c->url, c->url + 5, strlen(c->url + 5) + 1);
 	if (c->url) {
@@ -469,10 +513,64 @@ static sl_rc_t ensure_tx(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	return rc;
 }
 
+/* Writes the positions of the open transaction's records into
+ * offsets.table, in that transaction. */
+static sl_rc_t write_positions(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	const char *connector = sl_task_connector_name(ctx);
+	char part[16], next[24];
+
+	for (size_t i = 0; i < st->npositions; i++) {
+		const pg_position_t *p = &st->positions[i];
+		snprintf(part, sizeof(part), "%d", (int)p->partition);
+		snprintf(next, sizeof(next), "%lld", (long long)p->next);
+		const char *params[] = {connector, p->topic, part, next};
+		sl_buf_reset(&st->sql);
+		sl_buf_appendf(&st->sql,
+			       "INSERT INTO %s (connector, topic, kafka_partition, next_offset) "
+			       "VALUES ($1, $2, $3, $4) ON CONFLICT (connector, topic, "
+			       "kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
+			       st->cfg.offsets_table);
+		PGresult *res =
+			PQexecParams(st->conn, st->sql.data, 4, NULL, params, NULL, NULL, 0);
+		sl_rc_t rc = check_result(ctx, st, res, "INSERT", st->cfg.offsets_table);
+		if (rc != SL_OK)
+			return rc;
+	}
+	return SL_OK;
+}
+
+static void positions_clear(pg_sink_task_t *st)
+{
+	for (size_t i = 0; i < st->npositions; i++)
+		free(st->positions[i].topic);
+	st->npositions = 0;
+}
+
+/* Notes that the records up to r's offset are in the open transaction. */
+static void position_note(pg_sink_task_t *st, const sl_record_t *r)
+{
+	size_t i;
+
+	for (i = 0; i < st->npositions; i++)
+		if (st->positions[i].partition == r->partition &&
+		    !strcmp(st->positions[i].topic, r->topic))
+			break;
+	if (i == st->npositions) {
+		SL_ARRAY_RESERVE(st->positions, st->npositions + 1, st->positions_cap);
+		st->positions[st->npositions++] = (pg_position_t){
+			.topic = sl_strdup(r->topic), .partition = r->partition, .next = -1};
+	}
+	if (r->offset + 1 > st->positions[i].next)
+		st->positions[i].next = r->offset + 1;
+}
+
 static sl_rc_t commit(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 {
 	sl_rc_t rc = settle(ctx, st);
 
+	if (rc == SL_OK && st->cfg.offsets_table)
+		rc = write_positions(ctx, st);
 	if (rc != SL_OK)
 		return rc;
 	PGresult *res = PQexec(st->conn, "COMMIT");
@@ -489,6 +587,7 @@ static sl_rc_t commit(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 		return rc;
 	SL_TASK_DEBUG(ctx, "committed %zu rows", st->npending);
 	rows_free(st->pending, &st->npending);
+	positions_clear(st);
 	st->ntables_committed = st->ntables;
 	return SL_OK;
 }
@@ -610,8 +709,56 @@ static void task_free(pg_sink_task_t *st)
 	free(st->idx);
 	free(st->inflight_what);
 	free(st->inflight_table);
+	positions_clear(st);
+	free(st->positions);
 	sl_options_free(pg_sink_options, &st->cfg);
 	free(st);
+}
+
+static sl_rc_t create_offsets_table(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	if (!st->cfg.offsets_table)
+		return SL_OK;
+	sl_buf_t sql = {0};
+	sl_buf_appendf(&sql,
+		       "CREATE TABLE IF NOT EXISTS %s (connector text NOT NULL, topic text NOT "
+		       "NULL, kafka_partition int NOT NULL, next_offset bigint NOT NULL, "
+		       "PRIMARY KEY (connector, topic, kafka_partition))",
+		       st->cfg.offsets_table);
+	sl_rc_t rc = exec_simple(ctx, st, sql.data);
+	sl_buf_free(&sql);
+	if (rc == SL_OK)
+		SL_TASK_INFO(ctx, "positions kept in table %s", st->cfg.offsets_table);
+	return rc;
+}
+
+/* Where the newly assigned partitions start: the positions offsets.table
+ * holds for them (committed with their rows). */
+static sl_rc_t pg_sink_open(sl_task_ctx_t *ctx, sl_topic_partition_t *parts, size_t count)
+{
+	pg_sink_task_t *st = sl_task_data(ctx);
+	const char *params[] = {sl_task_connector_name(ctx)};
+	sl_rc_t rc;
+
+	if (!st->cfg.offsets_table)
+		return SL_OK;
+	/* between statements of the open transaction, or on a new connection */
+	if ((rc = st->tx_open ? settle(ctx, st) : connect_db(ctx, st)) != SL_OK)
+		return rc;
+	sl_buf_reset(&st->sql);
+	sl_buf_appendf(&st->sql,
+		       "SELECT topic, kafka_partition, next_offset FROM %s WHERE connector = $1",
+		       st->cfg.offsets_table);
+	PGresult *res = PQexecParams(st->conn, st->sql.data, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return check_result(ctx, st, res, "SELECT", st->cfg.offsets_table);
+	for (int r = 0; r < PQntuples(res); r++)
+		for (size_t i = 0; i < count; i++)
+			if (!strcmp(parts[i].topic, PQgetvalue(res, r, 0)) &&
+			    parts[i].partition == atoi(PQgetvalue(res, r, 1)))
+				parts[i].offset = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+	PQclear(res);
+	return SL_OK;
 }
 
 static sl_rc_t pg_sink_start(sl_task_ctx_t *ctx, const sl_config_t *config)
@@ -634,7 +781,7 @@ static sl_rc_t pg_sink_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 	};
 	st->mapper = sl_pg_mapper_new(&st->map);
 	sl_task_set_sink_headers(ctx, false); /* rows are built from key and value only */
-	if ((rc = connect_db(ctx, st)) != SL_OK)
+	if ((rc = connect_db(ctx, st)) != SL_OK || (rc = create_offsets_table(ctx, st)) != SL_OK)
 		goto out;
 	SL_TASK_INFO(ctx, "insert.mode=%s pk.mode=%s auto.create=%s delete.enabled=%s",
 		     insert_modes[st->cfg.insert_mode], pk_modes[st->cfg.pk_mode],
@@ -693,6 +840,8 @@ static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t coun
 		st->tx_open = false;
 		return rc;
 	}
+	for (size_t i = 0; st->cfg.offsets_table && i < count; i++)
+		position_note(st, &records[i]);
 	SL_ARRAY_RESERVE(st->pending, st->npending + st->nstage, st->pending_cap);
 	memcpy(st->pending + st->npending, st->stage, st->nstage * sizeof(*st->stage));
 	st->npending += st->nstage;
@@ -716,7 +865,7 @@ static sl_rc_t pg_sink_flush(sl_task_ctx_t *ctx)
 	pg_sink_task_t *st = sl_task_data(ctx);
 	sl_rc_t rc;
 
-	if (!st->tx_open && st->npending == 0)
+	if (!st->tx_open && st->npending == 0 && st->npositions == 0)
 		return SL_OK;
 	if ((rc = ensure_tx(ctx, st)) != SL_OK)
 		return rc;
@@ -736,6 +885,7 @@ static const sl_sink_ops_t pg_sink_ops = {
 	.put = pg_sink_put,
 	.flush = pg_sink_flush,
 	.stop = pg_sink_stop,
+	.open = pg_sink_open,
 };
 
 const sl_connector_t postgres_sink_connector = {

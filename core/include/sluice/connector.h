@@ -207,6 +207,13 @@ typedef struct sl_source_ops {
 	void (*stop)(sl_task_ctx_t *ctx);
 } sl_source_ops_t;
 
+/* A Kafka partition a sink task reads, and where it starts (open). */
+typedef struct sl_topic_partition {
+	const char *topic; /* borrowed for the call */
+	int32_t partition;
+	int64_t offset; /* -1 on the way in; the next offset to read, or -1 */
+} sl_topic_partition_t;
+
 typedef struct sl_sink_ops {
 	/* As the source's start: config lives until stop returns. */
 	sl_rc_t (*start)(sl_task_ctx_t *ctx, const sl_config_t *config);
@@ -226,6 +233,12 @@ typedef struct sl_sink_ops {
 	/* As the source's stop; records not flushed are read again after a
 	 * restart. */
 	void (*stop)(sl_task_ctx_t *ctx);
+	/* Optional, for a sink that keeps its own positions with its data
+	 * (exactly once): the partitions just assigned to the task, before
+	 * any of their records. Setting a partition's offset makes the task
+	 * read from there; -1 keeps the consumer group's committed offset.
+	 * SL_FAIL fails the task (reason through sl_task_fail). */
+	sl_rc_t (*open)(sl_task_ctx_t *ctx, sl_topic_partition_t *parts, size_t count);
 } sl_sink_ops_t;
 
 typedef struct sl_connector {
