@@ -526,24 +526,27 @@ static int cmd_offsets(int argc, char **argv)
 	sl_config_t *wcfg = load_worker(worker_path);
 	if (!wcfg)
 		return 1;
-	const char *path = sl_config_get(wcfg, "offset.storage.file.filename");
-	if (!path)
-		path = sl_options_find(sl_worker_options, "offset.storage.file.filename")->def;
-	const char *topic = sl_config_get(wcfg, "offset.storage.topic");
 	char err[1024];
 	int rc = 1;
 	sl_kafka_t *kafka = NULL;
 	sl_offset_store_t *s = NULL;
-	if (topic) {
+	sl_worker_settings_t ws = {0};
+	sl_errlist_t errs = {0};
+	if (sl_options_load(sl_worker_options, wcfg, &ws, &errs) != 0) {
+		fprintf(stderr, "error: %s\n", errs.items[0]);
+		sl_errlist_free(&errs);
+		goto out;
+	}
+	const char *path = ws.offset_file;
+	if (ws.offset_topic) {
 		/* the topic as the worker reads it (malformed records listed
 		 * and removable: the store reads them all) */
 		kafka = sl_kafka_new(wcfg, err, sizeof(err));
-		const char *p = sl_config_get(wcfg, "offset.storage.partitions");
-		const char *r = sl_config_get(wcfg, "offset.storage.replication.factor");
 		if (kafka)
-			s = sl_offset_store_open_kafka(kafka, topic, p ? atoi(p) : 25,
-						       r ? atoi(r) : 3, err, sizeof(err));
-		path = topic;
+			s = sl_offset_store_open_kafka(
+				kafka, ws.offset_topic, (int)ws.offset_topic_partitions,
+				(int)ws.offset_topic_replication_factor, err, sizeof(err));
+		path = ws.offset_topic;
 	} else {
 		/* Lenient: list shows malformed entries (marked "malformed")
 		 * and reset removes them, where the worker refuses the file. */
@@ -579,6 +582,7 @@ static int cmd_offsets(int argc, char **argv)
 	sl_offset_store_close(s);
 out:
 	sl_kafka_free(kafka);
+	sl_options_free(sl_worker_options, &ws);
 	sl_config_free(wcfg);
 	return rc;
 }

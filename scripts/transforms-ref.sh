@@ -17,45 +17,25 @@
 #                                        Kafka Connect refuses
 #
 # Environment: CONNECT_VERSION (default: KAFKA_VERSION, else 4.1.1),
-# DEBEZIUM_VERSION (default 3.6.1.Final, as bench/connect.sh), LOG4J_VERSION
-# (default 2.24.3), JACKSON_VERSION (default 2.19.0, connect-json's),
-# XDG_CACHE_HOME.
+# DEBEZIUM_VERSION (default 3.6.1.Final), JACKSON_VERSION (default 2.19.0),
+# as bench/connect.sh takes them; XDG_CACHE_HOME.
 set -euo pipefail
 
 CONNECT_VERSION=${CONNECT_VERSION:-${KAFKA_VERSION:-4.1.1}}
 DEBEZIUM_VERSION=${DEBEZIUM_VERSION:-3.6.1.Final}
-LOG4J_VERSION=${LOG4J_VERSION:-2.24.3}
 JACKSON_VERSION=${JACKSON_VERSION:-2.19.0}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SRC=$ROOT/tests/compat/transforms
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/transforms-ref-$CONNECT_VERSION-debezium-$DEBEZIUM_VERSION
 
 die() { echo "transforms-ref.sh: $*" >&2; exit 1; }
-# shellcheck source=scripts/maven-classpath.sh
-source "$ROOT/scripts/maven-classpath.sh"
-
-# Connect's jars are declared first so they win over the connect-api 4.3
-# Debezium 3.6 was built against; from 3.6 on Debezium's SMTs live in
-# debezium-connect-plugins (debezium-core has no jar any more).
-# jackson-datatype-jsr310 comes only from Debezium: pinned to Connect's
-# Jackson, as in bench/connect.sh.
-CONNECT_ARTIFACTS="connect-api connect-transforms connect-json connect-runtime"
-EXTRA_DEPS="
-    <dependency>
-      <groupId>io.debezium</groupId>
-      <artifactId>debezium-connect-plugins</artifactId>
-      <version>$DEBEZIUM_VERSION</version>
-    </dependency>"
-MANAGED_DEPS="
-      <dependency>
-        <groupId>com.fasterxml.jackson.datatype</groupId>
-        <artifactId>jackson-datatype-jsr310</artifactId>
-        <version>$JACKSON_VERSION</version>
-      </dependency>"
-write_pom() { connect_pom "$CACHE"; }
-
+# Kafka Connect's own transforms (connect-transforms, a dependency of
+# connect-runtime) and Debezium's (debezium-connect-plugins): the classpath
+# bench/connect.sh resolves for Kafka Connect with Debezium, so the pom and
+# its Jackson pin live in one place.
 classpath() {
-	maven_classpath "$CACHE" "Kafka Connect $CONNECT_VERSION transforms with Debezium $DEBEZIUM_VERSION" write_pom ||
+	CONNECT_VERSION=$CONNECT_VERSION DEBEZIUM_VERSION=$DEBEZIUM_VERSION \
+		JACKSON_VERSION=$JACKSON_VERSION "$ROOT/bench/connect.sh" fetch-debezium ||
 		die "cannot get the classpath of the reference transforms"
 }
 

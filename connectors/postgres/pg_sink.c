@@ -73,7 +73,7 @@ typedef struct pg_sink_task {
 	size_t idx_cap;
 	/* offsets.table: the positions written with the next COMMIT */
 	pg_position_t *positions;
-	size_t npositions, positions_cap;
+	size_t npositions, positions_cap, last_position;
 } pg_sink_task_t;
 
 static const char *const pg_sink_aliases[] = {
@@ -550,12 +550,16 @@ static void positions_clear(pg_sink_task_t *st)
 /* Notes that the records up to r's offset are in the open transaction. */
 static void position_note(pg_sink_task_t *st, const sl_record_t *r)
 {
-	size_t i;
+	size_t i = st->last_position;
 
-	for (i = 0; i < st->npositions; i++)
-		if (st->positions[i].partition == r->partition &&
-		    !strcmp(st->positions[i].topic, r->topic))
-			break;
+	/* a batch is runs of one partition: the last one first */
+	if (i >= st->npositions || st->positions[i].partition != r->partition ||
+	    strcmp(st->positions[i].topic, r->topic))
+		for (i = 0; i < st->npositions; i++)
+			if (st->positions[i].partition == r->partition &&
+			    !strcmp(st->positions[i].topic, r->topic))
+				break;
+	st->last_position = i;
 	if (i == st->npositions) {
 		SL_ARRAY_RESERVE(st->positions, st->npositions + 1, st->positions_cap);
 		st->positions[st->npositions++] = (pg_position_t){

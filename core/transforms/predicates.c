@@ -7,6 +7,7 @@
 
 #include "defs.h"
 #include "regex.h"
+#include "tx_struct.h"
 
 /* ConfigDef.NonEmptyString: set means not empty. */
 static bool check_non_empty(const char *value, char *why, size_t why_size)
@@ -154,8 +155,7 @@ static void *tombstone_create(const sl_config_t *cfg, sl_errlist_t *errs)
 /* A tombstone is a record whose value is null (of a schema or not). */
 static bool tombstone_test(void *state, const sl_record_t *r)
 {
-	return r->value.kind == SL_VALUE_NULL ||
-	       (r->value.kind == SL_VALUE_JSON && (!r->value.json || json_is_null(r->value.json)));
+	return sl_txs_is_null(&r->value);
 }
 
 static void tombstone_destroy(void *state)
