@@ -405,6 +405,55 @@ int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *top
 	return 0;
 }
 
+int sl_kafka_grow_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
+			int timeout_ms, char *errstr, size_t errstr_size)
+{
+	char rderr[512];
+	int rc = -1;
+	if (k->mock)
+		return sl_seterr(errstr, errstr_size,
+				 "topic %s: the embedded cluster cannot add partitions", topic);
+	rd_kafka_NewPartitions_t *np =
+		rd_kafka_NewPartitions_new(topic, (size_t)partitions, rderr, sizeof(rderr));
+	if (!np)
+		return sl_seterr(errstr, errstr_size, "topic %s: %s", topic, rderr);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *opts =
+		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+	rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, rderr, sizeof(rderr));
+	rd_kafka_CreatePartitions(rk, &np, 1, opts, q);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	if (!ev) {
+		sl_seterr(errstr, errstr_size, "topic %s: CreatePartitions timed out", topic);
+		goto out;
+	}
+	if (rd_kafka_event_error(ev)) {
+		sl_seterr(errstr, errstr_size, "topic %s: CreatePartitions failed: %s", topic,
+			  rd_kafka_event_error_string(ev));
+		goto out;
+	}
+	size_t n;
+	const rd_kafka_topic_result_t **res = rd_kafka_CreatePartitions_result_topics(
+		rd_kafka_event_CreatePartitions_result(ev), &n);
+	rd_kafka_resp_err_t err =
+		n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+	/* another member grew it first: it has at least as many */
+	if (err && err != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
+		const char *msg = rd_kafka_topic_result_error_string(res[0]);
+		sl_seterr(errstr, errstr_size, "topic %s: CreatePartitions failed: %s", topic,
+			  msg ? msg : rd_kafka_err2str(err));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_NewPartitions_destroy(np);
+	return rc;
+}
+
 /* ---- consumer group offsets ---------------------------------------------- */
 
 /* Waits for the answer of an admin request sent to q; NULL with errstr

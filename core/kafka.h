@@ -67,6 +67,10 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
 				  int replication_factor, const char *const *configs,
 				  int timeout_ms, char *errstr, size_t errstr_size);
+/* Grows topic to partitions (a topic that has as many already is left as
+ * it is). Not on the embedded cluster. 0, or -1 with errstr. */
+int sl_kafka_grow_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
+			int timeout_ms, char *errstr, size_t errstr_size);
 /* The topic's partition count; 0 when it does not exist, -1 when the
  * cluster did not answer within timeout_ms. */
 int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms);

@@ -283,6 +283,12 @@ static int run_worker(const sl_config_t *wcfg, sl_config_t **conns, char **paths
 		sl_worker_free(w);
 		return 1;
 	}
+	if (sl_worker_cluster_start(w, rest ? sl_rest_port(rest) : 0, err, sizeof(err)) != 0) {
+		SL_ERROR(NULL, "%s; stopping", err);
+		sl_rest_stop(rest);
+		sl_worker_free(w);
+		return 1;
+	}
 	reload_config_dir(w);
 	for (int i = 0; i < n; i++) {
 		if (stored_already(w, conns[i], paths[i]))
@@ -337,6 +343,15 @@ static int cmd_run(int argc, char **argv)
 	if (!wcfg)
 		return 1;
 	int n = argc - optind, rc = 1;
+	if (n > 0 && sl_config_get(wcfg, "group.id")) {
+		fprintf(stderr,
+			"error: %s sets group.id: this worker joins a distributed cluster, whose "
+			"connectors live in config.storage.topic; create them over the REST API "
+			"of any member (POST /connectors) instead of naming connector files here\n",
+			worker_path);
+		sl_config_free(wcfg);
+		return 2;
+	}
 	sl_config_t **conns =
 		n ? load_connectors(argv + optind, n, wcfg) : sl_calloc(1, sizeof(*conns));
 	if (conns)

@@ -84,6 +84,12 @@ typedef struct sl_kafka sl_kafka_t;
 sl_offset_store_t *sl_offset_store_open_kafka(sl_kafka_t *k, const char *topic, int partitions,
 					      int replication_factor, char *errstr,
 					      size_t errstr_size);
+/* Reads the Kafka topic of a store made by sl_offset_store_open_kafka to
+ * its end again, so that what other workers stored since is known (a
+ * distributed worker does this before it starts a task another worker
+ * ran). Writes wait meanwhile; on failure the store is left as it was.
+ * 0 for a file store. */
+int sl_offset_store_refresh(sl_offset_store_t *s, sl_kafka_t *k, char *errstr, size_t errstr_size);
 /* Like sl_offset_store_open, but opens a file that is not an offset file
  * or holds malformed entries, for `sluice offsets list|reset`: malformed
  * entries are listed (marked "malformed") and removed by a reset, and a

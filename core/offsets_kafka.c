@@ -264,3 +264,24 @@ fail:
 	sl_offset_store_close(s);
 	return NULL;
 }
+
+int sl_offset_store_refresh(sl_offset_store_t *s, sl_kafka_t *k, char *errstr, size_t errstr_size)
+{
+	if (!s->kafka)
+		return 0;
+	/* read into a store of its own, taken over whole on success */
+	sl_offset_store_t *fresh = sl_offset_store_alloc(s->path);
+	pthread_mutex_lock(&s->lock);
+	int rc = load_topic(fresh, k, s->kafka->topic, errstr, errstr_size);
+	if (rc == 0) {
+		json_t *t = s->entries;
+		s->entries = fresh->entries;
+		fresh->entries = t;
+		t = s->malformed;
+		s->malformed = fresh->malformed;
+		fresh->malformed = t;
+	}
+	pthread_mutex_unlock(&s->lock);
+	sl_offset_store_close(fresh);
+	return rc;
+}

@@ -684,7 +684,7 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 	int64_t last_flush = sl_now_ms(), now = last_flush;
 	t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 	while (!atomic_load(&t->stop) && !st->failed && !failed) {
-		bool paused = atomic_load(&t->paused);
+		bool paused = atomic_load(&t->paused) || sl_task_fenced(t);
 		if (paused != st->pause_applied)
 			apply_pause(t, st, paused);
 		collect(t, st, wait_ms(t, st, paused, last_flush, now));

@@ -426,7 +426,7 @@ static void run_loop(sl_task_ctx_t *t)
 	bufs.producer_max = sl_kafka_max_message_bytes(t->producer);
 	t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
 	while (!atomic_load(&t->stop) && !atomic_load(&t->producer_fatal)) {
-		if (atomic_load(&t->paused)) {
+		if (atomic_load(&t->paused) || sl_task_fenced(t)) {
 			rd_kafka_poll(t->producer, 0);
 			sl_task_wait(t, 100);
 		} else {

@@ -12,6 +12,7 @@
 #include "kafka.h"
 #include "metrics.h"
 #include "offsets.h"
+#include "sluice/clock.h"
 #include "sluice/connector.h"
 #include "transform.h"
 
@@ -57,6 +58,9 @@ typedef struct sl_task_env {
 	int64_t offset_flush_interval_ms;
 	int64_t offset_flush_timeout_ms;
 	int task_count; /* tasks the connector runs */
+	/* Distributed mode: until when (sl_now_ms) the worker's membership
+	 * lets its tasks deliver (NULL: always); see core/cluster.h. */
+	const atomic_llong *lease_until_ms;
 } sl_task_env_t;
 
 /* A topic a task made sure exists, and the largest record batch its
@@ -138,6 +142,13 @@ sl_rc_t sl_task_report_bad(sl_task_ctx_t *ctx, const char *stage, const sl_recor
  * sl_task_produce: counts it down and, when Kafka refused it, fails the
  * task (t->side_failed, reason recorded). */
 void sl_task_dlq_delivered(sl_task_ctx_t *t, const rd_kafka_message_t *m);
+
+/* Whether the task must hold its records back: its worker's membership
+ * lease ran out (distributed mode). */
+static inline bool sl_task_fenced(const sl_task_ctx_t *t)
+{
+	return t->env.lease_until_ms && sl_now_ms() > atomic_load(t->env.lease_until_ms);
+}
 
 /* Creates a task context; the thread is started by sl_task_start. */
 sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *task_config);

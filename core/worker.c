@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "kafka.h"
 #include "offsets.h"
 #include "rest_store.h"
@@ -42,7 +43,16 @@ struct sl_worker {
 	conn_t *conns;
 	pthread_mutex_t admin_lock; /* guards admin */
 	rd_kafka_t *admin;          /* made on first use: offsets, cluster id */
+	sl_cluster_t *cluster;      /* distributed mode; NULL: standalone */
+	char *first_worker_id;      /* the id before the cluster named this member */
 };
+
+/* Whether task i of c runs on this worker: always standalone; in
+ * distributed mode when this member holds its slot. */
+static bool runs_here(sl_worker_t *w, const conn_t *c, int i)
+{
+	return !w->cluster || sl_cluster_owns(w->cluster, c->name, i);
+}
 
 sl_worker_t *sl_worker_new(const sl_config_t *cfg, char *errstr, size_t errstr_size)
 {
@@ -79,6 +89,11 @@ sl_worker_t *sl_worker_new(const sl_config_t *cfg, char *errstr, size_t errstr_s
 	char host[256] = "localhost";
 	gethostname(host, sizeof(host) - 1);
 	w->worker_id = sl_asprintf("%s:%ld", host, (long)getpid());
+	if (ws->group_id) {
+		w->cluster = sl_cluster_new(w, w->kafka, ws, errstr, errstr_size);
+		if (!w->cluster)
+			goto fail;
+	}
 	SL_INFO(NULL, "worker %s: Kafka at %s, offsets in %s%s", w->worker_id,
 		sl_kafka_bootstrap(w->kafka), ws->offset_topic ? "topic " : "",
 		ws->offset_topic ? ws->offset_topic : ws->offset_file);
@@ -116,6 +131,9 @@ void sl_worker_free(sl_worker_t *w)
 {
 	if (!w)
 		return;
+	/* Leave the cluster first: it stops the tasks it started. */
+	sl_cluster_free(w->cluster);
+	w->cluster = NULL;
 	/* Stop every task first (in parallel: ask all, then join). */
 	for (conn_t *c = w->conns; c; c = c->next)
 		for (int i = 0; i < c->task_count; i++)
@@ -132,6 +150,7 @@ void sl_worker_free(sl_worker_t *w)
 	sl_options_free(sl_worker_options, &w->settings);
 	sl_config_free(w->config);
 	free(w->worker_id);
+	free(w->first_worker_id);
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->ops);
 	pthread_mutex_destroy(&w->admin_lock);
@@ -207,6 +226,7 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 		.offset_flush_interval_ms = w->settings.offset_flush_interval_ms,
 		.offset_flush_timeout_ms = w->settings.offset_flush_timeout_ms,
 		.task_count = n,
+		.lease_until_ms = w->cluster ? sl_cluster_lease(w->cluster) : NULL,
 	};
 	sl_task_ctx_t **tasks = sl_calloc((size_t)n, sizeof(*tasks));
 	int rc = 0;
@@ -215,7 +235,8 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 		sl_config_free(cfgs[i]);
 		if (c->target == SL_TARGET_PAUSED)
 			sl_task_set_paused(tasks[i], true);
-		if (rc == 0 && sl_task_start(tasks[i], errstr, errstr_size) != 0)
+		if (rc == 0 && runs_here(w, c, i) &&
+		    sl_task_start(tasks[i], errstr, errstr_size) != 0)
 			rc = -1;
 	}
 	free(cfgs);
@@ -386,17 +407,72 @@ int sl_worker_add_connector(sl_worker_t *w, const sl_config_t *cfg, char *errstr
 	return e == SL_WERR_NONE ? 0 : -1;
 }
 
-sl_worker_err_t sl_worker_put_connector(sl_worker_t *w, const sl_config_t *raw,
-					sl_target_state_t initial, bool replace, bool *created,
-					sl_errlist_t *errs)
+/* The connector's config resolved and checked; NULL after adding every
+ * problem to errs. */
+static sl_config_t *resolve_checked(sl_worker_t *w, const sl_config_t *raw, sl_errlist_t *errs)
 {
-	char err[1024];
 	sl_config_t *resolved = sl_config_dup(raw);
 	if (sl_config_resolve_with(resolved, w->config, errs) != 0 ||
 	    sl_connector_config_validate(resolved, errs) != 0) {
 		sl_config_free(resolved);
-		return SL_WERR_INVALID;
+		return NULL;
 	}
+	return resolved;
+}
+
+/* Whether the connector exists here (in distributed mode: in the view this
+ * member applied). */
+static bool exists(sl_worker_t *w, const char *name)
+{
+	pthread_mutex_lock(&w->lock);
+	bool found = find(w, name) != NULL;
+	pthread_mutex_unlock(&w->lock);
+	return found;
+}
+
+static sl_worker_err_t not_found(const char *name, char *errstr, size_t errstr_size)
+{
+	sl_seterr(errstr, errstr_size, "no connector named '%s'", name);
+	return SL_WERR_NOT_FOUND;
+}
+
+/* Distributed mode: the change goes to the config topic. */
+static sl_worker_err_t put_cluster(sl_worker_t *w, const sl_config_t *raw,
+				   sl_target_state_t initial, bool replace, bool *created,
+				   sl_errlist_t *errs)
+{
+	char err[1024];
+	sl_config_t *resolved = resolve_checked(w, raw, errs);
+	if (!resolved)
+		return SL_WERR_INVALID;
+	sl_config_free(resolved);
+	const char *name = sl_config_get(raw, "name");
+	bool old = exists(w, name);
+	if (created)
+		*created = !old;
+	if (old && !replace) {
+		sl_errlist_addf(errs, "a connector named '%s' already exists", name);
+		return SL_WERR_CONFLICT;
+	}
+	if (sl_cluster_put_connector(w->cluster, name, raw,
+				     !old && initial != SL_TARGET_RUNNING ? (int)initial : -1, err,
+				     sizeof(err)) != 0) {
+		sl_errlist_addf(errs, "%s", err);
+		return SL_WERR_FAILED;
+	}
+	return SL_WERR_NONE;
+}
+
+sl_worker_err_t sl_worker_put_connector(sl_worker_t *w, const sl_config_t *raw,
+					sl_target_state_t initial, bool replace, bool *created,
+					sl_errlist_t *errs)
+{
+	if (w->cluster)
+		return put_cluster(w, raw, initial, replace, created, errs);
+	char err[1024];
+	sl_config_t *resolved = resolve_checked(w, raw, errs);
+	if (!resolved)
+		return SL_WERR_INVALID;
 	conn_t *c = conn_new(sl_config_dup(raw), resolved, initial);
 	char *name = sl_strdup(c->name);
 	pthread_mutex_lock(&w->ops);
@@ -450,6 +526,13 @@ int sl_worker_remove_connector(sl_worker_t *w, const char *name, char *errstr, s
 sl_worker_err_t sl_worker_delete_connector(sl_worker_t *w, const char *name, char *errstr,
 					   size_t errstr_size)
 {
+	if (w->cluster) {
+		if (!exists(w, name))
+			return not_found(name, errstr, errstr_size);
+		return sl_cluster_delete_connector(w->cluster, name, errstr, errstr_size)
+			       ? SL_WERR_FAILED
+			       : SL_WERR_NONE;
+	}
 	return remove_conn(w, name, true, errstr, errstr_size);
 }
 
@@ -491,20 +574,32 @@ out:
 	return e;
 }
 
+/* set_target, or in distributed mode its record in the config topic. */
+static sl_worker_err_t move_to(sl_worker_t *w, const char *name, sl_target_state_t target,
+			       char *errstr, size_t errstr_size)
+{
+	if (!w->cluster)
+		return set_target(w, name, target, errstr, errstr_size);
+	if (!exists(w, name))
+		return not_found(name, errstr, errstr_size);
+	return sl_cluster_set_target(w->cluster, name, target, errstr, errstr_size) ? SL_WERR_FAILED
+										    : SL_WERR_NONE;
+}
+
 int sl_worker_pause_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
 {
-	return set_target(w, name, SL_TARGET_PAUSED, errstr, errstr_size) ? -1 : 0;
+	return move_to(w, name, SL_TARGET_PAUSED, errstr, errstr_size) ? -1 : 0;
 }
 
 int sl_worker_resume_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
 {
-	return set_target(w, name, SL_TARGET_RUNNING, errstr, errstr_size) ? -1 : 0;
+	return move_to(w, name, SL_TARGET_RUNNING, errstr, errstr_size) ? -1 : 0;
 }
 
 sl_worker_err_t sl_worker_stop_connector(sl_worker_t *w, const char *name, char *errstr,
 					 size_t errstr_size)
 {
-	return set_target(w, name, SL_TARGET_STOPPED, errstr, errstr_size);
+	return move_to(w, name, SL_TARGET_STOPPED, errstr, errstr_size);
 }
 
 int sl_worker_restart_connector(sl_worker_t *w, const char *name, char *errstr, size_t errstr_size)
@@ -525,6 +620,8 @@ static int replace_task(sl_worker_t *w, conn_t *c, int i, char *errstr, size_t e
 	c->tasks[i] = t;
 	pthread_mutex_unlock(&w->lock);
 	sl_task_stop_and_free(old);
+	if (!runs_here(w, c, i))
+		return 0;
 	SL_INFO(t->tag, "restarting task");
 	return sl_task_start(t, errstr, errstr_size);
 }
@@ -543,10 +640,43 @@ static void mark_restarting(json_t *status, bool conn, const bool *tasks, int n)
 					    json_string("RESTARTING"));
 }
 
+/* Distributed mode: the restart goes to the config topic; every member
+ * restarts what it runs. */
+static sl_worker_err_t restart_cluster(sl_worker_t *w, const char *name, bool include_tasks,
+				       bool only_failed, json_t **status_out, char *errstr,
+				       size_t errstr_size)
+{
+	json_t *status = sl_worker_connector_status(w, name);
+	if (!status)
+		return not_found(name, errstr, errstr_size);
+	json_t *arr = json_object_get(status, "tasks");
+	size_t n = json_array_size(arr);
+	bool *pick = sl_calloc(n + 1, sizeof(*pick));
+	for (size_t i = 0; i < n && include_tasks; i++)
+		pick[i] =
+			!only_failed ||
+			!strcmp(json_string_value(json_object_get(json_array_get(arr, i), "state")),
+				"FAILED");
+	const char *cs =
+		json_string_value(json_object_get(json_object_get(status, "connector"), "state"));
+	mark_restarting(status, !only_failed || (cs && !strcmp(cs, "FAILED")), pick, (int)n);
+	free(pick);
+	int rc = sl_cluster_restart(w->cluster, name, -1, include_tasks, only_failed, errstr,
+				    errstr_size);
+	if (status_out)
+		*status_out = status;
+	else
+		json_decref(status);
+	return rc ? SL_WERR_FAILED : SL_WERR_NONE;
+}
+
 sl_worker_err_t sl_worker_restart(sl_worker_t *w, const char *name, bool include_tasks,
 				  bool only_failed, json_t **status_out, char *errstr,
 				  size_t errstr_size)
 {
+	if (w->cluster)
+		return restart_cluster(w, name, include_tasks, only_failed, status_out, errstr,
+				       errstr_size);
 	sl_worker_err_t e = SL_WERR_NONE;
 	pthread_mutex_lock(&w->ops);
 	json_t *status = sl_worker_connector_status(w, name);
@@ -589,6 +719,16 @@ out:
 int sl_worker_restart_task(sl_worker_t *w, const char *name, int task, char *errstr,
 			   size_t errstr_size)
 {
+	if (w->cluster) {
+		pthread_mutex_lock(&w->lock);
+		conn_t *c = find(w, name);
+		bool ok = c && task >= 0 && task < c->task_count;
+		pthread_mutex_unlock(&w->lock);
+		if (!ok)
+			return sl_seterr(errstr, errstr_size, "no task %s/%d", name, task);
+		return sl_cluster_restart(w->cluster, name, task, false, false, errstr,
+					  errstr_size);
+	}
 	pthread_mutex_lock(&w->ops);
 	pthread_mutex_lock(&w->lock);
 	conn_t *c = find(w, name);
@@ -702,8 +842,25 @@ json_t *sl_worker_task_configs(sl_worker_t *w, const char *name)
 	return a;
 }
 
+/* A task another member runs, as the status topic says. */
+static json_t *remote_task_status(sl_worker_t *w, const char *name, int id)
+{
+	json_t *rec = sl_cluster_status(w->cluster, name, id);
+	const char *state = json_string_value(json_object_get(rec, "state"));
+	const char *wid = json_string_value(json_object_get(rec, "worker_id"));
+	json_t *tj = json_pack("{s:i,s:s,s:s,s:s}", "id", id, "state", state ? state : "UNASSIGNED",
+			       "worker_id", wid ? wid : w->worker_id, "version", SLUICE_VERSION);
+	json_t *trace = json_object_get(rec, "trace");
+	if (json_is_string(trace) && state && !strcmp(state, "FAILED"))
+		json_object_set(tj, "trace", trace);
+	json_decref(rec);
+	return tj;
+}
+
 static json_t *task_status(sl_worker_t *w, sl_task_ctx_t *t, int id)
 {
+	if (w->cluster && !t->thread_started)
+		return remote_task_status(w, t->env.settings->name, id);
 	char *trace = NULL;
 	sl_task_state_t s = sl_task_get_state(t, &trace);
 	json_t *tj = json_pack("{s:i,s:s,s:s,s:s}", "id", id, "state", sl_task_state_name(s),
@@ -751,6 +908,10 @@ json_t *sl_worker_connector_status(sl_worker_t *w, const char *name)
 				 "version", SLUICE_VERSION);
 	if (c->trace)
 		json_object_set_new(conn, "trace", json_string(c->trace));
+	json_t *rec = w->cluster ? sl_cluster_status(w->cluster, c->name, -1) : NULL;
+	if (json_is_string(json_object_get(rec, "worker_id"))) /* the leader's word */
+		json_object_set(conn, "worker_id", json_object_get(rec, "worker_id"));
+	json_decref(rec);
 	json_t *tasks = json_array();
 	for (int i = 0; i < c->task_count; i++)
 		json_array_append_new(tasks, task_status(w, c->tasks[i], i));
@@ -778,8 +939,10 @@ void sl_worker_health(sl_worker_t *w, int *failed, int *not_running, char **wait
 		*waiting = NULL;
 	pthread_mutex_lock(&w->lock);
 	for (conn_t *c = w->conns; c; c = c->next) {
-		bool running = !c->trace && c->task_count > 0;
+		bool running = !c->trace && (c->task_count > 0 || w->cluster);
 		for (int i = 0; i < c->task_count; i++) {
+			if (w->cluster && !c->tasks[i]->thread_started)
+				continue; /* another member's */
 			sl_task_state_t s = sl_task_get_state(c->tasks[i], NULL);
 			*failed += s == SL_TASK_FAILED;
 			running = running && s == SL_TASK_RUNNING;
@@ -1140,10 +1303,219 @@ void sl_worker_each_task(sl_worker_t *w,
 {
 	pthread_mutex_lock(&w->lock);
 	for (conn_t *c = w->conns; c; c = c->next) {
-		if (!c->task_count)
-			fn(arg, c->name, c->plugin, conn_state(c), -1, NULL);
-		for (int i = 0; i < c->task_count; i++)
+		int here = 0;
+		for (int i = 0; i < c->task_count; i++) {
+			if (w->cluster && !c->tasks[i]->thread_started)
+				continue; /* another member's */
 			fn(arg, c->name, c->plugin, conn_state(c), i, c->tasks[i]);
+			here++;
+		}
+		if (!here)
+			fn(arg, c->name, c->plugin, conn_state(c), -1, NULL);
 	}
 	pthread_mutex_unlock(&w->lock);
+}
+
+/* ---- distributed mode ---------------------------------------------------- */
+
+bool sl_worker_is_distributed(const sl_worker_t *w)
+{
+	return w->cluster != NULL;
+}
+
+int sl_worker_cluster_start(sl_worker_t *w, int rest_port, char *errstr, size_t errstr_size)
+{
+	if (!w->cluster)
+		return 0;
+	/* the address other members and clients know this member by */
+	char host[256] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	const char *l = w->settings.listeners, *h = host;
+	char lhost[256] = "";
+	if (l && *l) {
+		const char *p = strstr(l, "://");
+		p = p ? p + 3 : l;
+		size_t len = strcspn(p, ":,/");
+		if (*p == '[')
+			len = strcspn(p, "]") + 1;
+		snprintf(lhost, sizeof(lhost), "%.*s", (int)len, p);
+	} else if (w->settings.rest_host_name) {
+		snprintf(lhost, sizeof(lhost), "%s", w->settings.rest_host_name);
+	}
+	if (*lhost && strcmp(lhost, "0.0.0.0") && strcmp(lhost, "[::]"))
+		h = lhost;
+	if (w->settings.rest_advertised_host && *w->settings.rest_advertised_host)
+		h = w->settings.rest_advertised_host;
+	if (w->settings.rest_advertised_port > 0)
+		rest_port = (int)w->settings.rest_advertised_port;
+	char *id = rest_port > 0 ? sl_asprintf("%s:%d", h, rest_port) : sl_strdup(w->worker_id);
+	pthread_mutex_lock(&w->lock);
+	w->first_worker_id = w->worker_id; /* REST threads may be reading it */
+	w->worker_id = id;
+	pthread_mutex_unlock(&w->lock);
+	return sl_cluster_start(w->cluster, id, errstr, errstr_size);
+}
+
+void sl_worker_apply_connector(sl_worker_t *w, const sl_config_t *raw, sl_target_state_t target)
+{
+	char err[1024];
+	const char *name = sl_config_get(raw, "name");
+	if (!name)
+		return;
+	pthread_mutex_lock(&w->lock);
+	conn_t *c = find(w, name);
+	bool same = c && same_config(c->raw, raw);
+	int was = c ? (int)c->target : -1;
+	pthread_mutex_unlock(&w->lock);
+	if (!same) {
+		sl_errlist_t errs = {0};
+		sl_config_t *resolved = resolve_checked(w, raw, &errs);
+		if (resolved) {
+			conn_t *nc = conn_new(sl_config_dup(raw), resolved, target);
+			pthread_mutex_lock(&w->ops);
+			if (install(w, nc, true, NULL, err, sizeof(err)) != SL_WERR_NONE)
+				sl_errlist_addf(&errs, "%s", err);
+			pthread_mutex_unlock(&w->ops);
+		}
+		for (size_t i = 0; i < errs.count; i++)
+			SL_ERROR(name, "config from the config topic not applied: %s",
+				 errs.items[i]);
+		sl_errlist_free(&errs);
+		if (!c)
+			return; /* made in its target state */
+	}
+	if (was != (int)target && set_target(w, name, target, err, sizeof(err)) != SL_WERR_NONE)
+		SL_ERROR(name, "%s", err);
+}
+
+void sl_worker_apply_removal(sl_worker_t *w, const char *name)
+{
+	char err[256];
+	remove_conn(w, name, false, err, sizeof(err));
+}
+
+void sl_worker_apply_restart(sl_worker_t *w, const char *name, int task, bool include_tasks,
+			     bool only_failed)
+{
+	char err[1024];
+	pthread_mutex_lock(&w->ops);
+	pthread_mutex_lock(&w->lock);
+	conn_t *c = find(w, name);
+	int n = c ? c->task_count : 0;
+	bool redo_conn = c && c->trace && c->target != SL_TARGET_STOPPED;
+	bool *pick = sl_calloc((size_t)n + 1, sizeof(*pick));
+	for (int i = 0; i < n; i++) {
+		bool wanted = task >= 0 ? i == task : include_tasks;
+		pick[i] = wanted && c->tasks[i]->thread_started &&
+			  (task >= 0 || !only_failed ||
+			   sl_task_get_state(c->tasks[i], NULL) == SL_TASK_FAILED);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (c && redo_conn) {
+		SL_INFO(name, "restart asked for: splitting the connector again");
+		conn_halt(w, c);
+		if (conn_start_tasks(w, c, err, sizeof(err)) != 0)
+			SL_ERROR(name, "%s", err);
+	} else {
+		for (int i = 0; i < n; i++)
+			if (pick[i] && replace_task(w, c, i, err, sizeof(err)) != 0)
+				SL_ERROR(name, "%s", err);
+	}
+	free(pick);
+	pthread_mutex_unlock(&w->ops);
+}
+
+void sl_worker_sync_tasks(sl_worker_t *w)
+{
+	char err[1024];
+	bool refreshed = false;
+	pthread_mutex_lock(&w->ops); /* the list and task arrays change only under ops */
+	size_t cap = 8, n = 0;
+	sl_task_ctx_t **gone = sl_calloc(cap, sizeof(*gone));
+	for (conn_t *c = w->conns; c; c = c->next) {
+		for (int i = 0; i < c->task_count; i++) {
+			sl_task_ctx_t *t = c->tasks[i];
+			bool want = runs_here(w, c, i);
+			if (want && !t->thread_started) {
+				/* what another member stored since this one read the topic */
+				if (!refreshed &&
+				    sl_offset_store_refresh(w->offsets, w->kafka, err, sizeof(err)))
+					SL_WARN(NULL, "%s: offsets may be older than stored", err);
+				refreshed = true;
+				pthread_mutex_lock(&w->lock);
+				int rc = sl_task_start(t, err, sizeof(err));
+				pthread_mutex_unlock(&w->lock);
+				if (rc != 0)
+					SL_ERROR(t->tag, "%s", err);
+			} else if (!want && t->thread_started) {
+				/* an idle context takes its place; the task stops below */
+				pthread_mutex_lock(&w->lock);
+				sl_task_ctx_t *idle = sl_task_new(&t->env, i, t->config);
+				if (c->target == SL_TARGET_PAUSED)
+					sl_task_set_paused(idle, true);
+				c->tasks[i] = idle;
+				pthread_mutex_unlock(&w->lock);
+				atomic_store(&t->stop, true);
+				if (n == cap)
+					gone = sl_realloc(gone, sizeof(*gone) * (cap *= 2));
+				gone[n++] = t;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		SL_INFO(gone[i]->tag, "stopping: this worker no longer holds its slot");
+		sl_task_stop_and_free(gone[i]);
+	}
+	free(gone);
+	pthread_mutex_unlock(&w->ops);
+}
+
+int sl_worker_local_task_count(sl_worker_t *w, const char *name)
+{
+	pthread_mutex_lock(&w->lock);
+	conn_t *c = find(w, name);
+	int n = c && !c->trace && c->target != SL_TARGET_STOPPED ? c->task_count : -1;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+char *sl_worker_connector_trace(sl_worker_t *w, const char *name)
+{
+	pthread_mutex_lock(&w->lock);
+	conn_t *c = find(w, name);
+	char *t = c && c->trace ? sl_strdup(c->trace) : NULL;
+	pthread_mutex_unlock(&w->lock);
+	return t;
+}
+
+void sl_worker_started_tasks(sl_worker_t *w,
+			     void (*fn)(void *arg, const char *connector, int task,
+					const char *state, const char *trace),
+			     void *arg)
+{
+	json_t *list = json_array();
+	pthread_mutex_lock(&w->lock);
+	for (conn_t *c = w->conns; c; c = c->next) {
+		for (int i = 0; i < c->task_count; i++) {
+			if (!c->tasks[i]->thread_started)
+				continue;
+			char *trace = NULL;
+			sl_task_state_t s = sl_task_get_state(c->tasks[i], &trace);
+			json_array_append_new(list,
+					      json_pack("{s:s,s:i,s:s,s:s?}", "c", c->name, "t", i,
+							"s", sl_task_state_name(s), "trace",
+							s == SL_TASK_FAILED ? trace : NULL));
+			free(trace);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) {
+		fn(arg, json_string_value(json_object_get(e, "c")),
+		   (int)json_integer_value(json_object_get(e, "t")),
+		   json_string_value(json_object_get(e, "s")),
+		   json_string_value(json_object_get(e, "trace")));
+	}
+	json_decref(list);
 }

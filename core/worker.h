@@ -35,6 +35,19 @@ typedef struct sl_worker_settings {
 	int64_t rest_max_body_bytes;
 	int64_t rest_max_connections;
 	char *connector_config_dir; /* connectors created over REST; NULL: kept in memory */
+	/* distributed mode (group.id set; see core/cluster.h) */
+	char *group_id;
+	char *config_topic;
+	int64_t config_topic_replication_factor;
+	char *status_topic;
+	int64_t status_topic_partitions;
+	int64_t status_topic_replication_factor;
+	char *slots_topic; /* NULL: <config_topic>-slots */
+	int64_t session_timeout_ms;
+	int64_t heartbeat_interval_ms;
+	int64_t rebalance_timeout_ms;
+	char *rest_advertised_host;
+	int64_t rest_advertised_port;
 } sl_worker_settings_t;
 
 /* Option tables: the worker file, keys every connector has, and those of
@@ -222,6 +235,38 @@ void sl_worker_health(sl_worker_t *w, int *failed, int *not_running, char **wait
  * added to errs, and the other files still apply. Returns the number of
  * connectors added, changed or removed. */
 int sl_worker_apply_config_dir(sl_worker_t *w, sl_errlist_t *errs);
+
+/* ---- distributed mode (group.id set; core/cluster.c) ----
+ * The worker then holds every connector of the cluster, runs only the
+ * tasks whose slots this member holds, and sends every change above to
+ * the config topic instead of making it itself; the cluster applies the
+ * topic through the calls below. */
+
+/* Joins the cluster once the REST API listens on rest_port (this member's
+ * worker id is host:rest_port). 0 in standalone mode; -1 with errstr. */
+int sl_worker_cluster_start(sl_worker_t *w, int rest_port, char *errstr, size_t errstr_size);
+bool sl_worker_is_distributed(const sl_worker_t *w);
+/* Makes the connector of raw (its "name") exist here with that config and
+ * target state (a changed config restarts its tasks); problems are logged. */
+void sl_worker_apply_connector(sl_worker_t *w, const sl_config_t *raw, sl_target_state_t target);
+void sl_worker_apply_removal(sl_worker_t *w, const char *name);
+/* A restart asked for in the config topic: of what runs here only. */
+void sl_worker_apply_restart(sl_worker_t *w, const char *name, int task, bool include_tasks,
+			     bool only_failed);
+/* Starts the tasks this member now holds and stops (offsets stored) those
+ * it no longer does. */
+void sl_worker_sync_tasks(sl_worker_t *w);
+/* How many tasks the connector splits into here; -1 when unknown or the
+ * split failed. */
+int sl_worker_local_task_count(sl_worker_t *w, const char *name);
+/* Why the connector's split failed (malloc()ed), or NULL. */
+char *sl_worker_connector_trace(sl_worker_t *w, const char *name);
+/* Calls fn, outside the worker's locks, for every task running here with
+ * its state name and trace (NULL unless FAILED). */
+void sl_worker_started_tasks(sl_worker_t *w,
+			     void (*fn)(void *arg, const char *connector, int task,
+					const char *state, const char *trace),
+			     void *arg);
 
 /* Status in Kafka Connect's REST shape:
  * {"name","connector":{"state","worker_id"},"tasks":[{"id","state","worker_id",

@@ -210,6 +210,91 @@ const sl_option_t sl_worker_options[] = {
 		"in their state after a restart, and files added, changed or removed there are "
 		"applied on SIGHUP. Unset: such connectors live until the worker stops.",
 	 SL_OPT_AT(sl_worker_settings_t, connector_config_dir)},
+	{.name = "group.id",
+	 .type = SL_OPT_STRING,
+	 .doc = "Makes the worker a member of a distributed cluster of that name (Kafka Connect's "
+		"distributed mode): connectors are created over the REST API of any member, kept "
+		"in "
+		"config.storage.topic, and their tasks spread over the members through Kafka's "
+		"group membership (see docs/scaling.md). Connector files on the command line and "
+		"connector.config.dir are refused then.",
+	 SL_OPT_AT(sl_worker_settings_t, group_id)},
+	{.name = "config.storage.topic",
+	 .type = SL_OPT_STRING,
+	 .check = sl_opt_check_topic,
+	 .doc = "Distributed mode: the compacted, one-partition topic holding connector configs, "
+		"task configs and target states in Kafka Connect's format. Required with group.id.",
+	 SL_OPT_AT(sl_worker_settings_t, config_topic)},
+	{.name = "config.storage.replication.factor",
+	 .type = SL_OPT_INT,
+	 .def = "3",
+	 SL_OPT_MIN(-1),
+	 .doc = "Replication factor of config.storage.topic when sluice creates it (-1: the "
+		"broker's default).",
+	 SL_OPT_AT(sl_worker_settings_t, config_topic_replication_factor)},
+	{.name = "status.storage.topic",
+	 .type = SL_OPT_STRING,
+	 .check = sl_opt_check_topic,
+	 .doc = "Distributed mode: the compacted topic holding connector and task statuses in "
+		"Kafka Connect's format; every member answers status requests from it. Required "
+		"with group.id.",
+	 SL_OPT_AT(sl_worker_settings_t, status_topic)},
+	{.name = "status.storage.partitions",
+	 .type = SL_OPT_INT,
+	 .def = "5",
+	 SL_OPT_MIN(1),
+	 .doc = "Partitions of status.storage.topic when sluice creates it.",
+	 SL_OPT_AT(sl_worker_settings_t, status_topic_partitions)},
+	{.name = "status.storage.replication.factor",
+	 .type = SL_OPT_INT,
+	 .def = "3",
+	 SL_OPT_MIN(-1),
+	 .doc = "Replication factor of status.storage.topic when sluice creates it (-1: the "
+		"broker's default).",
+	 SL_OPT_AT(sl_worker_settings_t, status_topic_replication_factor)},
+	{.name = "task.slots.topic",
+	 .type = SL_OPT_STRING,
+	 .check = sl_opt_check_topic,
+	 .doc = "Distributed mode: the topic whose partitions are the cluster's task slots; the "
+		"members consume it as group group.id, so the group coordinator hands the slots "
+		"out (partition 0 makes its holder the leader). It holds no records. Default: "
+		"<config.storage.topic>-slots. Created and grown as connectors need slots.",
+	 SL_OPT_AT(sl_worker_settings_t, slots_topic)},
+	{.name = "session.timeout.ms",
+	 .type = SL_OPT_INT,
+	 .def = "10000",
+	 SL_OPT_MIN(1000),
+	 .doc = "Distributed mode: a member not heard from this long leaves the group and its "
+		"tasks move to the others; a member that cannot reach the group this long "
+		"stops its tasks first.",
+	 SL_OPT_AT(sl_worker_settings_t, session_timeout_ms)},
+	{.name = "heartbeat.interval.ms",
+	 .type = SL_OPT_INT,
+	 .def = "3000",
+	 SL_OPT_MIN(100),
+	 .doc = "Distributed mode: how often a member tells the group it is alive.",
+	 SL_OPT_AT(sl_worker_settings_t, heartbeat_interval_ms)},
+	{.name = "rest.advertised.host.name",
+	 .type = SL_OPT_STRING,
+	 .doc = "Distributed mode: the host name this member gives the others and its "
+		"statuses' worker_id (default: the REST listener's host, else the machine's "
+		"name).",
+	 SL_OPT_AT(sl_worker_settings_t, rest_advertised_host)},
+	{.name = "rest.advertised.port",
+	 .type = SL_OPT_INT,
+	 .def = "0",
+	 SL_OPT_MIN(0),
+	 SL_OPT_MAX(65535),
+	 .doc = "Distributed mode: the port in this member's worker_id (0: the port the REST "
+		"API listens on).",
+	 SL_OPT_AT(sl_worker_settings_t, rest_advertised_port)},
+	{.name = "rebalance.timeout.ms",
+	 .type = SL_OPT_INT,
+	 .def = "60000",
+	 SL_OPT_MIN(1000),
+	 .doc = "Distributed mode: how long a member may take to stop the tasks it gives up "
+		"in a rebalance before the group goes on without it.",
+	 SL_OPT_AT(sl_worker_settings_t, rebalance_timeout_ms)},
 	SL_OPT_END,
 };
 
@@ -220,10 +305,9 @@ const char *const sl_worker_prefixes[] = {"producer.",      "consumer.",        
 /* Why Kafka Connect worker keys sluice has no use for are ignored; the
  * notice reads "worker key 'K' is Kafka Connect's; <why>: ignored". */
 #define WHY_REST "sluice's REST API does not use it"
-#define WHY_GROUP "sluice has no distributed mode yet and runs standalone"
-#define WHY_TOPICS                                                                                 \
-	"sluice runs standalone: connector configs live in files and statuses in the worker "      \
-	"(offsets in offset.storage.topic or offset.storage.file.filename)"
+#define WHY_GROUP                                                                                  \
+	"sluice's distributed mode hands tasks out through Kafka's consumer group protocol "       \
+	"(docs/scaling.md), not Kafka Connect's own"
 #define WHY_CLIENT                                                                                 \
 	"it sets the clients of Kafka Connect's group and internal topics, which sluice does "     \
 	"not have (producer.*, consumer.* and admin.* set sluice's clients)"
@@ -238,15 +322,6 @@ const char *const sl_worker_prefixes[] = {"producer.",      "consumer.",        
 const sl_option_t sl_worker_ignored_options[] = {
 	IGNORED("plugin.path", "every connector is built into sluice"),
 	IGNORED("plugin.discovery", "every connector is built into sluice"),
-	IGNORED("group.id", WHY_GROUP),
-	IGNORED("config.storage.topic", WHY_TOPICS),
-	IGNORED("config.storage.replication.factor", WHY_TOPICS),
-	IGNORED("status.storage.topic", WHY_TOPICS),
-	IGNORED("status.storage.partitions", WHY_TOPICS),
-	IGNORED("status.storage.replication.factor", WHY_TOPICS),
-	IGNORED("heartbeat.interval.ms", WHY_GROUP),
-	IGNORED("session.timeout.ms", WHY_GROUP),
-	IGNORED("rebalance.timeout.ms", WHY_GROUP),
 	IGNORED("worker.sync.timeout.ms", WHY_GROUP),
 	IGNORED("worker.unsync.backoff.ms", WHY_GROUP),
 	IGNORED("scheduled.rebalance.max.delay.ms", WHY_GROUP),
@@ -257,8 +332,6 @@ const sl_option_t sl_worker_ignored_options[] = {
 	IGNORED("inter.worker.signature.algorithm", WHY_GROUP),
 	IGNORED("inter.worker.verification.algorithms", WHY_GROUP),
 	IGNORED("exactly.once.source.support", "sluice has no exactly-once source support yet"),
-	IGNORED("rest.advertised.host.name", WHY_REST),
-	IGNORED("rest.advertised.port", WHY_REST),
 	IGNORED("rest.advertised.listener.protocol", WHY_REST),
 	IGNORED("rest.extension.classes", WHY_REST),
 	IGNORED("admin.listeners", WHY_REST),
@@ -343,19 +416,11 @@ void sl_worker_config_notices(const sl_config_t *cfg, sl_errlist_t *notes)
 		if (!why || sl_config_get(told, what))
 			continue;
 		sl_config_set(told, what, "", NULL, 0);
-		if (!strcmp(what, "group.id"))
-			sl_errlist_addf(
-				notes,
-				"worker key 'group.id' names a Kafka Connect distributed cluster; "
-				"sluice has no distributed mode yet: this worker runs standalone, "
-				"with the connector files given to it");
-		else
-			sl_errlist_addf(notes,
-					"worker key%s '%s%s' %s Kafka Connect's; %s: ignored",
-					what == sl_config_at(cfg, i)->key ? "" : "s",
-					sl_config_printable(what, shown, sizeof(shown)),
-					what == sl_config_at(cfg, i)->key ? "" : "*",
-					what == sl_config_at(cfg, i)->key ? "is" : "are", why);
+		sl_errlist_addf(notes, "worker key%s '%s%s' %s Kafka Connect's; %s: ignored",
+				what == sl_config_at(cfg, i)->key ? "" : "s",
+				sl_config_printable(what, shown, sizeof(shown)),
+				what == sl_config_at(cfg, i)->key ? "" : "*",
+				what == sl_config_at(cfg, i)->key ? "is" : "are", why);
 	}
 	sl_config_free(told);
 }
@@ -598,6 +663,37 @@ static void check_passthrough(const sl_config_t *cfg, sl_errlist_t *errs)
 	sl_config_free(copy);
 }
 
+/* A distributed worker (group.id set) keeps everything in topics: the
+ * three Kafka Connect topics must be named, and the standalone store of
+ * connectors is refused. */
+static void check_distributed(const sl_config_t *cfg, const sl_worker_settings_t *ws,
+			      sl_errlist_t *errs)
+{
+	const struct {
+		const char *key;
+		const char *value;
+	} need[] = {{"config.storage.topic", ws->config_topic},
+		    {"offset.storage.topic", ws->offset_topic},
+		    {"status.storage.topic", ws->status_topic}};
+	char where[512];
+
+	if (!ws->group_id)
+		return;
+	for (size_t i = 0; i < SL_ARRAY_LEN(need); i++)
+		if (!need[i].value || !*need[i].value)
+			sl_errlist_addf(errs,
+					"%s: a distributed worker (group.id is set) needs %s, as "
+					"Kafka Connect's does",
+					where_of(cfg, "group.id", where, sizeof(where)),
+					need[i].key);
+	if (ws->connector_config_dir)
+		sl_errlist_addf(
+			errs,
+			"%s: connector.config.dir is standalone mode's store; a distributed "
+			"worker (group.id is set) keeps connectors in config.storage.topic",
+			where_of(cfg, "connector.config.dir", where, sizeof(where)));
+}
+
 int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 {
 	size_t before = errs->count;
@@ -614,6 +710,7 @@ int sl_worker_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 	prefixes[n] = NULL;
 	sl_options_check_unknown(tables, prefixes, cfg, "the worker", errs);
 	sl_options_load(sl_worker_options, cfg, &ws, errs);
+	check_distributed(cfg, &ws, errs);
 	sl_options_free(sl_worker_options, &ws);
 	check_converter(cfg, true, true, errs);
 	check_converter(cfg, false, true, errs);

@@ -197,10 +197,18 @@ out=$("$SLUICE" validate config/kafka-connect-standalone.properties \
 	config/kafka-connect-distributed.properties 2>&1)
 check "validate accepts Kafka Connect's standalone and distributed worker files" test $? -eq 0
 check "an ignored worker key gets a notice saying why" grep -q \
-	"worker key 'rest.advertised.host.name' is Kafka Connect's; sluice's REST API does not use it: ignored" \
+	"worker key 'access.control.allow.origin' is Kafka Connect's; sluice's REST API does not use it: ignored" \
 	<<<"$out"
-check "group.id says the worker runs standalone" \
-	grep -q "worker key 'group.id' .* this worker runs standalone" <<<"$out"
+check "group.id is no ignored key (the distributed worker's)" \
+	test "$(grep -c "worker key 'group.id'" <<<"$out")" -eq 0
+# A distributed worker takes its connectors over the REST API only.
+out=$("$SLUICE" run -w config/kafka-connect-distributed.properties config/file-source.properties 2>&1)
+check "run refuses connector files with a distributed worker file (exit 2)" test $? -eq 2
+check "... saying the connectors are created over the REST API" \
+	grep -q "sets group.id: this worker joins a distributed cluster.*REST API" <<<"$out"
+printf 'bootstrap.servers=localhost:9092\ngroup.id=g\n' >"$T/half-distributed.properties"
+expect_error "a distributed worker needs Kafka Connect's three topics" \
+	"$T/half-distributed.properties" "needs config.storage.topic, as Kafka Connect's does"
 # Config providers as Kafka Connect declares them: a worker's providers
 # serve its connectors' files; an unknown class is an error.
 mkdir -p "$T/secrets" && printf 'from-dir' >"$T/secrets/topic"
@@ -234,7 +242,7 @@ printf 'string' >"$T/secrets/converter"
 # librdkafka admin.* key), and a provider reference is resolved.
 props "$T/w.properties" "bootstrap.servers=embedded" \
 	"offset.storage.file.filename=$T/offsets.json" "listeners=http://127.0.0.1:0" "offset.flush.interval.ms=200" \
-	"value.converter=\${dir:$T/secrets:converter}" "group.id=connect-cluster" \
+	"value.converter=\${dir:$T/secrets:converter}" \
 	"rest.advertised.port=8083" "admin.listeners=http://localhost:8084" "plugin.path=/usr/share/java"
 props "$T/src.properties" "name=cli-src" "connector.class=file-source" \
 	"file=$T/in.txt" "topic=cli"
@@ -247,8 +255,6 @@ check "embedded worker logs the bootstrap address" \
 	"$T/cli.log"
 check "run logs each ignored Kafka Connect worker key once" \
 	test "$(grep -c "worker key 'plugin.path' is Kafka Connect's" "$T/cli.log")" -eq 1
-check "run says a group.id worker runs standalone" \
-	grep -q "this worker runs standalone" "$T/cli.log"
 check "log lines carry time, level and [connector/task]" \
 	grep -qE '^20[0-9-]+T[0-9:.]+Z INFO  \[cli-src/0\] ' "$T/cli.log"
 out=$("$SLUICE" offsets reset -w "$T/w.properties" 2>&1)

@@ -381,13 +381,15 @@ static char *notices_of(const char *text)
 
 static void test_ignored_worker_keys_get_one_notice_each(void)
 {
-	char *n =
-		notices_of("rest.advertised.port=8083\nplugin.path=/opt\nbootstrap.servers=b:9092\n"
-			   "listeners.https.ssl.keystore.location=/k\n"
-			   "listeners.https.ssl.keystore.password=hunter2\ngroup.id=g\n");
+	char *n = notices_of("rest.advertised.listener.protocol=http\nplugin.path=/"
+			     "opt\nbootstrap.servers=b:9092\n"
+			     "listeners.https.ssl.keystore.location=/k\n"
+			     "listeners.https.ssl.keystore.password=hunter2\ngroup.id=g\n"
+			     "worker.sync.timeout.ms=3000\n");
 	CU_ASSERT_STRING_EQUAL(
 		n,
-		"worker key 'rest.advertised.port' is Kafka Connect's; sluice's REST API does not "
+		"worker key 'rest.advertised.listener.protocol' is Kafka Connect's; sluice's REST "
+		"API does not "
 		"use "
 		"it: ignored\n"
 		"worker key 'plugin.path' is Kafka Connect's; every connector is built into "
@@ -395,9 +397,9 @@ static void test_ignored_worker_keys_get_one_notice_each(void)
 		"worker keys 'listeners.*' are Kafka Connect's; sluice's REST API takes PEM files "
 		"(rest.ssl.cert.file, rest.ssl.key.file) where Kafka Connect takes keystores: "
 		"ignored\n"
-		"worker key 'group.id' names a Kafka Connect distributed cluster; sluice has no "
-		"distributed mode yet: this worker runs standalone, with the connector files "
-		"given to it");
+		"worker key 'worker.sync.timeout.ms' is Kafka Connect's; sluice's distributed mode "
+		"hands tasks out through Kafka's consumer group protocol (docs/scaling.md), not "
+		"Kafka Connect's own: ignored");
 	CU_ASSERT_PTR_NULL(strstr(n, "hunter2"));
 	free(n);
 	n = notices_of("bootstrap.servers=b:9092\nkey.converter=json\n");
@@ -409,7 +411,8 @@ static void test_ignored_worker_keys_are_dropped_before_use(void)
 {
 	sl_errlist_t errs = {0};
 	sl_config_t *cfg = sl_config_parse_properties(
-		"admin.listeners=http://:8084\nbootstrap.servers=b:9092\nrest.advertised.port=1\n"
+		"admin.listeners=http://"
+		":8084\nbootstrap.servers=b:9092\nrest.advertised.listener.protocol=http\n"
 		"admin.client.id=x\nlisteners.https.ssl.key.password=p\n",
 		"w.properties", &errs);
 
