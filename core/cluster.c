@@ -2,6 +2,7 @@
  * config and status topics, the group membership that hands out task
  * slots, and the loop that makes this worker run what it holds. */
 #include "cluster.h"
+#include "cluster_view.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,27 +17,6 @@
 
 /* How long a REST write waits for Kafka and for this member to apply it. */
 #define CLUSTER_WRITE_TIMEOUT_MS 30000
-
-/* A connector as the config topic says. */
-typedef struct cconn {
-	char *name;
-	sl_config_t *raw; /* NULL until its connector record */
-	sl_target_state_t target;
-	int tasks;    /* its last commit */
-	int *slots;   /* [tasks] */
-	uint64_t gen; /* connector records read */
-	uint64_t commits;
-	uint64_t commit_gen; /* gen at its last commit */
-	struct cconn *next;
-} cconn_t;
-
-/* A restart asked for after this member started (task -1: the connector). */
-typedef struct restart_req {
-	char *name;
-	int task;
-	bool include_tasks, only_failed;
-	struct restart_req *next;
-} restart_req_t;
 
 /* What a delivery report tells the writer waiting for it. */
 typedef struct send_res {
@@ -57,30 +37,23 @@ struct sl_cluster {
 	rd_kafka_t *member;        /* group group.id on the slots topic */
 	int status_partitions;
 	int slot_partitions;
-	pthread_t reader_th, herder_th;
+	pthread_t reader_th, herder_th, lease_th;
 	bool reading, herding;
 	atomic_bool stop;
 	pthread_mutex_t write_lock; /* one config write at a time */
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
-	cconn_t *conns;
-	unsigned char *used; /* slots allocated, by replaying the config topic */
-	int used_cap;
-	int max_slot;
+	sl_cview_t view;
 	bool *held; /* slots this member holds */
 	int held_cap;
-	json_t *statuses; /* status topic: key -> value */
-	restart_req_t *restarts;
 	int64_t config_end; /* next config offset to read */
-	int64_t live_from;  /* config records from here ask for restarts */
 	bool caught_up;
-	uint64_t version;      /* view changes */
 	uint64_t done_version; /* the view the last reconcile applied */
 	int64_t done_end;      /* config_end of that view */
 	bool dirty;            /* the slots held changed */
 	uint64_t generation;   /* assignments taken */
-	bool fenced;
+	bool fenced, fence_changed;
 	int64_t fenced_at;
 	uint64_t fenced_generation;
 	atomic_llong lease;
@@ -98,188 +71,6 @@ static void cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, int ms)
 		ts.tv_nsec -= 1000000000L;
 	}
 	pthread_cond_timedwait(cond, lock, &ts);
-}
-
-/* ---- the view: config records ------------------------------------------ */
-
-static cconn_t *cfind(sl_cluster_t *c, const char *name, bool create)
-{
-	for (cconn_t *cc = c->conns; cc; cc = cc->next)
-		if (!strcmp(cc->name, name))
-			return cc;
-	if (!create)
-		return NULL;
-	cconn_t *cc = sl_calloc(1, sizeof(*cc));
-	cc->name = sl_strdup(name);
-	cc->next = c->conns;
-	c->conns = cc;
-	return cc;
-}
-
-static void slot_free(sl_cluster_t *c, int s)
-{
-	if (s > 0 && s < c->used_cap)
-		c->used[s] = 0;
-}
-
-/* The lowest free slot from 1 (0 is the leader's). */
-static int slot_take(sl_cluster_t *c)
-{
-	int s = 1;
-	while (s < c->used_cap && c->used[s])
-		s++;
-	if (s >= c->used_cap) {
-		int cap = c->used_cap ? c->used_cap * 2 : 64;
-		c->used = sl_realloc(c->used, (size_t)cap);
-		memset(c->used + c->used_cap, 0, (size_t)(cap - c->used_cap));
-		c->used_cap = cap;
-	}
-	c->used[s] = 1;
-	if (s > c->max_slot)
-		c->max_slot = s;
-	return s;
-}
-
-/* A commit of n tasks: tasks below both counts keep their slots. */
-static void set_tasks(sl_cluster_t *c, cconn_t *cc, int n)
-{
-	for (int i = n; i < cc->tasks; i++)
-		slot_free(c, cc->slots[i]);
-	cc->slots = sl_realloc(cc->slots, sizeof(int) * (size_t)(n > 0 ? n : 1));
-	for (int i = cc->tasks; i < n; i++)
-		cc->slots[i] = slot_take(c);
-	cc->tasks = n;
-}
-
-static void cconn_free(cconn_t *cc)
-{
-	sl_config_free(cc->raw);
-	free(cc->slots);
-	free(cc->name);
-	free(cc);
-}
-
-static void remove_cconn(sl_cluster_t *c, const char *name)
-{
-	for (cconn_t **pp = &c->conns; *pp; pp = &(*pp)->next) {
-		if (strcmp((*pp)->name, name))
-			continue;
-		cconn_t *cc = *pp;
-		*pp = cc->next;
-		set_tasks(c, cc, 0);
-		cconn_free(cc);
-		return;
-	}
-}
-
-/* "<prefix><name>-<n>": name and n; false when it is not of that form. */
-static bool split_task_key(const char *rest, char **name, int *n)
-{
-	const char *dash = strrchr(rest, '-');
-	if (!dash || dash == rest || !dash[1])
-		return false;
-	char *end;
-	long v = strtol(dash + 1, &end, 10);
-	if (*end || v < 0 || v > 100000)
-		return false;
-	*name = sl_strndup(rest, (size_t)(dash - rest));
-	*n = (int)v;
-	return true;
-}
-
-static sl_config_t *properties_config(const json_t *props)
-{
-	sl_config_t *cfg = sl_config_new();
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)props, k, v) {
-		if (json_is_string(v))
-			sl_config_set(cfg, k, json_string_value(v), NULL, 0);
-	}
-	return cfg;
-}
-
-/* Target state of a target-state record: Kafka Connect 3.5+ writes
- * "state.v2" (STARTED, PAUSED, STOPPED) beside the older "state". */
-static int record_target(const json_t *v)
-{
-	const char *s = json_string_value(json_object_get(v, "state.v2"));
-	if (!s)
-		s = json_string_value(json_object_get(v, "state"));
-	if (!s)
-		return -1;
-	if (!strcmp(s, "STARTED"))
-		return SL_TARGET_RUNNING;
-	if (!strcmp(s, "PAUSED"))
-		return SL_TARGET_PAUSED;
-	if (!strcmp(s, "STOPPED"))
-		return SL_TARGET_STOPPED;
-	return -1;
-}
-
-static void add_restart(sl_cluster_t *c, char *name, int task, const json_t *v)
-{
-	restart_req_t *r = sl_calloc(1, sizeof(*r)), **pp = &c->restarts;
-	r->name = name;
-	r->task = task;
-	r->include_tasks = json_is_true(json_object_get(v, "include-tasks"));
-	r->only_failed = json_is_true(json_object_get(v, "only-failed"));
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = r;
-}
-
-/* Applies one config record to the view. Called with the lock held. */
-static void apply_config(sl_cluster_t *c, const char *key, const json_t *v, int64_t offset)
-{
-	char *name = NULL;
-	int n;
-	cconn_t *cc;
-
-	if (!strncmp(key, "connector-", 10)) {
-		const json_t *props = json_object_get(v, "properties");
-		if (!v) {
-			remove_cconn(c, key + 10);
-		} else if (json_is_object(props)) {
-			cc = cfind(c, key + 10, true);
-			sl_config_free(cc->raw);
-			cc->raw = properties_config(props);
-			cc->gen++;
-		}
-	} else if (!strncmp(key, "target-state-", 13)) {
-		int t = v ? record_target(v) : -1;
-		if (t >= 0)
-			cfind(c, key + 13, true)->target = (sl_target_state_t)t;
-	} else if (!strncmp(key, "commit-", 7)) {
-		json_t *tj = json_object_get(v, "tasks");
-		if ((cc = cfind(c, key + 7, false)) && json_is_integer(tj) &&
-		    json_integer_value(tj) >= 0 && json_integer_value(tj) <= 10000) {
-			set_tasks(c, cc, (int)json_integer_value(tj));
-			cc->commits++;
-			cc->commit_gen = cc->gen;
-		}
-	} else if (!strncmp(key, "restart-connector-", 18)) {
-		if (v && offset >= c->live_from)
-			add_restart(c, sl_strdup(key + 18), -1, v);
-	} else if (!strncmp(key, "restart-task-", 13)) {
-		if (v && offset >= c->live_from && split_task_key(key + 13, &name, &n))
-			add_restart(c, name, n, v);
-	}
-	/* task-<name>-<n>: every member splits a connector itself; the
-	 * records are written for Kafka Connect's tools. session-key: its
-	 * inter-worker signatures, which sluice's members do not use. */
-	c->version++;
-}
-
-/* Applies one status record. Called with the lock held. */
-static void apply_status(sl_cluster_t *c, const char *key, json_t *v)
-{
-	if (strncmp(key, "status-connector-", 17) && strncmp(key, "status-task-", 12))
-		return;
-	if (v)
-		json_object_set(c->statuses, key, v);
-	else
-		json_object_del(c->statuses, key);
 }
 
 static void *reader_main(void *arg)
@@ -311,10 +102,10 @@ static void *reader_main(void *arg)
 			else {
 				pthread_mutex_lock(&c->lock);
 				if (config) {
-					apply_config(c, key, v, m->offset);
+					sl_cview_apply_config(&c->view, key, v, m->offset);
 					c->config_end = m->offset + 1;
 				} else {
-					apply_status(c, key, v);
+					sl_cview_apply_status(&c->view, key, v);
 				}
 				pthread_mutex_unlock(&c->lock);
 			}
@@ -419,25 +210,6 @@ static int write_records(sl_cluster_t *c, const char *const *keys, json_t *const
 	return rc ? rc : wait_applied(c, offset, errstr, errstr_size);
 }
 
-static json_t *config_props(const sl_config_t *raw)
-{
-	json_t *props = json_object();
-	for (size_t i = 0; i < sl_config_count(raw); i++)
-		json_object_set_new(props, sl_config_at(raw, i)->key,
-				    json_string(sl_config_at(raw, i)->value));
-	return json_pack("{s:o}", "properties", props);
-}
-
-static json_t *target_record(sl_target_state_t t)
-{
-	/* as Kafka Connect 3.5+: older readers see STOPPED as PAUSED */
-	const char *v2 = t == SL_TARGET_RUNNING  ? "STARTED"
-			 : t == SL_TARGET_PAUSED ? "PAUSED"
-						 : "STOPPED";
-	return json_pack("{s:s,s:s}", "state", t == SL_TARGET_RUNNING ? "STARTED" : "PAUSED",
-			 "state.v2", v2);
-}
-
 int sl_cluster_put_connector(sl_cluster_t *c, const char *name, const sl_config_t *raw,
 			     int initial_target, char *errstr, size_t errstr_size)
 {
@@ -447,10 +219,10 @@ int sl_cluster_put_connector(sl_cluster_t *c, const char *name, const sl_config_
 	int n = 0;
 	if (initial_target >= 0) {
 		keys[n] = tk;
-		values[n++] = target_record((sl_target_state_t)initial_target);
+		values[n++] = sl_cview_target_record((sl_target_state_t)initial_target);
 	}
 	keys[n] = ck;
-	values[n++] = config_props(raw);
+	values[n++] = sl_cview_config_record(raw);
 	int rc = write_records(c, keys, values, n, errstr, errstr_size);
 	for (int i = 0; i < n; i++)
 		json_decref(values[i]);
@@ -475,7 +247,7 @@ int sl_cluster_set_target(sl_cluster_t *c, const char *name, sl_target_state_t t
 {
 	char *tk = sl_asprintf("target-state-%s", name);
 	const char *keys[] = {tk};
-	json_t *values[] = {target_record(target)};
+	json_t *values[] = {sl_cview_target_record(target)};
 	int rc = write_records(c, keys, values, 1, errstr, errstr_size);
 	json_decref(values[0]);
 	free(tk);
@@ -508,7 +280,7 @@ json_t *sl_cluster_status(sl_cluster_t *c, const char *name, int task)
 {
 	char *k = status_key(name, task);
 	pthread_mutex_lock(&c->lock);
-	json_t *v = json_incref(json_object_get(c->statuses, k));
+	json_t *v = json_incref(json_object_get(c->view.statuses, k));
 	pthread_mutex_unlock(&c->lock);
 	free(k);
 	return v;
@@ -517,7 +289,7 @@ json_t *sl_cluster_status(sl_cluster_t *c, const char *name, int task)
 int sl_cluster_task_count(sl_cluster_t *c, const char *name)
 {
 	pthread_mutex_lock(&c->lock);
-	cconn_t *cc = cfind(c, name, false);
+	sl_cview_conn_t *cc = sl_cview_find(&c->view, name, false);
 	int n = cc && cc->raw ? cc->tasks : -1;
 	pthread_mutex_unlock(&c->lock);
 	return n;
@@ -531,7 +303,7 @@ static bool holds(const sl_cluster_t *c, int slot)
 bool sl_cluster_owns(sl_cluster_t *c, const char *name, int task)
 {
 	pthread_mutex_lock(&c->lock);
-	cconn_t *cc = cfind(c, name, false);
+	sl_cview_conn_t *cc = sl_cview_find(&c->view, name, false);
 	bool own = !c->fenced && cc && cc->raw && cc->target != SL_TARGET_STOPPED && task >= 0 &&
 		   task < cc->tasks && holds(c, cc->slots[task]);
 	pthread_mutex_unlock(&c->lock);
@@ -621,37 +393,56 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
-/* The lease: renewed on every pass of the herder's loop; a pass that comes
- * more than half a session after the last one (the process was stopped or
- * starved) means the group may have gone on without this member, so its
- * tasks stop until the group says more: a new assignment, or two
- * heartbeats with no revocation. */
-static void check_lease(sl_cluster_t *c, int64_t now, int64_t *last)
+/* The lease, on a thread of its own that wakes every 100 ms (so a herder
+ * busy stopping tasks does not let it lapse): a wake-up that comes more
+ * than half a session after the last one means the process was stopped or
+ * starved, and the group may have gone on without this member. Its tasks
+ * then hold their records back (the lease is not renewed) and the herder
+ * stops them, until the group says more: a new assignment or revocation,
+ * or two heartbeats with neither. */
+static void *lease_main(void *arg)
 {
-	int64_t half = c->ws->session_timeout_ms / 2, gap = now - *last;
-	bool stop_tasks = false, start_tasks = false;
-	*last = now;
+	sl_cluster_t *c = arg;
+	int64_t half = c->ws->session_timeout_ms / 2, last = sl_now_ms();
+	while (!atomic_load(&c->stop)) {
+		sl_sleep_ms(100);
+		int64_t now = sl_now_ms(), gap = now - last;
+		last = now;
+		pthread_mutex_lock(&c->lock);
+		if (gap > half && !c->fenced) {
+			SL_WARN(NULL,
+				"cluster: this worker was not running for %lld ms (more than half "
+				"of session.timeout.ms): it may have lost its tasks to another "
+				"member; stopping them until the group answers",
+				(long long)gap);
+			c->fenced = c->fence_changed = true;
+			c->fenced_at = now;
+			c->fenced_generation = c->generation;
+		}
+		if (!c->fenced)
+			atomic_store(&c->lease, now + half);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return NULL;
+}
+
+/* The herder's side of the fence: lifts it when the group answered, and
+ * stops or starts tasks when it moved. */
+static void check_fence(sl_cluster_t *c)
+{
+	int64_t now = sl_now_ms();
 	pthread_mutex_lock(&c->lock);
-	if (gap > half && !c->fenced) {
-		SL_WARN(NULL,
-			"cluster: this worker was not running for %lld ms (more than half of "
-			"session.timeout.ms): it may have lost its tasks to another member; "
-			"stopping them until the group answers",
-			(long long)gap);
-		c->fenced = stop_tasks = true;
-		c->fenced_at = now;
-		c->fenced_generation = c->generation;
-	} else if (c->fenced && (c->generation != c->fenced_generation ||
-				 now - c->fenced_at > 2 * c->ws->heartbeat_interval_ms + 1000)) {
+	if (c->fenced && (c->generation != c->fenced_generation ||
+			  now - c->fenced_at > 2 * c->ws->heartbeat_interval_ms + 1000)) {
 		SL_INFO(NULL, "cluster: membership confirmed; running this worker's tasks again");
 		c->fenced = false;
-		start_tasks = true;
+		c->fence_changed = true;
+		atomic_store(&c->lease, now + c->ws->session_timeout_ms / 2);
 	}
-	bool fenced = c->fenced;
+	bool changed = c->fence_changed;
+	c->fence_changed = false;
 	pthread_mutex_unlock(&c->lock);
-	if (!fenced)
-		atomic_store(&c->lease, now + half);
-	if (stop_tasks || start_tasks)
+	if (changed)
 		sl_worker_sync_tasks(c->w);
 }
 
@@ -669,7 +460,7 @@ static snap_t *snapshot(sl_cluster_t *c, size_t *n)
 {
 	size_t cap = 8, k = 0;
 	snap_t *s = sl_calloc(cap, sizeof(*s));
-	for (cconn_t *cc = c->conns; cc; cc = cc->next) {
+	for (sl_cview_conn_t *cc = c->view.conns; cc; cc = cc->next) {
 		if (!cc->raw)
 			continue;
 		if (k == cap)
@@ -698,12 +489,12 @@ static void snap_free(snap_t *s, size_t n)
 static void reconcile(sl_cluster_t *c)
 {
 	pthread_mutex_lock(&c->lock);
-	uint64_t version = c->version;
+	uint64_t version = c->view.version;
 	int64_t end = c->config_end;
 	size_t n;
 	snap_t *s = snapshot(c, &n);
-	restart_req_t *restarts = c->restarts;
-	c->restarts = NULL;
+	sl_cview_restart_t *restarts = c->view.restarts;
+	c->view.restarts = NULL;
 	c->dirty = false;
 	pthread_mutex_unlock(&c->lock);
 
@@ -721,7 +512,7 @@ static void reconcile(sl_cluster_t *c)
 	for (size_t j = 0; j < n; j++)
 		sl_worker_apply_connector(c->w, s[j].raw, s[j].target);
 	while (restarts) {
-		restart_req_t *r = restarts;
+		sl_cview_restart_t *r = restarts;
 		restarts = r->next;
 		sl_worker_apply_restart(c->w, r->name, r->task, r->include_tasks, r->only_failed);
 		free(r->name);
@@ -747,7 +538,7 @@ static void put_status(sl_cluster_t *c, json_t *written, const char *key, const 
 			      c->worker_id, "generation", (json_int_t)c->generation, "version",
 			      SLUICE_VERSION);
 	pthread_mutex_lock(&c->lock);
-	json_t *seen = json_object_get(c->statuses, key);
+	json_t *seen = json_object_get(c->view.statuses, key);
 	bool same =
 		seen && json_equal(json_object_get(seen, "state"), json_object_get(v, "state")) &&
 		json_equal(json_object_get(seen, "worker_id"), json_object_get(v, "worker_id")) &&
@@ -795,7 +586,7 @@ static void lead(sl_cluster_t *c, json_t *memo, json_t *written)
 {
 	char err[512];
 	pthread_mutex_lock(&c->lock);
-	int need = c->max_slot + 1;
+	int need = c->view.max_slot + 1;
 	size_t n;
 	snap_t *s = snapshot(c, &n);
 	pthread_mutex_unlock(&c->lock);
@@ -824,7 +615,7 @@ static void lead(sl_cluster_t *c, json_t *memo, json_t *written)
 				pthread_mutex_lock(&c->write_lock);
 				for (int t = 0; t < tasks && rc == 0; t++) {
 					char *k = sl_asprintf("task-%s-%d", s[i].name, t);
-					json_t *v = config_props(s[i].raw);
+					json_t *v = sl_cview_config_record(s[i].raw);
 					rc = send_config(c, k, v, &off, err, sizeof(err));
 					json_decref(v);
 					free(k);
@@ -864,7 +655,6 @@ static void *herder_main(void *arg)
 {
 	sl_cluster_t *c = arg;
 	json_t *memo = json_object(), *written = json_object();
-	int64_t last = sl_now_ms();
 	while (!atomic_load(&c->stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->member, 100);
 		if (m) {
@@ -873,9 +663,9 @@ static void *herder_main(void *arg)
 					rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
 		}
-		check_lease(c, sl_now_ms(), &last);
+		check_fence(c);
 		pthread_mutex_lock(&c->lock);
-		bool redo = c->version != c->done_version || c->dirty || c->restarts;
+		bool redo = c->view.version != c->done_version || c->dirty || c->view.restarts;
 		pthread_mutex_unlock(&c->lock);
 		if (redo)
 			reconcile(c);
@@ -930,7 +720,7 @@ sl_cluster_t *sl_cluster_new(sl_worker_t *w, sl_kafka_t *k, const sl_worker_sett
 	c->ws = ws;
 	c->slots_topic = ws->slots_topic ? sl_strdup(ws->slots_topic)
 					 : sl_asprintf("%s-slots", ws->config_topic);
-	c->statuses = json_object();
+	sl_cview_init(&c->view);
 	c->done_end = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->write_lock, NULL);
@@ -1026,7 +816,7 @@ int sl_cluster_start(sl_cluster_t *c, const char *worker_id, char *errstr, size_
 	if (err)
 		return sl_seterr(errstr, errstr_size, "config topic %s: %s", ws->config_topic,
 				 rd_kafka_err2str(err));
-	c->live_from = hi;
+	c->view.live_from = hi;
 	rd_kafka_topic_partition_list_t *parts =
 		rd_kafka_topic_partition_list_new(1 + c->status_partitions);
 	rd_kafka_topic_partition_list_add(parts, ws->config_topic, 0)->offset =
@@ -1060,6 +850,7 @@ int sl_cluster_start(sl_cluster_t *c, const char *worker_id, char *errstr, size_
 				 rd_kafka_err2str(err));
 	atomic_store(&c->lease, sl_now_ms() + ws->session_timeout_ms / 2);
 	reconcile(c); /* connectors known (no task runs before a slot is held) */
+	pthread_create(&c->lease_th, NULL, lease_main, c);
 	pthread_create(&c->herder_th, NULL, herder_main, c);
 	c->herding = true;
 	SL_INFO(NULL,
@@ -1075,9 +866,10 @@ void sl_cluster_free(sl_cluster_t *c)
 	if (!c)
 		return;
 	atomic_store(&c->stop, true);
-	if (c->herding)
+	if (c->herding) {
 		pthread_join(c->herder_th, NULL);
-	else if (c->member)
+		pthread_join(c->lease_th, NULL);
+	} else if (c->member)
 		rd_kafka_consumer_close(c->member);
 	if (c->reading)
 		pthread_join(c->reader_th, NULL);
@@ -1093,19 +885,7 @@ void sl_cluster_free(sl_cluster_t *c)
 	}
 	if (c->status_writer)
 		rd_kafka_destroy(c->status_writer);
-	while (c->conns) {
-		cconn_t *cc = c->conns;
-		c->conns = cc->next;
-		cconn_free(cc);
-	}
-	while (c->restarts) {
-		restart_req_t *r = c->restarts;
-		c->restarts = r->next;
-		free(r->name);
-		free(r);
-	}
-	json_decref(c->statuses);
-	free(c->used);
+	sl_cview_free(&c->view);
 	free(c->held);
 	free(c->slots_topic);
 	free(c->worker_id);
