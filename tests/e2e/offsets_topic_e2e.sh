@@ -12,7 +12,11 @@
 #      streams a table, stops; sluice runs the same config on the same
 #      offset topic: it streams on from Debezium's position, with no new
 #      snapshot, every change once
-# E2E_SCENARIOS picks some of "a b d" (b runs c).
+#   e. the same move into a sluice cluster: Debezium's connector is made on
+#      a Kafka Connect distributed worker and stopped; two sluice workers
+#      with the same group.id and the same three topics find the connector
+#      in Kafka Connect's config topic and go on from its offsets
+# E2E_SCENARIOS picks some of "a b d e" (b runs c).
 source "$(dirname "$0")/lib.sh"
 
 CONNECT_SH=$E2E_ROOT/bench/connect.sh
@@ -206,7 +210,7 @@ DBZ_PROPS=(
 # events: the ops and ids of mig.t's change events, "op:id" per line.
 events()
 {
-	kcat -b "$BOOTSTRAP" -C -t mig.mig.t -o beginning -e -q -f '%s\n' 2>/dev/null |
+	kcat -b "$BOOTSTRAP" -C -t "${EVENTS_TOPIC:-mig.mig.t}" -o beginning -e -q -f '%s\n' 2>/dev/null |
 		python3 -c 'import json,sys
 for l in sys.stdin:
     if l.strip() in ("", "null"): continue
@@ -265,8 +269,95 @@ print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
 	check "d: sluice exits 0 on SIGTERM" stop_worker d
 }
 
-SCENARIOS=${E2E_SCENARIOS:-a b d}
+# dist_worker FILE PORT: a sluice member of the cluster Kafka Connect ran
+# in scenario e (its group, its three topics, its converters).
+dist_worker()
+{
+	props "$1" "bootstrap.servers=$BOOTSTRAP" "group.id=e2e-o-dist" \
+		"config.storage.topic=e2e-o-e-configs" "config.storage.replication.factor=1" \
+		"status.storage.topic=e2e-o-e-status" "status.storage.replication.factor=1" \
+		"offset.storage.topic=e2e-o-e-offsets" "offset.storage.replication.factor=1" \
+		"offset.storage.partitions=5" "offset.flush.interval.ms=500" \
+		"session.timeout.ms=6000" "heartbeat.interval.ms=1000" \
+		"key.converter=json" "value.converter=json" \
+		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false" \
+		"listeners=http://127.0.0.1:$2"
+}
+
+scenario_debezium_moves_to_sluice_cluster()
+{
+	local d=$E2E_TMP/e
+	mkdir -p "$d"
+	if [[ -z ${PGPORT:-} ]] && ! start_pg pg PGPORT; then
+		fail "e: start PostgreSQL"
+		return
+	fi
+	sql "CREATE SCHEMA mige; CREATE TABLE mige.t (id int PRIMARY KEY, v text);
+		INSERT INTO mige.t SELECT g, 'snap-' || g FROM generate_series(1, 3) g;
+		CREATE PUBLICATION mige_pub FOR TABLE mige.t;"
+	local props=("${DBZ_PROPS[@]/mig_slot/mige_slot}")
+	props=("${props[@]/mig_pub/mige_pub}")
+	props=("${props[@]/schema.include.list=mig/schema.include.list=mige}")
+	props=("${props[@]/topic.prefix=mig/topic.prefix=mige}")
+	stop_connect
+	local cp
+	cp=$("$CONNECT_SH" fetch-debezium) || {
+		fail "e: the Debezium classpath"
+		return
+	}
+	local conv=org.apache.kafka.connect.json.JsonConverter
+	CONNECT_URL=$(CONNECT_CLASSPATH=$cp "$E2E_ROOT/scripts/connect.sh" start "$E2E_TMP/connect" \
+		"$BOOTSTRAP" "group.id=e2e-o-dist" "offset.storage.topic=e2e-o-e-offsets" \
+		"offset.storage.replication.factor=1" "offset.storage.partitions=5" \
+		"config.storage.topic=e2e-o-e-configs" "config.storage.replication.factor=1" \
+		"status.storage.topic=e2e-o-e-status" "status.storage.replication.factor=1" \
+		"key.converter=$conv" "value.converter=$conv" \
+		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false") || {
+		fail "e: Kafka Connect (distributed) with Debezium starts"
+		return
+	}
+	CONNECT_PID=$(cat "$E2E_TMP/connect/connect.pid")
+	E2E_PIDS+=("$CONNECT_PID")
+	local json
+	json=$(printf '%s\n' "${props[@]}" "database.port=$PGPORT" | python3 -c 'import json,sys
+print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
+	curl -sf -X PUT -H 'Content-Type: application/json' \
+		"$CONNECT_URL/connectors/e2e-o-e/config" -d "$json" >/dev/null
+	check "e: Debezium snapshots the table" wait_topic_count mige.mige.t 3 120
+	sql "INSERT INTO mige.t VALUES (4, 'dbz-4'); INSERT INTO mige.t VALUES (5, 'dbz-5');"
+	check "e: Debezium streams two inserts" wait_topic_count mige.mige.t 5 60
+	sleep 3 # its offsets flushed (every 500 ms)
+	stop_connect
+
+	sql "INSERT INTO mige.t VALUES (6, 'sl-6'); UPDATE mige.t SET v = 'sl' WHERE id = 1;
+		DELETE FROM mige.t WHERE id = 2;"
+	local p1 p2
+	p1=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	p2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	dist_worker "$d/w1.properties" "$p1"
+	dist_worker "$d/w2.properties" "$p2"
+	start_worker e1 "$d/w1.properties"
+	start_worker e2 "$d/w2.properties"
+	check "e: the sluice cluster streams the changes made after Debezium stopped" \
+		wait_topic_count mige.mige.t 9 90
+	sleep 2
+	local got want status
+	got=$(EVENTS_TOPIC=mige.mige.t events | tr '\n' ' ')
+	want="r:1 r:2 r:3 c:4 c:5 c:6 u:1 d:2 "
+	log "e: events $got"
+	check "e: no new snapshot, every change once, in order" test "$got" == "$want"
+	status=$(curl -sf "http://127.0.0.1:$p2/connectors/e2e-o-e/status")
+	log "e: status on the second member: $status"
+	check "e: both members show Kafka Connect's connector RUNNING on a sluice member" \
+		grep -q '"tasks":\[{"id":0,"state":"RUNNING","worker_id":"127.0.0.1:\('"$p1"'\|'"$p2"'\)"' \
+		<<<"$status"
+	check "e: sluice members exit 0 on SIGTERM" stop_worker e1
+	check "e: sluice members exit 0 on SIGTERM (2)" stop_worker e2
+}
+
+SCENARIOS=${E2E_SCENARIOS:-a b d e}
 [[ $SCENARIOS == *a* ]] && scenario_kill_resume
 [[ $SCENARIOS == *b* ]] && scenario_connect_and_back
 [[ $SCENARIOS == *d* ]] && scenario_debezium_moves_to_sluice
+[[ $SCENARIOS == *e* ]] && scenario_debezium_moves_to_sluice_cluster
 e2e_finish
