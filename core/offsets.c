@@ -591,6 +591,62 @@ static int store_write(sl_offset_store_t *s, char *errstr, size_t errstr_size)
 	return rc;
 }
 
+/* The entries offsets make ({"key": [connector, partition], "value":
+ * offset}), each key as the store already holds it. Called with the lock
+ * held. */
+static json_t *changes_of(sl_offset_store_t *s, const char *connector, const json_t *offsets)
+{
+	const char *pk;
+	json_t *po, *changed = json_array();
+	json_object_foreach((json_t *)offsets, pk, po) {
+		json_t *partition = json_object_get(po, "partition");
+		char *k = store_key(connector, partition);
+		/* a key read from a topic keeps its text (its key order): the
+		 * same bytes are the same key to compaction */
+		json_t *old = json_object_get(s->entries, k);
+		json_t *key = old ? json_incref(json_object_get(old, "key"))
+				  : json_pack("[sO]", connector, partition);
+		json_array_append_new(changed, json_pack("{s:o,s:O}", "key", key, "value",
+							 json_object_get(po, "offset")));
+		free(k);
+	}
+	return changed;
+}
+
+/* Takes entries (changes_of's) into the store. Called with the lock held. */
+static void take_changes(sl_offset_store_t *s, const json_t *changed)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(changed, i, e) {
+		json_t *key = json_object_get(e, "key");
+		char *k = store_key(json_string_value(json_array_get(key, 0)),
+				    json_array_get(key, 1));
+		json_object_set(s->entries, k, e);
+		free(k);
+	}
+}
+
+json_t *sl_offset_store_changes(sl_offset_store_t *s, const char *connector, const json_t *offsets)
+{
+	pthread_mutex_lock(&s->lock);
+	json_t *changed = changes_of(s, connector, offsets);
+	pthread_mutex_unlock(&s->lock);
+	return changed;
+}
+
+void sl_offset_store_note(sl_offset_store_t *s, const json_t *changes)
+{
+	pthread_mutex_lock(&s->lock);
+	take_changes(s, changes);
+	pthread_mutex_unlock(&s->lock);
+}
+
+const char *sl_offset_store_topic(const sl_offset_store_t *s)
+{
+	return s->kafka ? sl_offsets_kafka_topic(s->kafka) : NULL;
+}
+
 int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_t *offsets,
 			char *errstr, size_t errstr_size)
 {
@@ -600,22 +656,8 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector, const json_
 		pthread_mutex_unlock(&s->lock);
 		return rc;
 	}
-	const char *pk;
-	json_t *po, *changed = json_array();
-	json_object_foreach((json_t *)offsets, pk, po) {
-		json_t *partition = json_object_get(po, "partition");
-		json_t *offset = json_object_get(po, "offset");
-		char *k = store_key(connector, partition);
-		/* a key read from a topic keeps its text (its key order): the
-		 * same bytes are the same key to compaction */
-		json_t *old = json_object_get(s->entries, k);
-		json_t *key = old ? json_incref(json_object_get(old, "key"))
-				  : json_pack("[sO]", connector, partition);
-		json_t *e = json_pack("{s:o,s:O}", "key", key, "value", offset);
-		json_array_append(changed, e);
-		json_object_set_new(s->entries, k, e);
-		free(k);
-	}
+	json_t *changed = changes_of(s, connector, offsets);
+	take_changes(s, changed);
 	int rc = s->kafka ? sl_offsets_kafka_send(s->kafka, changed, errstr, errstr_size)
 			  : store_write(s, errstr, errstr_size);
 	json_decref(changed);

@@ -84,6 +84,15 @@ typedef struct sl_kafka sl_kafka_t;
 sl_offset_store_t *sl_offset_store_open_kafka(sl_kafka_t *k, const char *topic, int partitions,
 					      int replication_factor, char *errstr,
 					      size_t errstr_size);
+/* Exactly-once sources write their offsets themselves, in their own
+ * transactions: the records offsets (as sl_offset_store_put takes them)
+ * make, as an array of {"key": [connector, partition], "value": offset}
+ * (each key as the store holds it: the same bytes compact together), and,
+ * once the transaction committed, those entries taken into the store. */
+json_t *sl_offset_store_changes(sl_offset_store_t *s, const char *connector, const json_t *offsets);
+void sl_offset_store_note(sl_offset_store_t *s, const json_t *changes);
+/* The Kafka topic of the store; NULL for a file. */
+const char *sl_offset_store_topic(const sl_offset_store_t *s);
 /* Reads the Kafka topic of a store made by sl_offset_store_open_kafka to
  * its end again, so that what other workers stored since is known (a
  * distributed worker does this before it starts a task another worker

@@ -37,6 +37,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		snprintf(kc->why, sizeof(kc->why), "%s", rd_kafka_err2str(m->err));
 }
 
+const char *sl_offsets_kafka_topic(const sl_offsets_kafka_t *kc)
+{
+	return kc->topic;
+}
+
 void sl_offsets_kafka_free(sl_offsets_kafka_t *kc)
 {
 	if (!kc)

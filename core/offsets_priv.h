@@ -42,5 +42,6 @@ void sl_offset_store_load_entry(sl_offset_store_t *s, size_t index, json_t *e);
 int sl_offsets_kafka_send(sl_offsets_kafka_t *kc, const json_t *changes, char *errstr,
 			  size_t errstr_size);
 void sl_offsets_kafka_free(sl_offsets_kafka_t *kc);
+const char *sl_offsets_kafka_topic(const sl_offsets_kafka_t *kc);
 
 #endif

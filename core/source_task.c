@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sluice/log.h"
+#include "source_txn.h"
 #include "task.h"
 
 /* Tells the connector what became of a record that carried ack_data. */
@@ -75,6 +76,10 @@ static int make_producer(sl_task_ctx_t *t)
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, sl_task_on_kafka_error);
 	rd_kafka_conf_set_opaque(conf, t);
+	if (sl_source_txn_on(t) && sl_source_txn_conf(t, conf) != 0) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
 	t->producer = sl_kafka_client_new(SL_CLIENT_PRODUCER, conf, err, sizeof(err));
 	if (!t->producer) {
 		sl_task_fail(t, "cannot create producer: %s", err);
@@ -442,11 +447,19 @@ static void run_loop(sl_task_ctx_t *t)
 				sl_task_mark_failed(t, "poll failed");
 				break;
 			}
+			bool polled = rc == SL_OK && batch.count > 0;
 			sl_batch_reset(&batch);
+			if (sl_source_txn_on(t) && sl_source_txn_due(t, polled) &&
+			    sl_source_txn_commit(t, true) != 0) {
+				sl_task_mark_failed(t, "transaction failed");
+				break;
+			}
 			rd_kafka_poll(t->producer, 0);
 		}
 		note_gauges(t);
-		if (sl_now_ms() >= t->next_offset_flush) {
+		if (sl_source_txn_on(t)) {
+			/* offsets go with the transactions */
+		} else if (sl_now_ms() >= t->next_offset_flush) {
 			commit_offsets(t);
 			t->next_offset_flush = sl_now_ms() + t->env.offset_flush_interval_ms;
 		}
@@ -463,6 +476,15 @@ static void run_loop(sl_task_ctx_t *t)
  * bound when it fails. */
 static void drain_and_commit(sl_task_ctx_t *t)
 {
+	if (sl_source_txn_on(t)) {
+		/* the open transaction is committed, or aborted when it fails
+		 * (its records are sent again after a restart) */
+		if (t->txn_open && t->txn_pending && sl_source_txn_commit(t, false) != 0)
+			SL_WARN(t->tag, "exactly once: the last transaction was not committed: "
+					"its records are sent again on restart");
+		sl_source_txn_end(t);
+		return;
+	}
 	int64_t deadline = sl_now_ms() + t->env.offset_flush_timeout_ms;
 	while (sl_offset_tracker_in_flight(t->tracker) + t->side_in_flight > 0 &&
 	       sl_now_ms() < deadline && !atomic_load(&t->producer_fatal))
@@ -489,7 +511,8 @@ void *sl_source_task_run(void *arg)
 	const sl_source_ops_t *ops = t->env.plugin->source;
 	bool started = false;
 	t->tracker = sl_offset_tracker_new();
-	if (sl_task_make_converters(t) != 0 || make_producer(t) != 0) {
+	if (sl_task_make_converters(t) != 0 || make_producer(t) != 0 ||
+	    (sl_source_txn_on(t) && sl_source_txn_start(t) != 0)) {
 		sl_task_mark_failed(t, "setup failed");
 		goto out;
 	}
@@ -506,6 +529,8 @@ out:
 	/* What is still in the producer is purged; the purge's delivery
 	 * reports (served here, before stop) and then the tracker's slots
 	 * never reported give every record left acked(SL_DROPPED). */
+	if (t->producer && sl_source_txn_on(t))
+		sl_source_txn_end(t);
 	if (t->producer) {
 		rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(t->producer, 0);

@@ -45,6 +45,9 @@ typedef struct sl_connector_settings {
 	char *topics_regex;
 	int64_t topic_partitions;
 	int64_t topic_replication_factor;
+	int eos_required; /* exactly.once.support: 0 requested, 1 required */
+	int txn_boundary; /* transaction.boundary: 0 poll, 1 interval, 2 connector */
+	int64_t txn_interval_ms;
 } sl_connector_settings_t;
 
 /* What a task needs from the worker, fixed for the task's life. */
@@ -61,6 +64,9 @@ typedef struct sl_task_env {
 	/* Distributed mode: until when (sl_now_ms) the worker's membership
 	 * lets its tasks deliver (NULL: always); see core/cluster.h. */
 	const atomic_llong *lease_until_ms;
+	/* Exactly-once source (exactly.once.source.support=enabled): the
+	 * transactional id's prefix (the worker's group.id); NULL: off. */
+	const char *txn_id_prefix;
 } sl_task_env_t;
 
 /* A topic a task made sure exists, and the largest record batch its
@@ -118,7 +124,13 @@ struct sl_task_ctx {
 	 * past it). */
 	size_t side_in_flight;
 	bool side_failed;
-	json_t *unstored;          /* source: offsets moved past, not yet stored */
+	json_t *unstored; /* source: offsets moved past, not yet stored */
+	/* exactly-once source (core/source_txn.c): the offset topic as the
+	 * producer's, whether a transaction is open and holds records, and
+	 * when an interval boundary is due */
+	rd_kafka_topic_t *txn_offsets;
+	bool txn_open, txn_pending;
+	int64_t txn_next;
 	unsigned store_failures;   /* source: failed offset stores in a row */
 	sl_task_metrics_t metrics; /* read by the REST thread: see metrics.h */
 };

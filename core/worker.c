@@ -198,7 +198,11 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 	sl_config_t **cfgs = sl_calloc((size_t)max, sizeof(*cfgs));
 	int n = 1;
 	sl_metrics_startup(SL_STARTUP_CONNECTOR_ATTEMPT);
-	if (c->plugin->task_configs)
+	if (c->plugin->kind == SL_SOURCE && c->settings.eos_required && w->settings.eos_source != 2)
+		n = sl_seterr(errstr, errstr_size,
+			      "exactly.once.support=required, but the worker's "
+			      "exactly.once.source.support is not enabled");
+	else if (c->plugin->task_configs)
 		n = c->plugin->task_configs(c->config, max, cfgs, errstr, errstr_size);
 	else
 		cfgs[0] = sl_config_dup(c->config);
@@ -227,6 +231,9 @@ static int conn_start_tasks(sl_worker_t *w, conn_t *c, char *errstr, size_t errs
 		.offset_flush_timeout_ms = w->settings.offset_flush_timeout_ms,
 		.task_count = n,
 		.lease_until_ms = w->cluster ? sl_cluster_lease(w->cluster) : NULL,
+		.txn_id_prefix = c->plugin->kind == SL_SOURCE && w->settings.eos_source == 2
+					 ? w->settings.group_id
+					 : NULL,
 	};
 	sl_task_ctx_t **tasks = sl_calloc((size_t)n, sizeof(*tasks));
 	int rc = 0;

@@ -46,6 +46,7 @@ typedef struct sl_worker_settings {
 	int64_t session_timeout_ms;
 	int64_t heartbeat_interval_ms;
 	int64_t rebalance_timeout_ms;
+	int eos_source; /* exactly.once.source.support: 0 disabled, 1 preparing, 2 enabled */
 	char *rest_advertised_host;
 	int64_t rest_advertised_port;
 } sl_worker_settings_t;

@@ -42,6 +42,9 @@ static bool check_dlq_topic(const char *value, char *why, size_t why_size)
 	return !*value || sl_opt_check_topic(value, why, why_size);
 }
 
+static const char *const eos_support[] = {"disabled", "preparing", "enabled", NULL};
+static const char *const eos_connector[] = {"requested", "required", NULL};
+static const char *const txn_boundaries[] = {"poll", "interval", "connector", NULL};
 static const char *const log_levels[] = {"error", "warn", "info", "debug", "trace", NULL};
 static const char *const tolerances[] = {"none", "all", NULL};
 static const char *const log_formats[] = {"text", "json", NULL};
@@ -274,6 +277,16 @@ const sl_option_t sl_worker_options[] = {
 	 SL_OPT_MIN(100),
 	 .doc = "Distributed mode: how often a member tells the group it is alive.",
 	 SL_OPT_AT(sl_worker_settings_t, heartbeat_interval_ms)},
+	{.name = "exactly.once.source.support",
+	 .type = SL_OPT_ENUM,
+	 .def = "disabled",
+	 .enums = eos_support,
+	 .doc = "enabled: every source task writes its records and its offsets (to "
+		"offset.storage.topic) in Kafka transactions, with the transactional id "
+		"<group.id>-<connector>-<task>, so a read_committed consumer sees each record "
+		"once and a task's zombie is fenced (Kafka Connect's KIP-618). Needs group.id, "
+		"as in Kafka Connect. preparing is accepted and means disabled.",
+	 SL_OPT_AT(sl_worker_settings_t, eos_source)},
 	{.name = "rest.advertised.host.name",
 	 .type = SL_OPT_STRING,
 	 .doc = "Distributed mode: the host name this member gives the others and its "
@@ -331,7 +344,6 @@ const sl_option_t sl_worker_ignored_options[] = {
 	IGNORED("inter.worker.key.ttl.ms", WHY_GROUP),
 	IGNORED("inter.worker.signature.algorithm", WHY_GROUP),
 	IGNORED("inter.worker.verification.algorithms", WHY_GROUP),
-	IGNORED("exactly.once.source.support", "sluice has no exactly-once source support yet"),
 	IGNORED("rest.advertised.listener.protocol", WHY_REST),
 	IGNORED("rest.extension.classes", WHY_REST),
 	IGNORED("admin.listeners", WHY_REST),
@@ -549,6 +561,29 @@ const sl_option_t sl_source_common_options[] = {
 	 SL_OPT_MIN(-1),
 	 .doc = "Replication factor of created topics (-1: broker default).",
 	 SL_OPT_AT(sl_connector_settings_t, topic_replication_factor)},
+	{.name = "exactly.once.support",
+	 .type = SL_OPT_ENUM,
+	 .def = "requested",
+	 .enums = eos_connector,
+	 .doc = "required: the connector's tasks start only when the worker has "
+		"exactly.once.source.support=enabled (its task fails otherwise); every sluice "
+		"source connector can run exactly once.",
+	 SL_OPT_AT(sl_connector_settings_t, eos_required)},
+	{.name = "transaction.boundary",
+	 .type = SL_OPT_ENUM,
+	 .def = "poll",
+	 .enums = txn_boundaries,
+	 .doc = "With exactly.once.source.support=enabled, when a task commits its "
+		"transaction: poll (after each batch its connector returns) or interval (every "
+		"transaction.boundary.interval.ms). connector (the connector decides) is refused: "
+		"no sluice connector defines its own transactions.",
+	 SL_OPT_AT(sl_connector_settings_t, txn_boundary)},
+	{.name = "transaction.boundary.interval.ms",
+	 .type = SL_OPT_INT,
+	 .def = "-1",
+	 SL_OPT_MIN(-1),
+	 .doc = "The interval of transaction.boundary=interval (-1: offset.flush.interval.ms).",
+	 SL_OPT_AT(sl_connector_settings_t, txn_interval_ms)},
 	SL_OPT_END,
 };
 
@@ -677,6 +712,12 @@ static void check_distributed(const sl_config_t *cfg, const sl_worker_settings_t
 		    {"status.storage.topic", ws->status_topic}};
 	char where[512];
 
+	if (ws->eos_source == 2 && !ws->group_id)
+		sl_errlist_addf(
+			errs,
+			"%s: exactly.once.source.support=enabled needs a distributed worker "
+			"(group.id, with offset.storage.topic), as in Kafka Connect",
+			where_of(cfg, "exactly.once.source.support", where, sizeof(where)));
 	if (!ws->group_id)
 		return;
 	for (size_t i = 0; i < SL_ARRAY_LEN(need); i++)
@@ -897,6 +938,14 @@ int sl_connector_config_validate(const sl_config_t *cfg, sl_errlist_t *errs)
 		sl_options_check_unknown(tables, sl_connector_prefixes, cfg, p->name, errs);
 		sl_options_load(kind_table, cfg, &cs, errs);
 		sl_options_free(kind_table, &cs);
+		if (p->kind == SL_SOURCE && cs.txn_boundary == 2) {
+			char where[512];
+			sl_errlist_addf(
+				errs,
+				"%s: transaction.boundary=connector: no sluice connector "
+				"defines its own transactions (use poll or interval)",
+				where_of(cfg, "transaction.boundary", where, sizeof(where)));
+		}
 		if (p->kind == SL_SINK)
 			check_sink_topics(cfg, cs.dlq_topic, errs);
 		sl_options_load(p->options, cfg, NULL, errs);
