@@ -16,8 +16,24 @@
 #      lost them; no line lost
 #   3. `sluice run` with a distributed worker file and a connector file is
 #      refused (connectors of a distributed worker come over the REST API)
+#   4. PostgreSQL CDC -> Kafka -> PostgreSQL: postgres-source (one task) on
+#      a table a writer inserts 20 rows into about every 100 ms, and
+#      postgres-sink into another database in insert mode with
+#      offsets.table (a row written twice is a duplicate key, 23505, that
+#      fails the sink task); three times the worker running the sink's task
+#      is SIGKILLed and restarted: failovers timed as in 1, the target table
+#      ends identical to the source (0 rows missing), no duplicate key and
+#      no task FAILED in any log, both connectors and their tasks RUNNING
+#      at the end, the sink's positions at the end of the topic.
+#      The workers run exactly-once sources (exactly.once.source.support=
+#      enabled), and kills 1 and 3 hit the source task's worker: without
+#      exactly once, postgres-source is at least once across a crash (the
+#      transactions since its last stored offset come again) and the
+#      insert-mode sink would fail on the duplicates.
+#      E2E_D4_KILL_SOURCE=0 spares the source's worker;
+#      E2E_D4_WORKER_PROPS="KEY=VALUE ..." replaces the exactly-once setting.
 # Each scenario has its own group, internal topics, workers and connectors.
-# E2E_SCENARIOS picks some of "1 2 3".
+# E2E_SCENARIOS picks some of "1 2 3 4".
 # shellcheck disable=SC2317 # the predicates run through check and wait_for
 source "$(dirname "$0")/lib.sh"
 
@@ -31,6 +47,7 @@ SRC_TASKS=3
 SINK_TASKS=1
 
 need curl jq python3 seq awk sort timeout
+[[ " ${E2E_SCENARIOS:-1 2 3 4} " == *" 4 "* ]] && need psql kcat comm cmp
 if [[ ! -x $SLUICE ]]; then
 	fail "sluice binary $SLUICE is missing (build first)"
 	e2e_finish
@@ -46,6 +63,9 @@ WORKERS=()         # the workers of the running scenario
 SRC_NAME=""        # the running scenario's connectors
 SINK_NAME=""
 WRITER_PID=""
+PG4_PORT="" # scenario 4's PostgreSQL server
+# scenario 4 SIGKILLs the source task's worker too (kills 1 and 3)
+KILL_SOURCE=$((${E2E_D4_KILL_SOURCE:-1} == 1))
 
 # Prints a free TCP port on 127.0.0.1 (the kernel picks it).
 free_port()
@@ -133,13 +153,16 @@ dist_worker_conf()
 		"listeners=http://127.0.0.1:$2"
 }
 
-# add_worker NAME GROUP DIR: writes DIR/NAME.properties on a free port and
-# starts the worker (no connector files: they come over REST).
+# add_worker NAME GROUP DIR: writes DIR/NAME.properties on a free port (and
+# the KEY=VALUE lines of WORKER_EXTRA) and starts the worker (no connector
+# files: they come over REST).
+WORKER_EXTRA=()
 add_worker()
 {
 	PORT[$1]=$(free_port)
 	CONF[$1]=$3/$1.properties
 	dist_worker_conf "${CONF[$1]}" "${PORT[$1]}" "$2"
+	((${#WORKER_EXTRA[@]} == 0)) || printf '%s\n' "${WORKER_EXTRA[@]}" >>"${CONF[$1]}"
 	start_worker "$1" "${CONF[$1]}"
 }
 
@@ -309,22 +332,11 @@ stop_writer()
 	WRITER_PID=""
 }
 
-# setup_cluster TAG DIR GROUP TOPIC: the writer, three workers of GROUP
-# (WORKERS), and the source and sink connectors (SRC_NAME, SINK_NAME on
-# TOPIC, output DIR/out.txt) created over REST on the first worker; waits
-# until every worker reports every task RUNNING, the same, spread over more
-# than one worker. Fails when one of those steps fails.
-setup_cluster()
+# start_workers TAG DIR GROUP: the scenario's WORKERS of GROUP started
+# (worker files in DIR), each serving its REST API. Fails when one does not.
+start_workers()
 {
-	local tag=$1 d=$2 g=$3 topic=$4 n body
-	mkdir -p "$d/in"
-	writer "$d" &
-	WRITER_PID=$!
-	E2E_PIDS+=("$WRITER_PID")
-	wait_for 10 test -s "$d/in/f6.txt" || {
-		fail "$tag: the writer writes the input files"
-		return 1
-	}
+	local tag=$1 d=$2 g=$3 n
 	for n in "${WORKERS[@]}"; do
 		add_worker "$n" "$g" "$d"
 	done
@@ -335,6 +347,37 @@ setup_cluster()
 		fi
 	done
 	log "$tag: workers ${WORKERS[*]} on ports $(for n in "${WORKERS[@]}"; do printf '%s ' "${PORT[$n]}"; done)"
+}
+
+# settle TAG: waits until every worker reports every task RUNNING, the
+# same, spread over more than one worker. Fails when they do not settle.
+settle()
+{
+	local tag=$1
+	must "$tag: every worker reports everything RUNNING, all the same" \
+		wait_for 60 settled "${WORKERS[@]}" || return 1
+	check "$tag: the tasks are spread over more than one worker" \
+		wait_for 30 spread_over_several "${WORKERS[0]}"
+	log "$tag: $(spread "${WORKERS[0]}")"
+}
+
+# setup_cluster TAG DIR GROUP TOPIC: the writer, three workers of GROUP
+# (WORKERS), and the source and sink connectors (SRC_NAME, SINK_NAME on
+# TOPIC, output DIR/out.txt) created over REST on the first worker; waits
+# until every worker reports every task RUNNING, the same, spread over more
+# than one worker. Fails when one of those steps fails.
+setup_cluster()
+{
+	local tag=$1 d=$2 g=$3 topic=$4 body
+	mkdir -p "$d/in"
+	writer "$d" &
+	WRITER_PID=$!
+	E2E_PIDS+=("$WRITER_PID")
+	wait_for 10 test -s "$d/in/f6.txt" || {
+		fail "$tag: the writer writes the input files"
+		return 1
+	}
+	start_workers "$tag" "$d" "$g" || return 1
 	body=$(jq -nc --arg n "$SRC_NAME" --arg f "$d/in/*.txt" --arg t "$topic" \
 		--arg m "$SRC_TASKS" \
 		'{name: $n, config: {"connector.class": "file-source", "tasks.max": $m, file: $f,
@@ -348,11 +391,7 @@ setup_cluster()
 		  file: $f, format: "value"}}')
 	must "$tag: POST /connectors creates the file sink" \
 		post_connector "${WORKERS[0]}" "$body" || return 1
-	must "$tag: every worker reports everything RUNNING, all the same" \
-		wait_for 60 settled "${WORKERS[@]}" || return 1
-	check "$tag: the tasks are spread over more than one worker" \
-		wait_for 30 spread_over_several "${WORKERS[0]}"
-	log "$tag: $(spread "${WORKERS[0]}")"
+	settle "$tag"
 }
 
 # finish_data TAG DIR: stops the writer and waits until the sink wrote
@@ -389,10 +428,48 @@ teardown()
 	check "$1: every worker exits 0 on SIGTERM${bad:+ (not: $bad)}" test -z "$bad"
 }
 
+# kill_restart TAG I VICTIM: kill #I: SIGKILLs the worker VICTIM, times
+# until a survivor reports every task and connector RUNNING off it
+# (FAILOVER_SECS, checked against FAILOVER_MAX), restarts VICTIM and waits
+# until it is back in the group and runs work. Returns 1 (give up the
+# remaining kills) when it does not come back or nothing failed over in
+# 40 s; FAILOVER_SECS is set either way.
+FAILOVER_SECS=""
+kill_restart()
+{
+	local tag=$1 i=$2 v=$3 s held t0 ok=1
+	FAILOVER_SECS=""
+	s=$(live "$v" | head -n 1)
+	held=$(runs_on "$s" "$(wid "$v")")
+	log "$tag: kill #$i: SIGKILL $v ($(wid "$v")); $(spread "$s")"
+	check "$tag: kill #$i: $v ran a task or connector before the kill ($held)" test "$held" -ge 1
+	t0=$(now)
+	kill_worker "$v" KILL
+	wait_for 40 all_running_off "$s" "$(wid "$v")" || ok=0
+	FAILOVER_SECS=$(since "$t0")
+	log "$tag: kill #$i: $s reports everything RUNNING off $v after $FAILOVER_SECS s: $(spread "$s")"
+	check "$tag: kill #$i: every task and connector RUNNING on a survivor within $FAILOVER_MAX s ($FAILOVER_SECS s)" \
+		le "$FAILOVER_SECS" "$FAILOVER_MAX"
+	t0=$(now)
+	start_worker "$v" "${CONF[$v]}"
+	if wait_rest "$v" 30 && wait_for 40 rejoined "$v"; then
+		pass "$tag: kill #$i: the restarted $v is back in the group and runs work ($(since "$t0") s)"
+		log "$tag: kill #$i: $(spread "$v")"
+	else
+		fail "$tag: kill #$i: the restarted $v is back in the group and runs work"
+		log "$tag: giving up on the remaining kills"
+		return 1
+	fi
+	if ((!ok)); then
+		log "$tag: no failover within 40 s: giving up on the remaining kills"
+		return 1
+	fi
+}
+
 # 1. Five SIGKILLs, one worker at a time, each restarted.
 scenario_failover()
 {
-	local d=$E2E_TMP/s1 v s i=0 t0 secs held times=() out0 ok
+	local d=$E2E_TMP/s1 v i=0 rc times=() out0
 	WORKERS=(w1 w2 w3)
 	SRC_NAME=e2e-d1-src
 	SINK_NAME=e2e-d1-sink
@@ -404,33 +481,10 @@ scenario_failover()
 	out0=$(line_count "$d/out.txt")
 	for v in w1 w2 w3 w1 w2; do
 		i=$((i + 1))
-		s=$(live "$v" | head -n 1)
-		held=$(runs_on "$s" "$(wid "$v")")
-		log "1: kill #$i: SIGKILL $v ($(wid "$v")); $(spread "$s")"
-		check "1: kill #$i: $v ran a task or connector before the kill ($held)" test "$held" -ge 1
-		t0=$(now)
-		kill_worker "$v" KILL
-		ok=1
-		wait_for 40 all_running_off "$s" "$(wid "$v")" || ok=0
-		secs=$(since "$t0")
-		times+=("$secs")
-		log "1: kill #$i: $s reports everything RUNNING off $v after $secs s: $(spread "$s")"
-		check "1: kill #$i: every task and connector RUNNING on a survivor within $FAILOVER_MAX s ($secs s)" \
-			le "$secs" "$FAILOVER_MAX"
-		t0=$(now)
-		start_worker "$v" "${CONF[$v]}"
-		if wait_rest "$v" 30 && wait_for 40 rejoined "$v"; then
-			pass "1: kill #$i: the restarted $v is back in the group and runs work ($(since "$t0") s)"
-			log "1: kill #$i: $(spread "$v")"
-		else
-			fail "1: kill #$i: the restarted $v is back in the group and runs work"
-			log "1: giving up on the remaining kills"
-			break
-		fi
-		if ((!ok)); then
-			log "1: no failover within 40 s: giving up on the remaining kills"
-			break
-		fi
+		kill_restart 1 "$i" "$v"
+		rc=$?
+		times+=("$FAILOVER_SECS")
+		((rc == 0)) || break
 	done
 	log "1: failover seconds: ${times[*]}"
 	check "1: the sink wrote on across the kills ($out0 -> $(line_count "$d/out.txt") lines)" \
@@ -518,12 +572,257 @@ scenario_refusal()
 	check "3: the message names group.id or the REST API" grep -qiE 'group\.id|REST' <<<"$out"
 }
 
-for sc in ${E2E_SCENARIOS:-1 2 3}; do
+# pgq DB SQL: runs SQL (statements given at once run in one transaction)
+# in database DB of scenario 4's PostgreSQL server; unaligned tuples only.
+pgq()
+{
+	PGOPTIONS=-cclient_min_messages=warning psql -X -q -At -h 127.0.0.1 -p "$PG4_PORT" \
+		-U postgres -d "$1" -v ON_ERROR_STOP=1 -c "$2"
+}
+
+# pg_rows DB: the rows of DB's items (empty when the query fails).
+pg_rows()
+{
+	pgq "$1" 'SELECT count(*) FROM items' 2>/dev/null
+}
+
+# pg_has_rows DB: DB's items holds a row.
+pg_has_rows()
+{
+	local n
+	n=$(pg_rows "$1")
+	[[ -n $n ]] && ((n > 0))
+}
+
+# pg_writer DIR DB: one psql session that inserts a batch of 20 rows (one
+# transaction; batch b holds ids 20b-19 .. 20b, so ids only go up) into
+# DB's items about ten times a second until DIR/stop exists. Its status is
+# psql's: non-zero when an insert failed.
+pg_writer()
+{
+	local dir=$1 db=$2 b=0
+	while [[ ! -e $dir/stop ]]; do
+		printf 'INSERT INTO items (id, batch, v) SELECT %d + g, %d, md5((%d + g)::text) FROM generate_series(1, 20) g;\n' \
+			$((b * 20)) $((b + 1)) $((b * 20))
+		b=$((b + 1))
+		sleep 0.1
+	done | PGOPTIONS=-cclient_min_messages=warning psql -X -q -h 127.0.0.1 -p "$PG4_PORT" \
+		-U postgres -d "$db" -v ON_ERROR_STOP=1 >"$dir/writer.log" 2>&1
+}
+
+# stop_pg_writer DIR: stops the writer; returns its status.
+stop_pg_writer()
+{
+	local rc
+	[[ -n $WRITER_PID ]] || return 0
+	touch "$1/stop"
+	wait "$WRITER_PID"
+	rc=$?
+	forget_pid "$WRITER_PID"
+	WRITER_PID=""
+	return "$rc"
+}
+
+# in_logs REGEX: how many lines of the scenario's worker logs match REGEX
+# (extended, case-insensitive).
+in_logs()
+{
+	local n f=()
+	for n in "${WORKERS[@]}"; do
+		[[ -f $E2E_TMP/$n.log ]] && f+=("$E2E_TMP/$n.log")
+	done
+	((${#f[@]})) || {
+		echo 0
+		return
+	}
+	cat "${f[@]}" | grep -ciE -- "$1"
+}
+
+# task_worker CONNECTOR: the worker that runs task 0 of CONNECTOR, as the
+# first running worker reports it (empty when none runs it).
+task_worker()
+{
+	local s
+	s=$(live | head -n 1)
+	[[ -n $s ]] || return 0
+	name_of "$(view "$s" | awk -v c="$1" '$1 == c && $2 == "0" && $3 == "RUNNING" { print $4; exit }')"
+}
+
+# pick_victim CONNECTOR: sets VICTIM to the worker that runs CONNECTOR's
+# task 0; for the sink, only one that does not run the source's task too
+# (unless KILL_SOURCE).
+VICTIM=""
+pick_victim()
+{
+	local src
+	VICTIM=$(task_worker "$1")
+	[[ -n $VICTIM ]] || return 1
+	[[ $1 == "$SINK_NAME" ]] && ((!KILL_SOURCE)) || return 0
+	src=$(task_worker "$SRC_NAME")
+	[[ -n $src && $src != "$VICTIM" ]]
+}
+
+# wait_caught_up SECONDS: until scenario 4's target table holds as many
+# rows as its source; gives up at once when a task FAILED.
+wait_caught_up()
+{
+	local deadline=$((SECONDS + $1)) a b
+	while :; do
+		a=$(pg_rows d4_src)
+		b=$(pg_rows d4_dst)
+		[[ -n $a && $a == "$b" ]] && return 0
+		if (($(in_logs 'task FAILED') > 0)); then
+			echo "wait_caught_up: a task FAILED, $b of $a rows in the target" >&2
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			echo "wait_caught_up: $b of $a rows in the target after $1 s" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+# 4. PostgreSQL CDC -> Kafka -> postgres-sink (insert mode, offsets.table)
+# while the workers running the sink's task (with E2E_D4_KILL_SOURCE=1: the
+# source's, then the sink's, then the source's) are SIGKILLed.
+scenario_pg()
+{
+	local d=$E2E_TMP/s4 SRC_TASKS=1 SINK_TASKS=1 body c v i=0 rc times=() rows0 wrc
+	local n_src n_dst missing extra dups failed events ends positions WORKER_EXTRA=()
+	read -ra WORKER_EXTRA <<<"${E2E_D4_WORKER_PROPS-exactly.once.source.support=enabled}"
+	WORKERS=(p1 p2 p3)
+	SRC_NAME=e2e-d4-src
+	SINK_NAME=e2e-d4-sink
+	mkdir -p "$d"
+	start_pg pg4 PG4_PORT || {
+		fail "4: start PostgreSQL"
+		return
+	}
+	# the target's primary key makes a row inserted twice an error
+	# (23505) that fails the sink task
+	if ! pgq postgres 'CREATE DATABASE d4_src' || ! pgq postgres 'CREATE DATABASE d4_dst' ||
+		! pgq d4_src "CREATE TABLE items (id bigint PRIMARY KEY, batch int NOT NULL, v text,
+			ts timestamptz NOT NULL DEFAULT now()); CREATE PUBLICATION d4_pub FOR TABLE items" ||
+		! pgq d4_dst "CREATE TABLE items (id bigint PRIMARY KEY, batch int NOT NULL, v text,
+			ts timestamptz NOT NULL)"; then
+		fail "4: create the source table, its publication and the target table"
+		return
+	fi
+	pg_writer "$d" d4_src &
+	WRITER_PID=$!
+	E2E_PIDS+=("$WRITER_PID")
+	if ! wait_for 10 pg_has_rows d4_src; then
+		fail "4: the writer inserts rows into the source table"
+		stop_pg_writer "$d"
+		return
+	fi
+	if ! start_workers 4 "$d" e2e-dist-4; then
+		stop_pg_writer "$d"
+		teardown 4
+		return
+	fi
+	body=$(jq -nc --arg n "$SRC_NAME" --arg p "$PG4_PORT" \
+		'{name: $n, config: {"connector.class": "postgres-source", "tasks.max": "1",
+		  "database.hostname": "127.0.0.1", "database.port": $p, "database.user": "postgres",
+		  "database.dbname": "d4_src", "topic.prefix": "d4", "slot.name": "d4_slot",
+		  "publication.name": "d4_pub", "publication.autocreate.mode": "disabled",
+		  "table.include.list": "public\\.items", "snapshot.mode": "initial",
+		  "status.update.interval.ms": "1000",
+		  "topic.creation.default.partitions": "3", "topic.creation.default.replication.factor": "1",
+		  "key.converter": "json", "key.converter.schemas.enable": "true",
+		  "value.converter": "json", "value.converter.schemas.enable": "true"}}')
+	must "4: POST /connectors creates the postgres source (slot d4_slot, publication d4_pub)" \
+		post_connector p1 "$body" || {
+		stop_pg_writer "$d"
+		teardown 4
+		return
+	}
+	body=$(jq -nc --arg n "$SINK_NAME" --arg u "postgresql://postgres@127.0.0.1:$PG4_PORT/d4_dst" \
+		'{name: $n, config: {"connector.class": "postgres-sink", "tasks.max": "1",
+		  topics: "d4.public.items", "connection.url": $u, "insert.mode": "insert",
+		  "pk.mode": "record_key", "auto.create": "false", "delete.enabled": "false",
+		  "offsets.table": "sluice_positions",
+		  "key.converter": "json", "key.converter.schemas.enable": "true",
+		  "value.converter": "json", "value.converter.schemas.enable": "true"}}')
+	must "4: POST /connectors creates the postgres sink (insert mode, offsets.table) into database d4_dst" \
+		post_connector p1 "$body" || {
+		stop_pg_writer "$d"
+		teardown 4
+		return
+	}
+	if ! settle 4 || ! must "4: rows reach the target table" wait_for 60 pg_has_rows d4_dst; then
+		stop_pg_writer "$d"
+		teardown 4
+		return
+	fi
+	rows0=$(pg_rows d4_dst)
+	((KILL_SOURCE)) && log "4: E2E_D4_KILL_SOURCE=1: kills 1 and 3 hit the source task's worker"
+	((${#WORKER_EXTRA[@]} == 0)) || log "4: worker files with ${WORKER_EXTRA[*]}"
+	for i in 1 2 3; do
+		c=$SINK_NAME
+		((KILL_SOURCE && i % 2 == 1)) && c=$SRC_NAME
+		if ! wait_for 15 pick_victim "$c"; then
+			fail "4: kill #$i: a worker runs $c/0$([[ $c == "$SINK_NAME" ]] && ((!KILL_SOURCE)) &&
+				echo " and not $SRC_NAME/0")"
+			break
+		fi
+		log "4: kill #$i: the victim runs $c/0; $(pg_rows d4_src) rows in the source, $(pg_rows d4_dst) in the target"
+		kill_restart 4 "$i" "$VICTIM"
+		rc=$?
+		times+=("$FAILOVER_SECS")
+		((rc == 0)) || break
+	done
+	log "4: failover seconds: ${times[*]}"
+	check "4: the sink wrote on across the kills ($rows0 -> $(pg_rows d4_dst) rows)" \
+		test "$(pg_rows d4_dst)" -gt "$rows0"
+	stop_pg_writer "$d"
+	wrc=$?
+	check "4: every insert of the writer committed (psql status $wrc)" test "$wrc" = 0
+	log "4: the writer inserted $(pg_rows d4_src) rows"
+	check "4: the target table catches up with the source" wait_caught_up 60
+	pgq d4_src 'SELECT id, batch, v, ts FROM items ORDER BY id' >"$d/src.txt"
+	pgq d4_dst 'SELECT id, batch, v, ts FROM items ORDER BY id' >"$d/dst.txt"
+	n_src=$(line_count "$d/src.txt")
+	n_dst=$(line_count "$d/dst.txt")
+	missing=$(comm -23 <(cut -d'|' -f1 "$d/src.txt" | sort) <(cut -d'|' -f1 "$d/dst.txt" | sort) | wc -l)
+	extra=$(comm -13 <(cut -d'|' -f1 "$d/src.txt" | sort) <(cut -d'|' -f1 "$d/dst.txt" | sort) | wc -l)
+	log "4: source $n_src rows, target $n_dst rows: $missing missing, $extra not in the source"
+	check "4: 0 rows missing in the target ($missing of $n_src)" test "$n_src" -gt 0 -a "$missing" = 0
+	check "4: the target table is identical to the source (SELECT id, batch, v, ts ORDER BY id)" \
+		cmp -s "$d/src.txt" "$d/dst.txt"
+	dups=$(in_logs '23505|duplicate key')
+	check "4: no duplicate key error in the worker logs (23505 / duplicate key: $dups lines)" \
+		test "$dups" = 0
+	((dups == 0)) || log "4: $(cat "$E2E_TMP"/p[123].log | grep -iE '23505|duplicate key' | head -n 3 | tr '\n' '|')"
+	failed=$(in_logs 'task FAILED')
+	check "4: no task ever FAILED ($failed 'task FAILED' lines)" test "$failed" = 0
+	((failed == 0)) || log "4: $(cat "$E2E_TMP"/p[123].log | grep -i 'task FAILED' | head -n 3 | tr '\n' '|')"
+	check "4: every worker reports both connectors and their tasks RUNNING, all the same" \
+		wait_for 20 settled "${WORKERS[@]}"
+	log "4: $(spread p1)"
+	check "4: the sink task started from the positions table after moving" \
+		test "$(in_logs 'the position the connector kept')" -ge 1
+	# the events, and the offsets after each partition's last one, added up
+	# (transaction markers, when sources write in transactions, take offsets)
+	read -r events ends < <(kcat -b "$BOOTSTRAP" -C -t d4.public.items -o beginning -e -q \
+		-f '%p %o\n' 2>/dev/null | awk '{ n++; if ($2 + 1 > e[$1]) e[$1] = $2 + 1 }
+		END { for (p in e) s += e[p]; print n + 0, s + 0 }')
+	positions=$(pgq d4_dst "SELECT sum(next_offset) FROM sluice_positions WHERE connector = '$SINK_NAME'")
+	log "4: the topic holds $events change events for $n_src source rows" \
+		"($((events - n_src)) sent twice by the source); the sink's positions add up to $positions"
+	check "4: the sink's positions table is past the last event of each partition ($positions of $ends)" \
+		test "$positions" = "$ends"
+	teardown 4
+}
+
+for sc in ${E2E_SCENARIOS:-1 2 3 4}; do
 	case $sc in
 	1) scenario_failover ;;
 	2) scenario_sigstop ;;
 	3) scenario_refusal ;;
-	*) fail "unknown scenario '$sc' in E2E_SCENARIOS (1 2 3)" ;;
+	4) scenario_pg ;;
+	*) fail "unknown scenario '$sc' in E2E_SCENARIOS (1 2 3 4)" ;;
 	esac
 done
 e2e_finish
