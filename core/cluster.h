@@ -12,11 +12,12 @@
  * - task.slots.topic: no records; its partitions are slots. The members
  *   consume it as group group.id with the cooperative-sticky assignor, so
  *   the group coordinator hands the slots out and a rebalance moves only
- *   what it must. Slot 0 makes its holder the leader (it writes task
- *   configs and connector statuses, and grows the topic); every task
- *   holds a slot from 1 up, allocated by replaying the config topic
- *   (the lowest free slot, in record order), so every member computes the
- *   same allocation without talking to the others.
+ *   what it must. Every task holds a slot, allocated by replaying the
+ *   config topic (the lowest free slot, in record order), so every member
+ *   computes the same allocation without talking to the others; the topic
+ *   has one partition per slot in use, so a balance of slots is a balance
+ *   of tasks. Slot 0 (a task's too) makes its holder the leader: it
+ *   writes task configs and connector statuses, and grows the topic.
  *
  * A member stops the tasks of slots it gives up before it lets them go,
  * and its tasks deliver nothing while its lease is out (it has not run

@@ -30,14 +30,14 @@ sl_cview_conn_t *sl_cview_find(sl_cview_t *c, const char *name, bool create)
 
 static void slot_free(sl_cview_t *c, int s)
 {
-	if (s > 0 && s < c->used_cap)
+	if (s >= 0 && s < c->used_cap)
 		c->used[s] = 0;
 }
 
-/* The lowest free slot from 1 (0 is the leader's). */
+/* The lowest free slot. */
 static int slot_take(sl_cview_t *c)
 {
-	int s = 1;
+	int s = 0;
 	while (s < c->used_cap && c->used[s])
 		s++;
 	if (s >= c->used_cap) {

@@ -16,9 +16,9 @@
  *   status-connector-<name>, status-task-<name>-<n>
  *                          {"state","trace","worker_id","generation"}
  *
- * Slots: slot 0 is the leader's; a commit of n tasks keeps the slots of
- * tasks below both the old and new counts, frees those above n, and gives
- * each new task the lowest free slot from 1. */
+ * Slots: a commit of n tasks keeps the slots of tasks below both the old
+ * and new counts, frees those above n, and gives each new task the lowest
+ * free slot (from 0; slot 0's holder is also the leader). */
 #ifndef SL_CLUSTER_VIEW_H
 #define SL_CLUSTER_VIEW_H
 

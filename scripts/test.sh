@@ -13,7 +13,8 @@
 # the embedded cluster (plain and ASan); e2e the end-to-end tests.
 #
 # Environment: SLUICE_BUILD_DIR (default build), SLUICE_ASAN_DIR (default
-# build-asan), JOBS (default 2).
+# build-asan), JOBS (default 2: build jobs), SUITE_JOBS (default 3: integration
+# suites run side by side).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,6 +91,28 @@ wants()
 	[[ $WHAT == all || $WHAT == "$1" ]]
 }
 
+# side_by_side BIN: runs each suite of a test binary in a process of its
+# own, JOBS at a time (the integration suites mostly wait on the embedded
+# cluster's group joins), then shows their output in suite order and the
+# summed "N passed, N failed".
+side_by_side()
+{
+	local bin=$1 dir suite p f passed=0 failed=0 rc=0
+	dir=$(mktemp -d "$LOGDIR/suites.XXXXXX")
+	"$bin" --list >"$dir/list" || return 1
+	xargs -a "$dir/list" -P "${SUITE_JOBS:-3}" -I{} sh -c \
+		'"$1" "$2" >"$3/$2.out" 2>&1; echo $? >"$3/$2.rc"' _ "$bin" {} "$dir"
+	while read -r suite; do
+		cat "$dir/$suite.out"
+		read -r p _ f _ <<<"$(counts_of "$dir/$suite.out")"
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-1}))
+		[[ $(cat "$dir/$suite.rc" 2>/dev/null) == 0 ]] || rc=1
+	done <"$dir/list"
+	printf '\n%d passed, %d failed\n' "$passed" "$failed"
+	return "$rc"
+}
+
 # run_tests_in DIR [PREFIX]: runs the unit and (when built) integration
 # binaries of a build tree, as far as the chosen tier wants them.
 run_tests_in()
@@ -97,7 +120,9 @@ run_tests_in()
 	local dir=$1 prefix=${2:+$2 } bin
 	for bin in sluice_unit sluice_integration; do
 		wants "${bin#sluice_}" || continue
-		if [[ -x $dir/$bin ]]; then
+		if [[ -x $dir/$bin && $bin == sluice_integration ]]; then
+			tier "$prefix${bin#sluice_}" side_by_side "$dir/$bin"
+		elif [[ -x $dir/$bin ]]; then
 			tier "$prefix${bin#sluice_}" "$dir/$bin"
 		elif [[ $bin == sluice_unit ]]; then
 			skip "${prefix}unit" "$dir/$bin was not built"

@@ -58,7 +58,7 @@ static void test_kafka_connect_records_replay(void)
 	CU_ASSERT_STRING_EQUAL(sl_config_get(cc->raw, "file"), "/in");
 	CU_ASSERT_EQUAL(cc->target, SL_TARGET_RUNNING);
 	CU_ASSERT_EQUAL(cc->tasks, 1);
-	CU_ASSERT_EQUAL(cc->slots[0], 1);
+	CU_ASSERT_EQUAL(cc->slots[0], 0);
 	rec(&v, "target-state-fs", "{\"state\":\"PAUSED\",\"state.v2\":\"PAUSED\"}");
 	CU_ASSERT_EQUAL(cc->target, SL_TARGET_PAUSED);
 	rec(&v, "target-state-fs", "{\"state\":\"STARTED\",\"state.v2\":\"STARTED\"}");
@@ -74,7 +74,7 @@ static void test_kafka_connect_records_replay(void)
 	rec(&v, "target-state-fs", "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}");
 	CU_ASSERT_EQUAL(cc->target, SL_TARGET_STOPPED);
 	CU_ASSERT_EQUAL(cc->tasks, 0);
-	CU_ASSERT_EQUAL(v.used[1], 0); /* its slot is free again */
+	CU_ASSERT_EQUAL(v.used[0], 0); /* its slot is free again */
 	/* an older reader's record has no state.v2 */
 	rec(&v, "target-state-fs", "{\"state\":\"STARTED\"}");
 	CU_ASSERT_EQUAL(cc->target, SL_TARGET_RUNNING);
@@ -84,10 +84,12 @@ static void test_kafka_connect_records_replay(void)
 	rec(&v, "target-state-fs2", "{\"state\":\"PAUSED\",\"state.v2\":\"PAUSED\"}");
 	rec(&v, "connector-fs2", "{\"properties\":{\"name\":\"fs2\"}}");
 	CU_ASSERT_EQUAL(sl_cview_find(&v, "fs2", false)->target, SL_TARGET_PAUSED);
+	rec(&v, "commit-fs2", "{\"tasks\":1}");
 	rec(&v, "connector-fs", NULL);
 	rec(&v, "target-state-fs", NULL);
 	CU_ASSERT_PTR_NULL(sl_cview_find(&v, "fs", false));
-	CU_ASSERT_EQUAL(v.used[1], 0);
+	CU_ASSERT_EQUAL(v.used[0], 0);
+	CU_ASSERT_EQUAL(v.used[1], 1); /* fs2's */
 	sl_cview_free(&v);
 }
 
@@ -110,30 +112,30 @@ static void test_old_restarts_are_not_requests(void)
 	sl_cview_free(&v);
 }
 
-/* Slots: from 1 up (0 is the leader's), kept across commits for tasks
- * that stay, freed above a smaller count, the lowest free taken next. */
+/* Slots: from 0 up, kept across commits for tasks that stay, freed above
+ * a smaller count, the lowest free taken next. */
 static void test_slots_stay_with_their_tasks(void)
 {
 	sl_cview_t v;
 	sl_cview_init(&v);
 	next_offset = 0;
-	connector(&v, "a", 2); /* 1 2 */
-	connector(&v, "b", 3); /* 3 4 5 */
-	CU_ASSERT_EQUAL(slot_of(&v, "a", 0), 1);
-	CU_ASSERT_EQUAL(slot_of(&v, "a", 1), 2);
-	CU_ASSERT_EQUAL(slot_of(&v, "b", 2), 5);
-	CU_ASSERT_EQUAL(v.max_slot, 5);
-	rec(&v, "commit-a", "{\"tasks\":1}"); /* frees 2 */
-	CU_ASSERT_EQUAL(slot_of(&v, "a", 0), 1);
-	connector(&v, "c", 2); /* 2, 6 */
-	CU_ASSERT_EQUAL(slot_of(&v, "c", 0), 2);
-	CU_ASSERT_EQUAL(slot_of(&v, "c", 1), 6);
-	rec(&v, "connector-b", NULL);         /* frees 3 4 5 */
-	rec(&v, "commit-c", "{\"tasks\":4}"); /* keeps 2 6, takes 3 4 */
-	CU_ASSERT_EQUAL(slot_of(&v, "c", 0), 2);
-	CU_ASSERT_EQUAL(slot_of(&v, "c", 1), 6);
-	CU_ASSERT_EQUAL(slot_of(&v, "c", 2), 3);
-	CU_ASSERT_EQUAL(slot_of(&v, "c", 3), 4);
+	connector(&v, "a", 2); /* 0 1 */
+	connector(&v, "b", 3); /* 2 3 4 */
+	CU_ASSERT_EQUAL(slot_of(&v, "a", 0), 0);
+	CU_ASSERT_EQUAL(slot_of(&v, "a", 1), 1);
+	CU_ASSERT_EQUAL(slot_of(&v, "b", 2), 4);
+	CU_ASSERT_EQUAL(v.max_slot, 4);
+	rec(&v, "commit-a", "{\"tasks\":1}"); /* frees 1 */
+	CU_ASSERT_EQUAL(slot_of(&v, "a", 0), 0);
+	connector(&v, "c", 2); /* 1, 5 */
+	CU_ASSERT_EQUAL(slot_of(&v, "c", 0), 1);
+	CU_ASSERT_EQUAL(slot_of(&v, "c", 1), 5);
+	rec(&v, "connector-b", NULL);         /* frees 2 3 4 */
+	rec(&v, "commit-c", "{\"tasks\":4}"); /* keeps 1 5, takes 2 3 */
+	CU_ASSERT_EQUAL(slot_of(&v, "c", 0), 1);
+	CU_ASSERT_EQUAL(slot_of(&v, "c", 1), 5);
+	CU_ASSERT_EQUAL(slot_of(&v, "c", 2), 2);
+	CU_ASSERT_EQUAL(slot_of(&v, "c", 3), 3);
 	/* a commit of a connector not (or no longer) known changes nothing */
 	rec(&v, "commit-b", "{\"tasks\":9}");
 	CU_ASSERT_PTR_NULL(sl_cview_find(&v, "b", false));
@@ -171,7 +173,7 @@ static void test_every_member_computes_the_same_slots(void)
 	int seen[64] = {0};
 	for (sl_cview_conn_t *cc = a.conns; cc; cc = cc->next)
 		for (int t = 0; t < cc->tasks; t++) {
-			CU_ASSERT_TRUE(cc->slots[t] > 0 && cc->slots[t] < 64);
+			CU_ASSERT_TRUE(cc->slots[t] >= 0 && cc->slots[t] < 64);
 			CU_ASSERT_EQUAL(seen[cc->slots[t]]++, 0);
 		}
 	sl_cview_free(&a);

@@ -29,15 +29,27 @@ typedef void (*sl_suite_register_fn)(void);
 		CU_ASSERT_PTR_NOT_NULL(strstr((haystack), (needle)));                              \
 	} while (0)
 
+/* Runs every suite, or those named in argv (each run's counts summed);
+ * "--list" prints the suites' names, one a line (scripts/test.sh runs the
+ * integration suites side by side with it). */
 static inline int sl_test_main(int argc, char **argv, const sl_suite_register_fn *fns, size_t count)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	for (size_t i = 0; i < count; i++)
 		fns[i]();
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
+			printf("%s\n", s->pName);
+		CU_cleanup_registry();
+		return 0;
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (argc > 1) {
-		for (int a = 1; a < argc; a++) {
+	unsigned run = 0, failed = 0, suites_failed = 0;
+	for (int a = 1; a < argc || (argc <= 1 && a == 1); a++) {
+		if (argc <= 1) {
+			CU_basic_run_tests();
+		} else {
 			CU_pSuite s = CU_get_suite(argv[a]);
 			if (!s) {
 				fprintf(stderr, "no suite named '%s'\n", argv[a]);
@@ -46,12 +58,10 @@ static inline int sl_test_main(int argc, char **argv, const sl_suite_register_fn
 			}
 			CU_basic_run_suite(s);
 		}
-	} else {
-		CU_basic_run_tests();
+		run += CU_get_number_of_tests_run();
+		failed += CU_get_number_of_tests_failed();
+		suites_failed += CU_get_number_of_suites_failed();
 	}
-	unsigned run = CU_get_number_of_tests_run();
-	unsigned failed = CU_get_number_of_tests_failed();
-	unsigned suites_failed = CU_get_number_of_suites_failed();
 	printf("\n%u passed, %u failed\n", run - failed, failed + suites_failed);
 	CU_cleanup_registry();
 	return (failed || suites_failed) ? 1 : 0;
