@@ -384,7 +384,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			c->ws->group_id, list);
 	else
 		SL_INFO(NULL, "cluster: giving up slot(s) %s: stopping their tasks first", list);
-	sl_worker_sync_tasks(c->w);
+	/* lost: another member may run them already, so they stop without
+	 * writing anything more (no flush, no offsets) */
+	sl_worker_sync_tasks(c->w, lost);
 	rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
 	if (e) {
 		SL_ERROR(NULL, "cluster: cannot give up slots %s: %s", list,
@@ -439,11 +441,11 @@ static void check_fence(sl_cluster_t *c)
 		c->fence_changed = true;
 		atomic_store(&c->lease, now + c->ws->session_timeout_ms / 2);
 	}
-	bool changed = c->fence_changed;
+	bool changed = c->fence_changed, fenced = c->fenced;
 	c->fence_changed = false;
 	pthread_mutex_unlock(&c->lock);
 	if (changed)
-		sl_worker_sync_tasks(c->w);
+		sl_worker_sync_tasks(c->w, fenced);
 }
 
 /* ---- the herder: makes this worker run what the view and slots say ------ */
@@ -518,7 +520,7 @@ static void reconcile(sl_cluster_t *c)
 		free(r->name);
 		free(r);
 	}
-	sl_worker_sync_tasks(c->w);
+	sl_worker_sync_tasks(c->w, false);
 	snap_free(s, n);
 
 	pthread_mutex_lock(&c->lock);

@@ -43,7 +43,8 @@ typedef struct sink_state {
 	int64_t next_lag_check;       /* when the lag gauge is next brought up to date */
 	int64_t next_caught_up_check; /* when caught_up() may look again */
 	bool pause_applied;
-	bool failed; /* a flush inside a rebalance callback failed */
+	bool failed;    /* a flush inside a rebalance callback failed */
+	bool abandoned; /* partitions lost to another member: nothing more written */
 } sink_state_t;
 
 /* ---- offsets ---- */
@@ -145,6 +146,9 @@ static sl_rc_t flush_and_commit(sl_task_ctx_t *t, sink_state_t *st)
 		sl_task_metrics_commit(m, true, 0);
 		return SL_OK;
 	}
+	/* a worker that may have lost the task writes nothing more */
+	if (!sl_task_hold_while_fenced(t) || atomic_load(&t->abandon))
+		return SL_OK;
 	int64_t start = sl_now_ms();
 	bool committed;
 	sl_rc_t rc = flush_then_commit(t, st, &committed);
@@ -322,7 +326,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 	st->revocations++;
 	drop_collected_of(st, parts);
-	if (st->failed) {
+	if ((rd_kafka_assignment_lost(rk) && t->env.lease_until_ms) || atomic_load(&t->abandon) ||
+	    sl_task_fenced(t)) {
+		/* another member may own them already: what this task holds
+		 * is not written (its records come again to the new owner) */
+		SL_WARN(t->tag,
+			"%d partition(s) lost (this task's group membership ran out, or its "
+			"worker's): nothing flushed or committed",
+			parts->cnt);
+		st->failed = st->abandoned = true;
+	} else if (st->failed) {
 		SL_INFO(t->tag, "%d partition(s) revoked from a failed task: nothing committed",
 			parts->cnt);
 	} else {
@@ -693,6 +706,14 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 		/* one clock reading before the put and one after it serve the
 		 * whole turn of the loop */
 		now = sl_now_ms();
+		/* records collected across a stall wait for the membership (or
+		 * are left to the next owner: not put, not committed) */
+		if (st->count && !sl_task_hold_while_fenced(t)) {
+			for (size_t i = 0; i < st->count; i++)
+				rd_kafka_message_destroy(st->msgs[i]);
+			st->count = 0;
+			break;
+		}
 		sl_rc_t rc = st->count ? process(t, st, now, &now) : SL_OK;
 		for (size_t i = 0; i < st->count; i++)
 			rd_kafka_message_destroy(st->msgs[i]);
@@ -709,7 +730,10 @@ static void run_loop(sl_task_ctx_t *t, sink_state_t *st)
 			t->next_offset_flush = last_flush + t->env.offset_flush_interval_ms;
 		}
 	}
-	if (failed || st->failed) {
+	if (st->abandoned && !atomic_load(&t->stop)) {
+		sl_task_mark_failed(t, "its partitions were lost to another member (group "
+				       "membership ran out): nothing flushed or committed");
+	} else if ((failed || st->failed) && !st->abandoned) {
 		st->failed = true; /* no flush or commit from here on */
 		sl_task_mark_failed(t, "sink task failed");
 	}
@@ -747,7 +771,9 @@ void *sl_sink_task_run(void *arg)
 	SL_INFO(t->tag, "sink task started (group connect-%s)", t->env.settings->name);
 	sl_task_set_state(t, SL_TASK_RUNNING, NULL);
 	run_loop(t, st);
-	if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
+	if (atomic_load(&t->abandon) || st->abandoned)
+		st->failed = true; /* lost: nothing more written (close flushes nothing) */
+	else if (sl_task_get_state(t, NULL) != SL_TASK_FAILED)
 		flush_and_commit(t, st);
 out:
 	if (t->consumer) {

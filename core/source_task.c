@@ -441,6 +441,13 @@ static void run_loop(sl_task_ctx_t *t)
 				note_poll(t, batch.count, sl_now_ms() - start);
 			if (rc != SL_OK) /* failed, or stopped while retrying */
 				drop_unsent(t, &batch, 0);
+			else if (batch.count && !sl_task_hold_while_fenced(t)) {
+				/* polled across a stall, and the task is lost: its
+				 * records are the next owner's to send */
+				drop_unsent(t, &batch, 0);
+				sl_batch_reset(&batch);
+				break;
+			}
 			if (rc == SL_FAIL ||
 			    (rc == SL_OK && send_batch(t, &batch, &bufs) != SL_OK)) {
 				sl_batch_reset(&batch);
@@ -476,6 +483,14 @@ static void run_loop(sl_task_ctx_t *t)
  * bound when it fails. */
 static void drain_and_commit(sl_task_ctx_t *t)
 {
+	if (atomic_load(&t->abandon)) {
+		/* lost to another member: nothing more stored or committed
+		 * (the open transaction is aborted by sl_source_txn_end) */
+		SL_INFO(t->tag, "lost to another member: offsets not stored");
+		if (sl_source_txn_on(t))
+			sl_source_txn_end(t);
+		return;
+	}
 	if (sl_source_txn_on(t)) {
 		/* the open transaction is committed, or aborted when it fails
 		 * (its records are sent again after a restart) */

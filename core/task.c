@@ -211,6 +211,21 @@ void sl_task_set_state(sl_task_ctx_t *t, sl_task_state_t s, const char *trace)
 	pthread_mutex_unlock(&t->lock);
 }
 
+bool sl_task_hold_while_fenced(sl_task_ctx_t *t)
+{
+	bool told = false;
+	if (!sl_task_fenced(t))
+		return true;
+	while (sl_task_fenced(t) && !atomic_load(&t->stop)) {
+		if (!told)
+			SL_INFO(t->tag, "holding records back: this worker's membership is not "
+					"confirmed");
+		told = true;
+		sl_task_wait(t, 50);
+	}
+	return !atomic_load(&t->stop);
+}
+
 void sl_task_mark_failed(sl_task_ctx_t *t, const char *fallback)
 {
 	const char *why = t->fail_reason[0] ? t->fail_reason : fallback;

@@ -95,6 +95,9 @@ struct sl_task_ctx {
 	int64_t created_ms, state_since_ms, running_ms, paused_ms;
 	atomic_bool stop;
 	atomic_bool paused;
+	/* Stop without writing anything more (no flush, commit or offset
+	 * store): the worker lost the task to another member. */
+	atomic_bool abandon;
 	char fail_reason[1024]; /* set by sl_task_fail on the task thread */
 
 	sl_converter_t *key_conv, *value_conv;
@@ -161,6 +164,13 @@ static inline bool sl_task_fenced(const sl_task_ctx_t *t)
 {
 	return t->env.lease_until_ms && sl_now_ms() > atomic_load(t->env.lease_until_ms);
 }
+
+/* Waits while the task is fenced (its worker's lease ran out: the worker
+ * may have lost it to another member), so that nothing is written, put
+ * or flushed until the lease comes back; false when the task is asked to
+ * stop meanwhile (it then writes nothing more). True at once when not
+ * fenced. */
+bool sl_task_hold_while_fenced(sl_task_ctx_t *t);
 
 /* Creates a task context; the thread is started by sl_task_start. */
 sl_task_ctx_t *sl_task_new(const sl_task_env_t *env, int id, const sl_config_t *task_config);

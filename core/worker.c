@@ -1432,7 +1432,7 @@ void sl_worker_apply_restart(sl_worker_t *w, const char *name, int task, bool in
 	pthread_mutex_unlock(&w->ops);
 }
 
-void sl_worker_sync_tasks(sl_worker_t *w)
+void sl_worker_sync_tasks(sl_worker_t *w, bool abandon)
 {
 	char err[1024];
 	bool refreshed = false;
@@ -1462,6 +1462,7 @@ void sl_worker_sync_tasks(sl_worker_t *w)
 					sl_task_set_paused(idle, true);
 				c->tasks[i] = idle;
 				pthread_mutex_unlock(&w->lock);
+				atomic_store(&t->abandon, abandon);
 				atomic_store(&t->stop, true);
 				if (n == cap)
 					gone = sl_realloc(gone, sizeof(*gone) * (cap *= 2));
@@ -1470,7 +1471,10 @@ void sl_worker_sync_tasks(sl_worker_t *w)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		SL_INFO(gone[i]->tag, "stopping: this worker no longer holds its slot");
+		SL_INFO(gone[i]->tag, "stopping: this worker no longer holds its slot%s",
+			atomic_load(&gone[i]->abandon)
+				? " (lost: nothing more is written, flushed or stored)"
+				: "");
 		sl_task_stop_and_free(gone[i]);
 	}
 	free(gone);

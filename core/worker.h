@@ -255,8 +255,10 @@ void sl_worker_apply_removal(sl_worker_t *w, const char *name);
 void sl_worker_apply_restart(sl_worker_t *w, const char *name, int task, bool include_tasks,
 			     bool only_failed);
 /* Starts the tasks this member now holds and stops (offsets stored) those
- * it no longer does. */
-void sl_worker_sync_tasks(sl_worker_t *w);
+ * it no longer does; with abandon (its membership was lost: another
+ * member may run them already) they stop writing nothing more: no flush,
+ * no commit, no offsets. */
+void sl_worker_sync_tasks(sl_worker_t *w, bool abandon);
 /* How many tasks the connector splits into here; -1 when unknown or the
  * split failed. */
 int sl_worker_local_task_count(sl_worker_t *w, const char *name);
