@@ -279,6 +279,43 @@ static int topic_exists(rd_kafka_t *rk, const char *topic, int timeout_ms, char 
 	return n < 0 ? -1 : n > 0;
 }
 
+/* Waits for the answer of a CreateTopics or CreatePartitions request for
+ * topic sent to q: 0 when it succeeded or failed only with tolerated
+ * (the state asked for is there already), else -1 with errstr. */
+static int topic_request_result(rd_kafka_queue_t *q, const char *topic, const char *what,
+				rd_kafka_resp_err_t tolerated, int timeout_ms, char *errstr,
+				size_t errstr_size)
+{
+	int rc = -1;
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	if (!ev)
+		return sl_seterr(errstr, errstr_size, "topic %s: %s timed out", topic, what);
+	if (rd_kafka_event_error(ev)) {
+		sl_seterr(errstr, errstr_size, "topic %s: %s failed: %s", topic, what,
+			  rd_kafka_event_error_string(ev));
+		goto out;
+	}
+	size_t n = 0;
+	const rd_kafka_topic_result_t **res =
+		rd_kafka_event_type(ev) == RD_KAFKA_EVENT_CREATETOPICS_RESULT
+			? rd_kafka_CreateTopics_result_topics(
+				  rd_kafka_event_CreateTopics_result(ev), &n)
+			: rd_kafka_CreatePartitions_result_topics(
+				  rd_kafka_event_CreatePartitions_result(ev), &n);
+	rd_kafka_resp_err_t err =
+		n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+	if (err && err != tolerated) {
+		const char *msg = rd_kafka_topic_result_error_string(res[0]);
+		sl_seterr(errstr, errstr_size, "topic %s: %s failed: %s", topic, what,
+			  msg ? msg : rd_kafka_err2str(err));
+		goto out;
+	}
+	rc = 0;
+out:
+	rd_kafka_event_destroy(ev);
+	return rc;
+}
+
 static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int rf,
 			const char *const *configs, int timeout_ms, char *errstr,
 			size_t errstr_size)
@@ -296,31 +333,8 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
 	rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, rderr, sizeof(rderr));
 	rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
-	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
-	if (!ev) {
-		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics timed out", topic);
-		goto out;
-	}
-	if (rd_kafka_event_error(ev)) {
-		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics failed: %s", topic,
-			  rd_kafka_event_error_string(ev));
-		goto out;
-	}
-	size_t n;
-	const rd_kafka_topic_result_t **res =
-		rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-	rd_kafka_resp_err_t err =
-		n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
-	if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-		const char *msg = rd_kafka_topic_result_error_string(res[0]);
-		sl_seterr(errstr, errstr_size, "topic %s: CreateTopics failed: %s", topic,
-			  msg ? msg : rd_kafka_err2str(err));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (ev)
-		rd_kafka_event_destroy(ev);
+	rc = topic_request_result(q, topic, "CreateTopics", RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
+				  timeout_ms, errstr, errstr_size);
 	rd_kafka_AdminOptions_destroy(opts);
 	rd_kafka_queue_destroy(q);
 	rd_kafka_NewTopic_destroy(nt);
@@ -422,32 +436,10 @@ int sl_kafka_grow_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int pa
 		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
 	rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, rderr, sizeof(rderr));
 	rd_kafka_CreatePartitions(rk, &np, 1, opts, q);
-	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
-	if (!ev) {
-		sl_seterr(errstr, errstr_size, "topic %s: CreatePartitions timed out", topic);
-		goto out;
-	}
-	if (rd_kafka_event_error(ev)) {
-		sl_seterr(errstr, errstr_size, "topic %s: CreatePartitions failed: %s", topic,
-			  rd_kafka_event_error_string(ev));
-		goto out;
-	}
-	size_t n;
-	const rd_kafka_topic_result_t **res = rd_kafka_CreatePartitions_result_topics(
-		rd_kafka_event_CreatePartitions_result(ev), &n);
-	rd_kafka_resp_err_t err =
-		n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
 	/* another member grew it first: it has at least as many */
-	if (err && err != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
-		const char *msg = rd_kafka_topic_result_error_string(res[0]);
-		sl_seterr(errstr, errstr_size, "topic %s: CreatePartitions failed: %s", topic,
-			  msg ? msg : rd_kafka_err2str(err));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (ev)
-		rd_kafka_event_destroy(ev);
+	rc = topic_request_result(q, topic, "CreatePartitions",
+				  RD_KAFKA_RESP_ERR_INVALID_PARTITIONS, timeout_ms, errstr,
+				  errstr_size);
 	rd_kafka_AdminOptions_destroy(opts);
 	rd_kafka_queue_destroy(q);
 	rd_kafka_NewPartitions_destroy(np);

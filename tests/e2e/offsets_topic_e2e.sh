@@ -106,22 +106,24 @@ scenario_kill_resume()
 		-eq "$(stat -c %s "$d/in.txt")"
 }
 
-# start_connect OFFSET_TOPIC [debezium]: a Kafka Connect distributed
-# worker (scripts/connect.sh; one worker) with the given offset topic and
-# the FileStream connectors (string converters), or Debezium's PostgreSQL
-# connector (JSON converters without schemas). Sets CONNECT_URL.
+# start_connect OFFSET_TOPIC [debezium [GROUP]]: a Kafka Connect
+# distributed worker (scripts/connect.sh; one worker) with the given offset
+# topic and the FileStream connectors (string converters), or Debezium's
+# PostgreSQL connector (JSON converters without schemas), in group GROUP
+# (default e2e-o-connect) with config and status topics GROUP-configs and
+# GROUP-status. Sets CONNECT_URL.
 start_connect()
 {
-	local cp="" conv=org.apache.kafka.connect.storage.StringConverter
+	local cp="" conv=org.apache.kafka.connect.storage.StringConverter g=${3:-e2e-o-connect}
 	if [[ ${2:-} == debezium ]]; then
 		cp=$("$CONNECT_SH" fetch-debezium) || return 1
 		conv=org.apache.kafka.connect.json.JsonConverter
 	fi
 	CONNECT_URL=$(CONNECT_CLASSPATH=$cp "$E2E_ROOT/scripts/connect.sh" start "$E2E_TMP/connect" \
-		"$BOOTSTRAP" "group.id=e2e-o-connect" "offset.storage.topic=$1" \
+		"$BOOTSTRAP" "group.id=$g" "offset.storage.topic=$1" \
 		"offset.storage.replication.factor=1" "offset.storage.partitions=5" \
-		"config.storage.topic=e2e-o-configs" "config.storage.replication.factor=1" \
-		"status.storage.topic=e2e-o-status" "status.storage.replication.factor=1" \
+		"config.storage.topic=$g-configs" "config.storage.replication.factor=1" \
+		"status.storage.topic=$g-status" "status.storage.replication.factor=1" \
 		"key.converter=$conv" "value.converter=$conv" \
 		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false") ||
 		return 1
@@ -274,8 +276,8 @@ print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
 dist_worker()
 {
 	props "$1" "bootstrap.servers=$BOOTSTRAP" "group.id=e2e-o-dist" \
-		"config.storage.topic=e2e-o-e-configs" "config.storage.replication.factor=1" \
-		"status.storage.topic=e2e-o-e-status" "status.storage.replication.factor=1" \
+		"config.storage.topic=e2e-o-dist-configs" "config.storage.replication.factor=1" \
+		"status.storage.topic=e2e-o-dist-status" "status.storage.replication.factor=1" \
 		"offset.storage.topic=e2e-o-e-offsets" "offset.storage.replication.factor=1" \
 		"offset.storage.partitions=5" "offset.flush.interval.ms=500" \
 		"session.timeout.ms=6000" "heartbeat.interval.ms=1000" \
@@ -300,24 +302,10 @@ scenario_debezium_moves_to_sluice_cluster()
 	props=("${props[@]/schema.include.list=mig/schema.include.list=mige}")
 	props=("${props[@]/topic.prefix=mig/topic.prefix=mige}")
 	stop_connect
-	local cp
-	cp=$("$CONNECT_SH" fetch-debezium) || {
-		fail "e: the Debezium classpath"
-		return
-	}
-	local conv=org.apache.kafka.connect.json.JsonConverter
-	CONNECT_URL=$(CONNECT_CLASSPATH=$cp "$E2E_ROOT/scripts/connect.sh" start "$E2E_TMP/connect" \
-		"$BOOTSTRAP" "group.id=e2e-o-dist" "offset.storage.topic=e2e-o-e-offsets" \
-		"offset.storage.replication.factor=1" "offset.storage.partitions=5" \
-		"config.storage.topic=e2e-o-e-configs" "config.storage.replication.factor=1" \
-		"status.storage.topic=e2e-o-e-status" "status.storage.replication.factor=1" \
-		"key.converter=$conv" "value.converter=$conv" \
-		"key.converter.schemas.enable=false" "value.converter.schemas.enable=false") || {
+	if ! start_connect e2e-o-e-offsets debezium e2e-o-dist; then
 		fail "e: Kafka Connect (distributed) with Debezium starts"
 		return
-	}
-	CONNECT_PID=$(cat "$E2E_TMP/connect/connect.pid")
-	E2E_PIDS+=("$CONNECT_PID")
+	fi
 	local json
 	json=$(printf '%s\n' "${props[@]}" "database.port=$PGPORT" | python3 -c 'import json,sys
 print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
