@@ -581,6 +581,52 @@ static void task_status_cb(void *arg, const char *connector, int task, const cha
 	free(k);
 }
 
+/* The connector a status key is about ("status-connector-<name>",
+ * "status-task-<name>-<n>"), malloc()ed; NULL for other keys. */
+static char *status_connector(const char *key)
+{
+	if (!strncmp(key, "status-connector-", 17))
+		return sl_strdup(key + 17);
+	const char *rest = key + 12, *dash = strrchr(key, '-');
+	if (strncmp(key, "status-task-", 12) || !dash || dash <= rest)
+		return NULL;
+	return sl_strndup(rest, (size_t)(dash - rest));
+}
+
+/* The leader's tombstones for the statuses of deleted connectors, as
+ * Kafka Connect writes them (written: the key -> [text, when] of the
+ * last write, "" for a tombstone, so that one is not repeated before it
+ * comes back). */
+static void bury_statuses(sl_cluster_t *c, json_t *written)
+{
+	json_t *dead = json_array();
+	const char *key;
+	json_t *v;
+	pthread_mutex_lock(&c->lock);
+	json_object_foreach(c->view.statuses, key, v) {
+		char *name = status_connector(key);
+		sl_cview_conn_t *cc = name ? sl_cview_find(&c->view, name, false) : NULL;
+		if (name && (!cc || !cc->raw))
+			json_array_append_new(dead, json_string(key));
+		free(name);
+	}
+	pthread_mutex_unlock(&c->lock);
+	size_t i;
+	json_array_foreach(dead, i, v) {
+		key = json_string_value(v);
+		json_t *w = json_object_get(written, key);
+		if (w && !*json_string_value(json_array_get(w, 0)) &&
+		    sl_now_ms() - json_integer_value(json_array_get(w, 1)) < 3000)
+			continue;
+		if (rd_kafka_producev(c->status_writer, RD_KAFKA_V_TOPIC(c->ws->status_topic),
+				      RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(NULL, 0),
+				      RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
+			json_object_set_new(written, key,
+					    json_pack("[s,I]", "", (json_int_t)sl_now_ms()));
+	}
+	json_decref(dead);
+}
+
 /* The leader's part: the slots topic big enough for every slot, each
  * connector's tasks committed (after its config changed, or when it
  * leaves STOPPED) or cleared (STOPPED), and the connectors' statuses. */
@@ -643,6 +689,7 @@ static void lead(sl_cluster_t *c, json_t *memo, json_t *written)
 		free(trace);
 	}
 	snap_free(s, n);
+	bury_statuses(c, written);
 }
 
 static bool is_leader(sl_cluster_t *c)
@@ -657,6 +704,7 @@ static void *herder_main(void *arg)
 {
 	sl_cluster_t *c = arg;
 	json_t *memo = json_object(), *written = json_object();
+	int64_t next_round = 0;
 	while (!atomic_load(&c->stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->member, 100);
 		if (m) {
@@ -671,10 +719,15 @@ static void *herder_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		if (redo)
 			reconcile(c);
-		if (is_leader(c))
-			lead(c, memo, written);
-		task_status_arg_t a = {c, written};
-		sl_worker_started_tasks(c->w, task_status_cb, &a);
+		/* the leader's duties and the statuses after every change, else
+		 * twice a second (a task's state changes on its own thread) */
+		if (redo || sl_now_ms() >= next_round) {
+			if (is_leader(c))
+				lead(c, memo, written);
+			task_status_arg_t a = {c, written};
+			sl_worker_started_tasks(c->w, task_status_cb, &a);
+			next_round = sl_now_ms() + 500;
+		}
 		rd_kafka_poll(c->status_writer, 0);
 	}
 	/* leave the group: the revocation stops this member's tasks first */
