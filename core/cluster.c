@@ -286,15 +286,6 @@ json_t *sl_cluster_status(sl_cluster_t *c, const char *name, int task)
 	return v;
 }
 
-int sl_cluster_task_count(sl_cluster_t *c, const char *name)
-{
-	pthread_mutex_lock(&c->lock);
-	sl_cview_conn_t *cc = sl_cview_find(&c->view, name, false);
-	int n = cc && cc->raw ? cc->tasks : -1;
-	pthread_mutex_unlock(&c->lock);
-	return n;
-}
-
 static bool holds(const sl_cluster_t *c, int slot)
 {
 	return slot >= 0 && slot < c->held_cap && c->held[slot];
@@ -740,25 +731,19 @@ static void *herder_main(void *arg)
 
 /* ---- life --------------------------------------------------------------- */
 
-static sl_config_t *pairs(const char *const *kv)
-{
-	sl_config_t *cfg = sl_config_new();
-	for (; kv[0]; kv += 2)
-		sl_config_set(cfg, kv[0], kv[1], NULL, 0);
-	return cfg;
-}
-
+/* One of the cluster's clients: kv over the worker's settings; delivery
+ * reports to the writers waiting for them (reports), the rebalance
+ * callback for the membership consumer (member). */
 static rd_kafka_t *client(sl_cluster_t *c, sl_client_kind_t kind, const char *const *kv,
-			  const char *id, bool reports, char *errstr, size_t errstr_size)
+			  const char *id, bool reports, bool member, char *errstr,
+			  size_t errstr_size)
 {
-	sl_config_t *over = pairs(kv);
-	rd_kafka_conf_t *conf = sl_kafka_conf(c->k, kind, NULL, over, id, errstr, errstr_size);
-	sl_config_free(over);
+	rd_kafka_conf_t *conf = sl_kafka_conf_pairs(c->k, kind, kv, id, errstr, errstr_size);
 	if (!conf)
 		return NULL;
 	if (reports)
 		rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	if (kind == SL_CLIENT_CONSUMER && !strcmp(id, "sluice-cluster-member")) {
+	if (member) {
 		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
 		rd_kafka_conf_set_opaque(conf, c);
 	}
@@ -790,11 +775,11 @@ sl_cluster_t *sl_cluster_new(sl_worker_t *w, sl_kafka_t *k, const sl_worker_sett
 						"true",      "partitioner", "murmur2_random",
 						"linger.ms", "0",           NULL};
 	c->config_writer = client(c, SL_CLIENT_PRODUCER, writer_kv, "sluice-cluster-config", true,
-				  errstr, errstr_size);
+				  false, errstr, errstr_size);
 	if (!c->config_writer)
 		goto fail;
 	c->status_writer = client(c, SL_CLIENT_PRODUCER, writer_kv, "sluice-cluster-status", true,
-				  errstr, errstr_size);
+				  false, errstr, errstr_size);
 	if (!c->status_writer)
 		goto fail;
 	static const char *const compact[] = {"cleanup.policy", "compact", NULL};
@@ -832,8 +817,8 @@ sl_cluster_t *sl_cluster_new(sl_worker_t *w, sl_kafka_t *k, const sl_worker_sett
 						"auto.offset.reset",
 						"earliest",
 						NULL};
-	c->reader = client(c, SL_CLIENT_CONSUMER, reader_kv, "sluice-cluster-reader", false, errstr,
-			   errstr_size);
+	c->reader = client(c, SL_CLIENT_CONSUMER, reader_kv, "sluice-cluster-reader", false, false,
+			   errstr, errstr_size);
 	if (!c->reader)
 		goto fail;
 	const char *member_kv[] = {"group.id",
@@ -851,8 +836,8 @@ sl_cluster_t *sl_cluster_new(sl_worker_t *w, sl_kafka_t *k, const sl_worker_sett
 				   "topic.metadata.refresh.interval.ms",
 				   "1000",
 				   NULL};
-	c->member = client(c, SL_CLIENT_CONSUMER, member_kv, "sluice-cluster-member", false, errstr,
-			   errstr_size);
+	c->member = client(c, SL_CLIENT_CONSUMER, member_kv, "sluice-cluster-member", false, true,
+			   errstr, errstr_size);
 	if (!c->member)
 		goto fail;
 	return c;

@@ -67,8 +67,5 @@ int sl_cluster_restart(sl_cluster_t *c, const char *name, int task, bool include
  * holds it ({"state","trace","worker_id","generation"}), a new reference;
  * NULL when there is none. */
 json_t *sl_cluster_status(sl_cluster_t *c, const char *name, int task);
-/* Tasks the connector has in the config topic (its last commit); -1 when
- * unknown. */
-int sl_cluster_task_count(sl_cluster_t *c, const char *name);
 
 #endif

@@ -144,6 +144,18 @@ fail:
 	return NULL;
 }
 
+rd_kafka_conf_t *sl_kafka_conf_pairs(const sl_kafka_t *k, sl_client_kind_t kind,
+				     const char *const *overrides, const char *client_id,
+				     char *errstr, size_t errstr_size)
+{
+	sl_config_t *over = sl_config_new();
+	for (const char *const *kv = overrides; kv[0]; kv += 2)
+		sl_config_set(over, kv[0], kv[1], NULL, 0);
+	rd_kafka_conf_t *conf = sl_kafka_conf(k, kind, NULL, over, client_id, errstr, errstr_size);
+	sl_config_free(over);
+	return conf;
+}
+
 rd_kafka_t *sl_kafka_client_new(sl_client_kind_t kind, rd_kafka_conf_t *conf, char *errstr,
 				size_t errstr_size)
 {

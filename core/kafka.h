@@ -42,6 +42,12 @@ rd_kafka_conf_t *sl_kafka_conf(const sl_kafka_t *k, sl_client_kind_t kind,
 			       const char *const *defaults, const sl_config_t *overrides,
 			       const char *client_id, char *errstr, size_t errstr_size);
 
+/* sl_kafka_conf with overrides given as "key", "value", ..., NULL: the
+ * settings of sluice's own clients (offset store, cluster), which win over
+ * the worker's passthrough keys. */
+rd_kafka_conf_t *sl_kafka_conf_pairs(const sl_kafka_t *k, sl_client_kind_t kind,
+				     const char *const *overrides, const char *client_id,
+				     char *errstr, size_t errstr_size);
 /* Creates a client of kind (a consumer for SL_CLIENT_CONSUMER, else a
  * producer handle) from conf, which it takes in every case: the client
  * owns it on success, and it is destroyed on failure. The one place

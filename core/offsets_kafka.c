@@ -54,15 +54,6 @@ void sl_offsets_kafka_free(sl_offsets_kafka_t *kc)
 	free(kc);
 }
 
-/* A config of key/value pairs (NULL-terminated). */
-static sl_config_t *pairs(const char *const *kv)
-{
-	sl_config_t *c = sl_config_new();
-	for (; kv[0]; kv += 2)
-		sl_config_set(c, kv[0], kv[1], NULL, 0);
-	return c;
-}
-
 int sl_offsets_kafka_send(sl_offsets_kafka_t *kc, const json_t *changes, char *errstr,
 			  size_t errstr_size)
 {
@@ -152,10 +143,8 @@ static int load_topic(sl_offset_store_t *s, sl_kafka_t *k, const char *topic, ch
 					 "auto.offset.reset",
 					 "earliest",
 					 NULL};
-	sl_config_t *over = pairs(kv);
-	rd_kafka_conf_t *conf = sl_kafka_conf(k, SL_CLIENT_CONSUMER, NULL, over,
-					      "sluice-offset-reader", errstr, errstr_size);
-	sl_config_free(over);
+	rd_kafka_conf_t *conf = sl_kafka_conf_pairs(k, SL_CLIENT_CONSUMER, kv,
+						    "sluice-offset-reader", errstr, errstr_size);
 	if (!conf)
 		return -1;
 	rd_kafka_t *rk = sl_kafka_client_new(SL_CLIENT_CONSUMER, conf, errstr, errstr_size);
@@ -248,10 +237,8 @@ sl_offset_store_t *sl_offset_store_open_kafka(sl_kafka_t *k, const char *topic, 
 	static const char *const kv[] = {"acks",      "all",         "enable.idempotence",
 					 "true",      "partitioner", "murmur2_random",
 					 "linger.ms", "0",           NULL};
-	sl_config_t *over = pairs(kv);
-	rd_kafka_conf_t *conf = sl_kafka_conf(k, SL_CLIENT_PRODUCER, NULL, over,
-					      "sluice-offset-writer", errstr, errstr_size);
-	sl_config_free(over);
+	rd_kafka_conf_t *conf = sl_kafka_conf_pairs(k, SL_CLIENT_PRODUCER, kv,
+						    "sluice-offset-writer", errstr, errstr_size);
 	if (!conf)
 		goto fail;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);

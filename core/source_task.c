@@ -485,10 +485,8 @@ static void drain_and_commit(sl_task_ctx_t *t)
 {
 	if (atomic_load(&t->abandon)) {
 		/* lost to another member: nothing more stored or committed
-		 * (the open transaction is aborted by sl_source_txn_end) */
+		 * (an open transaction is aborted at the end of the run) */
 		SL_INFO(t->tag, "lost to another member: offsets not stored");
-		if (sl_source_txn_on(t))
-			sl_source_txn_end(t);
 		return;
 	}
 	if (sl_source_txn_on(t)) {
@@ -497,7 +495,6 @@ static void drain_and_commit(sl_task_ctx_t *t)
 		if (t->txn_open && t->txn_pending && sl_source_txn_commit(t, false) != 0)
 			SL_WARN(t->tag, "exactly once: the last transaction was not committed: "
 					"its records are sent again on restart");
-		sl_source_txn_end(t);
 		return;
 	}
 	int64_t deadline = sl_now_ms() + t->env.offset_flush_timeout_ms;

@@ -10,6 +10,7 @@
 #include "cluster.h"
 #include "kafka.h"
 #include "offsets.h"
+#include "rest.h"
 #include "rest_store.h"
 #include "sluice/log.h"
 #include "task.h"
@@ -470,12 +471,11 @@ static sl_worker_err_t put_cluster(sl_worker_t *w, const sl_config_t *raw,
 	return SL_WERR_NONE;
 }
 
-sl_worker_err_t sl_worker_put_connector(sl_worker_t *w, const sl_config_t *raw,
-					sl_target_state_t initial, bool replace, bool *created,
-					sl_errlist_t *errs)
+/* The connector made or replaced here (standalone, or a member applying
+ * the config topic). */
+static sl_worker_err_t put_here(sl_worker_t *w, const sl_config_t *raw, sl_target_state_t initial,
+				bool replace, bool *created, sl_errlist_t *errs)
 {
-	if (w->cluster)
-		return put_cluster(w, raw, initial, replace, created, errs);
 	char err[1024];
 	sl_config_t *resolved = resolve_checked(w, raw, errs);
 	if (!resolved)
@@ -496,6 +496,14 @@ sl_worker_err_t sl_worker_put_connector(sl_worker_t *w, const sl_config_t *raw,
 		sl_errlist_addf(errs, "%s", err);
 	free(name);
 	return e;
+}
+
+sl_worker_err_t sl_worker_put_connector(sl_worker_t *w, const sl_config_t *raw,
+					sl_target_state_t initial, bool replace, bool *created,
+					sl_errlist_t *errs)
+{
+	return w->cluster ? put_cluster(w, raw, initial, replace, created, errs)
+			  : put_here(w, raw, initial, replace, created, errs);
 }
 
 /* Unlinks the connector and stops it; with forget, its stored file goes. */
@@ -1239,33 +1247,38 @@ static bool same_config(const sl_config_t *a, const sl_config_t *b)
 	return true;
 }
 
-/* Applies one stored connector; true when something changed. */
-static bool apply_stored(sl_worker_t *w, const sl_stored_connector_t *s, sl_errlist_t *errs)
+/* Makes connector name exist here with raw in target: an unchanged config
+ * with another target only moves it, a changed one replaces it (its tasks
+ * restart). Problems go to errs. Whether anything changed. */
+static bool apply_here(sl_worker_t *w, const char *name, const sl_config_t *raw,
+		       sl_target_state_t target, sl_errlist_t *errs)
 {
 	char err[1024];
 	pthread_mutex_lock(&w->lock);
+	conn_t *c = find(w, name);
+	bool same = c && same_config(c->raw, raw);
+	int was = c ? (int)c->target : -1;
+	pthread_mutex_unlock(&w->lock);
+	if (same && was == (int)target)
+		return false;
+	if (!same && put_here(w, raw, target, true, NULL, errs) != SL_WERR_NONE)
+		return false;
+	if (!same && (!c || was == (int)target))
+		return true; /* made, or replaced, in its target state */
+	if (set_target(w, name, target, err, sizeof(err)) != SL_WERR_NONE)
+		sl_errlist_addf(errs, "%s", err);
+	return true;
+}
+
+/* Applies one stored connector; true when something changed. */
+static bool apply_stored(sl_worker_t *w, const sl_stored_connector_t *s, sl_errlist_t *errs)
+{
+	pthread_mutex_lock(&w->lock);
 	conn_t *c = find(w, s->name);
-	bool same = c && same_config(c->raw, s->raw);
-	int target = c ? (int)c->target : -1;
 	if (c)
 		c->stored = true;
 	pthread_mutex_unlock(&w->lock);
-	if (same && target == s->state)
-		return false;
-	if (same) {
-		if (set_target(w, s->name, (sl_target_state_t)s->state, err, sizeof(err)))
-			sl_errlist_addf(errs, "%s: %s", s->path, err);
-		return true;
-	}
-	sl_errlist_t mine = {0};
-	sl_worker_err_t e =
-		sl_worker_put_connector(w, s->raw, (sl_target_state_t)s->state, true, NULL, &mine);
-	for (size_t i = 0; i < mine.count; i++)
-		sl_errlist_addf(errs, "%s", mine.items[i]);
-	sl_errlist_free(&mine);
-	if (e == SL_WERR_NONE && c && target != s->state)
-		set_target(w, s->name, (sl_target_state_t)s->state, err, sizeof(err));
-	return e == SL_WERR_NONE;
+	return apply_here(w, s->name, s->raw, (sl_target_state_t)s->state, errs);
 }
 
 int sl_worker_apply_config_dir(sl_worker_t *w, sl_errlist_t *errs)
@@ -1325,11 +1338,6 @@ void sl_worker_each_task(sl_worker_t *w,
 
 /* ---- distributed mode ---------------------------------------------------- */
 
-bool sl_worker_is_distributed(const sl_worker_t *w)
-{
-	return w->cluster != NULL;
-}
-
 int sl_worker_cluster_start(sl_worker_t *w, int rest_port, char *errstr, size_t errstr_size)
 {
 	if (!w->cluster)
@@ -1337,20 +1345,16 @@ int sl_worker_cluster_start(sl_worker_t *w, int rest_port, char *errstr, size_t 
 	/* the address other members and clients know this member by */
 	char host[256] = "localhost";
 	gethostname(host, sizeof(host) - 1);
-	const char *l = w->settings.listeners, *h = host;
-	char lhost[256] = "";
-	if (l && *l) {
-		const char *p = strstr(l, "://");
-		p = p ? p + 3 : l;
-		size_t len = strcspn(p, ":,/");
-		if (*p == '[')
-			len = strcspn(p, "]") + 1;
-		snprintf(lhost, sizeof(lhost), "%.*s", (int)len, p);
-	} else if (w->settings.rest_host_name) {
-		snprintf(lhost, sizeof(lhost), "%s", w->settings.rest_host_name);
-	}
-	if (*lhost && strcmp(lhost, "0.0.0.0") && strcmp(lhost, "[::]"))
-		h = lhost;
+	const char *h = host;
+	const char *l = w->settings.listeners;
+	sl_rest_listener_t listener = {0};
+	char why[256];
+	if (l && *l && sl_rest_parse_listener(l, &listener, why, sizeof(why)))
+		h = listener.host;
+	else if (!(l && *l) && w->settings.rest_host_name)
+		h = w->settings.rest_host_name;
+	if (!*h || !strcmp(h, "0.0.0.0") || !strcmp(h, "::") || !strcmp(h, "[::]"))
+		h = host; /* every interface: the machine's name */
 	if (w->settings.rest_advertised_host && *w->settings.rest_advertised_host)
 		h = w->settings.rest_advertised_host;
 	if (w->settings.rest_advertised_port > 0)
@@ -1365,34 +1369,13 @@ int sl_worker_cluster_start(sl_worker_t *w, int rest_port, char *errstr, size_t 
 
 void sl_worker_apply_connector(sl_worker_t *w, const sl_config_t *raw, sl_target_state_t target)
 {
-	char err[1024];
 	const char *name = sl_config_get(raw, "name");
-	if (!name)
-		return;
-	pthread_mutex_lock(&w->lock);
-	conn_t *c = find(w, name);
-	bool same = c && same_config(c->raw, raw);
-	int was = c ? (int)c->target : -1;
-	pthread_mutex_unlock(&w->lock);
-	if (!same) {
-		sl_errlist_t errs = {0};
-		sl_config_t *resolved = resolve_checked(w, raw, &errs);
-		if (resolved) {
-			conn_t *nc = conn_new(sl_config_dup(raw), resolved, target);
-			pthread_mutex_lock(&w->ops);
-			if (install(w, nc, true, NULL, err, sizeof(err)) != SL_WERR_NONE)
-				sl_errlist_addf(&errs, "%s", err);
-			pthread_mutex_unlock(&w->ops);
-		}
-		for (size_t i = 0; i < errs.count; i++)
-			SL_ERROR(name, "config from the config topic not applied: %s",
-				 errs.items[i]);
-		sl_errlist_free(&errs);
-		if (!c)
-			return; /* made in its target state */
-	}
-	if (was != (int)target && set_target(w, name, target, err, sizeof(err)) != SL_WERR_NONE)
-		SL_ERROR(name, "%s", err);
+	sl_errlist_t errs = {0};
+	if (name)
+		apply_here(w, name, raw, target, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		SL_ERROR(name, "config from the config topic not applied: %s", errs.items[i]);
+	sl_errlist_free(&errs);
 }
 
 void sl_worker_apply_removal(sl_worker_t *w, const char *name)

@@ -246,7 +246,6 @@ int sl_worker_apply_config_dir(sl_worker_t *w, sl_errlist_t *errs);
 /* Joins the cluster once the REST API listens on rest_port (this member's
  * worker id is host:rest_port). 0 in standalone mode; -1 with errstr. */
 int sl_worker_cluster_start(sl_worker_t *w, int rest_port, char *errstr, size_t errstr_size);
-bool sl_worker_is_distributed(const sl_worker_t *w);
 /* Makes the connector of raw (its "name") exist here with that config and
  * target state (a changed config restarts its tasks); problems are logged. */
 void sl_worker_apply_connector(sl_worker_t *w, const sl_config_t *raw, sl_target_state_t target);

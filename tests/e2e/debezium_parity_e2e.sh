@@ -70,7 +70,7 @@ start_connect()
 	local d=$E2E_TMP/connect cp port
 	mkdir -p "$d"
 	cp=$("$CONNECT_SH" fetch-debezium) || return 1
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	props "$d/worker.properties" "bootstrap.servers=$BOOTSTRAP" \
 		"listeners=http://127.0.0.1:$port" "offset.storage.file.filename=$d/offsets" \
 		"offset.flush.interval.ms=500" "plugin.discovery=service_load"

@@ -67,12 +67,6 @@ PG4_PORT="" # scenario 4's PostgreSQL server
 # scenario 4 SIGKILLs the source task's worker too (kills 1 and 3)
 KILL_SOURCE=$((${E2E_D4_KILL_SOURCE:-1} == 1))
 
-# Prints a free TCP port on 127.0.0.1 (the kernel picks it).
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 now()
 {
 	date +%s.%N

@@ -20,7 +20,7 @@ start_kafka || {
 G=e2e-drest
 declare -A PORT=()
 for w in r1 r2; do
-	PORT[$w]=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	PORT[$w]=$(free_port)
 	props "$E2E_TMP/$w.properties" "bootstrap.servers=$BOOTSTRAP" "group.id=$G" \
 		"config.storage.topic=$G-configs" "config.storage.replication.factor=1" \
 		"offset.storage.topic=$G-offsets" "offset.storage.replication.factor=1" \

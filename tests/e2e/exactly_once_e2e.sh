@@ -31,11 +31,6 @@ start_kafka || {
 
 declare -A PORT=()
 
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 # eos_worker NAME GROUP: writes the worker file of NAME, a member of GROUP
 # with exactly-once sources.
 eos_worker()

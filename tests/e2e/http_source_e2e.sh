@@ -225,7 +225,7 @@ scenario_json_server()
 	}
 	mkdir -p "$d"
 	python3 -c "import json,sys; json.dump({'items': [{'id': i, 'name': 'item-%d' % i} for i in range(1, $n + 1)]}, open(sys.argv[1], 'w'))" "$d/db.json"
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	"$JSON_SERVER" --host 127.0.0.1 --port "$port" "$d/db.json" >"$d/json-server.log" 2>&1 &
 	E2E_PIDS+=($!)
 	wait_for 20 curl -sf -o /dev/null "http://127.0.0.1:$port/items?_limit=1" || {

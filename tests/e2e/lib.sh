@@ -217,6 +217,12 @@ start_mosquitto()
 	log "mosquitto at 127.0.0.1:$port"
 }
 
+# free_port: a free TCP port on 127.0.0.1 (the kernel picks it).
+free_port()
+{
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
 # props FILE KEY=VALUE...: writes a .properties file, one pair a line.
 props()
 {

@@ -320,8 +320,8 @@ print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in sys.stdin)))')
 	sql "INSERT INTO mige.t VALUES (6, 'sl-6'); UPDATE mige.t SET v = 'sl' WHERE id = 1;
 		DELETE FROM mige.t WHERE id = 2;"
 	local p1 p2
-	p1=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	p2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	p1=$(free_port)
+	p2=$(free_port)
 	dist_worker "$d/w1.properties" "$p1"
 	dist_worker "$d/w2.properties" "$p2"
 	start_worker e1 "$d/w1.properties"

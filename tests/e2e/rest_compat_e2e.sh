@@ -106,7 +106,7 @@ fi
 
 # sluice: an empty worker managed over REST, with the converters Kafka
 # Connect had.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 SLUICE_URL=http://127.0.0.1:$port
 props "$E2E_TMP/worker.properties" \
 	"bootstrap.servers=$BOOTSTRAP" \

@@ -19,11 +19,6 @@ start_kafka || {
 	e2e_finish
 }
 
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
 CONNS=$E2E_TMP/conns

@@ -141,10 +141,6 @@ check "--markdown-transform shows the options table" grep -qF '| `field` |' <<<"
 check "--markdown-transform of an unknown name: exit 1" test $? -eq 1
 
 # ---- the REST API lists transformations and predicates ----
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
 props "$T/rest.properties" "bootstrap.servers=embedded" \

@@ -62,11 +62,6 @@ if [[ -z $CHROMIUM ]] && ! CHROMIUM=$(find_chromium); then
 fi
 need node jq curl python3
 
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # ---- the worker (or the mock) ----
 
 # Kafka Connect is stopped with everything else, pass or fail.

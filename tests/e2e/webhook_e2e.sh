@@ -29,11 +29,6 @@ start_kafka || {
 	e2e_finish
 }
 
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # The client: N POSTs of {"id": "r<n>"} from CLIENTS threads with
 # keep-alive connections; each id is sent once. Writes the ids answered
 # 200 to OK_FILE, progress (answered 200 so far) to PROGRESS_FILE, and a
