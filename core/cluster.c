@@ -291,12 +291,13 @@ static bool holds(const sl_cluster_t *c, int slot)
 	return slot >= 0 && slot < c->held_cap && c->held[slot];
 }
 
-bool sl_cluster_owns(sl_cluster_t *c, const char *name, int task)
+bool sl_cluster_owns(sl_cluster_t *c, const char *name, int task, bool fenced_first)
 {
 	pthread_mutex_lock(&c->lock);
 	sl_cview_conn_t *cc = sl_cview_find(&c->view, name, false);
 	bool own = !c->fenced && cc && cc->raw && cc->target != SL_TARGET_STOPPED && task >= 0 &&
-		   task < cc->tasks && holds(c, cc->slots[task]);
+		   task < cc->tasks && holds(c, cc->slots[task]) &&
+		   !(fenced_first && cc->pending_fencing);
 	pthread_mutex_unlock(&c->lock);
 	return own;
 }
@@ -439,6 +440,25 @@ static void check_fence(sl_cluster_t *c)
 		sl_worker_sync_tasks(c->w, fenced);
 }
 
+/* One of the cluster's clients: kv over the worker's settings; delivery
+ * reports to the writers waiting for them (reports), the rebalance
+ * callback for the membership consumer (member). */
+static rd_kafka_t *client(sl_cluster_t *c, sl_client_kind_t kind, const char *const *kv,
+			  const char *id, bool reports, bool member, char *errstr,
+			  size_t errstr_size)
+{
+	rd_kafka_conf_t *conf = sl_kafka_conf_pairs(c->k, kind, kv, id, errstr, errstr_size);
+	if (!conf)
+		return NULL;
+	if (reports)
+		rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	if (member) {
+		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+		rd_kafka_conf_set_opaque(conf, c);
+	}
+	return sl_kafka_client_new(kind, conf, errstr, errstr_size);
+}
+
 /* ---- the herder: makes this worker run what the view and slots say ------ */
 
 typedef struct snap {
@@ -447,6 +467,8 @@ typedef struct snap {
 	sl_target_state_t target;
 	int tasks;
 	uint64_t gen, commit_gen, commits;
+	bool pending_fencing;
+	int fence_upto;
 } snap_t;
 
 static snap_t *snapshot(sl_cluster_t *c, size_t *n)
@@ -464,7 +486,9 @@ static snap_t *snapshot(sl_cluster_t *c, size_t *n)
 				  cc->tasks,
 				  cc->gen,
 				  cc->commit_gen,
-				  cc->commits};
+				  cc->commits,
+				  cc->pending_fencing,
+				  cc->fence_upto};
 	}
 	*n = k;
 	return s;
@@ -618,10 +642,61 @@ static void bury_statuses(sl_cluster_t *c, json_t *written)
 	json_decref(dead);
 }
 
+/* Kafka Connect's zombie fencing (KIP-618), done by the leader before the
+ * tasks of an exactly-once source's new commit start: the transactional
+ * id of every task an earlier commit made (<group.id>-<name>-<n>) is
+ * initialised once more, which fences whatever instance of it still runs
+ * (a task no longer in the split included) and aborts its open
+ * transaction; then a tasks-fencing-<name> record lets the new tasks
+ * start. -1 with err. */
+static int fence_zombies(sl_cluster_t *c, const snap_t *s, char *err, size_t size)
+{
+	int rc = 0;
+	for (int n = 0; n < s->fence_upto && rc == 0; n++) {
+		char *id = sl_asprintf("%s-%s-%d", c->ws->group_id, s->name, n);
+		/* librdkafka wants message.timeout.ms <= transaction.timeout.ms */
+		const char *const kv[] = {"transactional.id",
+					  id,
+					  "message.timeout.ms",
+					  "60000",
+					  "transaction.timeout.ms",
+					  "60000",
+					  NULL};
+		rd_kafka_t *p = client(c, SL_CLIENT_PRODUCER, kv, "sluice-cluster-fencing", false,
+				       false, err, size);
+		rd_kafka_error_t *e = p ? rd_kafka_init_transactions(p, 30000) : NULL;
+		if (e) {
+			sl_seterr(err, size, "fencing %s: %s", id, rd_kafka_error_string(e));
+			rd_kafka_error_destroy(e);
+		}
+		rc = p && !e ? 0 : -1;
+		if (p)
+			rd_kafka_destroy(p);
+		free(id);
+	}
+	if (rc)
+		return -1;
+	char *k = sl_asprintf("tasks-fencing-%s", s->name);
+	json_t *v = json_pack("{s:i}", "task-count", s->tasks);
+	int64_t off;
+	pthread_mutex_lock(&c->write_lock);
+	rc = send_config(c, k, v, &off, err, size);
+	pthread_mutex_unlock(&c->write_lock);
+	json_decref(v);
+	free(k);
+	if (rc == 0)
+		SL_INFO(s->name,
+			"cluster: tasks 0..%d of earlier commits fenced; %d task(s) may start",
+			s->fence_upto - 1, s->tasks);
+	return rc;
+}
+
 /* The leader's part: the slots topic big enough for every slot, each
  * connector's tasks committed (after its config changed, or when it
- * leaves STOPPED) or cleared (STOPPED), and the connectors' statuses. */
-static void lead(sl_cluster_t *c, json_t *memo, json_t *written)
+ * leaves STOPPED) or cleared (STOPPED), an exactly-once source's earlier
+ * tasks fenced after a commit, and the connectors' statuses (memo and
+ * fenced: what was written for which commit, not to write it twice). */
+static void lead(sl_cluster_t *c, json_t *memo, json_t *fenced, json_t *written)
 {
 	char err[512];
 	pthread_mutex_lock(&c->lock);
@@ -672,6 +747,18 @@ static void lead(sl_cluster_t *c, json_t *memo, json_t *written)
 					SL_WARN(s[i].name, "cluster: %s", err);
 			}
 		}
+		/* an exactly-once source's commit of its current config */
+		char fmark[80];
+		snprintf(fmark, sizeof(fmark), "fenced:%llu", (unsigned long long)s[i].commits);
+		const char *fm = json_string_value(json_object_get(fenced, s[i].name));
+		if (c->ws->eos_source == 2 && s[i].pending_fencing && !stale &&
+		    s[i].target != SL_TARGET_STOPPED && !(fm && !strcmp(fm, fmark)) &&
+		    sl_worker_connector_is_source(c->w, s[i].name)) {
+			if (fence_zombies(c, &s[i], err, sizeof(err)) == 0)
+				json_object_set_new(fenced, s[i].name, json_string(fmark));
+			else
+				SL_WARN(s[i].name, "cluster: %s (tried again)", err);
+		}
 		char *trace = sl_worker_connector_trace(c->w, s[i].name);
 		char *k = status_key(s[i].name, -1);
 		put_status(c, written, k, trace ? "FAILED" : sl_target_state_name(s[i].target),
@@ -694,7 +781,7 @@ static bool is_leader(sl_cluster_t *c)
 static void *herder_main(void *arg)
 {
 	sl_cluster_t *c = arg;
-	json_t *memo = json_object(), *written = json_object();
+	json_t *memo = json_object(), *fenced = json_object(), *written = json_object();
 	int64_t next_round = 0;
 	while (!atomic_load(&c->stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->member, 100);
@@ -714,7 +801,7 @@ static void *herder_main(void *arg)
 		 * twice a second (a task's state changes on its own thread) */
 		if (redo || sl_now_ms() >= next_round) {
 			if (is_leader(c))
-				lead(c, memo, written);
+				lead(c, memo, fenced, written);
 			task_status_arg_t a = {c, written};
 			sl_worker_started_tasks(c->w, task_status_cb, &a);
 			next_round = sl_now_ms() + 500;
@@ -725,30 +812,12 @@ static void *herder_main(void *arg)
 	rd_kafka_consumer_close(c->member);
 	rd_kafka_flush(c->status_writer, 5000);
 	json_decref(memo);
+	json_decref(fenced);
 	json_decref(written);
 	return NULL;
 }
 
 /* ---- life --------------------------------------------------------------- */
-
-/* One of the cluster's clients: kv over the worker's settings; delivery
- * reports to the writers waiting for them (reports), the rebalance
- * callback for the membership consumer (member). */
-static rd_kafka_t *client(sl_cluster_t *c, sl_client_kind_t kind, const char *const *kv,
-			  const char *id, bool reports, bool member, char *errstr,
-			  size_t errstr_size)
-{
-	rd_kafka_conf_t *conf = sl_kafka_conf_pairs(c->k, kind, kv, id, errstr, errstr_size);
-	if (!conf)
-		return NULL;
-	if (reports)
-		rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	if (member) {
-		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-		rd_kafka_conf_set_opaque(conf, c);
-	}
-	return sl_kafka_client_new(kind, conf, errstr, errstr_size);
-}
 
 sl_cluster_t *sl_cluster_new(sl_worker_t *w, sl_kafka_t *k, const sl_worker_settings_t *ws,
 			     char *errstr, size_t errstr_size)

@@ -45,8 +45,10 @@ int sl_cluster_start(sl_cluster_t *c, const char *worker_id, char *errstr, size_
 /* Leaves the group (this member's tasks stopped first) and frees all. */
 void sl_cluster_free(sl_cluster_t *c);
 
-/* Whether this member runs task of connector name now. */
-bool sl_cluster_owns(sl_cluster_t *c, const char *name, int task);
+/* Whether this member runs task of connector name now; with
+ * fenced_first (an exactly-once source) not before the leader fenced the
+ * tasks of the connector's earlier commits. */
+bool sl_cluster_owns(sl_cluster_t *c, const char *name, int task, bool fenced_first);
 /* Until when (sl_now_ms) this member's tasks may deliver. */
 const atomic_llong *sl_cluster_lease(sl_cluster_t *c);
 

@@ -165,9 +165,19 @@ void sl_cview_apply_config(sl_cview_t *c, const char *key, const json_t *v, int6
 		json_t *tj = json_object_get(v, "tasks");
 		if ((cc = sl_cview_find(c, key + 7, false)) && json_is_integer(tj) &&
 		    json_integer_value(tj) >= 0 && json_integer_value(tj) <= 10000) {
+			/* the tasks that may have run since the last fencing */
+			if (cc->tasks > cc->fence_upto)
+				cc->fence_upto = cc->tasks;
 			set_tasks(c, cc, (int)json_integer_value(tj));
+			cc->pending_fencing = true;
 			cc->commits++;
 			cc->commit_gen = cc->gen;
+		}
+	} else if (!strncmp(key, "tasks-fencing-", 14)) {
+		json_t *tj = json_object_get(v, "task-count");
+		if ((cc = sl_cview_find(c, key + 14, false)) && json_is_integer(tj)) {
+			cc->pending_fencing = false;
+			cc->fence_upto = 0;
 		}
 	} else if (!strncmp(key, "restart-connector-", 18)) {
 		if (v && offset >= c->live_from)

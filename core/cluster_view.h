@@ -10,6 +10,8 @@
  *   commit-<name>          {"tasks": n}
  *   target-state-<name>    {"state": "STARTED"|"PAUSED",
  *                           "state.v2": "STARTED"|"PAUSED"|"STOPPED"}
+ *   tasks-fencing-<name>   {"task-count": n} (exactly-once sources: the
+ *                          tasks of every earlier commit were fenced)
  *   restart-connector-<name> {"include-tasks": b, "only-failed": b}
  *   restart-task-<name>-<n>  sluice's own: one task's restart (Kafka
  *                          Connect forwards those over HTTP instead)
@@ -39,6 +41,12 @@ typedef struct sl_cview_conn {
 	uint64_t gen; /* connector records read */
 	uint64_t commits;
 	uint64_t commit_gen; /* gen at its last commit */
+	/* Exactly-once sources (KIP-618): a commit after the last
+	 * tasks-fencing record leaves the connector pending fencing until
+	 * the leader fenced the transactional ids of tasks 0..fence_upto-1
+	 * (every task an earlier commit made since then) and wrote one. */
+	bool pending_fencing;
+	int fence_upto;
 	struct sl_cview_conn *next;
 } sl_cview_conn_t;
 

@@ -52,7 +52,9 @@ struct sl_worker {
  * distributed mode when this member holds its slot. */
 static bool runs_here(sl_worker_t *w, const conn_t *c, int i)
 {
-	return !w->cluster || sl_cluster_owns(w->cluster, c->name, i);
+	return !w->cluster || sl_cluster_owns(w->cluster, c->name, i,
+					      c->plugin && c->plugin->kind == SL_SOURCE &&
+						      w->settings.eos_source == 2);
 }
 
 sl_worker_t *sl_worker_new(const sl_config_t *cfg, char *errstr, size_t errstr_size)
@@ -1471,6 +1473,15 @@ int sl_worker_local_task_count(sl_worker_t *w, const char *name)
 	int n = c && !c->trace && c->target != SL_TARGET_STOPPED ? c->task_count : -1;
 	pthread_mutex_unlock(&w->lock);
 	return n;
+}
+
+bool sl_worker_connector_is_source(sl_worker_t *w, const char *name)
+{
+	pthread_mutex_lock(&w->lock);
+	conn_t *c = find(w, name);
+	bool source = c && c->plugin && c->plugin->kind == SL_SOURCE;
+	pthread_mutex_unlock(&w->lock);
+	return source;
 }
 
 char *sl_worker_connector_trace(sl_worker_t *w, const char *name)

@@ -261,6 +261,8 @@ void sl_worker_sync_tasks(sl_worker_t *w, bool abandon);
 /* How many tasks the connector splits into here; -1 when unknown or the
  * split failed. */
 int sl_worker_local_task_count(sl_worker_t *w, const char *name);
+/* Whether the connector (loaded here) is a source connector. */
+bool sl_worker_connector_is_source(sl_worker_t *w, const char *name);
 /* Why the connector's split failed (malloc()ed), or NULL. */
 char *sl_worker_connector_trace(sl_worker_t *w, const char *name);
 /* Calls fn, outside the worker's locks, for every task running here with

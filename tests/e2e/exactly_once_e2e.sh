@@ -14,7 +14,12 @@
 #   3. exactly.once.source.support=enabled without group.id is refused, and
 #      exactly.once.support=required on a worker without it fails the
 #      connector with that reason
-# E2E_SCENARIOS picks some of "1 2 3".
+#   4. a smaller split (KIP-618's zombie fencing): a producer holding the
+#      transactional id of a task the new split drops, its transaction
+#      open, is fenced by the leader before the new split's tasks start
+#      (its record never committed); Kafka Connect's tasks-fencing-<name>
+#      records in the config topic; every line once
+# E2E_SCENARIOS picks some of "1 2 3 4".
 source "$(dirname "$0")/lib.sh"
 
 SESSION_MS=6000
@@ -262,12 +267,131 @@ scenario_refusals()
 	stop_members 3a
 }
 
-SCENARIOS=${E2E_SCENARIOS:-1 2 3}
+# zombie TXN_ID TOPIC GO OUT: a Java producer with that transactional id
+# sends one record "ZOMBIE" in a transaction it keeps open until the file
+# GO exists, then tries to commit it; OUT says OPEN, then COMMITTED or
+# FENCED.
+zombie()
+{
+	local cp src=$E2E_TMP/Zombie.java
+	cp=$("$KAFKA_SH" classpath) || return 1
+	cat >"$src" <<'JAVA'
+import java.io.File;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.*;
+import org.apache.kafka.common.serialization.StringSerializer;
+public class Zombie {
+    public static void main(String[] a) throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", a[0]);
+        p.put("transactional.id", a[1]);
+        p.put("key.serializer", StringSerializer.class.getName());
+        p.put("value.serializer", StringSerializer.class.getName());
+        try (KafkaProducer<String, String> pr = new KafkaProducer<>(p)) {
+            pr.initTransactions();
+            pr.beginTransaction();
+            pr.send(new ProducerRecord<>(a[2], "ZOMBIE")).get();
+            System.out.println("OPEN");
+            while (!new File(a[3]).exists())
+                Thread.sleep(100);
+            try {
+                pr.commitTransaction();
+                System.out.println("COMMITTED");
+            } catch (Exception e) {
+                System.out.println("FENCED " + e);
+            }
+        }
+    }
+}
+JAVA
+	java -cp "$cp" "$src" "$BOOTSTRAP" "$1" "$2" "$3" >"$4" 2>&1 &
+	ZOMBIE_PID=$!
+	E2E_PIDS+=("$ZOMBIE_PID")
+}
+
+# fencing_records GROUP CONNECTOR: the task counts of the connector's
+# tasks-fencing records in the config topic, in order.
+fencing_records()
+{
+	kcat -b "$BOOTSTRAP" -C -t "$1-configs" -o beginning -e -q -f '%k %s\n' 2>/dev/null |
+		awk -v k="tasks-fencing-$2" '$1 == k { print $2 }' | jq -r '."task-count"' | paste -sd' '
+}
+
+# fencing_is GROUP CONNECTOR COUNTS: fencing_records says COUNTS.
+fencing_is()
+{
+	[[ $(fencing_records "$1" "$2") == "$3" ]]
+}
+
+# running_is W CONNECTOR N: W's status shows N tasks RUNNING.
+running_is()
+{
+	[[ $(curl -sf "$(url "$1")/connectors/$2/status" 2>/dev/null |
+		jq '[.tasks[] | select(.state == "RUNNING")] | length' 2>/dev/null) == "$3" ]]
+}
+
+scenario_shrink()
+{
+	local g=e2e-eos-4 d=$E2E_TMP/s4 n=3000 c
+	c=$g-src
+	mkdir -p "$d"
+	gen_lines "$d/in-a.txt" "$n" a
+	gen_lines "$d/in-b.txt" "$n" b
+	MEMBERS=(4a 4b)
+	local w
+	for w in "${MEMBERS[@]}"; do
+		eos_worker "$w" "$g"
+		start_worker "$w" "$E2E_TMP/$w.properties"
+	done
+	wait_for 30 curl -sf "$(url 4a)/connectors" >/dev/null
+	local conf='{"connector.class":"file-source","file":"'$d'/in-*.txt","topic":"'$g'-out",
+		"tasks.max":"TASKS","exactly.once.support":"required",
+		"topic.creation.default.partitions":"1","topic.creation.default.replication.factor":"1"}'
+	curl -sf -X PUT -H 'Content-Type: application/json' "$(url 4a)/connectors/$c/config" \
+		-d "${conf/TASKS/2}" >/dev/null
+	check "4: two tasks run" wait_for 40 running_is 4b "$c" 2
+	check "4: the leader wrote tasks-fencing-$c with task-count 2 before they started" \
+		fencing_is "$g" "$c" 2
+	check "4: both files' lines committed" wait_for 60 committed_at_least "$g-out" $((2 * n))
+	# a zombie of task 1: its transactional id, a transaction open (the
+	# real task 1 is fenced by it and fails; its lines are not lost: the
+	# offsets it committed say where the new split goes on)
+	zombie "$g-$c-1" "$g-out" "$d/go" "$d/zombie.out"
+	check "4: the zombie holds a transaction open" wait_for 60 grep -q '^OPEN' "$d/zombie.out"
+	gen_lines "$d/more-a.txt" "$n" a2
+	gen_lines "$d/more-b.txt" "$n" b2
+	cat "$d/more-a.txt" >>"$d/in-a.txt"
+	cat "$d/more-b.txt" >>"$d/in-b.txt"
+	log "4: tasks.max 2 -> 1 while the zombie's transaction is open"
+	curl -sf -X PUT -H 'Content-Type: application/json' "$(url 4b)/connectors/$c/config" \
+		-d "${conf/TASKS/1}" >/dev/null
+	check "4: tasks-fencing-$c with task-count 1 follows" wait_for 40 fencing_is "$g" "$c" "2 1"
+	check "4: the leader says it fenced tasks 0..1" \
+		grep -q "tasks 0..1 of earlier commits fenced" "$E2E_TMP/4a.log" "$E2E_TMP/4b.log"
+	touch "$d/go"
+	check "4: the zombie's commit is refused (fenced)" wait_for 30 grep -q '^FENCED' "$d/zombie.out"
+	check "4: one task runs" wait_for 40 running_is 4a "$c" 1
+	check "4: every line committed" wait_for 60 committed_at_least "$g-out" $((4 * n))
+	sleep 2
+	committed "$g-out" >"$d/got.txt"
+	cat "$d/in-a.txt" "$d/in-b.txt" | sort >"$d/all.txt"
+	local dups missing
+	dups=$(sort "$d/got.txt" | uniq -d | wc -l)
+	missing=$(comm -23 "$d/all.txt" <(sort -u "$d/got.txt") | wc -l)
+	log "4: read_committed $(wc -l <"$d/got.txt") lines ($dups duplicated, $missing missing)"
+	check "4: the zombie's record was never committed" test "$(grep -c '^ZOMBIE$' "$d/got.txt")" -eq 0
+	check "4: 0 duplicates" test "$dups" -eq 0
+	check "4: 0 lines lost" test "$missing" -eq 0
+	stop_members 4a 4b
+}
+
+SCENARIOS=${E2E_SCENARIOS:-1 2 3 4}
 for s in $SCENARIOS; do
 	case $s in
 	1) scenario_kills ;;
 	2) scenario_zombie ;;
 	3) scenario_refusals ;;
+	4) scenario_shrink ;;
 	*) fail "unknown scenario $s" ;;
 	esac
 done

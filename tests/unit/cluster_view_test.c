@@ -196,6 +196,36 @@ static void test_status_records(void)
 	sl_cview_free(&v);
 }
 
+/* Exactly-once sources: a commit leaves the connector pending fencing of
+ * every task an earlier commit made since the last tasks-fencing record
+ * (Kafka Connect's key and value); the record ends it. */
+static void test_commits_pend_fencing(void)
+{
+	sl_cview_t v;
+	sl_cview_init(&v);
+	next_offset = 0;
+	connector(&v, "src", 3);
+	sl_cview_conn_t *cc = sl_cview_find(&v, "src", false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cc);
+	CU_ASSERT_TRUE(cc->pending_fencing);
+	CU_ASSERT_EQUAL(cc->fence_upto, 0); /* no task ran before */
+	rec(&v, "tasks-fencing-src", "{\"task-count\":3}");
+	CU_ASSERT_FALSE(cc->pending_fencing);
+	rec(&v, "commit-src", "{\"tasks\":1}"); /* tasks 0..2 may run */
+	CU_ASSERT_TRUE(cc->pending_fencing);
+	CU_ASSERT_EQUAL(cc->fence_upto, 3);
+	rec(&v, "commit-src", "{\"tasks\":2}"); /* before the fencing: still 3 */
+	CU_ASSERT_EQUAL(cc->fence_upto, 3);
+	rec(&v, "tasks-fencing-other", "{\"task-count\":2}");
+	CU_ASSERT_TRUE(cc->pending_fencing);
+	rec(&v, "tasks-fencing-src", "{\"task-count\":2}");
+	CU_ASSERT_FALSE(cc->pending_fencing);
+	CU_ASSERT_EQUAL(cc->fence_upto, 0);
+	rec(&v, "commit-src", "{\"tasks\":4}");
+	CU_ASSERT_EQUAL(cc->fence_upto, 2);
+	sl_cview_free(&v);
+}
+
 /* The records sluice writes are the ones Kafka Connect writes. */
 static void test_written_records_are_kafka_connects(void)
 {
@@ -228,6 +258,7 @@ void cluster_view_test_register(void)
 		{"slots_stay_with_their_tasks", test_slots_stay_with_their_tasks},
 		{"every_member_computes_the_same_slots", test_every_member_computes_the_same_slots},
 		{"status_records", test_status_records},
+		{"commits_pend_fencing", test_commits_pend_fencing},
 		{"written_records_are_kafka_connects", test_written_records_are_kafka_connects},
 		CU_TEST_INFO_NULL,
 	};
