@@ -20,13 +20,14 @@
 #      a table a writer inserts 20 rows into about every 100 ms, and
 #      postgres-sink into another database in insert mode with
 #      offsets.table (a row written twice is a duplicate key, 23505, that
-#      fails the sink task); three times the worker running the sink's task
-#      is SIGKILLed and restarted: failovers timed as in 1, the target table
+#      fails the sink task); five times the worker running a task is
+#      SIGKILLed and restarted: failovers timed as in 1, the target table
 #      ends identical to the source (0 rows missing), no duplicate key and
 #      no task FAILED in any log, both connectors and their tasks RUNNING
 #      at the end, the sink's positions at the end of the topic.
 #      The workers run exactly-once sources (exactly.once.source.support=
-#      enabled), and kills 1 and 3 hit the source task's worker: without
+#      enabled); kills 1, 3 and 5 hit the source task's worker, 2 and 4
+#      the sink task's: without
 #      exactly once, postgres-source is at least once across a crash (the
 #      transactions since its last stored offset come again) and the
 #      insert-mode sink would fail on the duplicates.
@@ -64,7 +65,7 @@ SRC_NAME=""        # the running scenario's connectors
 SINK_NAME=""
 WRITER_PID=""
 PG4_PORT="" # scenario 4's PostgreSQL server
-# scenario 4 SIGKILLs the source task's worker too (kills 1 and 3)
+# scenario 4 SIGKILLs the source task's worker too (kills 1, 3 and 5)
 KILL_SOURCE=$((${E2E_D4_KILL_SOURCE:-1} == 1))
 
 now()
@@ -757,9 +758,9 @@ scenario_pg()
 		return
 	fi
 	rows0=$(pg_rows d4_dst)
-	((KILL_SOURCE)) && log "4: E2E_D4_KILL_SOURCE=1: kills 1 and 3 hit the source task's worker"
+	((KILL_SOURCE)) && log "4: E2E_D4_KILL_SOURCE=1: kills 1, 3 and 5 hit the source task's worker"
 	((${#WORKER_EXTRA[@]} == 0)) || log "4: worker files with ${WORKER_EXTRA[*]}"
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5; do
 		c=$SINK_NAME
 		((KILL_SOURCE && i % 2 == 1)) && c=$SRC_NAME
 		if ! wait_for 15 pick_victim "$c"; then
