@@ -44,12 +44,15 @@ typedef struct if_in_field {
 	const char *name;
 	size_t len;
 	bool has_default;
+	const sl_field_name_t *same; /* a field name seen equal to it */
 } if_in_field_t;
 
 typedef struct if_state {
 	if_conf_t conf;
 	sl_tx_part_t part;
 	if_field_t ins[INS_COUNT];
+	int active[INS_COUNT]; /* the fields inserted, in order */
+	int n_active;
 	json_t *static_json; /* static.value, shared by every record */
 	size_t static_len;
 	sl_buf_t static_text; /* its JSON text */
@@ -143,8 +146,10 @@ static void *if_create(const sl_config_t *cfg, sl_tx_part_t part, sl_errlist_t *
 	st->part = part;
 	for (int i = 0; i < INS_COUNT; i++) {
 		parse_spec(st->conf.spec[i], &st->ins[i]);
-		any |= st->ins[i].key.name != NULL;
+		if (st->ins[i].key.name)
+			st->active[st->n_active++] = i;
 	}
+	any = st->n_active > 0;
 	if (!rc && !any) {
 		sl_errlist_addf(errs, "No field insertion configured: set at least one of "
 				      "topic.field, partition.field, offset.field, timestamp.field "
@@ -360,6 +365,7 @@ static bool remember_schema(if_state_t *st, json_t *in, sl_tx_result_t *res, cha
 			.name = name ? name : "",
 			.len = name ? strlen(name) : 0,
 			.has_default = json_object_get(f, "default") != NULL,
+			.same = NULL,
 		};
 	}
 	st->last.count = json_array_size(fields);
@@ -371,16 +377,22 @@ static bool remember_schema(if_state_t *st, json_t *in, sl_tx_result_t *res, cha
 /* Whether a FIELDS struct takes the new fields as it is: its fields are
  * those of its schema (st->last) in their order, none a null a default
  * would replace (as struct_as_copied for a JSON one). */
-static bool fields_as_copied(const if_state_t *st, const sl_fields_t *fs)
+static bool fields_as_copied(if_state_t *st, const sl_fields_t *fs)
 {
 	if (fs->count != st->last.count)
 		return false;
 	for (size_t i = 0; i < fs->count; i++) {
-		const if_in_field_t *want = &st->last.fields[i];
+		if_in_field_t *want = &st->last.fields[i];
 		const sl_field_t *have = &fs->f[i];
-		if (want->len != have->name->len ||
-		    memcmp(want->name, have->name->name, want->len) ||
-		    (st->conf.replace_null && want->has_default && sl_txs_is_null(&have->value)))
+		/* field names are made when a transform is configured and live
+		 * as long as the chain: one seen equal stays equal */
+		if (have->name != want->same) {
+			if (want->len != have->name->len ||
+			    memcmp(want->name, have->name->name, want->len))
+				return false;
+			want->same = have->name;
+		}
+		if (st->conf.replace_null && want->has_default && sl_txs_is_null(&have->value))
 			return false;
 	}
 	return true;
@@ -403,10 +415,9 @@ static bool apply_fields(if_state_t *st, const sl_record_t *r, sl_value_t *v, sl
 		*res = SL_TX_ERROR;
 		return true;
 	}
-	for (int k = 0; k < INS_COUNT; k++) {
+	for (int a = 0; a < st->n_active; a++) {
+		int k = st->active[a];
 		const if_field_t *f = &st->ins[k];
-		if (!f->key.name)
-			continue;
 		if (v->schema) { /* a new field of the struct: null without a value */
 			sl_field_t *slot = sl_value_field_append(v, &f->key);
 			if (has_value(r, k))
