@@ -422,6 +422,27 @@ static sl_rc_t transform(sl_task_ctx_t *t, sl_record_t *r, bool *skip)
 
 /* ---- setup ---- */
 
+/* The cooperative protocol, where asked for, is used; but librdkafka
+ * before 2.10 drops a consumer's whole assignment when an offset commit
+ * meets a rebalance of its group (its issue 4059), and the records since
+ * the task's last commit are then delivered again (never lost). The
+ * default (eager) assignors do not meet it: a sink's offsets are
+ * committed in the revocation callback, before the group moves on. */
+static void warn_cooperative(sl_task_ctx_t *t, rd_kafka_conf_t *conf)
+{
+	char v[256] = "";
+	size_t size = sizeof(v);
+	if (rd_kafka_conf_get(conf, "partition.assignment.strategy", v, &size) ==
+		    RD_KAFKA_CONF_OK &&
+	    strstr(v, "cooperative") && rd_kafka_version() < 0x020a0000)
+		SL_WARN(t->tag,
+			"partition.assignment.strategy=%s: librdkafka %s drops a consumer's "
+			"assignment when an offset commit meets a rebalance (its issue 4059); this "
+			"sink then delivers the records since its last commit again. The default "
+			"assignors (range,roundrobin) do not.",
+			v, rd_kafka_version_str());
+}
+
 static int make_consumer(sl_task_ctx_t *t)
 {
 	char err[512];
@@ -431,6 +452,7 @@ static int make_consumer(sl_task_ctx_t *t)
 	char *group = sl_asprintf("connect-%s", t->env.settings->name);
 	rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
 	free(group);
+	warn_cooperative(t, conf);
 	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
 	rd_kafka_conf_set_error_cb(conf, sl_task_on_kafka_error);
 	rd_kafka_conf_set_opaque(conf, t);
