@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_priv.h"
 #include "sluice/config.h"
@@ -312,11 +313,49 @@ static size_t largest_group(const char *text)
 	return best;
 }
 
+/* The name of the first @include of text (outside strings and comments)
+ * that names something there but not a regular file, resolved as libconfig
+ * resolves it (malloc()ed), or NULL. libconfig's scanner reads a directory
+ * as a file and then exits the process ("input in flex scanner failed"),
+ * and a FIFO would block it, so such an include is refused before
+ * parsing. The included files' own includes are not looked at. */
+static char *bad_include(const char *text, const char *include_dir)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *next = skip_literal(p);
+		if (next != p) {
+			p = next;
+			continue;
+		}
+		if (strncmp(p, "@include", 8) != 0) {
+			p++;
+			continue;
+		}
+		p += 8;
+		p += strspn(p, " \t");
+		if (*p != '"')
+			continue;
+		char *f = sl_strndup(p + 1, strcspn(p + 1, "\""));
+		char *path = f[0] == '/' || !include_dir ? sl_strdup(f)
+							 : sl_asprintf("%s/%s", include_dir, f);
+		struct stat st;
+		bool bad = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+		free(path);
+		if (bad)
+			return f;
+		free(f);
+	}
+	return NULL;
+}
+
 sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
 					  const char *include_dir, sl_errlist_t *errs)
 {
 	flat_ctx_t fc = {.name = name, .include_dir = include_dir, .errs = errs};
 	config_t lc;
+	char *bad;
 
 	config_init(&lc);
 	if (largest_group(text) > MAX_GROUP_SETTINGS) {
@@ -326,6 +365,13 @@ sl_config_t *sl_config_parse_libconfig_in(const char *text, const char *name,
 				"group's size); use a .properties or .json file for a config this "
 				"large, or nest the keys in groups",
 				name, MAX_GROUP_SETTINGS);
+		goto out;
+	}
+	if ((bad = bad_include(text, include_dir)) != NULL) {
+		char shown[256];
+		sl_errlist_addf(errs, "%s: @include \"%s\" is not a regular file", name,
+				sl_config_printable(bad, shown, sizeof(shown)));
+		free(bad);
 		goto out;
 	}
 	if (include_dir)

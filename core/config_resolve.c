@@ -487,17 +487,29 @@ static int resolve_value(ref_ctx_t *rc, sl_buf_t *out)
 	return rv;
 }
 
+/* Moves the messages of found into errs: at most SL_CONFIG_MAX_ERRORS and
+ * the count of the rest, as the loaders report a file. */
+static void add_capped(sl_errlist_t *errs, sl_errlist_t *found, const sl_config_t *cfg)
+{
+	for (size_t i = 0; i < found->count && i < SL_CONFIG_MAX_ERRORS; i++)
+		sl_errlist_addf(errs, "%s", found->items[i]);
+	sl_config_more_errors(
+		errs, sl_config_source(cfg),
+		found->count > SL_CONFIG_MAX_ERRORS ? found->count - SL_CONFIG_MAX_ERRORS : 0);
+	sl_errlist_free(found);
+}
+
 int sl_config_resolve_with(sl_config_t *cfg, const sl_config_t *providers, sl_errlist_t *errs)
 {
-	size_t before = errs->count;
+	sl_errlist_t found = {0};
 	file_cache_t *files = NULL;
 	const sl_config_t *decl = sl_config_get(cfg, "config.providers") ? cfg : providers;
-	provider_t *list = providers_of(decl, errs);
-	bool declared = errs->count == before; /* else references would mislead */
+	provider_t *list = providers_of(decl, &found);
+	bool declared = found.count == 0; /* else references would mislead */
 
 	for (size_t i = 0; declared && i < sl_config_count(cfg); i++) {
 		const sl_config_entry_t *e = sl_config_at(cfg, i);
-		ref_ctx_t rc = {.e = e, .errs = errs, .files = &files, .providers = list};
+		ref_ctx_t rc = {.e = e, .errs = &found, .files = &files, .providers = list};
 		sl_buf_t out = {0};
 
 		if (!strstr(e->value, "${"))
@@ -514,7 +526,9 @@ int sl_config_resolve_with(sl_config_t *cfg, const sl_config_t *providers, sl_er
 	}
 	file_cache_free(files);
 	providers_free(list);
-	return errs->count == before ? 0 : -1;
+	int rv = found.count ? -1 : 0;
+	add_capped(errs, &found, cfg);
+	return rv;
 }
 
 int sl_config_resolve(sl_config_t *cfg, sl_errlist_t *errs)

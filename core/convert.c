@@ -453,7 +453,16 @@ static int check_null(checker_t *ck, const json_t *s, const json_t *j, json_t **
 	const json_t *def = json_object_get(s, "default");
 
 	if (def && !json_is_null(def)) {
-		*repl = json_deep_copy(def);
+		/* normalised as a payload value is (a numeric Decimal default
+		 * becomes base64), so that it writes as it reads */
+		json_t *copy = json_deep_copy(def), *r = NULL;
+		if (check_value(ck, s, copy, &r) < 0) {
+			json_decref(copy);
+			return -1;
+		}
+		if (r)
+			json_decref(copy);
+		*repl = r ? r : copy;
 		return 0;
 	}
 	if (json_is_true(json_object_get(s, "optional"))) {
@@ -701,26 +710,40 @@ static int check_sub_schema(checker_t *ck, const json_t *s, const char *key, con
 	return 0;
 }
 
+/* A struct schema's fields: each named, once (Kafka Connect's
+ * SchemaBuilder refuses a name given twice), and each a schema. Runs once
+ * per schema text (the converter caches checked schemas). */
 static int check_fields(checker_t *ck, const json_t *s)
 {
 	const json_t *fields = json_object_get(s, "fields");
+	json_t *seen;
+	int rc = 0;
 
 	if (!json_is_array(fields))
 		return check_fail(ck, "Struct schema's \"fields\" argument is not an array.");
-	for (size_t i = 0; i < json_array_size(fields); i++) {
+	seen = json_object();
+	for (size_t i = 0; rc == 0 && i < json_array_size(fields); i++) {
 		const json_t *f = json_array_get(fields, i);
 		const char *name = json_string_value(json_object_get(f, "field"));
-		if (!name)
-			return check_fail(ck,
-					  "Struct schema's field name not specified properly "
-					  "(field %zu)",
-					  i);
-		size_t old = path_push(ck, ".%s", name);
-		if (check_schema(ck, f) < 0)
-			return -1;
-		path_pop(ck, old);
+		if (!name) {
+			rc = check_fail(ck,
+					"Struct schema's field name not specified properly "
+					"(field %zu)",
+					i);
+		} else if (json_object_get(seen, name)) {
+			rc = check_fail(ck,
+					"Cannot create field because of field name duplication %s",
+					name);
+		} else {
+			json_object_set_new(seen, name, json_true());
+			size_t old = path_push(ck, ".%s", name);
+			rc = check_schema(ck, f);
+			if (rc == 0)
+				path_pop(ck, old);
+		}
 	}
-	return 0;
+	json_decref(seen);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Parameters, the Decimal scale and the default of s. */

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "rest_priv.h"
+#include "sluice/config.h"
 #include "sluice/log.h"
+#include "sluice/parse.h"
 
 /* Seconds an idle connection is kept. */
 #define REST_IDLE_TIMEOUT_S 60
@@ -156,12 +158,17 @@ void sl_rest_json(sl_rest_resp_t *resp, int status, json_t *json)
 
 void sl_rest_error(sl_rest_resp_t *resp, int status, const char *fmt, ...)
 {
-	char msg[4096];
+	char msg[4096], shown[4096];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	sl_rest_json(resp, status, json_pack("{s:i,s:s}", "error_code", status, "message", msg));
+	/* a message may quote the request (jansson's error names the bad
+	 * token) or be cut inside a character: a JSON string must be UTF-8 */
+	const char *text = sl_utf8_valid(msg, strlen(msg))
+				   ? msg
+				   : sl_config_printable(msg, shown, sizeof(shown));
+	sl_rest_json(resp, status, json_pack("{s:i,s:s}", "error_code", status, "message", text));
 }
 
 static int hexval(char c)

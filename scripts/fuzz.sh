@@ -10,7 +10,8 @@
 #
 # Installs clang and libFuzzer's runtime (Debian: clang, libclang-rt-dev)
 # when missing. Environment: SLUICE_FUZZ_DIR (default build-fuzz), JOBS
-# (default 2).
+# (default 2), FUZZ_RUNS (stop a target after that many executions, or
+# the seconds, whichever comes first).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,19 +44,22 @@ install_clang()
 run()
 {
 	local t=$1 corpus=$BUILD/corpus/$1 crashes=$BUILD/crashes/$1 log=$BUILD/logs/$1.log
-	local rc execs cov found
+	local rc execs cov found runs=()
 	rm -rf "$corpus" "$crashes"
 	mkdir -p "$corpus" "$crashes" "$BUILD/logs"
 	cp -r "tests/fuzz/corpus/$t/." "$corpus/" 2>/dev/null || true
-	"$BUILD/fuzz/$t" -max_total_time="$SECS" -timeout=10 -print_final_stats=1 \
+	[[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS")
+	"$BUILD/fuzz/$t" -max_total_time="$SECS" -timeout=10 -print_final_stats=1 "${runs[@]}" \
 		-artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
 	rc=$?
+	# the final stats, or (after a crash, which has none) the last status line
 	execs=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log")
+	[[ -n $execs ]] || execs=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -E 's/^#([0-9]+).*/\1/')
 	cov=$(grep -E 'cov: [0-9]+' "$log" | tail -n 1 | sed -E 's/.*cov: ([0-9]+).*/\1/')
 	found=$(find "$crashes" -type f | wc -l)
 	printf '%-24s %12s executions  cov %6s  crashes %d\n' "$t" "${execs:-?}" "${cov:-?}" "$found"
 	if ((rc != 0 || found > 0)); then
-		grep -E 'ERROR|SUMMARY|mqtt_codec_fuzz:|runtime error' "$log" | head -n 5 | sed 's/^/  /'
+		grep -E "ERROR|SUMMARY|${t}_fuzz:|runtime error" "$log" | head -n 5 | sed 's/^/  /'
 		echo "  log: $log; input: $(find "$crashes" -type f | head -n 1)"
 		return 1
 	fi
@@ -79,4 +83,5 @@ for t in "${targets[@]}"; do
 	run "$t" || failed=$((failed + 1))
 done
 echo "fuzz: ${#targets[@]} targets, $failed crashed"
+echo "$((${#targets[@]} - failed)) passed, $failed failed"
 ((failed == 0))

@@ -385,6 +385,7 @@ static int build_url(const hs_templates_t *t, const hs_position_t *pos, sl_buf_t
 		rc = resolve_url(raw.data, pos->page, url, errstr, errstr_size);
 		goto out;
 	}
+	sl_buf_append_str(url, "");             /* a template that expands to nothing is "" */
 	for (const char *c = raw.data; *c; c++) /* a blank cannot stand in a URL */
 		if (*c == ' ')
 			sl_buf_append_str(url, "%20");
@@ -424,7 +425,8 @@ int hs_request_build(const hs_templates_t *t, const hs_position_t *pos, hs_reque
 		goto bad;
 	for_pieces(buf.data, ',', header_piece, &h);
 	out->headers = h.list ? h.list : sl_calloc(1, sizeof(char *));
-	h.list = NULL;
+	h.list = NULL; /* out owns them now */
+	h.count = 0;
 	if (t->body && *t->body) {
 		sl_buf_reset(&buf);
 		if (expand(t->body, pos, false, &buf, errstr, errstr_size) != 0)

@@ -497,7 +497,11 @@ static json_t *source_json(sl_pg_event_builder_t *b, json_t *schema, json_t *tab
 		snprintf(seq + n, sizeof(seq) - n, "null]");
 	json_object_set_new_nocheck(s, "sequence", json_string(seq));
 	json_object_set_new_nocheck(s, "ts_us", json_integer(us));
-	json_object_set_new_nocheck(s, "ts_ns", json_integer(us * 1000));
+	/* null past 2262, where nanoseconds leave 64 bits (a server clock gone
+	 * wrong: a commit time is the server's) */
+	int64_t ns;
+	json_object_set_new_nocheck(
+		s, "ts_ns", __builtin_mul_overflow(us, 1000, &ns) ? json_null() : json_integer(ns));
 	json_object_set_nocheck(s, "schema", schema);
 	json_object_set_nocheck(s, "table", table);
 	json_object_set_new_nocheck(s, "txId",

@@ -107,6 +107,23 @@ static int rd_u64(reader_t *r, const char *field, uint64_t *out)
 	return 0;
 }
 
+/* A PostgreSQL timestamp (signed microseconds since 2000-01-01) as
+ * microseconds since the Unix epoch. One that does not fit (after 294247
+ * AD; a commit time is the server's clock) is an error, not a wrap. */
+static int rd_time(reader_t *r, const char *field, int64_t *out)
+{
+	size_t at = r->off;
+	uint64_t ts;
+
+	if (rd_u64(r, field, &ts) < 0)
+		return -1;
+	if (__builtin_add_overflow((int64_t)ts, SL_PG_EPOCH_OFFSET_US, out))
+		return sl_seterr(r->errstr, r->errstr_size,
+				 "pgoutput %s message: field %s at byte %zu is out of range",
+				 r->what, field, at);
+	return 0;
+}
+
 /* A NUL-terminated string inside the message (borrowed). */
 static int rd_str(reader_t *r, const char *field, const char **out)
 {
@@ -228,23 +245,18 @@ void sl_pg_decoder_free(sl_pg_decoder_t *d)
 
 static int decode_begin(reader_t *r, sl_pg_msg_t *m)
 {
-	uint64_t ts;
-
-	if (rd_u64(r, "final_lsn", &m->final_lsn) < 0 || rd_u64(r, "commit_time", &ts) < 0 ||
-	    rd_u32(r, "xid", &m->xid) < 0)
+	if (rd_u64(r, "final_lsn", &m->final_lsn) < 0 ||
+	    rd_time(r, "commit_time", &m->commit_time_us) < 0 || rd_u32(r, "xid", &m->xid) < 0)
 		return -1;
-	m->commit_time_us = (int64_t)ts + SL_PG_EPOCH_OFFSET_US;
 	return at_end(r);
 }
 
 static int decode_commit(reader_t *r, sl_pg_msg_t *m)
 {
-	uint64_t ts;
-
 	if (rd_u8(r, "flags", &m->flags) < 0 || rd_u64(r, "commit_lsn", &m->commit_lsn) < 0 ||
-	    rd_u64(r, "end_lsn", &m->end_lsn) < 0 || rd_u64(r, "commit_time", &ts) < 0)
+	    rd_u64(r, "end_lsn", &m->end_lsn) < 0 ||
+	    rd_time(r, "commit_time", &m->commit_time_us) < 0)
 		return -1;
-	m->commit_time_us = (int64_t)ts + SL_PG_EPOCH_OFFSET_US;
 	return at_end(r);
 }
 

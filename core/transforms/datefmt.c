@@ -467,6 +467,17 @@ static bool parse_item(const item_t *it, const item_t *next, const char *s, size
 	}
 }
 
+/* The years around 1970 whose days a parse computes without overflow;
+ * beyond them no millisecond time fits in 64 bits anyway. */
+#define MAX_PARSED_YEAR INT64_C(300000000)
+
+/* *t += v * scale; false when it overflows. */
+static bool add_scaled(int64_t *t, int64_t v, int64_t scale)
+{
+	int64_t x;
+	return !__builtin_mul_overflow(v, scale, &x) && !__builtin_add_overflow(*t, x, t);
+}
+
 bool sl_datefmt_parse(const sl_datefmt_t *f, const char *s, size_t len, int64_t *ms)
 {
 	parsed_t p = {.year = 1970, .month = 1, .day = 1, .ampm = -1};
@@ -478,12 +489,18 @@ bool sl_datefmt_parse(const sl_datefmt_t *f, const char *s, size_t len, int64_t 
 	}
 	if (p.ampm == 1 && (p.hour_kind == 'h' || p.hour_kind == 'K'))
 		p.hour += 12;
-	/* Lenient, as Java's default: out-of-range fields roll over. */
+	/* Lenient, as Java's default: out-of-range fields roll over. A field
+	 * may hold 18 digits, so a time whose milliseconds do not fit in 64
+	 * bits (some 292 million years) does not parse. */
 	int64_t y = p.year + floor_div(p.month - 1, 12);
 	int64_t m = p.month - 1 - floor_div(p.month - 1, 12) * 12 + 1;
+	if (y < -MAX_PARSED_YEAR || y > MAX_PARSED_YEAR)
+		return false;
 	int64_t days = p.has_yday && !p.has_day ? days_from_civil(y, 1, 1) + p.yday - 1
 						: days_from_civil(y, m, 1) + p.day - 1;
-	*ms = days * SL_TXU_MS_PER_DAY + p.hour * 3600000 + p.minute * 60000 + p.second * 1000 +
-	      p.milli - p.offset_ms;
-	return true;
+	int64_t t;
+	return !__builtin_mul_overflow(days, SL_TXU_MS_PER_DAY, &t) &&
+	       add_scaled(&t, p.hour, 3600000) && add_scaled(&t, p.minute, 60000) &&
+	       add_scaled(&t, p.second, 1000) && add_scaled(&t, p.milli, 1) &&
+	       !__builtin_sub_overflow(t, p.offset_ms, ms);
 }

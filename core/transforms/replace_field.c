@@ -65,14 +65,6 @@ static const char *renamed(const replace_field_t *rf, const char *name)
 	return name;
 }
 
-static const char *reverse_renamed(const replace_field_t *rf, const char *name)
-{
-	for (size_t i = rf->rename_count; i-- > 0;)
-		if (!strcmp(rf->to[i], name))
-			return rf->from[i];
-	return name;
-}
-
 static void rf_destroy(void *state)
 {
 	replace_field_t *rf = state;
@@ -182,12 +174,15 @@ static sl_tx_result_t apply_struct(void *state, sl_value_t *v, char *err, size_t
 
 	if (!schema)
 		return SL_TX_ERROR;
+	/* as Kafka's applyWithSchema: each kept input field under its new
+	 * name, in the order of updated_schema's fields */
 	json_t *out = json_object();
-	json_array_foreach(json_object_get(schema, "fields"), i, f) {
+	json_array_foreach(json_object_get(v->schema, "fields"), i, f) {
 		const char *name = json_string_value(json_object_get(f, "field"));
-		const json_t *in_field = sl_txs_field(v->schema, reverse_renamed(rf, name));
-		json_t *val = sl_txs_field_value(v->json, in_field, rf->cfg.replace_null);
-		json_object_set_new(out, name, val ? json_incref(val) : json_null());
+		if (!name || !kept(rf, name))
+			continue;
+		json_t *val = sl_txs_field_value(v->json, f, rf->cfg.replace_null);
+		json_object_set_new(out, renamed(rf, name), val ? json_incref(val) : json_null());
 	}
 	sl_value_set_json(v, out, json_incref(schema));
 	return SL_TX_KEEP;
