@@ -590,6 +590,20 @@ static void test_replace_field_include(void)
 	sl_tx_replace_field.destroy(st);
 }
 
+/* Kafka: a rename whose source field the struct lacks changes nothing; a
+ * field already under the new name keeps its value (it was set to null). */
+static void test_replace_field_rename_target_only(void)
+{
+	const char *kv[] = {"renames", "a:b", NULL};
+	void *st = make(&sl_tx_replace_field, SL_TX_VALUE, kv);
+	tx_out_t o = run(&sl_tx_replace_field, st, "{\"b\":\"s\"}",
+			 "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,"
+			 "\"field\":\"b\"}],\"optional\":false}");
+	expect_tree(&o, "{\"b\":\"s\"}");
+	out_free(&o);
+	sl_tx_replace_field.destroy(st);
+}
+
 static void test_replace_field_schemaless_and_null(void)
 {
 	const char *kv[] = {"exclude", "c", "renames", "a:z", NULL};
@@ -839,6 +853,7 @@ void transform_b1_test_register(void)
 		{"flatten_null_and_errors", test_flatten_null_and_errors},
 		{"replace_field_struct", test_replace_field_struct},
 		{"replace_field_include", test_replace_field_include},
+		{"replace_field_rename_target_only", test_replace_field_rename_target_only},
 		{"replace_field_schemaless_and_null", test_replace_field_schemaless_and_null},
 		{"replace_field_errors", test_replace_field_errors},
 		{"mask_field_empty_values", test_mask_field_empty_values},
