@@ -155,8 +155,9 @@ static void provider_params(provider_t *p, const char *param, const sl_config_t 
 		}
 		p->param_key = sl_asprintf("%s%s", prefix, param);
 		if (p->kind == PROV_ENV) {
-			char *re = sl_asprintf("^(%s)$", e->value);
-			p->has_pattern = regcomp(&p->pattern, re, REG_EXTENDED | REG_NOSUB) == 0;
+			char *re = sl_asprintf("^(%s)$", e->value), why[160];
+			p->has_pattern = sl_regex_posix_check(re, why, sizeof(why)) &&
+					 regcomp(&p->pattern, re, REG_EXTENDED | REG_NOSUB) == 0;
 			if (!p->has_pattern)
 				sl_errlist_addf(
 					errs,

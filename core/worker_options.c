@@ -857,12 +857,15 @@ static bool compile_topics_regex(const sl_config_t *cfg, const char *regex, rege
 {
 	char *pattern = sl_sink_topics_pattern(regex);
 	char where[512], shown[256], why[256];
-	int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+	int rc = sl_regex_posix_check(pattern, why, sizeof(why))
+			 ? regcomp(re, pattern, REG_EXTENDED | REG_NOSUB)
+			 : -1;
 
 	free(pattern);
 	if (rc == 0)
 		return true;
-	regerror(rc, re, why, sizeof(why));
+	if (rc > 0)
+		regerror(rc, re, why, sizeof(why));
 	sl_errlist_addf(errs,
 			"%s: option 'topics.regex': '%s' is not a valid regular expression "
 			"(POSIX extended, as librdkafka reads it): %s",

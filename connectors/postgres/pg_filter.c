@@ -34,6 +34,13 @@ static int compile_list(pattern_list_t *pl, const char *const *l, const char *wh
 	pl->re = n ? sl_calloc(n, sizeof(regex_t)) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		char *anchored = sl_asprintf("^(%s)$", l[i]);
+		char why[160];
+		if (!sl_regex_posix_check(anchored, why, sizeof(why))) {
+			free(anchored);
+			return sl_seterr(errstr, errstr_size,
+					 "option '%s': pattern '%s' is refused: %s", what, l[i],
+					 why);
+		}
 		int rc = regcomp(&pl->re[i], anchored, REG_EXTENDED | REG_NOSUB);
 
 		free(anchored);

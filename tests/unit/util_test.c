@@ -113,6 +113,38 @@ static void test_utf8_validation_refuses_broken_overlong_and_surrogates(void)
 	CU_ASSERT(sl_utf8_valid("a\0b", 3)); /* NUL is UTF-8 */
 }
 
+/* Patterns glibc's regcomp would blow up on are refused before it sees
+ * them; ordinary ones (bounded, lazy or possessive-looking suffixes,
+ * brackets holding operators) pass. */
+static void test_regex_posix_check_refuses_blowups(void)
+{
+	char err[160];
+	const char *ok[] = {"a+",
+			    "a++",
+			    ".*?",
+			    "public\\.(orders|items)",
+			    "x{1,100}",
+			    "(ab){2,10}c{3}",
+			    "[+*?{]+",
+			    "a\\{1000\\}{1,5}",
+			    "[[:digit:]]{1,999}",
+			    NULL};
+	for (size_t i = 0; ok[i]; i++)
+		CU_ASSERT_TRUE(sl_regex_posix_check(ok[i], err, sizeof(err)));
+	const char *bad[] = {"a+++",
+			     "ke++++++++++++++++++++++++++++++++++yrs",
+			     "a{1,100}{1,100}",
+			     "(a{1,100}){1,100}",
+			     "((a{2,10}){2,10}){2,11}x",
+			     "a{1,1001}",
+			     NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		err[0] = '\0';
+		CU_ASSERT_FALSE(sl_regex_posix_check(bad[i], err, sizeof(err)));
+		CU_ASSERT_NOT_EQUAL(err[0], '\0');
+	}
+}
+
 void util_test_register(void)
 {
 	CU_TestInfo tests[] = {
@@ -126,6 +158,7 @@ void util_test_register(void)
 		 test_backoff_grows_within_its_cap_and_repeats_with_a_seed},
 		{"atomic write then read gives the bytes back",
 		 test_atomic_write_then_read_gives_the_bytes_back},
+		{"regex posix check refuses blowups", test_regex_posix_check_refuses_blowups},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("util", NULL, NULL, tests);

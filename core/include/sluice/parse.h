@@ -26,6 +26,16 @@ char *sl_utf8_replace_invalid(const char *s, size_t len, size_t *out_len);
 /* The value of the hex digit c (either case), or -1. */
 int sl_hex_digit(char c);
 
+/* Whether POSIX regcomp (glibc's, and librdkafka's for a subscription)
+ * can take pattern without exhausting memory: glibc copies a bounded
+ * repetition's operand once per repeat, so nested or stacked bounds
+ * multiply ("(a{1,1000}){1,1000}" takes gigabytes), and a long run of
+ * repetition operators ("a+++...") grows as fast. Refuses (false, with err
+ * saying why) a pattern whose bounds multiply past 1000 or that stacks
+ * more than two repetition operators on one atom (Java refuses a third
+ * too: "a++" is possessive, "a+++" an error). */
+bool sl_regex_posix_check(const char *pattern, char *err, size_t err_size);
+
 /* The JSON type of j in words for messages ("an object", "a string", "a
  * real number", "null", ...); a static string. */
 const char *sl_json_kind(const json_t *j);
