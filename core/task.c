@@ -11,6 +11,9 @@
 #include <time.h>
 
 #include <jansson.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "sluice/array.h"
 #include "sluice/log.h"
@@ -148,6 +151,15 @@ void sl_task_stop_and_free(sl_task_ctx_t *t)
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
+#ifdef __GLIBC__
+	/* glibc keeps the pages a thread freed in that thread's arena; the
+	 * task's next thread (a restart, a config change) mostly gets another
+	 * arena, so each restart left a working set behind: scripts/soak.sh,
+	 * one pause, restart or reload a minute, saw RSS grow 21 % in 15
+	 * minutes with glibc's in-use bytes flat. Giving back every arena's
+	 * free pages is cheap next to a task's stop (its Kafka clients). */
+	malloc_trim(0);
+#endif
 }
 
 /* Moves t to state s, adding the time spent in the state it leaves to its
