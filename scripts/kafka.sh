@@ -10,6 +10,8 @@
 #                                 Again after stop: restarts it on the same
 #                                 ports with the same data
 #   scripts/kafka.sh stop DIR     stop the broker started in DIR (by PID)
+#   scripts/kafka.sh kill DIR     SIGKILL it (a crash: no clean shutdown);
+#                                 start DIR brings it back as after stop
 #
 # Environment: KAFKA_VERSION (default 4.1.1), KAFKA_HEAP (default -Xmx512m),
 # KAFKA_START_TIMEOUT seconds (default 60), XDG_CACHE_HOME.
@@ -206,10 +208,21 @@ cmd_stop() {
 	rm -f "$dir/kafka.pid"
 }
 
+# SIGKILLs the broker started in DIR and waits until it is gone.
+cmd_kill() {
+	local dir=${1:-} pid
+	[[ -n $dir ]] || die "usage: kafka.sh kill DIR"
+	pid=$(cat "$dir/kafka.pid" 2>/dev/null) || die "no broker pid in $dir"
+	kill -KILL "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	rm -f "$dir/kafka.pid"
+}
+
 case ${1:-} in
 fetch) cmd_fetch >/dev/null; echo "kafka.sh: Kafka $KAFKA_VERSION classpath in $CACHE/classpath.txt" ;;
 classpath) cmd_fetch ;;
 start) shift; cmd_start "$@" ;;
 stop) shift; cmd_stop "$@" ;;
-*) echo "usage: $0 fetch | classpath | start DIR | stop DIR" >&2; exit 2 ;;
+kill) shift; cmd_kill "$@" ;;
+*) echo "usage: $0 fetch | classpath | start DIR | stop DIR | kill DIR" >&2; exit 2 ;;
 esac

@@ -6,15 +6,22 @@
 # without counts of its own counts as one check) and exits non-zero when
 # anything failed.
 #
-#   scripts/test.sh [all|unit|integration|e2e]
+#   scripts/test.sh [all|unit|integration|e2e|fuzz|faults]
 #
-# all (the default, what CI runs) runs everything; unit the unit tests
-# (plain, valgrind, ASan) and the static checks; integration the tests on
-# the embedded cluster (plain and ASan); e2e the end-to-end tests.
+# all (the default, what CI runs) runs everything but fuzz; unit the unit
+# tests (plain, valgrind, ASan) and the static checks; integration the
+# tests on the embedded cluster (plain and ASan); e2e the end-to-end tests;
+# fuzz only every libFuzzer target of tests/fuzz for a short while
+# (scripts/fuzz.sh: a clang build of its own), failing when one crashes.
+# all leaves fuzz out: its build and runs take minutes CI has not got.
+# faults runs only the fault matrix (tests/faults/faults.sh: every
+# connector under each fault that applies, records in/out/lost/duplicated
+# a row; FAULTS_TABLE names a file for its Markdown table); all leaves it
+# out too, for the same reason.
 #
 # Environment: SLUICE_BUILD_DIR (default build), SLUICE_ASAN_DIR (default
 # build-asan), JOBS (default 2: build jobs), SUITE_JOBS (default 3: integration
-# suites run side by side).
+# suites run side by side), FUZZ_SECONDS (default 20: per fuzz target).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,9 +31,9 @@ ASAN=$(realpath -m "${SLUICE_ASAN_DIR:-build-asan}")
 JOBS=${JOBS:-2}
 WHAT=${1:-all}
 case $WHAT in
-all | unit | integration | e2e) ;;
+all | unit | integration | e2e | fuzz | faults) ;;
 *)
-	echo "usage: $0 [all|unit|integration|e2e]" >&2
+	echo "usage: $0 [all|unit|integration|e2e|fuzz|faults]" >&2
 	exit 2
 	;;
 esac
@@ -85,10 +92,11 @@ build_tree()
 	cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j "$JOBS"
 }
 
-# wants TIER: whether the chosen tier includes TIER.
+# wants TIER: whether the chosen tier includes TIER (all includes every
+# tier but fuzz and faults).
 wants()
 {
-	[[ $WHAT == all || $WHAT == "$1" ]]
+	[[ $WHAT == "$1" || ($WHAT == all && $1 != fuzz && $1 != faults) ]]
 }
 
 # side_by_side BIN: runs each suite of a test binary in a process of its
@@ -169,9 +177,11 @@ format_check()
 	echo "${#files[@]} files formatted"
 }
 
-tier deps scripts/install-deps.sh
+[[ $WHAT == fuzz ]] || tier deps scripts/install-deps.sh
 
-if tier build build_tree "$BUILD" -DSLUICE_WERROR=ON; then
+if [[ $WHAT == fuzz ]]; then
+	: # the fuzz targets have a build of their own
+elif tier build build_tree "$BUILD" -DSLUICE_WERROR=ON; then
 	run_tests_in "$BUILD"
 	wants unit && tier "valgrind unit" valgrind_unit
 	wants unit && tier boundary scripts/check-boundary.py "$BUILD"
@@ -199,6 +209,7 @@ else
 	skip docs "$BUILD/sluice was not built"
 fi
 wants unit && tier clang-format format_check
+wants fuzz && tier fuzz scripts/fuzz.sh all "${FUZZ_SECONDS:-20}"
 
 for t in tests/e2e/*_e2e.sh; do
 	wants e2e || break
@@ -209,6 +220,14 @@ for t in tests/e2e/*_e2e.sh; do
 		skip "e2e $(basename "$t" .sh)" "$BUILD/sluice was not built"
 	fi
 done
+
+if ! wants faults; then
+	:
+elif [[ -x $BUILD/sluice ]]; then
+	SLUICE=$BUILD/sluice tier faults tests/faults/faults.sh
+else
+	skip faults "$BUILD/sluice was not built"
+fi
 
 printf '\n===== summary (logs in %s)\n' "$LOGDIR"
 printf '%s\n' "${SUMMARY[@]}"

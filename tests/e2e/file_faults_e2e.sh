@@ -13,26 +13,11 @@
 # of "a b c".
 source "$(dirname "$0")/lib.sh"
 
-MOUNTS=() # tmpfs mount points to detach on exit
-
 need kcat seq awk stat
 if [[ ! -x $SLUICE ]]; then
 	fail "sluice binary $SLUICE is missing (build first)"
 	e2e_finish
 fi
-
-# Detaches the tmpfs mounts before lib.sh stops everything and removes the
-# temp dir (lazily: a worker that still holds a file there is stopped
-# after this).
-unmount_all()
-{
-	local m
-	for m in "${MOUNTS[@]}"; do
-		mountpoint -q "$m" && umount -l "$m"
-	done
-	MOUNTS=()
-}
-trap 'e2e_rc=$?; unmount_all; (exit $e2e_rc); e2e_on_exit' EXIT
 
 start_kafka || {
 	fail "start a Kafka broker"
@@ -59,12 +44,6 @@ sink_conf()
 ends_with_newline()
 {
 	[[ ! -s $1 || $(tail -c 1 "$1" | od -An -c | tr -d ' ') == '\n' ]]
-}
-
-# log_has WORKER TEXT: the worker's log contains TEXT.
-log_has()
-{
-	grep -qF -- "$2" "$E2E_TMP/$1.log"
 }
 
 # no_failed_task WORKER: no task of the worker failed.
@@ -111,12 +90,10 @@ scenario_disk_full()
 {
 	local d=$E2E_TMP/a mnt avail
 	mnt=$d/mnt
-	mkdir -p "$mnt"
-	if ! mount -t tmpfs -o size=2m tmpfs "$mnt" 2>"$d/mount.err"; then
-		echo "SKIP: (a) disk full: cannot mount a tmpfs ($(head -c 200 "$d/mount.err")); run as root to test it"
+	if ! mount_tmpfs "$mnt" 2m; then
+		echo "SKIP: (a) disk full: cannot mount a tmpfs ($(head -c 200 "$E2E_TMP/mount.err")); run as root to test it"
 		return 0
 	fi
-	MOUNTS+=("$mnt")
 	# 33-byte lines: a write cut short at a 4 KiB page is cut inside a line.
 	seq -f 'fa1-%010.0f-xxxxxxxxxxxxxxxxx' 1 30000 >"$d/in.txt" # 990,000 bytes
 	fill "$mnt/filler" $((1536 * 1024))                          # 512 KiB left
@@ -156,8 +133,7 @@ scenario_disk_full()
 	start_worker a "${confs[@]}"
 	check_lines "a (kill -9 while full)" "$d/in.txt" "$mnt/out.txt"
 	check "a: worker exits 0 on SIGTERM" stop_worker a
-	umount "$mnt" || umount -l "$mnt"
-	MOUNTS=()
+	unmount_all
 }
 
 # (b) 1,000,000 lines stream through; when the sink has written a fifth of
@@ -287,5 +263,4 @@ for s in ${E2E_SCENARIOS:-a b c}; do
 	*) fail "unknown scenario '$s' in E2E_SCENARIOS (a b c)" ;;
 	esac
 done
-unmount_all
 e2e_finish

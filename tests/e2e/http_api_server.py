@@ -13,18 +13,25 @@ GET /big
 
 Faults, all deterministic: --fail-every N answers every N-th request of
 /items with 500; --busy-every N answers every N-th with 503 and
-Retry-After: --retry-after; --bad-cursor X answers the page of cursor X
-badly the first --bad-times times (first a body that is not UTF-8, then one
-that is not JSON). --delay-ms slows every page.
+Retry-After: --retry-after; --stall-every N answers every N-th with 503
+only after --stall seconds (past a client's timeout); --reset-every N
+resets the connection of every N-th (RST, no answer); --bad-cursor X
+answers the page of cursor X badly the first --bad-times times (first a
+body that is not UTF-8, then one that is not JSON). --delay-ms slows every
+page. --items-per-second R makes the listing grow at a steady rate: R
+items a second since the start, up to --items (scripts/soak.sh).
 
 Every request is logged to --log as "<unix time> <status> <path>" (one
-line, flushed). The chosen port (--port, else a free one) is written to
---port-file. --tls-cert / --tls-key serve HTTPS; --tls-client-ca then
-requires a client certificate signed by that CA."""
+line, flushed; status 0 for a reset, -1 when a stall begins). The chosen
+port (--port, else a free one) is written to --port-file. --tls-cert /
+--tls-key serve HTTPS; --tls-client-ca then requires a client certificate
+signed by that CA."""
 import argparse
 import json
 import os
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -44,6 +51,15 @@ class State:
         self.bad_served = 0
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.pad = "x" * args.pad
+        self.started = time.monotonic()
+
+    def available(self):
+        """The newest id served now (all of --items unless it grows)."""
+        a = self.args
+        if not a.items_per_second:
+            return a.items
+        grown = int((time.monotonic() - self.started) * a.items_per_second)
+        return min(a.items, grown)
 
     def note(self, status, path):
         if self.log:
@@ -80,6 +96,12 @@ class Handler(BaseHTTPRequestHandler):
             return 503, '{"error":"busy"}', [("Retry-After", str(a.retry_after))]
         if a.fail_every and n % a.fail_every == 0:
             return 500, '{"error":"internal"}', []
+        if a.reset_every and n % a.reset_every == 0:
+            return "reset", None, None
+        if a.stall_every and n % a.stall_every == 0:
+            st.note(-1, self.path)  # stalled: its answer may find no client
+            time.sleep(a.stall)
+            return 503, '{"error":"late"}', []
         return None
 
     def do_GET(self):
@@ -91,6 +113,12 @@ class Handler(BaseHTTPRequestHandler):
         if u.path != "/items":
             return self.send(404, '{"error":"no such path: %s"}' % u.path)
         f = self.fault()
+        if f and f[0] == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return self.state.note(0, self.path)
         if f:
             return self.send(*f)
         cursor = q.get("cursor", [None])[0]
@@ -108,9 +136,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             first = int(q.get("since", ["0"])[0]) + 1
         limit = int(q.get("limit", [str(a.page_size)])[0])
-        last = min(first + limit - 1, a.items)
+        top = self.state.available()
+        last = min(first + limit - 1, top)
         items = [item(i, self.state.pad) for i in range(first, last + 1)]
-        nxt = "pos:%d" % last if last < a.items else None
+        nxt = "pos:%d" % last if last < top else None
         if a.delay_ms:
             time.sleep(a.delay_ms / 1000.0)
         self.send(200, json.dumps({"items": items, "next": nxt}, separators=(",", ":")))
@@ -128,9 +157,13 @@ def main():
     p.add_argument("--page-size", type=int, default=500)
     p.add_argument("--pad", type=int, default=0, help="bytes of padding per item")
     p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--items-per-second", type=float, default=0)
     p.add_argument("--fail-every", type=int, default=0)
     p.add_argument("--busy-every", type=int, default=0)
     p.add_argument("--retry-after", type=int, default=1)
+    p.add_argument("--stall-every", type=int, default=0)
+    p.add_argument("--stall", type=float, default=3.0)
+    p.add_argument("--reset-every", type=int, default=0)
     p.add_argument("--bad-cursor")
     p.add_argument("--bad-times", type=int, default=0)
     p.add_argument("--big-bytes", type=int, default=10 * 1024 * 1024)

@@ -5,7 +5,8 @@ Accepts POST/PUT bodies of records joined by --separator and answers, per
 request, by a seeded draw: 500 (--fail-rate), a late 503 after --stall
 seconds (--timeout-rate; the client has given up by then), 429 with
 Retry-After (--throttle-rate), 400 with a JSON error whenever the body
-holds a record starting with --poison, else 200. The records of every
+holds a record starting with --poison, a connection reset (RST, no
+answer, nothing accepted: --reset-rate), else 200. The records of every
 request answered 200 are appended to --accepted, one a line, and flushed
 before the answer goes out, so a record the client saw accepted is always
 in the file (a kill between the write and the answer only duplicates).
@@ -17,6 +18,8 @@ import argparse
 import os
 import random
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("--fail-rate", type=float, default=0.2)
     ap.add_argument("--timeout-rate", type=float, default=0.02)
     ap.add_argument("--throttle-rate", type=float, default=0.05)
+    ap.add_argument("--reset-rate", type=float, default=0.0)
     ap.add_argument("--stall", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
@@ -70,6 +74,17 @@ def main():
                 time.sleep(args.stall)
             elif draw < args.fail_rate + args.timeout_rate + args.throttle_rate:
                 status = 429
+            elif draw < (args.fail_rate + args.timeout_rate + args.throttle_rate
+                          + args.reset_rate):
+                with lock:
+                    stats["reset"] = stats.get("reset", 0) + 1
+                    sys.stderr.write("reset the connection\n")
+                    sys.stderr.flush()
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+                return
             elif poisoned:
                 status = 400
             else:
@@ -96,7 +111,7 @@ def main():
     srv.daemon_threads = True
 
     def stop(*_):
-        sys.stderr.write("stats %s\n" % sorted(stats.items()))
+        sys.stderr.write("stats %s\n" % sorted(stats.items(), key=str))
         sys.stderr.flush()
         threading.Thread(target=srv.shutdown).start()
 

@@ -29,6 +29,7 @@ E2E_PIDS=()               # other background processes (writers, ...)
 E2E_KAFKA_DIRS=()         # brokers started by start_kafka
 E2E_PG_DIRS=()            # PostgreSQL servers started by start_pg
 E2E_MQ_DIRS=()            # Mosquitto brokers started by start_mosquitto
+E2E_MOUNTS=()             # tmpfs mounts made by mount_tmpfs
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e.XXXXXX")
 
 log()
@@ -61,10 +62,11 @@ check()
 }
 
 # Stops every worker, background process, broker and database server this
-# test started.
+# test started, after detaching its tmpfs mounts.
 e2e_stop_all()
 {
 	local name pid d
+	unmount_all
 	for name in "${!E2E_WORKERS[@]}"; do
 		stop_worker "$name" 10 >/dev/null 2>&1 || true
 	done
@@ -172,6 +174,33 @@ npm_tool()
 	local dir
 	dir=$(npm_pkg "$1" "$2") || return 1
 	echo "$dir/node_modules/.bin/$3"
+}
+
+# mount_tmpfs DIR SIZE: mounts a tmpfs of SIZE (mount's size=, e.g. 2m) on
+# DIR (made when missing), detached on exit. Fails when it cannot mount
+# (not root); mount's message is then in $E2E_TMP/mount.err.
+mount_tmpfs()
+{
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" tmpfs "$1" 2>"$E2E_TMP/mount.err" || return 1
+	E2E_MOUNTS+=("$1")
+}
+
+# unmount_all: detaches every tmpfs of mount_tmpfs, lazily (a worker that
+# still holds a file there may be stopped after this).
+unmount_all()
+{
+	local m
+	for m in "${E2E_MOUNTS[@]}"; do
+		mountpoint -q "$m" && umount -l "$m"
+	done
+	E2E_MOUNTS=()
+}
+
+# log_has WORKER TEXT: the worker's log contains TEXT.
+log_has()
+{
+	grep -qF -- "$2" "$E2E_TMP/$1.log"
 }
 
 # forget_pid PID: drops a background process that was already reaped.
