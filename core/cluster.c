@@ -3,6 +3,7 @@
  * slots, and the loop that makes this worker run what it holds. */
 #include "cluster.h"
 #include "cluster_view.h"
+#include "source_txn.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -653,7 +654,7 @@ static int fence_zombies(sl_cluster_t *c, const snap_t *s, char *err, size_t siz
 {
 	int rc = 0;
 	for (int n = 0; n < s->fence_upto && rc == 0; n++) {
-		char *id = sl_asprintf("%s-%s-%d", c->ws->group_id, s->name, n);
+		char *id = sl_source_txn_id(c->ws->group_id, s->name, n);
 		/* librdkafka wants message.timeout.ms <= transaction.timeout.ms */
 		const char *const kv[] = {"transactional.id",
 					  id,

@@ -15,10 +15,15 @@
 /* How long init, commit and abort may take. */
 #define TXN_TIMEOUT_MS 30000
 
+char *sl_source_txn_id(const char *group_id, const char *connector, int task)
+{
+	return sl_asprintf("%s-%s-%d", group_id, connector, task);
+}
+
 int sl_source_txn_conf(sl_task_ctx_t *t, rd_kafka_conf_t *conf)
 {
 	char err[512];
-	char *id = sl_asprintf("%s-%s-%d", t->env.txn_id_prefix, t->env.settings->name, t->id);
+	char *id = sl_source_txn_id(t->env.txn_id_prefix, t->env.settings->name, t->id);
 	rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, "transactional.id", id, err, sizeof(err));
 	free(id);
 	/* a record may wait no longer than its transaction (librdkafka's

@@ -17,6 +17,10 @@ static inline bool sl_source_txn_on(const sl_task_ctx_t *t)
 {
 	return t->env.txn_id_prefix != NULL;
 }
+/* The transactional id of a connector's task n, as Kafka Connect names it:
+ * <group.id>-<connector>-<n> (malloc()ed). The cluster's leader fences
+ * these ids too. */
+char *sl_source_txn_id(const char *group_id, const char *connector, int task);
 /* Sets the transactional id on the producer's conf. -1 (task failed). */
 int sl_source_txn_conf(sl_task_ctx_t *t, rd_kafka_conf_t *conf);
 /* With the producer made: fences older instances of the task (their open
