@@ -8,9 +8,12 @@
 #                  input (non-zero: not offered, tried again)
 #   X_out FILE     what reached the destination so far, one record a line
 #   X_cleanup      (optional) stops what X_setup started
+#   X_check        (optional) the row's own conditions once it ran (non-zero:
+#                  the row fails, CHECK_WHY saying why)
 # The row's names: $W (worker), $TOPIC, $PREFIX (of its records), $D (its
 # directory), $SINK_DIR (where a sink writes), $HTTP_FAULT (the HTTP peer's
-# fault: 5xx, timeout, reset or none), $UNREADABLE_FILE (set by setup: the
+# fault: 5xx, timeout, reset or none), $CLIENT_FAULT (the webhook client's
+# fault: reset, timeout, malformed or none), $UNREADABLE_FILE (set by setup: the
 # file the unreadable fault takes away).
 
 # records FROM TO: lines FROM..TO of the row's records.
@@ -242,46 +245,52 @@ http_source_out()
 http_source_cleanup() { http_sink_cleanup; }
 
 # ---- webhook-source: POSTs, to Kafka ---------------------------------------------------
-# The client posts {"id": "<record>"} one by one on a keep-alive connection
-# and posts a record again until it is answered 200 (at most 120 s): a
-# record is offered once the webhook took it.
+# tests/faults/webhook_client.py posts {"id": "<record>"} one by one on a
+# keep-alive connection and posts a record again until the webhook answers
+# it 2xx (at most 120 s): a record is offered ("in") once the webhook
+# answered it 2xx, and only then; the client appends it to $D/acked.txt.
+# $CLIENT_FAULT (reset, timeout, malformed or none) makes the client
+# misbehave on a share of the records first ("fault: ..." lines in
+# $D/client.log); malformed requests carry "bad-" ids that must never reach
+# Kafka.
 
 webhook_setup()
 {
 	WEBHOOK_PORT=$(free_port)
+	: >"$D/acked.txt"
 	props "$D/conn.properties" "name=$W" "connector.class=webhook-source" "tasks.max=1" \
 		"listener.port=$WEBHOOK_PORT" "listener.path=/hooks" "kafka.topic=$TOPIC" \
-		"$(topic_props | head -n 1)" "$(topic_props | tail -n 1)"
-	cat >"$D/client.py" <<'PY'
-import http.client, sys, time
-port = int(sys.argv[1])
-conn = None
-for line in sys.stdin:
-    rec = line.strip()
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("POST", "/hooks", '{"id": "%s"}' % rec,
-                         {"Content-Type": "application/json"})
-            r = conn.getresponse()
-            r.read()
-            if r.status == 200:
-                break
-        except Exception:
-            if conn is not None:
-                conn.close()
-            conn = None
-        if time.monotonic() > deadline:
-            sys.exit("record %s not taken in 120 s" % rec)
-        time.sleep(0.2)
-PY
+		"webhook.max.body.bytes=65536" "$(topic_props | head -n 1)" "$(topic_props | tail -n 1)"
 }
 webhook_ready() { source_started; }
-webhook_feed() { records "$1" "$2" | python3 "$D/client.py" "$WEBHOOK_PORT" 2>>"$D/client.log"; }
+webhook_feed()
+{
+	records "$1" "$2" |
+		WEBHOOK_ACKED=$D/acked.txt WEBHOOK_BIG=100000 WEBHOOK_FAULT_RATE=0.02 \
+			python3 "$FAULTS_DIR/webhook_client.py" "$WEBHOOK_PORT" "${CLIENT_FAULT:-none}" \
+			"$1" 2>>"$D/client.log"
+}
 webhook_out()
 {
 	topic_values "$TOPIC" "$D/bodies.txt"
 	grep -o "\"$PREFIX-[0-9]*\"" "$D/bodies.txt" | tr -d '"' >"$1"
+}
+# Every record was answered 2xx (what "in" means), and no malformed request
+# was taken or reached Kafka (else CHECK_WHY says why, for faults.sh).
+# shellcheck disable=SC2034 # CHECK_WHY is read by faults.sh
+webhook_check()
+{
+	local c n m
+	c=$(compare_sets "$D/want.txt" "$D/acked.txt" 2>/dev/null)
+	if (($(field missing "$c") > 0)); then
+		CHECK_WHY="$(field missing "$c") records were never answered 2xx"
+		return 1
+	fi
+	n=$(grep -c '^TAKEN' "$D/client.log" 2>/dev/null)
+	m=$(grep -c '"bad-' "$D/bodies.txt" 2>/dev/null)
+	n=$((${n:-0} + ${m:-0}))
+	if ((n > 0)); then
+		CHECK_WHY="malformed requests taken or in Kafka: $n"
+		return 1
+	fi
 }

@@ -12,8 +12,11 @@
 # A row passes when nothing is lost and the worker either rode the fault
 # out or failed naming the reason; it fails when a record is lost, when
 # records are still missing after 120 s with no failure, or when the fault
-# never showed in the worker's or the peer's log. The connector adapters
-# are in cases.sh; the services and helpers in tests/e2e/lib.sh.
+# never showed in the worker's or the peer's (or the webhook client's) log.
+# Faults that do not apply to a connector for a reason worth stating
+# (NOT_APPLICABLE) get a table line "n/a" with the reason instead. The
+# connector adapters are in cases.sh (the webhook's client in
+# webhook_client.py); the services and helpers in tests/e2e/lib.sh.
 #
 # Environment: SLUICE (the binary), FAULTS_RECORDS (default 20000 records
 # a row), FAULTS_ONLY (an extended regex matched against "connector fault"
@@ -202,6 +205,13 @@ fault_seen()
 		((n > 0))
 		return
 		;;
+	client-*)
+		# the webhook's client: tests/faults/webhook_client.py
+		n=$(grep -c '^fault:' "$D/client.log" 2>/dev/null)
+		SEEN_NOTE="; the client misbehaved ${n:-0} times"
+		((n > 0))
+		return
+		;;
 	*) return 0 ;;
 	esac
 	n=$(grep -c "$pattern" "$E2E_TMP/$W.log")
@@ -216,7 +226,7 @@ run_row()
 	local id=${CONN//-/}-$FAULT how rc feed_pid
 	D=$E2E_TMP/$id W=$id TOPIC=faults-$id PREFIX=${id//-/}
 	mkdir -p "$D"
-	OFFSETS=$D/offsets SINK_DIR=$D HTTP_FAULT='' FAILED_BASE=0
+	OFFSETS=$D/offsets SINK_DIR=$D HTTP_FAULT='' CLIENT_FAULT='' FAILED_BASE=0
 	log "== $CONN / $FAULT"
 	if ! "fault_${FAULT//-/_}_prepare"; then
 		printf '%-12s %-18s SKIP: %s\n' "$CONN" "$FAULT" "$SKIP_WHY"
@@ -272,6 +282,11 @@ run_row()
 	if ! fault_seen; then
 		rc=3
 		how="the fault never bit"
+	fi
+	CHECK_WHY=
+	if declare -F "${CONN//-/_}_check" >/dev/null && ! "${CONN//-/_}_check"; then
+		rc=3
+		how="$CHECK_WHY"
 	fi
 	if ((rc == 0)); then
 		row_record PASS "$how$SEEN_NOTE"
@@ -335,6 +350,20 @@ fault_http_5xx_prepare() { HTTP_FAULT=5xx; }
 fault_http_timeout_prepare() { HTTP_FAULT=timeout; }
 fault_http_reset_prepare() { HTTP_FAULT=reset; }
 for f in http_5xx http_timeout http_reset; do
+	eval "fault_${f}_inject() { :; }; fault_${f}_repair() { :; }; fault_${f}_cleanup() { :; }"
+done
+
+# The webhook's client misbehaves on 2 % of the records the whole run (the
+# webhook adapter reads CLIENT_FAULT; tests/faults/webhook_client.py): it
+# resets the connection mid-body or after the request, or hangs up without
+# reading the answer (client-reset); it trickles bodies, stalls half-sent
+# and gives up, or waits only 1 ms for the answer (client-timeout); it sends
+# requests the webhook must refuse (client-malformed). Each time it then
+# posts the record properly until it is answered 2xx.
+fault_client_reset_prepare() { CLIENT_FAULT=reset; }
+fault_client_timeout_prepare() { CLIENT_FAULT=timeout; }
+fault_client_malformed_prepare() { CLIENT_FAULT=malformed; }
+for f in client_reset client_timeout client_malformed; do
 	eval "fault_${f}_inject() { :; }; fault_${f}_repair() { :; }; fault_${f}_cleanup() { :; }"
 done
 
@@ -442,13 +471,25 @@ ROWS=(
 	"http-sink worker-kill" "http-sink broker-kill" "http-sink http-5xx"
 	"http-sink http-timeout" "http-sink http-reset"
 	"http-source worker-kill" "http-source broker-kill" "http-source http-5xx"
-	"http-source http-timeout" "http-source http-reset" "http-source offsets-corrupt"
-	"webhook worker-kill" "webhook broker-kill"
+	"http-source http-timeout" "http-source http-reset" "http-source enospc-offsets"
+	"http-source offsets-corrupt" "http-source offsets-truncate"
+	"webhook worker-kill" "webhook broker-kill" "webhook client-reset"
+	"webhook client-timeout" "webhook client-malformed"
 	"mqtt-source worker-kill" "mqtt-source broker-kill" "mqtt-source mqtt-restart"
 	"mqtt-sink worker-kill" "mqtt-sink broker-kill" "mqtt-sink mqtt-restart"
 	"postgres-source worker-kill" "postgres-source broker-kill" "postgres-source pg-restart"
+	"postgres-source enospc-offsets" "postgres-source offsets-corrupt"
 	"postgres-source offsets-truncate"
 	"postgres-sink worker-kill" "postgres-sink broker-kill" "postgres-sink pg-restart"
+)
+
+# Faults that do not apply, with the reason: a line of the table each, not
+# run.
+NOT_APPLICABLE=(
+	"mqtt-source offsets-corrupt|keeps no offsets: its position is its MQTT session's, which the broker keeps (unacknowledged QoS 1 messages are redelivered)"
+	"mqtt-source offsets-truncate|keeps no offsets (see offsets-corrupt)"
+	"webhook offsets-corrupt|keeps no offsets: a request is answered 2xx only once Kafka acknowledged its records, the client's retry is the replay"
+	"webhook offsets-truncate|keeps no offsets (see offsets-corrupt)"
 )
 
 log "fault matrix: $N records a row, sluice $("$SLUICE" --version 2>&1 | head -n 1)"
@@ -456,6 +497,12 @@ for r in "${ROWS[@]}"; do
 	[[ -z ${FAULTS_ONLY:-} || $r =~ $FAULTS_ONLY ]] || continue
 	# shellcheck disable=SC2086 # "connector fault"
 	run_row $r
+done
+for r in "${NOT_APPLICABLE[@]}"; do
+	why=${r#*|} r=${r%%|*}
+	[[ -z ${FAULTS_ONLY:-} || $r =~ $FAULTS_ONLY ]] || continue
+	printf '%-15s %-16s n/a: %s\n' "${r%% *}" "${r#* }" "$why"
+	TABLE+=("| ${r%% *} | ${r#* } | - | - | - | - | n/a | $why |")
 done
 
 {
