@@ -32,6 +32,10 @@ struct sl_converter {
 	bool decimal_numeric; /* json: decimal.format=NUMERIC */
 	schema_entry_t cache[SCHEMA_CACHE_SIZE];
 	unsigned cache_next; /* round-robin replacement */
+	/* The text of schemas written, by schema object (each held, so that
+	 * its address stays its own): a source's values share theirs. */
+	schema_entry_t written[SCHEMA_CACHE_SIZE];
+	unsigned written_next;
 };
 
 static const struct conv_name {
@@ -221,6 +225,8 @@ void sl_converter_free(sl_converter_t *c)
 	for (size_t i = 0; c && i < SCHEMA_CACHE_SIZE; i++) {
 		free(c->cache[i].text);
 		json_decref(c->cache[i].schema);
+		free(c->written[i].text);
+		json_decref(c->written[i].schema);
 	}
 	free(c);
 }
@@ -241,6 +247,34 @@ static const json_t *json_payload(const sl_value_t *v)
 	return v->json && !json_is_null(v->json) ? v->json : NULL;
 }
 
+/* Appends the envelope's head, {"schema":<schema>,"payload":, the text of
+ * a schema written before copied. */
+static void put_envelope_head(sl_converter_t *c, json_t *schema, sl_buf_t *out)
+{
+	schema_entry_t *e = NULL;
+
+	sl_buf_append_str(out, "{\"schema\":");
+	if (!schema) {
+		sl_buf_append_str(out, "null,\"payload\":");
+		return;
+	}
+	for (size_t i = 0; i < SCHEMA_CACHE_SIZE && !e; i++)
+		if (c->written[i].schema == schema)
+			e = &c->written[i];
+	if (!e) {
+		sl_buf_t text = {0};
+		sl_json_write(&text, schema, NULL);
+		e = &c->written[c->written_next++ % SCHEMA_CACHE_SIZE];
+		free(e->text);
+		json_decref(e->schema);
+		e->len = text.len;
+		e->text = sl_buf_steal(&text);
+		e->schema = json_incref(schema);
+	}
+	sl_buf_append(out, e->text, e->len);
+	sl_buf_append_str(out, ",\"payload\":");
+}
+
 static int json_from_json(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out, bool *is_null,
 			  char *errstr, size_t errstr_size)
 {
@@ -252,14 +286,8 @@ static int json_from_json(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out,
 		*is_null = true; /* JsonConverter: no schema, no value */
 		return 0;
 	}
-	if (c->schemas_enable) {
-		sl_buf_append_str(out, "{\"schema\":");
-		if (v->schema)
-			sl_json_write(out, v->schema, NULL);
-		else
-			sl_buf_append(out, "null", 4);
-		sl_buf_append_str(out, ",\"payload\":");
-	}
+	if (c->schemas_enable)
+		put_envelope_head(c, v->schema, out);
 	if ((fields ? sl_json_write_fields(out, v, c->decimal_numeric, errstr, errstr_size)
 		    : sl_json_write_payload(out, payload, v->schema, c->decimal_numeric, errstr,
 					    errstr_size)) < 0) {
@@ -292,6 +320,11 @@ static int json_from_value(sl_converter_t *c, const sl_value_t *v, sl_buf_t *out
 	case SL_VALUE_JSON:
 	case SL_VALUE_FIELDS:
 		return json_from_json(c, v, out, is_null, errstr, errstr_size);
+	case SL_VALUE_JSON_TEXT: /* as it is (NUMERIC decimals took a tree) */
+		if (c->schemas_enable)
+			put_envelope_head(c, v->schema, out);
+		sl_buf_append(out, v->data, v->len);
+		break;
 	case SL_VALUE_NULL:
 	default:
 		*is_null = true;
@@ -373,9 +406,11 @@ int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value
 			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size)
 {
 	*is_null = false;
-	if (v->kind == SL_VALUE_FIELDS && c->kind != CONV_JSON) {
-		/* the JSON converter writes a transform's fields as they are;
-		 * the others take them in JSON form */
+	if ((v->kind == SL_VALUE_FIELDS && c->kind != CONV_JSON) ||
+	    (v->kind == SL_VALUE_JSON_TEXT && (c->kind != CONV_JSON || c->decimal_numeric))) {
+		/* the JSON converter writes a transform's fields and JSON text
+		 * as they are (but for NUMERIC decimals in the text); the
+		 * others take them in JSON form */
 		sl_value_t tree = {
 			.kind = SL_VALUE_JSON, .json = sl_value_payload(v), .schema = v->schema};
 		int rc =

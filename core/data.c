@@ -416,6 +416,15 @@ bool sl_value_text(sl_buf_t *out, const sl_value_t *v)
 		else
 			sl_json_write(out, v->json, v->schema);
 		return true;
+	case SL_VALUE_JSON_TEXT:
+		if (v->len && v->data[0] == '"') { /* a string: its text */
+			json_t *s = sl_value_payload(v);
+			sl_buf_append(out, json_string_value(s), json_string_length(s));
+			json_decref(s);
+		} else {
+			sl_buf_append(out, v->data, v->len);
+		}
+		return true;
 	case SL_VALUE_FIELDS: {
 		json_t *payload = sl_value_payload(v);
 		sl_json_write(out, payload, v->schema);

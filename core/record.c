@@ -128,6 +128,15 @@ void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema)
 	v->schema = schema;
 }
 
+void sl_value_take_json_text(sl_value_t *v, char *text, size_t len, json_t *schema)
+{
+	reset(v);
+	v->kind = SL_VALUE_JSON_TEXT;
+	v->data = text;
+	v->len = len;
+	v->schema = schema;
+}
+
 void sl_value_set_fields(sl_value_t *v, size_t cap, json_t *schema, sl_fields_t **home)
 {
 	sl_fields_t *f = home ? *home : NULL;
@@ -233,6 +242,12 @@ json_t *sl_value_payload(const sl_value_t *v)
 		}
 		return obj;
 	}
+	case SL_VALUE_JSON_TEXT: {
+		/* the text is JSON written by sluice: it parses, but keep a
+		 * value rather than nothing if it ever did not */
+		json_t *j = json_loadb(v->data, v->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		return j ? j : text_payload(v->data, v->len);
+	}
 	case SL_VALUE_NULL:
 	default:
 		return NULL;
@@ -241,7 +256,7 @@ json_t *sl_value_payload(const sl_value_t *v)
 
 void sl_value_materialize(sl_value_t *v)
 {
-	if (v->kind != SL_VALUE_FIELDS)
+	if (v->kind != SL_VALUE_FIELDS && v->kind != SL_VALUE_JSON_TEXT)
 		return;
 	json_t *payload = sl_value_payload(v), *schema = v->schema;
 	v->schema = NULL;

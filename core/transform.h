@@ -67,8 +67,8 @@ typedef struct sl_transform_def {
 	 * ("org.apache.kafka.connect.transforms.InsertField"); NULL-terminated. */
 	const char *const *classes;
 	bool variants; /* takes $Key / $Value (then the suffix is required) */
-	/* apply takes a key or value of kind FIELDS as it is (or reads
-	 * neither); any other transform gets them in JSON form
+	/* apply takes a key or value of kind FIELDS or JSON_TEXT as it is
+	 * (or reads neither); any other transform gets them in JSON form
 	 * (sl_value_materialize) */
 	bool takes_fields;
 	/* Its keys, under transforms.<alias>. (type, predicate and negate are

@@ -46,6 +46,9 @@ static void append_value_json(sl_buf_t *out, const sl_value_t *v)
 			break;
 		sl_json_write(out, v->json, v->schema);
 		return;
+	case SL_VALUE_JSON_TEXT:
+		sl_buf_append(out, v->data, v->len);
+		return;
 	case SL_VALUE_FIELDS: {
 		json_t *payload = sl_value_payload(v);
 		sl_json_write(out, payload, v->schema);

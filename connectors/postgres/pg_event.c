@@ -16,6 +16,13 @@
 #define SL_PG_DEBEZIUM_VERSION "3.6.1.Final"
 #define SOURCE_SCHEMA_NAME "io.debezium.connector.postgresql.Source"
 #define DEFAULT_PLACEHOLDER "__debezium_unavailable_value"
+/* The member of the source block that says which snapshot row it is. */
+#define SNAPSHOT_MEMBER ",\"snapshot\":"
+
+/* Where a column's value text lies in the buffer its row went to. */
+typedef struct span {
+	size_t start, end;
+} span_t;
 
 /* What is cached per relation; rebuilt when the relation changes. */
 typedef struct rel_entry {
@@ -24,9 +31,12 @@ typedef struct rel_entry {
 	char *label;        /* "schema.table", for messages */
 	json_t *key_schema; /* NULL: no key columns */
 	json_t *env_schema;
-	json_t *schema_str, *table_str; /* for source */
+	char *rel_schema, *rel_table; /* for source */
 	int ncols;
 	sl_pgv_conv_t *convs;
+	json_t **col_schemas;   /* each column's (float32 values are written by it) */
+	sl_field_name_t *names; /* each column's name and its JSON key text */
+	span_t *keys;           /* the last row's value texts, for its key */
 	/* what the schemas were built from, to notice a changed relation */
 	sl_pg_column_t *cols; /* names owned */
 } rel_entry_t;
@@ -42,18 +52,18 @@ struct sl_pg_event_builder {
 	char **topics;
 	size_t ntopics, captopics;
 	/* shared pieces, built once */
-	json_t *source_field;      /* source schema with "field" */
-	json_t *transaction_field; /* event.block schema with "field" */
-	json_t *version_str, *connector_str, *name_str, *db_str, *empty_str;
-	json_t *op_str[6]; /* c u d r t m */
-	/* The last source block and what it was built from: consecutive events
-	 * with the same source (every row of a snapshot batch) share one
-	 * object instead of allocating ~40 pieces each. */
-	json_t *source;
-	sl_pg_source_info_t source_info;      /* .snapshot points to source_snapshot */
-	char source_snapshot[8];              /* "false", "true", "first", "last" */
-	char *source_origin;                  /* .origin points here (or NULL) */
-	json_t *source_schema, *source_table; /* held, so their addresses stay unique */
+	json_t *source_field;        /* source schema with "field" */
+	json_t *transaction_field;   /* event.block schema with "field" */
+	sl_buf_t name_json, db_json; /* source.name and source.db as JSON text */
+	/* The last source block's text and what it was written from:
+	 * consecutive events with the same source (every row of a snapshot
+	 * batch) copy it. */
+	sl_buf_t source;
+	char *source_schema, *source_table; /* its table's names */
+	sl_pg_source_info_t source_info;    /* .snapshot points to source_snapshot */
+	char source_snapshot[32];           /* "false", "true", "first", "last", ... */
+	char *source_origin;                /* .origin points here (or NULL) */
+	sl_buf_t text, key_text;            /* the event being written */
 	const char *placeholder;
 	/* message events */
 	char *message_topic;
@@ -155,19 +165,15 @@ sl_pg_event_builder_t *sl_pg_event_builder_new(const sl_pg_event_config_t *cfg,
 					       const sl_pg_types_t *types)
 {
 	sl_pg_event_builder_t *b = sl_calloc(1, sizeof(*b));
-	static const char *const ops[] = {"c", "u", "d", "r", "t", "m"};
+	const char *name = cfg->topic_prefix ? cfg->topic_prefix : "";
+	const char *db = cfg->database ? cfg->database : "";
 
 	b->cfg = cfg;
 	b->types = types;
 	b->source_field = source_schema();
 	b->transaction_field = transaction_schema();
-	b->version_str = json_string(SL_PG_DEBEZIUM_VERSION);
-	b->connector_str = json_string("postgresql");
-	b->name_str = json_string(cfg->topic_prefix ? cfg->topic_prefix : "");
-	b->db_str = json_string(cfg->database ? cfg->database : "");
-	b->empty_str = json_string("");
-	for (size_t i = 0; i < SL_ARRAY_LEN(ops); i++)
-		b->op_str[i] = json_string(ops[i]);
+	sl_json_write_string(&b->name_json, name, strlen(name));
+	sl_json_write_string(&b->db_json, db, strlen(db));
 	b->placeholder =
 		cfg->unavailable_placeholder ? cfg->unavailable_placeholder : DEFAULT_PLACEHOLDER;
 	return b;
@@ -180,14 +186,19 @@ static void entry_free(rel_entry_t *e)
 	for (int i = 0; i < e->ncols; i++) {
 		sl_pgv_conv_clear(&e->convs[i]);
 		free(e->cols[i].name);
+		json_decref(e->col_schemas[i]);
+		sl_field_name_free(&e->names[i]);
 	}
 	free(e->convs);
 	free(e->cols);
+	free(e->col_schemas);
+	free(e->names);
+	free(e->keys);
 	free(e->label);
 	json_decref(e->key_schema);
 	json_decref(e->env_schema);
-	json_decref(e->schema_str);
-	json_decref(e->table_str);
+	free(e->rel_schema);
+	free(e->rel_table);
 	free(e);
 }
 
@@ -203,17 +214,14 @@ void sl_pg_event_builder_free(sl_pg_event_builder_t *b)
 	free(b->topics);
 	json_decref(b->source_field);
 	json_decref(b->transaction_field);
-	json_decref(b->version_str);
-	json_decref(b->connector_str);
-	json_decref(b->name_str);
-	json_decref(b->db_str);
-	json_decref(b->empty_str);
-	for (size_t i = 0; i < SL_ARRAY_LEN(b->op_str); i++)
-		json_decref(b->op_str[i]);
-	json_decref(b->source);
-	json_decref(b->source_schema);
-	json_decref(b->source_table);
+	sl_buf_free(&b->name_json);
+	sl_buf_free(&b->db_json);
+	sl_buf_free(&b->source);
+	sl_buf_free(&b->text);
+	sl_buf_free(&b->key_text);
 	free(b->source_origin);
+	free(b->source_schema);
+	free(b->source_table);
 	free(b->message_topic);
 	json_decref(b->message_key_schema);
 	json_decref(b->message_value_schema);
@@ -296,11 +304,14 @@ static rel_entry_t *entry_build(sl_pg_event_builder_t *b, const sl_pg_relation_t
 	e->oid = rel->oid;
 	e->topic = intern_topic(b, topic_name(b->cfg->topic_prefix, rel->schema, rel->table));
 	e->label = sl_asprintf("%s.%s", rel->schema, rel->table);
-	e->schema_str = json_string(rel->schema);
-	e->table_str = json_string(rel->table);
+	e->rel_schema = sl_strdup(rel->schema);
+	e->rel_table = sl_strdup(rel->table);
 	e->ncols = rel->ncols;
 	e->convs = sl_calloc((size_t)rel->ncols + 1, sizeof(*e->convs));
 	e->cols = sl_calloc((size_t)rel->ncols + 1, sizeof(*e->cols));
+	e->col_schemas = sl_calloc((size_t)rel->ncols + 1, sizeof(*e->col_schemas));
+	e->names = sl_calloc((size_t)rel->ncols + 1, sizeof(*e->names));
+	e->keys = sl_calloc((size_t)rel->ncols + 1, sizeof(*e->keys));
 	for (int i = 0; i < rel->ncols; i++) {
 		const sl_pg_column_t *c = &rel->cols[i];
 		json_t *s;
@@ -308,6 +319,8 @@ static rel_entry_t *entry_build(sl_pg_event_builder_t *b, const sl_pg_relation_t
 		e->cols[i].name = sl_strdup(c->name);
 		sl_pgv_resolve(b->types, b->cfg, c->type_oid, c->type_mod, c->optional,
 			       &e->convs[i], &s);
+		e->col_schemas[i] = json_incref(s);
+		sl_field_name_init(&e->names[i], c->name, strlen(c->name));
 		with_field(s, c->name);
 		if (c->key)
 			json_array_append(keys, s);
@@ -351,7 +364,9 @@ static rel_entry_t *entry_get(sl_pg_event_builder_t *b, const sl_pg_relation_t *
 	return b->rels[i];
 }
 
-/* ---- payloads ----------------------------------------------------------- */
+/* ---- payloads: JSON text written straight from the row ------------------
+ * An event's key and value are JSON_TEXT values: the text the JSON
+ * converter writes for them, made without a JSON tree. */
 
 static int value_error(const rel_entry_t *e, int col, const sl_pg_datum_t *dt, const char *why,
 		       char *errstr, size_t errstr_size)
@@ -366,154 +381,186 @@ static int value_error(const rel_entry_t *e, int col, const sl_pg_datum_t *dt, c
 /* The value a required column gets when pgoutput did not send it (the
  * non-key columns of a delete's old key tuple): the type's zero, as
  * Debezium fills such fields, so the record still matches its schema. */
-static json_t *required_fallback(const sl_pgv_conv_t *conv)
+static const char *required_fallback(const sl_pgv_conv_t *conv)
 {
 	switch (conv->kind) {
 	case SL_PGV_BOOL:
-		return json_false();
+		return "false";
 	case SL_PGV_FLOAT32:
 	case SL_PGV_FLOAT64:
 	case SL_PGV_NUM_DOUBLE:
-		return json_real(0.0);
+		return "0.0";
 	case SL_PGV_DECIMAL:
-		return json_string("AA=="); /* unscaled 0 */
+		return "\"AA==\""; /* unscaled 0 */
 	case SL_PGV_VSDECIMAL:
-		return json_pack("{s:i,s:s}", "scale", 0, "value", "AA==");
+		return "{\"scale\":0,\"value\":\"AA==\"}";
 	case SL_PGV_NUM_STRING:
 		/* Debezium's money in string mode: "0.00" */
-		return json_string(conv->text == SL_PGV_TEXT_MONEY ? "0.00" : "");
+		return conv->text == SL_PGV_TEXT_MONEY ? "\"0.00\"" : "\"\"";
 	case SL_PGV_STRING:
 	case SL_PGV_BYTES:
 	case SL_PGV_ZONED_TS:
 	case SL_PGV_ZONED_TIME:
-		return json_string("");
+		return "\"\"";
 	case SL_PGV_ARRAY:
-		return json_array();
+		return "[]";
 	case SL_PGV_POINT: /* Debezium's Point.createValue(0, 0) */
-		return json_pack("{s:f,s:f,s:s,s:n}", "x", 0.0, "y", 0.0, "wkb",
-				 "AQEAAAAAAAAAAAAAAAAAAAAAAAAA", "srid");
+		return "{\"x\":0.0,\"y\":0.0,\"wkb\":\"AQEAAAAAAAAAAAAAAAAAAAAAAAAA\",\"srid\":"
+		       "null}";
 	default:
-		return json_integer(0); /* ints, dates, times, timestamps */
+		return "0"; /* ints, dates, times, timestamps */
 	}
 }
 
-static json_t *column_value(sl_pg_event_builder_t *b, const rel_entry_t *e, int i,
-			    const sl_pg_tuple_t *t, const sl_pg_tuple_t *old, char *errstr,
-			    size_t errstr_size)
+static int write_column(sl_pg_event_builder_t *b, const rel_entry_t *e, int i,
+			const sl_pg_tuple_t *t, const sl_pg_tuple_t *old, sl_buf_t *out,
+			char *errstr, size_t errstr_size)
 {
 	const sl_pg_datum_t *dt = &t->cols[i];
-	json_t *v = NULL;
+	json_t *v;
 
 	switch (dt->kind) {
 	case SL_PG_NULL:
-		return e->cols[i].optional ? json_null() : required_fallback(&e->convs[i]);
+		sl_buf_append_str(out,
+				  e->cols[i].optional ? "null" : required_fallback(&e->convs[i]));
+		return 0;
 	case SL_PG_UNCHANGED_TOAST:
 		/* REPLICA IDENTITY FULL: the old row has the value */
 		if (old && old->cols[i].kind == SL_PG_TEXT)
-			return column_value(b, e, i, old, NULL, errstr, errstr_size);
+			return write_column(b, e, i, old, NULL, out, errstr, errstr_size);
 		v = sl_pgv_placeholder(&e->convs[i], b->placeholder);
-		return v ? v : json_null();
+		sl_json_write(out, v, e->col_schemas[i]);
+		json_decref(v);
+		return 0;
 	case SL_PG_TEXT:
-		if (sl_pgv_parse(&e->convs[i], dt->data, dt->len, &v, b->scratch,
-				 sizeof(b->scratch)) < 0) {
-			value_error(e, i, dt, b->scratch, errstr, errstr_size);
-			return NULL;
-		}
-		return v;
+		if (sl_pgv_write(&e->convs[i], e->col_schemas[i], dt->data, dt->len, out,
+				 b->scratch, sizeof(b->scratch)) < 0)
+			return value_error(e, i, dt, b->scratch, errstr, errstr_size);
+		return 0;
 	case SL_PG_BINARY:
 	default:
-		sl_seterr(errstr, errstr_size,
-			  "table %s, column %s: binary column values are not supported (use "
-			  "pgoutput without the binary option)",
-			  e->label, e->cols[i].name);
-		return NULL;
+		return sl_seterr(errstr, errstr_size,
+				 "table %s, column %s: binary column values are not supported (use "
+				 "pgoutput without the binary option)",
+				 e->label, e->cols[i].name);
 	}
 }
 
-/* The row struct payload of t; old (may be NULL) fills unchanged TOASTed
- * values. NULL with errstr on a value that does not parse. */
-static json_t *row_json(sl_pg_event_builder_t *b, const rel_entry_t *e, const sl_pg_tuple_t *t,
-			const sl_pg_tuple_t *old, char *errstr, size_t errstr_size)
+/* Appends the row struct payload of t; old (may be NULL) fills unchanged
+ * TOASTed values; keys (may be NULL) gets where each column's value is.
+ * -1 with errstr on a value that does not parse. */
+static int write_row(sl_pg_event_builder_t *b, const rel_entry_t *e, const sl_pg_tuple_t *t,
+		     const sl_pg_tuple_t *old, sl_buf_t *out, span_t *keys, char *errstr,
+		     size_t errstr_size)
 {
-	json_t *row = json_object();
-
-	if (t->ncols != e->ncols) {
-		json_decref(row);
-		sl_seterr(errstr, errstr_size, "table %s: tuple has %d columns, relation has %d",
-			  e->label, t->ncols, e->ncols);
-		return NULL;
-	}
+	if (t->ncols != e->ncols)
+		return sl_seterr(errstr, errstr_size,
+				 "table %s: tuple has %d columns, relation has %d", e->label,
+				 t->ncols, e->ncols);
 	if (old && old->ncols != e->ncols)
 		old = NULL;
 	for (int i = 0; i < e->ncols; i++) {
-		json_t *v = column_value(b, e, i, t, old, errstr, errstr_size);
-		if (!v) {
-			json_decref(row);
-			return NULL;
-		}
-		json_object_set_new_nocheck(row, e->cols[i].name, v);
+		sl_buf_append_char(out, i ? ',' : '{');
+		sl_buf_append(out, e->names[i].json, e->names[i].json_len);
+		size_t start = out->len;
+		if (write_column(b, e, i, t, old, out, errstr, errstr_size) < 0)
+			return -1;
+		if (keys)
+			keys[i] = (span_t){start, out->len};
 	}
-	return row;
+	sl_buf_append_char(out, '}');
+	return 0;
 }
 
-static json_t *key_json(const rel_entry_t *e, const json_t *row)
+/* The key struct's text: the key columns' values as the row has them. */
+static void write_key(const rel_entry_t *e, const sl_buf_t *row, const span_t *keys, sl_buf_t *out)
 {
-	json_t *key = json_object();
+	bool first = true;
 
-	for (int i = 0; i < e->ncols; i++)
-		if (e->cols[i].key)
-			json_object_set_nocheck(key, e->cols[i].name,
-						json_object_get(row, e->cols[i].name));
-	return key;
+	for (int i = 0; i < e->ncols; i++) {
+		if (!e->cols[i].key)
+			continue;
+		sl_buf_append_char(out, first ? '{' : ',');
+		first = false;
+		sl_buf_append(out, e->names[i].json, e->names[i].json_len);
+		sl_buf_append(out, row->data + keys[i].start, keys[i].end - keys[i].start);
+	}
+	sl_buf_append_char(out, '}');
 }
 
-static json_t *lsn_or_null(uint64_t lsn)
+static void put_int(sl_buf_t *out, const char *member, int64_t v)
 {
-	return lsn ? json_integer((json_int_t)lsn) : json_null();
+	sl_buf_append_str(out, member);
+	sl_pgv_put_int(out, v);
 }
 
-static json_t *source_json(sl_pg_event_builder_t *b, json_t *schema, json_t *table,
-			   const sl_pg_source_info_t *src)
+/* An LSN (below 2^63 in any real WAL) or null for none. */
+static void put_lsn(sl_buf_t *out, const char *member, uint64_t lsn)
 {
-	json_t *s = json_object();
-	int64_t us = src->ts_us ? src->ts_us : src->ts_ms * 1000;
-	char seq[64];
-
-	json_object_set_nocheck(s, "version", b->version_str);
-	json_object_set_nocheck(s, "connector", b->connector_str);
-	json_object_set_nocheck(s, "name", b->name_str);
-	json_object_set_new_nocheck(s, "ts_ms", json_integer(src->ts_ms));
-	json_object_set_new_nocheck(s, "snapshot",
-				    json_string(src->snapshot ? src->snapshot : "false"));
-	json_object_set_nocheck(s, "db", b->db_str);
-	if (src->last_commit_lsn)
-		snprintf(seq, sizeof(seq), "[\"%" PRIu64 "\",", src->last_commit_lsn);
+	sl_buf_append_str(out, member);
+	if (lsn)
+		sl_pgv_put_int(out, (int64_t)lsn);
 	else
-		snprintf(seq, sizeof(seq), "[null,");
-	size_t n = strlen(seq);
-	if (src->lsn)
-		snprintf(seq + n, sizeof(seq) - n, "\"%" PRIu64 "\"]", src->lsn);
-	else
-		snprintf(seq + n, sizeof(seq) - n, "null]");
-	json_object_set_new_nocheck(s, "sequence", json_string(seq));
-	json_object_set_new_nocheck(s, "ts_us", json_integer(us));
+		sl_buf_append_str(out, "null");
+}
+
+/* An LSN as a quoted string inside a JSON string (\"123\"), or null. */
+static void put_quoted_lsn(sl_buf_t *out, uint64_t lsn)
+{
+	if (!lsn) {
+		sl_buf_append_str(out, "null");
+		return;
+	}
+	sl_buf_append_str(out, "\\\"");
+	sl_pgv_put_uint(out, lsn, false);
+	sl_buf_append_str(out, "\\\"");
+}
+
+/* The source block of src for a table ("" for none) into out. */
+static void write_source(sl_pg_event_builder_t *b, const char *schema, const char *table,
+			 const sl_pg_source_info_t *src, sl_buf_t *out)
+{
+	int64_t us = src->ts_us ? src->ts_us : src->ts_ms * 1000, ns;
+
+	sl_buf_append_str(out, "{\"version\":\"" SL_PG_DEBEZIUM_VERSION
+			       "\",\"connector\":\"postgresql\",\"name\":");
+	sl_buf_append(out, b->name_json.data, b->name_json.len);
+	put_int(out, ",\"ts_ms\":", src->ts_ms);
+	sl_buf_append_str(out, SNAPSHOT_MEMBER);
+	sl_json_write_string(out, src->snapshot ? src->snapshot : "false",
+			     strlen(src->snapshot ? src->snapshot : "false"));
+	sl_buf_append_str(out, ",\"db\":");
+	sl_buf_append(out, b->db_json.data, b->db_json.len);
+	/* sequence: ["<last commit LSN>","<LSN>"], nulls for none */
+	sl_buf_append_str(out, ",\"sequence\":\"[");
+	put_quoted_lsn(out, src->last_commit_lsn);
+	sl_buf_append_char(out, ',');
+	put_quoted_lsn(out, src->lsn);
+	sl_buf_append_str(out, "]\"");
+	put_int(out, ",\"ts_us\":", us);
 	/* null past 2262, where nanoseconds leave 64 bits (a server clock gone
 	 * wrong: a commit time is the server's) */
-	int64_t ns;
-	json_object_set_new_nocheck(
-		s, "ts_ns", __builtin_mul_overflow(us, 1000, &ns) ? json_null() : json_integer(ns));
-	json_object_set_nocheck(s, "schema", schema);
-	json_object_set_nocheck(s, "table", table);
-	json_object_set_new_nocheck(s, "txId",
-				    src->txid >= 0 ? json_integer(src->txid) : json_null());
-	json_object_set_new_nocheck(s, "lsn", lsn_or_null(src->lsn));
-	json_object_set_new_nocheck(s, "xmin", json_null());
-	json_object_set_new_nocheck(s, "origin",
-				    src->origin ? json_string(src->origin) : json_null());
-	json_object_set_new_nocheck(s, "origin_lsn",
-				    src->origin ? json_integer((json_int_t)src->origin_lsn)
-						: json_null());
-	return s;
+	if (__builtin_mul_overflow(us, 1000, &ns))
+		sl_buf_append_str(out, ",\"ts_ns\":null");
+	else
+		put_int(out, ",\"ts_ns\":", ns);
+	sl_buf_append_str(out, ",\"schema\":");
+	sl_json_write_string(out, schema, strlen(schema));
+	sl_buf_append_str(out, ",\"table\":");
+	sl_json_write_string(out, table, strlen(table));
+	if (src->txid >= 0)
+		put_int(out, ",\"txId\":", src->txid);
+	else
+		sl_buf_append_str(out, ",\"txId\":null");
+	put_lsn(out, ",\"lsn\":", src->lsn);
+	sl_buf_append_str(out, ",\"xmin\":null,\"origin\":");
+	if (src->origin) {
+		sl_json_write_string(out, src->origin, strlen(src->origin));
+		put_int(out, ",\"origin_lsn\":", (int64_t)src->origin_lsn);
+	} else {
+		sl_buf_append_str(out, "null,\"origin_lsn\":null");
+	}
+	sl_buf_append_char(out, '}');
 }
 
 static bool same_origin(const char *a, const char *b)
@@ -529,17 +576,18 @@ static bool same_source(const sl_pg_source_info_t *a, const sl_pg_source_info_t 
 	       !strcmp(a->snapshot ? a->snapshot : "false", b->snapshot ? b->snapshot : "false");
 }
 
-/* The source block of src: the previous one again when nothing differs
- * (a new reference either way). */
-static json_t *shared_source(sl_pg_event_builder_t *b, json_t *schema, json_t *table,
-			     const sl_pg_source_info_t *src)
+/* Appends the source block of src for e's table (NULL: none): the text
+ * of the previous event again when nothing differs (every row of a
+ * snapshot batch). */
+static void put_source(sl_pg_event_builder_t *b, const rel_entry_t *e,
+		       const sl_pg_source_info_t *src, sl_buf_t *out)
 {
-	if (!b->source || b->source_schema != schema || b->source_table != table ||
+	const char *schema = e ? e->rel_schema : "", *table = e ? e->rel_table : "";
+
+	if (!b->source.len || strcmp(b->source_schema, schema) || strcmp(b->source_table, table) ||
 	    !same_source(&b->source_info, src)) {
-		json_decref(b->source);
-		json_decref(b->source_schema);
-		json_decref(b->source_table);
-		b->source = source_json(b, schema, table, src);
+		sl_buf_reset(&b->source);
+		write_source(b, schema, table, src, &b->source);
 		b->source_info = *src;
 		snprintf(b->source_snapshot, sizeof(b->source_snapshot), "%s",
 			 src->snapshot ? src->snapshot : "false");
@@ -548,42 +596,63 @@ static json_t *shared_source(sl_pg_event_builder_t *b, json_t *schema, json_t *t
 		free(b->source_origin);
 		b->source_origin = src->origin ? sl_strdup(src->origin) : NULL;
 		b->source_info.origin = b->source_origin;
-		b->source_schema = json_incref(schema);
-		b->source_table = json_incref(table);
+		free(b->source_schema);
+		free(b->source_table);
+		b->source_schema = sl_strdup(schema);
+		b->source_table = sl_strdup(table);
 	}
-	return json_incref(b->source);
+	sl_buf_append(out, b->source.data, b->source.len);
 }
 
-static json_t *op_json(sl_pg_event_builder_t *b, char op)
-{
-	const char *ops = "cudrtm";
-	const char *p = strchr(ops, op);
-	return json_incref(b->op_str[p - ops]);
-}
-
-static void put_times(json_t *env)
+static void put_times(sl_buf_t *out)
 {
 	int64_t ns;
 
 	now_ns(&ns);
-	json_object_set_new_nocheck(env, "ts_ms", json_integer(ns / 1000000));
-	json_object_set_new_nocheck(env, "ts_us", json_integer(ns / 1000));
-	json_object_set_new_nocheck(env, "ts_ns", json_integer(ns));
+	put_int(out, ",\"ts_ms\":", ns / 1000000);
+	put_int(out, ",\"ts_us\":", ns / 1000);
+	put_int(out, ",\"ts_ns\":", ns);
 }
 
-static json_t *envelope(sl_pg_event_builder_t *b, const rel_entry_t *e, json_t *before,
-			json_t *after, char op, const sl_pg_source_info_t *src)
+/* A copy of buf's text as a JSON_TEXT value of schema (a new reference). */
+static void set_text(sl_value_t *v, const sl_buf_t *buf, json_t *schema)
 {
-	json_t *env = json_object();
+	char *text = sl_malloc(buf->len + 1);
 
-	json_object_set_new_nocheck(env, "before", before ? before : json_null());
-	json_object_set_new_nocheck(env, "after", after ? after : json_null());
-	json_object_set_new_nocheck(env, "source",
-				    shared_source(b, e->schema_str, e->table_str, src));
-	json_object_set_new_nocheck(env, "transaction", json_null());
-	json_object_set_new_nocheck(env, "op", op_json(b, op));
-	put_times(env);
-	return env;
+	memcpy(text, buf->data, buf->len + 1);
+	sl_value_take_json_text(v, text, buf->len, json_incref(schema));
+}
+
+/* The envelope of a change (before and after may be NULL) into b->text,
+ * the key struct's text into b->key_text (empty for none). */
+static int write_envelope(sl_pg_event_builder_t *b, rel_entry_t *e, char op,
+			  const sl_pg_tuple_t *before, const sl_pg_tuple_t *after,
+			  const sl_pg_source_info_t *src, char *errstr, size_t errstr_size)
+{
+	sl_buf_t *out = &b->text;
+	const sl_pg_tuple_t *keysrc = after ? after : before;
+
+	sl_buf_reset(out);
+	sl_buf_reset(&b->key_text);
+	sl_buf_append_str(out, "{\"before\":");
+	if (before ? write_row(b, e, before, NULL, out, keysrc == before ? e->keys : NULL, errstr,
+			       errstr_size) < 0
+		   : (sl_buf_append_str(out, "null"), 0))
+		return -1;
+	sl_buf_append_str(out, ",\"after\":");
+	if (after ? write_row(b, e, after, before, out, e->keys, errstr, errstr_size) < 0
+		  : (sl_buf_append_str(out, "null"), 0))
+		return -1;
+	if (e->key_schema && keysrc)
+		write_key(e, out, e->keys, &b->key_text);
+	sl_buf_append_str(out, ",\"source\":");
+	put_source(b, e, src, out);
+	sl_buf_append_str(out, ",\"transaction\":null,\"op\":\"");
+	sl_buf_append_char(out, op);
+	sl_buf_append_char(out, '"');
+	put_times(out);
+	sl_buf_append_char(out, '}');
+	return 0;
 }
 
 int sl_pg_event_build(sl_pg_event_builder_t *b, const sl_pg_relation_t *rel, char op,
@@ -591,24 +660,17 @@ int sl_pg_event_build(sl_pg_event_builder_t *b, const sl_pg_relation_t *rel, cha
 		      const sl_pg_source_info_t *src, sl_value_t *key, sl_value_t *value,
 		      const char **topic, char *errstr, size_t errstr_size)
 {
-	json_t *bj = NULL, *aj = NULL;
-
 	if (!op || !strchr("cudr", op))
 		return sl_seterr(errstr, errstr_size, "event op '%c' is not c, u, d or r",
 				 op ? op : '?');
 	rel_entry_t *e = entry_get(b, rel);
-	if (before && !(bj = row_json(b, e, before, NULL, errstr, errstr_size)))
+	if (write_envelope(b, e, op, before, after, src, errstr, errstr_size) < 0)
 		return -1;
-	if (after && !(aj = row_json(b, e, after, before, errstr, errstr_size))) {
-		json_decref(bj);
-		return -1;
-	}
-	json_t *keysrc = aj ? aj : bj;
-	if (e->key_schema && keysrc)
-		sl_value_set_json(key, key_json(e, keysrc), json_incref(e->key_schema));
+	if (b->key_text.len)
+		set_text(key, &b->key_text, e->key_schema);
 	else
 		sl_value_clear(key);
-	sl_value_set_json(value, envelope(b, e, bj, aj, op, src), json_incref(e->env_schema));
+	set_text(value, &b->text, e->env_schema);
 	*topic = e->topic;
 	return 0;
 }
@@ -619,10 +681,57 @@ int sl_pg_event_build_truncate(sl_pg_event_builder_t *b, const sl_pg_relation_t 
 {
 	rel_entry_t *e = entry_get(b, rel);
 
+	if (write_envelope(b, e, 't', NULL, NULL, src, errstr, errstr_size) < 0)
+		return -1;
 	sl_value_clear(key);
-	sl_value_set_json(value, envelope(b, e, NULL, NULL, 't', src), json_incref(e->env_schema));
+	set_text(value, &b->text, e->env_schema);
 	*topic = e->topic;
 	return 0;
+}
+
+/* The last `,"snapshot":"` of an event's text is its source block's: the
+ * rows come before it (where a column may have that name) and nothing
+ * after it has one; no JSON string's content can hold it, as every '"' in
+ * one is escaped. */
+static const char *snapshot_member(const sl_value_t *v)
+{
+	size_t n = strlen(SNAPSHOT_MEMBER);
+
+	if (v->kind != SL_VALUE_JSON_TEXT || v->len < n)
+		return NULL;
+	for (const char *p = v->data + v->len - n; p >= v->data; p--)
+		if (!memcmp(p, SNAPSHOT_MEMBER, n))
+			return p + n;
+	return NULL;
+}
+
+bool sl_pg_event_snapshot_marker(const sl_value_t *value, char *out, size_t size)
+{
+	const char *m = snapshot_member(value);
+	const char *end = m ? memchr(m + 1, '"', value->len - (size_t)(m + 1 - value->data)) : NULL;
+
+	if (!end || (size_t)(end - m - 1) >= size)
+		return false;
+	memcpy(out, m + 1, (size_t)(end - m - 1));
+	out[end - m - 1] = '\0';
+	return true;
+}
+
+bool sl_pg_event_set_snapshot_marker(sl_value_t *value, const char *marker)
+{
+	const char *m = snapshot_member(value);
+	const char *end = m ? memchr(m + 1, '"', value->len - (size_t)(m + 1 - value->data)) : NULL;
+	sl_buf_t text = {0};
+
+	if (!end)
+		return false;
+	sl_buf_append(&text, value->data, (size_t)(m - value->data));
+	sl_json_write_string(&text, marker, strlen(marker));
+	sl_buf_append(&text, end + 1, value->len - (size_t)(end + 1 - value->data));
+	json_t *schema = value->schema ? json_incref(value->schema) : NULL;
+	size_t len = text.len;
+	sl_value_take_json_text(value, sl_buf_steal(&text), len, schema);
+	return true;
 }
 
 /* ---- logical decoding messages ------------------------------------------ */
@@ -654,7 +763,7 @@ int sl_pg_event_build_message(sl_pg_event_builder_t *b, const sl_pg_msg_t *msg,
 			      const char **topic, char *errstr, size_t errstr_size)
 {
 	const char *prefix = msg->prefix ? msg->prefix : "";
-	json_t *v = json_object(), *m = json_object();
+	sl_buf_t *out = &b->text;
 	int64_t ns;
 
 	if (msg->type != 'M')
@@ -662,20 +771,23 @@ int sl_pg_event_build_message(sl_pg_event_builder_t *b, const sl_pg_msg_t *msg,
 				 msg->type);
 	if (!b->message_key_schema)
 		message_schemas(b);
-	char *b64 = sl_base64_encode(msg->content ? msg->content : "", msg->content_len);
-	json_object_set_new(m, "prefix", json_stringn_nocheck(prefix, strlen(prefix)));
-	json_object_set_new(m, "content", json_string(b64));
-	free(b64);
 	now_ns(&ns);
-	json_object_set_new(v, "op", op_json(b, 'm'));
-	json_object_set_new(v, "ts_ms", json_integer(ns / 1000000));
-	json_object_set_new(v, "source", source_json(b, b->empty_str, b->empty_str, src));
-	json_object_set_new(v, "transaction", json_null());
-	json_object_set_new(v, "message", m);
-	json_t *kj = json_object();
-	json_object_set_new(kj, "prefix", json_stringn_nocheck(prefix, strlen(prefix)));
-	sl_value_set_json(key, kj, json_incref(b->message_key_schema));
-	sl_value_set_json(value, v, json_incref(b->message_value_schema));
+	sl_buf_reset(out);
+	sl_buf_append_str(out, "{\"op\":\"m\"");
+	put_int(out, ",\"ts_ms\":", ns / 1000000);
+	sl_buf_append_str(out, ",\"source\":");
+	put_source(b, NULL, src, out);
+	sl_buf_append_str(out, ",\"transaction\":null,\"message\":{\"prefix\":");
+	sl_json_write_string(out, prefix, strlen(prefix));
+	sl_buf_append_str(out, ",\"content\":\"");
+	sl_base64_append(out, msg->content ? msg->content : "", msg->content_len);
+	sl_buf_append_str(out, "\"}}");
+	set_text(value, out, b->message_value_schema);
+	sl_buf_reset(&b->key_text);
+	sl_buf_append_str(&b->key_text, "{\"prefix\":");
+	sl_json_write_string(&b->key_text, prefix, strlen(prefix));
+	sl_buf_append_char(&b->key_text, '}');
+	set_text(key, &b->key_text, b->message_key_schema);
 	*topic = b->message_topic;
 	return 0;
 }

@@ -85,14 +85,14 @@ void sl_pg_event_builder_invalidate(sl_pg_event_builder_t *b, uint32_t rel_oid);
 
 /* Builds one change event; op is 'c', 'u', 'd' or 'r' (snapshot read).
  * before/after may be NULL (before is the old tuple: key columns only
- * unless REPLICA IDENTITY FULL, as Debezium reports it). Sets key (a JSON
+ * unless REPLICA IDENTITY FULL, as Debezium reports it). Sets key (the
  * struct of the key columns with schema "<prefix>.<schema>.<table>.Key", or
  * SL_VALUE_NULL for a table without key columns), value (the envelope with
  * schema "<prefix>.<schema>.<table>.Envelope") and *topic (owned by the
- * builder, valid until it is freed). key and value must be cleared values.
- * Returns 0, or -1 with errstr naming table, column and value when a value
- * does not parse as its type. Events built from the same source info share
- * their "source" block: copy it before changing it. */
+ * builder, valid until it is freed). key and value must be cleared values;
+ * both are JSON_TEXT, written straight from the row's text. Returns 0, or
+ * -1 with errstr naming table, column and value when a value does not
+ * parse as its type. */
 int sl_pg_event_build(sl_pg_event_builder_t *b, const sl_pg_relation_t *rel, char op,
 		      const sl_pg_tuple_t *before, const sl_pg_tuple_t *after,
 		      const sl_pg_source_info_t *src, sl_value_t *key, sl_value_t *value,
@@ -102,6 +102,14 @@ int sl_pg_event_build(sl_pg_event_builder_t *b, const sl_pg_relation_t *rel, cha
 int sl_pg_event_build_truncate(sl_pg_event_builder_t *b, const sl_pg_relation_t *rel,
 			       const sl_pg_source_info_t *src, sl_value_t *key, sl_value_t *value,
 			       const char **topic, char *errstr, size_t errstr_size);
+
+/* source.snapshot of an event's value (Debezium's "true", "first", "last",
+ * ...) into out; false when value is not an event or the marker does not
+ * fit in size bytes. */
+bool sl_pg_event_snapshot_marker(const sl_value_t *value, char *out, size_t size);
+/* Sets source.snapshot of an event's value to marker; false when value is
+ * not an event. */
+bool sl_pg_event_set_snapshot_marker(sl_value_t *value, const char *marker);
 
 /* A logical decoding message event (op "m", topic "<prefix>.message"),
  * as Debezium emits for pg_logical_emit_message. */

@@ -4,6 +4,7 @@
 #define SL_PG_EVENT_PRIV_H
 
 #include "pg_event.h"
+#include "sluice/buf.h"
 
 typedef enum sl_pgv_kind {
 	SL_PGV_BOOL,
@@ -58,6 +59,16 @@ void sl_pgv_conv_clear(sl_pgv_conv_t *conv);
  * 0, or -1 with errstr saying what the text is not. */
 int sl_pgv_parse(const sl_pgv_conv_t *conv, const char *text, size_t len, json_t **out,
 		 char *errstr, size_t errstr_size);
+
+/* Appends the payload of len bytes of text output form to out as the
+ * JSON converter writes it (schema: the column's, which float32 values
+ * are written by). Returns 0, or -1 with errstr as sl_pgv_parse. */
+int sl_pgv_write(const sl_pgv_conv_t *conv, const json_t *schema, const char *text, size_t len,
+		 sl_buf_t *out, char *errstr, size_t errstr_size);
+
+/* Append v in decimal (u with a '-' when neg). */
+void sl_pgv_put_int(sl_buf_t *out, int64_t v);
+void sl_pgv_put_uint(sl_buf_t *out, uint64_t u, bool neg);
 
 /* The placeholder payload for an unchanged TOASTed value of conv, or NULL
  * when the type has none (the column is then null). */

@@ -837,19 +837,20 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-static int parse_date(const char *s, size_t len, json_t **out)
+/* date text -> days since the epoch (infinity as PgJDBC gives it). */
+static int date_days(const char *s, size_t len, int64_t *days)
 {
 	scan_t sc = {s, len, 0};
 	int64_t y;
 	int m, d;
 
 	if (text_is(s, len, "infinity") || text_is(s, len, "-infinity")) {
-		*out = json_integer(s[0] == '-' ? INT32_MIN : INT32_MAX);
+		*days = s[0] == '-' ? INT32_MIN : INT32_MAX;
 		return 0;
 	}
 	if (!scan_date(&sc, &y, &m, &d) || !scan_era(&sc, &y) || !date_valid(y, m, d))
 		return -1;
-	*out = json_integer(sl_pgv_days_from_civil(y, m, d));
+	*days = sl_pgv_days_from_civil(y, m, d);
 	return 0;
 }
 
@@ -876,7 +877,8 @@ static int scan_timestamp(const char *s, size_t len, bool zoned, int64_t *us)
 	return 0;
 }
 
-static int parse_timestamp(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+/* timestamp text -> the payload's number (micro- or milliseconds). */
+static int timestamp_value(const sl_pgv_conv_t *c, const char *s, size_t len, int64_t *v)
 {
 	int64_t us;
 	int rc = scan_timestamp(s, len, false, &us);
@@ -884,20 +886,29 @@ static int parse_timestamp(const sl_pgv_conv_t *c, const char *s, size_t len, js
 	if (rc == -1)
 		return -1;
 	if (rc != 0)
-		*out = json_integer(rc == 1 ? TS_POS_INFINITY : TS_NEG_INFINITY);
+		*v = rc == 1 ? TS_POS_INFINITY : TS_NEG_INFINITY;
 	else
-		*out = json_integer(c->kind == SL_PGV_TS_MS ? floor_div(us, 1000) : us);
+		*v = c->kind == SL_PGV_TS_MS ? floor_div(us, 1000) : us;
 	return 0;
 }
 
 /* Appends .fraction of us (0..999999) as Java's ISO formatters do: width
  * digits, or as few as needed (none for 0) when width is -1. */
+/* Writes the n low decimal digits of v (>= 0), zero-padded. */
+static void put_digits(char *p, int64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 static size_t put_fraction(char *p, int64_t frac_us, int width)
 {
-	char digits[24]; /* room for any int64; frac_us is 0..999999 */
+	char digits[6];
 	int n = width;
 
-	snprintf(digits, sizeof(digits), "%06" PRId64, frac_us);
+	put_digits(digits, frac_us, 6);
 	if (n < 0) {
 		n = 6;
 		while (n > 0 && digits[n - 1] == '0')
@@ -912,25 +923,28 @@ static size_t put_fraction(char *p, int64_t frac_us, int width)
 
 static size_t put_time(char *p, int64_t us, int width)
 {
-	int64_t secs = us / 1000000;
-	size_t n = (size_t)sprintf(p, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
-				   (int)(secs % 60));
-	return n + put_fraction(p + n, us % 1000000, width);
+	int64_t secs = us / 1000000; /* 0 to 24:00:00 (scan_time) */
+
+	put_digits(p, secs / 3600, 2);
+	p[2] = ':';
+	put_digits(p + 3, secs / 60 % 60, 2);
+	p[5] = ':';
+	put_digits(p + 6, secs % 60, 2);
+	return 8 + put_fraction(p + 8, us % 1000000, width);
 }
 
-static int parse_zoned_timestamp(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+/* timestamptz text -> its ISO-8601 text in UTC in buf (64 bytes);
+ * returns the length, -1 for junk. */
+static int zoned_timestamp_text(const sl_pgv_conv_t *c, const char *s, size_t len, char *buf)
 {
-	char buf[64];
 	int64_t us, y;
 	int m, d;
 	int rc = scan_timestamp(s, len, true, &us);
 
 	if (rc == -1)
 		return -1;
-	if (rc != 0) {
-		*out = json_string(rc == 1 ? "infinity" : "-infinity");
-		return 0;
-	}
+	if (rc != 0)
+		return sprintf(buf, "%s", rc == 1 ? "infinity" : "-infinity");
 	int64_t days = floor_div(us, US_PER_DAY);
 	civil_from_days(days, &y, &m, &d);
 	size_t n;
@@ -938,13 +952,19 @@ static int parse_zoned_timestamp(const sl_pgv_conv_t *c, const char *s, size_t l
 		n = (size_t)sprintf(buf, "+%" PRId64, y);
 	else if (y < 0)
 		n = (size_t)sprintf(buf, "-%04" PRId64, -y);
-	else
-		n = (size_t)sprintf(buf, "%04" PRId64, y);
-	n += (size_t)sprintf(buf + n, "-%02d-%02dT", m, d);
+	else {
+		put_digits(buf, y, 4);
+		n = 4;
+	}
+	buf[n] = '-';
+	put_digits(buf + n + 1, m, 2);
+	buf[n + 3] = '-';
+	put_digits(buf + n + 4, d, 2);
+	buf[n + 6] = 'T';
+	n += 7;
 	n += put_time(buf + n, us - days * US_PER_DAY, c->width);
 	buf[n++] = 'Z';
-	*out = json_stringn(buf, n);
-	return 0;
+	return (int)n;
 }
 
 static int parse_time(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
@@ -1157,16 +1177,32 @@ static int parse_bool(const char *s, size_t len, json_t **out)
 	return 0;
 }
 
-static int parse_integer(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
+static int integer_value(const sl_pgv_conv_t *c, const char *s, size_t len, int64_t *v)
 {
-	int64_t v, max = c->kind == SL_PGV_INT16   ? INT16_MAX
-			 : c->kind == SL_PGV_INT32 ? INT32_MAX
-						   : INT64_MAX;
+	int64_t max = c->kind == SL_PGV_INT16   ? INT16_MAX
+		      : c->kind == SL_PGV_INT32 ? INT32_MAX
+						: INT64_MAX;
 
-	if (parse_int(s, len, -max - 1, max, &v) < 0)
-		return -1;
-	*out = json_integer(v);
-	return 0;
+	return parse_int(s, len, -max - 1, max, v);
+}
+
+/* The scalars whose payload is a number: kinds integer_value, date_days
+ * and timestamp_value read. -1 for junk, 1 for a kind that is not one. */
+static int number_value(const sl_pgv_conv_t *c, const char *s, size_t len, int64_t *v)
+{
+	switch (c->kind) {
+	case SL_PGV_INT16:
+	case SL_PGV_INT32:
+	case SL_PGV_INT64:
+		return integer_value(c, s, len, v);
+	case SL_PGV_DATE:
+		return date_days(s, len, v);
+	case SL_PGV_TS_US:
+	case SL_PGV_TS_MS:
+		return timestamp_value(c, s, len, v);
+	default:
+		return 1;
+	}
 }
 
 static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_t **out)
@@ -1181,7 +1217,15 @@ static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_
 	case SL_PGV_INT16:
 	case SL_PGV_INT32:
 	case SL_PGV_INT64:
-		return parse_integer(c, s, len, out);
+	case SL_PGV_DATE:
+	case SL_PGV_TS_US:
+	case SL_PGV_TS_MS: {
+		int64_t v;
+		if (number_value(c, s, len, &v) != 0)
+			return -1;
+		*out = json_integer(v);
+		return 0;
+	}
 	case SL_PGV_FLOAT32:
 	case SL_PGV_FLOAT64:
 		return parse_double(s, len, out) < 0 ? -1 : 0;
@@ -1193,17 +1237,18 @@ static int parse_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, json_
 		return parse_numeric_other(c, s, len, out);
 	case SL_PGV_BYTES:
 		return parse_bytea(s, len, out);
-	case SL_PGV_DATE:
-		return parse_date(s, len, out);
 	case SL_PGV_TIME_US:
 	case SL_PGV_TIME_MS:
 	case SL_PGV_ZONED_TIME:
 		return parse_time(c, s, len, out);
-	case SL_PGV_TS_US:
-	case SL_PGV_TS_MS:
-		return parse_timestamp(c, s, len, out);
-	case SL_PGV_ZONED_TS:
-		return parse_zoned_timestamp(c, s, len, out);
+	case SL_PGV_ZONED_TS: {
+		char buf[64];
+		int n = zoned_timestamp_text(c, s, len, buf);
+		if (n < 0)
+			return -1;
+		*out = json_stringn(buf, (size_t)n);
+		return 0;
+	}
 	case SL_PGV_INTERVAL:
 		return parse_interval(s, len, out);
 	case SL_PGV_POINT:
@@ -1224,6 +1269,126 @@ int sl_pgv_parse(const sl_pgv_conv_t *conv, const char *text, size_t len, json_t
 		return parse_array(conv, text, len, out, errstr, errstr_size);
 	if (parse_scalar(conv, text, len, out) < 0)
 		return sl_seterr(errstr, errstr_size, "not a valid %s", conv->type_name);
+	return 0;
+}
+
+void sl_pgv_put_uint(sl_buf_t *out, uint64_t u, bool neg)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		*--p = '-';
+	sl_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void sl_pgv_put_int(sl_buf_t *out, int64_t v)
+{
+	sl_pgv_put_uint(out, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
+}
+
+/* A Decimal of up to 18 digits at its scale, as parse_decimal gives it
+ * (the base64 of BigInteger.toByteArray of the unscaled value) without
+ * building a string: 0, -1 for junk, 1 for a longer one. */
+static int write_decimal(const sl_pgv_conv_t *c, const char *s, size_t len, sl_buf_t *out)
+{
+	uint64_t u = 0;
+	int frac, digits = 0;
+	bool neg = len && s[0] == '-';
+
+	if (numeric_special(s, len)) {
+		sl_buf_append_str(out, "null"); /* precise mode has no NaN: Debezium's null */
+		return 0;
+	}
+	if (!numeric_text(s, len, &frac))
+		return -1;
+	if (frac > c->scale)
+		return -1;
+	for (size_t i = neg; i < len; i++) {
+		if (s[i] == '.' || (!u && s[i] == '0'))
+			continue;
+		if (++digits > 18)
+			return 1;
+		u = u * 10 + (uint64_t)(s[i] - '0');
+	}
+	for (int pad = c->scale - frac; pad > 0 && u; pad--) {
+		if (++digits > 18)
+			return 1;
+		u *= 10;
+	}
+	int64_t v = neg ? -(int64_t)u : (int64_t)u;
+	unsigned char be[8];
+	int first = 0;
+	for (int i = 0; i < 8; i++)
+		be[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
+	/* the fewest bytes that keep the sign, as BigInteger.toByteArray */
+	while (first < 7 && ((be[first] == 0x00 && !(be[first + 1] & 0x80)) ||
+			     (be[first] == 0xFF && (be[first + 1] & 0x80))))
+		first++;
+	sl_buf_append_char(out, '"');
+	sl_base64_append(out, be + first, (size_t)(8 - first));
+	sl_buf_append_char(out, '"');
+	return 0;
+}
+
+/* The common scalars written straight from their text: 0, -1 for junk,
+ * 1 for one this does not write. */
+static int write_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, sl_buf_t *out)
+{
+	char buf[64];
+	int64_t v;
+	int n;
+
+	if (c->text != SL_PGV_TEXT_NATIVE)
+		return 1;
+	switch (c->kind) {
+	case SL_PGV_BOOL:
+		if (len != 1 || (s[0] != 't' && s[0] != 'f'))
+			return -1;
+		sl_buf_append_str(out, s[0] == 't' ? "true" : "false");
+		return 0;
+	case SL_PGV_INT16:
+	case SL_PGV_INT32:
+	case SL_PGV_INT64:
+	case SL_PGV_DATE:
+	case SL_PGV_TS_US:
+	case SL_PGV_TS_MS:
+		if (number_value(c, s, len, &v) != 0)
+			return -1;
+		sl_pgv_put_int(out, v);
+		return 0;
+	case SL_PGV_DECIMAL:
+		return write_decimal(c, s, len, out);
+	case SL_PGV_STRING:
+		sl_json_write_string(out, s, len);
+		return 0;
+	case SL_PGV_ZONED_TS:
+		if ((n = zoned_timestamp_text(c, s, len, buf)) < 0)
+			return -1;
+		sl_json_write_string(out, buf, (size_t)n);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int sl_pgv_write(const sl_pgv_conv_t *conv, const json_t *schema, const char *text, size_t len,
+		 sl_buf_t *out, char *errstr, size_t errstr_size)
+{
+	json_t *j;
+	int rc = write_scalar(conv, text, len, out);
+
+	if (rc < 0)
+		return sl_seterr(errstr, errstr_size, "not a valid %s", conv->type_name);
+	if (rc == 0)
+		return 0;
+	if (sl_pgv_parse(conv, text, len, &j, errstr, errstr_size) < 0)
+		return -1;
+	sl_json_write(out, j, schema);
+	json_decref(j);
 	return 0;
 }
 

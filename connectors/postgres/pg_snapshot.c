@@ -399,30 +399,22 @@ static sl_rc_t fetch_batch(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapsho
 }
 
 /* Sets source.snapshot of the batch's last record (the last row read so
- * far: the previous poll's is held back into this batch) to marker. Its
- * source block is shared with the batch's other records
- * (sl_pg_event_build), so it gets a copy of its own. A table's last row
- * that is also the snapshot's first stays "first", as in Debezium. */
+ * far: the previous poll's is held back into this batch) to marker. A
+ * table's last row that is also the snapshot's first stays "first", as in
+ * Debezium. */
 static sl_record_t *mark_record(sl_batch_t *batch, const char *marker)
 {
 	sl_record_t *rec;
-	json_t *source;
-	const char *was;
+	char was[32];
 
 	if (!batch->count)
 		return NULL;
 	rec = &batch->records[batch->count - 1];
-	source = rec->value.kind == SL_VALUE_JSON && rec->value.json
-			 ? json_object_get(rec->value.json, "source")
-			 : NULL;
-	if (!source)
+	if (!sl_pg_event_snapshot_marker(&rec->value, was, sizeof(was)))
 		return rec;
-	was = json_string_value(json_object_get(source, "snapshot"));
-	if (strcmp(marker, "last") && was && !strcmp(was, "first"))
+	if (strcmp(marker, "last") && !strcmp(was, "first"))
 		return rec;
-	source = json_copy(source);
-	json_object_set_new(source, "snapshot", json_string(marker));
-	json_object_set_new(rec->value.json, "source", source);
+	sl_pg_event_set_snapshot_marker(&rec->value, marker);
 	return rec;
 }
 

@@ -135,13 +135,13 @@ static void add_tombstone(sl_pg_source_t *st, sl_batch_t *batch)
 	const sl_record_t *del;
 	sl_record_t *t;
 
-	if (batch->records[di].key.kind != SL_VALUE_JSON || !batch->records[di].key.json)
+	if (batch->records[di].key.kind != SL_VALUE_JSON_TEXT)
 		return;
 	t = sl_batch_add(batch); /* may move the records */
 	del = &batch->records[di];
 	sl_record_set_topic(t, del->topic);
-	sl_value_set_json(&t->key, json_incref(del->key.json),
-			  del->key.schema ? json_incref(del->key.schema) : NULL);
+	sl_value_take_json_text(&t->key, sl_strndup(del->key.data, del->key.len), del->key.len,
+				del->key.schema ? json_incref(del->key.schema) : NULL);
 	t->source_partition = json_incref(st->partition);
 	st->txn_records++;
 }

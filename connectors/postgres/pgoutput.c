@@ -287,6 +287,9 @@ static int decode_columns(reader_t *r, sl_pg_relation_t *rel)
 		    rd_u32(r, "column type oid", &c->type_oid) < 0 ||
 		    rd_u32(r, "column type modifier", &mod) < 0)
 			return -1;
+		for (int k = 0; k < i; k++) /* PostgreSQL has no such table */
+			if (!strcmp(rel->cols[k].name, name))
+				return bad(r, "column name \"%.64s\" appears twice", name);
 		c->name = sl_strdup(name);
 		c->type_mod = (int32_t)mod;
 		c->key = flags & 1;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "convert_priv.h"
 #include "sluice/data.h"
 #include "sluice/options.h"
 #include "sluice/util.h"
@@ -431,11 +432,35 @@ static sl_tx_result_t apply_row(unwrap_t *u, sl_record_t *r, json_t *env, json_t
 	return SL_TX_KEEP;
 }
 
+/* A change event written as JSON text (postgres-source's) with a row
+ * after the change, and nothing to add, rewrite or route by: its after
+ * row's text as it is, under the row's schema. False for anything else,
+ * which takes the tree path. */
+static bool row_text_as_is(unwrap_t *u, sl_record_t *r)
+{
+	sl_value_t *v = &r->value;
+	size_t start, end;
+	json_t *after_f;
+
+	if (v->kind != SL_VALUE_JSON_TEXT || u->nfields || u->nheaders || u->route_by_field ||
+	    u->mode == MODE_REWRITE || u->mode == MODE_REWRITE_WITH_TOMBSTONE || !v->schema ||
+	    !sl_txs_is_envelope_schema(v->schema) ||
+	    !(after_f = schema_field(v->schema, "after")) ||
+	    !sl_json_text_member(v->data, v->len, "after", &start, &end) || v->data[start] != '{')
+		return false;
+	json_t *schema = json_incref(out_schema_get(u, after_f, v->schema, false));
+	sl_value_take_json_text(v, sl_strndup(v->data + start, end - start), end - start, schema);
+	return true;
+}
+
 static sl_tx_result_t unwrap_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, char *err,
 				   size_t err_size)
 {
 	unwrap_t *u = state;
 
+	if (row_text_as_is(u, r))
+		return SL_TX_KEEP;
+	sl_value_materialize(&r->value); /* FIELDS, other JSON text */
 	if (sl_txs_is_null(&r->value)) {
 		if (u->mode != MODE_REWRITE_WITH_TOMBSTONE)
 			return SL_TX_DROP;
@@ -591,6 +616,7 @@ const sl_transform_def_t sl_tx_extract_new_record_state = {
 	.name = "ExtractNewRecordState",
 	.classes = unwrap_classes,
 	.variants = false,
+	.takes_fields = true, /* reads the value only, JSON text as it is when it can */
 	.options = unwrap_options,
 	.doc = "Debezium's event flattening: replaces a change event's envelope with the row "
 	       "after the change (or, for a rewritten delete, before it), optionally with "

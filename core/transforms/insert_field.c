@@ -442,11 +442,9 @@ static sl_tx_result_t if_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx, cha
 	sl_tx_result_t res;
 
 	(void)cx;
-	if (v->kind == SL_VALUE_FIELDS) {
-		if (apply_fields(st, r, v, &res, err, err_size))
-			return res;
-		sl_value_materialize(v);
-	}
+	if (v->kind == SL_VALUE_FIELDS && apply_fields(st, r, v, &res, err, err_size))
+		return res;
+	sl_value_materialize(v); /* FIELDS it did not take, JSON_TEXT */
 	if (sl_txs_is_null(v))
 		return SL_TX_KEEP; /* a tombstone (or null key) passes through */
 	if (sl_txs_schemaless(v)) {

@@ -35,15 +35,17 @@ bool sl_txs_is_struct(const json_t *s)
 	return type && !strcmp(type, "struct");
 }
 
-bool sl_txs_is_envelope(const sl_value_t *v)
+bool sl_txs_is_envelope_schema(const json_t *schema)
 {
-	const char *name;
+	const char *name = json_string_value(json_object_get(schema, "name"));
 	size_t n;
 
-	if (v->kind != SL_VALUE_JSON || !v->schema)
-		return false;
-	name = json_string_value(json_object_get(v->schema, "name"));
 	return name && (n = strlen(name)) >= 9 && !strcmp(name + n - 9, ".Envelope");
+}
+
+bool sl_txs_is_envelope(const sl_value_t *v)
+{
+	return v->kind == SL_VALUE_JSON && v->schema && sl_txs_is_envelope_schema(v->schema);
 }
 
 const json_t *sl_txs_field(const json_t *s, const char *name)

@@ -38,6 +38,7 @@ bool sl_txs_is_struct(const json_t *s);
 /* True when v has the schema of a Debezium change event: a name ending in
  * ".Envelope", as Debezium's SMTs tell one. */
 bool sl_txs_is_envelope(const sl_value_t *v);
+bool sl_txs_is_envelope_schema(const json_t *schema);
 
 /* The entry of struct schema s for field name (an object of "fields", with
  * its "field" member), or NULL when s has no such field. Borrowed. */

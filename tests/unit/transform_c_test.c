@@ -83,6 +83,7 @@ static char *text_of(const sl_value_t *v)
 		sl_buf_append_str(&out, "BYTES");
 		break;
 	case SL_VALUE_JSON:
+	case SL_VALUE_JSON_TEXT:
 	case SL_VALUE_FIELDS: { /* a transform's FIELDS as their JSON form */
 		json_t *payload = sl_value_payload(v);
 		if (v->schema)
@@ -90,7 +91,7 @@ static char *text_of(const sl_value_t *v)
 		else
 			sl_buf_append_str(&out, "null");
 		sl_buf_append_char(&out, '|');
-		if (v->kind == SL_VALUE_FIELDS || v->json)
+		if (v->kind != SL_VALUE_JSON || v->json)
 			sl_json_write(&out, payload, v->schema);
 		else
 			sl_buf_append_str(&out, "(none)");

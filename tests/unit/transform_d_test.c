@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "convert_priv.h"
 #include "runner.h"
 #include "sluice/config.h"
 #include "sluice/util.h"
@@ -268,6 +269,85 @@ static void test_unwrap_delete_becomes_null_of_row_schema_and_tombstone_is_dropp
 	CU_ASSERT_EQUAL(unwrap(st, &r, NULL), SL_TX_DROP);
 	sl_record_clear(&r);
 	sl_tx_extract_new_record_state.destroy(st);
+}
+
+/* The events as postgres-source makes them: JSON text, not a tree. The
+ * rows come out with the same bytes as from the tree, the plain ones still
+ * as text (no tree made); deletes, truncates and added fields take the
+ * tree path. */
+static void as_text(sl_value_t *v)
+{
+	sl_buf_t payload = {0};
+
+	sl_json_write(&payload, v->json, v->schema);
+	json_t *schema = json_incref(v->schema);
+	size_t len = payload.len;
+	sl_value_take_json_text(v, sl_buf_steal(&payload), len, schema);
+}
+
+static sl_tx_result_t unwrap_text(void *st, sl_record_t *r, const char *value)
+{
+	char err[256] = "";
+	record(r, value);
+	as_text(&r->value);
+	as_text(&r->key);
+	sl_tx_result_t res = sl_tx_extract_new_record_state.apply(st, r, NULL, err, sizeof(err));
+	if (res == SL_TX_ERROR)
+		fprintf(stderr, "\n    %s\n", err);
+	return res;
+}
+
+static void test_unwrap_takes_json_text_events_as_the_tree(void)
+{
+	const char *plain[] = {NULL};
+	const char *fields[] = {"add.fields", "op,table", NULL};
+	const char *events[] = {CREATE, UPDATE, READ, DELETE, TRUNCATE};
+
+	for (int with_fields = 0; with_fields < 2; with_fields++) {
+		void *st = unwrap_new(with_fields ? fields : plain);
+		for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+			sl_record_t a, b;
+			sl_tx_result_t ra = unwrap(st, &a, events[i]);
+			CU_ASSERT_EQUAL(unwrap_text(st, &b, events[i]), ra);
+			if (ra == SL_TX_KEEP) {
+				char *want = text(&a.value);
+				assert_value(&b, want);
+				free(want);
+				assert_key(&b, KEY);
+				/* a plain row stays text */
+				CU_ASSERT_EQUAL(b.value.kind, !with_fields && i < 3
+								      ? SL_VALUE_JSON_TEXT
+								      : SL_VALUE_JSON);
+			}
+			sl_record_clear(&a);
+			sl_record_clear(&b);
+		}
+		sl_tx_extract_new_record_state.destroy(st);
+	}
+}
+
+/* The top members of JSON text, found without parsing it. */
+static void test_json_text_member_finds_top_members_only(void)
+{
+	const char *t = "{ \"before\" : null, \"after\":{\"after\":[1,{\"x\":\"}\"}],"
+			"\"s\":\"a\\\"b\"},\"n\":-1.5e3 , \"e\":{}}";
+	size_t a, b;
+
+	CU_ASSERT_FATAL(sl_json_text_member(t, strlen(t), "after", &a, &b));
+	CU_ASSERT_EQUAL(b - a, strlen("{\"after\":[1,{\"x\":\"}\"}],\"s\":\"a\\\"b\"}"));
+	CU_ASSERT_EQUAL(strncmp(t + a, "{\"after\":[1,", 12), 0);
+	CU_ASSERT(sl_json_text_member(t, strlen(t), "before", &a, &b));
+	CU_ASSERT_EQUAL(strncmp(t + a, "null", b - a), 0);
+	CU_ASSERT(sl_json_text_member(t, strlen(t), "n", &a, &b));
+	CU_ASSERT_EQUAL(strncmp(t + a, "-1.5e3", b - a), 0);
+	CU_ASSERT_EQUAL(b - a, 6);
+	CU_ASSERT(sl_json_text_member(t, strlen(t), "e", &a, &b));
+	CU_ASSERT_EQUAL(b - a, 2);
+	CU_ASSERT_FALSE(sl_json_text_member(t, strlen(t), "x", &a, &b));  /* nested only */
+	CU_ASSERT_FALSE(sl_json_text_member(t, strlen(t), "s", &a, &b));  /* nested only */
+	CU_ASSERT_FALSE(sl_json_text_member(t, 20, "after", &a, &b));     /* cut short */
+	CU_ASSERT_FALSE(sl_json_text_member("[1]", 3, "after", &a, &b));  /* no object */
+	CU_ASSERT_FALSE(sl_json_text_member("{\"a\":1", 6, "a", &a, &b)); /* unclosed */
 }
 
 static void test_unwrap_drops_truncate(void)
@@ -804,6 +884,10 @@ void transform_d_test_register(void)
 		{"unwrap_delete_becomes_null_of_row_schema_and_tombstone_is_dropped",
 		 test_unwrap_delete_becomes_null_of_row_schema_and_tombstone_is_dropped},
 		{"unwrap_drops_truncate", test_unwrap_drops_truncate},
+		{"unwrap_takes_json_text_events_as_the_tree",
+		 test_unwrap_takes_json_text_events_as_the_tree},
+		{"json_text_member_finds_top_members_only",
+		 test_json_text_member_finds_top_members_only},
 		{"unwrap_passes_non_change_events_unchanged",
 		 test_unwrap_passes_non_change_events_unchanged},
 		{"unwrap_mode_drop_drops_deletes_and_tombstones",

@@ -24,6 +24,22 @@
  * float32 fields as Java's Float.toString. */
 void sl_json_write(sl_buf_t *out, const json_t *json, const json_t *schema);
 
+/* The pieces of that text, for a connector that writes a payload as
+ * JSON_TEXT straight from its input. sl_json_write_string appends s (len
+ * bytes of UTF-8) as a quoted JSON string with Jackson's escapes; bytes
+ * that are not valid UTF-8 become U+FFFD, one per maximal invalid subpart,
+ * as Java's UTF-8 decoder does. */
+void sl_json_write_string(sl_buf_t *out, const char *s, size_t len);
+/* Room for any number sl_format_double/sl_format_float write, with NUL. */
+#define SL_NUMBER_BUF_SIZE 32
+/* Java's Double.toString / Float.toString of v into buf (at least
+ * SL_NUMBER_BUF_SIZE bytes): the shortest digits that read back as v,
+ * plain when 1e-3 <= |v| < 1e7 ("100.0", "0.001"), else computerised
+ * scientific ("1.0E7", "1.234E-4"); "NaN", "Infinity", "-Infinity".
+ * Returns the length written. */
+size_t sl_format_double(double v, char *buf);
+size_t sl_format_float(float v, char *buf);
+
 /* Appends a value as text, as a sink writes it where no format is asked
  * for: strings and bytes as they are, a JSON string as its text, other JSON
  * compact as JsonConverter writes it. Returns false (appending nothing)

@@ -11,6 +11,14 @@
  *           schema is the Kafka Connect schema in JsonConverter's schema
  *           JSON form ({"type":"struct","fields":[...],"optional":false,
  *           "name":...}) or NULL when the value is schemaless.
+ *   JSON_TEXT the same payload as JSON, already written as text (data, len):
+ *           exactly what JsonConverter writes for it with its default
+ *           decimal.format (BASE64), so a converter copies it as it is. A
+ *           source that makes its values straight from its input (the
+ *           postgres-source's change events) builds no tree. Never a JSON
+ *           null: that is a JSON value without json. Whatever needs a tree
+ *           (a transform, another converter, NUMERIC decimals) gets one
+ *           from sl_value_materialize.
  *   FIELDS  a struct (schema set) or map (schema NULL) a transform built out
  *           of other values without a JSON tree (HoistField, InsertField):
  *           fields, in order, each a value of any kind. Only transforms and
@@ -38,6 +46,7 @@ typedef enum sl_value_kind {
 	SL_VALUE_STRING,
 	SL_VALUE_JSON,
 	SL_VALUE_FIELDS,
+	SL_VALUE_JSON_TEXT,
 } sl_value_kind_t;
 
 typedef struct sl_fields sl_fields_t;
@@ -126,6 +135,10 @@ void sl_value_take_string(sl_value_t *v, char *s, size_t len);
 /* Structured value; steals one reference of json and of schema (either may
  * be NULL: a NULL json with a schema is a null of that schema). */
 void sl_value_set_json(sl_value_t *v, json_t *json, json_t *schema);
+/* A JSON_TEXT value: takes the malloc()ed text (len bytes, the payload's
+ * JSON as JsonConverter writes it) and steals schema's reference (NULL:
+ * schemaless). */
+void sl_value_take_json_text(sl_value_t *v, char *text, size_t len, json_t *schema);
 /* An empty FIELDS value with room for cap fields; steals schema's
  * reference (NULL: a map). Its block is *home's when that holds one (which
  * it then no longer does), and goes back there when the value is cleared
@@ -143,10 +156,11 @@ void sl_field_name_init(sl_field_name_t *n, const char *name, size_t len);
 void sl_field_name_free(sl_field_name_t *n);
 /* The value's payload in JSON form, a new reference (NULL for none): text
  * as a JSON string (invalid UTF-8 replaced by U+FFFD as Java decodes it),
- * bytes as base64, FIELDS as an object of their payloads. */
+ * bytes as base64, FIELDS as an object of their payloads, JSON_TEXT
+ * parsed. */
 json_t *sl_value_payload(const sl_value_t *v);
-/* Turns a FIELDS value into the same JSON value (schema kept); any other
- * value is left as it is. */
+/* Turns a FIELDS or JSON_TEXT value into the same JSON value (schema
+ * kept); any other value is left as it is. */
 void sl_value_materialize(sl_value_t *v);
 
 /* ---- records ---- */

@@ -80,6 +80,46 @@ static const sl_pg_source_info_t SRC = {
 	.last_commit_lsn = 0x1537000,
 };
 
+/* Pins an event's processing times (its own ts_ms, ts_us and ts_ns, not
+ * its source block's) to 1, 2, 3 in its text: the last ,"ts_ms": of a
+ * change event, the first member but one of a message event. */
+static void pin_times(sl_value_t *v)
+{
+	static const char msg[] = "{\"op\":\"m\",\"ts_ms\":";
+	const char *at = NULL, *end;
+	sl_buf_t text = {0};
+
+	if (v->kind != SL_VALUE_JSON_TEXT)
+		return;
+	if (!strncmp(v->data, msg, strlen(msg))) {
+		at = v->data + strlen(msg) - strlen(",\"ts_ms\":");
+		end = strchr(at + 1, ',');
+		sl_buf_append(&text, v->data, (size_t)(at - v->data));
+		sl_buf_append_str(&text, ",\"ts_ms\":1");
+		sl_buf_append_str(&text, end);
+	} else {
+		for (const char *p = strstr(v->data, ",\"ts_ms\":"); p;
+		     p = strstr(p + 1, ",\"ts_ms\":"))
+			at = p;
+		if (!at)
+			return;
+		sl_buf_append(&text, v->data, (size_t)(at - v->data));
+		sl_buf_append_str(&text, strstr(at, "ts_us")
+						 ? ",\"ts_ms\":1,\"ts_us\":2,\"ts_ns\":3}"
+						 : ",\"ts_ms\":1}");
+	}
+	json_t *schema = v->schema ? json_incref(v->schema) : NULL;
+	size_t len = text.len;
+	sl_value_take_json_text(v, sl_buf_steal(&text), len, schema);
+}
+
+/* Record value v as a JSON tree (events are JSON text). */
+static const json_t *tree(sl_value_t *v)
+{
+	sl_value_materialize(v);
+	return v->json;
+}
+
 /* The converter's bytes for v with schemas.enable (the JsonConverter
  * default); the envelope's processing times are pinned to 1, 2, 3 first.
  * Free the result. */
@@ -90,13 +130,8 @@ static char *as_json(sl_value_t *v)
 	bool is_null = false;
 	sl_converter_t *c = sl_converter_new("json", false, NULL, err, sizeof(err));
 
-	if (v->json && json_object_get(v->json, "ts_ms")) {
-		json_object_set_new(v->json, "ts_ms", json_integer(1));
-		if (json_object_get(v->json, "ts_us")) {
-			json_object_set_new(v->json, "ts_us", json_integer(2));
-			json_object_set_new(v->json, "ts_ns", json_integer(3));
-		}
-	}
+	CU_ASSERT(v->kind == SL_VALUE_JSON_TEXT || v->kind == SL_VALUE_NULL);
+	pin_times(v);
 	CU_ASSERT_EQUAL(sl_converter_from_value(c, "t", v, &out, &is_null, err, sizeof(err)), 0);
 	sl_converter_free(c);
 	if (is_null) {
@@ -108,13 +143,13 @@ static char *as_json(sl_value_t *v)
 
 /* The "after" (or "before") payload of an envelope as JsonConverter writes
  * it under its field schema. Free the result. */
-static char *row_text(const sl_value_t *v, const char *which)
+static char *row_text(sl_value_t *v, const char *which)
 {
 	sl_buf_t out = {0};
 	const json_t *fields = json_object_get(v->schema, "fields");
 	const json_t *schema = json_array_get(fields, !strcmp(which, "before") ? 0 : 1);
 
-	sl_json_write(&out, json_object_get(v->json, which), schema);
+	sl_json_write(&out, json_object_get(tree(v), which), schema);
 	return sl_buf_steal(&out);
 }
 
@@ -131,6 +166,18 @@ static char *column_schema_text(const sl_value_t *v, const char *column)
 			sl_json_write(&out, f, NULL);
 	}
 	return out.data ? sl_buf_steal(&out) : sl_strdup("(none)");
+}
+
+/* The text of column c of the "after" row of an event {"c": ...} as
+ * the event has it (malloc()ed). */
+static char *after_c(const sl_value_t *v)
+{
+	const char *start = strstr(v->data, ",\"after\":{\"c\":");
+	const char *end = start ? strstr(start, "},\"source\":") : NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	start += strlen(",\"after\":{\"c\":");
+	return sl_strndup(start, (size_t)(end - start));
 }
 
 /* Builds the insert event of the captured alltypes row fixture. */
@@ -315,7 +362,7 @@ static void test_envelope_processing_times_are_now(void)
 						&value, &topic, w.err, sizeof(w.err)),
 			      0);
 	clock_gettime(CLOCK_REALTIME, &t1);
-	json_int_t ms = json_integer_value(json_object_get(value.json, "ts_ms"));
+	json_int_t ms = json_integer_value(json_object_get(tree(&value), "ts_ms"));
 	json_int_t ns = json_integer_value(json_object_get(value.json, "ts_ns"));
 	CU_ASSERT(ms >= (json_int_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000);
 	CU_ASSERT(ms <= (json_int_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000);
@@ -514,11 +561,7 @@ static char *one_column(sl_pg_decimal_mode_t dm, sl_pg_time_mode_t tm, uint32_t 
 	} else if (schema) {
 		out = column_schema_text(&value, "c");
 	} else {
-		sl_buf_t b = {0};
-		const json_t *after = json_array_get(json_object_get(value.schema, "fields"), 1);
-		const json_t *fs = json_array_get(json_object_get(after, "fields"), 0);
-		sl_json_write(&b, json_object_get(json_object_get(value.json, "after"), "c"), fs);
-		out = sl_buf_steal(&b);
+		out = after_c(&value);
 	}
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -735,9 +778,7 @@ static char *required_null(sl_pg_decimal_mode_t dm, uint32_t oid, int32_t typmod
 			      sizeof(w.err)) < 0) {
 		out = sl_asprintf("ERROR %s", w.err);
 	} else {
-		sl_buf_t b = {0};
-		sl_json_write(&b, json_object_get(json_object_get(value.json, "after"), "c"), NULL);
-		out = sl_buf_steal(&b);
+		out = after_c(&value);
 	}
 	sl_value_clear(&key);
 	sl_value_clear(&value);
@@ -912,7 +953,7 @@ static char *source_text(world_t *w, const sl_pg_source_info_t *src)
 	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w->b, &customers, 'c', NULL, &after, src, &key,
 						&value, &topic, w->err, sizeof(w->err)),
 			      0);
-	sl_json_write(&out, json_object_get(value.json, "source"), NULL);
+	sl_json_write(&out, json_object_get(tree(&value), "source"), NULL);
 	sl_value_clear(&key);
 	sl_value_clear(&value);
 	return sl_buf_steal(&out);
@@ -993,6 +1034,141 @@ static void test_schemas_and_topic_are_cached_until_the_relation_changes(void)
 	sl_value_clear(&key);
 	sl_value_clear(&value);
 	world_free(&w);
+}
+
+/* The snapshot marker is the source block's, found in the event's text
+ * even when columns are named "snapshot" and "source" and hold text that
+ * looks like the member; the key and the rows stay as they were. */
+static void test_snapshot_marker_is_the_source_blocks_whatever_the_columns(void)
+{
+	world_t w;
+	sl_pg_column_t cols[] = {
+		{.name = "snapshot", .type_oid = 25, .type_mod = -1, .key = true},
+		{.name = "source", .type_oid = 25, .type_mod = -1, .optional = true},
+	};
+	sl_pg_relation_t rel = {.oid = 77,
+				.schema = "s",
+				.table = "t",
+				.replica_identity = 'd',
+				.ncols = 2,
+				.cols = cols};
+	sl_pg_datum_t dt[2];
+	sl_pg_tuple_t after = tuple2(dt, "first", ",\"snapshot\":\"true\"");
+	sl_pg_source_info_t src = SRC;
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	char marker[32];
+
+	src.snapshot = "first";
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &rel, 'r', NULL, &after, &src, &key, &value,
+						&topic, w.err, sizeof(w.err)),
+			      0);
+	CU_ASSERT_FATAL(sl_pg_event_snapshot_marker(&value, marker, sizeof(marker)));
+	CU_ASSERT_STRING_EQUAL(marker, "first");
+	CU_ASSERT(sl_pg_event_set_snapshot_marker(&value, "last_in_data_collection"));
+	CU_ASSERT(sl_pg_event_snapshot_marker(&value, marker, sizeof(marker)));
+	CU_ASSERT_STRING_EQUAL(marker, "last_in_data_collection");
+	CU_ASSERT_FALSE(sl_pg_event_snapshot_marker(&value, marker, 4)); /* does not fit */
+	const json_t *env = tree(&value);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(env, "source"), "snapshot")),
+		"last_in_data_collection");
+	const json_t *row = json_object_get(env, "after");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "snapshot")), "first");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "source")),
+			       ",\"snapshot\":\"true\"");
+	char *k = as_json(&key);
+	SL_ASSERT_CONTAINS(k, "\"payload\":{\"snapshot\":\"first\"}");
+	free(k);
+	/* a value that is no event has no marker */
+	CU_ASSERT_FALSE(sl_pg_event_snapshot_marker(&key, marker, sizeof(marker)));
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
+/* A relation renamed under the same oid gets the new names in its source
+ * block, though consecutive events share the block's text. */
+static void test_source_block_follows_a_renamed_relation(void)
+{
+	world_t w;
+	sl_pg_datum_t cols[2];
+	sl_pg_tuple_t after = tuple2(cols, "1", "x");
+	sl_pg_relation_t renamed = customers;
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+
+	renamed.table = "clients";
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	for (int i = 0; i < 2; i++) {
+		const sl_pg_relation_t *rel = i ? &renamed : &customers;
+		if (i)
+			sl_pg_event_builder_invalidate(w.b, customers.oid);
+		CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, rel, 'c', NULL, &after, &SRC, &key,
+							&value, &topic, w.err, sizeof(w.err)),
+				      0);
+		const json_t *src = json_object_get(tree(&value), "source");
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(src, "table")),
+				       i ? "clients" : "customers");
+		sl_value_clear(&key);
+		sl_value_clear(&value);
+	}
+	world_free(&w);
+}
+
+/* numeric(p,s) values as Decimals: the short ones written without the
+ * general encoder give what it gives (BigInteger.toByteArray's fewest
+ * bytes at each sign boundary), the long ones go through it. */
+static void test_decimals_short_and_long_match_the_general_encoder(void)
+{
+	static const char *const values[] = {
+		"0",
+		"0.00",
+		"-0.00",
+		"1",
+		"-1",
+		"1.27",
+		"1.28",
+		"-1.28",
+		"-1.29",
+		"2.55",
+		"2.56",
+		"327.67",
+		"327.68",
+		"-327.68",
+		"-327.69",
+		"12345678.90",
+		"-99999999999999.99",
+		"9999999999999999.99",
+		"92233720368547758.07",
+		"-92233720368547758.08",
+		"123456789012345678901234.5",
+		"0.01",
+		"-0.01",
+		"5",
+	};
+	const int32_t typmod = ((30 << 16) | 2) + 4; /* numeric(30,2) */
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char *b64 = NULL, *want,
+		     *got = one_value(SL_PG_TIME_ADAPTIVE, 1700, typmod, values[i]);
+		CU_ASSERT_EQUAL_FATAL(sl_decimal_to_base64(values[i], 2, &b64), 0);
+		want = sl_asprintf("\"%s\"", b64);
+		if (strcmp(got, want))
+			fprintf(stderr, "\n    %s: got %s, want %s\n", values[i], got, want);
+		CU_ASSERT_STRING_EQUAL(got, want);
+		free(b64);
+		free(want);
+		free(got);
+	}
+	/* more fraction digits than the scale, NaN */
+	char *got = one_value(SL_PG_TIME_ADAPTIVE, 1700, typmod, "1.234");
+	SL_ASSERT_CONTAINS(got, "ERROR");
+	free(got);
+	got = one_value(SL_PG_TIME_ADAPTIVE, 1700, typmod, "NaN");
+	CU_ASSERT_STRING_EQUAL(got, "null");
+	free(got);
 }
 
 static void test_table_without_key_columns_has_null_key_and_clean_topic(void)
@@ -1096,6 +1272,12 @@ void pg_event_test_register(void)
 		 test_types_catalog_knows_builtins_and_resolves_domains},
 		{"topic outlives a relation change in the same batch",
 		 test_topic_outlives_a_relation_change_in_the_same_batch},
+		{"snapshot marker is the source block's whatever the columns",
+		 test_snapshot_marker_is_the_source_blocks_whatever_the_columns},
+		{"source block follows a renamed relation",
+		 test_source_block_follows_a_renamed_relation},
+		{"decimals short and long match the general encoder",
+		 test_decimals_short_and_long_match_the_general_encoder},
 		{"source carries the replication origin and its lsn",
 		 test_source_carries_the_replication_origin_and_its_lsn},
 		{"money is a scale 2 decimal, double or string",

@@ -85,16 +85,26 @@ static void relation(stream_t *s, const char *hex)
 	CU_ASSERT_EQUAL_FATAL(sl_pg_decode(s->st.dec, p, n, &m, err, sizeof(err)), 0);
 }
 
+/* Record i's value as a JSON tree (events are JSON text). */
+static const json_t *event_json(const stream_t *s, size_t i)
+{
+	sl_value_t *v = &s->batch.records[i].value;
+
+	CU_ASSERT(v->kind == SL_VALUE_JSON_TEXT || v->kind == SL_VALUE_JSON); /* once asked */
+	sl_value_materialize(v);
+	return v->json;
+}
+
 static const char *source_string(const stream_t *s, size_t i, const char *field)
 {
-	const json_t *src = json_object_get(s->batch.records[i].value.json, "source");
+	const json_t *src = json_object_get(event_json(s, i), "source");
 
 	return json_string_value(json_object_get(src, field));
 }
 
 static const json_t *source_field(const stream_t *s, size_t i, const char *field)
 {
-	return json_object_get(json_object_get(s->batch.records[i].value.json, "source"), field);
+	return json_object_get(json_object_get(event_json(s, i), "source"), field);
 }
 
 /* An Origin message: 'O', the origin's commit LSN, its name. */

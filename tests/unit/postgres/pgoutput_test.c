@@ -447,6 +447,21 @@ static void test_bad_column_kind_and_tuple_kind_are_errors(void)
 	sl_pg_decoder_free(d);
 }
 
+/* A Relation naming a column twice (no PostgreSQL table can) is refused:
+ * its rows would make a struct with the name twice. */
+static void test_relation_naming_a_column_twice_is_refused(void)
+{
+	static const uint8_t msg[] = {
+		'R', 0,   0, 0x30, 0x39, 'p', 'u', 'b',  'l',  'i',  'c',  0,    't',  0, 'd',
+		0,   2,   1, 'a',  0,    0,   0,   0,    23,   0xff, 0xff, 0xff, 0xff, /* a int4 */
+		0,   'a', 0, 0,    0,    0,   25,  0xff, 0xff, 0xff, 0xff,             /* a text */
+	};
+	sl_pg_decoder_t *d = sl_pg_decoder_new();
+
+	SL_ASSERT_CONTAINS(decode_err(d, msg, sizeof(msg)), "column name \"a\" appears twice");
+	sl_pg_decoder_free(d);
+}
+
 static void test_huge_counts_are_refused_before_allocating(void)
 {
 	sl_pg_decoder_t *d = sl_pg_decoder_new();
@@ -554,6 +569,8 @@ void pgoutput_test_register(void)
 		 test_truncated_insert_error_names_message_field_and_offset},
 		{"unknown message type is an error", test_unknown_message_type_is_an_error},
 		{"huge column length is refused", test_huge_column_length_is_refused},
+		{"relation naming a column twice is refused",
+		 test_relation_naming_a_column_twice_is_refused},
 		{"tuple column count mismatch is an error",
 		 test_tuple_column_count_mismatch_is_an_error},
 		{"bad column kind and tuple kind are errors",
