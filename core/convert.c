@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "convert_priv.h"
+#include "json_parse.h"
 
 typedef enum conv_kind {
 	CONV_JSON,
@@ -31,7 +32,8 @@ struct sl_converter {
 	bool schemas_enable;  /* json: the {"schema":..,"payload":..} envelope */
 	bool decimal_numeric; /* json: decimal.format=NUMERIC */
 	schema_entry_t cache[SCHEMA_CACHE_SIZE];
-	unsigned cache_next; /* round-robin replacement */
+	struct flat_struct *cache_flat[SCHEMA_CACHE_SIZE]; /* of cache[i], or NULL */
+	unsigned cache_next;                               /* round-robin replacement */
 	/* The text of schemas written, by schema object (each held, so that
 	 * its address stays its own): a source's values share theirs. */
 	schema_entry_t written[SCHEMA_CACHE_SIZE];
@@ -225,6 +227,7 @@ void sl_converter_free(sl_converter_t *c)
 	for (size_t i = 0; c && i < SCHEMA_CACHE_SIZE; i++) {
 		free(c->cache[i].text);
 		json_decref(c->cache[i].schema);
+		free(c->cache_flat[i]);
 		free(c->written[i].text);
 		json_decref(c->written[i].schema);
 	}
@@ -458,6 +461,24 @@ static size_t path_push(checker_t *ck, const char *fmt, ...)
 	return old;
 }
 
+/* path_push_name(ck, name) without the formatting: a struct has one
+ * per field and record. */
+static size_t path_push_name(checker_t *ck, const char *name)
+{
+	size_t old = ck->len, room = sizeof(ck->path) - ck->len - 1;
+	size_t n = strlen(name) + 1;
+
+	if (n > room)
+		n = room;
+	if (n) {
+		ck->path[ck->len] = '.';
+		memcpy(ck->path + ck->len + 1, name, n - 1);
+		ck->len += n;
+	}
+	ck->path[ck->len] = '\0';
+	return old;
+}
+
 static void path_pop(checker_t *ck, size_t old)
 {
 	ck->len = old;
@@ -633,7 +654,7 @@ static int check_map(checker_t *ck, const json_t *s, json_t *j)
 		return check_fail(ck, "expected a map (an object), found %s", sl_json_kind(j));
 	for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
 		json_t *r;
-		size_t old = path_push(ck, ".%s", json_object_iter_key(it));
+		size_t old = path_push_name(ck, json_object_iter_key(it));
 		if (check_value(ck, values, json_object_iter_value(it), &r) < 0)
 			return -1;
 		path_pop(ck, old);
@@ -671,7 +692,7 @@ static int check_struct(checker_t *ck, const json_t *s, json_t *j, json_t **repl
 		const json_t *f = json_array_get(fields, i);
 		const char *name = json_string_value(json_object_get(f, "field"));
 		json_t *r;
-		size_t old = path_push(ck, ".%s", name);
+		size_t old = path_push_name(ck, name);
 		if (check_value(ck, f, json_object_get(j, name), &r) < 0)
 			return -1;
 		path_pop(ck, old);
@@ -738,7 +759,7 @@ static int check_sub_schema(checker_t *ck, const json_t *s, const char *key, con
 	if (!sub || json_is_null(sub))
 		return check_fail(ck, "%s schema did not specify the %s type", sl_schema_type(s),
 				  what);
-	size_t old = path_push(ck, ".%s", key);
+	size_t old = path_push_name(ck, key);
 	if (check_schema(ck, sub) < 0)
 		return -1;
 	path_pop(ck, old);
@@ -771,7 +792,7 @@ static int check_fields(checker_t *ck, const json_t *s)
 					name);
 		} else {
 			json_object_set_new(seen, name, json_true());
-			size_t old = path_push(ck, ".%s", name);
+			size_t old = path_push_name(ck, name);
 			rc = check_schema(ck, f);
 			if (rc == 0)
 				path_pop(ck, old);
@@ -874,14 +895,122 @@ static size_t json_extent(const char *p, size_t len)
 	return 0;
 }
 
-/* The checked schema for text, from the cache or parsed now (NULL with
- * errstr when it is malformed or not a schema). Borrowed from the cache. */
-static json_t *cached_schema(sl_converter_t *c, const char *text, size_t len, checker_t *ck)
+/* A struct schema whose fields are all plain primitives (integers,
+ * floats, booleans, strings), worked out once per cached schema: a
+ * payload with exactly those fields, in order, none null, each of its
+ * type, passes check_value as it is, and flat_struct_ok tells so in one
+ * walk without a lookup. */
+typedef struct flat_field {
+	const char *name; /* borrowed from the schema */
+	char kind;        /* 'i' integer up to max, 'n' number, 'b' boolean, 's' string */
+	json_int_t max;
+} flat_field_t;
+
+typedef struct flat_struct {
+	size_t n;
+	flat_field_t f[];
+} flat_struct_t;
+
+/* The flat form of a checked schema, or NULL when it has none. */
+static flat_struct_t *flat_struct_new(const json_t *schema)
+{
+	static const struct {
+		const char *type;
+		char kind;
+		json_int_t max;
+	} kinds[] = {{"int8", 'i', INT8_MAX},   {"int16", 'i', INT16_MAX},
+		     {"int32", 'i', INT32_MAX}, {"int64", 'i', INT64_MAX},
+		     {"float", 'n', 0},         {"double", 'n', 0},
+		     {"boolean", 'b', 0},       {"string", 's', 0}};
+	const json_t *fields = json_object_get(schema, "fields"), *f;
+	size_t i, k;
+
+	if (!is_type(sl_schema_type(schema), "struct") || !json_is_array(fields))
+		return NULL;
+	flat_struct_t *fs = sl_malloc(sizeof(*fs) + json_array_size(fields) * sizeof(fs->f[0]));
+	fs->n = json_array_size(fields);
+	json_array_foreach(fields, i, f) {
+		const char *type = sl_schema_type(f);
+		fs->f[i].name = json_string_value(json_object_get(f, "field"));
+		for (k = 0; type && k < SL_ARRAY_LEN(kinds) && strcmp(type, kinds[k].type); k++)
+			;
+		if (!fs->f[i].name || !type || k == SL_ARRAY_LEN(kinds) ||
+		    sl_schema_is(f, SL_LOGICAL_DECIMAL)) {
+			free(fs);
+			return NULL;
+		}
+		fs->f[i].kind = kinds[k].kind;
+		fs->f[i].max = kinds[k].max;
+	}
+	return fs;
+}
+
+/* True when check_value would pass j against fs's schema unchanged. */
+static bool flat_struct_ok(const flat_struct_t *fs, json_t *j)
+{
+	void *it = json_object_iter(j);
+
+	if (!json_is_object(j) || json_object_size(j) != fs->n)
+		return false;
+	for (size_t i = 0; i < fs->n; i++, it = json_object_iter_next(j, it)) {
+		const flat_field_t *f = &fs->f[i];
+		if (!it || strcmp(json_object_iter_key(it), f->name))
+			return false;
+		const json_t *v = json_object_iter_value(it);
+		json_int_t x;
+		switch (f->kind) {
+		case 'i':
+			if (!json_is_integer(v))
+				return false;
+			x = json_integer_value(v);
+			if (x > f->max || x < -f->max - 1)
+				return false;
+			break;
+		case 'n':
+			if (!json_is_number(v))
+				return false;
+			break;
+		case 'b':
+			if (!json_is_boolean(v))
+				return false;
+			break;
+		default:
+			if (!json_is_string(v))
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+/* The cached schema whose text starts data and is followed by
+ * ",\"payload\":" (a schema text is one whole JSON value, so its extent
+ * there is its length), with its length; NULL when none is. Spares the
+ * scan for the schema's extent in the common case. */
+static schema_entry_t *cached_schema_at(sl_converter_t *c, const char *data, size_t len, size_t *sl)
+{
+	static const char mid[] = ",\"payload\":";
+	const size_t ml = sizeof(mid) - 1;
+
+	for (size_t i = 0; i < SCHEMA_CACHE_SIZE; i++) {
+		schema_entry_t *e = &c->cache[i];
+		if (e->text && e->len + ml < len && !memcmp(e->text, data, e->len) &&
+		    !memcmp(data + e->len, mid, ml)) {
+			*sl = e->len;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* The cache entry of the checked schema for text, found or parsed now
+ * (NULL with errstr when it is malformed or not a schema). */
+static schema_entry_t *cached_schema(sl_converter_t *c, const char *text, size_t len, checker_t *ck)
 {
 	for (size_t i = 0; i < SCHEMA_CACHE_SIZE; i++) {
 		schema_entry_t *e = &c->cache[i];
 		if (e->text && e->len == len && !memcmp(e->text, text, len))
-			return e->schema;
+			return e;
 	}
 	json_error_t jerr;
 	json_t *schema = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
@@ -894,13 +1023,16 @@ static json_t *cached_schema(sl_converter_t *c, const char *text, size_t len, ch
 		json_decref(schema);
 		return NULL;
 	}
-	schema_entry_t *e = &c->cache[c->cache_next++ % SCHEMA_CACHE_SIZE];
+	size_t slot = c->cache_next++ % SCHEMA_CACHE_SIZE;
+	schema_entry_t *e = &c->cache[slot];
 	free(e->text);
 	json_decref(e->schema);
+	free(c->cache_flat[slot]);
 	e->text = sl_strndup(text, len);
 	e->len = len;
 	e->schema = schema;
-	return schema;
+	c->cache_flat[slot] = flat_struct_new(schema);
+	return e;
 }
 
 /* Checks payload against schema (both borrowed; schema may be NULL or a
@@ -938,18 +1070,31 @@ static int json_to_value_fast(sl_converter_t *c, const char *data, size_t len, s
 	const size_t hl = sizeof(head) - 1, ml = sizeof(mid) - 1;
 	if (len < hl + ml + 2 || memcmp(data, head, hl) || data[len - 1] != '}')
 		return 0;
-	size_t sl = json_extent(data + hl, len - hl);
-	if (!sl || hl + sl + ml >= len || memcmp(data + hl + sl, mid, ml))
-		return 0;
+	size_t sl = 0;
+	schema_entry_t *e = cached_schema_at(c, data + hl, len - hl - 1, &sl);
+	if (!e) {
+		sl = json_extent(data + hl, len - hl);
+		if (!sl || hl + sl + ml >= len || memcmp(data + hl + sl, mid, ml))
+			return 0;
+		e = cached_schema(c, data + hl, sl, ck);
+		if (!e)
+			return 0; /* the general path gives the precise error */
+	}
+	json_t *schema = e->schema;
+	const flat_struct_t *flat = c->cache_flat[e - c->cache];
 	const char *ptext = data + hl + sl + ml;
 	size_t plen = len - 1 - (size_t)(ptext - data);
-	json_t *schema = cached_schema(c, data + hl, sl, ck);
-	if (!schema)
-		return 0; /* the general path gives the precise error */
 	json_error_t jerr;
-	json_t *payload = json_loadb(ptext, plen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	json_t *payload = sl_json_parse_plain(ptext, plen);
+	if (!payload)
+		payload = json_loadb(ptext, plen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!payload)
 		return 0;
+	if (flat && flat_struct_ok(flat, payload)) { /* what finish_value would do */
+		sl_value_set_json(out, payload, json_incref(schema));
+		*rc = 0;
+		return 1;
+	}
 	*rc = finish_value(ck, schema, payload, out);
 	json_decref(payload);
 	return 1;

@@ -2,8 +2,13 @@
  * into PostgreSQL tables with insert, upsert, update and delete, in one
  * transaction per flush, replaying the uncommitted rows after a lost
  * connection. Plain inserts stream through COPY FROM STDIN (kept open
- * across puts while the rows keep their shape); the other statements are
- * multi-row and pipelined. */
+ * across puts while the rows keep their shape). Upserts are gathered as
+ * COPY text and shipped whenever the server is idle: COPY into a temporary
+ * staging table, then one INSERT ... SELECT ... ON CONFLICT and a
+ * TRUNCATE of the stage, pipelined, so the server merges one chunk while
+ * the task decodes the next. The other statements are multi-row and
+ * pipelined. Rows reach the server in the order of their records: the
+ * staged rows are shipped before any other statement. */
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,13 @@
  * long offset.flush.interval.ms does not keep millions of rows for replay
  * (the worker commits the consumer offsets right after the COMMIT). */
 #define PG_SINK_COMMIT_ROWS 100000
+/* A put ships the staged upserts when at least this many wait and the
+ * server is done with the previous chunk (flush and other statements ship
+ * them whatever their number). */
+#define PG_STAGE_SHIP_ROWS 2000
+/* ... and whether the server is done or not once their COPY text is this
+ * long. */
+#define PG_STAGE_MAX_BYTES (64 << 20)
 
 typedef struct pg_sink_config {
 	char *url;
@@ -62,10 +74,25 @@ typedef struct pg_sink_task {
 	const char **inflight_table; /* borrowed from the mapper's shapes */
 	size_t ninflight, inflight_cap;
 	bool need_sync; /* sent since the last PQpipelineSync */
+	size_t nsyncs;  /* PQpipelineSync sent, their results not read yet */
+	bool merging;   /* a staged chunk's merge is among them */
 	/* The shape whose COPY FROM STDIN is open (no pipeline meanwhile), and
 	 * the rows of one put in COPY's text format. */
 	const sl_pg_shape_t *copy_shape;
 	sl_buf_t copy_buf;
+	/* Upserts waiting to be shipped (stage_ship): rows of stage_shape in
+	 * COPY text with their order, whether a key repeats among them. */
+	const sl_pg_shape_t *stage_shape;
+	sl_buf_t stage_buf;
+	size_t nstaged;
+	int64_t stage_seq;
+	sl_pg_keyset_t stage_keys;
+	bool stage_dupes;
+	/* Staging tables of this session: stage_tabs[i] is the shape of
+	 * temporary table sluice_stage_<i>; those past the committed count go
+	 * with a rollback. */
+	const sl_pg_shape_t **stage_tabs;
+	size_t nstage_tabs, stage_tabs_cap, nstage_tabs_committed;
 	sl_buf_t sql;
 	const char **params;
 	size_t params_cap;
@@ -116,7 +143,8 @@ static const sl_option_t pg_sink_options[] = {
 	 .def = "insert",
 	 .enums = insert_modes,
 	 .doc = "insert: INSERT, streamed with COPY FROM STDIN. upsert: INSERT ... ON CONFLICT "
-		"(primary key) DO UPDATE "
+		"(primary key) DO UPDATE, through COPY into a temporary staging table merged "
+		"with one INSERT ... SELECT per chunk of rows "
 		"(idempotent: the mode to use for change events and at-least-once "
 		"redelivery). update: UPDATE ... WHERE primary key. upsert and update need "
 		"pk.mode.",
@@ -164,10 +192,11 @@ static const sl_option_t pg_sink_options[] = {
 	{.name = "batch.size",
 	 .type = SL_OPT_INT,
 	 .def = "3000",
-	 .doc = "At most this many rows per INSERT/DELETE statement (fewer when the "
-		"65535-parameter limit of the protocol is reached). Consecutive rows of one "
+	 .doc = "At most this many rows per DELETE statement (fewer when the "
+		"65535-parameter limit of the protocol is reached); inserts and upserts go "
+		"through COPY whatever their number. Consecutive rows of one "
 		"table, operation and column set share a statement; a key that appears "
-		"twice in one upsert statement keeps its last row.",
+		"more than once among the upserts merged at once keeps its last row.",
 	 SL_OPT_MIN(1),
 	 SL_OPT_MAX(1000000),
 	 SL_OPT_AT(pg_sink_config_t, batch_size)},
@@ -276,16 +305,24 @@ static sl_rc_t drain(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	sl_rc_t rc = SL_OK;
 	PGresult *res;
 
+	st->merging = false;
 	if (!st->conn || PQpipelineStatus(st->conn) == PQ_PIPELINE_OFF)
 		return SL_OK;
 	if (st->need_sync && !PQpipelineSync(st->conn))
 		goto lost;
+	st->nsyncs += st->need_sync;
 	st->need_sync = false;
-	for (size_t i = 0; i < st->ninflight; i++) {
+	for (size_t i = 0; i < st->ninflight;) {
 		res = PQgetResult(st->conn);
 		if (!res)
 			goto lost;
 		ExecStatusType s = PQresultStatus(res);
+		if (s == PGRES_PIPELINE_SYNC) { /* one between statements */
+			PQclear(res);
+			if (!st->nsyncs--)
+				goto lost;
+			continue;
+		}
 		if (s == PGRES_PIPELINE_ABORTED || rc != SL_OK) {
 			PQclear(res);
 		} else {
@@ -293,19 +330,23 @@ static sl_rc_t drain(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 					  st->inflight_table[i]);
 		}
 		PQclear(PQgetResult(st->conn)); /* the NULL after each statement */
+		i++;
 	}
 	st->ninflight = 0;
-	res = PQgetResult(st->conn);
-	if (PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+	for (; st->nsyncs; st->nsyncs--) {
+		res = PQgetResult(st->conn);
+		if (PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			goto lost;
+		}
 		PQclear(res);
-		goto lost;
 	}
-	PQclear(res);
 	if (!PQexitPipelineMode(st->conn))
 		goto lost;
 	return rc;
 lost:
 	st->ninflight = 0;
+	st->nsyncs = 0;
 	st->tx_open = false;
 	if (rc == SL_OK) {
 		const char *msg = PQerrorMessage(st->conn);
@@ -386,12 +427,126 @@ static sl_rc_t copy_end(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	return rc;
 }
 
-/* Makes the connection idle: ends the open COPY and reads the pipelined
- * results, reporting the first failure. */
+/* ---- staged upserts ------------------------------------------------------ */
+
+/* Forgets the staged rows (shipped, or their transaction lost). */
+static void stage_clear(pg_sink_task_t *st)
+{
+	sl_buf_reset(&st->stage_buf);
+	sl_pg_keyset_clear(&st->stage_keys);
+	st->nstaged = 0;
+	st->stage_dupes = false;
+	st->stage_shape = NULL;
+}
+
+/* The staging table of shape s (sluice_stage_<i>, a plain name), created
+ * when this session has none yet; the connection is idle. */
+static sl_rc_t stage_table(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_shape_t *s,
+			   char *name, size_t size)
+{
+	size_t i = 0;
+
+	while (i < st->nstage_tabs && st->stage_tabs[i] != s)
+		i++;
+	snprintf(name, size, "sluice_stage_%zu", i);
+	if (i < st->nstage_tabs)
+		return SL_OK;
+	sl_buf_reset(&st->sql);
+	sl_pg_sql_stage_create(&st->sql, s, name);
+	sl_rc_t rc = check_result(ctx, st, PQexec(st->conn, st->sql.data), "CREATE TEMP TABLE",
+				  s->table);
+	if (rc != SL_OK)
+		return rc;
+	SL_ARRAY_RESERVE(st->stage_tabs, st->nstage_tabs + 1, st->stage_tabs_cap);
+	st->stage_tabs[st->nstage_tabs++] = s;
+	return SL_OK;
+}
+
+/* Ships the staged upserts: COPY into the staging table (waits for the
+ * server to take them), then the merge and the stage's TRUNCATE,
+ * pipelined: drain reads their results, the server works meanwhile. */
+static sl_rc_t stage_ship(sl_task_ctx_t *ctx, pg_sink_task_t *st)
+{
+	const sl_pg_shape_t *s = st->stage_shape;
+	char stage[40];
+	sl_rc_t rc;
+
+	if (!st->nstaged)
+		return SL_OK;
+	if ((rc = copy_end(ctx, st)) != SL_OK || (rc = drain(ctx, st)) != SL_OK ||
+	    (rc = stage_table(ctx, st, s, stage, sizeof(stage))) != SL_OK)
+		return rc;
+	sl_buf_reset(&st->sql);
+	sl_pg_sql_stage_copy(&st->sql, s, stage);
+	PGresult *res = PQexec(st->conn, st->sql.data);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		return check_result(ctx, st, res, "COPY", s->table);
+	PQclear(res);
+	st->copy_shape = s;
+	if (PQputCopyData(st->conn, st->stage_buf.data, (int)st->stage_buf.len) != 1)
+		return copy_failed(ctx, st);
+	if ((rc = copy_end(ctx, st)) != SL_OK)
+		return rc;
+	sl_buf_reset(&st->sql);
+	sl_pg_sql_stage_merge(&st->sql, s, stage, st->stage_dupes);
+	if ((rc = send_pipelined(ctx, st, st->sql.data, 0, NULL, "INSERT ... ON CONFLICT",
+				 s->table)) != SL_OK)
+		return rc;
+	sl_buf_reset(&st->sql);
+	sl_buf_appendf(&st->sql, "TRUNCATE pg_temp.%s", stage);
+	if ((rc = send_pipelined(ctx, st, st->sql.data, 0, NULL, "TRUNCATE (staging)", s->table)) !=
+	    SL_OK)
+		return rc;
+	bool synced = PQpipelineSync(st->conn) == 1;
+	st->nsyncs += synced;
+	st->need_sync = !synced;
+	if (!synced || PQflush(st->conn) != 0) {
+		const char *msg = PQerrorMessage(st->conn);
+		sl_task_fail(ctx, "INSERT ... ON CONFLICT on table %s: sending failed: %.*s",
+			     s->table, (int)strcspn(msg, "\n"), msg);
+		st->tx_open = false;
+		return SL_RETRY;
+	}
+	st->merging = true;
+	stage_clear(st);
+	return SL_OK;
+}
+
+/* Adds n upsert rows of one shape to the staged ones (shipping those of
+ * another shape first). */
+static sl_rc_t stage_add(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_row_t *rows, size_t n)
+{
+	const sl_pg_shape_t *s = rows[0].shape;
+	sl_rc_t rc;
+
+	if (st->nstaged && st->stage_shape != s && (rc = stage_ship(ctx, st)) != SL_OK)
+		return rc;
+	st->stage_shape = s;
+	for (size_t i = 0; i < n; i++) {
+		if (sl_pg_keyset_add(&st->stage_keys, &rows[i]))
+			st->stage_dupes = true;
+		sl_pg_copy_row_seq(&st->stage_buf, s, rows[i].vals, st->stage_seq++);
+	}
+	st->nstaged += n;
+	return SL_OK;
+}
+
+/* True when the server has answered everything sent (shipping more now
+ * keeps it busy without waiting for it); also when the connection broke
+ * (the ship finds out). */
+static bool server_idle(pg_sink_task_t *st)
+{
+	return !st->ninflight || !PQconsumeInput(st->conn) || !PQisBusy(st->conn);
+}
+
+/* Makes the connection idle: ends the open COPY, ships the staged rows
+ * and reads the pipelined results, reporting the first failure. */
 static sl_rc_t settle(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 {
 	sl_rc_t rc = copy_end(ctx, st);
 
+	if (rc == SL_OK)
+		rc = stage_ship(ctx, st);
 	return rc == SL_OK ? drain(ctx, st) : rc;
 }
 
@@ -449,7 +604,11 @@ static sl_rc_t connect_db(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	st->tx_open = false;
 	st->ninflight = 0;
 	st->need_sync = false;
+	st->nsyncs = 0;
+	st->merging = false;
 	st->copy_shape = NULL;
+	st->nstage_tabs = st->nstage_tabs_committed = 0; /* temporary tables went with it */
+	stage_clear(st);
 	keys[n] = "dbname", vals[n++] = st->cfg.url;
 	if (st->cfg.user && *st->cfg.user)
 		keys[n] = "user", vals[n++] = st->cfg.user;
@@ -496,6 +655,8 @@ static sl_rc_t ensure_tx(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 		return SL_OK;
 	st->tx_open = false;
 	forget_uncommitted_tables(st);
+	stage_clear(st); /* replayed from pending */
+	st->nstage_tabs = st->nstage_tabs_committed;
 	drain(ctx, st); /* what was in flight is rolled back and replayed anyway */
 	if ((rc = connect_db(ctx, st)) != SL_OK)
 		return rc;
@@ -593,6 +754,7 @@ static sl_rc_t commit(sl_task_ctx_t *ctx, pg_sink_task_t *st)
 	rows_free(st->pending, &st->npending);
 	positions_clear(st);
 	st->ntables_committed = st->ntables;
+	st->nstage_tabs_committed = st->nstage_tabs;
 	return SL_OK;
 }
 
@@ -635,6 +797,8 @@ static sl_rc_t exec_group(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_ro
 					   "TRUNCATE"};
 	sl_rc_t rc;
 
+	if (st->nstaged && st->stage_shape != s && (rc = stage_ship(ctx, st)) != SL_OK)
+		return rc;
 	if (st->copy_shape && st->copy_shape != s && (rc = copy_end(ctx, st)) != SL_OK)
 		return rc;
 	if (st->cfg.auto_create && s->op <= SL_PG_OP_UPDATE &&
@@ -642,6 +806,8 @@ static sl_rc_t exec_group(sl_task_ctx_t *ctx, pg_sink_task_t *st, const sl_pg_ro
 		return rc;
 	if (s->op == SL_PG_OP_INSERT)
 		return copy_rows(ctx, st, rows, n);
+	if (s->op == SL_PG_OP_UPSERT && s->npk)
+		return stage_add(ctx, st, rows, n);
 	SL_ARRAY_RESERVE(st->idx, n, st->idx_cap);
 	if (s->op == SL_PG_OP_UPSERT || s->op == SL_PG_OP_DELETE) {
 		k = sl_pg_dedupe(rows, n, st->idx);
@@ -709,6 +875,9 @@ static void task_free(pg_sink_task_t *st)
 	sl_pg_mapper_free(st->mapper);
 	sl_buf_free(&st->sql);
 	sl_buf_free(&st->copy_buf);
+	sl_buf_free(&st->stage_buf);
+	sl_pg_keyset_free(&st->stage_keys);
+	free(st->stage_tabs);
 	free(st->params);
 	free(st->idx);
 	free(st->inflight_what);
@@ -829,18 +998,24 @@ static sl_rc_t stage_records(sl_task_ctx_t *ctx, pg_sink_task_t *st, sl_record_t
 static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t count)
 {
 	pg_sink_task_t *st = sl_task_data(ctx);
-	/* The statements of the previous put; when the transaction is lost
-	 * already, ensure_tx rolls back and replays whatever they did. */
-	sl_rc_t rc = st->tx_open ? drain(ctx, st) : SL_OK;
+	/* Mapped first: the server goes on with what was sent meanwhile. */
+	sl_rc_t rc = stage_records(ctx, st, records, count);
 
+	/* The statements of the previous put (a staged chunk's merge is read
+	 * when the next chunk ships); when the transaction is lost already,
+	 * ensure_tx rolls back and replays whatever they did. */
+	if (rc == SL_OK && st->tx_open && !st->merging)
+		rc = drain(ctx, st);
 	if (rc == SL_OK)
 		rc = ensure_tx(ctx, st);
 	if (rc == SL_OK)
-		rc = stage_records(ctx, st, records, count);
-	if (rc == SL_OK)
 		rc = exec_rows(ctx, st, st->stage, st->nstage);
+	if (rc == SL_OK && st->nstaged >= PG_STAGE_SHIP_ROWS &&
+	    (server_idle(st) || st->stage_buf.len >= PG_STAGE_MAX_BYTES))
+		rc = stage_ship(ctx, st);
 	if (rc != SL_OK) {
 		rows_free(st->stage, &st->nstage);
+		stage_clear(st);
 		st->tx_open = false;
 		return rc;
 	}
@@ -852,7 +1027,7 @@ static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t coun
 	st->nstage = 0;
 	if (st->need_sync) { /* the server starts now; drain reads the results */
 		if (PQpipelineSync(st->conn))
-			st->need_sync = false;
+			st->need_sync = false, st->nsyncs++;
 		else
 			st->tx_open = false; /* replayed by the next put or flush */
 	}
@@ -902,9 +1077,11 @@ const sl_connector_t postgres_sink_connector = {
 	       "delete (op d) or a tombstone deletes the row of the record key and a "
 	       "Debezium truncate (op t) truncates the table when delete.enabled. Needs "
 	       "value.converter=json (with schemas for auto.create and typed columns). "
-	       "Identifiers are always quoted and values always sent as parameters. Rows "
-	       "go out in multi-row statements, pipelined (the server runs one put's "
-	       "statements while the next batch is decoded), inside one transaction that "
+	       "Identifiers are always quoted and values always sent as parameters or COPY "
+	       "data. Inserts stream through COPY; upserts go through COPY into a temporary "
+	       "staging table, merged with INSERT ... SELECT ... ON CONFLICT; deletes go out "
+	       "in multi-row statements; all pipelined (the server works on one chunk "
+	       "while the next is decoded), inside one transaction that "
 	       "a flush commits before the consumer offsets are; a lost connection, a restarting "
 	       "server or a deadlock is retried without limit (the task stays RUNNING) and the "
 	       "uncommitted rows are replayed, so with upsert a restart rewrites the same "

@@ -18,11 +18,37 @@ typedef struct gathered_col {
 	size_t off; /* into the mapper's vals; SIZE_MAX for NULL */
 } gathered_col_t;
 
+/* A column of a write plan. */
+typedef struct plan_col {
+	const char *name;     /* borrowed from the plan's schema */
+	const json_t *schema; /* the field's schema */
+	const sl_pg_mapping_t *map;
+} plan_col_t;
+
+/* The columns of a flat write (insert, upsert, update) of records whose
+ * data schema is one JSON object, worked out once: records of one topic
+ * share their schema object (the converter caches it by its text), so a
+ * record's row is one lookup and one text per column. */
+typedef struct write_plan {
+	json_t *root;         /* a reference on the value schema: keeps schema alive */
+	const json_t *schema; /* the data schema (root, or its "after") */
+	char *table;
+	const sl_pg_shape_t *shape;
+	plan_col_t *cols;
+	size_t ncols;
+	size_t npk;
+} write_plan_t;
+
+#define PLAN_CACHE_SIZE 8
+
 struct sl_pg_mapper {
 	sl_pg_map_config_t cfg;
 	sl_pg_shape_t **shapes;
 	size_t nshapes, cap;
 	sl_pg_shape_t *last; /* the shape found last */
+	write_plan_t plans[PLAN_CACHE_SIZE];
+	unsigned plan_next;  /* round-robin replacement */
+	char *topic, *table; /* the table of the topic seen last */
 	/* scratch, reused per record */
 	gathered_col_t *cols;
 	size_t ncols, colcap;
@@ -112,8 +138,18 @@ static void shape_free(sl_pg_shape_t *s)
 	free(s);
 }
 
+static void plan_free(write_plan_t *p)
+{
+	json_decref(p->root);
+	free(p->table);
+	free(p->cols);
+	*p = (write_plan_t){0};
+}
+
 void sl_pg_mapper_reset_shapes(sl_pg_mapper_t *m)
 {
+	for (size_t i = 0; i < PLAN_CACHE_SIZE; i++)
+		plan_free(&m->plans[i]);
 	for (size_t i = 0; i < m->nshapes; i++)
 		shape_free(m->shapes[i]);
 	m->nshapes = 0;
@@ -126,6 +162,8 @@ void sl_pg_mapper_free(sl_pg_mapper_t *m)
 		return;
 	sl_pg_mapper_reset_shapes(m);
 	free(m->shapes);
+	free(m->topic);
+	free(m->table);
 	free(m->cols);
 	sl_buf_free(&m->vals);
 	free(m);
@@ -365,6 +403,115 @@ static int map_delete(sl_pg_mapper_t *m, const sl_record_t *rec, const char *tab
 	return 1;
 }
 
+/* ---- write plans ---------------------------------------------------------- */
+
+/* Fills m->cols with the columns of p (names, types, nullability; no
+ * values yet), as add_key_from_value and add_struct would gather them. */
+static void plan_gather(sl_pg_mapper_t *m, const write_plan_t *p)
+{
+	SL_ARRAY_RESERVE(m->cols, p->ncols, m->colcap);
+	for (size_t i = 0; i < p->ncols; i++)
+		m->cols[i] = (gathered_col_t){
+			.name = p->cols[i].name,
+			.type = sl_pg_mapping_type(p->cols[i].map),
+			.nullable = schema_optional(p->cols[i].schema),
+		};
+	m->ncols = p->ncols;
+}
+
+static bool plan_has(const write_plan_t *p, const char *name)
+{
+	for (size_t i = 0; i < p->ncols; i++)
+		if (!strcmp(p->cols[i].name, name))
+			return true;
+	return false;
+}
+
+/* Adds a column to p unless its schema has no mapping (false: the plan
+ * cannot be made, the general path reports the field). */
+static bool plan_add(write_plan_t *p, size_t *cap, const char *name, const json_t *f)
+{
+	const sl_pg_mapping_t *map = sl_pg_schema_mapping(f);
+
+	if (!map)
+		return false;
+	SL_ARRAY_RESERVE(p->cols, p->ncols + 1, *cap);
+	p->cols[p->ncols++] = (plan_col_t){.name = name, .schema = f, .map = map};
+	return true;
+}
+
+/* Works out the plan of a data schema, or returns false when the
+ * general path has to map such records (no fields, a primary key field
+ * the schema lacks, a field without a mapping). */
+static bool plan_make(sl_pg_mapper_t *m, write_plan_t *p, const json_t *schema, const char *table)
+{
+	const json_t *fields = json_object_get(schema, "fields"), *f;
+	size_t cap = 0, i;
+
+	if (!json_is_array(fields))
+		return false;
+	for (char **k = m->cfg.pk_fields; m->cfg.pk_mode == SL_PG_PK_RECORD_VALUE && k && *k; k++)
+		if (!(f = schema_field(schema, *k)) || !plan_add(p, &cap, *k, f))
+			return false;
+	p->npk = p->ncols;
+	json_array_foreach(fields, i, f) {
+		const char *name = json_string_value(json_object_get(f, "field"));
+		if (name && !plan_has(p, name) && !plan_add(p, &cap, name, f))
+			return false;
+	}
+	static const sl_pg_op_t ops[] = {SL_PG_OP_INSERT, SL_PG_OP_UPSERT, SL_PG_OP_UPDATE};
+	plan_gather(m, p);
+	p->shape = intern_shape(m, ops[m->cfg.insert_mode], table, p->npk);
+	p->table = sl_strdup(table);
+	p->schema = schema;
+	return true;
+}
+
+/* The plan for records of root (the value schema) whose data schema is
+ * schema, made now when there is none; NULL when there cannot be one. */
+static const write_plan_t *plan_for(sl_pg_mapper_t *m, const json_t *root, const json_t *schema,
+				    const char *table)
+{
+	for (size_t i = 0; i < PLAN_CACHE_SIZE; i++) {
+		const write_plan_t *p = &m->plans[i];
+		if (p->schema == schema && p->root && !strcmp(p->table, table))
+			return p;
+	}
+	write_plan_t *p = &m->plans[m->plan_next++ % PLAN_CACHE_SIZE];
+	plan_free(p);
+	if (!plan_make(m, p, schema, table)) {
+		plan_free(p);
+		return NULL;
+	}
+	p->root = json_incref((json_t *)root);
+	return p;
+}
+
+/* map_write by a plan: the same columns, values, errors and shape. */
+static int map_planned(sl_pg_mapper_t *m, const write_plan_t *p, const json_t *data,
+		       sl_pg_row_t *out, char *errstr, size_t errstr_size)
+{
+	char why[256];
+	bool is_null;
+
+	SL_ARRAY_RESERVE(m->cols, p->ncols, m->colcap);
+	m->ncols = p->ncols; /* only their values are needed now */
+	for (size_t i = 0; i < p->ncols; i++) {
+		const plan_col_t *c = &p->cols[i];
+		const json_t *v = json_object_get(data, c->name);
+		if (i < p->npk && (!v || json_is_null(v)))
+			return sl_seterr(errstr, errstr_size, "primary key field %s is missing",
+					 c->name);
+		size_t at = m->vals.len;
+		if (sl_pg_value_text_mapped(v, c->schema, c->map, &m->vals, &is_null, why,
+					    sizeof(why)) != 0)
+			return sl_seterr(errstr, errstr_size, "field %s: %s", c->name, why);
+		m->cols[i].off = is_null ? SIZE_MAX : at;
+	}
+	build_row(m, p->shape, out);
+	return 1;
+}
+
 static int map_write(sl_pg_mapper_t *m, const sl_record_t *rec, const char *table,
 		     const json_t *data, const json_t *schema, sl_pg_row_t *out, char *errstr,
 		     size_t errstr_size)
@@ -374,6 +521,11 @@ static int map_write(sl_pg_mapper_t *m, const sl_record_t *rec, const char *tabl
 
 	if (!data || json_is_null(data))
 		return sl_seterr(errstr, errstr_size, "the change event has no \"after\" value");
+	if (schema && m->cfg.pk_mode != SL_PG_PK_RECORD_KEY && json_is_object(data)) {
+		const write_plan_t *p = plan_for(m, rec->value.schema, schema, table);
+		if (p)
+			return map_planned(m, p, data, out, errstr, errstr_size);
+	}
 	if (m->cfg.pk_mode == SL_PG_PK_RECORD_KEY)
 		rc = add_key_from_key(m, rec, errstr, errstr_size);
 	else if (m->cfg.pk_mode == SL_PG_PK_RECORD_VALUE)
@@ -385,6 +537,19 @@ static int map_write(sl_pg_mapper_t *m, const sl_record_t *rec, const char *tabl
 		return -1;
 	build_row(m, intern_shape(m, ops[m->cfg.insert_mode], table, npk), out);
 	return 1;
+}
+
+/* The table of a topic (the one of the topic before made again only when
+ * the topic changed). Owned by m. */
+static const char *table_of(sl_pg_mapper_t *m, const char *topic)
+{
+	if (!m->table || strcmp(m->topic, topic ? topic : "")) {
+		free(m->topic);
+		free(m->table);
+		m->topic = sl_strdup(topic ? topic : "");
+		m->table = sl_pg_table_name(m->cfg.table_format, m->topic);
+	}
+	return m->table;
 }
 
 int sl_pg_mapper_map(sl_pg_mapper_t *m, const sl_record_t *rec, sl_pg_row_t *out, char *errstr,
@@ -399,7 +564,7 @@ int sl_pg_mapper_map(sl_pg_mapper_t *m, const sl_record_t *rec, sl_pg_row_t *out
 	sl_buf_reset(&m->vals);
 	out->shape = NULL;
 	out->vals = NULL;
-	char *table = sl_pg_table_name(m->cfg.table_format, rec->topic);
+	const char *table = table_of(m, rec->topic);
 	if (!table[0]) {
 		rc = sl_seterr(errstr, errstr_size, "table.name.format gives an empty table name");
 		goto out;
@@ -439,7 +604,6 @@ int sl_pg_mapper_map(sl_pg_mapper_t *m, const sl_record_t *rec, sl_pg_row_t *out
 		break;
 	}
 out:
-	free(table);
 	return rc;
 }
 
@@ -451,6 +615,26 @@ static void append_cols(sl_buf_t *out, const sl_pg_shape_t *s, size_t from, size
 		if (i > from)
 			sl_buf_append_char(out, ',');
 		sl_pg_quote_ident(out, s->cols[i]);
+	}
+}
+
+/* " ON CONFLICT (pk) DO UPDATE SET" every other column, or DO NOTHING
+ * when all columns are key. */
+static void append_on_conflict(sl_buf_t *out, const sl_pg_shape_t *s)
+{
+	sl_buf_append_str(out, " ON CONFLICT (");
+	append_cols(out, s, 0, s->npk);
+	if (s->npk == s->ncols) {
+		sl_buf_append_str(out, ") DO NOTHING");
+		return;
+	}
+	sl_buf_append_str(out, ") DO UPDATE SET ");
+	for (size_t c = s->npk; c < s->ncols; c++) {
+		if (c > s->npk)
+			sl_buf_append_char(out, ',');
+		sl_pg_quote_ident(out, s->cols[c]);
+		sl_buf_append_str(out, "=EXCLUDED.");
+		sl_pg_quote_ident(out, s->cols[c]);
 	}
 }
 
@@ -469,22 +653,52 @@ void sl_pg_sql_insert(sl_buf_t *out, const sl_pg_shape_t *s, size_t nrows, bool 
 			append_param(out, n++, c == 0);
 		sl_buf_append_char(out, ')');
 	}
-	if (!upsert || s->npk == 0)
-		return;
-	sl_buf_append_str(out, " ON CONFLICT (");
-	append_cols(out, s, 0, s->npk);
-	if (s->npk == s->ncols) {
-		sl_buf_append_str(out, ") DO NOTHING");
-		return;
+	if (upsert && s->npk)
+		append_on_conflict(out, s);
+}
+
+void sl_pg_sql_stage_create(sl_buf_t *out, const sl_pg_shape_t *s, const char *stage)
+{
+	sl_buf_append_str(out, "CREATE TEMP TABLE ");
+	sl_pg_quote_ident(out, stage);
+	sl_buf_append_str(out, " AS SELECT ");
+	append_cols(out, s, 0, s->ncols);
+	sl_buf_append_str(out, ",0::bigint AS " SL_PG_STAGE_SEQ " FROM ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " WITH NO DATA");
+}
+
+void sl_pg_sql_stage_copy(sl_buf_t *out, const sl_pg_shape_t *s, const char *stage)
+{
+	sl_buf_append_str(out, "COPY pg_temp.");
+	sl_pg_quote_ident(out, stage);
+	sl_buf_append_str(out, " (");
+	append_cols(out, s, 0, s->ncols);
+	sl_buf_append_str(out, "," SL_PG_STAGE_SEQ ") FROM STDIN");
+}
+
+void sl_pg_sql_stage_merge(sl_buf_t *out, const sl_pg_shape_t *s, const char *stage, bool dupes)
+{
+	sl_buf_append_str(out, "INSERT INTO ");
+	sl_pg_quote_ident(out, s->table);
+	sl_buf_append_str(out, " (");
+	append_cols(out, s, 0, s->ncols);
+	sl_buf_append_str(out, ") SELECT ");
+	if (dupes) { /* the last row of each key: ON CONFLICT takes a key once */
+		sl_buf_append_str(out, "DISTINCT ON (");
+		append_cols(out, s, 0, s->npk);
+		sl_buf_append_str(out, ") ");
 	}
-	sl_buf_append_str(out, ") DO UPDATE SET ");
-	for (size_t c = s->npk; c < s->ncols; c++) {
-		if (c > s->npk)
-			sl_buf_append_char(out, ',');
-		sl_pg_quote_ident(out, s->cols[c]);
-		sl_buf_append_str(out, "=EXCLUDED.");
-		sl_pg_quote_ident(out, s->cols[c]);
+	append_cols(out, s, 0, s->ncols);
+	sl_buf_append_str(out, " FROM pg_temp.");
+	sl_pg_quote_ident(out, stage);
+	if (dupes) {
+		sl_buf_append_str(out, " ORDER BY ");
+		append_cols(out, s, 0, s->npk);
+		sl_buf_append_str(out, "," SL_PG_STAGE_SEQ " DESC");
 	}
+	if (s->npk)
+		append_on_conflict(out, s);
 }
 
 bool sl_pg_sql_update(sl_buf_t *out, const sl_pg_shape_t *s)
@@ -601,6 +815,14 @@ void sl_pg_copy_row(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals)
 	sl_buf_append_char(out, '\n');
 }
 
+void sl_pg_copy_row_seq(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals, int64_t seq)
+{
+	sl_pg_copy_row(out, s, vals);
+	out->data[out->len - 1] = '\t'; /* in place of the newline */
+	sl_pg_append_int(out, seq);
+	sl_buf_append_char(out, '\n');
+}
+
 size_t sl_pg_rows_per_statement(const sl_pg_shape_t *s, size_t batch_size)
 {
 	size_t per = s->op == SL_PG_OP_DELETE ? s->npk : s->ncols;
@@ -671,4 +893,51 @@ size_t sl_pg_dedupe(const sl_pg_row_t *rows, size_t n, size_t *idx)
 	}
 	free(slot);
 	return out;
+}
+
+/* ---- key sets ---------------------------------------------------------- */
+
+static void keyset_put(sl_pg_keyset_t *k, const sl_pg_row_t *row)
+{
+	size_t h = (size_t)key_hash(row) & (k->cap - 1);
+
+	while (k->slot[h].shape)
+		h = (h + 1) & (k->cap - 1);
+	k->slot[h] = *row;
+	k->n++;
+}
+
+bool sl_pg_keyset_add(sl_pg_keyset_t *k, const sl_pg_row_t *row)
+{
+	if ((k->n + 1) * 2 > k->cap) { /* grow: at most half full */
+		sl_pg_row_t *old = k->slot;
+		size_t old_cap = k->cap;
+		k->cap = old_cap ? old_cap * 2 : 1024;
+		k->slot = sl_calloc(k->cap, sizeof(*k->slot));
+		k->n = 0;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old[i].shape)
+				keyset_put(k, &old[i]);
+		free(old);
+	}
+	size_t h = (size_t)key_hash(row) & (k->cap - 1);
+	for (; k->slot[h].shape; h = (h + 1) & (k->cap - 1))
+		if (k->slot[h].shape == row->shape && key_equal(&k->slot[h], row))
+			return true;
+	k->slot[h] = *row;
+	k->n++;
+	return false;
+}
+
+void sl_pg_keyset_clear(sl_pg_keyset_t *k)
+{
+	if (k->n)
+		memset(k->slot, 0, k->cap * sizeof(*k->slot));
+	k->n = 0;
+}
+
+void sl_pg_keyset_free(sl_pg_keyset_t *k)
+{
+	free(k->slot);
+	*k = (sl_pg_keyset_t){0};
 }

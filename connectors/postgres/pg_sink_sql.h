@@ -102,6 +102,17 @@ const char *sl_pg_column_type(const json_t *schema);
 int sl_pg_value_text(const json_t *v, const json_t *schema, sl_buf_t *out, bool *is_null,
 		     char *errstr, size_t errstr_size);
 
+/* How a field schema's values are written and its column type (a logical
+ * name wins over the type), NULL when the schema has no mapping: looked
+ * up once per schema, not per value. Static; never freed. */
+typedef struct sl_pg_mapping sl_pg_mapping_t;
+const sl_pg_mapping_t *sl_pg_schema_mapping(const json_t *schema);
+const char *sl_pg_mapping_type(const sl_pg_mapping_t *m);
+/* sl_pg_value_text with the mapping of schema looked up already (map NULL
+ * with schema NULL: by the JSON type). */
+int sl_pg_value_text_mapped(const json_t *v, const json_t *schema, const sl_pg_mapping_t *map,
+			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size);
+
 /* The column type of a schemaless value, by its JSON type. */
 const char *sl_pg_json_column_type(const json_t *v);
 /* Appends x in decimal (a faster "%" PRId64). */
@@ -127,6 +138,36 @@ void sl_pg_sql_copy(sl_buf_t *out, const sl_pg_shape_t *s);
  * NULL, backslash, newline, carriage return and tab escaped, then a
  * newline. */
 void sl_pg_copy_row(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals);
+
+/* ---- upserts through a staging table: the rows are COPYed into a
+ * temporary table of the shape's columns plus SL_PG_STAGE_SEQ (their
+ * order), then merged into the table with one INSERT ... SELECT ... ON
+ * CONFLICT; the server plans one statement for any number of rows. ---- */
+#define SL_PG_STAGE_SEQ "sluice_seq"
+/* CREATE TEMP TABLE stage AS SELECT the shape's columns (their types from
+ * the table), 0::bigint AS sluice_seq FROM table WITH NO DATA. */
+void sl_pg_sql_stage_create(sl_buf_t *out, const sl_pg_shape_t *s, const char *stage);
+/* COPY pg_temp.stage (cols, sluice_seq) FROM STDIN */
+void sl_pg_sql_stage_copy(sl_buf_t *out, const sl_pg_shape_t *s, const char *stage);
+/* INSERT INTO table (cols) SELECT cols FROM pg_temp.stage ON CONFLICT (pk) DO
+ * UPDATE SET every other column (DO NOTHING when all columns are key).
+ * dupes: the stage may hold a key more than once: only its last row (the
+ * highest sluice_seq) is taken (DISTINCT ON ... ORDER BY). */
+void sl_pg_sql_stage_merge(sl_buf_t *out, const sl_pg_shape_t *s, const char *stage, bool dupes);
+/* sl_pg_copy_row with seq as one more column. */
+void sl_pg_copy_row_seq(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals, int64_t seq);
+
+/* A set of rows' primary keys (shape and key values), to learn whether
+ * rows repeat a key. Zero-initialised is empty. The rows are borrowed:
+ * their vals must outlive the set or its next clear. */
+typedef struct sl_pg_keyset {
+	sl_pg_row_t *slot; /* shape NULL: free */
+	size_t cap, n;
+} sl_pg_keyset_t;
+/* Adds row's key; true when the set held it already. */
+bool sl_pg_keyset_add(sl_pg_keyset_t *k, const sl_pg_row_t *row);
+void sl_pg_keyset_clear(sl_pg_keyset_t *k);
+void sl_pg_keyset_free(sl_pg_keyset_t *k);
 
 /* Rows per statement for a shape: at most batch_size, and within the
  * 65535 parameter limit of the protocol. */

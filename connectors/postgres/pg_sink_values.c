@@ -52,7 +52,8 @@ typedef enum val_kind {
 	VK_JSON, /* struct, array, map: the payload as JSON text */
 } val_kind_t;
 
-typedef struct logical {
+/* sl_pg_mapping_t of pg_sink_sql.h */
+typedef struct sl_pg_mapping {
 	const char *name;
 	val_kind_t kind;
 	const char *pg_type;
@@ -110,6 +111,16 @@ const char *sl_pg_column_type(const json_t *schema)
 {
 	const logical_t *l = lookup_schema(schema);
 	return l ? l->pg_type : NULL;
+}
+
+const sl_pg_mapping_t *sl_pg_schema_mapping(const json_t *schema)
+{
+	return lookup_schema(schema);
+}
+
+const char *sl_pg_mapping_type(const sl_pg_mapping_t *m)
+{
+	return m->pg_type;
 }
 
 const char *sl_pg_json_column_type(const json_t *v)
@@ -262,6 +273,44 @@ static int append_json(sl_buf_t *out, const json_t *v)
 	return 0;
 }
 
+/* Appends v as the fewest decimals that read back as v, when that is a
+ * plain decimal of at most 17 fraction digits under 2^53 in all: the
+ * decimal r / 10^d parses to the correctly rounded quotient, which is
+ * what the division of the two exact doubles gives. False (nothing
+ * appended) for any other value. A fast "%.17g" for everyday doubles. */
+static bool append_double_decimal(sl_buf_t *out, double v)
+{
+	static const double p10[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+				     1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+	double a = v < 0 ? -v : v;
+	char tmp[48], *p = tmp + sizeof(tmp);
+
+	if (!(a < 1e15) || v == 0) /* NaN, huge, or a zero's sign: printf's */
+		return false;
+	for (size_t d = 0; d < SL_ARRAY_LEN(p10); d++) {
+		double m = a * p10[d];
+		if (m >= 9007199254740992.0)
+			return false;
+		double r = (double)(uint64_t)(m + 0.5);
+		if (r / p10[d] != a)
+			continue;
+		uint64_t u = (uint64_t)r;
+		for (size_t i = 0; i < d; i++, u /= 10)
+			*--p = (char)('0' + u % 10);
+		if (d)
+			*--p = '.';
+		do {
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (v < 0)
+			*--p = '-';
+		sl_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
+		return true;
+	}
+	return false;
+}
+
 /* A value by its JSON type (schemaless, or VK_AUTO). */
 static int append_auto(sl_buf_t *out, const json_t *v, char *errstr, size_t errstr_size)
 {
@@ -273,7 +322,8 @@ static int append_auto(sl_buf_t *out, const json_t *v, char *errstr, size_t errs
 		sl_pg_append_int(out, json_integer_value(v));
 		return 0;
 	case JSON_REAL:
-		sl_buf_appendf(out, "%.17g", json_real_value(v));
+		if (!append_double_decimal(out, json_real_value(v)))
+			sl_buf_appendf(out, "%.17g", json_real_value(v));
 		return 0;
 	case JSON_TRUE:
 	case JSON_FALSE:
@@ -365,6 +415,18 @@ static int append_typed(sl_buf_t *out, const json_t *v, const json_t *schema, va
 	return 0;
 }
 
+int sl_pg_value_text_mapped(const json_t *v, const json_t *schema, const sl_pg_mapping_t *map,
+			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size)
+{
+	*is_null = !v || json_is_null(v);
+	if (*is_null)
+		return 0;
+	if (append_typed(out, v, schema, map ? map->kind : VK_AUTO, errstr, errstr_size) != 0)
+		return -1;
+	sl_buf_append_char(out, '\0');
+	return 0;
+}
+
 int sl_pg_value_text(const json_t *v, const json_t *schema, sl_buf_t *out, bool *is_null,
 		     char *errstr, size_t errstr_size)
 {
@@ -375,8 +437,5 @@ int sl_pg_value_text(const json_t *v, const json_t *schema, sl_buf_t *out, bool 
 	if (schema && !l)
 		return sl_seterr(errstr, errstr_size, "schema type %s has no PostgreSQL mapping",
 				 schema_str(schema, "type") ? schema_str(schema, "type") : "?");
-	if (append_typed(out, v, schema, l ? l->kind : VK_AUTO, errstr, errstr_size) != 0)
-		return -1;
-	sl_buf_append_char(out, '\0');
-	return 0;
+	return sl_pg_value_text_mapped(v, schema, l, out, is_null, errstr, errstr_size);
 }

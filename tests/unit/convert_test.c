@@ -1556,7 +1556,62 @@ static void test_json_read_extra_member_after_payload_is_refused(void)
 	sl_converter_free(c);
 }
 
+/* A struct of plain fields takes a shortcut once its schema is cached: a
+ * payload that fits passes as it is; any other takes the full check and
+ * comes out as it did before. */
+static void test_json_read_flat_struct_shortcut_changes_nothing(void)
+{
+	static const char schema[] =
+		"{\"type\":\"struct\",\"fields\":[{\"type\":\"int8\",\"optional\":false,"
+		"\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"s\"},"
+		"{\"type\":\"double\",\"optional\":true,\"default\":1.5,\"field\":\"d\"},"
+		"{\"type\":\"boolean\",\"optional\":false,\"field\":\"b\"}],\"optional\":false}";
+	static const struct {
+		const char *payload, *want; /* want NULL: an error containing err */
+		const char *err;
+	} cases[] = {
+		{"{\"a\":1,\"s\":\"x\",\"d\":2,\"b\":true}",
+		 "{\"a\":1,\"s\":\"x\",\"d\":2.0,\"b\":true}"},
+		{"{\"s\":\"x\",\"a\":1,\"b\":false,\"d\":0.5}",
+		 "{\"a\":1,\"s\":\"x\",\"d\":0.5,\"b\":false}"},
+		{"{\"a\":1,\"s\":null,\"d\":null,\"b\":true}",
+		 "{\"a\":1,\"s\":null,\"d\":1.5,\"b\":true}"},
+		{"{\"a\":1,\"b\":true}", "{\"a\":1,\"s\":null,\"d\":1.5,\"b\":true}"},
+		{"{\"a\":1,\"s\":\"x\",\"d\":2,\"b\":true,\"z\":0}",
+		 "{\"a\":1,\"s\":\"x\",\"d\":2.0,\"b\":true}"},
+		{"{\"a\":200,\"s\":\"x\",\"d\":2,\"b\":true}", NULL, "out of range for int8"},
+		{"{\"a\":1.5,\"s\":\"x\",\"d\":2,\"b\":true}", NULL, "payload.a"},
+		{"{\"a\":1,\"s\":2,\"d\":2,\"b\":true}", NULL, "payload.s"},
+		{"{\"a\":1,\"s\":\"x\",\"d\":\"2\",\"b\":true}", NULL, "payload.d"},
+		{"{\"a\":1,\"s\":\"x\",\"d\":2,\"b\":1}", NULL, "payload.b"},
+		{"{\"a\":null,\"s\":\"x\",\"d\":2,\"b\":true}", NULL, "null value for required"},
+	};
+	sl_converter_t *c = new_conv("json", NULL, NULL);
+	char text[512], want[512], err[512];
+
+	for (int round = 0; round < 2; round++) { /* the first reading caches the schema */
+		for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+			snprintf(text, sizeof(text), "{\"schema\":%s,\"payload\":%s}", schema,
+				 cases[i].payload);
+			err[0] = '\0';
+			char *back = read_back(c, text, err, sizeof(err));
+			if (cases[i].want) {
+				snprintf(want, sizeof(want), "{\"schema\":%s,\"payload\":%s}",
+					 schema, cases[i].want);
+				SL_ASSERT_TEXT(back, want);
+			} else {
+				CU_ASSERT_PTR_NULL(back);
+				SL_ASSERT_CONTAINS(err, cases[i].err);
+			}
+			free(back);
+		}
+	}
+	sl_converter_free(c);
+}
+
 static CU_TestInfo json_read_tests[] = {
+	{"a flat struct's shortcut changes nothing",
+	 test_json_read_flat_struct_shortcut_changes_nothing},
 	{"the same schema twice gives the same value",
 	 test_json_read_same_schema_twice_gives_same_value},
 	{"many schemas evict without mixing", test_json_read_many_schemas_evict_without_mixing},

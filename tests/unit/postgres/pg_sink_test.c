@@ -1,6 +1,7 @@
 /* Unit tests of postgres-sink's pure half (pg_sink_sql.c): identifier
  * quoting, table names, statement shapes, Debezium envelope unwrapping,
  * schema to column type mapping, values as text, and key dedupe. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -505,6 +506,201 @@ static void test_dedupe_keeps_last_row_of_each_key_in_first_place(void)
 	free_shape(s);
 }
 
+static void test_doubles_are_written_as_their_shortest_decimal(void)
+{
+	ASSERT_TEXT("0.1", "{\"type\":\"double\"}", "0.1"); /* "%.17g": 0.10000000000000001 */
+	ASSERT_TEXT("0.3", "{\"type\":\"double\"}", "0.3");
+	ASSERT_TEXT("-2.5", "{\"type\":\"double\"}", "-2.5");
+	ASSERT_TEXT("123456789.125", "{\"type\":\"double\"}", "123456789.125");
+	ASSERT_TEXT("1.0", "{\"type\":\"float\"}", "1");
+	ASSERT_TEXT("0.0", NULL, "0");
+	/* no short decimal: 17 significant digits, as before */
+	ASSERT_TEXT("0.30000000000000004", "{\"type\":\"double\"}", "0.30000000000000004");
+	ASSERT_TEXT("1e300", "{\"type\":\"double\"}", "1.0000000000000001e+300");
+	ASSERT_TEXT("1e-20", "{\"type\":\"double\"}", "9.9999999999999995e-21");
+	ASSERT_TEXT("-0.0", "{\"type\":\"double\"}", "-0");
+}
+
+static const char *const k_flat_schema =
+	"{\"type\":\"struct\",\"optional\":false,\"fields\":["
+	"{\"field\":\"name\",\"type\":\"string\",\"optional\":true},"
+	"{\"field\":\"id\",\"type\":\"int64\",\"optional\":false},"
+	"{\"field\":\"day\",\"type\":\"int32\",\"optional\":false,"
+	"\"name\":\"org.apache.kafka.connect.data.Date\"},"
+	"{\"field\":\"price\",\"type\":\"double\",\"optional\":false}]}";
+
+/* A flat record of topic with value (JSON text) and a shared schema. */
+static void make_flat(sl_record_t *r, const char *topic, const char *value, json_t *schema)
+{
+	sl_record_init(r);
+	r->topic = topic;
+	sl_value_set_json(&r->value, json_loads(value, 0, NULL), json_incref(schema));
+}
+
+static void test_records_of_one_schema_object_map_like_the_first(void)
+{
+	sl_pg_map_config_t cfg = upsert_config();
+	static char *pk[] = {"id", NULL};
+	json_t *schema = json_loads(k_flat_schema, 0, NULL);
+	sl_pg_row_t a, b, c;
+	sl_record_t r;
+	char err[256];
+
+	cfg.pk_mode = SL_PG_PK_RECORD_VALUE;
+	cfg.pk_fields = pk;
+	sl_pg_mapper_t *m = sl_pg_mapper_new(&cfg);
+	make_flat(&r, "t", "{\"name\":\"x\",\"id\":7,\"day\":1,\"price\":0.5}", schema);
+	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &a, err, sizeof(err)), 1);
+	sl_record_clear(&r);
+	make_flat(&r, "t", "{\"id\":8,\"day\":-1,\"price\":2,\"name\":null}", schema);
+	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &b, err, sizeof(err)), 1);
+	sl_record_clear(&r);
+	make_flat(&r, "u", "{\"name\":\"y\",\"id\":9,\"day\":0,\"price\":1}", schema);
+	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &c, err, sizeof(err)), 1);
+	sl_record_clear(&r);
+	/* key first, then the schema's order; one shape per table */
+	CU_ASSERT_PTR_EQUAL(a.shape, b.shape);
+	CU_ASSERT_PTR_NOT_EQUAL(a.shape, c.shape);
+	SL_ASSERT_TEXT(c.shape->table, "u");
+	CU_ASSERT_EQUAL(a.shape->npk, 1);
+	SL_ASSERT_TEXT(a.shape->cols[0], "id");
+	SL_ASSERT_TEXT(a.shape->cols[1], "name");
+	SL_ASSERT_TEXT(a.shape->cols[2], "day");
+	SL_ASSERT_TEXT(a.shape->types[2], "date");
+	CU_ASSERT_FALSE(a.shape->nullable[0]);
+	CU_ASSERT_TRUE(a.shape->nullable[1]);
+	CU_ASSERT_FALSE(a.shape->nullable[3]);
+	SL_ASSERT_TEXT(a.vals[0], "7");
+	SL_ASSERT_TEXT(a.vals[1], "x");
+	SL_ASSERT_TEXT(a.vals[2], "1970-01-02");
+	SL_ASSERT_TEXT(a.vals[3], "0.5");
+	SL_ASSERT_TEXT(b.vals[0], "8");
+	CU_ASSERT_PTR_NULL(b.vals[1]);
+	SL_ASSERT_TEXT(b.vals[2], "1969-12-31");
+	SL_ASSERT_TEXT(b.vals[3], "2");
+	/* a record of that schema without its key, or with a bad value */
+	make_flat(&r, "t", "{\"name\":\"x\",\"day\":1,\"price\":0.5}", schema);
+	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "primary key field id is missing"));
+	sl_record_clear(&r);
+	make_flat(&r, "t", "{\"id\":1,\"day\":\"monday\",\"price\":0.5}", schema);
+	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "field day: an integer was expected"));
+	sl_record_clear(&r);
+	sl_pg_row_free(&a);
+	sl_pg_row_free(&b);
+	json_decref(schema);
+	sl_pg_mapper_free(m);
+}
+
+static void test_a_new_schema_object_gets_its_own_columns(void)
+{
+	sl_pg_map_config_t cfg = upsert_config();
+	static char *pk[] = {"id", NULL};
+	sl_pg_row_t a, b;
+	sl_record_t r;
+	char err[256];
+
+	cfg.pk_mode = SL_PG_PK_RECORD_VALUE;
+	cfg.pk_fields = pk;
+	sl_pg_mapper_t *m = sl_pg_mapper_new(&cfg);
+	for (int i = 0; i < 20; i++) { /* more schemas than the mapper keeps */
+		json_t *schema = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}]}", "type", "struct",
+					   "fields", "field", "id", "type", "int32", "field",
+					   i % 2 ? "odd" : "even", "type", "string");
+		make_flat(&r, "t", i % 2 ? "{\"id\":1,\"odd\":\"o\"}" : "{\"id\":2,\"even\":\"e\"}",
+			  schema);
+		json_decref(schema); /* the record holds the only reference */
+		CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &a, err, sizeof(err)), 1);
+		sl_record_clear(&r);
+		SL_ASSERT_TEXT(a.shape->cols[1], i % 2 ? "odd" : "even");
+		SL_ASSERT_TEXT(a.vals[1], i % 2 ? "o" : "e");
+		sl_pg_row_free(&a);
+	}
+	/* a field without a PostgreSQL mapping: the record's error, as before */
+	json_t *schema = json_loads("{\"type\":\"struct\",\"fields\":[{\"field\":\"id\","
+				    "\"type\":\"int32\"},{\"field\":\"z\",\"type\":\"nonsense\"}]}",
+				    0, NULL);
+	make_flat(&r, "t", "{\"id\":1,\"z\":1}", schema);
+	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &b, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(err, "field z: schema type nonsense has no PostgreSQL mapping"));
+	sl_record_clear(&r);
+	json_decref(schema);
+	sl_pg_mapper_free(m);
+}
+
+static void test_staging_statements_copy_and_merge(void)
+{
+	static const char *const cols[] = {"id", "na\"me"};
+	sl_pg_shape_t *s = make_shape("a\"b", SL_PG_OP_UPSERT, 1, 2, cols, NULL);
+	char *row[] = {"1", "x\ty"};
+	sl_buf_t b = {0};
+
+	sl_pg_sql_stage_create(&b, s, "sluice_stage_0");
+	SL_ASSERT_TEXT(b.data, "CREATE TEMP TABLE \"sluice_stage_0\" AS SELECT \"id\",\"na\"\"me\","
+			       "0::bigint AS sluice_seq FROM \"a\"\"b\" WITH NO DATA");
+	sl_buf_reset(&b);
+	sl_pg_sql_stage_copy(&b, s, "sluice_stage_0");
+	SL_ASSERT_TEXT(b.data, "COPY pg_temp.\"sluice_stage_0\" (\"id\",\"na\"\"me\",sluice_seq) "
+			       "FROM STDIN");
+	sl_buf_reset(&b);
+	sl_pg_copy_row_seq(&b, s, row, 42);
+	SL_ASSERT_TEXT(b.data, "1\tx\\ty\t42\n");
+	sl_buf_reset(&b);
+	sl_pg_sql_stage_merge(&b, s, "sluice_stage_0", false);
+	SL_ASSERT_TEXT(b.data,
+		       "INSERT INTO \"a\"\"b\" (\"id\",\"na\"\"me\") SELECT \"id\",\"na\"\"me\" "
+		       "FROM pg_temp.\"sluice_stage_0\" ON CONFLICT (\"id\") DO UPDATE SET "
+		       "\"na\"\"me\"=EXCLUDED.\"na\"\"me\"");
+	sl_buf_reset(&b);
+	/* a key more than once: its last row only */
+	sl_pg_sql_stage_merge(&b, s, "sluice_stage_0", true);
+	SL_ASSERT_TEXT(b.data,
+		       "INSERT INTO \"a\"\"b\" (\"id\",\"na\"\"me\") SELECT DISTINCT ON "
+		       "(\"id\") \"id\",\"na\"\"me\" FROM pg_temp.\"sluice_stage_0\" ORDER BY "
+		       "\"id\",sluice_seq DESC ON CONFLICT (\"id\") DO UPDATE SET "
+		       "\"na\"\"me\"=EXCLUDED.\"na\"\"me\"");
+	sl_buf_reset(&b);
+	s->npk = 2; /* nothing but the key */
+	sl_pg_sql_stage_merge(&b, s, "s", false);
+	SL_ASSERT_TEXT(b.data,
+		       "INSERT INTO \"a\"\"b\" (\"id\",\"na\"\"me\") SELECT \"id\",\"na\"\"me\" "
+		       "FROM pg_temp.\"s\" ON CONFLICT (\"id\",\"na\"\"me\") DO NOTHING");
+	sl_buf_free(&b);
+	free_shape(s);
+}
+
+static void test_keyset_tells_repeated_keys(void)
+{
+	static const char *const cols[] = {"k1", "k2", "v"};
+	sl_pg_shape_t *s = make_shape("t", SL_PG_OP_UPSERT, 2, 3, cols, NULL);
+	sl_pg_shape_t *other = make_shape("u", SL_PG_OP_UPSERT, 2, 3, cols, NULL);
+	static char keys[5000][2][12];
+	static char *vals[5000][3];
+	sl_pg_keyset_t k = {0};
+
+	for (int i = 0; i < 5000; i++) { /* grows past its first size */
+		snprintf(keys[i][0], sizeof(keys[i][0]), "%d", i);
+		snprintf(keys[i][1], sizeof(keys[i][1]), "%d", i % 7);
+		vals[i][0] = keys[i][0];
+		vals[i][1] = keys[i][1];
+		vals[i][2] = "v";
+		CU_ASSERT_FALSE(sl_pg_keyset_add(&k, &(sl_pg_row_t){.shape = s, .vals = vals[i]}));
+	}
+	char *again[] = {"4321", "2", "other value"}, *half[] = {"4321", NULL, "v"};
+	CU_ASSERT_TRUE(sl_pg_keyset_add(&k, &(sl_pg_row_t){.shape = s, .vals = again}));
+	CU_ASSERT_FALSE(sl_pg_keyset_add(&k, &(sl_pg_row_t){.shape = s, .vals = half}));
+	CU_ASSERT_TRUE(sl_pg_keyset_add(&k, &(sl_pg_row_t){.shape = s, .vals = half}));
+	/* the same key text of another table is another key */
+	CU_ASSERT_FALSE(sl_pg_keyset_add(&k, &(sl_pg_row_t){.shape = other, .vals = again}));
+	sl_pg_keyset_clear(&k);
+	CU_ASSERT_FALSE(sl_pg_keyset_add(&k, &(sl_pg_row_t){.shape = s, .vals = again}));
+	sl_pg_keyset_free(&k);
+	free_shape(s);
+	free_shape(other);
+}
+
 void pg_sink_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -539,6 +735,14 @@ void pg_sink_test_register(void)
 		 test_shapes_are_shared_by_rows_with_the_same_columns},
 		{"dedupe_keeps_last_row_of_each_key_in_first_place",
 		 test_dedupe_keeps_last_row_of_each_key_in_first_place},
+		{"doubles_are_written_as_their_shortest_decimal",
+		 test_doubles_are_written_as_their_shortest_decimal},
+		{"records_of_one_schema_object_map_like_the_first",
+		 test_records_of_one_schema_object_map_like_the_first},
+		{"a_new_schema_object_gets_its_own_columns",
+		 test_a_new_schema_object_gets_its_own_columns},
+		{"staging_statements_copy_and_merge", test_staging_statements_copy_and_merge},
+		{"keyset_tells_repeated_keys", test_keyset_tells_repeated_keys},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("pg_sink", NULL, NULL, tests);
