@@ -43,6 +43,7 @@ typedef struct webhook_config {
 	int value_format; /* webhook_value_format_t */
 	char **content_types;
 	int64_t max_body;
+	int64_t request_timeout_ms;
 	int64_t max_inflight;
 	int64_t ack_timeout_ms;
 	int64_t retry_after_s;
@@ -60,13 +61,19 @@ typedef struct webhook_hdr {
 	size_t len;
 } webhook_hdr_t;
 
+struct webhook_conn;
+
 /* One request. Its life: RECEIVING (the body arrives), QUEUED (complete,
  * its connection suspended, waiting for poll), WRITING (its records are
  * with the worker), and answered (status set, connection resumed) from
- * any of them. It is freed when its last reference goes: one for the
- * connection (until libmicrohttpd's completed callback), one while it is
- * queued or being turned into records by poll, one per record not yet
- * acknowledged (ack_data). Every field below "lock-protected" is read and
+ * any of them. It counts against webhook.max.inflight from QUEUED on,
+ * when it is really waiting for Kafka; while RECEIVING it is bounded by
+ * its connection (listener.max.connections) and webhook.request.timeout.ms
+ * instead, so that slow or stalled senders cannot crowd out the rest.
+ * It is freed when its last reference goes: one for the connection (until
+ * libmicrohttpd's completed callback), one while it is queued or being
+ * turned into records by poll, one per record not yet acknowledged
+ * (ack_data). Every field below "lock-protected" is read and
  * written under the task's lock; the body fields belong to the listener
  * until the request is queued and to poll after. */
 typedef struct webhook_req {
@@ -82,9 +89,11 @@ typedef struct webhook_req {
 	size_t key_len;
 	webhook_hdr_t *hdrs;
 	size_t nhdrs;
-	size_t built; /* poll only: the records it made */
+	size_t built;            /* poll only: the records it made */
+	struct webhook_conn *wc; /* listener thread only: its connection */
 	/* lock-protected */
 	int refs;
+	bool counted;        /* complete and holding a webhook.max.inflight slot */
 	size_t nrecords;     /* records made of it, for the answer */
 	size_t records_left; /* records not yet acknowledged */
 	bool queued;
@@ -96,6 +105,31 @@ typedef struct webhook_req {
 	struct webhook_req *qnext;         /* the poll queue */
 	struct webhook_req *wprev, *wnext; /* unanswered, by deadline */
 } webhook_req_t;
+
+/* Where a connection is in receiving its requests. */
+typedef enum webhook_conn_state {
+	WEBHOOK_CONN_RECEIVING = 0, /* a request is awaited or arriving: deadline */
+	WEBHOOK_CONN_BUSY,          /* its request arrived whole, or was refused */
+	WEBHOOK_CONN_IDLE,          /* keep-alive between requests: deadline */
+	WEBHOOK_CONN_CUT,           /* past its deadline: answered 408 or shut; closing */
+} webhook_conn_state_t;
+
+/* One client connection, from accept to close (libmicrohttpd's socket
+ * context). A request must arrive whole, headers and body, within
+ * webhook.request.timeout.ms: counted from the accept for the first
+ * request, from its request line for a later one on a keep-alive
+ * connection. Between requests the connection is idle, and is closed when
+ * no request line followed its last answer within the idle timeout. The
+ * timer thread enforces both deadlines; fd is libmicrohttpd's socket,
+ * which stays open until it reports the connection closed and the context
+ * is freed (under the lock). Every field is lock-protected. */
+typedef struct webhook_conn {
+	int fd;
+	webhook_conn_state_t state;
+	webhook_req_t *req; /* the request being received; NULL before its headers */
+	int64_t deadline_ms;
+	struct webhook_conn *prev, *next; /* on the receiving or the idle list */
+} webhook_conn_t;
 
 typedef struct webhook_task {
 	webhook_config_t cfg;
@@ -115,9 +149,11 @@ typedef struct webhook_task {
 	bool stopping;
 	webhook_req_t *qhead, *qtail;
 	webhook_req_t *whead, *wtail;
-	size_t inflight; /* accepted and not answered: webhook.max.inflight */
-	size_t live;     /* requests whose connection has not completed */
-	char rejected;   /* its address marks a connection answered at once */
+	webhook_conn_t *rhead, *rtail; /* RECEIVING connections, by deadline */
+	webhook_conn_t *ihead, *itail; /* IDLE connections, by deadline */
+	size_t inflight;               /* received whole and not answered: webhook.max.inflight */
+	size_t live;                   /* requests whose connection has not completed */
+	char rejected;                 /* its address marks a connection answered at once */
 } webhook_task_t;
 
 /* ---- the listener (webhook_listener.c) ---- */
@@ -133,9 +169,9 @@ sl_rc_t webhook_listener_start(webhook_task_t *st, sl_task_ctx_t *ctx);
  * acked). */
 void webhook_listener_stop(webhook_task_t *st);
 /* Under the lock: decides r's answer (ignored when it already has one),
- * takes it off the deadline list and out of the in-flight count. Returns
- * the connection to resume (outside the lock, with MHD_resume_connection)
- * or NULL. */
+ * takes it off the deadline list and, when it was counted, out of the
+ * in-flight count. Returns the connection to resume (outside the lock,
+ * with MHD_resume_connection) or NULL. */
 struct MHD_Connection *webhook_answer_locked(webhook_task_t *st, webhook_req_t *r, int status,
 					     const char *reason);
 /* Under the lock: drops one reference; frees r at the last. */

@@ -3,7 +3,9 @@
  * 400, 503 while stopping), queues the rest for the task thread with the
  * connection suspended, and sends the answer acked() decided once the
  * connection is resumed; a timer thread answers requests past
- * webhook.ack.timeout.ms. */
+ * webhook.ack.timeout.ms, and cuts connections whose request did not
+ * arrive whole within webhook.request.timeout.ms (408) or that stayed idle
+ * between requests. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -21,14 +23,17 @@
 
 /* How long stop gives the answers of the last requests to leave. */
 #define WEBHOOK_STOP_GRACE_MS 2000
-/* Idle keep-alive connections are closed after this (seconds). */
+/* Keep-alive connections are closed when no request line follows their
+ * last answer within this, and any connection silent for this long
+ * (libmicrohttpd's own timeout; seconds). */
 #define WEBHOOK_IDLE_TIMEOUT_S 60
 /* A body without Content-Length past webhook.max.body.bytes is read on
  * and discarded for up to this many more bytes, so that it can be
  * answered 413; past that the connection is closed. */
 #define WEBHOOK_DISCARD_MAX (1024 * 1024)
 /* The timer thread looks at least this often whether the worker stops,
- * to answer requests poll will not take any more. */
+ * to answer requests poll will not take any more; a connection past its
+ * deadline is cut at most this late. */
 #define WEBHOOK_TIMER_TICK_MS 200
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -74,7 +79,9 @@ struct MHD_Connection *webhook_answer_locked(webhook_task_t *st, webhook_req_t *
 	r->status = status;
 	r->reason = reason;
 	wait_list_remove(st, r);
-	st->inflight--;
+	if (r->counted)
+		st->inflight--;
+	r->counted = false;
 	if (!r->suspended)
 		return NULL;
 	r->suspended = false;
@@ -85,6 +92,142 @@ void webhook_resume(struct MHD_Connection *conn)
 {
 	if (conn)
 		MHD_resume_connection(conn);
+}
+
+/* ---- connections and their deadlines ------------------------------------------ */
+
+static void conn_list_remove(webhook_conn_t **head, webhook_conn_t **tail, webhook_conn_t *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (*head == c)
+		*head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else if (*tail == c)
+		*tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* Under the lock: moves c to state (off its list), and onto the list of
+ * RECEIVING or IDLE connections with a deadline ms from now. Every entry
+ * of a list gets the same delay, so appending keeps it sorted. */
+static void conn_set_locked(webhook_task_t *st, webhook_conn_t *c, webhook_conn_state_t state,
+			    int64_t ms)
+{
+	if (c->state == WEBHOOK_CONN_RECEIVING)
+		conn_list_remove(&st->rhead, &st->rtail, c);
+	else if (c->state == WEBHOOK_CONN_IDLE)
+		conn_list_remove(&st->ihead, &st->itail, c);
+	c->state = state;
+	if (state != WEBHOOK_CONN_RECEIVING && state != WEBHOOK_CONN_IDLE)
+		return;
+	webhook_conn_t **head = state == WEBHOOK_CONN_IDLE ? &st->ihead : &st->rhead;
+	webhook_conn_t **tail = state == WEBHOOK_CONN_IDLE ? &st->itail : &st->rtail;
+	c->deadline_ms = sl_now_ms() + ms;
+	c->prev = *tail;
+	if (*tail)
+		(*tail)->next = c;
+	else
+		*head = c;
+	*tail = c;
+}
+
+/* The context of conn (NULL only outside libmicrohttpd's callbacks). */
+static webhook_conn_t *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd accepted a connection (its first request's deadline
+ * starts) or closed one (its context goes). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	webhook_task_t *st = cls;
+	webhook_conn_t *c = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = sl_calloc(1, sizeof(*c));
+		c->fd = ci ? ci->connect_fd : -1;
+		c->state = WEBHOOK_CONN_BUSY; /* on no list yet */
+		pthread_mutex_lock(&st->lock);
+		conn_set_locked(st, c, WEBHOOK_CONN_RECEIVING, st->cfg.request_timeout_ms);
+		pthread_mutex_unlock(&st->lock);
+		*socket_context = c;
+		return;
+	}
+	if (!c)
+		return;
+	pthread_mutex_lock(&st->lock);
+	conn_set_locked(st, c, WEBHOOK_CONN_CUT, 0);
+	pthread_mutex_unlock(&st->lock);
+	*socket_context = NULL;
+	free(c);
+}
+
+/* A request line arrived: on an idle keep-alive connection, the next
+ * request's deadline starts. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	webhook_task_t *st = cls;
+	webhook_conn_t *c = conn_of(conn);
+
+	(void)uri;
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	if (c->state == WEBHOOK_CONN_IDLE)
+		conn_set_locked(st, c, WEBHOOK_CONN_RECEIVING, st->cfg.request_timeout_ms);
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+#define WEBHOOK_408_BODY "{\"error\":\"request not received within webhook.request.timeout.ms\"}"
+
+/* Under the lock: cuts c, past its deadline. A request still arriving is
+ * answered 408 on the socket itself, since libmicrohttpd answers only
+ * from the access handler, which a stalled sender never gets called;
+ * nothing else writes to a connection still receiving. An idle one is
+ * just closed. Shutting the socket makes libmicrohttpd close it. */
+static void conn_cut_locked(webhook_task_t *st, webhook_conn_t *c)
+{
+	static const char answer[] = "HTTP/1.1 408 Request Timeout\r\n"
+				     "Content-Type: application/json\r\n"
+				     "Connection: close\r\n"
+				     "Content-Length: %zu\r\n\r\n" WEBHOOK_408_BODY;
+	bool answer_it = c->state == WEBHOOK_CONN_RECEIVING;
+	char text[256];
+	int n;
+
+	if (c->req)
+		webhook_answer_locked(st, c->req, 408,
+				      "request not received within webhook.request.timeout.ms");
+	conn_set_locked(st, c, WEBHOOK_CONN_CUT, 0);
+	if (c->fd < 0)
+		return;
+	if (answer_it) {
+		n = snprintf(text, sizeof(text), answer, strlen(WEBHOOK_408_BODY));
+		(void)!send(c->fd, text, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		SL_DEBUG(st->tag, "request answered 408: not received within "
+				  "webhook.request.timeout.ms; connection closed");
+	}
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+/* Under the lock: cuts the connections past their deadline. */
+static void expire_conns_locked(webhook_task_t *st)
+{
+	int64_t now = sl_now_ms();
+
+	while (st->rhead && st->rhead->deadline_ms <= now)
+		conn_cut_locked(st, st->rhead);
+	while (st->ihead && st->ihead->deadline_ms <= now)
+		conn_cut_locked(st, st->ihead);
 }
 
 /* ---- responses --------------------------------------------------------------- */
@@ -160,37 +303,57 @@ static const char *refuse_early(webhook_task_t *st, struct MHD_Connection *conn,
 	return NULL;
 }
 
-/* A new request: refused, or accepted (counted against max.inflight). */
-static enum MHD_Result first_call(webhook_task_t *st, struct MHD_Connection *conn, const char *url,
-				  const char *method, void **con_cls)
+static const char *const too_many = "too many requests waiting for Kafka (webhook.max.inflight)";
+
+/* A new request with its body to come. */
+static webhook_req_t *new_req(webhook_task_t *st, struct MHD_Connection *conn)
 {
-	int status;
-	const char *why = refuse_early(st, conn, url, method, &status);
 	const char *ct =
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	webhook_req_t *r;
-	bool full;
+	webhook_req_t *r = sl_calloc(1, sizeof(*r));
 
-	if (why)
-		return reject(st, conn, con_cls, status, why);
-	pthread_mutex_lock(&st->lock);
-	full = st->inflight >= (size_t)st->cfg.max_inflight;
-	if (!full) {
-		st->inflight++;
-		st->live++;
-	}
-	pthread_mutex_unlock(&st->lock);
-	if (full)
-		return reject(st, conn, con_cls, 429,
-			      "too many requests waiting for Kafka (webhook.max.inflight)");
-	r = sl_calloc(1, sizeof(*r));
 	r->conn = conn;
+	r->wc = conn_of(conn);
 	r->refs = 1; /* the connection's */
 	r->json = st->cfg.split || st->cfg.key_pointer ||
 		  st->cfg.value_format == WEBHOOK_VALUE_JSON ||
 		  (st->cfg.value_format == WEBHOOK_VALUE_AUTO && webhook_media_is_json(ct));
 	r->as_bytes = st->cfg.value_format == WEBHOOK_VALUE_BYTES ||
 		      (st->cfg.value_format == WEBHOOK_VALUE_AUTO && !webhook_media_is_text(ct));
+	return r;
+}
+
+/* A new request: refused, or let in to send its body. It counts against
+ * max.inflight only once the body is complete (body_done); while it
+ * arrives, its connection's deadline bounds it. Refused with 429 already
+ * here when max.inflight requests are waiting for Kafka. */
+static enum MHD_Result first_call(webhook_task_t *st, struct MHD_Connection *conn, const char *url,
+				  const char *method, void **con_cls)
+{
+	int status = 0;
+	const char *why = refuse_early(st, conn, url, method, &status);
+	webhook_req_t *r = why ? NULL : new_req(st, conn);
+	webhook_conn_t *c = conn_of(conn);
+	bool cut;
+
+	pthread_mutex_lock(&st->lock);
+	cut = c && c->state == WEBHOOK_CONN_CUT;
+	if (!why && st->inflight >= (size_t)st->cfg.max_inflight)
+		status = 429, why = too_many;
+	if (!cut && why && c)
+		conn_set_locked(st, c, WEBHOOK_CONN_BUSY, 0); /* answered: no deadline */
+	if (!cut && !why) {
+		st->live++;
+		if (c)
+			c->req = r;
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (cut || why) {
+		if (r)
+			req_free(r);
+		/* cut: answered 408 by the timer while its headers arrived */
+		return cut ? MHD_NO : reject(st, conn, con_cls, status, why);
+	}
 	*con_cls = r;
 	return MHD_YES;
 }
@@ -257,6 +420,27 @@ static int check_body(webhook_task_t *st, webhook_req_t *r, const char **why)
 	return 0;
 }
 
+/* Under the lock: the body of r arrived whole, checked (status 0) or
+ * refused with status and *why. Stops its connection's deadline, and
+ * counts r against max.inflight, or refuses it with 429 past it. Returns
+ * false when the timer answered r 408 first. */
+static bool admit_locked(webhook_task_t *st, webhook_req_t *r, int *status, const char **why)
+{
+	if (r->answered)
+		return false;
+	if (r->wc)
+		conn_set_locked(st, r->wc, WEBHOOK_CONN_BUSY, 0);
+	if (!*status && st->inflight >= (size_t)st->cfg.max_inflight)
+		*status = 429, *why = too_many;
+	if (*status) {
+		webhook_answer_locked(st, r, *status, *why);
+		return true;
+	}
+	r->counted = true;
+	st->inflight++;
+	return true;
+}
+
 /* The body is complete: refuse it, or suspend the connection and queue
  * it for poll. The connection is suspended before anything else can see
  * the request, so that every resume follows its suspend. */
@@ -265,13 +449,15 @@ static enum MHD_Result body_done(webhook_task_t *st, webhook_req_t *r)
 	const char *why = NULL;
 	int status = check_body(st, r, &why);
 	struct MHD_Connection *resume = NULL;
-	bool was_empty;
+	bool was_empty, admitted;
 
 	r->body_done = true;
+	pthread_mutex_lock(&st->lock);
+	admitted = admit_locked(st, r, &status, &why);
+	pthread_mutex_unlock(&st->lock);
+	if (!admitted) /* too late: answered 408, the socket is shut */
+		return MHD_NO;
 	if (status) {
-		pthread_mutex_lock(&st->lock);
-		webhook_answer_locked(st, r, status, why);
-		pthread_mutex_unlock(&st->lock);
 		SL_DEBUG(st->tag, "request answered %d: %s", status, why);
 		return respond(st, r->conn, status, why, 0);
 	}
@@ -360,13 +546,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	webhook_task_t *st = cls;
 	webhook_req_t *r = *con_cls;
+	webhook_conn_t *c = conn_of(conn);
 
-	(void)conn;
 	(void)toe;
-	if (!r || (void *)r == (void *)&st->rejected)
-		return;
-	*con_cls = NULL;
 	pthread_mutex_lock(&st->lock);
+	if (c && c->state != WEBHOOK_CONN_CUT) /* keep-alive: the next request may come */
+		conn_set_locked(st, c, WEBHOOK_CONN_IDLE, WEBHOOK_IDLE_TIMEOUT_S * 1000);
+	if (c)
+		c->req = NULL;
+	if (!r || (void *)r == (void *)&st->rejected) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	*con_cls = NULL;
 	webhook_answer_locked(st, r, 503, "the connection closed"); /* a client that left */
 	st->live--;
 	webhook_req_unref_locked(st, r);
@@ -423,6 +615,7 @@ static void *timer_main(void *arg)
 
 	pthread_mutex_lock(&st->lock);
 	while (!st->stopping) {
+		expire_conns_locked(st);
 		size_t n = expire_locked(st, resume, SL_ARRAY_LEN(resume));
 		if (n) {
 			pthread_mutex_unlock(&st->lock);
@@ -431,9 +624,13 @@ static void *timer_main(void *arg)
 			pthread_mutex_lock(&st->lock);
 			continue;
 		}
-		int64_t wait = WEBHOOK_TIMER_TICK_MS;
-		if (st->whead && st->whead->deadline_ms - sl_now_ms() < wait)
-			wait = st->whead->deadline_ms - sl_now_ms();
+		int64_t wait = WEBHOOK_TIMER_TICK_MS, now = sl_now_ms();
+		if (st->whead && st->whead->deadline_ms - now < wait)
+			wait = st->whead->deadline_ms - now;
+		if (st->rhead && st->rhead->deadline_ms - now < wait)
+			wait = st->rhead->deadline_ms - now;
+		if (st->ihead && st->ihead->deadline_ms - now < wait)
+			wait = st->ihead->deadline_ms - now;
 		if (wait > 0) {
 			struct timespec ts;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -511,8 +708,10 @@ sl_rc_t webhook_listener_start(webhook_task_t *st, sl_task_ctx_t *ctx)
 			MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, st, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, st,
 		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, st,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)WEBHOOK_IDLE_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)st->cfg.max_connections, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, st, MHD_OPTION_URI_LOG_CALLBACK,
+		on_request_line, st, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)WEBHOOK_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)st->cfg.max_connections, MHD_OPTION_END);
 	if (!st->daemon) {
 		close(fd);
 		sl_task_fail(ctx, "cannot start the HTTP listener on %s:%d (libmicrohttpd)",

@@ -24,7 +24,8 @@
  * the 200 followed Kafka's acknowledgement.
  *
  * Threads. libmicrohttpd runs its own thread (webhook_listener.c), a
- * timer thread answers requests past their deadline, and the task thread
+ * timer thread answers requests past their deadline (and cuts connections
+ * whose request did not arrive whole in time), and the task thread
  * runs poll and acked; they share the queue and the request states under
  * the task's lock. While records are in flight poll returns within 1 ms,
  * because the worker serves Kafka's delivery reports (and so acked())
@@ -145,10 +146,20 @@ static const sl_option_t webhook_options[] = {
 	 SL_OPT_MIN(1),
 	 SL_OPT_MAX(268435456),
 	 SL_OPT_AT(webhook_config_t, max_body)},
+	{.name = "webhook.request.timeout.ms",
+	 .type = SL_OPT_INT,
+	 .def = "30000",
+	 .doc = "How long a sender has to send a whole request, headers and body: from the "
+		"connection's accept, or from the request line on a keep-alive connection. A "
+		"request not received in time gets 408 and its connection is closed.",
+	 SL_OPT_MIN(10),
+	 SL_OPT_AT(webhook_config_t, request_timeout_ms)},
 	{.name = "webhook.max.inflight",
 	 .type = SL_OPT_INT,
 	 .def = "1000",
-	 .doc = "The most requests accepted and not yet answered; more get 429 with Retry-After.",
+	 .doc = "The most requests received whole and waiting for Kafka (not yet answered); "
+		"more get 429 with Retry-After. Requests still being received do not count: "
+		"listener.max.connections and webhook.request.timeout.ms bound them.",
 	 SL_OPT_MIN(1),
 	 SL_OPT_AT(webhook_config_t, max_inflight)},
 	{.name = "webhook.ack.timeout.ms",
@@ -512,9 +523,11 @@ const sl_connector_t webhook_source_connector = {
 	       "another method, 413 past webhook.max.body.bytes, 415 for a media type not in "
 	       "webhook.content.types, 400 for a body that must be JSON and is not, 401 for a "
 	       "missing or wrong HMAC-SHA256 signature (GitHub, Stripe or hex format), 429 "
-	       "with Retry-After past webhook.max.inflight requests waiting, 503 while "
-	       "stopping. Records carry the source partition {\"webhook\": "
-	       "\"<address>:<port><path>\"} and no offset: the sender's retry is the replay. "
+	       "with Retry-After past webhook.max.inflight requests waiting for Kafka, 408 "
+	       "(and the connection closed) for a request not received whole within "
+	       "webhook.request.timeout.ms, 503 while stopping. Records carry the source "
+	       "partition {\"webhook\": \"<address>:<port><path>\"} and no offset: the sender's "
+	       "retry is the replay. "
 	       "One task per connector.",
 	.options = webhook_options,
 	.validate = webhook_validate,

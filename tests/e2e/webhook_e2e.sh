@@ -5,7 +5,12 @@
 # got a 200 is in Kafka (by the unique id in its body); then the same
 # while the Kafka broker is SIGKILLed and restarted. Then a flood past
 # webhook.max.inflight (wrk) gets 429s, bad requests get their status
-# each, and the worker keeps running and stops cleanly.
+# each. Then slow senders (bodies stalled half-way, headers trickled a
+# byte at a time) hold no webhook.max.inflight slot: a normal request
+# beside them is answered 200 and reaches Kafka, and each of them gets 408
+# after webhook.request.timeout.ms. The worker keeps running and stops
+# cleanly.
+# shellcheck disable=SC2317 # functions called through check and wait_for
 source "$(dirname "$0")/lib.sh"
 
 N=${E2E_WEBHOOK_REQUESTS:-20000}
@@ -132,6 +137,7 @@ listening()
 d=$E2E_TMP
 PORT_A=$(free_port)
 PORT_B=$(free_port)
+PORT_C=$(free_port)
 worker_conf "$d/worker.properties" "$d/offsets"
 props "$d/a.properties" "name=e2e-hooks" "connector.class=webhook-source" "tasks.max=1" \
 	"listener.port=$PORT_A" "listener.path=/hooks" "kafka.topic=e2e-hooks" \
@@ -140,7 +146,11 @@ props "$d/b.properties" "name=e2e-flood" "connector.class=webhook-source" "tasks
 	"listener.port=$PORT_B" "kafka.topic=e2e-flood" "webhook.max.inflight=8" \
 	"webhook.split=true" "webhook.max.body.bytes=1024" "webhook.signature.secret=s3cret" \
 	"topic.creation.default.partitions=1" "topic.creation.default.replication.factor=1"
-confs=("$d/worker.properties" "$d/a.properties" "$d/b.properties")
+props "$d/c.properties" "name=e2e-slow" "connector.class=webhook-source" "tasks.max=1" \
+	"listener.port=$PORT_C" "kafka.topic=e2e-slow" "webhook.max.inflight=3" \
+	"webhook.request.timeout.ms=2000" \
+	"topic.creation.default.partitions=1" "topic.creation.default.replication.factor=1"
+confs=("$d/worker.properties" "$d/a.properties" "$d/b.properties" "$d/c.properties")
 write_client "$d/client.py"
 
 # ---- 1. N requests, the worker SIGKILLed and restarted during the run ----
@@ -281,5 +291,66 @@ check "and its record is in Kafka" grep -qx last "$d/flood_ids.txt"
 check "the other connector still answers" \
 	test "$(code -H 'Content-Type: application/json' --data '{"id":"after"}' \
 		"http://127.0.0.1:$PORT_A/hooks")" = 200
+# ---- 3. slow senders: stalled bodies and trickled headers ----------------
+# Three bodies stalled half-way (webhook.max.inflight is 3) and one sender
+# trickling its headers a byte every 200 ms: beside them a normal request
+# must get 200, and each slow one 408 naming the option, then the
+# connection closed, no sooner than webhook.request.timeout.ms (2 s).
+cat >"$d/slow.py" <<'EOF'
+import http.client, json, select, socket, sys, time
+port, timeout_s = int(sys.argv[1]), 2.0
+head = ("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n")
+slow = []  # [socket, sent at, bytes received, seconds until closed]
+for i in range(3):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall((head + '{"id":"stalled%d","pad":"' % i).encode())
+    slow.append([s, time.time(), b"", None])
+trickle = socket.create_connection(("127.0.0.1", port))
+trickle.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+trickle_text = b"X-Slow: " + b"a" * 200
+slow.append([trickle, time.time(), b"", None])
+time.sleep(0.3)
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+c.request("POST", "/", json.dumps({"id": "beside-the-slow"}),
+          {"Content-Type": "application/json"})
+r = c.getresponse()
+normal = "%d %s" % (r.status, r.read().decode())
+# read every slow connection to its end, trickling meanwhile
+sent, deadline = 0, time.time() + 15
+while time.time() < deadline and any(x[3] is None for x in slow):
+    if slow[3][3] is None and sent < len(trickle_text):
+        try:
+            trickle.send(trickle_text[sent:sent + 1])
+            sent += 1
+        except OSError:
+            pass
+    socks = [x[0] for x in slow if x[3] is None]
+    for s in select.select(socks, [], [], 0.2)[0]:
+        x = next(x for x in slow if x[0] is s)
+        try:
+            data = s.recv(4096)
+        except OSError:
+            data = b""
+        x[2] += data
+        if not data:
+            x[3] = time.time() - x[1]
+print("normal=%s" % normal.replace(" ", "_"))
+for i, (s, t0, data, took) in enumerate(slow):
+    first = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    ok = (first.startswith("HTTP/1.1 408") and b"webhook.request.timeout.ms" in data
+          and took is not None and took >= timeout_s - 0.05)
+    print("slow%d=%s took=%s %s" % (i, "408" if ok else "BAD", took, first.replace(" ", "_")))
+EOF
+check "listener C is up" wait_for 30 listening "$PORT_C"
+python3 "$d/slow.py" "$PORT_C" >"$d/slow.out" 2>&1
+log "slow senders: $(tr '\n' ' ' <"$d/slow.out")"
+check "beside 3 stalled bodies (webhook.max.inflight=3) a request gets 200" \
+	grep -q '^normal=200_' "$d/slow.out"
+ids_in e2e-slow "$d/slow_ids.txt"
+check "and its record is in Kafka" grep -qx beside-the-slow "$d/slow_ids.txt"
+check "no stalled body became a record" test "$(line_count "$d/slow_ids.txt")" -eq 1
+check "stalled bodies and trickled headers got 408 after the request timeout" \
+	test "$(grep -c '^slow[0-9]=408 ' "$d/slow.out")" -eq 4
 check "worker exits 0 on SIGTERM" stop_worker w
 e2e_finish

@@ -4,6 +4,7 @@
  * refusal has its status, and the task keeps running after each. */
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -148,6 +149,51 @@ static bool still_pending_after(post_t *c, int ms)
 {
 	sl_sleep_ms(ms);
 	return !atomic_load(&c->done);
+}
+
+/* ---- a raw client: what curl will not send ------------------------------ */
+
+/* A connection to the kit's listener; -1 fails the test. */
+static int raw_connect(sl_kit_t *kit)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)kit_port(kit)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void raw_send(int fd, const char *text)
+{
+	CU_ASSERT_EQUAL(send(fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
+}
+
+/* Reads from fd into out until it holds needle (NULL: until end of file)
+ * or ms pass; while it waits it sends one byte of trickle every 100 ms,
+ * when given, as a slow client does (send errors are ignored: the server
+ * may have closed). Returns true when the server closed the connection. */
+static bool raw_read(int fd, const char *needle, int ms, const char *trickle, sl_buf_t *out)
+{
+	int64_t end = sl_now_ms() + ms;
+
+	while (sl_now_ms() < end && !(needle && out->data && strstr(out->data, needle))) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char chunk[4096];
+		ssize_t n;
+
+		if (trickle && *trickle)
+			(void)send(fd, trickle++, 1, MSG_NOSIGNAL);
+		if (poll(&p, 1, trickle ? 100 : 50) <= 0)
+			continue;
+		n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n <= 0)
+			return true;
+		sl_buf_append(out, chunk, (size_t)n);
+	}
+	return false;
 }
 
 /* A kit of a webhook-source on an ephemeral port writing topic "hooks";
@@ -317,36 +363,127 @@ static void test_unacknowledged_request_times_out_with_503_and_retry_after(void)
 	kit_free(kit);
 }
 
-/* A sender that leaves in the middle of its body gives its slot back. */
-static void test_sender_that_left_mid_body_frees_its_slot(void)
+/* Bodies still arriving are not waiting for Kafka: with webhook.max.inflight
+ * stalled half-sent bodies, a complete request is still accepted and
+ * answered 200; the stalled senders that then leave change nothing. */
+static void test_bodies_still_arriving_hold_no_inflight_slot(void)
 {
-	static const char *const kv[] = {"webhook.max.inflight", "1", NULL};
+	static const char *const kv[] = {"webhook.max.inflight", "2", NULL};
 	sl_kit_t *kit = hook_kit(kv);
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)kit_port(kit)),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	const char *req = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-			  "Content-Length: 100\r\n\r\n{\"cut\":";
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	long status = 429;
+	const char *half = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+			   "Content-Length: 100\r\n\r\n{\"cut\":";
+	int fds[2];
+	post_t *c;
 
-	CU_ASSERT_EQUAL_FATAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	CU_ASSERT_EQUAL(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-	sl_sleep_ms(100);
-	/* while it sends, it holds the only slot */
-	CU_ASSERT_EQUAL(post_status(kit, "/", "{\"n\":1}", NULL, NULL, 0), 429);
-	close(fd);
-	for (int i = 0; i < 50 && status == 429; i++) {
-		sl_sleep_ms(20);
-		post_t *c = post_start(kit, "/", "{\"n\":2}", NULL);
-		if (still_pending_after(c, 50)) { /* accepted: waits for Kafka */
-			CU_ASSERT_EQUAL_FATAL(kit_poll_until(kit, 3000, NULL)->count, 1);
-			kit_ack_all(kit);
-		}
-		status = post_wait(c)->status;
-		post_free(c);
+	for (size_t i = 0; i < SL_ARRAY_LEN(fds); i++) {
+		fds[i] = raw_connect(kit);
+		raw_send(fds[i], half);
 	}
-	CU_ASSERT_EQUAL(status, 200);
+	sl_sleep_ms(100);
+	c = post_start(kit, "/", "{\"n\":1}", NULL);
+	CU_ASSERT(still_pending_after(c, 200)); /* accepted: waits for Kafka */
+	CU_ASSERT_EQUAL_FATAL(kit_poll_until(kit, 3000, NULL)->count, 1);
+	kit_ack_all(kit);
+	CU_ASSERT_EQUAL(post_wait(c)->status, 200);
+	post_free(c);
+	for (size_t i = 0; i < SL_ARRAY_LEN(fds); i++)
+		close(fds[i]);
+	sl_sleep_ms(100);
+	c = post_start(kit, "/", "{\"n\":2}", NULL);
+	CU_ASSERT_EQUAL_FATAL(kit_poll_until(kit, 3000, NULL)->count, 1);
+	kit_ack_all(kit);
+	CU_ASSERT_EQUAL(post_wait(c)->status, 200);
+	post_free(c);
+	kit_free(kit);
+}
+
+/* Asserts that the server answered 408 naming the option, and closed. */
+static void assert_408_and_closed(bool closed, const sl_buf_t *got)
+{
+	CU_ASSERT(closed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got->data);
+	CU_ASSERT_NSTRING_EQUAL(got->data, "HTTP/1.1 408 ", 13);
+	SL_ASSERT_CONTAINS(got->data, "Connection: close");
+	SL_ASSERT_CONTAINS(got->data, "request not received within webhook.request.timeout.ms");
+}
+
+/* A body trickled a byte at a time never goes idle, yet it must be whole
+ * within webhook.request.timeout.ms: 408, the connection closed, no
+ * record; the task goes on. */
+static void test_body_trickled_past_request_timeout_gets_408_and_close(void)
+{
+	static const char *const kv[] = {"webhook.request.timeout.ms", "400", NULL};
+	sl_kit_t *kit = hook_kit(kv);
+	int fd = raw_connect(kit);
+	sl_buf_t got = {0};
+	int64_t t0 = sl_now_ms();
+	bool closed;
+
+	raw_send(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		     "Content-Length: 100\r\n\r\n{\"slow\":\"");
+	closed = raw_read(fd, NULL, 3000, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &got);
+	CU_ASSERT(sl_now_ms() - t0 >= 400);
+	CU_ASSERT(sl_now_ms() - t0 < 2500);
+	assert_408_and_closed(closed, &got);
+	close(fd);
+	sl_buf_free(&got);
+	post_t *c = post_start(kit, "/", "{\"after\":1}", NULL);
+	sl_batch_t *b = kit_poll_until(kit, 3000, NULL);
+	CU_ASSERT_EQUAL_FATAL(b->count, 1);
+	assert_value(&b->records[0].value, SL_VALUE_JSON, "{\"after\":1}");
+	kit_ack_all(kit);
+	CU_ASSERT_EQUAL(post_wait(c)->status, 200);
+	post_free(c);
+	kit_free(kit);
+}
+
+/* Headers trickled a byte at a time (slowloris) get 408 too: after the
+ * request line, or from the request line's first byte. */
+static void test_headers_trickled_past_request_timeout_get_408_and_close(void)
+{
+	static const char *const kv[] = {"webhook.request.timeout.ms", "400", NULL};
+	static const char *const trickle[] = {
+		"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"POST / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	sl_kit_t *kit = hook_kit(kv);
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(trickle); i++) {
+		int fd = raw_connect(kit);
+		sl_buf_t got = {0};
+		if (i == 0)
+			raw_send(fd, "POST / HTTP/1.1\r\nHost: x\r\n");
+		assert_408_and_closed(raw_read(fd, NULL, 3000, trickle[i], &got), &got);
+		close(fd);
+		sl_buf_free(&got);
+	}
+	kit_free(kit);
+}
+
+/* The deadline is for receiving a request, not for the wait between
+ * requests: a keep-alive connection idle for longer than it still takes
+ * the next request. */
+static void test_idle_keep_alive_connection_outlives_request_timeout(void)
+{
+	static const char *const kv[] = {"webhook.request.timeout.ms", "300", NULL};
+	const char *req = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+			  "Content-Length: 7\r\n\r\n{\"k\":1}";
+	sl_kit_t *kit = hook_kit(kv);
+	int fd = raw_connect(kit);
+	sl_buf_t got = {0};
+
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			sl_sleep_ms(800); /* idle, past the request timeout */
+		raw_send(fd, req);
+		CU_ASSERT_EQUAL(kit_poll_until(kit, 3000, NULL)->count, 1);
+		kit_ack_all(kit);
+		CU_ASSERT_FALSE(raw_read(fd, "{\"records\":1}", 3000, NULL, &got));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got.data);
+		CU_ASSERT_NSTRING_EQUAL(got.data, "HTTP/1.1 200 ", 13);
+		sl_buf_reset(&got);
+	}
+	close(fd);
+	sl_buf_free(&got);
 	kit_free(kit);
 }
 
@@ -668,8 +805,14 @@ void webhook_source_test_register(void)
 		 test_stop_request_answers_queued_and_new_requests_503},
 		{"sender_that_left_while_waiting_frees_its_slot",
 		 test_sender_that_left_while_waiting_frees_its_slot},
-		{"sender_that_left_mid_body_frees_its_slot",
-		 test_sender_that_left_mid_body_frees_its_slot},
+		{"bodies_still_arriving_hold_no_inflight_slot",
+		 test_bodies_still_arriving_hold_no_inflight_slot},
+		{"body_trickled_past_request_timeout_gets_408_and_close",
+		 test_body_trickled_past_request_timeout_gets_408_and_close},
+		{"headers_trickled_past_request_timeout_get_408_and_close",
+		 test_headers_trickled_past_request_timeout_get_408_and_close},
+		{"idle_keep_alive_connection_outlives_request_timeout",
+		 test_idle_keep_alive_connection_outlives_request_timeout},
 		{"unacknowledged_request_times_out_with_503_and_retry_after",
 		 test_unacknowledged_request_times_out_with_503_and_retry_after},
 		{"split_array_makes_a_record_per_element_keyed_by_pointer",
