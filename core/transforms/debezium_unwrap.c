@@ -432,24 +432,36 @@ static sl_tx_result_t apply_row(unwrap_t *u, sl_record_t *r, json_t *env, json_t
 	return SL_TX_KEEP;
 }
 
-/* A change event written as JSON text (postgres-source's) with a row
- * after the change, and nothing to add, rewrite or route by: its after
- * row's text as it is, under the row's schema. False for anything else,
- * which takes the tree path. */
-static bool row_text_as_is(unwrap_t *u, sl_record_t *r)
+/* A change event written as JSON text (postgres-source's), when nothing
+ * is to be added, rewritten or routed by: the after row's text as it is
+ * under the row's schema, and a delete or truncate as the mode says,
+ * without a tree. False for anything else, which takes the tree path. */
+static bool text_event(unwrap_t *u, sl_record_t *r, sl_tx_result_t *res)
 {
 	sl_value_t *v = &r->value;
-	size_t start, end;
+	size_t as, ae, bs, be;
 	json_t *after_f;
 
 	if (v->kind != SL_VALUE_JSON_TEXT || u->nfields || u->nheaders || u->route_by_field ||
 	    u->mode == MODE_REWRITE || u->mode == MODE_REWRITE_WITH_TOMBSTONE || !v->schema ||
 	    !sl_txs_is_envelope_schema(v->schema) ||
 	    !(after_f = schema_field(v->schema, "after")) ||
-	    !sl_json_text_member(v->data, v->len, "after", &start, &end) || v->data[start] != '{')
+	    !sl_json_text_member(v->data, v->len, "after", &as, &ae) ||
+	    !sl_json_text_member(v->data, v->len, "before", &bs, &be))
 		return false;
-	json_t *schema = json_incref(out_schema_get(u, after_f, v->schema, false));
-	sl_value_take_json_text(v, sl_strndup(v->data + start, end - start), end - start, schema);
+	*res = SL_TX_KEEP;
+	if (v->data[as] == '{') {
+		json_t *schema = json_incref(out_schema_get(u, after_f, v->schema, false));
+		sl_value_take_json_text(v, sl_strndup(v->data + as, ae - as), ae - as, schema);
+		return true;
+	}
+	if (v->data[bs] != '{' || u->mode == MODE_DROP) /* a truncate, a dropped delete */
+		*res = SL_TX_DROP;
+	else if (u->mode == MODE_DELETE_TO_TOMBSTONE)
+		sl_value_clear(v);
+	else /* MODE_TOMBSTONE: ExtractField of "after", a null of its schema */
+		sl_value_set_json(v, NULL,
+				  json_incref(out_schema_get(u, after_f, v->schema, true)));
 	return true;
 }
 
@@ -458,8 +470,9 @@ static sl_tx_result_t unwrap_apply(void *state, sl_record_t *r, sl_tx_ctx_t *cx,
 {
 	unwrap_t *u = state;
 
-	if (row_text_as_is(u, r))
-		return SL_TX_KEEP;
+	sl_tx_result_t quick;
+	if (text_event(u, r, &quick))
+		return quick;
 	sl_value_materialize(&r->value); /* FIELDS, other JSON text */
 	if (sl_txs_is_null(&r->value)) {
 		if (u->mode != MODE_REWRITE_WITH_TOMBSTONE)
