@@ -60,10 +60,16 @@ sluice_worker()
 	[[ -z ${BENCH_SLUICE_WORKER:-} ]] || printf '%s\n' $BENCH_SLUICE_WORKER >>"$1"
 }
 
-# connect_worker FILE: Kafka Connect's standalone worker config. The
-# producer gets sluice's librdkafka settings in Java names (Connect's own
-# defaults are no idempotence, max.in.flight 1, linger 0, 16 KiB batches);
-# the consumer gets sluice's batch of 2000 records per poll and fetch wait.
+# connect_worker FILE [WHO]: Kafka Connect's standalone worker config.
+# WHO anchor (the default), "mirrored settings": the producer gets sluice's
+# librdkafka settings in Java names (Connect's own defaults are no
+# idempotence, max.in.flight 1, 16 KiB batches, a 32 MiB buffer); the
+# consumer gets sluice's batch of 2000 records per poll and fetch wait.
+# WHO anchor0, "its defaults": no producer. / consumer. key at all, only
+# what every Kafka Connect worker file must have (bootstrap, converters,
+# the offset file) and what the harness needs of both (the 1 s offset
+# flush of the measurement, a free REST port, plugin discovery without a
+# class path scan).
 connect_worker()
 {
 	printf '%s\n' \
@@ -73,17 +79,19 @@ connect_worker()
 		"key.converter=org.apache.kafka.connect.storage.StringConverter" \
 		"value.converter=org.apache.kafka.connect.storage.StringConverter" \
 		"listeners=http://127.0.0.1:$(free_port)" \
-		"plugin.discovery=service_load" \
-		"producer.enable.idempotence=true" \
-		"producer.acks=all" \
-		"producer.max.in.flight.requests.per.connection=5" \
-		"producer.linger.ms=5" \
-		"producer.batch.size=1000000" \
-		"producer.buffer.memory=8388608" \
-		"producer.compression.type=none" \
-		"producer.delivery.timeout.ms=300000" \
-		"consumer.max.poll.records=2000" \
-		"consumer.fetch.max.wait.ms=100" >"$1"
+		"plugin.discovery=service_load" >"$1"
+	[[ ${2:-anchor} == anchor0 ]] ||
+		printf '%s\n' \
+			"producer.enable.idempotence=true" \
+			"producer.acks=all" \
+			"producer.max.in.flight.requests.per.connection=5" \
+			"producer.linger.ms=5" \
+			"producer.batch.size=1000000" \
+			"producer.buffer.memory=8388608" \
+			"producer.compression.type=none" \
+			"producer.delivery.timeout.ms=300000" \
+			"consumer.max.poll.records=2000" \
+			"consumer.fetch.max.wait.ms=100" >>"$1"
 	cat >"$RUN_DIR/log4j2.properties" <<'LOG'
 status = warn
 appender.file.type = File

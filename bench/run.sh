@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the side-by-side benchmarks: on ONE real Apache Kafka broker, with the
 # same input and on the same machine, each workload's contestants (the bare
-# librdkafka limit, the anchor, sluice) are run alternately BENCH_REPS times
-# per direction; the table goes into docs/benchmarks.md, the chart to
+# librdkafka limit, the anchor with sluice's settings mirrored, the anchor
+# with its own defaults, sluice) are run alternately BENCH_REPS times per
+# direction; the table goes into docs/benchmarks.md, the chart to
 # bench/out/throughput.png. Not part of CI.
 #
 #   bench/run.sh                   every workload of bench/workloads/*.sh
@@ -18,12 +19,17 @@
 # against a new broker before any run, default 2000000), BENCH_QUIET_WAIT
 # (seconds to wait before each run for other work on the machine to end,
 # default 15), BENCH_DOC (default docs/benchmarks.md),
-# BENCH_CONTESTANTS (default "limit anchor sluice"; fewer for experiments),
+# BENCH_CONTESTANTS (default "limit anchor anchor0 sluice"; fewer for
+# experiments; anchor is Kafka Connect with sluice's client settings
+# mirrored, anchor0 Kafka Connect with its own defaults, see connect_worker
+# in bench/lib.sh),
 # BENCH_SLUICE_PREFIX (a command sluice runs under: a profiler), KAFKA_VERSION.
 #
 # Adding a workload: bench/workloads/NAME.sh appends its specs
 # ("NAME:...") to BENCH_DEFAULT_WORKLOADS and defines NAME_prepare SPEC
-# (sets WL_NAME, WL_DIRECTIONS, WL_DESC, WL_LIMIT, WL_ANCHOR), NAME_run
+# (sets WL_NAME, WL_DIRECTIONS, WL_DESC, WL_LIMIT, WL_ANCHOR, and
+# WL_ANCHOR_DEFAULTS=1 when its run knows the contestant anchor0: else
+# anchor0 is skipped, as is the anchor where a workload has none), NAME_run
 # DIRECTION CONTESTANT REP (one measured run through `measure`, bench/lib.sh;
 # returns 2 when the contestant has no part in that direction) and
 # NAME_cleanup. What must be stopped even when the run is interrupted is
@@ -39,11 +45,13 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 BENCH_DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
 export KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 export DEBEZIUM_VERSION=${DEBEZIUM_VERSION:-3.6.1.Final}
+# shellcheck disable=SC2034 # used by the workloads
 CONNECT_VERSION=$KAFKA_VERSION
 RESULTS=$OUT/results.tsv
 RUN_ID=$(date +%H%M%S)
 T0=$SECONDS
 BENCH_DEFAULT_WORKLOADS=()
+read -r -a CONTESTANTS <<<"${BENCH_CONTESTANTS:-limit anchor anchor0 sluice}"
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$BENCH_DIR/lib.sh"
@@ -70,10 +78,12 @@ install_tools()
 build()
 {
 	log "building sluice (Release) in bench/out/build and bench/out/kbench"
-	cmake -S "$ROOT" -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF \
+	if ! { cmake -S "$ROOT" -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF \
 		>"$OUT/build.log" 2>&1 &&
-		cmake --build "$OUT/build" -j2 --target sluice >>"$OUT/build.log" 2>&1 ||
-		{ tail -n 30 "$OUT/build.log" >&2; die "building sluice failed"; }
+		cmake --build "$OUT/build" -j2 --target sluice >>"$OUT/build.log" 2>&1; }; then
+		tail -n 30 "$OUT/build.log" >&2
+		die "building sluice failed"
+	fi
 	SLUICE=$OUT/build/sluice
 	cc -O2 -std=c17 -Wall -Wextra -Wno-unused-parameter -I"$ROOT/core" -o "$OUT/kbench" \
 		"$BENCH_DIR/kbench.c" "$ROOT/core/fetch_wake.c" -lrdkafka -lpthread ||
@@ -128,9 +138,9 @@ start_broker()
 	# CPU of later ones).
 	local w=$OUT/warmup.txt n=${BENCH_WARMUP_RECORDS:-2000000}
 	seq -f 'warmup-%07.0f' 1 "$n" >"$w"
-	"$KBENCH" "$BOOTSTRAP" create-topic bench-warmup 1 &&
+	{ "$KBENCH" "$BOOTSTRAP" create-topic bench-warmup 1 &&
 		"$KBENCH" "$BOOTSTRAP" produce "$w" bench-warmup 2>/dev/null &&
-		"$KBENCH" "$BOOTSTRAP" consume bench-warmup bench-warmup "$n" "$w.out" ||
+		"$KBENCH" "$BOOTSTRAP" consume bench-warmup bench-warmup "$n" "$w.out"; } ||
 		die "warm-up against the broker failed"
 	"$KBENCH" "$BOOTSTRAP" delete-topic bench-warmup
 	rm -f "$w" "$w.out"
@@ -138,20 +148,22 @@ start_broker()
 
 describe_machine()
 {
-	local cpu mem kern disk rdk java
+	local cpu mem kern disk rdk java contestants
 	cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 	mem=$(free -g | awk '/^Mem:/ { print $2 }')
 	kern=$(uname -r)
 	disk=$(df -h "$OUT" | awk 'NR == 2 { print $1 " (" $2 ")" }')
 	rdk=$(pkg-config --modversion rdkafka)
 	java=$(java -version 2>&1 | head -n 1)
+	contestants=${CONTESTANTS[*]}
+	contestants=${contestants// /, }
 	{
 		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), took $1."
 		echo
 		echo "- machine: $(nproc) × $cpu ($(lscpu | sed -n 's/^Hypervisor vendor: *//p') VM), ${mem} GiB RAM, disk $disk, $(. /etc/os-release; echo "$PRETTY_NAME"), Linux $kern"
 		echo "- the broker, the contestant and the watcher share these $(nproc) cores"
 		echo "- sluice $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core connectors 2>/dev/null || echo ' (with local changes)'), Release build; librdkafka $rdk; Apache Kafka $KAFKA_VERSION broker (KRaft, scripts/kafka.sh); $java"
-		echo "- $BENCH_REPS runs per contestant and direction, alternating limit, anchor, sluice (each rep starts with the next one)"
+		echo "- $BENCH_REPS runs per contestant and direction, alternating $contestants (each rep starts with the next one; anchor: sluice's client settings mirrored, anchor0: Kafka Connect's own defaults)"
 	} >"$OUT/machine.txt"
 }
 
@@ -187,6 +199,7 @@ main()
 		kind=${spec%%:*}
 		declare -F "${kind}_prepare" >/dev/null || die "unknown workload kind in '$spec'"
 		log "workload $spec: preparing"
+		WL_ANCHOR_DEFAULTS=0
 		"${kind}_prepare" "$spec" || die "preparing $spec failed"
 		printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$WL_NAME" "$WL_DESC" "$WL_LIMIT" "$WL_ANCHOR" >>"$OUT/workloads.tsv"
 		for dir in "${WL_DIRECTIONS[@]}"; do
@@ -194,9 +207,10 @@ main()
 				n=$((${reps_done[$WL_NAME/$dir]:-0} + rep))
 				# Each rep starts with the next contestant, so none
 				# is always the one after the others' runs.
-				local order=(${BENCH_CONTESTANTS:-limit anchor sluice})
+				local order=("${CONTESTANTS[@]}")
 				local r=$(((n - 1) % ${#order[@]}))
 				for who in "${order[@]:r}" "${order[@]:0:r}"; do
+					[[ $who == anchor0 ]] && ((!WL_ANCHOR_DEFAULTS)) && continue
 					RUN_DIR=$OUT/runs/$WL_NAME/$dir-$who-$n
 					mkdir -p "$RUN_DIR"
 					"${kind}_run" "$dir" "$who" "$n"

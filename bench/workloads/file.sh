@@ -3,7 +3,9 @@
 # records into a file (sink), run by
 #   limit  : bench/kbench.c, a bare librdkafka producer / consumer with
 #            sluice's client settings;
-#   anchor : Apache Kafka Connect standalone, FileStreamSource / FileStreamSink;
+#   anchor : Apache Kafka Connect standalone, FileStreamSource / FileStreamSink,
+#            with sluice's client settings mirrored (connect_worker, lib.sh);
+#   anchor0: the same with Kafka Connect's own client defaults;
 #   sluice : file-source / file-sink.
 # Kafka Connect and sluice run the very same connector .properties file.
 #
@@ -72,6 +74,7 @@ file_prepare()
 		WL_DESC+=", schemaless JSON values, no transforms"
 	WL_LIMIT="librdkafka (bench/kbench.c)"
 	WL_ANCHOR="Kafka Connect $CONNECT_VERSION (FileStreamSource, FileStreamSink)"
+	WL_ANCHOR_DEFAULTS=1
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch) || die "could not fetch Kafka Connect"
 	CONNECT_CP_DESC="connect-runtime, connect-file, connect-json $CONNECT_VERSION and dependencies"
 	FILE_INPUT=$(file_data "$FILE_BYTES" "$FILE_LINES")
@@ -148,8 +151,8 @@ file_run()
 				"$FILE_LINES" "$out")
 		fi
 		;;
-	anchor)
-		connect_worker "$RUN_DIR/worker.properties"
+	anchor | anchor0)
+		connect_worker "$RUN_DIR/worker.properties" "$who"
 		connect_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
 		;;
 	sluice)

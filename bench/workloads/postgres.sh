@@ -9,6 +9,8 @@
 #               limit  pg_recvlogical (pgoutput) into /dev/null, timed to
 #                      its exit at the end of the changes (--endpos);
 #               anchor Debezium's PostgresConnector on Kafka Connect;
+#               anchor0 the same with Kafka Connect's client defaults
+#                      (connect_worker, bench/lib.sh);
 #               sluice postgres-source, running the very same connector file.
 #   cdc-unwrap the same changes and contestants as cdc, with Debezium's
 #             ExtractNewRecordState (transforms=unwrap, its defaults: a delete
@@ -27,12 +29,19 @@
 #             No anchor: Debezium's JDBC sink (io.debezium:
 #             debezium-connector-jdbc) is not served by Maven Central here,
 #             and Confluent's is not on Maven Central at all.
+#   sink-upsert the same records into a table holding the odd ids below
+#             BENCH_PG_SINK_ROWS already (half the keys, with other values),
+#             insert.mode=upsert, primary key id:
+#               limit  psql: \copy FROM the CSV into a temporary table, then
+#                      INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE, in
+#                      one transaction;
+#               sluice postgres-sink.
 #
 # The source events are JSON without schemas (the common Debezium set-up
 # and the least bytes per event), tombstones off; both source connectors get
 # the same producer settings as in the file workloads.
 
-BENCH_DEFAULT_WORKLOADS+=("postgres:cdc,latency,snapshot,sink")
+BENCH_DEFAULT_WORKLOADS+=("postgres:cdc,latency,snapshot,sink,sink-upsert")
 BENCH_PG_CHANGES=${BENCH_PG_CHANGES:-1000000}
 BENCH_PG_SNAPSHOT_ROWS=${BENCH_PG_SNAPSHOT_ROWS:-5000000}
 BENCH_PG_SINK_ROWS=${BENCH_PG_SINK_ROWS:-1000000}
@@ -66,13 +75,14 @@ psql_v()
 
 postgres_prepare()
 {
-	local dirs=cdc,latency,snapshot,sink
+	local dirs=cdc,latency,snapshot,sink,sink-upsert
 	[[ $1 == postgres:* ]] && dirs=${1#postgres:}
 	IFS=, read -r -a WL_DIRECTIONS <<<"$dirs"
 	WL_NAME=postgres
-	WL_DESC=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$BENCH_PG_CHANGES row changes (cdc); $BENCH_PG_SNAPSHOT_ROWS-row table (snapshot); $BENCH_PG_SINK_ROWS records into a table (sink); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)")
-	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO; sink: psql \\copy FROM"
+	WL_DESC=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$BENCH_PG_CHANGES row changes (cdc); $BENCH_PG_SNAPSHOT_ROWS-row table (snapshot); $BENCH_PG_SINK_ROWS records into a table (sink; sink-upsert: onto half of their keys); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)")
+	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO; sink: psql \\copy FROM; sink-upsert: psql \\copy FROM into a temporary table + INSERT ... ON CONFLICT DO UPDATE"
 	WL_ANCHOR="Debezium $DEBEZIUM_VERSION PostgresConnector on Kafka Connect $CONNECT_VERSION"
+	WL_ANCHOR_DEFAULTS=1
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch-debezium) || die "could not fetch Debezium"
 	CONNECT_CP_DESC="connect-runtime, connect-json $CONNECT_VERSION, debezium-connector-postgres $DEBEZIUM_VERSION and dependencies"
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
@@ -107,7 +117,7 @@ postgres_data_cdc()
 {
 	local rep who slot slots=()
 	for ((rep = 1; rep <= BENCH_REPS; rep++)); do
-		for who in limit anchor sluice; do
+		for who in limit anchor anchor0 sluice; do
 			slots+=("cdc_${who}_$rep")
 			[[ $who != limit && " ${WL_DIRECTIONS[*]} " == *" cdc-unwrap "* ]] &&
 				slots+=("cdcu_${who}_$rep")
@@ -184,7 +194,7 @@ postgres_data_sink()
 postgres_worker()
 {
 	local who=$1 f=$2 schemas=$3
-	if [[ $who == anchor ]]; then connect_worker "$f"; else sluice_worker "$f"; fi
+	if [[ $who == anchor* ]]; then connect_worker "$f" "$who"; else sluice_worker "$f"; fi
 	sed -i '/converter=/d' "$f"
 	printf '%s\n' "key.converter=org.apache.kafka.connect.json.JsonConverter" \
 		"key.converter.schemas.enable=false" \
@@ -241,7 +251,9 @@ latency_load()
 postgres_run()
 {
 	local dir=$1 who=$2 rep=$3
+	[[ $who == anchor0 && $dir == sink* ]] && return 2 # no anchor for the sinks (see the top)
 	local data=${dir%-unwrap} # cdc-unwrap streams cdc's changes
+	data=${data%-upsert}      # sink-upsert writes sink's records
 	if [[ ,$PG_PREPARED, != *",$data,"* ]]; then # once, when the direction has data
 		if declare -F "postgres_data_$data" >/dev/null; then
 			"postgres_data_$data" || die "preparing the $data data failed"
@@ -290,8 +302,8 @@ postgres_run()
 		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_snap snap \
 			"$prefix" initial_only
 		;;
-	sink)
-		postgres_sink_run "$who" "$rep" "$row" "$name"
+	sink | sink-upsert)
+		postgres_sink_run "$dir" "$who" "$rep" "$row" "$name"
 		return
 		;;
 	esac
@@ -301,7 +313,7 @@ postgres_run()
 	[[ $dir == latency ]] && tconf=(message.timestamp.type=LogAppendTime)
 	"$KBENCH" "$BOOTSTRAP" create-topic "$topic" 1 "${tconf[@]}" || return 1
 	postgres_worker "$who" "$RUN_DIR/worker.properties" false
-	if [[ $who == anchor ]]; then
+	if [[ $who == anchor* ]]; then
 		connect_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
 	else
 		sluice_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
@@ -321,27 +333,46 @@ postgres_run()
 	return "$rc"
 }
 
-# postgres_sink_run WHO REP ROW NAME: the sink direction into table
-# sink_WHO_REP.
+# postgres_sink_table TABLE: the sink's table as auto.create makes it, and
+# for sink-upsert (UPSERT=1) filled with the odd ids below
+# BENCH_PG_SINK_ROWS (half the keys; other values than the records').
+postgres_sink_table()
+{
+	psql_q -c "CREATE TABLE $1 (id bigint PRIMARY KEY, name text NOT NULL, qty integer NOT NULL, price double precision NOT NULL, created bigint NOT NULL)" ||
+		return 1
+	((UPSERT)) || return 0
+	psql_q -c "INSERT INTO $1 SELECT g, 'old-' || g, 0, 0, 0 FROM generate_series(1, $BENCH_PG_SINK_ROWS - 1, 2) g" \
+		-c "VACUUM ANALYZE $1" || return 1
+}
+
+# postgres_sink_run DIRECTION WHO REP ROW NAME: the sink directions into
+# table sink_WHO_REP.
 postgres_sink_run()
 {
-	local who=$1 rep=$2 row=$3 name=$4 table=sink_$1_$2 n=$BENCH_PG_SINK_ROWS rc=0
+	local dir=$1 who=$2 rep=$3 row=$4 name=$5 table=sink_$2_$3 n=$BENCH_PG_SINK_ROWS rc=0
+	local UPSERT=0 mode=insert
+	[[ $dir == sink-upsert ]] && UPSERT=1 mode=upsert
+	[[ $who == anchor ]] && return 2 # Debezium's JDBC sink is not on Maven Central (see the top)
+	postgres_sink_table "$table" || return 1
 	case $who in
 	limit)
-		psql_q -c "CREATE TABLE $table (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, price double precision NOT NULL, created bigint NOT NULL)" ||
-			return 1
-		CMD=(psql -X -q -v ON_ERROR_STOP=1 "$PG_CONNINFO" -c "\\copy $table FROM '$SINK_CSV' WITH (FORMAT csv)")
+		if ((UPSERT)); then
+			printf '%s\n' "BEGIN;" "CREATE TEMP TABLE stage (LIKE $table) ON COMMIT DROP;" \
+				"\\copy stage FROM '$SINK_CSV' WITH (FORMAT csv)" \
+				"INSERT INTO $table SELECT * FROM stage ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, price = EXCLUDED.price, created = EXCLUDED.created;" \
+				"COMMIT;" >"$RUN_DIR/upsert.sql"
+			CMD=(psql -X -q -v ON_ERROR_STOP=1 "$PG_CONNINFO" -f "$RUN_DIR/upsert.sql")
+		else
+			CMD=(psql -X -q -v ON_ERROR_STOP=1 "$PG_CONNINFO" -c "\\copy $table FROM '$SINK_CSV' WITH (FORMAT csv)")
+		fi
 		measure "$row" exit - "$n" "$SINK_BYTES" -- "${CMD[@]}" || rc=1
-		;;
-	anchor)
-		return 2 # Debezium's JDBC sink is not on Maven Central (see the top)
 		;;
 	sluice)
 		# Debezium JDBC sink's keys, which sluice takes too.
 		printf '%s\n' "name=$name" "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector" \
 			"tasks.max=1" "topics=$SINK_TOPIC" \
 			"connection.url=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
-			"connection.username=postgres" "connection.password=bench" "insert.mode=insert" \
+			"connection.username=postgres" "connection.password=bench" "insert.mode=$mode" \
 			"primary.key.mode=record_value" "primary.key.fields=id" "batch.size=3000" \
 			"auto.create=true" "table.name.format=$table" >"$RUN_DIR/connector.properties"
 		postgres_worker sluice "$RUN_DIR/worker.properties" true
@@ -349,10 +380,11 @@ postgres_sink_run()
 		measure --daemon "$row" rows "$table" "$n" "$SINK_BYTES" -- "${CMD[@]}" || rc=1
 		;;
 	esac
-	local have
+	local have stale
 	have=$(psql_v "SELECT count(*) FROM $table" 2>/dev/null || echo 0)
-	if ((rc == 0 && have != n)); then
-		log "$row: $table holds $have rows, not $n"
+	stale=$(psql_v "SELECT count(*) FROM $table WHERE name LIKE 'old-%'" 2>/dev/null || echo 0)
+	if ((rc == 0 && (have != n || stale != 0))); then
+		log "$row: $table holds $have rows ($stale not updated), not $n"
 		rc=1
 	fi
 	psql_q -c "DROP TABLE IF EXISTS $table" || true
