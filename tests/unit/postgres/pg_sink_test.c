@@ -578,6 +578,7 @@ static void test_records_of_one_schema_object_map_like_the_first(void)
 	CU_ASSERT_PTR_NULL(b.vals[1]);
 	SL_ASSERT_TEXT(b.vals[2], "1969-12-31");
 	SL_ASSERT_TEXT(b.vals[3], "2");
+	sl_pg_row_free(&c);
 	/* a record of that schema without its key, or with a bad value */
 	make_flat(&r, "t", "{\"name\":\"x\",\"day\":1,\"price\":0.5}", schema);
 	CU_ASSERT_EQUAL(sl_pg_mapper_map(m, &r, &c, err, sizeof(err)), -1);
