@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -444,6 +445,14 @@ static sl_rc_t poll_for_a_while(void *arg)
 	return rc;
 }
 
+/* True when valgrind runs this process (its preload is in the
+ * environment). */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+	return p && strstr(p, "vgpreload");
+}
+
 static void ask_stop(void *arg)
 {
 	zero_run_t *z = arg;
@@ -467,8 +476,11 @@ static void test_endless_line_under_tolerance_all_neither_hangs_nor_spins(void)
 	CU_ASSERT_EQUAL(rc, SL_OK);
 	CU_ASSERT(kit_errors(kit) > 0);
 	CU_ASSERT(z.worst_ms <= sl_task_timeout_ms(kit_ctx(kit)) + 100);
-	/* An idle task sleeps between polls: well under a fifth of a core. */
-	CU_ASSERT(z.cpu_ms < z.run_ms / 5);
+	/* An idle task sleeps between polls: well under a fifth of a core
+	 * (not under valgrind, where a thread's CPU time is many times its
+	 * own: there the bound says nothing). */
+	if (!under_valgrind())
+		CU_ASSERT(z.cpu_ms < z.run_ms / 5);
 	fprintf(stderr, "\n  /dev/zero: %d polls in %lld ms, slowest %lld ms, %lld ms CPU\n",
 		z.polls, (long long)z.run_ms, (long long)z.worst_ms, (long long)z.cpu_ms);
 
