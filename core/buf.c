@@ -1,6 +1,7 @@
 /* The growable byte buffer (sl_buf_t). */
 #include "sluice/buf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,29 @@ void sl_buf_append_char(sl_buf_t *b, char c)
 	sl_buf_reserve(b, 1);
 	b->data[b->len++] = c;
 	b->data[b->len] = '\0';
+}
+
+static void append_digits(sl_buf_t *b, uint64_t u, bool neg)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		*--p = '-';
+	sl_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void sl_buf_append_int(sl_buf_t *b, int64_t v)
+{
+	append_digits(b, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
+}
+
+void sl_buf_append_uint(sl_buf_t *b, uint64_t u)
+{
+	append_digits(b, u, false);
 }
 
 void sl_buf_appendf(sl_buf_t *b, const char *fmt, ...)

@@ -1085,9 +1085,7 @@ static int json_to_value_fast(sl_converter_t *c, const char *data, size_t len, s
 	const char *ptext = data + hl + sl + ml;
 	size_t plen = len - 1 - (size_t)(ptext - data);
 	json_error_t jerr;
-	json_t *payload = sl_json_parse_plain(ptext, plen);
-	if (!payload)
-		payload = json_loadb(ptext, plen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	json_t *payload = sl_json_parse(ptext, plen, &jerr);
 	if (!payload)
 		return 0;
 	if (flat && flat_struct_ok(flat, payload)) { /* what finish_value would do */

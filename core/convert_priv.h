@@ -15,13 +15,6 @@
  * must discard. */
 int sl_json_write_payload(sl_buf_t *out, const json_t *json, const json_t *schema,
 			  bool decimal_numeric, char *errstr, size_t errstr_size);
-/* Finds the value of member name (plain: no escapes) at the top of the
- * JSON object text[0..len): its extent text[*start..*end). False when text
- * is no object or has no such member (or a key with escapes comes first:
- * the caller then parses it). */
-bool sl_json_text_member(const char *text, size_t len, const char *name, size_t *start,
-			 size_t *end);
-
 /* The payload of FIELDS value v under its schema, as the JSON form of it
  * (sl_value_payload) would be written. */
 int sl_json_write_fields(sl_buf_t *out, const sl_value_t *v, bool decimal_numeric, char *errstr,

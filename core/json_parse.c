@@ -329,3 +329,87 @@ json_t *sl_json_parse_plain(const char *text, size_t len)
 	free(r.scratch);
 	return v;
 }
+
+json_t *sl_json_parse(const char *text, size_t len, json_error_t *err)
+{
+	json_t *v = sl_json_parse_plain(text, len);
+
+	return v ? v : json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, err);
+}
+
+/* ---- finding a member in JSON text ---- */
+
+static size_t text_skip_ws(const char *s, size_t i, size_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the string whose opening quote is at s[i]; len when open. */
+static size_t text_skip_string(const char *s, size_t i, size_t len)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+/* The end of the value starting at s[i] (which skip_ws reached). */
+static size_t text_skip_value(const char *s, size_t i, size_t len)
+{
+	int depth = 0;
+
+	if (i >= len)
+		return len;
+	if (s[i] == '"')
+		return text_skip_string(s, i, len);
+	if (s[i] != '{' && s[i] != '[') { /* number, true, false, null */
+		while (i < len && !strchr(",}] \t\n\r", s[i]))
+			i++;
+		return i;
+	}
+	for (; i < len; i++) {
+		if (s[i] == '"')
+			i = text_skip_string(s, i, len) - 1;
+		else if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+			return i + 1;
+	}
+	return len;
+}
+
+bool sl_json_text_member(const char *text, size_t len, const char *name, size_t *start, size_t *end)
+{
+	size_t n = strlen(name), i = text_skip_ws(text, 0, len);
+
+	if (i >= len || text[i] != '{')
+		return false;
+	for (i = text_skip_ws(text, i + 1, len); i < len && text[i] == '"';) {
+		size_t key_end = text_skip_string(text, i, len);
+		bool match = key_end - i == n + 2 && !memcmp(text + i + 1, name, n);
+		if (key_end >= len || memchr(text + i, '\\', key_end - i))
+			return false;
+		i = text_skip_ws(text, key_end, len);
+		if (i >= len || text[i] != ':')
+			return false;
+		i = text_skip_ws(text, i + 1, len);
+		size_t value_end = text_skip_value(text, i, len);
+		if (value_end >= len)
+			return false;
+		if (match) {
+			*start = i;
+			*end = value_end;
+			return true;
+		}
+		i = text_skip_ws(text, value_end, len);
+		if (i >= len || text[i] != ',')
+			return false;
+		i = text_skip_ws(text, i + 1, len);
+	}
+	return false;
+}

@@ -5,6 +5,7 @@
 #define SL_JSON_PARSE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The tree json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL) gives
@@ -14,5 +15,16 @@
  * that overflows, nesting deeper than 64, or any error. The caller then
  * asks jansson, which also words the error. */
 json_t *sl_json_parse_plain(const char *text, size_t len);
+
+/* sl_json_parse_plain, or else json_loadb(text, len, JSON_DECODE_ANY |
+ * JSON_ALLOW_NUL, err): a new reference, NULL with err on bad text. */
+json_t *sl_json_parse(const char *text, size_t len, json_error_t *err);
+
+/* Finds the value of member name (plain: no escapes) at the top of the
+ * JSON object text[0..len): its extent text[*start..*end). False when text
+ * is no object or has no such member (or a key with escapes comes first:
+ * the caller then parses it). */
+bool sl_json_text_member(const char *text, size_t len, const char *name, size_t *start,
+			 size_t *end);
 
 #endif

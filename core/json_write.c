@@ -452,16 +452,7 @@ size_t sl_format_float(float v, char *buf)
 
 static void put_int(sl_buf_t *out, json_int_t v)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	sl_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
+	sl_buf_append_int(out, v);
 }
 
 /* ---- the writer --------------------------------------------------------- */
@@ -749,83 +740,6 @@ int sl_json_write_fields(sl_buf_t *out, const sl_value_t *v, bool decimal_numeri
 	};
 
 	return write_fields(&w, v->fields, v->schema);
-}
-
-/* ---- finding a member in JSON text ---- */
-
-static size_t skip_ws(const char *s, size_t i, size_t len)
-{
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-		i++;
-	return i;
-}
-
-/* The end of the string whose opening quote is at s[i]; len when open. */
-static size_t skip_string(const char *s, size_t i, size_t len)
-{
-	for (i++; i < len; i++) {
-		if (s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			return i + 1;
-	}
-	return len;
-}
-
-/* The end of the value starting at s[i] (which skip_ws reached). */
-static size_t skip_value(const char *s, size_t i, size_t len)
-{
-	int depth = 0;
-
-	if (i >= len)
-		return len;
-	if (s[i] == '"')
-		return skip_string(s, i, len);
-	if (s[i] != '{' && s[i] != '[') { /* number, true, false, null */
-		while (i < len && !strchr(",}] \t\n\r", s[i]))
-			i++;
-		return i;
-	}
-	for (; i < len; i++) {
-		if (s[i] == '"')
-			i = skip_string(s, i, len) - 1;
-		else if (s[i] == '{' || s[i] == '[')
-			depth++;
-		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
-			return i + 1;
-	}
-	return len;
-}
-
-bool sl_json_text_member(const char *text, size_t len, const char *name, size_t *start, size_t *end)
-{
-	size_t n = strlen(name), i = skip_ws(text, 0, len);
-
-	if (i >= len || text[i] != '{')
-		return false;
-	for (i = skip_ws(text, i + 1, len); i < len && text[i] == '"';) {
-		size_t key_end = skip_string(text, i, len);
-		bool match = key_end - i == n + 2 && !memcmp(text + i + 1, name, n);
-		if (key_end >= len || memchr(text + i, '\\', key_end - i))
-			return false;
-		i = skip_ws(text, key_end, len);
-		if (i >= len || text[i] != ':')
-			return false;
-		i = skip_ws(text, i + 1, len);
-		size_t value_end = skip_value(text, i, len);
-		if (value_end >= len)
-			return false;
-		if (match) {
-			*start = i;
-			*end = value_end;
-			return true;
-		}
-		i = skip_ws(text, value_end, len);
-		if (i >= len || text[i] != ',')
-			return false;
-		i = skip_ws(text, i + 1, len);
-	}
-	return false;
 }
 
 int sl_json_write_payload(sl_buf_t *out, const json_t *json, const json_t *schema,

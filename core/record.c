@@ -246,9 +246,7 @@ json_t *sl_value_payload(const sl_value_t *v)
 	case SL_VALUE_JSON_TEXT: {
 		/* the text is JSON written by sluice: it parses, but keep a
 		 * value rather than nothing if it ever did not */
-		json_t *j = sl_json_parse_plain(v->data, v->len);
-		if (!j)
-			j = json_loadb(v->data, v->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		json_t *j = sl_json_parse(v->data, v->len, NULL);
 		return j ? j : text_payload(v->data, v->len);
 	}
 	case SL_VALUE_NULL:

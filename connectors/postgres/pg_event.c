@@ -491,7 +491,7 @@ static void write_key(const rel_entry_t *e, const sl_buf_t *row, const span_t *k
 static void put_int(sl_buf_t *out, const char *member, int64_t v)
 {
 	sl_buf_append_str(out, member);
-	sl_pgv_put_int(out, v);
+	sl_buf_append_int(out, v);
 }
 
 /* An LSN (below 2^63 in any real WAL) or null for none. */
@@ -499,7 +499,7 @@ static void put_lsn(sl_buf_t *out, const char *member, uint64_t lsn)
 {
 	sl_buf_append_str(out, member);
 	if (lsn)
-		sl_pgv_put_int(out, (int64_t)lsn);
+		sl_buf_append_int(out, (int64_t)lsn);
 	else
 		sl_buf_append_str(out, "null");
 }
@@ -512,7 +512,7 @@ static void put_quoted_lsn(sl_buf_t *out, uint64_t lsn)
 		return;
 	}
 	sl_buf_append_str(out, "\\\"");
-	sl_pgv_put_uint(out, lsn, false);
+	sl_buf_append_uint(out, lsn);
 	sl_buf_append_str(out, "\\\"");
 }
 

@@ -66,10 +66,6 @@ int sl_pgv_parse(const sl_pgv_conv_t *conv, const char *text, size_t len, json_t
 int sl_pgv_write(const sl_pgv_conv_t *conv, const json_t *schema, const char *text, size_t len,
 		 sl_buf_t *out, char *errstr, size_t errstr_size);
 
-/* Append v in decimal (u with a '-' when neg). */
-void sl_pgv_put_int(sl_buf_t *out, int64_t v);
-void sl_pgv_put_uint(sl_buf_t *out, uint64_t u, bool neg);
-
 /* The placeholder payload for an unchanged TOASTed value of conv, or NULL
  * when the type has none (the column is then null). */
 json_t *sl_pgv_placeholder(const sl_pgv_conv_t *conv, const char *placeholder);

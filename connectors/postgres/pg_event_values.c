@@ -1272,24 +1272,6 @@ int sl_pgv_parse(const sl_pgv_conv_t *conv, const char *text, size_t len, json_t
 	return 0;
 }
 
-void sl_pgv_put_uint(sl_buf_t *out, uint64_t u, bool neg)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (neg)
-		*--p = '-';
-	sl_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-void sl_pgv_put_int(sl_buf_t *out, int64_t v)
-{
-	sl_pgv_put_uint(out, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
-}
-
 /* A Decimal of up to 18 digits at its scale, as parse_decimal gives it
  * (the base64 of BigInteger.toByteArray of the unscaled value) without
  * building a string: 0, -1 for junk, 1 for a longer one. */
@@ -1358,7 +1340,7 @@ static int write_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, sl_bu
 	case SL_PGV_TS_MS:
 		if (number_value(c, s, len, &v) != 0)
 			return -1;
-		sl_pgv_put_int(out, v);
+		sl_buf_append_int(out, v);
 		return 0;
 	case SL_PGV_DECIMAL:
 		return write_decimal(c, s, len, out);

@@ -848,10 +848,12 @@ static sl_rc_t pg_sink_put(sl_task_ctx_t *ctx, sl_record_t *records, size_t coun
 	st->npending += st->nstage;
 	st->nstage = 0;
 	if (st->need_sync) { /* the server starts now; drain reads the results */
-		if (PQpipelineSync(st->conn))
-			st->need_sync = false, st->nsyncs++;
-		else
+		if (PQpipelineSync(st->conn)) {
+			st->need_sync = false;
+			st->nsyncs++;
+		} else {
 			st->tx_open = false; /* replayed by the next put or flush */
+		}
 	}
 	if (st->copy_shape && PQflush(st->conn) != 0) /* all of the COPY's rows go now */
 		st->tx_open = false;

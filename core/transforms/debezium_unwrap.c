@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "convert_priv.h"
+#include "json_parse.h"
 #include "sluice/data.h"
 #include "sluice/options.h"
 #include "sluice/util.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "convert.h"
-#include "convert_priv.h"
+#include "json_parse.h"
 #include "runner.h"
 #include "sluice/config.h"
 #include "sluice/util.h"

@@ -3,6 +3,7 @@
 #define SL_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sluice/mem.h"
 
@@ -19,6 +20,9 @@ void sl_buf_reserve(sl_buf_t *b, size_t extra);
 void sl_buf_append(sl_buf_t *b, const void *p, size_t n);
 void sl_buf_append_str(sl_buf_t *b, const char *s);
 void sl_buf_append_char(sl_buf_t *b, char c);
+/* v in decimal (u unsigned). */
+void sl_buf_append_int(sl_buf_t *b, int64_t v);
+void sl_buf_append_uint(sl_buf_t *b, uint64_t u);
 void sl_buf_appendf(sl_buf_t *b, const char *fmt, ...) SL_PRINTF(2, 3);
 /* Empties the buffer but keeps its memory for reuse. */
 void sl_buf_reset(sl_buf_t *b);
