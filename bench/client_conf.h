@@ -7,15 +7,15 @@
 static const char *const producer_conf[][2] = {
 	{"enable.idempotence", "true"},         {"acks", "all"},
 	{"partitioner", "murmur2_random"},      {"linger.ms", "5"},
-	{"batch.num.messages", "10000"},        {"queue.buffering.max.messages", "50000"},
+	{"batch.num.messages", "10000"},        {"queue.buffering.max.messages", "30000"},
 	{"queue.buffering.max.kbytes", "8192"}, {"message.timeout.ms", "300000"},
 	{"compression.type", "none"},
 };
 static const char *const consumer_conf[][2] = {
 	{"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
 	{"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
-	{"queued.min.messages", "50000"},  {"queued.max.messages.kbytes", "8192"},
-	{"fetch.wait.max.ms", "100"},
+	{"queued.min.messages", "20000"},  {"queued.max.messages.kbytes", "8192"},
+	{"fetch.max.bytes", "2097152"},    {"fetch.wait.max.ms", "100"},
 };
 
 #endif

@@ -64,7 +64,8 @@ sluice_worker()
 # WHO anchor (the default), "mirrored settings": the producer gets sluice's
 # librdkafka settings in Java names (Connect's own defaults are no
 # idempotence, max.in.flight 1, 16 KiB batches, a 32 MiB buffer); the
-# consumer gets sluice's batch of 2000 records per poll and fetch wait.
+# consumer gets sluice's batch of 2000 records per poll, fetch size and
+# fetch wait.
 # WHO anchor0, "its defaults": no producer. / consumer. key at all, only
 # what every Kafka Connect worker file must have (bootstrap, converters,
 # the offset file) and what the harness needs of both (the 1 s offset
@@ -91,6 +92,7 @@ connect_worker()
 			"producer.compression.type=none" \
 			"producer.delivery.timeout.ms=300000" \
 			"consumer.max.poll.records=2000" \
+			"consumer.fetch.max.bytes=2097152" \
 			"consumer.fetch.max.wait.ms=100" >>"$1"
 	cat >"$RUN_DIR/log4j2.properties" <<'LOG'
 status = warn

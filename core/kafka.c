@@ -37,9 +37,9 @@ static const client_default_t producer_defaults[] = {
 	 "Connect"},
 	{"linger.ms", "5", "a few milliseconds of batching"},
 	{"batch.num.messages", "10000", "up to 10,000 records per batch"},
-	{"queue.buffering.max.messages", "50000",
-	 "records waiting for acknowledgement per task, at most: five requests in flight of "
-	 "full batches; bounds the task's memory"},
+	{"queue.buffering.max.messages", "30000",
+	 "records waiting for acknowledgement per task, at most: three requests in flight of "
+	 "full batches; bounds the task's memory (each small record costs ~300 bytes here)"},
 	{"queue.buffering.max.kbytes", "8192", "and at most 8 MiB of them"},
 	{"message.timeout.ms", "300000",
 	 "a record not acknowledged within 5 minutes fails its task (offsets are not stored "
@@ -54,11 +54,15 @@ static const client_default_t consumer_defaults[] = {
 	{"auto.offset.reset", "earliest",
 	 "a new sink starts at the beginning of its topics, as in Kafka Connect"},
 	{"enable.partition.eof", "false", "no end-of-partition events"},
-	{"queued.min.messages", "50000",
+	{"queued.min.messages", "20000",
 	 "prefetched records per sink task, at most; with librdkafka < 2.2 sluice wakes the "
 	 "fetcher as soon as the queue drains (core/fetch_wake.h), so a small queue costs "
 	 "no throughput"},
 	{"queued.max.messages.kbytes", "8192", "and at most 8 MiB of them"},
+	{"fetch.max.bytes", "2097152",
+	 "at most 2 MiB per fetch response: a response's records are all queued at once, on "
+	 "top of the prefetch (each small record costs ~400 bytes there); raise it for a "
+	 "distant broker, where one response per round trip bounds the throughput"},
 	{"fetch.wait.max.ms", "100", "how long the broker may hold a fetch waiting for data"},
 };
 

@@ -14,7 +14,10 @@
 /* How long a vanished file stays open (late writes to a renamed file are
  * still read) before it is read to its end and closed. */
 #define SL_FILE_SOURCE_MISSING_WAIT_MS 5000
-/* Longest single sleep while idle, so a stop request is seen quickly. */
+/* A poll stops adding lines once they hold this many bytes: its lines stay
+ * in memory until the producer has copied them, and batch.size=10000 lines
+ * of 1 KB would hold 10 MB. */
+#define SL_FILE_SOURCE_POLL_BYTES (1024 * 1024)
 
 typedef struct file_source_config {
 	char *file;
@@ -70,7 +73,8 @@ static const sl_option_t file_source_options[] = {
 	{.name = "batch.size",
 	 .type = SL_OPT_INT,
 	 .def = "2000",
-	 .doc = "The most records one poll returns (Kafka Connect's key).",
+	 .doc = "The most records one poll returns (Kafka Connect's key). A poll also stops "
+		"once its lines hold 1 MiB, so long lines do not fill memory.",
 	 SL_OPT_MIN(1),
 	 SL_OPT_AT(file_source_config_t, batch_size)},
 	{.name = "max.line.bytes",
@@ -347,12 +351,18 @@ static sl_rc_t handle_item(sl_task_ctx_t *ctx, file_source_task_t *st, file_sour
 	}
 }
 
-/* Reads up to *room lines of one file into batch until deadline; the
+/* What one poll may still add: lines (batch.size) and bytes
+ * (SL_FILE_SOURCE_POLL_BYTES). */
+typedef struct poll_room {
+	size_t lines, bytes;
+} poll_room_t;
+
+/* Reads what room allows of one file into batch until deadline; the
  * last record of the file in this batch carries the offset {"position",
  * "inode"} (lines of a stream carry none). *more is set when input is
  * left that could be read at once. */
 static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_file_t *f,
-			 sl_batch_t *batch, size_t *room, int64_t deadline, bool *more)
+			 sl_batch_t *batch, poll_room_t *room, int64_t deadline, bool *more)
 {
 	sl_tail_item_t it;
 	sl_rc_t rc = SL_OK;
@@ -361,7 +371,7 @@ static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source
 	uint64_t last_ino = 0;
 	bool added;
 
-	for (unsigned n = 0; *room > 0; n++) {
+	for (unsigned n = 0; room->lines > 0 && room->bytes > 0; n++) {
 		/* Every item is bounded (max.line.bytes, the tail's max_read):
 		 * looking at the clock every 256 of them is often enough. */
 		if (n % 256 == 255 && (sl_task_stopping(ctx) || sl_now_ms() >= deadline)) {
@@ -375,8 +385,10 @@ static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source
 		if (it.kind == SL_TAIL_LINE) {
 			if ((rc = add_line(ctx, st, f, &it, batch, &added)) != SL_OK)
 				break;
-			if (added)
-				(*room)--;
+			if (added) {
+				room->lines--;
+				room->bytes -= it.len < room->bytes ? it.len : room->bytes;
+			}
 			if (added && !it.stream) {
 				last = batch->count - 1;
 				last_pos = it.position;
@@ -398,11 +410,11 @@ static sl_rc_t read_file(sl_task_ctx_t *ctx, file_source_task_t *st, file_source
 static sl_rc_t read_all(sl_task_ctx_t *ctx, file_source_task_t *st, sl_batch_t *batch,
 			int64_t deadline, bool *more)
 {
-	size_t room = (size_t)st->cfg.batch_size;
+	poll_room_t room = {(size_t)st->cfg.batch_size, SL_FILE_SOURCE_POLL_BYTES};
 	size_t n = st->nfiles;
 	sl_rc_t rc = SL_OK;
 
-	for (size_t i = 0; i < n && room > 0 && rc == SL_OK; i++) {
+	for (size_t i = 0; i < n && room.lines > 0 && room.bytes > 0 && rc == SL_OK; i++) {
 		file_source_file_t *f = &st->files[(st->next + i) % n];
 
 		if (!f->tail)

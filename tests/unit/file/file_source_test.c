@@ -288,6 +288,53 @@ static void test_acknowledged_lines_are_stored_and_a_restart_resumes_after_them(
 	kit_free(kit);
 }
 
+/* A poll stops at 1 MiB of lines before batch.size: 3,000 lines of 1,000
+ * bytes with batch.size=10000 come over several polls of at most 1 MiB
+ * (plus the line that crossed it), all of them, in order. */
+static void test_a_poll_holds_at_most_a_mebibyte_of_lines(void)
+{
+	static const char *const kv[] = {"batch.size", "10000", NULL};
+	sl_kit_t *kit = source_kit(kv, 0, 1);
+	enum {
+		LINES = 3000,
+		LEN = 1000
+	};
+	char *text = malloc((size_t)LINES * (LEN + 1) + 1);
+	for (int i = 0; i < LINES; i++) {
+		char *line = text + (size_t)i * (LEN + 1);
+		memset(line, 'x', LEN);
+		snprintf(line, 12, "%010d", i);
+		line[10] = 'x'; /* snprintf's terminator */
+		line[LEN] = '\n';
+	}
+	text[(size_t)LINES * (LEN + 1)] = '\0';
+	write_text(kit_path(kit, "in.txt"), text);
+	free(text);
+	CU_ASSERT_EQUAL_FATAL(kit_start(kit), SL_OK);
+	int next = 0, polls = 0;
+	size_t most = 0;
+	int64_t end = sl_now_ms() + 10000;
+	while (next < LINES && sl_now_ms() < end) {
+		sl_rc_t rc;
+		sl_batch_t *b = kit_poll(kit, &rc);
+		CU_ASSERT_EQUAL_FATAL(rc, SL_OK);
+		size_t bytes = 0;
+		for (size_t i = 0; i < b->count; i++, next++) {
+			bytes += b->records[i].value.len;
+			CU_ASSERT_EQUAL(b->records[i].value.len, LEN);
+			CU_ASSERT_EQUAL(atoi(b->records[i].value.data), next);
+		}
+		if (b->count)
+			polls++;
+		if (bytes > most)
+			most = bytes;
+	}
+	CU_ASSERT_EQUAL(next, LINES);
+	CU_ASSERT(most >= 1024 * 1024 && most < 1024 * 1024 + LEN);
+	CU_ASSERT(polls >= 3);
+	kit_free(kit);
+}
+
 /* The file list of a glob and the lines of each file: file-<i>.log holds
  * one line, its own path. */
 #define GLOB_FILES 48 /* a task gets none with chance 3 * (2/3)^48 */
@@ -530,6 +577,8 @@ void file_source_test_register(void)
 		{"task_for_path_is_stable_and_in_range", test_task_for_path_is_stable_and_in_range},
 		{"glob_is_split_over_tasks_single_file_is_one_task",
 		 test_glob_is_split_over_tasks_single_file_is_one_task},
+		{"a_poll_holds_at_most_a_mebibyte_of_lines",
+		 test_a_poll_holds_at_most_a_mebibyte_of_lines},
 		{"options_need_file_and_topic_and_bound_batch_size",
 		 test_options_need_file_and_topic_and_bound_batch_size},
 		{"validate_rejects_empty_key_separator_with_parse_key",
