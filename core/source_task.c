@@ -94,7 +94,24 @@ typedef struct send_bufs {
 	bool key_null, value_null; /* the record's key / value is null */
 	bool uncompressed;         /* the producer's compression.type is none */
 	size_t producer_max;       /* the producer's message.max.bytes */
+	/* the handle of the topic last produced to: naming the topic on each
+	 * record costs librdkafka a lookup under its lock per record */
+	rd_kafka_topic_t *rkt;
+	char *rkt_name;
 } send_bufs_t;
+
+/* The producer's handle of topic, kept while records go to it. */
+static rd_kafka_topic_t *topic_handle(sl_task_ctx_t *t, send_bufs_t *b, const char *topic)
+{
+	if (b->rkt && !strcmp(b->rkt_name, topic))
+		return b->rkt;
+	if (b->rkt)
+		rd_kafka_topic_destroy(b->rkt);
+	free(b->rkt_name);
+	b->rkt = rd_kafka_topic_new(t->producer, topic, NULL);
+	b->rkt_name = b->rkt ? sl_strdup(topic) : NULL;
+	return b->rkt;
+}
 
 static rd_kafka_headers_t *make_headers(const sl_record_t *r)
 {
@@ -222,10 +239,16 @@ static void give_up_or_skip(sl_task_ctx_t *t, sl_offset_slot_t *slot, sl_rc_t rc
  * full. */
 static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offset_slot_t *slot)
 {
+	rd_kafka_topic_t *rkt = topic_handle(t, b, r->topic);
+	if (!rkt) {
+		sl_task_fail(t, "cannot produce to topic %s: %s", r->topic,
+			     rd_kafka_err2str(rd_kafka_last_error()));
+		return SL_FAIL;
+	}
 	rd_kafka_headers_t *h = make_headers(r);
 	for (;;) {
 		rd_kafka_resp_err_t err = rd_kafka_producev(
-			t->producer, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_PARTITION(r->partition),
+			t->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(r->partition),
 			RD_KAFKA_V_KEY(b->key_null ? NULL : b->key.data,
 				       b->key_null ? 0 : b->key.len),
 			RD_KAFKA_V_VALUE(b->value_null ? NULL : b->value.data,
@@ -476,6 +499,9 @@ static void run_loop(sl_task_ctx_t *t)
 	sl_batch_free(&batch);
 	sl_buf_free(&bufs.key);
 	sl_buf_free(&bufs.value);
+	if (bufs.rkt)
+		rd_kafka_topic_destroy(bufs.rkt);
+	free(bufs.rkt_name);
 }
 
 /* Waits (bounded by offset.flush.timeout.ms) for outstanding records,

@@ -933,12 +933,62 @@ static size_t put_time(char *p, int64_t us, int width)
 	return 8 + put_fraction(p + 8, us % 1000000, width);
 }
 
+/* The common form of timestamptz text in a UTC session (the source sets
+ * TimeZone=UTC): "YYYY-MM-DD HH:MM:SS[.f{1,6}]+00". Its ISO-8601 text is
+ * the same date and time with 'T', the fraction as width asks and 'Z': no
+ * arithmetic. Returns the length written to buf, 0 when s has another
+ * form (other years, offsets, BC, infinity: zoned_timestamp_text). */
+static int utc_timestamp_text(const sl_pgv_conv_t *c, const char *s, size_t len, char *buf)
+{
+	static const char layout[] = "0000-00-00 00:00:00";
+	const size_t base = sizeof(layout) - 1;
+	int v[6] = {0}, k = 0; /* year, month, day, hours, minutes, seconds */
+
+	if (len < base + 3 || len > base + 7 + 3 || memcmp(s + len - 3, "+00", 3))
+		return 0;
+	for (size_t i = 0; i < base; i++) {
+		if (layout[i] != '0') {
+			if (s[i] != layout[i])
+				return 0;
+			k++;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return 0;
+		} else {
+			v[k] = v[k] * 10 + (s[i] - '0');
+		}
+	}
+	int64_t frac = 0;
+	size_t digits = len - 3 - base;
+	if (digits) {
+		if (s[base] != '.' || digits < 2)
+			return 0;
+		for (size_t i = base + 1; i < len - 3; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return 0;
+			frac = frac * 10 + (s[i] - '0');
+		}
+		for (size_t i = digits - 1; i < 6; i++)
+			frac *= 10;
+	}
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > days_in_month(v[0], v[1]) || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 59)
+		return 0;
+	memcpy(buf, s, base);
+	buf[10] = 'T';
+	size_t n = base + put_fraction(buf + base, frac, c->width);
+	buf[n++] = 'Z';
+	return (int)n;
+}
+
 /* timestamptz text -> its ISO-8601 text in UTC in buf (64 bytes);
  * returns the length, -1 for junk. */
 static int zoned_timestamp_text(const sl_pgv_conv_t *c, const char *s, size_t len, char *buf)
 {
 	int64_t us, y;
 	int m, d;
+	int fast = utc_timestamp_text(c, s, len, buf);
+	if (fast > 0)
+		return fast;
 	int rc = scan_timestamp(s, len, true, &us);
 
 	if (rc == -1)

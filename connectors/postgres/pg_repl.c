@@ -69,6 +69,13 @@ PGconn *sl_pg_connect(const sl_pg_conninfo_t *ci, bool replication, bool *transi
 	KV("application_name", ci->application_name);
 	KV("connect_timeout", "10");
 	KV("keepalives", ci->keepalives ? "1" : "0");
+	/* The text forms the value parsers read, whatever the server's or the
+	 * role's defaults: ISO dates, intervals as "1 year 2 mons", floats
+	 * that read back exactly, timestamptz in UTC (written as "...+00",
+	 * which needs no arithmetic to become Debezium's "...Z"). pgoutput
+	 * writes the values of the replication stream with these too. */
+	KV("options", "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 "
+		      "-c TimeZone=UTC");
 	if (replication)
 		KV("replication", "database");
 	keys[n] = vals[n] = NULL;

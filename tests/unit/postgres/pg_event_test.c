@@ -656,6 +656,52 @@ static void test_bytea_escape_form_and_bool_words(void)
 		free(got_);                                                                        \
 	} while (0)
 
+/* A UTC session's "...+00" text takes a path of its own: it must give what
+ * the same instant written with another offset gives (the general path),
+ * over month, year and leap-day edges, every fraction length and column
+ * precision; and a "+00" text of a day that does not exist is refused. */
+static void test_utc_timestamps_match_the_same_instant_at_another_offset(void)
+{
+	static const int typmods[] = {-1, 0, 3, 6};
+	static const char *const fractions[] = {"",      ".5",     ".25",     ".125",
+						".1234", ".12345", ".123456", ".000001"};
+	int compared = 0;
+
+	/* every 7 hours 13 minutes 5 seconds from 1999-12-25, for ~1.5 years */
+	for (time_t t = 946080000; t < 946080000 + 540 * 86400; t += 7 * 3600 + 13 * 60 + 5) {
+		struct tm utc, east;
+		time_t t1 = t + 3600;
+		char a[64], b[64], da[32], db[32];
+
+		gmtime_r(&t, &utc);
+		gmtime_r(&t1, &east);
+		strftime(da, sizeof(da), "%Y-%m-%d %H:%M:%S", &utc);
+		strftime(db, sizeof(db), "%Y-%m-%d %H:%M:%S", &east);
+		const char *f = fractions[compared % 8];
+		int typmod = typmods[compared % 4];
+		snprintf(a, sizeof(a), "%s%s+00", da, f);
+		snprintf(b, sizeof(b), "%s%s+01:00", db, f);
+		char *ga = one_value(SL_PG_TIME_ADAPTIVE, 1184, typmod, a);
+		char *gb = one_value(SL_PG_TIME_ADAPTIVE, 1184, typmod, b);
+		if (strcmp(ga, gb))
+			fprintf(stderr, "%s gave %s, %s gave %s\n", a, ga, b, gb);
+		CU_ASSERT_STRING_EQUAL(ga, gb);
+		CU_ASSERT_PTR_NULL(strstr(ga, "ERROR"));
+		free(ga);
+		free(gb);
+		compared++;
+	}
+	CU_ASSERT(compared > 1500);
+	ASSERT_REFUSED(1184, -1, "2026-02-29 10:00:00+00", "not a valid timestamptz");
+	ASSERT_REFUSED(1184, -1, "2026-04-31 10:00:00+00", "not a valid timestamptz");
+	ASSERT_REFUSED(1184, -1, "2026-11-25 10:60:00+00", "not a valid timestamptz");
+	ASSERT_REFUSED(1184, -1, "2026-11-25 10:00:00.+00", "not a valid timestamptz");
+	ASSERT_REFUSED(1184, -1, "2026-11-25 10:00:00.1234567+00", "not a valid timestamptz");
+	ASSERT_REFUSED(1184, -1, "2026-11-2x 10:00:00+00", "not a valid timestamptz");
+	ASSERT_VALUE(1184, -1, "2024-02-29 23:59:59.999999+00", "\"2024-02-29T23:59:59.999999Z\"");
+	ASSERT_VALUE(1184, -1, "2026-11-25 24:00:00+00", "\"2026-11-26T00:00:00.000000Z\"");
+}
+
 static void test_values_that_do_not_parse_name_table_column_and_value(void)
 {
 	ASSERT_REFUSED(23, -1, "12x", "(int4): value \"12x\" is not a valid int4");
@@ -1250,6 +1296,8 @@ void pg_event_test_register(void)
 		{"special values nan, infinity and bc", test_special_values_nan_infinity_and_bc},
 		{"zoned timestamps convert offsets to utc with column precision",
 		 test_zoned_timestamps_convert_offsets_to_utc_with_column_precision},
+		{"utc_timestamps_match_the_same_instant_at_another_offset",
+		 test_utc_timestamps_match_the_same_instant_at_another_offset},
 		{"intervals are micro durations with average months",
 		 test_intervals_are_micro_durations_with_average_months},
 		{"timestamps before 1970 and midnight 24",
