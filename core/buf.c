@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sl_buf_reserve(sl_buf_t *b, size_t extra)
+void sl_buf_grow(sl_buf_t *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
@@ -18,38 +18,39 @@ void sl_buf_reserve(sl_buf_t *b, size_t extra)
 	b->cap = cap;
 }
 
-void sl_buf_append(sl_buf_t *b, const void *p, size_t n)
+size_t sl_uint_digits(uint64_t u, char *out)
 {
-	sl_buf_reserve(b, n);
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
+	char tmp[20], *p = tmp + sizeof(tmp);
 
-void sl_buf_append_str(sl_buf_t *b, const char *s)
-{
-	sl_buf_append(b, s, strlen(s));
-}
-
-void sl_buf_append_char(sl_buf_t *b, char c)
-{
-	sl_buf_reserve(b, 1);
-	b->data[b->len++] = c;
-	b->data[b->len] = '\0';
+	/* two digits per division */
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
+	size_t n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(out, p, n);
+	return n;
 }
 
 static void append_digits(sl_buf_t *b, uint64_t u, bool neg)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	sl_buf_reserve(b, 21);
 	if (neg)
-		*--p = '-';
-	sl_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+		b->data[b->len++] = '-';
+	b->len += sl_uint_digits(u, b->data + b->len);
+	b->data[b->len] = '\0';
 }
 
 void sl_buf_append_int(sl_buf_t *b, int64_t v)

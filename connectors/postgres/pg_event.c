@@ -604,14 +604,27 @@ static void put_source(sl_pg_event_builder_t *b, const rel_entry_t *e,
 	sl_buf_append(out, b->source.data, b->source.len);
 }
 
+/* ts_ms, ts_us and ts_ns of now: the digits of the nanoseconds once; the
+ * others are their first digits. */
 static void put_times(sl_buf_t *out)
 {
 	int64_t ns;
+	char digits[20];
 
 	now_ns(&ns);
-	put_int(out, ",\"ts_ms\":", ns / 1000000);
-	put_int(out, ",\"ts_us\":", ns / 1000);
-	put_int(out, ",\"ts_ns\":", ns);
+	if (ns < 1000000) { /* not a clock of this century */
+		put_int(out, ",\"ts_ms\":", ns / 1000000);
+		put_int(out, ",\"ts_us\":", ns / 1000);
+		put_int(out, ",\"ts_ns\":", ns);
+		return;
+	}
+	size_t n = sl_uint_digits((uint64_t)ns, digits);
+	sl_buf_append_str(out, ",\"ts_ms\":");
+	sl_buf_append(out, digits, n - 6);
+	sl_buf_append_str(out, ",\"ts_us\":");
+	sl_buf_append(out, digits, n - 3);
+	sl_buf_append_str(out, ",\"ts_ns\":");
+	sl_buf_append(out, digits, n);
 }
 
 /* A copy of buf's text as a JSON_TEXT value of schema (a new reference). */

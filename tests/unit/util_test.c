@@ -1,6 +1,7 @@
 /* Unit tests for the generic helper modules, each reached through its own
  * header only (no util.h): buffers, error lists, parsing, backoff and
  * whole-file I/O. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,41 @@
 #include "sluice/errlist.h"
 #include "sluice/fileio.h"
 #include "sluice/parse.h"
+
+/* Decimal integers as printf writes them, at every length and both ends. */
+static void test_buf_integers_match_printf(void)
+{
+	int64_t ints[] = {0, 1, -1, 9, 10, 99, 100, -100, 101, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	uint64_t p10 = 1;
+
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		sl_buf_t b = {0};
+		char want[32];
+		sl_buf_append_int(&b, ints[i]);
+		snprintf(want, sizeof(want), "%" PRId64, ints[i]);
+		CU_ASSERT_STRING_EQUAL(b.data, want);
+		sl_buf_free(&b);
+	}
+	for (int k = 0; k < 20; k++, p10 *= 10) {
+		uint64_t around[] = {p10 - 1, p10, p10 + 1, p10 * 7 + 3};
+		for (size_t i = 0; i < 4; i++) {
+			sl_buf_t b = {0};
+			char want[32], digits[20];
+			sl_buf_append_str(&b, "x");
+			sl_buf_append_uint(&b, around[i]);
+			snprintf(want, sizeof(want), "x%" PRIu64, around[i]);
+			CU_ASSERT_STRING_EQUAL(b.data, want);
+			CU_ASSERT_EQUAL(b.len, strlen(want));
+			size_t n = sl_uint_digits(around[i], digits);
+			CU_ASSERT(n == strlen(want) - 1 && !memcmp(digits, want + 1, n));
+			sl_buf_free(&b);
+		}
+	}
+	sl_buf_t b = {0};
+	sl_buf_append_uint(&b, UINT64_MAX);
+	CU_ASSERT_STRING_EQUAL(b.data, "18446744073709551615");
+	sl_buf_free(&b);
+}
 
 static void test_buf_stays_terminated_and_steal_empties_it(void)
 {
@@ -148,6 +184,7 @@ static void test_regex_posix_check_refuses_blowups(void)
 void util_test_register(void)
 {
 	CU_TestInfo tests[] = {
+		{"buf_integers_match_printf", test_buf_integers_match_printf},
 		{"buf stays terminated and steal empties it",
 		 test_buf_stays_terminated_and_steal_empties_it},
 		{"errlist keeps every message in order", test_errlist_keeps_every_message_in_order},

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sluice/mem.h"
 
@@ -16,10 +17,41 @@ typedef struct sl_buf {
 	size_t cap;
 } sl_buf_t;
 
-void sl_buf_reserve(sl_buf_t *b, size_t extra);
-void sl_buf_append(sl_buf_t *b, const void *p, size_t n);
-void sl_buf_append_str(sl_buf_t *b, const char *s);
-void sl_buf_append_char(sl_buf_t *b, char c);
+/* Makes room for extra more bytes (and the NUL) by reallocating. */
+void sl_buf_grow(sl_buf_t *b, size_t extra);
+
+/* The appends are inline: the record paths make many small ones per record,
+ * and a literal's length is known where it is appended. */
+static inline void sl_buf_reserve(sl_buf_t *b, size_t extra)
+{
+	if (b->len + extra + 1 > b->cap)
+		sl_buf_grow(b, extra);
+}
+
+static inline void sl_buf_append(sl_buf_t *b, const void *p, size_t n)
+{
+	sl_buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void sl_buf_append_str(sl_buf_t *b, const char *s)
+{
+	sl_buf_append(b, s, strlen(s));
+}
+
+static inline void sl_buf_append_char(sl_buf_t *b, char c)
+{
+	sl_buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+/* Writes u's decimal digits to out (20 bytes suffice), without a NUL;
+ * returns how many. */
+size_t sl_uint_digits(uint64_t u, char *out);
 /* v in decimal (u unsigned). */
 void sl_buf_append_int(sl_buf_t *b, int64_t v);
 void sl_buf_append_uint(sl_buf_t *b, uint64_t u);

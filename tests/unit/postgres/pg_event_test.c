@@ -656,6 +656,42 @@ static void test_bytea_escape_form_and_bool_words(void)
 		free(got_);                                                                        \
 	} while (0)
 
+/* An event's own ts_ms, ts_us and ts_ns are one reading of the clock, in
+ * three units, taken while the event was built. */
+static void test_event_times_are_one_clock_reading_in_three_units(void)
+{
+	world_t w;
+	sl_pg_column_t col = {.name = "c", .type_oid = 23, .type_mod = -1, .optional = true};
+	sl_pg_relation_t rel = {.oid = 1, .schema = "s", .table = "t", .ncols = 1, .cols = &col};
+	sl_pg_datum_t dt = {SL_PG_TEXT, "1", 1};
+	sl_pg_tuple_t tup = {1, &dt};
+	sl_value_t key = {0}, value = {0};
+	const char *topic;
+	struct timespec t0, t1;
+
+	world_init(&w, SL_PG_DECIMAL_PRECISE, SL_PG_TIME_ADAPTIVE);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	CU_ASSERT_EQUAL_FATAL(sl_pg_event_build(w.b, &rel, 'c', NULL, &tup, &SRC, &key, &value,
+						&topic, w.err, sizeof(w.err)),
+			      0);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	const char *at = NULL;
+	for (const char *p = strstr(value.data, ",\"ts_ms\":"); p; p = strstr(p + 1, ",\"ts_ms\":"))
+		at = p;
+	long long ms = -1, us = -1, ns = -1;
+	CU_ASSERT_FATAL(at != NULL);
+	CU_ASSERT_EQUAL(sscanf(at, ",\"ts_ms\":%lld,\"ts_us\":%lld,\"ts_ns\":%lld}", &ms, &us, &ns),
+			3);
+	long long lo = (long long)t0.tv_sec * 1000000000 + t0.tv_nsec;
+	long long hi = (long long)t1.tv_sec * 1000000000 + t1.tv_nsec;
+	CU_ASSERT(ns >= lo && ns <= hi);
+	CU_ASSERT_EQUAL(us, ns / 1000);
+	CU_ASSERT_EQUAL(ms, ns / 1000000);
+	sl_value_clear(&key);
+	sl_value_clear(&value);
+	world_free(&w);
+}
+
 /* A UTC session's "...+00" text takes a path of its own: it must give what
  * the same instant written with another offset gives (the general path),
  * over month, year and leap-day edges, every fraction length and column
@@ -1296,6 +1332,8 @@ void pg_event_test_register(void)
 		{"special values nan, infinity and bc", test_special_values_nan_infinity_and_bc},
 		{"zoned timestamps convert offsets to utc with column precision",
 		 test_zoned_timestamps_convert_offsets_to_utc_with_column_precision},
+		{"event_times_are_one_clock_reading_in_three_units",
+		 test_event_times_are_one_clock_reading_in_three_units},
 		{"utc_timestamps_match_the_same_instant_at_another_offset",
 		 test_utc_timestamps_match_the_same_instant_at_another_offset},
 		{"intervals are micro durations with average months",
