@@ -235,6 +235,46 @@ static void give_up_or_skip(sl_task_ctx_t *t, sl_offset_slot_t *slot, sl_rc_t rc
 		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_DROPPED);
 }
 
+/* The producer's fields of a record into vu (8 at most): only those it
+ * has, as librdkafka takes a step per field and record. A record without
+ * a partition, key, value or timestamp gets none: the partitioner's
+ * choice, a null key or value, the time of producing. */
+static size_t record_fields(rd_kafka_vu_t *vu, rd_kafka_topic_t *rkt, const sl_record_t *r,
+			    const send_bufs_t *b, rd_kafka_headers_t *h, sl_offset_slot_t *slot)
+{
+	size_t n = 0;
+
+	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+	vu[n++].u.rkt = rkt;
+	if (r->partition != RD_KAFKA_PARTITION_UA) {
+		vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+		vu[n++].u.i32 = r->partition;
+	}
+	if (!b->key_null) {
+		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+		vu[n].u.mem.ptr = b->key.data;
+		vu[n++].u.mem.size = b->key.len;
+	}
+	if (!b->value_null) {
+		vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+		vu[n].u.mem.ptr = b->value.data;
+		vu[n++].u.mem.size = b->value.len;
+	}
+	if (r->timestamp) {
+		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+		vu[n++].u.i64 = r->timestamp;
+	}
+	if (h) {
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+		vu[n++].u.headers = h;
+	}
+	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+	vu[n++].u.ptr = slot;
+	return n;
+}
+
 /* Hands a converted record to the producer, waiting while its queue is
  * full. */
 static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offset_slot_t *slot)
@@ -246,16 +286,13 @@ static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offs
 		return SL_FAIL;
 	}
 	rd_kafka_headers_t *h = make_headers(r);
+	rd_kafka_vu_t vu[8];
+	size_t n = record_fields(vu, rkt, r, b, h, slot);
 	for (;;) {
-		rd_kafka_resp_err_t err = rd_kafka_producev(
-			t->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(r->partition),
-			RD_KAFKA_V_KEY(b->key_null ? NULL : b->key.data,
-				       b->key_null ? 0 : b->key.len),
-			RD_KAFKA_V_VALUE(b->value_null ? NULL : b->value.data,
-					 b->value_null ? 0 : b->value.len),
-			RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_HEADERS(h),
-			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(slot),
-			RD_KAFKA_V_END);
+		rd_kafka_error_t *error = rd_kafka_produceva(t->producer, vu, n);
+		rd_kafka_resp_err_t err = error ? rd_kafka_error_code(error) : 0;
+		if (error)
+			rd_kafka_error_destroy(error);
 		if (!err)
 			return SL_OK;
 		if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
