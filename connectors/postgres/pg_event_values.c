@@ -355,10 +355,9 @@ static int parse_int(const char *s, size_t len, int64_t min, int64_t max, int64_
 	for (; i < len; i++) {
 		if (!is_digit(s[i]))
 			return -1;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (limit - d) / 10)
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (unsigned)(s[i] - '0'), &v) || v > limit)
 			return -1;
-		v = v * 10 + d;
 	}
 	int64_t r = neg ? (int64_t)(0 - v) : (int64_t)v;
 	if (r < min || r > max)
@@ -940,42 +939,39 @@ static size_t put_time(char *p, int64_t us, int width)
  * form (other years, offsets, BC, infinity: zoned_timestamp_text). */
 static int utc_timestamp_text(const sl_pgv_conv_t *c, const char *s, size_t len, char *buf)
 {
-	static const char layout[] = "0000-00-00 00:00:00";
-	const size_t base = sizeof(layout) - 1;
-	int v[6] = {0}, k = 0; /* year, month, day, hours, minutes, seconds */
+	enum {
+		BASE = 19
+	}; /* "YYYY-MM-DD HH:MM:SS" */
+	static const unsigned char at[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
 
-	if (len < base + 3 || len > base + 7 + 3 || memcmp(s + len - 3, "+00", 3))
+	if (len < BASE + 3 || len > BASE + 7 + 3 || memcmp(s + len - 3, "+00", 3) || s[4] != '-' ||
+	    s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
 		return 0;
-	for (size_t i = 0; i < base; i++) {
-		if (layout[i] != '0') {
-			if (s[i] != layout[i])
-				return 0;
-			k++;
-		} else if (s[i] < '0' || s[i] > '9') {
+	for (size_t i = 0; i < sizeof(at); i++)
+		if (!is_digit(s[at[i]]))
 			return 0;
-		} else {
-			v[k] = v[k] * 10 + (s[i] - '0');
-		}
-	}
+#define D2(p) ((s[p] - '0') * 10 + (s[(p) + 1] - '0'))
+	int year = D2(0) * 100 + D2(2), mon = D2(5), day = D2(8);
+	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || D2(11) > 23 ||
+	    D2(14) > 59 || D2(17) > 59)
+		return 0;
+#undef D2
 	int64_t frac = 0;
-	size_t digits = len - 3 - base;
+	size_t digits = len - 3 - BASE; /* the fraction with its '.' */
 	if (digits) {
-		if (s[base] != '.' || digits < 2)
+		if (s[BASE] != '.' || digits < 2)
 			return 0;
-		for (size_t i = base + 1; i < len - 3; i++) {
-			if (s[i] < '0' || s[i] > '9')
+		for (size_t i = BASE + 1; i < len - 3; i++) {
+			if (!is_digit(s[i]))
 				return 0;
 			frac = frac * 10 + (s[i] - '0');
 		}
 		for (size_t i = digits - 1; i < 6; i++)
 			frac *= 10;
 	}
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > days_in_month(v[0], v[1]) || v[3] > 23 ||
-	    v[4] > 59 || v[5] > 59)
-		return 0;
-	memcpy(buf, s, base);
+	memcpy(buf, s, BASE);
 	buf[10] = 'T';
-	size_t n = base + put_fraction(buf + base, frac, c->width);
+	size_t n = BASE + put_fraction(buf + BASE, frac, c->width);
 	buf[n++] = 'Z';
 	return (int)n;
 }
@@ -1227,6 +1223,16 @@ static int parse_bool(const char *s, size_t len, json_t **out)
 	return 0;
 }
 
+/* Digits with an optional '-', no '+' and no leading zero: text a JSON
+ * number may be as it is (parse_int took the value). */
+static bool canonical_integer(const char *s, size_t len)
+{
+	size_t i = len && s[0] == '-';
+	if (i >= len || s[0] == '+')
+		return false;
+	return s[i] != '0' || (len == 1 && !i);
+}
+
 static int integer_value(const sl_pgv_conv_t *c, const char *s, size_t len, int64_t *v)
 {
 	int64_t max = c->kind == SL_PGV_INT16   ? INT16_MAX
@@ -1390,7 +1396,13 @@ static int write_scalar(const sl_pgv_conv_t *c, const char *s, size_t len, sl_bu
 	case SL_PGV_TS_MS:
 		if (number_value(c, s, len, &v) != 0)
 			return -1;
-		sl_buf_append_int(out, v);
+		/* an integer's text as PostgreSQL writes it is the JSON number */
+		if ((c->kind == SL_PGV_INT16 || c->kind == SL_PGV_INT32 ||
+		     c->kind == SL_PGV_INT64) &&
+		    canonical_integer(s, len))
+			sl_buf_append(out, s, len);
+		else
+			sl_buf_append_int(out, v);
 		return 0;
 	case SL_PGV_DECIMAL:
 		return write_decimal(c, s, len, out);

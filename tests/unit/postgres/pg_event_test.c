@@ -656,6 +656,24 @@ static void test_bytea_escape_form_and_bool_words(void)
 		free(got_);                                                                        \
 	} while (0)
 
+/* Integers are written as JSON numbers whatever form their text has: as
+ * it is when PostgreSQL's own (canonical), rewritten otherwise. */
+static void test_integer_texts_become_json_numbers(void)
+{
+	ASSERT_VALUE(20, -1, "9223372036854775807", "9223372036854775807");
+	ASSERT_VALUE(20, -1, "-9223372036854775808", "-9223372036854775808");
+	ASSERT_VALUE(23, -1, "0", "0");
+	ASSERT_VALUE(23, -1, "-0", "0");
+	ASSERT_VALUE(23, -1, "007", "7");
+	ASSERT_VALUE(23, -1, "+5", "5");
+	ASSERT_VALUE(21, -1, "-32768", "-32768");
+	ASSERT_REFUSED(21, -1, "32768", "not a valid int2");
+	ASSERT_REFUSED(20, -1, "-9223372036854775809", "not a valid int8");
+	ASSERT_REFUSED(20, -1, "99999999999999999999", "not a valid int8");
+	ASSERT_REFUSED(23, -1, "-", "not a valid int4");
+	ASSERT_REFUSED(23, -1, "", "not a valid int4");
+}
+
 /* An event's own ts_ms, ts_us and ts_ns are one reading of the clock, in
  * three units, taken while the event was built. */
 static void test_event_times_are_one_clock_reading_in_three_units(void)
@@ -1332,6 +1350,7 @@ void pg_event_test_register(void)
 		{"special values nan, infinity and bc", test_special_values_nan_infinity_and_bc},
 		{"zoned timestamps convert offsets to utc with column precision",
 		 test_zoned_timestamps_convert_offsets_to_utc_with_column_precision},
+		{"integer_texts_become_json_numbers", test_integer_texts_become_json_numbers},
 		{"event_times_are_one_clock_reading_in_three_units",
 		 test_event_times_are_one_clock_reading_in_three_units},
 		{"utc_timestamps_match_the_same_instant_at_another_offset",
