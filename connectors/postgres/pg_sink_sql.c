@@ -83,7 +83,7 @@ static void append_param(sl_buf_t *out, size_t n, bool first)
 	if (!first)
 		sl_buf_append_char(out, ',');
 	sl_buf_append_char(out, '$');
-	sl_pg_append_int(out, (int64_t)n);
+	sl_buf_append_int(out, (int64_t)n);
 }
 
 /* ---- identifiers and table names ------------------------------------ */
@@ -819,7 +819,7 @@ void sl_pg_copy_row_seq(sl_buf_t *out, const sl_pg_shape_t *s, char *const *vals
 {
 	sl_pg_copy_row(out, s, vals);
 	out->data[out->len - 1] = '\t'; /* in place of the newline */
-	sl_pg_append_int(out, seq);
+	sl_buf_append_int(out, seq);
 	sl_buf_append_char(out, '\n');
 }
 

@@ -115,8 +115,6 @@ int sl_pg_value_text_mapped(const json_t *v, const json_t *schema, const sl_pg_m
 
 /* The column type of a schemaless value, by its JSON type. */
 const char *sl_pg_json_column_type(const json_t *v);
-/* Appends x in decimal (a faster "%" PRId64). */
-void sl_pg_append_int(sl_buf_t *out, int64_t x);
 
 /* ---- statements: parameters are $1.. in row order, columns in shape
  * order ---- */

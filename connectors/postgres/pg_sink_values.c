@@ -14,22 +14,6 @@ static const char *schema_str(const json_t *s, const char *key)
 	return s ? json_string_value(json_object_get(s, key)) : NULL;
 }
 
-/* Appends x in decimal (a faster "%lld"). */
-void sl_pg_append_int(sl_buf_t *out, int64_t x)
-{
-	char tmp[24];
-	size_t n = 0;
-	uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
-
-	do {
-		tmp[sizeof(tmp) - ++n] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (x < 0)
-		tmp[sizeof(tmp) - ++n] = '-';
-	sl_buf_append(out, tmp + sizeof(tmp) - n, n);
-}
-
 /* ---- logical types ------------------------------------------------------ */
 
 typedef enum val_kind {
@@ -319,7 +303,7 @@ static int append_auto(sl_buf_t *out, const json_t *v, char *errstr, size_t errs
 		return append_text(out, json_string_value(v), json_string_length(v), errstr,
 				   errstr_size);
 	case JSON_INTEGER:
-		sl_pg_append_int(out, json_integer_value(v));
+		sl_buf_append_int(out, json_integer_value(v));
 		return 0;
 	case JSON_REAL:
 		if (!append_double_decimal(out, json_real_value(v)))
@@ -356,7 +340,7 @@ static int append_typed(sl_buf_t *out, const json_t *v, const json_t *schema, va
 	case VK_INT:
 		if (need_int(v, &x, errstr, errstr_size))
 			return -1;
-		sl_pg_append_int(out, x);
+		sl_buf_append_int(out, x);
 		return 0;
 	case VK_FLOAT:
 		if (!json_is_number(v))
