@@ -399,7 +399,9 @@ char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind)
 #define TASK_STATS_INTERVAL_MS "15000"
 
 /* librdkafka's statistics callback (on the task thread, inside a poll or
- * consume call): the slowest broker's average round trip, as a gauge. */
+ * consume call): the slowest broker's average round trip, as a gauge. The
+ * average is over the last window; a broker that saw no request in it reports
+ * 0, which is no measurement: such windows leave the gauge at its last value. */
 static int on_stats(rd_kafka_t *rk, char *text, size_t len, void *opaque)
 {
 	sl_task_ctx_t *t = opaque;
@@ -408,11 +410,13 @@ static int on_stats(rd_kafka_t *rk, char *text, size_t len, void *opaque)
 	const char *name;
 	double worst = -1;
 	json_object_foreach(json_object_get(j, "brokers"), name, b) {
-		json_t *avg = json_object_get(json_object_get(b, "rtt"), "avg");
+		json_t *rtt = json_object_get(b, "rtt");
+		json_t *avg = json_object_get(rtt, "avg");
 		/* the coordinator's and bootstrap entries have nodeid -1 */
 		const char *state = json_string_value(json_object_get(b, "state"));
 		if (json_integer_value(json_object_get(b, "nodeid")) < 0 || !state ||
-		    strcmp(state, "UP") || !json_is_integer(avg))
+		    strcmp(state, "UP") || !json_is_integer(avg) ||
+		    json_integer_value(json_object_get(rtt, "cnt")) <= 0)
 			continue;
 		if ((double)json_integer_value(avg) > worst)
 			worst = (double)json_integer_value(avg);
