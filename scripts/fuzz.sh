@@ -11,7 +11,9 @@
 # Installs clang and libFuzzer's runtime (Debian: clang, libclang-rt-dev)
 # when missing. Environment: SLUICE_FUZZ_DIR (default build-fuzz), JOBS
 # (default 2), FUZZ_RUNS (stop a target after that many executions, or
-# the seconds, whichever comes first).
+# the seconds, whichever comes first), FUZZ_TIMEOUT (seconds one input may
+# take, default 10; libFuzzer's clock is the wall's, so a long run that is
+# to be paused with SIGSTOP needs more than the pause).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +51,7 @@ run()
 	mkdir -p "$corpus" "$crashes" "$BUILD/logs"
 	cp -r "tests/fuzz/corpus/$t/." "$corpus/" 2>/dev/null || true
 	[[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS")
-	"$BUILD/fuzz/$t" -max_total_time="$SECS" -timeout=10 -print_final_stats=1 "${runs[@]}" \
+	"$BUILD/fuzz/$t" -max_total_time="$SECS" -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 "${runs[@]}" \
 		-artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
 	rc=$?
 	# the final stats, or (after a crash, which has none) the last status line
