@@ -81,10 +81,12 @@ __attribute__((noinline)) static void release(sl_value_t *v)
 
 void sl_value_clear(sl_value_t *v)
 {
-	if (holds_nothing(v))
+	if (owns_nothing(v)) { /* nothing to free: a sink's borrowed message bytes */
 		forget(v);
-	else
+		v->data = NULL;
+	} else {
 		release(v);
+	}
 }
 
 void sl_value_set_string(sl_value_t *v, const char *s, size_t len)
@@ -284,13 +286,18 @@ void sl_record_init(sl_record_t *r)
 
 void sl_record_clear(sl_record_t *r)
 {
-	sl_value_clear(&r->key);
-	sl_value_clear(&r->value);
-	for (size_t i = 0; i < r->header_count; i++) {
-		free(r->headers[i].key);
-		free(r->headers[i].value);
+	/* sl_record_init resets both values: only what they own is released */
+	if (!owns_nothing(&r->key))
+		release(&r->key);
+	if (!owns_nothing(&r->value))
+		release(&r->value);
+	if (r->headers) {
+		for (size_t i = 0; i < r->header_count; i++) {
+			free(r->headers[i].key);
+			free(r->headers[i].value);
+		}
+		free(r->headers);
 	}
-	free(r->headers);
 	if (r->source_partition)
 		json_decref(r->source_partition);
 	if (r->source_offset)

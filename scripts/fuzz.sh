@@ -13,7 +13,9 @@
 # (default 2), FUZZ_RUNS (stop a target after that many executions, or
 # the seconds, whichever comes first), FUZZ_TIMEOUT (seconds one input may
 # take, default 10; libFuzzer's clock is the wall's, so a long run that is
-# to be paused with SIGSTOP needs more than the pause).
+# to be paused with SIGSTOP needs more than the pause), FUZZ_MAX_LEN (the
+# largest input libFuzzer makes, in bytes; by default the largest seed's
+# size or 4096, whichever is more).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +53,7 @@ run()
 	mkdir -p "$corpus" "$crashes" "$BUILD/logs"
 	cp -r "tests/fuzz/corpus/$t/." "$corpus/" 2>/dev/null || true
 	[[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS")
+	[[ -n ${FUZZ_MAX_LEN:-} ]] && runs+=(-max_len="$FUZZ_MAX_LEN")
 	"$BUILD/fuzz/$t" -max_total_time="$SECS" -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 "${runs[@]}" \
 		-artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
 	rc=$?

@@ -179,17 +179,24 @@ while True:
 EOF
 }
 
-# start_writers: one writer per source, each a single process (a feeding
-# loop dies with SIGPIPE once its reader is gone); their PIDs in WRITERS.
+# start_writers: one writer per source; a feeding loop writes into a
+# FIFO its client reads. Every PID, loops included, goes to WRITERS: a
+# loop whose reader is gone is stopped by PID, not left to SIGPIPE.
 start_writers()
 {
 	touch "$d/in.txt"
 	file_writer &
 	WRITERS+=($!)
-	PGOPTIONS=-cclient_min_messages=warning psql -X -q -h 127.0.0.1 -p "$PGPORT" \
-		-U postgres -d soak_src -v ON_ERROR_STOP=1 < <(pg_feed) >>"$d/pg-writer.log" 2>&1 &
+	rm -f "$d/pg.fifo" "$d/mqtt.fifo"
+	mkfifo "$d/pg.fifo" "$d/mqtt.fifo"
+	pg_feed >"$d/pg.fifo" &
 	WRITERS+=($!)
-	mosquitto_pub -p "$MQPORT" -q 1 -t soak/in/dev1 -l -i soak-pub < <(mqtt_feed) \
+	PGOPTIONS=-cclient_min_messages=warning psql -X -q -h 127.0.0.1 -p "$PGPORT" \
+		-U postgres -d soak_src -v ON_ERROR_STOP=1 <"$d/pg.fifo" >>"$d/pg-writer.log" 2>&1 &
+	WRITERS+=($!)
+	mqtt_feed >"$d/mqtt.fifo" &
+	WRITERS+=($!)
+	mosquitto_pub -p "$MQPORT" -q 1 -t soak/in/dev1 -l -i soak-pub <"$d/mqtt.fifo" \
 		2>>"$d/mqtt-pub.log" &
 	WRITERS+=($!)
 	write_hook_client
