@@ -77,6 +77,32 @@ static void test_headers_keep_null_and_binary_values(void)
 	CU_ASSERT_EQUAL(r.header_count, 0);
 }
 
+/* A value borrowing its bytes (a sink's message payload) is cleared
+ * without freeing them and left empty; an owned one beside it is freed
+ * (a leak here fails the sanitizer and valgrind runs). */
+static void test_clear_leaves_borrowed_bytes_alone(void)
+{
+	char payload[] = "from the message";
+	sl_value_t v = {0};
+	sl_value_set_string_ref(&v, payload, sizeof(payload) - 1);
+	sl_value_clear(&v);
+	CU_ASSERT_EQUAL(v.kind, SL_VALUE_NULL);
+	CU_ASSERT_PTR_NULL(v.data);
+	CU_ASSERT_EQUAL(v.len, 0);
+	CU_ASSERT_FALSE(v.borrowed);
+
+	sl_record_t r;
+	sl_record_init(&r);
+	sl_value_set_string(&r.key, "owned", 5);
+	sl_value_set_string_ref(&r.value, payload, sizeof(payload) - 1);
+	sl_record_clear(&r);
+	CU_ASSERT_EQUAL(r.key.kind, SL_VALUE_NULL);
+	CU_ASSERT_PTR_NULL(r.key.data);
+	CU_ASSERT_EQUAL(r.value.kind, SL_VALUE_NULL);
+	CU_ASSERT_PTR_NULL(r.value.data);
+	CU_ASSERT_STRING_EQUAL(payload, "from the message");
+}
+
 /* A value as text: strings and bytes as they are, a JSON string as its
  * text, other JSON compact; nulls append nothing. */
 static void test_value_text_of_each_kind(void)
@@ -111,6 +137,7 @@ void record_test_register(void)
 		{"batch_copy_larger_than_a_chunk", test_batch_copy_larger_than_a_chunk},
 		{"batch_reset_empties_and_reuses", test_batch_reset_empties_and_reuses},
 		{"headers_keep_null_and_binary_values", test_headers_keep_null_and_binary_values},
+		{"clear_leaves_borrowed_bytes_alone", test_clear_leaves_borrowed_bytes_alone},
 		{"value_text_of_each_kind", test_value_text_of_each_kind},
 		CU_TEST_INFO_NULL,
 	};

@@ -44,6 +44,8 @@ static void test_value_format_writes_strings_and_bytes_raw(void)
 	ASSERT_FORMAT(&r, SL_FILE_SINK_FORMAT_VALUE, "hello \"world\"\n");
 	sl_value_set_bytes(&r.value, "a\0b", 3);
 	ASSERT_FORMAT(&r, SL_FILE_SINK_FORMAT_VALUE, "a\0b\n");
+	sl_value_set_string(&r.value, "", 0);
+	ASSERT_FORMAT(&r, SL_FILE_SINK_FORMAT_VALUE, "\n");
 	sl_record_clear(&r);
 }
 
