@@ -52,6 +52,7 @@ static inline void forget(sl_value_t *v)
 {
 	v->kind = SL_VALUE_NULL;
 	v->borrowed = false;
+	v->data = NULL;
 	v->len = 0;
 }
 
@@ -81,12 +82,10 @@ __attribute__((noinline)) static void release(sl_value_t *v)
 
 void sl_value_clear(sl_value_t *v)
 {
-	if (owns_nothing(v)) { /* nothing to free: a sink's borrowed message bytes */
+	if (owns_nothing(v)) /* nothing to free: a sink's borrowed message bytes */
 		forget(v);
-		v->data = NULL;
-	} else {
+	else
 		release(v);
-	}
 }
 
 void sl_value_set_string(sl_value_t *v, const char *s, size_t len)

@@ -99,18 +99,11 @@ void sl_file_sink_format_record(sl_buf_t *out, const sl_record_t *rec, int forma
 
 	if (format == SL_FILE_SINK_FORMAT_JSON) {
 		append_record_json(out, rec);
+		sl_buf_append_char(out, '\n');
 	} else if (v->kind == SL_VALUE_STRING || v->kind == SL_VALUE_BYTES) {
-		/* Most lines: the message's bytes as they came and the newline,
-		 * with one reserve. */
-		sl_buf_reserve(out, v->len + 1);
-		if (v->len)
-			memcpy(out->data + out->len, v->data, v->len);
-		out->len += v->len;
-		out->data[out->len++] = '\n';
-		out->data[out->len] = '\0';
-		return;
+		sl_buf_append_line(out, v->data, v->len); /* most lines, inline */
 	} else {
 		append_value_text(out, v);
+		sl_buf_append_char(out, '\n');
 	}
-	sl_buf_append_char(out, '\n');
 }

@@ -49,6 +49,17 @@ static inline void sl_buf_append_char(sl_buf_t *b, char c)
 	b->data[b->len] = '\0';
 }
 
+/* n bytes and a newline, with one reserve (a line of a sink's output). */
+static inline void sl_buf_append_line(sl_buf_t *b, const void *p, size_t n)
+{
+	sl_buf_reserve(b, n + 1);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len++] = '\n';
+	b->data[b->len] = '\0';
+}
+
 /* Writes u's decimal digits to out (20 bytes suffice), without a NUL;
  * returns how many. */
 size_t sl_uint_digits(uint64_t u, char *out);
