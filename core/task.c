@@ -152,12 +152,12 @@ void sl_task_stop_and_free(sl_task_ctx_t *t)
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 #ifdef __GLIBC__
-	/* glibc keeps the pages a thread freed in that thread's arena; the
-	 * task's next thread (a restart, a config change) mostly gets another
-	 * arena, so each restart left a working set behind: scripts/soak.sh,
-	 * one pause, restart or reload a minute, saw RSS grow 21 % in 15
-	 * minutes with glibc's in-use bytes flat. Giving back every arena's
-	 * free pages is cheap next to a task's stop (its Kafka clients). */
+	/* glibc keeps the pages a task freed until a trim (or until its heap's
+	 * top is free): scripts/soak.sh, one pause, restart or reload a
+	 * minute, saw RSS grow 21 % in 15 minutes with glibc's in-use bytes
+	 * flat, when each task thread still had an arena of its own (main.c,
+	 * one_malloc_arena). Giving back the free pages is cheap next to a
+	 * task's stop (its Kafka clients). */
 	malloc_trim(0);
 #endif
 }

@@ -55,15 +55,20 @@ scenario_bulk_order()
 	start_worker a "${confs[@]}"
 	check "a: $N lines reach the file sink" wait_lines "$d/out.txt" "$N" 120 a
 	log "a: $N lines in $((SECONDS - t0)) s"
+	# One arena keeps a long-running worker's memory flat (scripts/soak.sh).
+	check "a: every thread of the worker allocates from one malloc arena" \
+		test "$(malloc_heaps a)" -eq 0
 	wait_quiet "$d/out.txt" 2 20
 	check "a: worker exits 0 on SIGTERM" stop_worker a
 	check "a: output is the input, in order" cmp "$d/in.txt" "$d/out.txt"
 	check "a: offsets were stored" test -s "$d/offsets"
 
 	seq -f 'tail-%010.0f' 1 10 >>"$d/in.txt"
-	start_worker a "${confs[@]}"
+	MALLOC_ARENA_MAX=4 start_worker a "${confs[@]}"
 	check "a: after a restart the appended lines arrive" \
 		wait_lines "$d/out.txt" $((N + 10)) 60 a
+	check "a: MALLOC_ARENA_MAX from the environment is kept (arenas of its own)" \
+		test "$(malloc_heaps a)" -gt 0
 	wait_quiet "$d/out.txt" 3 20
 	check "a: worker exits 0 on SIGTERM after the restart" stop_worker a
 	check "a: the restart re-sent nothing (output is the input)" \

@@ -203,6 +203,31 @@ log_has()
 	grep -qF -- "$2" "$E2E_TMP/$1.log"
 }
 
+# malloc_heaps WORKER: prints how many malloc arenas besides glibc's main
+# one the worker's threads use, from /proc/PID/maps: each such arena's heap
+# is a mapping aligned to 64 MiB whose readable part and PROT_NONE rest
+# span exactly 64 MiB.
+malloc_heaps()
+{
+	python3 - "${E2E_WORKERS[$1]}" <<'EOF'
+import sys
+HEAP = 64 << 20
+regs = []
+for line in open("/proc/%s/maps" % sys.argv[1]):
+    f = line.split()
+    lo, hi = (int(x, 16) for x in f[0].split("-"))
+    regs.append((lo, hi, f[1], len(f) > 5))
+n = 0
+for i, (lo, hi, perm, named) in enumerate(regs):
+    if lo % HEAP or named or not perm.startswith("rw"):
+        continue
+    if i + 1 < len(regs) and regs[i + 1][0] == hi and regs[i + 1][2].startswith("---"):
+        hi = regs[i + 1][1]
+    n += hi - lo == HEAP
+print(n)
+EOF
+}
+
 # forget_pid PID: drops a background process that was already reaped.
 forget_pid()
 {
