@@ -54,6 +54,7 @@ struct sl_cluster {
 	int64_t done_end;      /* config_end of that view */
 	bool dirty;            /* the slots held changed */
 	uint64_t generation;   /* assignments taken */
+	bool assigned_once;    /* the herder saw the member's first assignment */
 	bool fenced, fence_changed;
 	int64_t fenced_at;
 	uint64_t fenced_generation;
@@ -346,6 +347,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	char list[512];
 	slot_list(parts, list, sizeof(list));
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		c->assigned_once = true;
 		pthread_mutex_lock(&c->lock);
 		hold(c, parts, true);
 		c->generation++;
@@ -779,6 +781,38 @@ static bool is_leader(sl_cluster_t *c)
 	return l;
 }
 
+/* librdkafka before 2.3 aborts when a cooperative-sticky member is
+ * destroyed after its JoinGroup and before its first assignment: the
+ * assignor's state is still NULL (its issue 4312). A worker told to stop
+ * in that moment, just after it started, waits for the assignment first,
+ * at most FIRST_ASSIGNMENT_WAIT_MS; the slots it then takes start no task,
+ * as the herder's loop is over. A member without a member id never joined
+ * and has no assignor to destroy. */
+#define FIRST_ASSIGNMENT_WAIT_MS 5000
+
+static void wait_first_assignment(sl_cluster_t *c)
+{
+	if (c->assigned_once || rd_kafka_version() >= 0x02030000)
+		return;
+	char *id = rd_kafka_memberid(c->member);
+	bool joined = id && *id;
+	if (id)
+		rd_kafka_mem_free(c->member, id);
+	if (!joined)
+		return;
+	int64_t deadline = sl_now_ms() + FIRST_ASSIGNMENT_WAIT_MS;
+	while (!c->assigned_once && sl_now_ms() < deadline) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->member, 100);
+		if (m)
+			rd_kafka_message_destroy(m);
+	}
+	if (!c->assigned_once)
+		SL_WARN(NULL,
+			"cluster: group %s gave this member no assignment within %d ms; "
+			"leaving it anyway",
+			c->ws->group_id, FIRST_ASSIGNMENT_WAIT_MS);
+}
+
 static void *herder_main(void *arg)
 {
 	sl_cluster_t *c = arg;
@@ -810,6 +844,7 @@ static void *herder_main(void *arg)
 		rd_kafka_poll(c->status_writer, 0);
 	}
 	/* leave the group: the revocation stops this member's tasks first */
+	wait_first_assignment(c);
 	rd_kafka_consumer_close(c->member);
 	rd_kafka_flush(c->status_writer, 5000);
 	json_decref(memo);

@@ -34,7 +34,8 @@
 #      E2E_D4_KILL_SOURCE=0 spares the source's worker;
 #      E2E_D4_WORKER_PROPS="KEY=VALUE ..." replaces the exactly-once setting.
 # Each scenario has its own group, internal topics, workers and connectors.
-# E2E_SCENARIOS picks some of "1 2 3 4".
+# 5. A worker stopped while it joins the group (scenario_stop_while_joining).
+# E2E_SCENARIOS picks some of "1 2 3 4 5".
 # shellcheck disable=SC2317 # the predicates run through check and wait_for
 source "$(dirname "$0")/lib.sh"
 
@@ -817,13 +818,56 @@ scenario_pg()
 	teardown 4
 }
 
-for sc in ${E2E_SCENARIOS:-1 2 3 4}; do
+# 5. A worker stopped (SIGTERM) while it joins a group that has members:
+# between its JoinGroup and its first assignment librdkafka before 2.3
+# aborted on destroying the member (its issue 4312). It must exit 0 every
+# time, E2E_D5_STOPS times (default 8), at 0.1-1.5 s after it said it
+# joined.
+scenario_stop_while_joining()
+{
+	local d=$E2E_TMP/s5 i rc ms bad=0 stops=${E2E_D5_STOPS:-8}
+	mkdir -p "$d"
+	WORKERS=(j1 j2)
+	start_workers 5 "$d" e2e-dist-5 || {
+		teardown 5
+		return
+	}
+	must "5: two workers are members of the group" \
+		wait_for 60 eval 'log_has j1 "joined group" && log_has j2 "joined group"' || {
+		teardown 5
+		return
+	}
+	sleep 2 # their first rebalance is over: the third one's join starts another
+	for ((i = 1; i <= stops; i++)); do
+		add_worker j3 e2e-dist-5 "$d"
+		if ! wait_for 30 log_has j3 "joined group"; then
+			fail "5: stop #$i: the third worker joins the group"
+			kill_worker j3
+			break
+		fi
+		ms=$(rand_between 100 1500)
+		sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+		stop_worker j3 30
+		rc=$?
+		log "5: stop #$i, ${ms} ms after the join: exit status $rc"
+		((rc == 0)) || bad=$((bad + 1))
+		echo "=== stop #$i done" >>"$E2E_TMP/j3.log"
+		# the next start must not see this one's "joined group"
+		mv "$E2E_TMP/j3.log" "$E2E_TMP/j3.$i.log"
+	done
+	check "5: the joining worker exited 0 on each of $stops SIGTERMs ($bad did not)" \
+		test "$bad" = 0
+	teardown 5
+}
+
+for sc in ${E2E_SCENARIOS:-1 2 3 4 5}; do
 	case $sc in
 	1) scenario_failover ;;
 	2) scenario_sigstop ;;
 	3) scenario_refusal ;;
 	4) scenario_pg ;;
-	*) fail "unknown scenario '$sc' in E2E_SCENARIOS (1 2 3 4)" ;;
+	5) scenario_stop_while_joining ;;
+	*) fail "unknown scenario '$sc' in E2E_SCENARIOS (1 2 3 4 5)" ;;
 	esac
 done
 e2e_finish
