@@ -252,11 +252,12 @@ static void trim_heap_after_growth(long *low_kb)
  * source catches up in large batches; each arena then keeps the pages that
  * its threads' long-lived blocks pin, and only its own threads reuse the
  * space around them. Four 30-minute soaks side by side (scripts/soak.sh, an
- * event a minute): RSS grew 22.7 % with glibc's arenas, 4.2 % with one;
- * fixed mmap and trim thresholds (12.9 %) and mimalloc (20.0 %, from
- * 10 MB more) did not hold it. At full speed one arena cost
- * nothing measurable in the file, MQTT and PostgreSQL workloads; the
- * http-sink's peak RSS is 5-6 MB higher (docs/reliability.md). */
+ * event a minute): RSS grew 22.7 % with glibc's arenas, 4.2 % with one
+ * (5.4 % in a later run), 12.9 % with fixed mmap and trim thresholds and
+ * 20.0 % with mimalloc (from 10 MB more). At full speed one arena cost
+ * nothing measurable in the file, HTTP, MQTT and postgres-sink workloads;
+ * the snapshot's mean was 10 % lower, within its spread, and the
+ * http-sink's peak RSS 5-6 MB higher (docs/reliability.md). */
 static void one_malloc_arena(void)
 {
 #ifdef __GLIBC__
