@@ -54,7 +54,6 @@ struct sl_cluster {
 	int64_t done_end;      /* config_end of that view */
 	bool dirty;            /* the slots held changed */
 	uint64_t generation;   /* assignments taken */
-	bool assigned_once;    /* the herder saw the member's first assignment */
 	bool fenced, fence_changed;
 	int64_t fenced_at;
 	uint64_t fenced_generation;
@@ -347,7 +346,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	char list[512];
 	slot_list(parts, list, sizeof(list));
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		c->assigned_once = true;
 		pthread_mutex_lock(&c->lock);
 		hold(c, parts, true);
 		c->generation++;
@@ -790,9 +788,19 @@ static bool is_leader(sl_cluster_t *c)
  * and has no assignor to destroy. */
 #define FIRST_ASSIGNMENT_WAIT_MS 5000
 
+/* Whether the member was ever assigned: the first rebalance callback is an
+ * assignment, and each one counts in generation. */
+static bool assigned_once(sl_cluster_t *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool once = c->generation > 0;
+	pthread_mutex_unlock(&c->lock);
+	return once;
+}
+
 static void wait_first_assignment(sl_cluster_t *c)
 {
-	if (c->assigned_once || rd_kafka_version() >= 0x02030000)
+	if (assigned_once(c) || rd_kafka_version() >= 0x02030000)
 		return;
 	char *id = rd_kafka_memberid(c->member);
 	bool joined = id && *id;
@@ -801,12 +809,12 @@ static void wait_first_assignment(sl_cluster_t *c)
 	if (!joined)
 		return;
 	int64_t deadline = sl_now_ms() + FIRST_ASSIGNMENT_WAIT_MS;
-	while (!c->assigned_once && sl_now_ms() < deadline) {
+	while (!assigned_once(c) && sl_now_ms() < deadline) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->member, 100);
 		if (m)
 			rd_kafka_message_destroy(m);
 	}
-	if (!c->assigned_once)
+	if (!assigned_once(c))
 		SL_WARN(NULL,
 			"cluster: group %s gave this member no assignment within %d ms; "
 			"leaving it anyway",
