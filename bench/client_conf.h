@@ -5,10 +5,15 @@
 #define SL_BENCH_CLIENT_CONF_H
 
 static const char *const producer_conf[][2] = {
-	{"enable.idempotence", "true"},         {"acks", "all"},
-	{"partitioner", "murmur2_random"},      {"linger.ms", "5"},
-	{"batch.num.messages", "10000"},        {"queue.buffering.max.messages", "30000"},
-	{"queue.buffering.max.kbytes", "8192"}, {"message.timeout.ms", "300000"},
+	{"enable.idempotence", "false"},
+	{"max.in.flight.requests.per.connection", "1"},
+	{"acks", "all"},
+	{"partitioner", "murmur2_random"},
+	{"linger.ms", "5"},
+	{"batch.num.messages", "10000"},
+	{"queue.buffering.max.messages", "30000"},
+	{"queue.buffering.max.kbytes", "4096"},
+	{"message.timeout.ms", "300000"},
 	{"compression.type", "none"},
 };
 static const char *const consumer_conf[][2] = {

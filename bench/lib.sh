@@ -63,7 +63,7 @@ sluice_worker()
 # connect_worker FILE [WHO]: Kafka Connect's standalone worker config.
 # WHO anchor (the default), "mirrored settings": the producer gets sluice's
 # librdkafka settings in Java names (Connect's own defaults are no
-# idempotence, max.in.flight 1, 16 KiB batches, a 32 MiB buffer); the
+# idempotence, max.in.flight 1 as sluice, 16 KiB batches, a 32 MiB buffer); the
 # consumer gets sluice's batch of 2000 records per poll, fetch size and
 # fetch wait.
 # WHO anchor0, "its defaults": no producer. / consumer. key at all, only
@@ -83,12 +83,12 @@ connect_worker()
 		"plugin.discovery=service_load" >"$1"
 	[[ ${2:-anchor} == anchor0 ]] ||
 		printf '%s\n' \
-			"producer.enable.idempotence=true" \
+			"producer.enable.idempotence=false" \
 			"producer.acks=all" \
-			"producer.max.in.flight.requests.per.connection=5" \
+			"producer.max.in.flight.requests.per.connection=1" \
 			"producer.linger.ms=5" \
 			"producer.batch.size=1000000" \
-			"producer.buffer.memory=8388608" \
+			"producer.buffer.memory=4194304" \
 			"producer.compression.type=none" \
 			"producer.delivery.timeout.ms=300000" \
 			"consumer.max.poll.records=2000" \

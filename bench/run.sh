@@ -131,7 +131,7 @@ start_broker()
 	BOOTSTRAP=$("$ROOT/scripts/kafka.sh" start "$KAFKA_DIR/kafka") || die "the broker did not start"
 	BROKER_PID=$(cat "$KAFKA_DIR/kafka/kafka.pid")
 	log "Kafka $KAFKA_VERSION at $BOOTSTRAP (pid $BROKER_PID)"
-	# Warm-up (not measured): the first idempotent producer and the first
+	# Warm-up (not measured): the first producer and the first
 	# consumer group (which creates __consumer_offsets) pay one-off costs,
 	# and the broker's JIT takes millions of records to settle (with
 	# 100,000 the first workload's first runs cost the broker twice the

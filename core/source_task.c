@@ -1,6 +1,7 @@
 /* The thread that runs a source task: poll the connector, convert, produce
- * with an idempotent producer, and store source offsets only once Kafka has
- * acknowledged every record up to them. */
+ * (one request in flight per partition, so records keep their order), and
+ * store source offsets only once Kafka has acknowledged every record up to
+ * them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,8 +50,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		return;
 	}
 	if (m->err) {
-		/* The idempotent producer already retried; a record it gives up
-		 * on cannot be skipped without breaking order: fail the task.
+		/* The producer already retried; a record it gives up on cannot
+		 * be skipped without breaking order: fail the task.
 		 * Its offset is never stored, so a restart resends it. */
 		if (!atomic_exchange(&t->producer_fatal, true))
 			sl_task_fail(t, "delivery to topic %s partition %d failed: %s%s",

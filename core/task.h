@@ -201,7 +201,7 @@ sl_rc_t sl_task_with_retry(sl_task_ctx_t *t, const char *what, sl_task_op_fn op,
 const sl_known_topic_t *sl_task_ensure_topic(sl_task_ctx_t *t, rd_kafka_t *rk, const char *topic,
 					     int partitions, int replication_factor);
 /* The error callback of a task's clients (opaque is the task): a fatal
- * error of the task's producer (the idempotent producer gave up) records
+ * error of the task's producer (an idempotent or transactional producer gave up) records
  * the reason and sets producer_fatal, which ends a source task; anything
  * else is logged as a warning (librdkafka retries it). */
 void sl_task_on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);

@@ -780,7 +780,7 @@ static const sl_connector_t *plugin_of(const sl_config_t *cfg, sl_errlist_t *err
 }
 
 /* Settings librdkafka judges only together, when a client is made (acks=1
- * with the idempotent producer): a client is made and destroyed at once,
+ * with enable.idempotence=true): a client is made and destroyed at once,
  * without brokers, so nothing connects. */
 static void check_client(const sl_config_t *cfg, const char *prefix, sl_client_kind_t kind,
 			 const rd_kafka_conf_t *conf, sl_errlist_t *errs)

@@ -141,10 +141,10 @@ static void test_task_tag_names_connector_and_task(void)
 	sl_task_stop_and_free(t);
 }
 
-/* linger.ms of the producer a task of plugin gets, with the worker's and
- * the connector's own keys (NULL: unset). */
-static int64_t producer_linger(const sl_connector_t *plugin, const char *worker_linger,
-			       const char *override_linger)
+/* The value of key in the producer a task of plugin gets, with the
+ * worker's and the connector's own linger.ms (NULL: unset). */
+static int64_t producer_setting(const sl_connector_t *plugin, const char *key,
+				const char *worker_linger, const char *override_linger)
 {
 	sl_config_t *wcfg = sl_config_new(), *ccfg = sl_config_new();
 	sl_config_set(wcfg, "bootstrap.servers", "127.0.0.1:1", NULL, 0);
@@ -162,13 +162,31 @@ static int64_t producer_linger(const sl_connector_t *plugin, const char *worker_
 	sl_task_ctx_t *t = sl_task_new(&env, 0, ccfg);
 	rd_kafka_conf_t *conf = sl_task_client_conf(t, SL_CLIENT_PRODUCER, "producer");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
-	CU_ASSERT_EQUAL(rd_kafka_conf_get(conf, "linger.ms", val, &len), RD_KAFKA_CONF_OK);
+	CU_ASSERT_EQUAL(rd_kafka_conf_get(conf, key, val, &len), RD_KAFKA_CONF_OK);
 	rd_kafka_conf_destroy(conf);
 	sl_task_stop_and_free(t);
 	sl_kafka_free(k);
 	sl_config_free(wcfg);
 	sl_config_free(ccfg);
-	return strtoll(val, NULL, 10);
+	return !strcmp(val, "true") ? 1 : !strcmp(val, "false") ? 0 : strtoll(val, NULL, 10);
+}
+
+static int64_t producer_linger(const sl_connector_t *plugin, const char *worker_linger,
+			       const char *override_linger)
+{
+	return producer_setting(plugin, "linger.ms", worker_linger, override_linger);
+}
+
+/* A source task's producer is Kafka Connect's: not idempotent (librdkafka's
+ * idempotent producer busy-polls while a batch waits for the one in
+ * flight), one request in flight so that a retry keeps the order. */
+static void test_source_producer_keeps_one_request_in_flight(void)
+{
+	static const sl_connector_t plain = {.name = "plain", .kind = SL_SOURCE};
+	CU_ASSERT_EQUAL(producer_setting(&plain, "enable.idempotence", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(
+		producer_setting(&plain, "max.in.flight.requests.per.connection", NULL, NULL), 1);
+	CU_ASSERT_EQUAL(producer_setting(&plain, "acks", NULL, NULL), -1);
 }
 
 /* A connector's producer defaults sit over sluice's and under what the
@@ -200,6 +218,8 @@ void task_test_register(void)
 		 test_tolerance_none_fails_the_task_with_stage_and_reason},
 		{"tolerance_all_skips_and_counts", test_tolerance_all_skips_and_counts},
 		{"task_tag_names_connector_and_task", test_task_tag_names_connector_and_task},
+		{"source_producer_keeps_one_request_in_flight",
+		 test_source_producer_keeps_one_request_in_flight},
 		{"connector_producer_defaults_yield_to_user_keys",
 		 test_connector_producer_defaults_yield_to_user_keys},
 		CU_TEST_INFO_NULL,

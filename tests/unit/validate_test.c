@@ -200,7 +200,9 @@ static void test_bad_override_of_each_client_names_key_and_place(void)
  * task makes its client (acks=1 with the idempotent producer). */
 static void test_overrides_refused_only_together_are_refused(void)
 {
-	char *e = errors_of(SOURCE "producer.override.acks=1\n", "c.properties", false);
+	char *e = errors_of(SOURCE "producer.override.enable.idempotence=true\n"
+				   "producer.override.acks=1\n",
+			    "c.properties", false);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e, "c.properties: librdkafka refused the producer.override.* "
 					 "settings together"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(e, "acks"));
