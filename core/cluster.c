@@ -655,13 +655,9 @@ static int fence_zombies(sl_cluster_t *c, const snap_t *s, char *err, size_t siz
 	int rc = 0;
 	for (int n = 0; n < s->fence_upto && rc == 0; n++) {
 		char *id = sl_source_txn_id(c->ws->group_id, s->name, n);
-		/* librdkafka wants message.timeout.ms <= transaction.timeout.ms,
-		 * and transactions the idempotent producer (which sluice's
-		 * producers are not by default, core/kafka.c) */
+		/* librdkafka wants message.timeout.ms <= transaction.timeout.ms */
 		const char *const kv[] = {"transactional.id",
 					  id,
-					  "enable.idempotence",
-					  "true",
 					  "message.timeout.ms",
 					  "60000",
 					  "transaction.timeout.ms",

@@ -173,6 +173,14 @@ rd_kafka_conf_t *sl_kafka_conf_pairs(const sl_kafka_t *k, sl_client_kind_t kind,
 rd_kafka_t *sl_kafka_client_new(sl_client_kind_t kind, rd_kafka_conf_t *conf, char *errstr,
 				size_t errstr_size)
 {
+	size_t txn_id_size = 0;
+	/* transactions need the idempotent producer, which sluice's producers
+	 * are not by default (producer_defaults); as in Kafka Connect, a
+	 * transactional producer is idempotent whatever the settings say */
+	if (kind == SL_CLIENT_PRODUCER &&
+	    rd_kafka_conf_get(conf, "transactional.id", NULL, &txn_id_size) == RD_KAFKA_CONF_OK &&
+	    txn_id_size > 1)
+		rd_kafka_conf_set(conf, "enable.idempotence", "true", NULL, 0);
 	rd_kafka_t *rk =
 		rd_kafka_new(kind == SL_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
 			     conf, errstr, errstr_size);

@@ -51,7 +51,8 @@ rd_kafka_conf_t *sl_kafka_conf_pairs(const sl_kafka_t *k, sl_client_kind_t kind,
 /* Creates a client of kind (a consumer for SL_CLIENT_CONSUMER, else a
  * producer handle) from conf, which it takes in every case: the client
  * owns it on success, and it is destroyed on failure. The one place
- * sluice calls rd_kafka_new. NULL with librdkafka's reason in errstr. */
+ * sluice calls rd_kafka_new; a producer with a transactional.id is made
+ * idempotent here. NULL with librdkafka's reason in errstr. */
 rd_kafka_t *sl_kafka_client_new(sl_client_kind_t kind, rd_kafka_conf_t *conf, char *errstr,
 				size_t errstr_size);
 

@@ -26,11 +26,6 @@ int sl_source_txn_conf(sl_task_ctx_t *t, rd_kafka_conf_t *conf)
 	char *id = sl_source_txn_id(t->env.txn_id_prefix, t->env.settings->name, t->id);
 	rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, "transactional.id", id, err, sizeof(err));
 	free(id);
-	/* transactions need the idempotent producer, which sluice's other
-	 * producers do without (core/kafka.c); as in Kafka Connect, it is
-	 * set whatever the worker file says */
-	if (r == RD_KAFKA_CONF_OK)
-		r = rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
 	/* a record may wait no longer than its transaction (librdkafka's
 	 * rule): the transaction lasts as long as records may wait, within
 	 * the broker's transaction.max.timeout.ms (15 min by default) */

@@ -1,5 +1,6 @@
 /* Unit tests of a task's retry loop (transient failures retried with backoff) and
  * of the error policy's tolerance decision, without Kafka. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,34 @@ static void test_source_producer_keeps_one_request_in_flight(void)
 	CU_ASSERT_EQUAL(producer_setting(&plain, "acks", NULL, NULL), -1);
 }
 
+/* Transactions need the idempotent producer, which sluice's defaults turn
+ * off: a producer with a transactional.id gets it back wherever it is
+ * made (an exactly-once task's, the leader's fencing one). */
+static void test_transactional_producer_is_idempotent(void)
+{
+	sl_config_t *wcfg = sl_config_new();
+	sl_config_set(wcfg, "bootstrap.servers", "127.0.0.1:1", NULL, 0);
+	char err[512] = "";
+	sl_kafka_t *k = sl_kafka_new(wcfg, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	rd_kafka_conf_t *conf =
+		sl_kafka_conf(k, SL_CLIENT_PRODUCER, NULL, NULL, "unit-txn", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_EQUAL(rd_kafka_conf_set(conf, "transactional.id", "unit-txn-0", err, sizeof(err)),
+			RD_KAFKA_CONF_OK);
+	/* librdkafka's own rule for transactions */
+	CU_ASSERT_EQUAL(rd_kafka_conf_set(conf, "message.timeout.ms", "60000", err, sizeof(err)),
+			RD_KAFKA_CONF_OK);
+	rd_kafka_t *rk = sl_kafka_client_new(SL_CLIENT_PRODUCER, conf, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(rk);
+	if (!rk)
+		fprintf(stderr, "transactional producer refused: %s\n", err);
+	if (rk)
+		rd_kafka_destroy(rk);
+	sl_kafka_free(k);
+	sl_config_free(wcfg);
+}
+
 /* A connector's producer defaults sit over sluice's and under what the
  * user set: the worker file's producer.* and the connector's overrides. */
 static void test_connector_producer_defaults_yield_to_user_keys(void)
@@ -220,6 +249,7 @@ void task_test_register(void)
 		{"task_tag_names_connector_and_task", test_task_tag_names_connector_and_task},
 		{"source_producer_keeps_one_request_in_flight",
 		 test_source_producer_keeps_one_request_in_flight},
+		{"transactional_producer_is_idempotent", test_transactional_producer_is_idempotent},
 		{"connector_producer_defaults_yield_to_user_keys",
 		 test_connector_producer_defaults_yield_to_user_keys},
 		CU_TEST_INFO_NULL,
