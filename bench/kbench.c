@@ -2,7 +2,8 @@
  * measured against) and the harness's probes: topic admin, watermark and
  * output-file watchers.
  *
- *   kbench BOOTSTRAP produce FILE TOPIC        every line of FILE as one record
+ *   kbench BOOTSTRAP produce FILE TOPIC [keyed] every line of FILE as one record
+ *                                              (keyed: "KEY<TAB>VALUE" lines)
  *   kbench BOOTSTRAP consume TOPIC GROUP N OUT N records as lines into OUT, fsync
  *                                              (batches of 2000 per consume call)
  *   kbench BOOTSTRAP create-topic TOPIC PARTITIONS [KEY=VALUE...]  with topic configs
@@ -90,12 +91,23 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 /* To a topic handle, as sluice does (naming the topic costs a lookup per
  * record). */
-static void produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *p, size_t len)
+static void produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *p, size_t len,
+			bool keyed)
 {
+	const char *key = NULL, *tab;
+	size_t key_len = 0;
+
+	if (keyed && (tab = memchr(p, '\t', len)) != NULL) {
+		key = p;
+		key_len = (size_t)(tab - p);
+		len -= key_len + 1;
+		p = tab + 1;
+	}
 	for (;;) {
-		rd_kafka_resp_err_t err =
-			rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_VALUE((void *)p, len),
-					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+		rd_kafka_resp_err_t err = rd_kafka_producev(
+			rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY((void *)key, key_len),
+			RD_KAFKA_V_VALUE((void *)p, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			RD_KAFKA_V_END);
 		if (!err)
 			return;
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -105,8 +117,9 @@ static void produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *p, si
 }
 
 /* Reads FILE in reads of up to 2 MiB and produces each line (without its '\n') as
- * a value with a null key, copied (RD_KAFKA_MSG_F_COPY, as sluice does). */
-static int cmd_produce(const char *file, const char *topic)
+ * a value with a null key, copied (RD_KAFKA_MSG_F_COPY, as sluice does);
+ * keyed: the line up to its first tab is the key, the rest the value. */
+static int cmd_produce(const char *file, const char *topic, bool keyed)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -137,7 +150,7 @@ static int cmd_produce(const char *file, const char *topic)
 		have += (size_t)n;
 		char *p = buf, *end = buf + have, *nl;
 		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			produce_one(rk, rkt, p, (size_t)(nl - p));
+			produce_one(rk, rkt, p, (size_t)(nl - p), keyed);
 			lines++;
 			p = nl + 1;
 		}
@@ -520,16 +533,17 @@ static int cmd_latency(const char *topic, long want)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: kbench BOOTSTRAP produce FILE TOPIC | consume TOPIC GROUP "
-				"N OUT | create-topic TOPIC PARTITIONS | delete-topic TOPIC... | "
-				"watermarks TOPIC | wait-topic TOPIC N SECS | wait-file FILE N "
-				"SECS | latency TOPIC N\n");
+		fprintf(stderr,
+			"usage: kbench BOOTSTRAP produce FILE TOPIC [keyed] | consume TOPIC GROUP "
+			"N OUT | create-topic TOPIC PARTITIONS | delete-topic TOPIC... | "
+			"watermarks TOPIC | wait-topic TOPIC N SECS | wait-file FILE N "
+			"SECS | latency TOPIC N\n");
 		return 2;
 	}
 	bootstrap = argv[1];
 	const char *mode = argv[2];
-	if (!strcmp(mode, "produce") && argc == 5)
-		return cmd_produce(argv[3], argv[4]);
+	if (!strcmp(mode, "produce") && (argc == 5 || (argc == 6 && !strcmp(argv[5], "keyed"))))
+		return cmd_produce(argv[3], argv[4], argc == 6);
 	if (!strcmp(mode, "consume") && argc == 7)
 		return cmd_consume(argv[3], argv[4], atol(argv[5]), argv[6]);
 	if (!strcmp(mode, "create-topic") && argc >= 5)

@@ -20,8 +20,12 @@
 #             transaction) while the connector streams; commit-to-Kafka
 #             latency per event (kbench latency) into latency.tsv. No limit.
 #   snapshot  the initial snapshot (snapshot.mode=initial_only) of a table of
-#             BENCH_PG_SNAPSHOT_ROWS rows; the limit is COPY ... TO STDOUT
-#             into /dev/null (psql).
+#             BENCH_PG_SNAPSHOT_ROWS rows into a topic; the limit does at
+#             once what sluice does one after the other: COPY ... TO STDOUT
+#             into /dev/null (psql) and the bare producer (kbench) writing
+#             the same events (snapshot_events: their shape and size, made
+#             once by awk) from a file into a topic; its time is the
+#             slower of the two.
 #   sink      BENCH_PG_SINK_ROWS records (JSON with schemas, flat structs)
 #             from a topic into a new table, insert mode, primary key id:
 #               limit  psql \copy FROM a CSV file of the same rows;
@@ -80,7 +84,7 @@ postgres_prepare()
 	IFS=, read -r -a WL_DIRECTIONS <<<"$dirs"
 	WL_NAME=postgres
 	WL_DESC=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$BENCH_PG_CHANGES row changes (cdc); $BENCH_PG_SNAPSHOT_ROWS-row table (snapshot); $BENCH_PG_SINK_ROWS records into a table (sink; sink-upsert: onto half of their keys); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)")
-	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO; sink: psql \\copy FROM; sink-upsert: psql \\copy FROM into a temporary table + INSERT ... ON CONFLICT DO UPDATE"
+	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO and, at the same time, kbench producing the same events from a file; sink: psql \\copy FROM; sink-upsert: psql \\copy FROM into a temporary table + INSERT ... ON CONFLICT DO UPDATE"
 	WL_ANCHOR="Debezium $DEBEZIUM_VERSION PostgresConnector on Kafka Connect $CONNECT_VERSION"
 	WL_ANCHOR_DEFAULTS=1
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch-debezium) || die "could not fetch Debezium"
@@ -154,6 +158,42 @@ postgres_data_snapshot()
 	log "writing the $BENCH_PG_SNAPSHOT_ROWS-row table"
 	psql_q -c "INSERT INTO snap SELECT g, 'name-' || g, g % 1000, (g % 100000) / 100.0, now() FROM generate_series(1, $BENCH_PG_SNAPSHOT_ROWS) g" \
 		-c "VACUUM ANALYZE snap" || return 1
+	snapshot_events
+}
+
+# The limit's Kafka half: the snapshot's events as "KEY<TAB>VALUE" lines
+# (SNAP_EVENTS), of the very shape and size of the events of each row
+# (Debezium's, JSON without schemas: the key {"id":N}, the price's
+# unscaled value in base64 as Kafka Connect's Decimal), made once by awk,
+# not by a contestant.
+snapshot_events()
+{
+	local n=$BENCH_PG_SNAPSHOT_ROWS
+	SNAP_EVENTS=$OUT/data/pg-snapshot-events-$n.tsv
+	[[ -s $SNAP_EVENTS ]] && return 0
+	mkdir -p "$OUT/data"
+	log "writing the $n snapshot events of the limit"
+	awk -v n="$n" 'BEGIN {
+		b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+		src = "\"source\":{\"version\":\"3.6.1.Final\",\"connector\":\"postgresql\"," \
+			"\"name\":\"bench-pg-snapshot-sluice-1-000000\",\"ts_ms\":1796572373159," \
+			"\"snapshot\":\"true\",\"db\":\"postgres\",\"sequence\":\"[null,\\\"870121664\\\"]\"," \
+			"\"ts_us\":1796572373159000,\"ts_ns\":1796572373159000000,\"schema\":\"public\"," \
+			"\"table\":\"snap\",\"txId\":729,\"lsn\":870121664,\"xmin\":null," \
+			"\"origin\":null,\"origin_lsn\":null}"
+		tail = ",\"transaction\":null,\"op\":\"r\",\"ts_ms\":1796572373165," \
+			"\"ts_us\":1796572373165237,\"ts_ns\":1796572373165237208}"
+		for (i = 1; i <= n; i++) {
+			u = i % 100000 # the unscaled price, big-endian, in the fewest bytes
+			nb = u < 128 ? 1 : u < 32768 ? 2 : 3
+			w = u * (nb == 1 ? 65536 : nb == 2 ? 256 : 1)
+			price = substr(b64, int(w / 262144) % 64 + 1, 1) substr(b64, int(w / 4096) % 64 + 1, 1)
+			price = price (nb > 1 ? substr(b64, int(w / 64) % 64 + 1, 1) : "=")
+			price = price (nb > 2 ? substr(b64, w % 64 + 1, 1) : "=")
+			printf "{\"id\":%d}\t{\"before\":null,\"after\":{\"id\":%d,\"name\":\"name-%d\",\"qty\":%d,\"price\":\"%s\",\"created\":\"2026-12-06T15:52:16.048033Z\"},%s%s\n",
+				i, i, i, i % 1000, price, src, tail
+		}
+	}' >"$SNAP_EVENTS.tmp" && mv "$SNAP_EVENTS.tmp" "$SNAP_EVENTS"
 }
 
 # The sink's input: a topic of JSON records with schemas, filled once by the
@@ -295,8 +335,13 @@ postgres_run()
 	snapshot)
 		n=$BENCH_PG_SNAPSHOT_ROWS slot=snap_${who}_$rep topic=$prefix.public.snap
 		if [[ $who == limit ]]; then
-			CMD=(psql -X -q -o /dev/null "$PG_CONNINFO" -c "COPY snap TO STDOUT")
-			measure "$row" exit - "$n" 0 -- "${CMD[@]}"
+			# The database's fastest read and the bare producer's write
+			# of the same events, at once: COPY TO and kbench.
+			"$KBENCH" "$BOOTSTRAP" create-topic "$topic" 1 || return 1
+			CMD=(bash -c 'psql -X -q -o /dev/null "$1" -c "COPY snap TO STDOUT" & p=$!
+				"$2" "$3" produce "$4" "$5" keyed || exit 1
+				wait "$p"' limit "$PG_CONNINFO" "$KBENCH" "$BOOTSTRAP" "$SNAP_EVENTS" "$topic")
+			measure "$row" topic "$topic" "$n" 0 -- "${CMD[@]}"
 			return
 		fi
 		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_snap snap \
