@@ -432,6 +432,19 @@ int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value
 	}
 }
 
+bool sl_converter_passes_through(const sl_converter_t *c, const sl_value_t *v)
+{
+	switch (v->kind) {
+	case SL_VALUE_STRING:
+	case SL_VALUE_BYTES:
+		return c->kind == CONV_STRING || c->kind == CONV_BYTES;
+	case SL_VALUE_JSON_TEXT:
+		return c->kind == CONV_JSON && !c->schemas_enable && !c->decimal_numeric;
+	default:
+		return false;
+	}
+}
+
 /* ---- checking a payload against its schema ------------------------------
  * JsonConverter turns the payload into Connect data through the schema and
  * fails on what does not fit. We keep the JSON, but check it the same way

@@ -40,6 +40,12 @@ const char *sl_converter_name(const sl_converter_t *c);
 int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value_t *v,
 			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size);
 
+/* True when the bytes c writes for v are v's own bytes as they are (text or
+ * bytes through the string or bytes converter, JSON text through the JSON
+ * converter without schemas): a caller may send v->data itself instead of
+ * a copy from sl_converter_from_value. */
+bool sl_converter_passes_through(const sl_converter_t *c, const sl_value_t *v);
+
 /* Deserialises data (NULL = Kafka null) into out, which must be cleared
  * first. STRING/BYTES results borrow data (out->borrowed): the caller keeps
  * data alive as long as out. Returns 0, or -1 with errstr on malformed

@@ -90,11 +90,21 @@ static int make_producer(sl_task_ctx_t *t)
 }
 
 /* Per-task scratch buffers for serialised keys and values. */
+/* A record's key or value as the producer gets it. */
+typedef struct send_bytes {
+	const char *data;
+	size_t len;
+	bool null; /* a Kafka null */
+} send_bytes_t;
+
 typedef struct send_bufs {
-	sl_buf_t key, value;
-	bool key_null, value_null; /* the record's key / value is null */
-	bool uncompressed;         /* the producer's compression.type is none */
-	size_t producer_max;       /* the producer's message.max.bytes */
+	send_bytes_t key, value;
+	/* where the converters write them; a key or value whose converter
+	 * passes it through (sl_converter_passes_through) is the record's
+	 * own bytes instead, not a copy */
+	sl_buf_t key_buf, value_buf;
+	bool uncompressed;   /* the producer's compression.type is none */
+	size_t producer_max; /* the producer's message.max.bytes */
 	/* the handle of the topic last produced to: naming the topic on each
 	 * record costs librdkafka a lookup under its lock per record */
 	rd_kafka_topic_t *rkt;
@@ -127,20 +137,36 @@ static rd_kafka_headers_t *make_headers(const sl_record_t *r)
 
 /* Serialises key and value; returns SL_OK, or the error policy's verdict
  * (SL_OK with *skip set when the record is to be dropped). */
+/* The bytes of v through converter c: v's own when the converter passes
+ * them through, else written into buf. */
+static int convert_one(sl_converter_t *c, const sl_record_t *r, const sl_value_t *v, sl_buf_t *buf,
+		       send_bytes_t *out, char *err, size_t err_size)
+{
+	if (sl_converter_passes_through(c, v)) {
+		out->data = v->data ? v->data : "";
+		out->len = v->len;
+		out->null = false;
+		return 0;
+	}
+	sl_buf_reset(buf);
+	if (sl_converter_from_value(c, r->topic, v, buf, &out->null, err, err_size) != 0)
+		return -1;
+	out->data = buf->data ? buf->data : "";
+	out->len = buf->len;
+	return 0;
+}
+
 static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *skip)
 {
 	char err[512];
-	sl_buf_reset(&b->key);
-	sl_buf_reset(&b->value);
 	*skip = false;
-	if (sl_converter_from_value(t->key_conv, r->topic, &r->key, &b->key, &b->key_null, err,
-				    sizeof(err)) != 0) {
+	if (convert_one(t->key_conv, r, &r->key, &b->key_buf, &b->key, err, sizeof(err)) != 0) {
 		*skip = true;
 		return sl_task_report_error(t, "KEY_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
 	}
-	if (sl_converter_from_value(t->value_conv, r->topic, &r->value, &b->value, &b->value_null,
-				    err, sizeof(err)) != 0) {
+	if (convert_one(t->value_conv, r, &r->value, &b->value_buf, &b->value, err, sizeof(err)) !=
+	    0) {
 		*skip = true;
 		return sl_task_report_error(t, "VALUE_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
@@ -164,7 +190,7 @@ static size_t headers_len(const sl_record_t *r, size_t per_header)
 static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs_t *b,
 			 rd_kafka_headers_t *h, const char *limit)
 {
-	size_t key_len = b->key_null ? 0 : b->key.len, value_len = b->value_null ? 0 : b->value.len;
+	size_t key_len = b->key.null ? 0 : b->key.len, value_len = b->value.null ? 0 : b->value.len;
 	size_t hdr_len = headers_len(r, 0);
 	if (h)
 		rd_kafka_headers_destroy(h);
@@ -173,8 +199,8 @@ static sl_rc_t too_large(sl_task_ctx_t *t, const sl_record_t *r, const send_bufs
 		 "topic %s: record of %zu bytes (key %zu, value %zu, headers %zu) is larger than "
 		 "%s",
 		 r->topic, key_len + value_len + hdr_len, key_len, value_len, hdr_len, limit);
-	sl_dlq_copy_t copy = {b->key_null ? NULL : b->key.data, key_len,
-			      b->value_null ? NULL : b->value.data, value_len};
+	sl_dlq_copy_t copy = {b->key.null ? NULL : b->key.data, key_len,
+			      b->value.null ? NULL : b->value.data, value_len};
 	return sl_task_report_bad(t, "KAFKA_PRODUCE", r, &copy, reason);
 }
 
@@ -197,7 +223,7 @@ static sl_rc_t too_large_for_producer(sl_task_ctx_t *t, const sl_record_t *r, co
  * the varint lengths of key, value and each header). */
 static size_t lone_batch_size(const sl_record_t *r, const send_bufs_t *b)
 {
-	return 61 + 21 + 10 + (b->key_null ? 0 : b->key.len) + (b->value_null ? 0 : b->value.len) +
+	return 61 + 21 + 10 + (b->key.null ? 0 : b->key.len) + (b->value.null ? 0 : b->value.len) +
 	       headers_len(r, 10);
 }
 
@@ -251,14 +277,14 @@ static size_t record_fields(rd_kafka_vu_t *vu, rd_kafka_topic_t *rkt, const sl_r
 		vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
 		vu[n++].u.i32 = r->partition;
 	}
-	if (!b->key_null) {
+	if (!b->key.null) {
 		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-		vu[n].u.mem.ptr = b->key.data;
+		vu[n].u.mem.ptr = (void *)b->key.data;
 		vu[n++].u.mem.size = b->key.len;
 	}
-	if (!b->value_null) {
+	if (!b->value.null) {
 		vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-		vu[n].u.mem.ptr = b->value.data;
+		vu[n].u.mem.ptr = (void *)b->value.data;
 		vu[n++].u.mem.size = b->value.len;
 	}
 	if (r->timestamp) {
@@ -535,8 +561,8 @@ static void run_loop(sl_task_ctx_t *t)
 	if (atomic_load(&t->producer_fatal))
 		sl_task_mark_failed(t, "producer failed");
 	sl_batch_free(&batch);
-	sl_buf_free(&bufs.key);
-	sl_buf_free(&bufs.value);
+	sl_buf_free(&bufs.key_buf);
+	sl_buf_free(&bufs.value_buf);
 	if (bufs.rkt)
 		rd_kafka_topic_destroy(bufs.rkt);
 	free(bufs.rkt_name);

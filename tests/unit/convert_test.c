@@ -302,6 +302,61 @@ static void test_json_string_without_schemas_is_bare_json_string(void)
 	sl_converter_free(c);
 }
 
+/* What a converter passes through is byte for byte what it writes; what it
+ * does not (an envelope, base64, NUMERIC decimals, a tree) it must write. */
+static void test_passes_through_only_what_it_writes_as_is(void)
+{
+	sl_config_t *props = sl_config_new();
+	char err[512] = "";
+
+	sl_config_set(props, "schemas.enable", "false", NULL, 0);
+	sl_config_set(props, "decimal.format", "NUMERIC", NULL, 0);
+	sl_converter_t *convs[] = {new_conv("json", NULL, NULL),
+				   new_conv("json", "schemas.enable", "false"),
+				   sl_converter_new("json", false, props, err, sizeof(err)),
+				   new_conv("string", NULL, NULL), new_conv("bytes", NULL, NULL)};
+	sl_config_free(props);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(convs[2]);
+	sl_value_t vals[4] = {{0}};
+	sl_value_set_string(&vals[0], "hello", 5);
+	sl_value_set_bytes(&vals[1], "\x00\x01\xff", 3);
+	sl_value_take_json_text(&vals[2], strdup("{\"a\":1}"), 7,
+				J("{\"type\":\"struct\",\"optional\":false,\"fields\":"
+				  "[{\"field\":\"a\",\"type\":\"int32\",\"optional\":false}]}"));
+	sl_value_set_json(&vals[3], J("{\"a\":1}"), NULL);
+	/* [converter][value]: json, json without schemas, the same with NUMERIC
+	 * decimals, string, bytes; string, bytes, JSON text, a JSON tree */
+	const bool want[5][4] = {{false, false, false, false},
+				 {false, false, true, false},
+				 {false, false, false, false},
+				 {true, true, false, false},
+				 {true, true, false, false}};
+
+	for (int c = 0; c < 5; c++) {
+		for (int v = 0; v < 4; v++) {
+			bool through = sl_converter_passes_through(convs[c], &vals[v]);
+			sl_buf_t out = {0};
+			bool is_null = false;
+
+			CU_ASSERT_EQUAL(through, want[c][v]);
+			int rc = sl_converter_from_value(convs[c], "t", &vals[v], &out, &is_null,
+							 err, sizeof(err));
+			if (through) { /* (the bytes converter refuses structures) */
+				CU_ASSERT_EQUAL(rc, 0);
+				CU_ASSERT_FALSE(is_null);
+				CU_ASSERT_EQUAL(out.len, vals[v].len);
+				CU_ASSERT(out.len == vals[v].len &&
+					  memcmp(out.data, vals[v].data, out.len) == 0);
+			}
+			sl_buf_free(&out);
+		}
+	}
+	for (int v = 0; v < 4; v++)
+		sl_value_clear(&vals[v]);
+	for (int c = 0; c < 5; c++)
+		sl_converter_free(convs[c]);
+}
+
 static void test_json_bytes_are_base64_with_bytes_schema(void)
 {
 	sl_converter_t *c = new_conv("json", NULL, NULL);
@@ -1397,6 +1452,7 @@ static CU_TestInfo create_tests[] = {
 static CU_TestInfo json_write_tests[] = {
 	{"string with schemas has the string envelope",
 	 test_json_string_with_schemas_has_string_envelope},
+	{"passes through only what it writes as is", test_passes_through_only_what_it_writes_as_is},
 	{"string without schemas is a bare JSON string",
 	 test_json_string_without_schemas_is_bare_json_string},
 	{"bytes are base64 with the bytes schema", test_json_bytes_are_base64_with_bytes_schema},
