@@ -19,7 +19,7 @@ static const char *const producer_conf[][2] = {
 static const char *const consumer_conf[][2] = {
 	{"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
 	{"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
-	{"queued.min.messages", "20000"},  {"queued.max.messages.kbytes", "8192"},
+	{"queued.min.messages", "20000"},  {"queued.max.messages.kbytes", "6144"},
 	{"fetch.max.bytes", "2097152"},    {"fetch.wait.max.ms", "100"},
 };
 
