@@ -409,6 +409,10 @@ int sl_converter_from_value(sl_converter_t *c, const char *topic, const sl_value
 			    sl_buf_t *out, bool *is_null, char *errstr, size_t errstr_size)
 {
 	*is_null = false;
+	if (sl_converter_passes_through(c, v)) { /* the one rule for both paths */
+		sl_buf_append(out, v->data, v->len);
+		return 0;
+	}
 	if ((v->kind == SL_VALUE_FIELDS && c->kind != CONV_JSON) ||
 	    (v->kind == SL_VALUE_JSON_TEXT && (c->kind != CONV_JSON || c->decimal_numeric))) {
 		/* the JSON converter writes a transform's fields and JSON text

@@ -89,7 +89,6 @@ static int make_producer(sl_task_ctx_t *t)
 	return 0;
 }
 
-/* Per-task scratch buffers for serialised keys and values. */
 /* A record's key or value as the producer gets it. */
 typedef struct send_bytes {
 	const char *data;
@@ -97,6 +96,7 @@ typedef struct send_bytes {
 	bool null; /* a Kafka null */
 } send_bytes_t;
 
+/* Per-task scratch for serialised keys and values. */
 typedef struct send_bufs {
 	send_bytes_t key, value;
 	/* where the converters write them; a key or value whose converter
@@ -135,8 +135,6 @@ static rd_kafka_headers_t *make_headers(const sl_record_t *r)
 	return h;
 }
 
-/* Serialises key and value; returns SL_OK, or the error policy's verdict
- * (SL_OK with *skip set when the record is to be dropped). */
 /* The bytes of v through converter c: v's own when the converter passes
  * them through, else written into buf. */
 static int convert_one(sl_converter_t *c, const sl_record_t *r, const sl_value_t *v, sl_buf_t *buf,
@@ -156,6 +154,8 @@ static int convert_one(sl_converter_t *c, const sl_record_t *r, const sl_value_t
 	return 0;
 }
 
+/* Serialises key and value; returns SL_OK, or the error policy's verdict
+ * (SL_OK with *skip set when the record is to be dropped). */
 static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *skip)
 {
 	char err[512];
