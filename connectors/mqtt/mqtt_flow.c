@@ -11,8 +11,14 @@
  * packet id, no PUBREL yet) whose PUBREC went out is answered with PUBREC
  * again; a duplicate of one still waiting for the caller's ack is ignored:
  * its first copy is acknowledged in its turn. Neither is handed to the
- * caller twice. A new connection starts an empty ring: tokens of the old
- * one no longer match, and the broker sends those messages again.
+ * caller twice. A QoS 1 PUBLISH (or any after a QoS 1 one) with the id of
+ * a message not yet acknowledged is handed over again: it may be a resend
+ * or a new message under an id the broker reused (aedes does after a
+ * session resumes), and at least once allows both. The earlier copy is
+ * folded into it: one PUBACK for the id, in the later copy's turn, so a
+ * second PUBACK cannot acknowledge a message that took the id after the
+ * first. A new connection starts an empty ring: tokens of the old one no
+ * longer match, and the broker sends those messages again.
  *
  * Published. Tokens count the caller's publishes; out[] holds them from
  * the oldest not done (out_first) on, and published is the token before
@@ -100,7 +106,12 @@ static void queue_ack(mqtt_client_t *c, mqtt_type_t type, uint16_t id, uint8_t r
 int mqtt_flow_in_publish(mqtt_client_t *c, const mqtt_packet_t *pkt, uint64_t *token)
 {
 	in_msg_t *dup = in_by_id(c, pkt->packet_id);
-	if (dup) {
+	bool qos2_twice = dup && dup->qos == 2 && pkt->publish.qos == 2;
+	if (dup && !qos2_twice && dup->state != IN_RECEIVED) {
+		SL_DEBUG(c->tag, "PUBLISH %u again before its PUBACK: delivered again",
+			 pkt->packet_id);
+		dup->folded = true;
+	} else if (dup) {
 		if (dup->state == IN_RECEIVED && pkt->publish.qos == 2)
 			queue_ack(c, MQTT_PUBREC, pkt->packet_id, 0);
 		SL_DEBUG(c->tag, "PUBLISH %u again before its acknowledgement: not delivered twice",
@@ -137,8 +148,9 @@ void mqtt_flow_in_send_acks(mqtt_client_t *c)
 	in_msg_t *m;
 	while (c->in_ack_next != c->in_seq_next && (m = in_at(c, c->in_ack_next)) &&
 	       m->state == IN_ACKED) {
-		if (m->qos == 1) {
-			queue_ack(c, MQTT_PUBACK, m->id, 0);
+		if (m->folded || m->qos == 1) {
+			if (!m->folded)
+				queue_ack(c, MQTT_PUBACK, m->id, 0);
 			m->state = IN_DONE;
 			c->in_live--;
 		} else {

@@ -277,6 +277,52 @@ static void test_qos1_acks_go_out_in_arrival_order(void)
 	fx_free(&f, c);
 }
 
+/* A QoS 1 PUBLISH with the id of one not yet acknowledged: a resend, or a
+ * new message under an id the broker reused (aedes does, after a session
+ * resumes: the messages it sends again keep their ids, new ones count on
+ * from a random id). Both copies are delivered, and one PUBACK for the id
+ * goes out once both are acked: ignoring the second would lose the new
+ * message, and a PUBACK per copy could acknowledge a third message that
+ * took the id after the first. */
+static void test_qos1_id_in_use_delivered_again_one_puback(void)
+{
+	fx_t f;
+	char buf[64];
+	fx_init(&f, MQTT_V311);
+	mqtt_client_t *c = fx_client(&f);
+	CU_ASSERT_TRUE(run_until_up(&f, c, 1));
+	send_publish(&f, 1, 5, "old", false);
+	send_publish(&f, 1, 6, "six", false);
+	send_publish(&f, 1, 5, "new", false);
+	CU_ASSERT_TRUE_FATAL(run_until_msgs(&f, c, 3));
+	SL_ASSERT_TEXT(f.got.payload[2], "new");
+	CU_ASSERT_EQUAL(mqtt_client_unacked(c), 3);
+	mqtt_client_ack(c, f.got.token[0]);
+	mqtt_client_ack(c, f.got.token[1]);
+	CU_ASSERT_TRUE(run_until_rx(&f, c, MQTT_PUBACK, 1));
+	run_for(&f, c, 100);
+	/* 5 waits for its second copy */
+	SL_ASSERT_TEXT(rx_ids(&f, MQTT_PUBACK, buf, sizeof(buf)), "6");
+	mqtt_client_ack(c, f.got.token[2]);
+	CU_ASSERT_TRUE(run_until_rx(&f, c, MQTT_PUBACK, 2));
+	run_for(&f, c, 100);
+	SL_ASSERT_TEXT(rx_ids(&f, MQTT_PUBACK, buf, sizeof(buf)), "6 5");
+	CU_ASSERT_EQUAL(mqtt_client_unacked(c), 0);
+	/* a resend with DUP is delivered again too, still one PUBACK */
+	send_publish(&f, 1, 7, "seven", false);
+	send_publish(&f, 1, 7, "seven", true);
+	CU_ASSERT_TRUE_FATAL(run_until_msgs(&f, c, 5));
+	mqtt_client_ack(c, f.got.token[4]);
+	run_for(&f, c, 100);
+	CU_ASSERT_EQUAL(fb_count(f.b, -1, MQTT_PUBACK), 2); /* 7 waits for its first copy */
+	mqtt_client_ack(c, f.got.token[3]);
+	CU_ASSERT_TRUE(run_until_rx(&f, c, MQTT_PUBACK, 3));
+	run_for(&f, c, 100);
+	SL_ASSERT_TEXT(rx_ids(&f, MQTT_PUBACK, buf, sizeof(buf)), "6 5 7");
+	CU_ASSERT_EQUAL(mqtt_client_unacked(c), 0);
+	fx_free(&f, c);
+}
+
 static void test_run_returns_early_once_messages_arrived(void)
 {
 	fx_t f;
@@ -819,6 +865,8 @@ void mqtt_client_test_register(void)
 		{"connect v5 properties", test_connect_v5_properties},
 		{"subscribe again only without session", test_subscribe_again_only_without_session},
 		{"qos1 acks go out in arrival order", test_qos1_acks_go_out_in_arrival_order},
+		{"qos1 id in use: delivered again, one PUBACK",
+		 test_qos1_id_in_use_delivered_again_one_puback},
 		{"run returns early once messages arrived",
 		 test_run_returns_early_once_messages_arrived},
 		{"qos2 pubrec after ack and pubcomp on pubrel",
