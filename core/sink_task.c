@@ -35,6 +35,14 @@ typedef struct sink_state {
 	rd_kafka_message_t *msgs[SINK_BATCH_MAX];
 	sl_record_t records[SINK_BATCH_MAX];
 	size_t count;
+	/* The topic of the last message made a record, and its name: one
+	 * topic's messages come in runs. Valid during one process() only,
+	 * while its messages hold their topic. */
+	const rd_kafka_topic_t *rkt;
+	const char *topic;
+	/* A converter's error; not on to_record's stack, where a buffer costs
+	 * a stack canary per message. */
+	char err[512];
 	/* What one consume call returned, before it joins msgs: the rebalance
 	 * callback runs inside that call and edits msgs meanwhile. */
 	rd_kafka_message_t *fresh[SINK_BATCH_MAX];
@@ -66,13 +74,15 @@ static void pending_set(sink_state_t *st, const char *topic, int32_t partition, 
  * batch, looking the partition up once per run of its messages. */
 static void pending_set_batch(sink_state_t *st)
 {
-	for (size_t i = 0; i < st->count; i++) {
+	for (size_t i = 0, j; i < st->count; i = j) {
 		const rd_kafka_message_t *m = st->msgs[i];
-		const rd_kafka_message_t *next = i + 1 < st->count ? st->msgs[i + 1] : NULL;
-		if (next && next->rkt == m->rkt && next->partition == m->partition &&
-		    next->offset > m->offset)
-			continue; /* the next one moves it further */
-		pending_set(st, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
+		int64_t next = m->offset + 1;
+		for (j = i + 1; j < st->count && st->msgs[j]->rkt == m->rkt &&
+				st->msgs[j]->partition == m->partition;
+		     j++)
+			if (st->msgs[j]->offset >= next)
+				next = st->msgs[j]->offset + 1;
+		pending_set(st, rd_kafka_topic_name(m->rkt), m->partition, next);
 	}
 }
 
@@ -375,10 +385,14 @@ static void copy_headers(const rd_kafka_message_t *m, sl_record_t *r)
 
 /* Fills r (clear: process() clears every record it used) from m; returns
  * SL_OK with *skip when a bad record was tolerated. */
-static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_record_t *r, bool *skip)
+static sl_rc_t to_record(sl_task_ctx_t *t, sink_state_t *st, const rd_kafka_message_t *m,
+			 sl_record_t *r, bool *skip)
 {
-	char err[512];
-	const char *topic = rd_kafka_topic_name(m->rkt);
+	if (m->rkt != st->rkt) {
+		st->rkt = m->rkt;
+		st->topic = rd_kafka_topic_name(m->rkt);
+	}
+	const char *topic = st->topic;
 	*skip = false;
 	r->topic = topic; /* borrowed from the message, alive until put returns */
 	r->partition = m->partition;
@@ -386,15 +400,15 @@ static sl_rc_t to_record(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_recor
 	rd_kafka_timestamp_type_t tstype;
 	r->timestamp = rd_kafka_message_timestamp(m, &tstype);
 	t->cur_msg = m;
-	if (sl_converter_to_value(t->key_conv, topic, m->key, m->key_len, &r->key, err,
-				  sizeof(err)) != 0) {
+	if (sl_converter_to_value(t->key_conv, topic, m->key, m->key_len, &r->key, st->err,
+				  sizeof(st->err)) != 0) {
 		*skip = true;
-		return sl_task_report_error(t, "KEY_CONVERTER", NULL, NULL, 0, "%s", err);
+		return sl_task_report_error(t, "KEY_CONVERTER", NULL, NULL, 0, "%s", st->err);
 	}
 	if (sl_converter_to_value(t->value_conv, topic, m->payload, m->payload ? m->len : 0,
-				  &r->value, err, sizeof(err)) != 0) {
+				  &r->value, st->err, sizeof(st->err)) != 0) {
 		*skip = true;
-		return sl_task_report_error(t, "VALUE_CONVERTER", NULL, NULL, 0, "%s", err);
+		return sl_task_report_error(t, "VALUE_CONVERTER", NULL, NULL, 0, "%s", st->err);
 	}
 	/* Only for a task or a transform that reads them: librdkafka 2.0.2
 	 * allocates and frees a parse buffer to find out that a message has no
@@ -579,10 +593,11 @@ static sl_rc_t process(sl_task_ctx_t *t, sink_state_t *st, int64_t start, int64_
 {
 	size_t n = 0;
 	sl_rc_t rc = SL_OK;
+	st->rkt = NULL;
 	for (size_t i = 0; i < st->count && rc == SL_OK; i++) {
 		bool skip;
 		rd_kafka_message_t *m = st->msgs[i];
-		rc = to_record(t, m, &st->records[n], &skip);
+		rc = to_record(t, st, m, &st->records[n], &skip);
 		if (rc == SL_OK && !skip && t->chain)
 			rc = transform(t, &st->records[n], &skip);
 		if (rc != SL_OK || skip) {

@@ -299,11 +299,11 @@ static sl_rc_t add_line(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_
 	const char *val = it->line;
 	size_t val_len = it->len;
 	const char *sep = NULL;
-	size_t sep_len = strlen(st->cfg.key_separator);
 	sl_record_t *r;
 
 	*added = false;
 	if (st->cfg.parse_key) {
+		size_t sep_len = strlen(st->cfg.key_separator);
 		sep = memmem(it->line, it->len, st->cfg.key_separator, sep_len);
 		if (!sep)
 			return sl_task_report_error(
