@@ -164,6 +164,12 @@ static rd_kafka_headers_t *make_headers(const sl_record_t *r)
 static int convert_one(sl_converter_t *c, const sl_record_t *r, const sl_value_t *v, sl_buf_t *buf,
 		       send_bytes_t *out, char *err, size_t err_size)
 {
+	if (v->kind == SL_VALUE_NULL) { /* every converter writes null as null */
+		out->data = "";
+		out->len = 0;
+		out->null = true;
+		return 0;
+	}
 	if (sl_converter_passes_through(c, v)) {
 		out->data = v->data ? v->data : "";
 		out->len = v->len;
