@@ -105,25 +105,30 @@ typedef struct send_bufs {
 	sl_buf_t key_buf, value_buf;
 	bool uncompressed;   /* the producer's compression.type is none */
 	size_t producer_max; /* the producer's message.max.bytes */
-	/* the handle of the topic last produced to: naming the topic on each
+	/* the handle of the topic last resolved: naming the topic on each
 	 * record costs librdkafka a lookup under its lock per record */
 	rd_kafka_topic_t *rkt;
 	char *rkt_name;
 	/* Within one polled batch without transforms, a record's topic
 	 * string stays as it is until the next poll (sl_record_t), so a
 	 * record whose topic is the very string of the one before needs no
-	 * strcmp: the string rkt was last looked up by, and the one
-	 * known_topic was. NULL at the start of each batch. */
-	const char *rkt_by;
-	const char *known_by;
-	size_t known_at; /* its index in t->known_topics (which only grows) */
+	 * strcmp: the string rkt and known_at were resolved for, NULL at the
+	 * start of each batch. */
+	const char *resolved_for;
+	size_t known_at; /* the topic's index in t->known_topics (which only grows) */
 } send_bufs_t;
 
-/* The producer's handle of topic, kept while records go to it. */
-static rd_kafka_topic_t *topic_handle(sl_task_ctx_t *t, send_bufs_t *b, const char *topic)
+/* Resolves a record's topic: its entry among those the task made sure
+ * exist, returned, and the producer's handle of it in b->rkt (NULL when
+ * librdkafka refused one), kept while records go to that topic. */
+static const sl_known_topic_t *resolve_topic(sl_task_ctx_t *t, send_bufs_t *b, const char *topic)
 {
-	if (b->rkt && topic == b->rkt_by)
-		return b->rkt;
+	if (topic == b->resolved_for)
+		return &t->known_topics[b->known_at];
+	const sl_connector_settings_t *s = t->env.settings;
+	const sl_known_topic_t *k = sl_task_ensure_topic(
+		t, t->producer, topic, (int)s->topic_partitions, (int)s->topic_replication_factor);
+	b->known_at = (size_t)(k - t->known_topics);
 	if (!b->rkt || strcmp(b->rkt_name, topic)) {
 		if (b->rkt)
 			rd_kafka_topic_destroy(b->rkt);
@@ -131,20 +136,7 @@ static rd_kafka_topic_t *topic_handle(sl_task_ctx_t *t, send_bufs_t *b, const ch
 		b->rkt = rd_kafka_topic_new(t->producer, topic, NULL);
 		b->rkt_name = b->rkt ? sl_strdup(topic) : NULL;
 	}
-	b->rkt_by = t->chain ? NULL : topic;
-	return b->rkt;
-}
-
-/* The topic's entry among those the task made sure exist. */
-static const sl_known_topic_t *known_topic(sl_task_ctx_t *t, send_bufs_t *b, const char *topic)
-{
-	if (topic == b->known_by)
-		return &t->known_topics[b->known_at];
-	const sl_connector_settings_t *s = t->env.settings;
-	const sl_known_topic_t *k = sl_task_ensure_topic(
-		t, t->producer, topic, (int)s->topic_partitions, (int)s->topic_replication_factor);
-	b->known_at = (size_t)(k - t->known_topics);
-	b->known_by = t->chain ? NULL : topic;
+	b->resolved_for = t->chain ? NULL : topic;
 	return k;
 }
 
@@ -336,7 +328,7 @@ static size_t record_fields(rd_kafka_vu_t *vu, rd_kafka_topic_t *rkt, const sl_r
  * full. */
 static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offset_slot_t *slot)
 {
-	rd_kafka_topic_t *rkt = topic_handle(t, b, r->topic);
+	rd_kafka_topic_t *rkt = b->rkt; /* resolve_topic's */
 	if (!rkt) {
 		sl_task_fail(t, "cannot produce to topic %s: %s", r->topic,
 			     rd_kafka_err2str(rd_kafka_last_error()));
@@ -409,7 +401,7 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 	sl_rc_t rc;
 	if (t->chain && !transform(t, r, &rc))
 		return rc;
-	const sl_known_topic_t *topic = known_topic(t, b, r->topic);
+	const sl_known_topic_t *topic = resolve_topic(t, b, r->topic);
 	bool skip;
 	rc = convert(t, r, b, &skip);
 	sl_offset_slot_t *slot = submit(t, r);
@@ -509,7 +501,7 @@ static sl_rc_t do_start(sl_task_ctx_t *t, void *arg)
  * to the tracker are dropped). */
 static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs)
 {
-	bufs->rkt_by = bufs->known_by = NULL;
+	bufs->resolved_for = NULL;
 	for (size_t i = 0; i < batch->count; i++) {
 		sl_record_t *r = &batch->records[i];
 		sl_rc_t rc = send_record(t, r, bufs);

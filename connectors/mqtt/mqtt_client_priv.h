@@ -20,7 +20,6 @@ typedef struct in_msg {
 	uint16_t id;
 	uint8_t qos;
 	uint8_t state;
-	bool folded; /* QoS 1: a later copy with the same id sends the PUBACK */
 } in_msg_t;
 
 /* A publish of the caller, by token. */

@@ -106,18 +106,16 @@ static void queue_ack(mqtt_client_t *c, mqtt_type_t type, uint16_t id, uint8_t r
 int mqtt_flow_in_publish(mqtt_client_t *c, const mqtt_packet_t *pkt, uint64_t *token)
 {
 	in_msg_t *dup = in_by_id(c, pkt->packet_id);
-	bool qos2_twice = dup && dup->qos == 2 && pkt->publish.qos == 2;
-	if (dup && !qos2_twice && dup->state != IN_RECEIVED) {
-		SL_DEBUG(c->tag, "PUBLISH %u again before its PUBACK: delivered again",
-			 pkt->packet_id);
-		dup->folded = true;
-	} else if (dup) {
+	if (dup && ((dup->qos == 2 && pkt->publish.qos == 2) || dup->state == IN_RECEIVED)) {
 		if (dup->state == IN_RECEIVED && pkt->publish.qos == 2)
 			queue_ack(c, MQTT_PUBREC, pkt->packet_id, 0);
 		SL_DEBUG(c->tag, "PUBLISH %u again before its acknowledgement: not delivered twice",
 			 pkt->packet_id);
 		return 0;
 	}
+	if (dup) /* folded into this one: mqtt_flow_in_send_acks */
+		SL_DEBUG(c->tag, "PUBLISH %u again before its PUBACK: delivered again",
+			 pkt->packet_id);
 	uint16_t rm = c->receive_maximum ? c->receive_maximum : 65535;
 	if (c->v == MQTT_V5 && c->in_live >= rm && !c->rm_warned) {
 		/* A protocol error by the letter (0x93), but mosquitto 2.0.11 does
@@ -148,8 +146,10 @@ void mqtt_flow_in_send_acks(mqtt_client_t *c)
 	in_msg_t *m;
 	while (c->in_ack_next != c->in_seq_next && (m = in_at(c, c->in_ack_next)) &&
 	       m->state == IN_ACKED) {
-		if (m->folded || m->qos == 1) {
-			if (!m->folded)
+		/* a later copy took the id (in_ids): it answers for both */
+		bool folded = c->in_ids[m->id] != c->in_ack_next;
+		if (folded || m->qos == 1) {
+			if (!folded)
 				queue_ack(c, MQTT_PUBACK, m->id, 0);
 			m->state = IN_DONE;
 			c->in_live--;
