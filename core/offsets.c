@@ -88,13 +88,12 @@ void sl_offset_tracker_free(sl_offset_tracker_t *t)
 	free(t);
 }
 
-/* Finds the deque of partition: by pointer first (tasks usually reuse one
- * partition object), then by canonical text. The deque keeps a reference
+/* Finds the deque of partition other than the last used: by pointer first
+ * (tasks usually reuse one partition object), then by canonical text. The deque keeps a reference
  * to the partition, so a pointer match cannot be a recycled address. */
-static sl_offset_deque_t *deque_for(sl_offset_tracker_t *t, json_t *partition)
+__attribute__((noinline)) static sl_offset_deque_t *deque_for(sl_offset_tracker_t *t,
+							      json_t *partition)
 {
-	if (t->last_used && t->last_used->partition == partition)
-		return t->last_used;
 	for (size_t i = 0; i < t->count; i++) {
 		if (t->deques[i]->partition == partition)
 			return t->last_used = t->deques[i];
@@ -145,31 +144,41 @@ static void deque_advance(sl_offset_tracker_t *t, sl_offset_deque_t *d)
 	}
 }
 
+/* Appends a chunk to d. Moves past what was acknowledged first: the slots
+ * of records in flight are all the tracker holds (not every record since
+ * the last offset flush), and a chunk is reused rather than allocated. */
+__attribute__((noinline)) static chunk_t *add_chunk(sl_offset_tracker_t *t, sl_offset_deque_t *d)
+{
+	deque_advance(t, d);
+	chunk_t *c = t->spare;
+	t->spare = NULL;
+	if (!c) {
+		c = sl_malloc(sizeof(*c));
+		t->chunks++;
+	}
+	c->next = NULL;
+	c->head = c->tail = 0;
+	if (d->last)
+		d->last->next = c;
+	else
+		d->first = c;
+	return d->last = c;
+}
+
+/* The common case, a record of the partition before and room in its
+ * chunk, takes no call. */
 sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
 					   json_t *offset, void *ack_data)
 {
-	sl_offset_deque_t *d = deque_for(t, partition ? partition : json_null());
-	if (!d->last || d->last->tail == SLOTS_PER_CHUNK) {
-		/* Move past what was acknowledged first: the slots of records
-		 * in flight are all the tracker holds (not every record since
-		 * the last offset flush), and a chunk is reused rather than
-		 * allocated. */
-		deque_advance(t, d);
-		chunk_t *c = t->spare;
-		t->spare = NULL;
-		if (!c) {
-			c = sl_malloc(sizeof(*c));
-			t->chunks++;
-		}
-		c->next = NULL;
-		c->head = c->tail = 0;
-		if (d->last)
-			d->last->next = c;
-		else
-			d->first = c;
-		d->last = c;
-	}
-	sl_offset_slot_t *s = &d->last->slots[d->last->tail++];
+	if (!partition)
+		partition = json_null();
+	sl_offset_deque_t *d = t->last_used && t->last_used->partition == partition
+				       ? t->last_used
+				       : deque_for(t, partition);
+	chunk_t *c = d->last;
+	if (!c || c->tail == SLOTS_PER_CHUNK)
+		c = add_chunk(t, d);
+	sl_offset_slot_t *s = &c->slots[c->tail++];
 	s->offset = offset;
 	s->ack_data = ack_data;
 	s->acked = false;

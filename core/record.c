@@ -270,14 +270,12 @@ void sl_value_materialize(sl_value_t *v)
 /* Field by field rather than a memset, which GCC makes a "rep stos" that
  * cost a sink more than the rest of a record's conversion (records are
  * cleared once per message). A field added to sl_record_t belongs here. */
-void sl_record_init(sl_record_t *r)
+static inline void init_all_but_values(sl_record_t *r)
 {
 	r->topic = NULL;
 	r->partition = -1;
 	r->offset = -1;
 	r->timestamp = 0;
-	r->key = (sl_value_t){0};
-	r->value = (sl_value_t){0};
 	r->headers = NULL;
 	r->header_count = 0;
 	r->source_partition = NULL;
@@ -285,25 +283,41 @@ void sl_record_init(sl_record_t *r)
 	r->ack_data = NULL;
 }
 
+void sl_record_init(sl_record_t *r)
+{
+	r->key = (sl_value_t){0};
+	r->value = (sl_value_t){0};
+	init_all_but_values(r);
+}
+
+__attribute__((noinline)) static void free_headers(sl_record_t *r)
+{
+	for (size_t i = 0; i < r->header_count; i++) {
+		free(r->headers[i].key);
+		free(r->headers[i].value);
+	}
+	free(r->headers);
+}
+
 void sl_record_clear(sl_record_t *r)
 {
-	/* sl_record_init resets both values: only what they own is released */
-	if (!owns_nothing(&r->key))
+	/* A value that owns nothing holds no JSON, schema or fields either:
+	 * forgetting its bytes leaves it as sl_record_init would. */
+	if (owns_nothing(&r->key))
+		forget(&r->key);
+	else
 		release(&r->key);
-	if (!owns_nothing(&r->value))
+	if (owns_nothing(&r->value))
+		forget(&r->value);
+	else
 		release(&r->value);
-	if (r->headers) {
-		for (size_t i = 0; i < r->header_count; i++) {
-			free(r->headers[i].key);
-			free(r->headers[i].value);
-		}
-		free(r->headers);
-	}
+	if (r->headers)
+		free_headers(r);
 	if (r->source_partition)
 		json_decref(r->source_partition);
 	if (r->source_offset)
 		json_decref(r->source_offset);
-	sl_record_init(r);
+	init_all_but_values(r);
 }
 
 void sl_record_set_topic(sl_record_t *r, const char *topic)
@@ -320,15 +334,22 @@ void sl_record_add_header(sl_record_t *r, const char *key, const void *value, si
 	h->len = value ? len : 0;
 }
 
+/* Out of line: a batch grows a few times in its life, and records are
+ * added to it one by one. */
+__attribute__((noinline)) static void grow(sl_batch_t *b)
+{
+	size_t cap = b->cap ? b->cap * 2 : 256;
+	b->records = sl_realloc(b->records, cap * sizeof(*b->records));
+	for (size_t i = b->cap; i < cap; i++)
+		sl_record_init(&b->records[i]);
+	b->cap = cap;
+}
+
 sl_record_t *sl_batch_add(sl_batch_t *b)
 {
-	if (b->count == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		b->records = sl_realloc(b->records, b->cap * sizeof(*b->records));
-	}
-	sl_record_t *r = &b->records[b->count++];
-	sl_record_init(r);
-	return r;
+	if (b->count == b->cap)
+		grow(b);
+	return &b->records[b->count++]; /* initialised: see sl_batch_t */
 }
 
 #define ARENA_CHUNK (1u << 20)
@@ -396,6 +417,12 @@ void sl_batch_reset(sl_batch_t *b)
 {
 	for (size_t i = 0; i < b->count; i++)
 		sl_record_clear(&b->records[i]);
+	b->count = 0;
+	arena_reset(b, true);
+}
+
+void sl_batch_reset_cleared(sl_batch_t *b)
+{
 	b->count = 0;
 	arena_reset(b, true);
 }

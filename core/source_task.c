@@ -151,23 +151,30 @@ static rd_kafka_headers_t *make_headers(const sl_record_t *r)
 	return h;
 }
 
-/* The bytes of v through converter c: v's own when the converter passes
- * them through, else written into buf. */
-static int convert_one(sl_converter_t *c, const sl_record_t *r, const sl_value_t *v, sl_buf_t *buf,
-		       send_bytes_t *out, char *err, size_t err_size)
+/* The bytes of v when they go to the producer as they are: a null, or
+ * what converter c passes through. False when c has to write them. */
+static inline bool as_is(const sl_converter_t *c, const sl_value_t *v, send_bytes_t *out)
 {
 	if (v->kind == SL_VALUE_NULL) { /* every converter writes null as null */
 		out->data = "";
 		out->len = 0;
 		out->null = true;
-		return 0;
+		return true;
 	}
-	if (sl_converter_passes_through(c, v)) {
-		out->data = v->data ? v->data : "";
-		out->len = v->len;
-		out->null = false;
-		return 0;
-	}
+	if (!sl_converter_passes_through(c, v))
+		return false;
+	out->data = v->data ? v->data : "";
+	out->len = v->len;
+	out->null = false;
+	return true;
+}
+
+/* The bytes of v written by converter c into buf. Out of line: most
+ * records take as_is. */
+__attribute__((noinline)) static int convert_one(sl_converter_t *c, const sl_record_t *r,
+						 const sl_value_t *v, sl_buf_t *buf,
+						 send_bytes_t *out, char *err, size_t err_size)
+{
 	sl_buf_reset(buf);
 	if (sl_converter_from_value(c, r->topic, v, buf, &out->null, err, err_size) != 0)
 		return -1;
@@ -182,13 +189,15 @@ static sl_rc_t convert(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, bool *s
 {
 	char err[512];
 	*skip = false;
-	if (convert_one(t->key_conv, r, &r->key, &b->key_buf, &b->key, err, sizeof(err)) != 0) {
+	if (!as_is(t->key_conv, &r->key, &b->key) &&
+	    convert_one(t->key_conv, r, &r->key, &b->key_buf, &b->key, err, sizeof(err)) != 0) {
 		*skip = true;
 		return sl_task_report_error(t, "KEY_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
 	}
-	if (convert_one(t->value_conv, r, &r->value, &b->value_buf, &b->value, err, sizeof(err)) !=
-	    0) {
+	if (!as_is(t->value_conv, &r->value, &b->value) &&
+	    convert_one(t->value_conv, r, &r->value, &b->value_buf, &b->value, err, sizeof(err)) !=
+		    0) {
 		*skip = true;
 		return sl_task_report_error(t, "VALUE_CONVERTER", r, NULL, 0, "topic %s: %s",
 					    r->topic, err);
@@ -504,18 +513,17 @@ static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs
 	bufs->resolved_for = NULL;
 	for (size_t i = 0; i < batch->count; i++) {
 		sl_record_t *r = &batch->records[i];
-		sl_rc_t rc = send_record(t, r, bufs);
-		/* The producer copied the bytes (or the record went through the
-		 * error policy): its key and value are freed now, while the
-		 * allocator can hand their blocks to the next record, not with
-		 * the whole batch. */
-		sl_value_clear(&r->key);
-		sl_value_clear(&r->value);
-		if (rc != SL_OK) {
+		if (send_record(t, r, bufs) != SL_OK) {
 			drop_unsent(t, batch, i);
 			return SL_FAIL;
 		}
+		/* The producer copied the bytes (or the record went through the
+		 * error policy): the record is cleared now, while the allocator
+		 * can hand its blocks to the next record, not with the whole
+		 * batch. */
+		sl_record_clear(r);
 	}
+	sl_batch_reset_cleared(batch);
 	return SL_OK;
 }
 

@@ -315,11 +315,10 @@ static sl_rc_t add_line(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_
 	}
 	r = sl_batch_add(batch);
 	sl_record_set_topic(r, st->cfg.topic);
-	if (sep) {
-		size_t key_len = (size_t)(sep - it->line);
-		sl_value_set_string_ref(&r->key, sl_batch_copy(batch, it->line, key_len), key_len);
-	}
-	sl_value_set_string_ref(&r->value, sl_batch_copy(batch, val, val_len), val_len);
+	/* the line's bytes stay in the tail until the next poll */
+	if (sep)
+		sl_value_set_string_ref(&r->key, it->line, (size_t)(sep - it->line));
+	sl_value_set_string_ref(&r->value, val, val_len);
 	r->source_partition = json_incref(f->partition);
 	*added = true;
 	return SL_OK;
@@ -513,7 +512,15 @@ static sl_rc_t file_source_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 	bool more = false;
 	sl_rc_t rc;
 
-	if (st->is_glob && sl_now_ms() >= st->next_scan_ms) {
+	/* Records borrow their lines from the tails (add_line). Once the last
+	 * poll's records were sent, their bytes may be read over and files
+	 * forgotten; a batch that still holds records (a retried poll may
+	 * leave some) keeps both. */
+	bool sent = batch->count == 0;
+	for (size_t i = 0; sent && i < st->nfiles; i++)
+		if (st->files[i].tail)
+			sl_tail_release(st->files[i].tail);
+	if (sent && st->is_glob && sl_now_ms() >= st->next_scan_ms) {
 		if (scan_glob(ctx, st) != SL_OK)
 			return SL_FAIL;
 		st->next_scan_ms = sl_now_ms() + st->cfg.poll_interval_ms;

@@ -41,6 +41,12 @@ struct sl_tail {
 	 * byte pos of the file. [head, head + scanned) has no '\n'. */
 	char *buf;
 	size_t cap, head, tail, scanned;
+	/* Lines handed out stay where they are until sl_tail_release: held
+	 * says buf has some, and a buffer that has to make way for a new
+	 * one is kept in retired until then. */
+	bool held;
+	char **retired;
+	size_t nretired, retired_cap;
 	int64_t pos;
 	bool skipping; /* inside a line longer than max_line: drop up to its '\n' */
 
@@ -95,8 +101,24 @@ static int64_t read_pos(const sl_tail_t *t)
 	return t->pos + (int64_t)(t->tail - t->head);
 }
 
+/* Keeps the buffer, which holds lines handed out, until sl_tail_release;
+ * the tail goes on without one. */
+static void retire(sl_tail_t *t)
+{
+	if (t->nretired == t->retired_cap) {
+		t->retired_cap = t->retired_cap ? t->retired_cap * 2 : 8;
+		t->retired = sl_realloc(t->retired, t->retired_cap * sizeof(*t->retired));
+	}
+	t->retired[t->nretired++] = t->buf;
+	t->buf = NULL;
+	t->cap = 0;
+	t->held = false;
+}
+
 static void drop_buffer(sl_tail_t *t)
 {
+	if (t->held)
+		retire(t);
 	t->head = t->tail = t->scanned = 0;
 	t->skipping = false;
 }
@@ -406,6 +428,7 @@ static sl_tail_kind_t take_line(sl_tail_t *t, sl_tail_item_t *item)
 			}
 			item->line = start;
 			item->len = len;
+			t->held = true;
 			consume(t, len + 1);
 			item->position = t->pos;
 			return item->kind = SL_TAIL_LINE;
@@ -421,16 +444,36 @@ static sl_tail_kind_t take_line(sl_tail_t *t, sl_tail_item_t *item)
 	}
 }
 
-/* Makes room for one read of read_size bytes: reuses the space of handed
- * out lines, grows up to max_line + read_size. */
+/* Moves the bytes not handed out yet into a new buffer with room for
+ * want more, leaving the old one and its held lines as they are. */
+static void move_to_new_buffer(sl_tail_t *t, size_t want)
+{
+	size_t left = t->tail - t->head;
+	size_t cap = left + want > t->cap ? left + want : t->cap;
+	char *buf = sl_malloc(cap);
+
+	memcpy(buf, t->buf + t->head, left);
+	retire(t);
+	t->buf = buf;
+	t->cap = cap;
+	t->head = 0;
+	t->tail = left;
+}
+
+/* Makes room for one read of read_size bytes: reuses the space of lines
+ * released, grows up to max_line + read_size. */
 static void make_room(sl_tail_t *t)
 {
 	size_t want = t->p.read_size;
 
-	if (t->head == t->tail)
+	if (t->head == t->tail && !t->held)
 		t->head = t->tail = t->scanned = 0;
 	if (t->cap - t->tail >= want)
 		return;
+	if (t->held) {
+		move_to_new_buffer(t, want);
+		return;
+	}
 	if (t->head > 0) {
 		memmove(t->buf, t->buf + t->head, t->tail - t->head);
 		t->tail -= t->head;
@@ -486,6 +529,7 @@ static sl_tail_kind_t finish_switch(sl_tail_t *t, sl_tail_item_t *item)
 	if (avail > 0 && !t->skipping) {
 		item->line = t->buf + t->head;
 		item->len = avail;
+		t->held = true;
 		item->inode = t->ino;
 		item->stream = t->stream;
 		consume(t, avail);
@@ -593,11 +637,21 @@ sl_tail_t *sl_tail_open(const char *path, int64_t position, uint64_t inode,
 	return t;
 }
 
+void sl_tail_release(sl_tail_t *t)
+{
+	for (size_t i = 0; i < t->nretired; i++)
+		free(t->retired[i]);
+	t->nretired = 0;
+	t->held = false;
+}
+
 void sl_tail_close(sl_tail_t *t)
 {
 	if (!t)
 		return;
 	close_fd(t);
+	sl_tail_release(t);
+	free(t->retired);
 	free(t->open_name);
 	free(t->path);
 	sl_buf_free(&t->msg);

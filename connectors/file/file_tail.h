@@ -63,7 +63,8 @@ typedef enum sl_tail_event {
 typedef struct sl_tail_item {
 	sl_tail_kind_t kind;
 	/* LINE: the line without its '\n' ('\r' is kept as data). Points into
-	 * the tail's buffer: valid until the next sl_tail_next/check/close. */
+	 * the tail's buffer: valid until sl_tail_release or sl_tail_close,
+	 * whatever the tail reads, checks or reopens meanwhile. */
 	const char *line;
 	size_t len;
 	/* LINE: byte position after the line ('\n' included); LONG_LINE: the
@@ -111,6 +112,11 @@ sl_tail_kind_t sl_tail_next(sl_tail_t *t, sl_tail_item_t *item);
  * coming): a truncation is noticed at once, a rotation is acted on when the
  * old file reaches EOF. The outcome comes out of the next sl_tail_next. */
 void sl_tail_check(sl_tail_t *t);
+
+/* The lines handed out so far are no longer used: their bytes may be
+ * read over. Until then a tail holds every line it handed out (a poll's
+ * worth, when called once per poll). */
+void sl_tail_release(sl_tail_t *t);
 
 const char *sl_tail_path(const sl_tail_t *t);
 /* True while a file is open (false while waiting for the path to appear). */

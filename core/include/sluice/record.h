@@ -177,6 +177,9 @@ void sl_record_add_header(sl_record_t *r, const char *key, const void *value, si
 typedef struct sl_arena_chunk sl_arena_chunk_t;
 
 typedef struct sl_batch {
+	/* records[count, cap) are kept initialised (sl_record_init), so that
+	 * sl_batch_add need not: a record taken out of a batch is left
+	 * cleared (sl_record_clear does that) */
 	sl_record_t *records;
 	size_t count;
 	size_t cap;
@@ -196,6 +199,9 @@ bool sl_batch_pop(sl_batch_t *b, sl_record_t *out);
 void sl_batch_truncate(sl_batch_t *b, size_t count);
 /* Clears every record and empties the batch, keeping its memory. */
 void sl_batch_reset(sl_batch_t *b);
+/* sl_batch_reset of a batch whose records were each cleared already
+ * (sl_record_clear), as a source task clears each record once sent. */
+void sl_batch_reset_cleared(sl_batch_t *b);
 void sl_batch_free(sl_batch_t *b);
 
 #endif

@@ -360,8 +360,11 @@ static int read_share(const char *dir, int task_id, bool *seen, int64_t ms)
 
 		CU_ASSERT_EQUAL_FATAL(rc, SL_OK);
 		for (size_t i = 0; i < b->count; i++) {
-			const char *v = b->records[i].value.data;
+			/* a value's bytes need not end in a NUL */
+			char v[160];
 			int idx = -1;
+			snprintf(v, sizeof(v), "%.*s", (int)b->records[i].value.len,
+				 b->records[i].value.data);
 
 			got++;
 			CU_ASSERT_EQUAL(sl_file_source_task_for(v, 3), task_id);

@@ -474,6 +474,44 @@ static void test_directory_is_refused_with_a_clear_error(void)
 	fx_done(&fx);
 }
 
+/* Every line handed out keeps its bytes until sl_tail_release, while the
+ * tail reads on through small buffers, a truncation and a rotation. */
+static void test_lines_stay_put_until_release(void)
+{
+	fixture_t fx;
+	fx_init(&fx);
+	put(fx.path, "alpha\nbeta\ngamma-delta\nep", false);
+	sl_tail_t *t = open_tail(fx.path, 0, 0, 4, 100, 60000);
+	const char *want[] = {"alpha", "beta", "gamma-delta", "epsilon", "zeta", "eta", "theta"};
+	sl_tail_item_t held[8];
+	size_t n = 0;
+	sl_tail_item_t it;
+	for (int round = 0; round < 4; round++) {
+		for (int guard = 0; guard < 100 && sl_tail_next(t, &it) != SL_TAIL_NONE; guard++)
+			if (it.kind == SL_TAIL_LINE && n < 8)
+				held[n++] = it;
+		if (round == 0)
+			put(fx.path, "silon\nzeta\n", true);
+		if (round == 1) {
+			CU_ASSERT_FATAL(rename(fx.path, fx.rotated) == 0);
+			put(fx.path, "eta\n", false);
+		}
+		if (round == 2)
+			put(fx.path, "theta\n", true);
+	}
+	CU_ASSERT_EQUAL_FATAL(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(held[i].len, strlen(want[i]));
+		CU_ASSERT(held[i].len == strlen(want[i]) &&
+			  !memcmp(held[i].line, want[i], held[i].len));
+	}
+	sl_tail_release(t);
+	put(fx.path, "iota\n", true);
+	ASSERT_DRAIN(t, "iota@15");
+	sl_tail_close(t);
+	fx_done(&fx);
+}
+
 void file_tail_test_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -510,6 +548,7 @@ void file_tail_test_register(void)
 		 test_long_line_of_a_file_is_skipped_in_bounded_busy_steps},
 		{"directory_is_refused_with_a_clear_error",
 		 test_directory_is_refused_with_a_clear_error},
+		{"lines_stay_put_until_release", test_lines_stay_put_until_release},
 		CU_TEST_INFO_NULL,
 	};
 	sl_test_add_suite("file_tail", NULL, NULL, tests);
