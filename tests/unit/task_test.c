@@ -143,16 +143,20 @@ static void test_task_tag_names_connector_and_task(void)
 }
 
 /* The value of key in the producer a task of plugin gets, with the
- * worker's and the connector's own linger.ms (NULL: unset). */
-static int64_t producer_setting(const sl_connector_t *plugin, const char *key,
-				const char *worker_linger, const char *override_linger)
+ * worker's producer.<set> and the connector's producer.override.<set> as
+ * given (NULL: unset). */
+static int64_t producer_setting_of(const sl_connector_t *plugin, const char *key, const char *set,
+				   const char *worker_value, const char *override_value)
 {
 	sl_config_t *wcfg = sl_config_new(), *ccfg = sl_config_new();
+	char name[128];
 	sl_config_set(wcfg, "bootstrap.servers", "127.0.0.1:1", NULL, 0);
-	if (worker_linger)
-		sl_config_set(wcfg, "producer.linger.ms", worker_linger, NULL, 0);
-	if (override_linger)
-		sl_config_set(ccfg, "producer.override.linger.ms", override_linger, NULL, 0);
+	snprintf(name, sizeof(name), "producer.%s", set);
+	if (worker_value)
+		sl_config_set(wcfg, name, worker_value, NULL, 0);
+	snprintf(name, sizeof(name), "producer.override.%s", set);
+	if (override_value)
+		sl_config_set(ccfg, name, override_value, NULL, 0);
 	char err[256] = "", val[64] = "";
 	size_t len = sizeof(val);
 	sl_kafka_t *k = sl_kafka_new(wcfg, err, sizeof(err));
@@ -170,6 +174,25 @@ static int64_t producer_setting(const sl_connector_t *plugin, const char *key,
 	sl_config_free(wcfg);
 	sl_config_free(ccfg);
 	return !strcmp(val, "true") ? 1 : !strcmp(val, "false") ? 0 : strtoll(val, NULL, 10);
+}
+
+/* The same with the worker's and the connector's own linger.ms. */
+static int64_t producer_setting(const sl_connector_t *plugin, const char *key,
+				const char *worker_linger, const char *override_linger)
+{
+	return producer_setting_of(plugin, key, "linger.ms", worker_linger, override_linger);
+}
+
+/* A task's producer reports statistics (the broker round trip gauge) every
+ * 15 s unless its config says otherwise; 0, librdkafka's off, is obeyed. */
+static void test_task_statistics_interval_defaults_to_15s_and_can_be_off(void)
+{
+	static const sl_connector_t plain = {.name = "plain", .kind = SL_SOURCE};
+	const char *k = "statistics.interval.ms";
+	CU_ASSERT_EQUAL(producer_setting_of(&plain, k, k, NULL, NULL), 15000);
+	CU_ASSERT_EQUAL(producer_setting_of(&plain, k, k, NULL, "0"), 0);
+	CU_ASSERT_EQUAL(producer_setting_of(&plain, k, k, "0", NULL), 0);
+	CU_ASSERT_EQUAL(producer_setting_of(&plain, k, k, "0", "500"), 500);
 }
 
 static int64_t producer_linger(const sl_connector_t *plugin, const char *worker_linger,
@@ -249,6 +272,8 @@ void task_test_register(void)
 		{"task_tag_names_connector_and_task", test_task_tag_names_connector_and_task},
 		{"source_producer_keeps_one_request_in_flight",
 		 test_source_producer_keeps_one_request_in_flight},
+		{"task_statistics_interval_defaults_to_15s_and_can_be_off",
+		 test_task_statistics_interval_defaults_to_15s_and_can_be_off},
 		{"transactional_producer_is_idempotent", test_transactional_producer_is_idempotent},
 		{"connector_producer_defaults_yield_to_user_keys",
 		 test_connector_producer_defaults_yield_to_user_keys},
