@@ -330,3 +330,73 @@ measure()
 		printf "[%s] %s: %.0f records/s, first record %.3f s, %.2f CPU s, %.1f MB RSS, others %s CPU s\n",
 			strftime("%T"), row, n / (d - f), f - s, c[1] + c[2], rss / 1024, others }' >&2
 }
+
+# ---- shared by bench/run.sh and bench/instructions.sh ----
+
+build()
+{
+	log "building sluice (Release) in bench/out/build and bench/out/kbench"
+	if ! { cmake -S "$ROOT" -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF \
+		>"$OUT/build.log" 2>&1 &&
+		cmake --build "$OUT/build" -j2 --target sluice >>"$OUT/build.log" 2>&1; }; then
+		tail -n 30 "$OUT/build.log" >&2
+		die "building sluice failed"
+	fi
+	SLUICE=$OUT/build/sluice
+	cc -O2 -std=c17 -Wall -Wextra -Wno-unused-parameter -I"$ROOT/core" -o "$OUT/kbench" \
+		"$BENCH_DIR/kbench.c" "$ROOT/core/fetch_wake.c" -lrdkafka -lpthread ||
+		die "building kbench failed"
+	KBENCH=$OUT/kbench
+	cc -O2 -std=c17 -Wall -Wextra -I"$(pg_config --includedir)" -o "$OUT/pgprobe" \
+		"$BENCH_DIR/pgprobe.c" -lpq || die "building pgprobe failed"
+	PGPROBE=$OUT/pgprobe
+}
+
+KAFKA_DIR=
+stop_broker()
+{
+	if [[ -n $KAFKA_DIR ]]; then
+		"$ROOT/scripts/kafka.sh" stop "$KAFKA_DIR/kafka" || true
+		rm -rf "$KAFKA_DIR"
+		KAFKA_DIR=
+	fi
+}
+
+# on_exit FUNCTION: run FUNCTION when the harness exits, however it exits
+# (before the broker is stopped).
+EXIT_HOOKS=()
+on_exit()
+{
+	EXIT_HOOKS+=("$1")
+}
+
+run_exit_hooks()
+{
+	local f
+	for f in "${EXIT_HOOKS[@]}"; do
+		"$f" || true
+	done
+	EXIT_HOOKS=()
+	stop_broker
+}
+
+start_broker()
+{
+	KAFKA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+	BOOTSTRAP=$("$ROOT/scripts/kafka.sh" start "$KAFKA_DIR/kafka") || die "the broker did not start"
+	BROKER_PID=$(cat "$KAFKA_DIR/kafka/kafka.pid")
+	log "Kafka $KAFKA_VERSION at $BOOTSTRAP (pid $BROKER_PID)"
+	# Warm-up (not measured): the first producer and the first
+	# consumer group (which creates __consumer_offsets) pay one-off costs,
+	# and the broker's JIT takes millions of records to settle (with
+	# 100,000 the first workload's first runs cost the broker twice the
+	# CPU of later ones).
+	local w=$OUT/warmup.txt n=${BENCH_WARMUP_RECORDS:-2000000}
+	seq -f 'warmup-%07.0f' 1 "$n" >"$w"
+	{ "$KBENCH" "$BOOTSTRAP" create-topic bench-warmup 1 &&
+		"$KBENCH" "$BOOTSTRAP" produce "$w" bench-warmup 2>/dev/null &&
+		"$KBENCH" "$BOOTSTRAP" consume bench-warmup bench-warmup "$n" "$w.out"; } ||
+		die "warm-up against the broker failed"
+	"$KBENCH" "$BOOTSTRAP" delete-topic bench-warmup
+	rm -f "$w" "$w.out"
+}
