@@ -125,6 +125,19 @@ run_one()
 	instructions "$RUN_DIR/cg.out"
 }
 
+# The commit the measured tree is, marked when it has changes in core/ or
+# connectors/.
+commit_of_tree()
+{
+	local id
+	if ! id=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); then
+		echo "(a tree outside git)"
+		return
+	fi
+	git -C "$ROOT" diff --quiet HEAD -- core connectors 2>/dev/null || id+=" (with local changes)"
+	echo "$id"
+}
+
 # The block of docs/benchmarks.md between the instructions markers.
 write_doc()
 {
@@ -133,8 +146,8 @@ write_doc()
 	{
 		echo "$begin"
 		echo
-		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), took $1; sluice" \
-			"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core connectors 2>/dev/null || echo ' (with local changes)'), Release build;" \
+		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), took $1; sluice $(commit_of_tree)," \
+			"Release build;" \
 			"librdkafka $(pkg-config --modversion rdkafka); Apache Kafka $KAFKA_VERSION broker."
 		echo
 		echo "| records | direction | bare client | sluice | sluice / bare | bare, per record past start and stop | sluice, the same | sluice / bare |"
@@ -159,7 +172,7 @@ write_doc()
 				printf "| %s B × %s | %s | %s | %s | %s | %s | %s | %s |\n", k[1], k[2], k[3],
 					cell(b / k[2]), cell(s / k[2]), ratio(s, b), cell(bm), cell(sm), ratio(sm, bm)
 			}
-		}' "$TSV" | sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\([ |]\)/\1,\2\3/; ta'
+		}' "$TSV" | sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\([ |,]\)/\1,\2\3/; ta'
 		echo
 		echo "Instructions of the whole process (every thread, start and stop" \
 			"included) per record moved, under callgrind; the last three columns" \

@@ -72,6 +72,34 @@ static void test_file_to_kafka_to_file_keeps_every_line_in_order(void)
 	free(out);
 }
 
+/* An empty line is an empty string value, not a null one: the file sink
+ * writes it back as an empty line (a null value as the text null). */
+static void test_empty_line_stays_an_empty_value_through_kafka(void)
+{
+	char *in = path_in("p9.in"), *out = path_in("p9.out");
+	FILE *f = fopen(in, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("one\n\nthree\n", f);
+	fclose(f);
+	const char *src[] = {"name",        "p9-src", "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       "p9",     NULL};
+	const char *snk[] = {"name",           "p9-sink", "connector.class",
+			     "FileStreamSink", "topics",  "p9",
+			     "file",           out,       NULL};
+	itest_add(worker, src);
+	itest_add(worker, snk);
+	CU_ASSERT(itest_wait_lines(out, 3, 30000));
+	char *b = sl_file_read_all(out, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_STRING_EQUAL(b, "one\n\nthree\n");
+	free(b);
+	itest_remove(worker, "p9-src");
+	itest_remove(worker, "p9-sink");
+	free(in);
+	free(out);
+}
+
 static void test_source_offset_is_stored_after_ack_and_resumed(void)
 {
 	char *in = path_in("p2.in"), *out = path_in("p2.out");
@@ -410,6 +438,8 @@ void worker_test_register(void)
 	static CU_TestInfo tests[] = {
 		{"file_to_kafka_to_file_keeps_every_line_in_order",
 		 test_file_to_kafka_to_file_keeps_every_line_in_order},
+		{"empty_line_stays_an_empty_value_through_kafka",
+		 test_empty_line_stays_an_empty_value_through_kafka},
 		{"source_offset_is_stored_after_ack_and_resumed",
 		 test_source_offset_is_stored_after_ack_and_resumed},
 		{"pause_stops_delivery_and_resume_continues",
