@@ -19,11 +19,14 @@
 
 typedef struct sl_offset_deque sl_offset_deque_t;
 
+/* One record, or a run of records (sl_offset_tracker_submit_run). */
 struct sl_offset_slot {
 	json_t *offset;
 	void *ack_data;
-	bool acked;
-	bool given_up; /* forgotten: never acknowledged, no longer in flight */
+	uint32_t pending; /* records neither acknowledged nor forgotten */
+	bool open;        /* a run more records may join */
+	bool acked;       /* closed, and every record acknowledged */
+	bool given_up;    /* a record forgotten: never acknowledged */
 };
 
 typedef struct chunk {
@@ -167,8 +170,8 @@ __attribute__((noinline)) static chunk_t *add_chunk(sl_offset_tracker_t *t, sl_o
 
 /* The common case, a record of the partition before and room in its
  * chunk, takes no call. */
-sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
-					   json_t *offset, void *ack_data)
+static sl_offset_slot_t *new_slot(sl_offset_tracker_t *t, json_t *partition, json_t *offset,
+				  void *ack_data, bool open)
 {
 	if (!partition)
 		partition = json_null();
@@ -181,17 +184,58 @@ sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *parti
 	sl_offset_slot_t *s = &c->slots[c->tail++];
 	s->offset = offset;
 	s->ack_data = ack_data;
+	s->pending = 1;
+	s->open = open;
 	s->acked = false;
 	s->given_up = false;
 	t->submitted++;
 	return s;
 }
 
+sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
+					   json_t *offset, void *ack_data)
+{
+	return new_slot(t, partition, offset, ack_data, false);
+}
+
+sl_offset_slot_t *sl_offset_tracker_submit_run(sl_offset_tracker_t *t, json_t *partition,
+					       json_t *offset)
+{
+	return new_slot(t, partition, offset, NULL, true);
+}
+
+void sl_offset_tracker_join(sl_offset_tracker_t *t, sl_offset_slot_t *run, json_t *offset)
+{
+	run->pending++;
+	t->submitted++;
+	if (offset) {
+		json_decref(run->offset);
+		run->offset = offset;
+	}
+}
+
+/* A slot is acknowledged once it is closed and none of its records is
+ * pending; a forgotten record keeps it from ever being. */
+static void settle(sl_offset_slot_t *slot)
+{
+	slot->acked = !slot->open && !slot->pending && !slot->given_up;
+}
+
+void sl_offset_tracker_close(sl_offset_tracker_t *t, sl_offset_slot_t *run)
+{
+	(void)t;
+	run->open = false;
+	settle(run);
+}
+
+/* Each record is counted once, acknowledged or forgotten: a slot whose
+ * records were all counted ignores further calls. */
 void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 {
-	if (!slot->acked && !slot->given_up) { /* a forgotten slot never moves offsets */
-		slot->acked = true;
+	if (slot->pending) {
+		slot->pending--;
 		t->acked++;
+		settle(slot);
 	}
 	void *ack_data = slot->ack_data;
 	slot->ack_data = NULL;
@@ -200,9 +244,11 @@ void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 
 void *sl_offset_tracker_forget(sl_offset_tracker_t *t, sl_offset_slot_t *slot)
 {
-	if (!slot->acked && !slot->given_up) {
+	if (slot->pending) {
+		slot->pending--;
 		slot->given_up = true;
 		t->given_up++;
+		settle(slot);
 	}
 	void *ack_data = slot->ack_data;
 	slot->ack_data = NULL;

@@ -13,7 +13,8 @@
  * Used by one task thread only (delivery reports are served on the task's
  * own thread), so it has no locks. */
 typedef struct sl_offset_tracker sl_offset_tracker_t;
-/* One submitted record; handed to librdkafka as the message opaque. */
+/* One submitted record, or a run of them; handed to librdkafka as the
+ * message opaque. */
 typedef struct sl_offset_slot sl_offset_slot_t;
 
 sl_offset_tracker_t *sl_offset_tracker_new(void);
@@ -27,14 +28,27 @@ void sl_offset_tracker_free(sl_offset_tracker_t *t);
  * sl_offset_tracker_committable(). */
 sl_offset_slot_t *sl_offset_tracker_submit(sl_offset_tracker_t *t, json_t *partition,
 					   json_t *offset, void *ack_data);
-/* Marks the slot acknowledged by Kafka (or skipped: its offset may be
- * stored); returns its ack_data the first time it is asked for (by this
- * call or sl_offset_tracker_forget), NULL after. */
+/* A run: a slot that records of the same source partition without
+ * ack_data, submitted one after the other, join (sl_offset_tracker_join),
+ * so that a record costs a counter rather than a slot. It is handed to
+ * librdkafka as each record's opaque like a one-record slot, and is
+ * acknowledged once it is closed and every record of it is; its offset is
+ * the newest its records carried. The slot stays valid until then. */
+sl_offset_slot_t *sl_offset_tracker_submit_run(sl_offset_tracker_t *t, json_t *partition,
+					       json_t *offset);
+/* One more record into an open run; offset (stolen, may be NULL) replaces
+ * the run's when there is one. */
+void sl_offset_tracker_join(sl_offset_tracker_t *t, sl_offset_slot_t *run, json_t *offset);
+/* No more records join the run. */
+void sl_offset_tracker_close(sl_offset_tracker_t *t, sl_offset_slot_t *run);
+/* Marks one record of the slot acknowledged by Kafka (or skipped: its
+ * offset may be stored); returns the slot's ack_data the first time it is
+ * asked for (by this call or sl_offset_tracker_forget), NULL after. */
 void *sl_offset_tracker_ack(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
-/* A record that will never be acknowledged (Kafka or the producer refused
- * it, or it was purged at stop): no longer counted in flight; returns its
- * ack_data the first time it is asked for, NULL after. The slot stays
- * unacknowledged, so no offset moves past it. */
+/* A record of the slot that will never be acknowledged (Kafka or the
+ * producer refused it, or it was purged at stop): no longer counted in
+ * flight; returns the slot's ack_data the first time it is asked for, NULL
+ * after. The slot stays unacknowledged, so no offset moves past it. */
 void *sl_offset_tracker_forget(sl_offset_tracker_t *t, sl_offset_slot_t *slot);
 /* Calls cb(ack_data, opaque) for the ack_data of every unacknowledged slot
  * not yet handed out, oldest first per source partition, and clears it:

@@ -47,7 +47,8 @@ static void fields_release(sl_fields_t *f)
  * to sl_value_clear then: a record's values are set a few times each). */
 static inline bool holds_nothing(const sl_value_t *v)
 {
-	return !v->data && !v->json && !v->schema && !v->fields;
+	return !((uintptr_t)v->data | (uintptr_t)v->json | (uintptr_t)v->schema |
+		 (uintptr_t)v->fields);
 }
 
 static inline void forget(sl_value_t *v)

@@ -31,12 +31,11 @@ static void drop_unsent(sl_task_ctx_t *t, sl_batch_t *batch, size_t from)
 	}
 }
 
-/* Delivery reports are served by rd_kafka_poll on the task thread, so the
- * tracker and the connector's acked() run on that thread too. */
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+/* A delivery report other than a record acknowledged: a dead letter queue
+ * copy's, a record purged at stop, or one the producer gave up on. */
+__attribute__((noinline)) static void
+on_delivery_other(sl_task_ctx_t *t, const rd_kafka_message_t *m, sl_offset_slot_t *slot)
 {
-	sl_task_ctx_t *t = opaque;
-	sl_offset_slot_t *slot = m->_private;
 	if (!slot) { /* a dead letter queue record */
 		sl_task_dlq_delivered(t, m);
 		if (t->side_failed)
@@ -49,22 +48,35 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_DROPPED);
 		return;
 	}
-	if (m->err) {
-		/* The producer already retried; a record it gives up on cannot
-		 * be skipped without breaking order: fail the task.
-		 * Its offset is never stored, so a restart resends it. */
-		if (!atomic_exchange(&t->producer_fatal, true))
-			sl_task_fail(t, "delivery to topic %s partition %d failed: %s%s",
-				     rd_kafka_topic_name(m->rkt), (int)m->partition,
-				     rd_kafka_err2str(m->err),
-				     m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
-					     ? " (the topic's max.message.bytes is smaller than "
-					       "this record's batch; raise it on the broker)"
-					     : "");
-		outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_FAILED);
+	/* The producer already retried; a record it gives up on cannot be
+	 * skipped without breaking order: fail the task. Its offset is never
+	 * stored, so a restart resends it. */
+	if (!atomic_exchange(&t->producer_fatal, true))
+		sl_task_fail(t, "delivery to topic %s partition %d failed: %s%s",
+			     rd_kafka_topic_name(m->rkt), (int)m->partition,
+			     rd_kafka_err2str(m->err),
+			     m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+				     ? " (the topic's max.message.bytes is smaller than "
+				       "this record's batch; raise it on the broker)"
+				     : "");
+	outcome(t, sl_offset_tracker_forget(t->tracker, slot), SL_FAILED);
+}
+
+/* Delivery reports are served by rd_kafka_poll on the task thread, so the
+ * tracker and the connector's acked() run on that thread too, and the
+ * thread is write_total's only writer (no atomic add needed). */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	sl_task_ctx_t *t = opaque;
+	sl_offset_slot_t *slot = m->_private;
+	if (!slot || m->err) {
+		on_delivery_other(t, m, slot);
 		return;
 	}
-	atomic_fetch_add_explicit(&t->metrics.write_total, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->metrics.write_total,
+			      atomic_load_explicit(&t->metrics.write_total, memory_order_relaxed) +
+				      1,
+			      memory_order_relaxed);
 	outcome(t, sl_offset_tracker_ack(t->tracker, slot), SL_DELIVERED);
 }
 
@@ -116,6 +128,11 @@ typedef struct send_bufs {
 	 * start of each batch. */
 	const char *resolved_for;
 	size_t known_at; /* the topic's index in t->known_topics (which only grows) */
+	/* The tracker's run the records of run_partition (a reference held)
+	 * join while they come one after the other, closed at the end of
+	 * each batch; NULL when none is open. */
+	sl_offset_slot_t *run;
+	json_t *run_partition;
 } send_bufs_t;
 
 /* Resolves a record's topic: its entry among those the task made sure
@@ -392,12 +409,43 @@ static sl_rc_t produce(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_offs
 	}
 }
 
-/* Registers the record in the tracker, which takes its source offset and
- * ack_data. */
-static sl_offset_slot_t *submit(sl_task_ctx_t *t, sl_record_t *r)
+static void end_run(sl_task_ctx_t *t, send_bufs_t *b)
 {
-	sl_offset_slot_t *slot = sl_offset_tracker_submit(t->tracker, r->source_partition,
-							  r->source_offset, r->ack_data);
+	if (!b->run)
+		return;
+	sl_offset_tracker_close(t->tracker, b->run);
+	b->run = NULL;
+	json_decref(b->run_partition);
+	b->run_partition = NULL;
+}
+
+/* A slot of the record's own, or a run that records of its partition join
+ * (a record with ack_data has a slot of its own, for its own acked() call).
+ * Out of line: most records join the run before them. */
+__attribute__((noinline)) static sl_offset_slot_t *new_slot(sl_task_ctx_t *t, sl_record_t *r,
+							    send_bufs_t *b)
+{
+	end_run(t, b);
+	if (r->ack_data)
+		return sl_offset_tracker_submit(t->tracker, r->source_partition, r->source_offset,
+						r->ack_data);
+	b->run_partition = json_incref(r->source_partition);
+	return b->run = sl_offset_tracker_submit_run(t->tracker, r->source_partition,
+						     r->source_offset);
+}
+
+/* Registers the record in the tracker, which takes its source offset and
+ * ack_data. A record without ack_data of the source partition of the
+ * open run joins it: a counter per record rather than a slot. */
+static inline sl_offset_slot_t *submit(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
+{
+	sl_offset_slot_t *slot;
+	if (!r->ack_data && b->run && r->source_partition == b->run_partition) {
+		slot = b->run;
+		sl_offset_tracker_join(t->tracker, slot, r->source_offset);
+	} else {
+		slot = new_slot(t, r, b);
+	}
 	r->source_offset = NULL; /* the tracker owns it now, and ack_data */
 	r->ack_data = NULL;
 	return slot;
@@ -407,7 +455,7 @@ static sl_offset_slot_t *submit(sl_task_ctx_t *t, sl_record_t *r)
  * further: dropped by a transform (its offset moves on like a skipped
  * record's), or failed in one and handed to the error policy, whose
  * verdict is *rc. */
-static bool transform(sl_task_ctx_t *t, sl_record_t *r, sl_rc_t *rc)
+static bool transform(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b, sl_rc_t *rc)
 {
 	char err[1024];
 	sl_tx_result_t res = sl_transform_chain_apply(t->chain, r, err, sizeof(err));
@@ -415,7 +463,7 @@ static bool transform(sl_task_ctx_t *t, sl_record_t *r, sl_rc_t *rc)
 		return true;
 	*rc = res == SL_TX_DROP ? SL_OK
 				: sl_task_report_error(t, "TRANSFORMATION", r, NULL, 0, "%s", err);
-	give_up_or_skip(t, submit(t, r), *rc);
+	give_up_or_skip(t, submit(t, r, b), *rc);
 	return false;
 }
 
@@ -428,12 +476,12 @@ static sl_rc_t send_record(sl_task_ctx_t *t, sl_record_t *r, send_bufs_t *b)
 		return SL_FAIL; /* not in the tracker: dropped with the batch's rest */
 	}
 	sl_rc_t rc;
-	if (t->chain && !transform(t, r, &rc))
+	if (t->chain && !transform(t, r, b, &rc))
 		return rc;
 	const sl_known_topic_t *topic = resolve_topic(t, b, r->topic);
 	bool skip;
 	rc = convert(t, r, b, &skip);
-	sl_offset_slot_t *slot = submit(t, r);
+	sl_offset_slot_t *slot = submit(t, r, b);
 	if (rc == SL_OK && !skip && too_large_for_topic(b, topic, r)) {
 		rc = refused_by_topic(t, r, b, topic);
 		skip = true;
@@ -534,6 +582,7 @@ static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs
 	for (size_t i = 0; i < batch->count; i++) {
 		sl_record_t *r = &batch->records[i];
 		if (send_record(t, r, bufs) != SL_OK) {
+			end_run(t, bufs);
 			drop_unsent(t, batch, i);
 			return SL_FAIL;
 		}
@@ -543,6 +592,7 @@ static sl_rc_t send_batch(sl_task_ctx_t *t, sl_batch_t *batch, send_bufs_t *bufs
 		 * batch. */
 		sl_record_clear(r);
 	}
+	end_run(t, bufs);
 	sl_batch_reset_cleared(batch);
 	return SL_OK;
 }

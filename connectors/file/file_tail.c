@@ -578,11 +578,36 @@ static sl_tail_kind_t finish_switch(sl_tail_t *t, sl_tail_item_t *item)
 	return SL_TAIL_NONE;
 }
 
+/* The next line when the buffer holds a whole one that is not too long
+ * and nothing else is due: most calls, without take_line's cases. */
+static inline bool next_whole_line(sl_tail_t *t, sl_tail_item_t *item)
+{
+	if (t->pending != SL_TAIL_NONE || !t->buf || t->skipping)
+		return false;
+	char *start = t->buf + t->head;
+	size_t avail = t->tail - t->head;
+	char *nl = avail > t->scanned ? memchr(start + t->scanned, '\n', avail - t->scanned) : NULL;
+	if (!nl || (size_t)(nl - start) > t->p.max_line)
+		return false;
+	size_t len = (size_t)(nl - start);
+	consume(t, len + 1);
+	t->held = true;
+	*item = (sl_tail_item_t){.kind = SL_TAIL_LINE,
+				 .line = start,
+				 .len = len,
+				 .position = t->pos,
+				 .inode = t->ino,
+				 .stream = t->stream};
+	return true;
+}
+
 sl_tail_kind_t sl_tail_next(sl_tail_t *t, sl_tail_item_t *item)
 {
 	sl_tail_kind_t k;
 	size_t got = 0; /* bytes read by this call */
 
+	if (next_whole_line(t, item))
+		return SL_TAIL_LINE;
 	memset(item, 0, sizeof(*item));
 	for (;;) {
 		if (t->pending != SL_TAIL_NONE) {

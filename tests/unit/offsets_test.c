@@ -88,6 +88,66 @@ static void test_out_of_order_acks_commit_only_the_acked_prefix(void)
 /* A task stores offsets every offset.flush.interval.ms; between two stores
  * millions of records may pass. The tracker must hold only those in
  * flight, not every record since the last store. */
+/* A run's records share one slot: its offset (the newest its records
+ * carried) is storable only once the run is closed and every record of it
+ * acknowledged, and only after what was submitted before it. */
+static void test_run_offset_waits_for_close_and_every_record(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	sl_offset_slot_t *run = sl_offset_tracker_submit_run(t, p, NULL);
+	sl_offset_tracker_join(t, run, pos(20));
+	sl_offset_tracker_join(t, run, NULL);
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 3);
+	/* every record of the open run acknowledged: still open */
+	for (int i = 0; i < 3; i++)
+		sl_offset_tracker_ack(t, run);
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 0);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	/* a record joining later holds it back again, with its newer offset */
+	sl_offset_tracker_join(t, run, pos(30));
+	sl_offset_tracker_close(t, run);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	sl_offset_tracker_ack(t, run);
+	json_t *c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), 30);
+	json_decref(c);
+	/* closed and acknowledged, behind a record that is not: waits */
+	sl_offset_slot_t *first = sl_offset_tracker_submit(t, p, pos(35), NULL);
+	run = sl_offset_tracker_submit_run(t, p, pos(40));
+	sl_offset_tracker_close(t, run);
+	sl_offset_tracker_ack(t, run);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	sl_offset_tracker_ack(t, first);
+	c = sl_offset_tracker_committable(t);
+	CU_ASSERT_EQUAL(committed_pos(c, p), 40);
+	json_decref(c);
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 0);
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
+/* One forgotten record keeps its run, and every offset after it, from
+ * being stored; the other records still leave the flight count. */
+static void test_forgotten_record_of_a_run_holds_its_offset_back(void)
+{
+	sl_offset_tracker_t *t = sl_offset_tracker_new();
+	json_t *p = json_pack("{s:s}", "filename", "a");
+	sl_offset_slot_t *run = sl_offset_tracker_submit_run(t, p, pos(10));
+	sl_offset_tracker_join(t, run, pos(20));
+	sl_offset_tracker_close(t, run);
+	sl_offset_slot_t *after = sl_offset_tracker_submit(t, p, pos(30), NULL);
+	sl_offset_tracker_forget(t, run);
+	sl_offset_tracker_ack(t, run);
+	sl_offset_tracker_ack(t, after);
+	/* counted once each: further calls on the spent run change nothing */
+	sl_offset_tracker_ack(t, run);
+	CU_ASSERT_EQUAL(sl_offset_tracker_in_flight(t), 0);
+	CU_ASSERT_PTR_NULL(sl_offset_tracker_committable(t));
+	json_decref(p);
+	sl_offset_tracker_free(t);
+}
+
 static void test_memory_follows_records_in_flight_not_since_last_store(void)
 {
 	sl_offset_tracker_t *t = sl_offset_tracker_new();
@@ -651,6 +711,10 @@ void offsets_test_register(void)
 		{"out_of_order_acks_commit_only_the_acked_prefix",
 		 test_out_of_order_acks_commit_only_the_acked_prefix},
 		{"partitions_advance_independently", test_partitions_advance_independently},
+		{"run_offset_waits_for_close_and_every_record",
+		 test_run_offset_waits_for_close_and_every_record},
+		{"forgotten_record_of_a_run_holds_its_offset_back",
+		 test_forgotten_record_of_a_run_holds_its_offset_back},
 		{"memory_follows_records_in_flight_not_since_last_store",
 		 test_memory_follows_records_in_flight_not_since_last_store},
 		{"equal_partitions_in_distinct_objects_share_order",
