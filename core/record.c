@@ -314,8 +314,7 @@ void sl_record_clear(sl_record_t *r)
 		release(&r->value);
 	if (r->headers)
 		free_headers(r);
-	if (r->source_partition)
-		json_decref(r->source_partition);
+	/* source_partition is borrowed */
 	if (r->source_offset)
 		json_decref(r->source_offset);
 	init_all_but_values(r);

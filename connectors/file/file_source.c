@@ -319,7 +319,7 @@ static sl_rc_t add_line(sl_task_ctx_t *ctx, file_source_task_t *st, file_source_
 	if (sep)
 		sl_value_set_string_ref(&r->key, it->line, (size_t)(sep - it->line));
 	sl_value_set_string_ref(&r->value, val, val_len);
-	r->source_partition = json_incref(f->partition);
+	r->source_partition = f->partition;
 	*added = true;
 	return SL_OK;
 }

@@ -297,7 +297,7 @@ static void add_record(http_source_task_t *st, const hs_item_t *it, sl_batch_t *
 		sl_value_set_string_ref(&r->key, sl_batch_copy(batch, it->key, n), n);
 	}
 	sl_value_set_json(&r->value, json_incref(it->value), NULL);
-	r->source_partition = json_incref(st->partition);
+	r->source_partition = st->partition;
 	r->source_offset = hs_offset_make(it->fields, st->pos.page);
 }
 

@@ -270,7 +270,7 @@ static void add_record(webhook_task_t *st, webhook_req_t *r, sl_batch_t *batch, 
 		sl_value_set_string(&rec->key, r->key, r->key_len);
 	for (size_t i = 0; i < r->nhdrs; i++)
 		sl_record_add_header(rec, r->hdrs[i].name, r->hdrs[i].value, r->hdrs[i].len);
-	rec->source_partition = json_incref(st->partition);
+	rec->source_partition = st->partition;
 	rec->ack_data = r;
 }
 

@@ -332,7 +332,7 @@ static sl_rc_t add_row(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_pg_snapshot_t 
 					    err);
 	}
 	sl_record_set_topic(rec, topic);
-	rec->source_partition = json_incref(st->partition);
+	rec->source_partition = st->partition;
 	rec->source_offset = json_incref(s->offset);
 	s->rows++;
 	s->table_rows++;

@@ -142,7 +142,7 @@ static void add_tombstone(sl_pg_source_t *st, sl_batch_t *batch)
 	sl_record_set_topic(t, del->topic);
 	sl_value_take_json_text(&t->key, sl_strndup(del->key.data, del->key.len), del->key.len,
 				del->key.schema ? json_incref(del->key.schema) : NULL);
-	t->source_partition = json_incref(st->partition);
+	t->source_partition = st->partition;
 	st->txn_records++;
 }
 
@@ -191,7 +191,7 @@ static sl_rc_t emit_change(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_r
 			      &topic, err, sizeof(err)) != 0)
 		return build_failed(ctx, batch, "change event", err);
 	sl_record_set_topic(rec, topic);
-	rec->source_partition = json_incref(st->partition);
+	rec->source_partition = st->partition;
 	rec->timestamp = src->ts_ms;
 	st->txn_records++;
 	if (op == 'd' && st->cfg.tombstones_on_delete)
@@ -265,7 +265,7 @@ static sl_rc_t on_truncate(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_m
 			continue;
 		}
 		sl_record_set_topic(rec, topic);
-		rec->source_partition = json_incref(st->partition);
+		rec->source_partition = st->partition;
 		st->txn_records++;
 	}
 	return SL_OK;
@@ -295,7 +295,7 @@ static sl_rc_t on_message(sl_task_ctx_t *ctx, sl_pg_source_t *st, const sl_pg_ms
 				      sizeof(err)) != 0)
 		return build_failed(ctx, batch, "logical decoding message event", err);
 	sl_record_set_topic(rec, topic);
-	rec->source_partition = json_incref(st->partition);
+	rec->source_partition = st->partition;
 	if (msg->transactional)
 		st->txn_records++;
 	return SL_OK;
@@ -491,7 +491,7 @@ sl_rc_t sl_pg_stream_heartbeat(sl_task_ctx_t *ctx, sl_pg_source_t *st, sl_batch_
 			  heartbeat_key_schema());
 	sl_value_set_json(&rec->value, json_pack("{s:I}", "ts_ms", (json_int_t)sl_wallclock_ms()),
 			  heartbeat_value_schema());
-	rec->source_partition = json_incref(st->partition);
+	rec->source_partition = st->partition;
 	rec->source_offset = sl_pg_offset_to_json(&o);
 	return SL_OK;
 }

@@ -46,8 +46,13 @@ static void at_reset(const char *topic, int count, int json_every)
 	pthread_mutex_unlock(&at.lock);
 }
 
+/* The records' source partition, kept from start to stop (records borrow
+ * it). */
 static sl_rc_t at_start(sl_task_ctx_t *ctx, const sl_config_t *config)
 {
+	pthread_mutex_lock(&at.lock);
+	sl_task_set_data(ctx, json_pack("{s:s}", "test", at.topic));
+	pthread_mutex_unlock(&at.lock);
 	return SL_OK;
 }
 
@@ -61,7 +66,7 @@ static sl_rc_t at_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 		sl_task_wait(ctx, 100);
 		return SL_OK;
 	}
-	json_t *partition = json_pack("{s:s}", "test", at.topic);
+	json_t *partition = sl_task_data(ctx);
 	for (int i = 1; i <= at.count; i++) {
 		sl_record_t *r = sl_batch_add(batch);
 		sl_record_set_topic(r, at.topic);
@@ -70,11 +75,10 @@ static sl_rc_t at_poll(sl_task_ctx_t *ctx, sl_batch_t *batch)
 			sl_value_set_json(&r->value, json_pack("{s:i}", "id", i), NULL);
 		else
 			sl_value_set_bytes(&r->value, "v", 1);
-		r->source_partition = json_incref(partition);
+		r->source_partition = partition;
 		r->source_offset = json_pack("{s:i}", "i", i);
 		r->ack_data = (void *)(intptr_t)i;
 	}
-	json_decref(partition);
 	return SL_OK;
 }
 
@@ -94,6 +98,8 @@ static void at_stop(sl_task_ctx_t *ctx)
 	pthread_mutex_lock(&at.lock);
 	at.stopped = true;
 	pthread_mutex_unlock(&at.lock);
+	json_decref(sl_task_data(ctx));
+	sl_task_set_data(ctx, NULL);
 }
 
 static const sl_source_ops_t at_ops = {

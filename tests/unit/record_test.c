@@ -52,8 +52,12 @@ static void test_batch_reset_empties_and_reuses(void)
 	sl_record_set_topic(r, "t");
 	sl_value_set_string(&r->key, "owned", 5);
 	sl_value_set_string_ref(&r->value, sl_batch_copy(&b, "v", 1), 1);
-	r->source_partition = json_pack("{s:s}", "filename", "f");
+	json_t *partition = json_pack("{s:s}", "filename", "f");
+	r->source_partition = partition; /* borrowed */
+	r->source_offset = json_pack("{s:i}", "position", 1);
 	sl_batch_reset(&b);
+	CU_ASSERT_EQUAL(partition->refcount, 1);
+	json_decref(partition);
 	CU_ASSERT_EQUAL(b.count, 0);
 	r = sl_batch_add(&b);
 	CU_ASSERT_PTR_NULL(r->topic);

@@ -164,7 +164,9 @@ void sl_task_metric_observe(sl_task_ctx_t *ctx, const char *name, const char *he
  * - Source records appended to a batch in poll belong to the worker from
  *   the moment they are appended (sl_batch_add* take what they say they
  *   take, see record.h); ack_data stays the connector's and comes back
- *   through acked() exactly once.
+ *   through acked() exactly once. What a record borrows (its topic, its
+ *   source partition, a borrowed value's bytes) stays valid until the
+ *   task's next poll that starts with an empty batch, or its stop.
  * - Records handed to put are borrowed until put returns; so is every byte
  *   they point to (topic, key, value, headers).
  * - committed in commit() is borrowed for the call.

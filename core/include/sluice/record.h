@@ -95,8 +95,8 @@ typedef struct sl_header {
 
 typedef struct sl_record {
 	/* Borrowed, never freed by the record: a source's topic string must
-	 * stay valid until its next poll (keep it in the task's state), a sink
-	 * record's until put returns. */
+	 * stay valid until its next poll that starts with an empty batch (keep
+	 * it in the task's state), a sink record's until put returns. */
 	const char *topic;
 	int32_t partition; /* -1: let the partitioner choose */
 	int64_t offset;    /* Kafka offset (sink records), -1 otherwise */
@@ -107,8 +107,12 @@ typedef struct sl_record {
 	size_t header_count;
 
 	/* Source records only. The source partition and the offset in it
-	 * (small JSON objects, one reference each, owned by the record). A
-	 * record whose source_offset is NULL does not move the stored offset:
+	 * (small JSON objects). The partition is borrowed like the topic: the
+	 * task keeps it alive (in its state) until its next poll that starts
+	 * with an empty batch, or its stop; the worker takes a reference of
+	 * its own where it keeps one. The offset is the record's (one
+	 * reference, owned). A record whose source_offset is NULL does not
+	 * move the stored offset:
 	 * the stored offset of a partition is the one of the newest record that
 	 * carries one and whose predecessors Kafka has all acknowledged. A task
 	 * may therefore put the offset on the last record of a batch only. */
