@@ -380,14 +380,7 @@ static void test_offsets_that_could_not_be_stored_are_stored_once_the_store_work
 	rd_kafka_mock_topic_create(mock, "ed", 1, 1);
 	CU_ASSERT_EQUAL_FATAL(mkdir(block, 0700), 0); /* the temp file cannot be created */
 	itest_append_lines(in, 1, 100, "ed-");
-	const char *src[] = {"name",        "ed-src", "connector.class",
-			     "file-source", "file",   in,
-			     "topic",       "ed",     NULL};
-	const char *snk[] = {"name",      "ed-sink", "connector.class",
-			     "file-sink", "topics",  "ed",
-			     "file",      out,       NULL};
-	itest_add(worker, src);
-	itest_add(worker, snk);
+	itest_add_file_pipeline(worker, "ed", in, "ed", out);
 	CU_ASSERT(itest_wait_lines(out, 100, 30000));
 	sl_sleep_ms(600);
 	char *text = sl_file_read_all(offsets, NULL);

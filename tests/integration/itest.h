@@ -100,6 +100,24 @@ static inline void itest_add(sl_worker_t *w, const char *const *kv)
 	sl_config_free(c);
 }
 
+/* Adds "<name>-src", a file-source of in into topic, and "<name>-sink",
+ * a file-sink of topic into out. */
+static inline void itest_add_file_pipeline(sl_worker_t *w, const char *name, const char *in,
+					   const char *topic, const char *out)
+{
+	char *src_name = sl_asprintf("%s-src", name), *sink_name = sl_asprintf("%s-sink", name);
+	const char *src[] = {"name",        src_name, "connector.class",
+			     "file-source", "file",   in,
+			     "topic",       topic,    NULL};
+	const char *snk[] = {"name",      sink_name, "connector.class",
+			     "file-sink", "topics",  topic,
+			     "file",      out,       NULL};
+	itest_add(w, src);
+	itest_add(w, snk);
+	free(src_name);
+	free(sink_name);
+}
+
 static inline void itest_remove(sl_worker_t *w, const char *name)
 {
 	char err[512];

@@ -81,14 +81,7 @@ static void test_empty_line_stays_an_empty_value_through_kafka(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("one\n\nthree\n", f);
 	fclose(f);
-	const char *src[] = {"name",        "p9-src", "connector.class",
-			     "file-source", "file",   in,
-			     "topic",       "p9",     NULL};
-	const char *snk[] = {"name",           "p9-sink", "connector.class",
-			     "FileStreamSink", "topics",  "p9",
-			     "file",           out,       NULL};
-	itest_add(worker, src);
-	itest_add(worker, snk);
+	itest_add_file_pipeline(worker, "p9", in, "p9", out);
 	CU_ASSERT(itest_wait_lines(out, 3, 30000));
 	char *b = sl_file_read_all(out, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
