@@ -633,13 +633,14 @@ static void run_loop(sl_task_ctx_t *t)
 				sl_batch_reset(&batch);
 				break;
 			}
+			/* before send_batch, which empties the batch */
+			bool polled = rc == SL_OK && batch.count > 0;
 			if (rc == SL_FAIL ||
 			    (rc == SL_OK && send_batch(t, &batch, &bufs) != SL_OK)) {
 				sl_batch_reset(&batch);
 				sl_task_mark_failed(t, "poll failed");
 				break;
 			}
-			bool polled = rc == SL_OK && batch.count > 0;
 			sl_batch_reset(&batch);
 			if (sl_source_txn_on(t) && sl_source_txn_due(t, polled) &&
 			    sl_source_txn_commit(t, true) != 0) {
