@@ -128,9 +128,10 @@ typedef struct send_bufs {
 	 * start of each batch. */
 	const char *resolved_for;
 	size_t known_at; /* the topic's index in t->known_topics (which only grows) */
-	/* The tracker's run the records of run_partition (a reference held)
-	 * join while they come one after the other, closed at the end of
-	 * each batch; NULL when none is open. */
+	/* The tracker's run the records of run_partition join while they
+	 * come one after the other, closed at the end of each batch; NULL
+	 * when none is open. The partition is borrowed, as the records
+	 * borrow it: it outlives the batch. */
 	sl_offset_slot_t *run;
 	json_t *run_partition;
 } send_bufs_t;
@@ -415,7 +416,6 @@ static void end_run(sl_task_ctx_t *t, send_bufs_t *b)
 		return;
 	sl_offset_tracker_close(t->tracker, b->run);
 	b->run = NULL;
-	json_decref(b->run_partition);
 	b->run_partition = NULL;
 }
 
@@ -429,7 +429,7 @@ __attribute__((noinline)) static sl_offset_slot_t *new_slot(sl_task_ctx_t *t, sl
 	if (r->ack_data)
 		return sl_offset_tracker_submit(t->tracker, r->source_partition, r->source_offset,
 						r->ack_data);
-	b->run_partition = json_incref(r->source_partition);
+	b->run_partition = r->source_partition;
 	return b->run = sl_offset_tracker_submit_run(t->tracker, r->source_partition,
 						     r->source_offset);
 }
