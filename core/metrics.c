@@ -166,6 +166,55 @@ void sl_task_metric_set(sl_task_ctx_t *ctx, const char *name, const char *help, 
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* The broker's round trips among those of the client, or a place for
+ * them: a free one, or that of a broker silent for the whole window. */
+static sl_stat_t *broker_rtt(sl_task_metrics_t *m, int c, int32_t broker, int64_t now_ms)
+{
+	struct sl_broker_rtt *b = m->rtt[c];
+	for (size_t i = 0; i < m->rtt_count[c]; i++)
+		if (b[i].broker == broker)
+			return &b[i].seconds;
+	size_t at = m->rtt_count[c];
+	if (at == SL_RTT_BROKERS) {
+		for (at = 0; at < SL_RTT_BROKERS && !isnan(sl_stat_avg(&b[at].seconds, now_ms));
+		     at++)
+			;
+		if (at == SL_RTT_BROKERS)
+			return NULL;
+	} else {
+		m->rtt_count[c]++;
+	}
+	b[at] = (struct sl_broker_rtt){.broker = broker};
+	return &b[at].seconds;
+}
+
+void sl_task_metrics_round_trip(sl_task_metrics_t *m, bool consumer, int32_t broker, double seconds,
+				int64_t now_ms)
+{
+	static const char *const name[2] = {"kafka_producer_broker_rtt_seconds",
+					    "kafka_consumer_broker_rtt_seconds"};
+	static const char *const help[2] = {
+		"The task's producer: the slowest broker's average request round trip.",
+		"The task's consumer: the slowest broker's average request round trip "
+		"(fetches, which wait for records, left out)."};
+	int c = consumer;
+	pthread_mutex_lock(&m->lock);
+	sl_stat_t *s = broker_rtt(m, c, broker, now_ms);
+	if (s) {
+		sl_stat_record(s, seconds, now_ms);
+		double worst = 0;
+		for (size_t i = 0; i < m->rtt_count[c]; i++) {
+			double avg = sl_stat_avg(&m->rtt[c][i].seconds, now_ms);
+			if (avg > worst)
+				worst = avg;
+		}
+		sl_custom_metric_t *g = custom_get(m, name[c], help[c], SL_CUSTOM_GAUGE);
+		if (g)
+			g->value = worst;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 void sl_task_metric_observe(sl_task_ctx_t *ctx, const char *name, const char *help, double value)
 {
 	sl_task_metrics_t *m = &ctx->metrics;

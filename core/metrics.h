@@ -46,6 +46,10 @@ typedef enum sl_custom_kind {
 	SL_CUSTOM_HISTOGRAM,
 } sl_custom_kind_t;
 
+/* Brokers whose round trips a client's gauge follows; a response from
+ * one more takes the place of one silent for Kafka's whole window. */
+#define SL_RTT_BROKERS 16
+
 /* A metric a connector reports (sl_task_metric_set / _observe). */
 typedef struct sl_custom_metric {
 	char *name; /* full name, "sluice_" prefixed */
@@ -90,6 +94,13 @@ typedef struct sl_task_metrics {
 	sl_stat_t batch_size;  /* records per poll / put */
 	sl_stat_t commit_ok;   /* 1 per successful offset commit, 0 per failed */
 	sl_stat_t commit_time; /* ms */
+	/* sluice: request round trips of the task's producer [0] and
+	 * consumer [1] per broker (sl_task_metrics_round_trip) */
+	struct sl_broker_rtt {
+		int32_t broker;
+		sl_stat_t seconds;
+	} rtt[2][SL_RTT_BROKERS];
+	size_t rtt_count[2];
 	sl_custom_metric_t *custom;
 	size_t custom_count, custom_cap;
 } sl_task_metrics_t;
@@ -102,6 +113,13 @@ void sl_task_metrics_batch(sl_task_metrics_t *m, size_t n, int64_t ms);
 void sl_task_metrics_commit(sl_task_metrics_t *m, bool ok, int64_t ms);
 /* Task thread: one record error; skipped when the policy tolerated it. */
 void sl_task_metrics_error(sl_task_metrics_t *m, bool skipped);
+/* Any thread (a Kafka client's broker thread): a response of broker to
+ * the task's producer or consumer after seconds, at now_ms (monotonic).
+ * Sets the gauge sluice_kafka_producer_broker_rtt_seconds (or _consumer_)
+ * to the slowest broker's average round trip over Kafka's metrics window
+ * (sl_stat_t); without responses the gauge keeps its last value. */
+void sl_task_metrics_round_trip(sl_task_metrics_t *m, bool consumer, int32_t broker, double seconds,
+				int64_t now_ms);
 
 /* Kafka Connect's worker startup counters (connect-worker-metrics'
  * connector-startup-* and task-startup-*): counted for the process. */

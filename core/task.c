@@ -394,61 +394,51 @@ char *sl_task_client_id(const sl_task_ctx_t *t, const char *kind)
 	return sl_asprintf("connector-%s-%s-%d", kind, t->env.settings->name, t->id);
 }
 
-/* How often a task's producer and consumer report librdkafka's statistics
- * (for the broker round trip in /metrics) unless their config sets it; 0
- * there turns them off, and with them librdkafka's latency histogram of
- * every message (about 2 % of a small record's CPU in a source). */
-#define TASK_STATS_INTERVAL_MS "15000"
-
-/* librdkafka's statistics callback (on the task thread, inside a poll or
- * consume call): the slowest broker's average round trip, as a gauge. The
- * average is over the last window; a broker that saw no request in it reports
- * 0, which is no measurement: such windows leave the gauge at its last value. */
-static int on_stats(rd_kafka_t *rk, char *text, size_t len, void *opaque)
+/* Kafka's requests a broker holds on purpose: a fetch until records come
+ * (fetch.wait.max.ms), a group join or sync until the group settles.
+ * Their time is waiting, not a round trip. */
+static bool held_by_broker(int16_t api_key)
 {
+	enum {
+		FETCH = 1,
+		JOIN_GROUP = 11,
+		SYNC_GROUP = 14
+	};
+	return api_key == FETCH || api_key == JOIN_GROUP || api_key == SYNC_GROUP;
+}
+
+/* librdkafka's on_response_received interceptor, on a broker thread: the
+ * round trip of every request into the task's gauge. It replaces
+ * librdkafka's statistics (statistics.interval.ms), which time every
+ * message as well, in a histogram that costs a small record about 2 % of
+ * a source's CPU. */
+static rd_kafka_resp_err_t on_response(rd_kafka_t *rk, int sockfd, const char *brokername,
+				       int32_t brokerid, int16_t api_key, int16_t api_version,
+				       int32_t corr_id, size_t size, int64_t rtt_us,
+				       rd_kafka_resp_err_t err, void *opaque)
+{
+	(void)sockfd, (void)brokername, (void)api_version, (void)corr_id, (void)size;
 	sl_task_ctx_t *t = opaque;
-	json_t *j = json_loadb(text, len, 0, NULL);
-	json_t *b;
-	const char *name;
-	double worst = -1;
-	json_object_foreach(json_object_get(j, "brokers"), name, b) {
-		json_t *rtt = json_object_get(b, "rtt");
-		json_t *avg = json_object_get(rtt, "avg");
-		/* the coordinator's and bootstrap entries have nodeid -1 */
-		const char *state = json_string_value(json_object_get(b, "state"));
-		if (json_integer_value(json_object_get(b, "nodeid")) < 0 || !state ||
-		    strcmp(state, "UP") || !json_is_integer(avg) ||
-		    json_integer_value(json_object_get(rtt, "cnt")) <= 0)
-			continue;
-		if ((double)json_integer_value(avg) > worst)
-			worst = (double)json_integer_value(avg);
-	}
-	json_decref(j);
-	if (worst >= 0) {
-		bool producer = rd_kafka_type(rk) == RD_KAFKA_PRODUCER;
-		sl_task_metric_set(t,
-				   producer ? "kafka_producer_broker_rtt_seconds"
-					    : "kafka_consumer_broker_rtt_seconds",
-				   producer ? "The task's producer: the slowest broker's average "
-					      "request round trip (librdkafka's statistics)."
-					    : "The task's consumer: the slowest broker's average "
-					      "request round trip (librdkafka's statistics).",
-				   worst / 1e6);
-	}
-	return 0; /* librdkafka frees text */
+	if (!err && rtt_us >= 0 && !held_by_broker(api_key))
+		sl_task_metrics_round_trip(&t->metrics, rd_kafka_type(rk) == RD_KAFKA_CONSUMER,
+					   brokerid, (double)rtt_us / 1e6, sl_now_ms());
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *opaque,
+				  char *errstr, size_t errstr_size)
+{
+	(void)conf, (void)errstr, (void)errstr_size;
+	return rd_kafka_interceptor_add_on_response_received(rk, "sluice-rtt", on_response, opaque);
 }
 
 /* The settings a task's client starts from, before the worker's and the
- * connector's: statistics for on_stats (a producer or consumer), then the
- * connector's producer defaults, into out (NULL-terminated pairs). */
+ * connector's: the connector's producer defaults, into out
+ * (NULL-terminated pairs). */
 static void client_defaults(const sl_task_ctx_t *t, sl_client_kind_t kind, const char **out,
 			    size_t max)
 {
 	size_t n = 0;
-	if (kind != SL_CLIENT_ADMIN) {
-		out[n++] = "statistics.interval.ms";
-		out[n++] = TASK_STATS_INTERVAL_MS;
-	}
 	const char *const *plugin =
 		kind == SL_CLIENT_PRODUCER ? t->env.plugin->producer_defaults : NULL;
 	for (size_t i = 0; plugin && plugin[i] && plugin[i + 1] && n + 3 <= max; i += 2) {
@@ -477,7 +467,7 @@ rd_kafka_conf_t *sl_task_client_conf(sl_task_ctx_t *t, sl_client_kind_t kind, co
 	if (!conf) {
 		sl_task_fail(t, "%s configuration: %s", role, err);
 	} else if (kind != SL_CLIENT_ADMIN) {
-		rd_kafka_conf_set_stats_cb(conf, on_stats);
+		rd_kafka_conf_interceptor_add_on_new(conf, "sluice-rtt", on_new, t);
 		rd_kafka_conf_set_opaque(conf, t);
 	}
 	return conf;
