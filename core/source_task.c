@@ -108,6 +108,11 @@ typedef struct send_bytes {
 	bool null; /* a Kafka null */
 } send_bytes_t;
 
+/* A batch of one record past its key, value and headers: Kafka's v2
+ * format's 61-byte batch header, up to 21 bytes of record header and the
+ * varint lengths of key and value (lone_batch_size). */
+#define LONE_BATCH_OVERHEAD (61 + 21 + 10)
+
 /* Per-task scratch for serialised keys and values. */
 typedef struct send_bufs {
 	send_bytes_t key, value;
@@ -128,6 +133,10 @@ typedef struct send_bufs {
 	 * start of each batch. */
 	const char *resolved_for;
 	size_t known_at; /* the topic's index in t->known_topics (which only grows) */
+	/* The bytes of key and value that a record without headers may have
+	 * for the topic resolved to take it for sure: too_large_for_topic's
+	 * answer without adding up a batch. */
+	size_t fits;
 	/* The tracker's run the records of run_partition join while they
 	 * come one after the other, closed at the end of each batch; NULL
 	 * when none is open. The partition is borrowed, as the records
@@ -147,6 +156,10 @@ static const sl_known_topic_t *resolve_topic(sl_task_ctx_t *t, send_bufs_t *b, c
 	const sl_known_topic_t *k = sl_task_ensure_topic(
 		t, t->producer, topic, (int)s->topic_partitions, (int)s->topic_replication_factor);
 	b->known_at = (size_t)(k - t->known_topics);
+	b->fits = !b->uncompressed || k->max_message_bytes <= 0 ? SIZE_MAX
+		  : k->max_message_bytes > LONE_BATCH_OVERHEAD
+			  ? (size_t)k->max_message_bytes - LONE_BATCH_OVERHEAD
+			  : 0;
 	if (!b->rkt || strcmp(b->rkt_name, topic)) {
 		if (b->rkt)
 			rd_kafka_topic_destroy(b->rkt);
@@ -272,8 +285,8 @@ static sl_rc_t too_large_for_producer(sl_task_ctx_t *t, const sl_record_t *r, co
  * the varint lengths of key, value and each header). */
 static size_t lone_batch_size(const sl_record_t *r, const send_bufs_t *b)
 {
-	return 61 + 21 + 10 + (b->key.null ? 0 : b->key.len) + (b->value.null ? 0 : b->value.len) +
-	       headers_len(r, 10);
+	return LONE_BATCH_OVERHEAD + (b->key.null ? 0 : b->key.len) +
+	       (b->value.null ? 0 : b->value.len) + headers_len(r, 10);
 }
 
 /* Whether the topic's broker would refuse the record for its size: then it
@@ -282,6 +295,8 @@ static size_t lone_batch_size(const sl_record_t *r, const send_bufs_t *b)
 static bool too_large_for_topic(const send_bufs_t *b, const sl_known_topic_t *topic,
 				const sl_record_t *r)
 {
+	if (!r->header_count && b->key.len + b->value.len <= b->fits)
+		return false; /* most records: well below (a null's len is 0) */
 	if (!b->uncompressed || topic->max_message_bytes <= 0)
 		return false;
 	size_t size = lone_batch_size(r, b);
