@@ -430,6 +430,22 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 					     timeout_ms, errstr, errstr_size);
 }
 
+/* Waits (at most timeout_ms) until a metadata request of rk shows the
+ * topic with its partitions and no error. The answer goes into rk's
+ * metadata cache, from which rd_kafka_topic_new starts a topic handle.
+ * Without it, the first records of a new topic go into librdkafka's
+ * unassigned queue, and a record there gets its place in the partition's
+ * order only when it leaves that queue. One file source's first line
+ * landed behind 10,000 lines produced after it. */
+static void await_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+	char err[256];
+	int64_t deadline = sl_now_ms() + timeout_ms;
+	while (topic_partitions(rk, topic, timeout_ms, err, sizeof(err)) <= 0 &&
+	       sl_now_ms() < deadline)
+		sl_sleep_ms(50);
+}
+
 int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int partitions,
 				  int replication_factor, const char *const *configs,
 				  int timeout_ms, char *errstr, size_t errstr_size)
@@ -444,6 +460,7 @@ int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *top
 		if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 			return sl_seterr(errstr, errstr_size, "topic %s: %s", topic,
 					 rd_kafka_err2str(err));
+		await_partitions(rk, topic, timeout_ms);
 		return 0;
 	}
 	if (create_topic(rk, topic, partitions, replication_factor, configs, timeout_ms, errstr,
@@ -452,6 +469,7 @@ int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *top
 	SL_INFO(NULL,
 		"created topic %s (partitions %d, replication factor %d; -1 = broker default)",
 		topic, partitions, replication_factor);
+	await_partitions(rk, topic, timeout_ms);
 	return 0;
 }
 
