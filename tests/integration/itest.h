@@ -1,6 +1,6 @@
-/* Helpers shared by the integration tests: files of lines, waiting for
- * them, and a connector's task state and trace as the status API reports
- * them. Header-only, like the runner. */
+/* Helpers shared by the integration tests: the embedded Kafka, files of
+ * lines, waiting for them, and a connector's task state and trace as the
+ * status API reports them. Header-only, like the runner. */
 #ifndef SL_ITEST_H
 #define SL_ITEST_H
 
@@ -10,9 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "runner.h"
 #include "sluice/util.h"
 #include "worker.h"
+
+/* A Kafka of the embedded cluster, quiet but for errors; NULL when it
+ * could not start. */
+static inline sl_kafka_t *itest_embedded_kafka(void)
+{
+	char err[256];
+	sl_config_t *c = sl_config_new();
+	sl_config_set(c, "bootstrap.servers", "embedded", NULL, 0);
+	sl_config_set(c, "log.level", "error", NULL, 0);
+	sl_kafka_t *k = sl_kafka_new(c, err, sizeof(err));
+	sl_config_free(c);
+	return k;
+}
 
 /* Appends "<prefix><8-digit i>\n" for i in [from, to]. */
 static inline void itest_append_lines(const char *path, int from, int to, const char *prefix)

@@ -3,32 +3,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "itest.h"
 #include "kafka.h"
 #include "runner.h"
 #include "sluice/config.h"
 
 #define TOPIC "itest-new-topic"
 
-static sl_kafka_t *kafka;
 static pthread_t producing;
 static atomic_int partitioned_here, partitioned_elsewhere;
-
-static int suite_init(void)
-{
-	char err[256];
-	sl_config_t *c = sl_config_new();
-	sl_config_set(c, "bootstrap.servers", "embedded", NULL, 0);
-	sl_config_set(c, "log.level", "error", NULL, 0);
-	kafka = sl_kafka_new(c, err, sizeof(err));
-	sl_config_free(c);
-	return kafka ? 0 : 1;
-}
-
-static int suite_cleanup(void)
-{
-	sl_kafka_free(kafka);
-	return 0;
-}
 
 /* Counts where librdkafka partitions each record: in rd_kafka_produce on
  * the producing thread, or later on its own thread, for a record parked
@@ -52,6 +35,8 @@ static int32_t partitioner(const rd_kafka_topic_t *rkt, const void *key, size_t 
 static void test_a_created_topic_takes_records_straight_into_its_partition(void)
 {
 	char err[256] = "";
+	sl_kafka_t *kafka = itest_embedded_kafka();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kafka);
 	rd_kafka_conf_t *conf = sl_kafka_conf(kafka, SL_CLIENT_PRODUCER, NULL, NULL, "itest-topic",
 					      err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
@@ -73,6 +58,7 @@ static void test_a_created_topic_takes_records_straight_into_its_partition(void)
 	CU_ASSERT_EQUAL(atomic_load(&partitioned_elsewhere), 0);
 	rd_kafka_topic_destroy(rkt);
 	rd_kafka_destroy(rk);
+	sl_kafka_free(kafka);
 }
 
 void kafka_topic_test_register(void)
@@ -82,5 +68,5 @@ void kafka_topic_test_register(void)
 		 test_a_created_topic_takes_records_straight_into_its_partition},
 		CU_TEST_INFO_NULL,
 	};
-	sl_test_add_suite("kafka_topic", suite_init, suite_cleanup, tests);
+	sl_test_add_suite("kafka_topic", NULL, NULL, tests);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "itest.h"
 #include "kafka.h"
 #include "offsets.h"
 #include "runner.h"
@@ -17,12 +18,7 @@ static sl_kafka_t *kafka;
 
 static int suite_init(void)
 {
-	char err[256];
-	sl_config_t *c = sl_config_new();
-	sl_config_set(c, "bootstrap.servers", "embedded", NULL, 0);
-	sl_config_set(c, "log.level", "error", NULL, 0);
-	kafka = sl_kafka_new(c, err, sizeof(err));
-	sl_config_free(c);
+	kafka = itest_embedded_kafka();
 	return kafka ? 0 : 1;
 }
 
