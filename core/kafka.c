@@ -440,9 +440,9 @@ int sl_kafka_ensure_topic(sl_kafka_t *k, rd_kafka_t *rk, const char *topic, int 
 static void await_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms)
 {
 	char err[256];
-	int64_t deadline = sl_now_ms() + timeout_ms;
-	while (topic_partitions(rk, topic, timeout_ms, err, sizeof(err)) <= 0 &&
-	       sl_now_ms() < deadline)
+	int64_t deadline = sl_now_ms() + timeout_ms, left = timeout_ms;
+	while (topic_partitions(rk, topic, (int)left, err, sizeof(err)) <= 0 &&
+	       (left = deadline - sl_now_ms()) > 50)
 		sl_sleep_ms(50);
 }
 
