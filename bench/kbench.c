@@ -62,7 +62,9 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *const (*kv)[2], size
 	set(conf, "bootstrap.servers", bootstrap);
 	for (size_t i = 0; i < n; i++)
 		set(conf, kv[i][0], kv[i][1]);
-	/* Experiments only (the harness never sets it): KBENCH_CONF="k=v;k=v". */
+	/* Settings on top of client_conf.h, KBENCH_CONF="k=v;k=v": experiments,
+	 * and a workload that changes a setting for every contestant (the
+	 * snapshot-lz4 direction's compression.type). */
 	char *extra = getenv("KBENCH_CONF") ? strdup(getenv("KBENCH_CONF")) : NULL, *save;
 	for (char *kvp = extra ? strtok_r(extra, ";", &save) : NULL; kvp;
 	     kvp = strtok_r(NULL, ";", &save)) {

@@ -26,6 +26,11 @@
 #             the same events (snapshot_events: their shape and size, made
 #             once by awk) from a file into a topic; its time is the
 #             slower of the two.
+#   snapshot-lz4 the same snapshot with every contestant's producer
+#             compressing its batches with LZ4 (producer.compression.type=lz4;
+#             the limit's kbench compression.type=lz4): the broker writes a
+#             fraction of the bytes to its log, which is the snapshot's bound
+#             on these 2 cores (docs/benchmarks.md).
 #   sink      BENCH_PG_SINK_ROWS records (JSON with schemas, flat structs)
 #             from a topic into a new table, insert mode, primary key id:
 #               limit  psql \copy FROM a CSV file of the same rows;
@@ -45,7 +50,7 @@
 # and the least bytes per event), tombstones off; both source connectors get
 # the same producer settings as in the file workloads.
 
-BENCH_DEFAULT_WORKLOADS+=("postgres:cdc,latency,snapshot,sink,sink-upsert")
+BENCH_DEFAULT_WORKLOADS+=("postgres:cdc,latency,snapshot,snapshot-lz4,sink,sink-upsert")
 BENCH_PG_CHANGES=${BENCH_PG_CHANGES:-1000000}
 BENCH_PG_SNAPSHOT_ROWS=${BENCH_PG_SNAPSHOT_ROWS:-5000000}
 BENCH_PG_SINK_ROWS=${BENCH_PG_SINK_ROWS:-1000000}
@@ -79,12 +84,12 @@ psql_v()
 
 postgres_prepare()
 {
-	local dirs=cdc,latency,snapshot,sink,sink-upsert
+	local dirs=cdc,latency,snapshot,snapshot-lz4,sink,sink-upsert
 	[[ $1 == postgres:* ]] && dirs=${1#postgres:}
 	IFS=, read -r -a WL_DIRECTIONS <<<"$dirs"
 	WL_NAME=postgres
-	WL_DESC=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$BENCH_PG_CHANGES row changes (cdc); $BENCH_PG_SNAPSHOT_ROWS-row table (snapshot); $BENCH_PG_SINK_ROWS records into a table (sink; sink-upsert: onto half of their keys); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)")
-	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO and, at the same time, kbench producing the same events from a file; sink: psql \\copy FROM; sink-upsert: psql \\copy FROM into a temporary table + INSERT ... ON CONFLICT DO UPDATE"
+	WL_DESC=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$BENCH_PG_CHANGES row changes (cdc); $BENCH_PG_SNAPSHOT_ROWS-row table (snapshot; snapshot-lz4: every producer compressing with LZ4); $BENCH_PG_SINK_ROWS records into a table (sink; sink-upsert: onto half of their keys); $BENCH_PG_LATENCY_RATE rows/s for $BENCH_PG_LATENCY_SECS s (latency)")
+	WL_LIMIT="cdc: pg_recvlogical (pgoutput); snapshot: psql COPY TO and, at the same time, kbench producing the same events from a file; snapshot-lz4: the same, kbench with compression.type=lz4; sink: psql \\copy FROM; sink-upsert: psql \\copy FROM into a temporary table + INSERT ... ON CONFLICT DO UPDATE"
 	WL_ANCHOR="Debezium $DEBEZIUM_VERSION PostgresConnector on Kafka Connect $CONNECT_VERSION"
 	WL_ANCHOR_DEFAULTS=1
 	CONNECT_CP=$("$BENCH_DIR/connect.sh" fetch-debezium) || die "could not fetch Debezium"
@@ -294,6 +299,7 @@ postgres_run()
 	[[ $who == anchor0 && $dir == sink* ]] && return 2 # no anchor for the sinks (see the top)
 	local data=${dir%-unwrap} # cdc-unwrap streams cdc's changes
 	data=${data%-upsert}      # sink-upsert writes sink's records
+	data=${data%-lz4}         # snapshot-lz4 reads snapshot's table
 	if [[ ,$PG_PREPARED, != *",$data,"* ]]; then # once, when the direction has data
 		if declare -F "postgres_data_$data" >/dev/null; then
 			"postgres_data_$data" || die "preparing the $data data failed"
@@ -301,7 +307,7 @@ postgres_run()
 		PG_PREPARED+=,$data
 	fi
 	local row="$WL_NAME	$dir	$who	$rep" name=bench-pg-$dir-$who-$rep-$RUN_ID
-	local rc=0 topic slot prefix n daemon=--daemon
+	local rc=0 topic slot prefix n daemon=--daemon compression=
 	prefix=bench-pg-$dir-$who-$rep-$RUN_ID
 	case $dir in
 	cdc)
@@ -332,15 +338,17 @@ postgres_run()
 		pg_source_connector "$RUN_DIR/connector.properties" "$name" "$slot" bench_lat lat \
 			"$prefix" no_data
 		;;
-	snapshot)
+	snapshot | snapshot-lz4)
 		n=$BENCH_PG_SNAPSHOT_ROWS slot=snap_${who}_$rep topic=$prefix.public.snap
+		[[ $dir == snapshot-lz4 ]] && compression=lz4
 		if [[ $who == limit ]]; then
 			# The database's fastest read and the bare producer's write
 			# of the same events, at once: COPY TO and kbench.
 			"$KBENCH" "$BOOTSTRAP" create-topic "$topic" 1 || return 1
 			CMD=(bash -c 'psql -X -q -o /dev/null "$1" -c "COPY snap TO STDOUT" & p=$!
-				"$2" "$3" produce "$4" "$5" keyed || exit 1
-				wait "$p"' limit "$PG_CONNINFO" "$KBENCH" "$BOOTSTRAP" "$SNAP_EVENTS" "$topic")
+				KBENCH_CONF=${6:+compression.type=$6} "$2" "$3" produce "$4" "$5" keyed || exit 1
+				wait "$p"' limit "$PG_CONNINFO" "$KBENCH" "$BOOTSTRAP" "$SNAP_EVENTS" "$topic"
+				"$compression")
 			measure "$row" topic "$topic" "$n" 0 -- "${CMD[@]}"
 			return
 		fi
@@ -358,6 +366,10 @@ postgres_run()
 	[[ $dir == latency ]] && tconf=(message.timestamp.type=LogAppendTime)
 	"$KBENCH" "$BOOTSTRAP" create-topic "$topic" 1 "${tconf[@]}" || return 1
 	postgres_worker "$who" "$RUN_DIR/worker.properties" false
+	if [[ -n $compression ]]; then # every contestant's producer, anchor0's too
+		sed -i '/^producer\.compression\.type=/d' "$RUN_DIR/worker.properties"
+		echo "producer.compression.type=$compression" >>"$RUN_DIR/worker.properties"
+	fi
 	if [[ $who == anchor* ]]; then
 		connect_cmd "$RUN_DIR/worker.properties" "$RUN_DIR/connector.properties"
 	else
