@@ -7,7 +7,7 @@
 # the count repeats within about 1 % at 100 B (0.5-3 % at 1 KB, where how
 # full librdkafka's batches get depends on timing), so it is what a
 # "within 10 % of the bare client" target can be read from: each run is
-# repeated and the median kept. Not part of CI; about 7 minutes.
+# repeated and the median kept. Not part of CI; about 6 minutes.
 #
 #   bench/instructions.sh                          100 B and 1000 B records
 #   BENCH_IR_WORKLOADS="100:1000000" bench/instructions.sh
