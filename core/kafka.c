@@ -371,6 +371,11 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 	rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
 	rc = topic_request_result(q, topic, "CreateTopics", RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
 				  timeout_ms, errstr, errstr_size);
+	if (rc == 0)
+		SL_INFO(NULL,
+			"created topic %s (partitions %d, replication factor %d; -1 = broker "
+			"default)",
+			topic, partitions, rf);
 	rd_kafka_AdminOptions_destroy(opts);
 	rd_kafka_queue_destroy(q);
 	rd_kafka_NewTopic_destroy(nt);
@@ -460,15 +465,10 @@ int sl_kafka_ensure_topic_configs(sl_kafka_t *k, rd_kafka_t *rk, const char *top
 		if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 			return sl_seterr(errstr, errstr_size, "topic %s: %s", topic,
 					 rd_kafka_err2str(err));
-		await_partitions(rk, topic, timeout_ms);
-		return 0;
-	}
-	if (create_topic(rk, topic, partitions, replication_factor, configs, timeout_ms, errstr,
-			 errstr_size) != 0)
+	} else if (create_topic(rk, topic, partitions, replication_factor, configs, timeout_ms,
+				errstr, errstr_size) != 0) {
 		return -1;
-	SL_INFO(NULL,
-		"created topic %s (partitions %d, replication factor %d; -1 = broker default)",
-		topic, partitions, replication_factor);
+	}
 	await_partitions(rk, topic, timeout_ms);
 	return 0;
 }
